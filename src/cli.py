@@ -1,0 +1,210 @@
+"""Command-line parsing: builds a run config and hands it to the TUI or the headless runner."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fetchtui import __version__
+from fetchtui.core.backends import BACKENDS, FetchLimits
+from fetchtui.core.engine import MAX_WORKERS, RunConfig
+from fetchtui.core.textsafe import safe_text
+
+SUBCOMMANDS = ("run", "demo-server")
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"workers must be a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"workers must be from 1 to {MAX_WORKERS}, got {value}")
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"timeout must be more than 0 seconds, got {text}")
+    return value
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of bytes, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"cannot be negative, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {value}")
+    return value
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch (`URL x100` repeats)")
+    parser.add_argument("-f", "--file", help="read the URL list from FILE (- for stdin)")
+    parser.add_argument("-w", "--workers", type=_workers, default=10,
+                        help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
+    parser.add_argument("-b", "--backend", choices=BACKENDS, default="requests",
+                        help="HTTP backend (default requests: one shared Session)")
+    parser.add_argument("--timeout", type=_timeout, default=10.0,
+                        help="total seconds allowed per request (default 10)")
+    parser.add_argument("--max-bytes", type=_size, default=100 * 1024 * 1024,
+                        help="largest body to read, in bytes (default 100 MiB)")
+    parser.add_argument("--max-redirects", type=_size, default=10, help="redirects to follow (default 10)")
+    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
+    parser.add_argument("--demo", action="store_true",
+                        help="start the built-in demo server and use its list when no URLs are given")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fetchtui",
+        description="Watch concurrent HTTP fetching happen, thread by thread.",
+        epilog="commands: `fetchtui run ...` fetches headless; `fetchtui demo-server` serves "
+               "a loopback test site. Without a command, the live monitor opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
+    _add_run_options(parser)
+    parser.add_argument("--start", action="store_true", help="start the run at once")
+    return parser
+
+
+def build_run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fetchtui run",
+        description="Fetch a URL list on a thread pool without the UI; print a summary.",
+        epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
+    )
+    _add_run_options(parser)
+    parser.add_argument("--json", metavar="PATH", help="write the run as JSON to PATH")
+    parser.add_argument("--csv", metavar="PATH", help="write one row per request as CSV to PATH")
+    parser.add_argument("--trace", action="store_true",
+                        help="print a line per request: pid, thread ident, URL, status, ms")
+    return parser
+
+
+@dataclass(frozen=True, slots=True)
+class ListSource:
+    """Where the URL list text came from, and the text."""
+
+    text: str
+    origin: str
+
+
+def read_list(args: argparse.Namespace) -> ListSource:
+    """The list text from URL arguments and/or -f FILE; raises SystemExit(2) with a message."""
+    parts: list[str] = list(args.urls)
+    origin = "arguments"
+    if args.file:
+        try:
+            if args.file == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(args.file, "rb") as handle:
+                    data = handle.read()
+            parts.insert(0, data.decode("utf-8-sig"))
+            origin = "stdin" if args.file == "-" else args.file
+        except OSError as exc:
+            _fail(f"cannot read {args.file}: {exc.strerror or exc}")
+        except UnicodeDecodeError as exc:
+            _fail(f"{args.file} is not UTF-8 text (byte {exc.start})")
+    return ListSource("\n".join(parts), origin)
+
+
+def _fail(message: str) -> None:
+    print(f"fetchtui: error: {safe_text(message)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
+                         max_redirects=args.max_redirects, verify=not args.insecure,
+                         ca_bundle=args.cacert)
+    return RunConfig(workers=args.workers, backend=args.backend, limits=limits)
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    from fetchtui.core.demo_server import DemoServer, demo_list
+    from fetchtui.core.headless import run_headless
+    from fetchtui.core.targets import TargetsError, parse_targets
+
+    args = build_run_parser().parse_args(argv)
+    source = read_list(args)
+    server = DemoServer().start() if args.demo else None
+    try:
+        text = source.text
+        if server is not None and not text.strip():
+            text = demo_list(server.url)
+        if not text.strip():
+            _fail("no URLs given (pass URLs, -f FILE, or --demo)")
+        try:
+            targets = parse_targets(text)
+        except TargetsError as exc:
+            print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
+                  file=sys.stderr)
+            for error in exc.errors:
+                print(f"  {error}", file=sys.stderr)
+            return 2
+        if not targets:
+            _fail(f"the list from {source.origin} has no URLs (only comments or blank lines)")
+        return run_headless(targets, run_config(args), trace=args.trace,
+                            json_path=args.json, csv_path=args.csv)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def cmd_demo_server(argv: Sequence[str]) -> int:
+    from fetchtui.core.demo_server import ENDPOINTS, DemoServer
+
+    parser = argparse.ArgumentParser(prog="fetchtui demo-server",
+                                     description="Serve the loopback demo site until Ctrl-C.")
+    parser.add_argument("--port", type=_port, default=8765,
+                        help="port on 127.0.0.1 (default 8765; 0 = any free)")
+    args = parser.parse_args(argv)
+    try:
+        server = DemoServer(args.port)
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+        raise
+    print(f"fetchtui demo server on {server.url}  (Ctrl-C stops it)", flush=True)
+    for path, what in ENDPOINTS.items():
+        print(f"  {server.url}{path:32} {what}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_tui(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    parser.parse_args(argv)
+    parser.print_help()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "run":
+        return cmd_run(argv[1:])
+    if argv and argv[0] == "demo-server":
+        return cmd_demo_server(argv[1:])
+    return cmd_tui(argv)

@@ -1,0 +1,1 @@
+"""The fetch engine and everything it needs; never imports textual."""

@@ -1,0 +1,247 @@
+"""A loopback, httpbin-like demo server: delays, statuses, sizes, drips, redirects and faults."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_DELAY_MS = 60_000
+MAX_BYTES = 100 * 1024 * 1024
+HANG_LIMIT_S = 120.0  # even a hanging endpoint lets go in the end
+
+ENDPOINTS = {
+    "/delay/<ms>": "answer 200 after <ms> milliseconds",
+    "/status/<code>": "answer with that status code",
+    "/bytes/<n>": "a body of <n> bytes",
+    "/drip?bytes=N&interval_ms=M": "N bytes, one every M ms (default 10 bytes, 500 ms)",
+    "/redirect/<n>": "<n> redirects, then 200",
+    "/redirect-loop": "redirects to itself forever",
+    "/reason?text=T": "200 with reason phrase T",
+    "/hang": "read the request, never answer",
+    "/stall": "send headers, then nothing",
+    "/reset": "reset the connection before answering",
+    "/reset-body": "reset the connection in the middle of the body",
+    "/truncated": "Content-Length 1000, send 10 bytes, close",
+    "/chunked-forever": "an endless chunked body",
+    "/garbage": "bytes that are not HTTP",
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # http.server writes headers and body in separate sends; with Nagle on, a keep-alive
+    # client's delayed ACK stalls each response ~40 ms. Responses also go out in one send.
+    disable_nagle_algorithm = True
+    server: DemoHTTPServer
+    server_version = "fetchtui-demo"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # a demo server that logs every request would drown the terminal
+
+    def _reply(self, status: int, body: bytes = b"", *, reason: str | None = None,
+               headers: dict[str, str] | None = None) -> None:
+        head = [f"HTTP/1.1 {status} {reason if reason is not None else self.responses.get(status, ('',))[0]}"]
+        head.append(f"Content-Length: {len(body)}")
+        head.append("Content-Type: text/plain; charset=utf-8")
+        for key, value in (headers or {}).items():
+            head.append(f"{key}: {value}")
+        data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
+        self.wfile.write(data)
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep unless the server is stopping; True if the server is stopping."""
+        return self.server.stopping.wait(min(seconds, HANG_LIMIT_S))
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        segments = [s for s in parts.path.split("/") if s]
+        name = segments[0] if segments else ""
+        arg = segments[1] if len(segments) > 1 else ""
+        handler = getattr(self, f"_ep_{name.replace('-', '_')}", None) if name else self._index
+        if handler is None:
+            self._reply(404, b"not found\n")
+            return
+        try:
+            handler(arg, query)
+        except ValueError:
+            self._reply(400, b"bad argument\n")
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+
+    def _index(self, arg: str, query: dict[str, str]) -> None:
+        lines = ["fetchtui demo server", ""]
+        lines += [f"{path:32} {what}" for path, what in ENDPOINTS.items()]
+        self._reply(200, ("\n".join(lines) + "\n").encode())
+
+    def _ep_get(self, arg: str, query: dict[str, str]) -> None:
+        self._reply(200, b"ok\n")
+
+    def _ep_delay(self, arg: str, query: dict[str, str]) -> None:
+        ms = min(int(arg or "0"), MAX_DELAY_MS)
+        if ms < 0:
+            raise ValueError(ms)
+        if ms and self._wait(ms / 1000):
+            return
+        self._reply(200, b"ok\n")
+
+    def _ep_status(self, arg: str, query: dict[str, str]) -> None:
+        code = int(arg)
+        if not 200 <= code <= 599:
+            raise ValueError(code)
+        self._reply(code, f"status {code}\n".encode())
+
+    def _ep_bytes(self, arg: str, query: dict[str, str]) -> None:
+        n = int(arg)
+        if not 0 <= n <= MAX_BYTES:
+            raise ValueError(n)
+        self.wfile.write(
+            f"HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+        )
+        block = b"x" * 65536
+        left = n
+        while left > 0:
+            self.wfile.write(block[: min(left, len(block))])
+            left -= len(block)
+
+    def _ep_drip(self, arg: str, query: dict[str, str]) -> None:
+        n = min(int(query.get("bytes", "10")), 100_000)
+        interval = int(query.get("interval_ms", "500")) / 1000
+        self.wfile.write(f"HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n".encode())
+        for _ in range(n):
+            if self._wait(interval):
+                return
+            self.wfile.write(b"*")
+
+    def _ep_redirect(self, arg: str, query: dict[str, str]) -> None:
+        n = int(arg)
+        if n <= 0:
+            self._reply(200, b"redirects done\n")
+        else:
+            self._reply(302, b"", headers={"Location": f"/redirect/{n - 1}"})
+
+    def _ep_redirect_loop(self, arg: str, query: dict[str, str]) -> None:
+        self._reply(302, b"", headers={"Location": "/redirect-loop"})
+
+    def _ep_reason(self, arg: str, query: dict[str, str]) -> None:
+        text = query.get("text", "OK").replace("\r", " ").replace("\n", " ")
+        self._reply(200, f"reason: {text}\n".encode(), reason=text)
+
+    def _ep_hang(self, arg: str, query: dict[str, str]) -> None:
+        self._wait(HANG_LIMIT_S)
+        self.close_connection = True
+
+    def _ep_stall(self, arg: str, query: dict[str, str]) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+        self._wait(HANG_LIMIT_S)
+        self.close_connection = True
+
+    def _abort(self) -> None:
+        # SO_LINGER with a zero timeout turns close() into a TCP reset.
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _ep_reset(self, arg: str, query: dict[str, str]) -> None:
+        self._abort()
+
+    def _ep_reset_body(self, arg: str, query: dict[str, str]) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"x" * 1000)
+        self._wait(0.05)
+        self._abort()
+
+    def _ep_truncated(self, arg: str, query: dict[str, str]) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789")
+        self.close_connection = True
+
+    def _ep_chunked_forever(self, arg: str, query: dict[str, str]) -> None:
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"400\r\n" + b"y" * 1024 + b"\r\n"
+        while not self._wait(0.005):
+            self.wfile.write(chunk)
+        self.close_connection = True
+
+    def _ep_garbage(self, arg: str, query: dict[str, str]) -> None:
+        self.wfile.write(b"this is not HTTP at all\r\n\r\n")
+        self.close_connection = True
+
+
+class DemoHTTPServer(ThreadingHTTPServer):
+    """The threading server behind DemoServer; one thread per connection."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], ssl_context: ssl.SSLContext | None = None):
+        self.stopping = threading.Event()
+        self.ssl_context = ssl_context
+        super().__init__(address, _Handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is not None:
+            try:  # the handshake runs in the connection's thread, not the accept loop
+                request = self.ssl_context.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+        super().finish_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hangs up mid-response is normal here
+
+
+class DemoServer:
+    """Run the demo server on 127.0.0.1 in a background thread (port 0 picks a free one)."""
+
+    def __init__(self, port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._server = DemoHTTPServer(("127.0.0.1", port), ssl_context)
+        self.port: int = self._server.server_address[1]
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> DemoServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="fetchtui-demo-server", daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.serve_forever(poll_interval=0.1)
+        finally:
+            self._server.stopping.set()
+            self._server.server_close()
+
+    def __enter__(self) -> DemoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def demo_list(base: str) -> str:
+    """A list that shows the point of a thread pool: slow requests that overlap, a few faults."""
+    return "\n".join([
+        "# fetchtui demo: 100 ms requests — one thread takes ~6 s, ten take ~0.6 s",
+        f"{base}/delay/100 x40",
+        f"{base}/delay/250 x10",
+        f"{base}/bytes/65536 x5",
+        f"{base}/status/404 x2",
+        f"{base}/status/503 x2",
+        f"{base}/redirect/3",
+    ]) + "\n"
+

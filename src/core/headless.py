@@ -1,0 +1,158 @@
+"""The headless front end of `fetchtui run`: progress, trace, summary and exports, no TUI."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from types import FrameType
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from fetchtui import __version__
+from fetchtui.core.engine import Engine, RunConfig
+from fetchtui.core.events import Event, RequestFinished
+from fetchtui.core.export import ExportError, write_csv, write_json
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import Target
+from fetchtui.core.textsafe import safe_text
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+BATCH = 5000
+
+
+def drain(events: queue.SimpleQueue[Event], timeout: float, limit: int = BATCH) -> list[Event]:
+    """Take what the queue holds now (waiting up to `timeout` for the first event)."""
+    batch: list[Event] = []
+    try:
+        batch.append(events.get(timeout=timeout))
+        while len(batch) < limit:
+            batch.append(events.get_nowait())
+    except queue.Empty:
+        pass
+    return batch
+
+
+def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
+    limits = asdict(config.limits)
+    limits["insecure"] = not limits.pop("verify")
+    return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
+            "requests": total, **limits}
+
+
+def trace_line(stats: RunStats, event: RequestFinished) -> str:
+    """The seed's line (`<pid> process | <ident> url : <url>`) plus what came back."""
+    rec = stats.record(event.req_id)
+    thread = rec.thread
+    who = f"{thread.pid} process | {thread.ident}" if thread else "- process | -"
+    elapsed = rec.elapsed_ns
+    took = f"{elapsed / 1e6:.1f} ms" if elapsed is not None else "-"
+    result = str(event.status) if event.status is not None else ""
+    if event.error_kind and event.error_kind != "http":
+        result = f"{result} {event.error_kind}".strip()
+    if event.outcome.value == "cancelled":
+        result = "cancelled"
+    return safe_text(f"{who} url : {rec.url} -> {result} {took}")
+
+
+def summary_tables(stats: RunStats) -> list[Table]:
+    """The end-of-run summary as rich tables; every cell is Text, never markup."""
+    s = stats.summary()
+    lat = s["latency_ms"]
+    totals = Table(title="fetchtui run", show_header=False, box=None, pad_edge=False)
+    totals.add_column(style="bold")
+    totals.add_column()
+    for label, value in [
+        ("requests", f"{s['submitted']}  (ok {s['ok']}, failed {s['failed']}, cancelled {s['cancelled']})"),
+        ("elapsed", f"{s['elapsed_s']:.3f} s"),
+        ("throughput", f"{s['rps']:.1f} req/s"),
+        ("latency", f"p50 {lat['p50']:.1f} ms  p90 {lat['p90']:.1f} ms  "
+                    f"p99 {lat['p99']:.1f} ms  max {lat['max']:.1f} ms"),
+        ("cpu share", f"{s['cpu_share']:.0%} of request time was this process's CPU"),
+        ("status", "  ".join(f"{k}: {v}" for k, v in s["status_counts"].items()) or "-"),
+        ("errors", "  ".join(f"{k}: {v}" for k, v in s["error_counts"].items()) or "-"),
+    ]:
+        totals.add_row(Text(label), Text(value))
+    threads = Table(title="threads", title_justify="left")
+    for name in ("thread ident", "name", "native id", "requests", "busy s", "share"):
+        threads.add_column(name, justify="left" if name == "name" else "right")
+    elapsed = stats.elapsed_ns()
+    for t in stats.threads.values():
+        share = t.busy_ns / elapsed if elapsed else 0.0
+        threads.add_row(*(Text(str(v)) for v in (
+            t.info.ident, safe_text(t.info.name), t.info.native_id, t.requests,
+            f"{t.busy_ns / 1e9:.3f}", f"{share:.0%}")))
+    return [totals, threads]
+
+
+def run_headless(
+    targets: Sequence[Target],
+    config: RunConfig,
+    *,
+    trace: bool = False,
+    json_path: str | None = None,
+    csv_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Fetch `targets`, report, export; return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    engine = Engine(targets, config)
+    stats = RunStats(targets)
+    interrupted = threading.Event()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum: int, frame: FrameType | None) -> None:
+            interrupted.set()
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    progress = Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[rps]:.0f} req/s"), TimeRemainingColumn(),
+                        console=Console(file=err), transient=True,
+                        disable=not err.isatty())
+    try:
+        with progress:
+            task = progress.add_task("run", total=len(targets), rps=0.0)
+            engine.start()
+            while not stats.ended:
+                if interrupted.is_set() and not engine.cancelled:
+                    engine.cancel()
+                batch = drain(engine.events, 0.1)
+                stats.apply(batch)
+                if trace:
+                    lines = [trace_line(stats, e) for e in batch if isinstance(e, RequestFinished)]
+                    if lines:
+                        out.write("\n".join(lines) + "\n")
+                progress.update(task, completed=stats.done, rps=stats.rps())
+    finally:
+        engine.close()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    console = Console(file=out, highlight=False)
+    if interrupted.is_set():
+        console.print(Text("interrupted: partial result below (unfinished requests are cancelled)"))
+    for table in summary_tables(stats):
+        console.print(table)
+    code = EXIT_INTERRUPTED if interrupted.is_set() else (
+        EXIT_OK if stats.ok == stats.total else EXIT_FAILED)
+    exports = [(json_path, "json"), (csv_path, "csv")]
+    for path, kind in exports:
+        if not path:
+            continue
+        try:
+            if kind == "json":
+                written = write_json(stats, config_dict(config, len(targets)), path)
+            else:
+                written = write_csv(stats, path)
+            console.print(Text(f"wrote {written}"))
+        except ExportError as exc:
+            Console(file=err, highlight=False).print(Text(f"error: {safe_text(str(exc))}"))
+            code = code if code != EXIT_OK else EXIT_FAILED
+    return code

@@ -1,0 +1,237 @@
+"""The one stats model: folds engine events into counts, percentiles, per-thread state, timeline."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fetchtui.core.events import (
+    Event,
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
+from fetchtui.core.targets import Target
+
+RECENT = 5
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    """What is known of one request; `start_ns`/`end_ns` are perf_counter_ns stamps."""
+
+    req_id: int
+    url: str
+    thread: ThreadInfo | None = None
+    start_ns: int | None = None
+    end_ns: int | None = None
+    outcome: Outcome | None = None
+    status: int | None = None
+    nbytes: int = 0
+    error_kind: str | None = None
+    error: str | None = None
+    cpu_ns: int = 0
+
+    @property
+    def elapsed_ns(self) -> int | None:
+        if self.start_ns is None or self.end_ns is None:
+            return None
+        return self.end_ns - self.start_ns
+
+
+@dataclass(slots=True)
+class ThreadStats:
+    """One worker thread: what it has done and what it is doing now."""
+
+    info: ThreadInfo
+    requests: int = 0
+    busy_ns: int = 0
+    cpu_ns: int = 0
+    current: int | None = None
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
+
+
+def _percentile(ordered: Sequence[int], q: float) -> int:
+    """Nearest-rank percentile of an ordered sequence (q in 0..100)."""
+    if not ordered:
+        return 0
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+class RunStats:
+    """Every figure of a run, from its events; front ends only read it."""
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self.targets = targets
+        self.records: list[RequestRecord | None] = [None] * len(targets)
+        self.total = len(targets)
+        self.workers = 0
+        self.ok = 0
+        self.failed = 0
+        self.cancelled = 0
+        self.in_flight = 0
+        self.status_counts: Counter[int] = Counter()
+        self.error_counts: Counter[str] = Counter()
+        self.threads: dict[int, ThreadStats] = {}
+        self.t0_ns: int | None = None
+        self.end_ns: int | None = None
+        self.ended = False
+        self._latencies: list[int] = []
+        self._sorted: list[int] = []
+        self._changed: set[int] = set()
+
+    # -- folding -------------------------------------------------------------------
+    def record(self, req_id: int) -> RequestRecord:
+        rec = self.records[req_id]
+        if rec is None:
+            rec = self.records[req_id] = RequestRecord(req_id, self.targets[req_id].display)
+        return rec
+
+    def apply(self, events: Iterable[Event]) -> None:
+        """Fold a batch of events (in queue order)."""
+        for event in events:
+            if isinstance(event, RequestFinished):
+                self._finished(event)
+            elif isinstance(event, RequestStarted):
+                self._started(event)
+            elif isinstance(event, RunStarted):
+                self.t0_ns, self.total, self.workers = event.t_ns, event.total, event.workers
+            elif isinstance(event, RunEnded):
+                self.end_ns, self.ended = event.t_ns, True
+
+    def _started(self, event: RequestStarted) -> None:
+        rec = self.record(event.req_id)
+        rec.thread, rec.start_ns = event.thread, event.t_ns
+        ident = event.thread.ident
+        thread = self.threads.get(ident)
+        if thread is None:
+            thread = self.threads[ident] = ThreadStats(event.thread)
+        thread.current = event.req_id
+        self.in_flight += 1
+        self._changed.add(ident)
+
+    def _finished(self, event: RequestFinished) -> None:
+        rec = self.record(event.req_id)
+        rec.end_ns, rec.outcome = event.t_ns, event.outcome
+        rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
+        rec.error_kind, rec.error = event.error_kind, event.error
+        if rec.start_ns is not None:
+            self.in_flight -= 1
+        if event.outcome is Outcome.CANCELLED:
+            self.cancelled += 1
+        else:
+            if event.outcome is Outcome.OK:
+                self.ok += 1
+            else:
+                self.failed += 1
+            if rec.start_ns is not None:
+                self._latencies.append(event.t_ns - rec.start_ns)
+        if event.status is not None:
+            self.status_counts[event.status] += 1
+        if event.error_kind is not None:
+            self.error_counts[event.error_kind] += 1
+        if rec.thread is not None and rec.start_ns is not None:
+            thread = self.threads[rec.thread.ident]
+            thread.requests += 1
+            thread.busy_ns += event.t_ns - rec.start_ns
+            thread.cpu_ns += event.cpu_ns
+            if thread.current == event.req_id:
+                thread.current = None
+            thread.recent.append(event.req_id)
+            self._changed.add(rec.thread.ident)
+
+    def take_changes(self) -> set[int]:
+        """Thread idents whose row changed since the last call (for front ends that redraw)."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    # -- reading -------------------------------------------------------------------
+    @property
+    def done(self) -> int:
+        return self.ok + self.failed + self.cancelled
+
+    def elapsed_ns(self, now_ns: int | None = None) -> int:
+        if self.t0_ns is None:
+            return 0
+        end = self.end_ns if self.end_ns is not None else (now_ns or time.perf_counter_ns())
+        return max(0, end - self.t0_ns)
+
+    def elapsed_s(self, now_ns: int | None = None) -> float:
+        return self.elapsed_ns(now_ns) / 1e9
+
+    def rps(self, now_ns: int | None = None) -> float:
+        elapsed = self.elapsed_s(now_ns)
+        return (self.ok + self.failed) / elapsed if elapsed > 0 else 0.0
+
+    def eta_s(self, now_ns: int | None = None) -> float | None:
+        rate = self.rps(now_ns)
+        if self.ended or rate <= 0:
+            return None
+        return (self.total - self.done) / rate
+
+    def latency_ms(self) -> dict[str, float]:
+        """p50/p90/p99/max of finished requests, in milliseconds."""
+        if len(self._sorted) != len(self._latencies):
+            self._sorted = sorted(self._latencies)
+        ordered = self._sorted
+        return {
+            "p50": _percentile(ordered, 50) / 1e6,
+            "p90": _percentile(ordered, 90) / 1e6,
+            "p99": _percentile(ordered, 99) / 1e6,
+            "max": (ordered[-1] if ordered else 0) / 1e6,
+        }
+
+    def busy_share(self, ident: int, now_ns: int | None = None) -> float:
+        """Part of the run's wall time this thread spent inside requests (in-flight counts)."""
+        thread = self.threads[ident]
+        elapsed = self.elapsed_ns(now_ns)
+        if elapsed <= 0:
+            return 0.0
+        busy = thread.busy_ns
+        if thread.current is not None:
+            start = self.record(thread.current).start_ns or 0
+            busy += (now_ns or time.perf_counter_ns()) - start
+        return min(1.0, busy / elapsed)
+
+    def cpu_share(self) -> float:
+        """CPU time the workers spent per wall-clock second of requests (GIL pressure)."""
+        busy = sum(t.busy_ns for t in self.threads.values())
+        return sum(t.cpu_ns for t in self.threads.values()) / busy if busy else 0.0
+
+    def relative_s(self, t_ns: int | None) -> float | None:
+        if t_ns is None or self.t0_ns is None:
+            return None
+        return (t_ns - self.t0_ns) / 1e9
+
+    def timeline(self) -> list[tuple[int, float, float, str]]:
+        """(thread ident, start_s, end_s, outcome) of every request that ran on a thread."""
+        segments = []
+        for rec in self.records:
+            if rec is None or rec.thread is None or rec.start_ns is None or rec.end_ns is None:
+                continue
+            outcome = rec.outcome.value if rec.outcome else "?"
+            start, end = self.relative_s(rec.start_ns), self.relative_s(rec.end_ns)
+            segments.append((rec.thread.ident, start or 0.0, end or 0.0, outcome))
+        return segments
+
+    def summary(self) -> dict[str, Any]:
+        """The summary object of the JSON export (and of every front end)."""
+        return {
+            "submitted": self.total,
+            "ok": self.ok,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "elapsed_s": round(self.elapsed_s(), 6),
+            "rps": round(self.rps(), 3),
+            "latency_ms": {k: round(v, 3) for k, v in self.latency_ms().items()},
+            "cpu_share": round(self.cpu_share(), 4),
+            "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
+            "error_counts": dict(sorted(self.error_counts.items())),
+        }

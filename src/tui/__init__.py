@@ -1,0 +1,1 @@
+"""The Textual live monitor; the only package that imports textual."""

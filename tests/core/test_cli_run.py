@@ -1,0 +1,148 @@
+"""`fetchtui run` as a user runs it: a real process against the loopback demo server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CMD = [sys.executable, "-m", "fetchtui"]
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`fetchtui run ARGS` (or `fetchtui ARGS` when the first is an option like --version)."""
+    sub = [] if args[:1] in (("--version",), ("run",)) else ["run"]
+    return subprocess.run([*CMD, *sub, *args], capture_output=True, text=True, input=stdin, timeout=timeout)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and re.fullmatch(r"fetchtui \d+\.\d+\.\d+\n", result.stdout)
+
+
+def test_all_ok_exits_0_with_summary_and_exports(base: str, tmp_path: Path) -> None:
+    out_json, out_csv = tmp_path / "run.json", tmp_path / "run.csv"
+    result = run(f"{base}/delay/10 x30", "-w", "5", "--json", str(out_json), "--csv", str(out_csv))
+    assert result.returncode == 0, result.stderr
+    assert "ok 30, failed 0, cancelled 0" in result.stdout
+    doc = json.loads(out_json.read_text())
+    assert doc["version"] == 1
+    assert doc["config"]["workers"] == 5 and doc["config"]["backend"] == "requests"
+    summary = doc["summary"]
+    assert (summary["submitted"], summary["ok"], summary["failed"], summary["cancelled"]) == (30, 30, 0, 0)
+    assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
+    assert summary["status_counts"] == {"200": 30}
+    assert len(doc["threads"]) == 5 and sum(t["requests"] for t in doc["threads"]) == 30
+    assert {r["id"] for r in doc["requests"]} == set(range(30))
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 30 and rows[0]["outcome"] == "ok" and rows[0]["url"] == f"{base}/delay/10"
+
+
+def test_failures_exit_1_and_are_counted_by_kind(base: str, closed_port: int) -> None:
+    result = run(f"{base}/status/500 x2", f"{base}/delay/0 x3", f"http://127.0.0.1:{closed_port}/")
+    assert result.returncode == 1
+    assert "ok 3, failed 3" in result.stdout
+    assert "http: 2" in result.stdout and "connect: 1" in result.stdout
+
+
+def test_bad_lines_are_all_listed_exit_2_and_nothing_is_fetched(tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# list\nexample.com\nhttp://127.0.0.1:99999/\nftp://x.example/ x3\n")
+    result = run("-f", str(listing))
+    assert result.returncode == 2
+    assert "3 bad line(s)" in result.stderr and "nothing was fetched" in result.stderr
+    for line in ("line 2: missing scheme", "line 3: bad port", "line 4: unsupported scheme 'ftp'"):
+        assert line in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-w", "0"], "workers must be from 1 to 1024, got 0"),
+        (["-w", "-5"], "workers must be from 1 to 1024, got -5"),
+        (["-w", "lots"], "workers must be a whole number"),
+        (["-w", "5000"], "workers must be from 1 to 1024"),
+        (["--timeout", "0"], "timeout must be more than 0 seconds"),
+        (["--timeout", "-1"], "timeout must be more than 0 seconds"),
+        (["-f", "/no/such/file"], "cannot read /no/such/file"),
+        ([], "no URLs given"),
+    ],
+)
+def test_bad_settings_get_a_clear_message_and_exit_2(args: list[str], message: str) -> None:
+    result = run(*args) if "-f" in args or not args else run("http://127.0.0.1:9/", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_from_stdin_and_only_comments(base: str) -> None:
+    assert run("-f", "-", stdin=f"{base}/delay/0 x2\n").returncode == 0
+    result = run("-f", "-", stdin="# nothing here\n\n")
+    assert result.returncode == 2 and "has no URLs" in result.stderr
+
+
+def test_trace_prints_the_seed_line_per_request(base: str) -> None:
+    result = run(f"{base}/delay/0 x4", "-w", "2", "--trace")
+    lines = [ln for ln in result.stdout.splitlines() if " url : " in ln]
+    assert len(lines) == 4
+    pattern = re.compile(rf"^\d+ process \| \d+ url : {re.escape(base)}/delay/0 -> 200 \d+\.\d ms$")
+    assert all(pattern.match(line) for line in lines), lines
+    assert len({line.split(" | ")[1].split()[0] for line in lines}) <= 2
+
+
+def test_password_never_appears_in_any_output(base: str, tmp_path: Path) -> None:
+    url = base.replace("http://", "http://alice:s3cret@") + "/status/404"
+    result = run(url, "--trace", "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv"))
+    files = [(tmp_path / name).read_text() for name in ("r.json", "r.csv")]
+    outputs = [result.stdout, result.stderr, *files]
+    assert "alice:***@" in result.stdout
+    assert not [o for o in outputs if "s3cret" in o]
+
+
+def test_unwritable_export_keeps_the_summary_and_says_why(base: str, tmp_path: Path) -> None:
+    result = run(f"{base}/delay/0 x3", "--json", str(tmp_path / "missing-dir" / "r.json"))
+    assert result.returncode == 1
+    assert "ok 3, failed 0" in result.stdout
+    assert "error: cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_existing_export_path_is_replaced_whole(base: str, tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text("old contents " * 1000)
+    assert run(f"{base}/delay/0", "--json", str(path)).returncode == 0
+    assert json.loads(path.read_text())["summary"]["ok"] == 1
+
+
+def test_ctrl_c_with_every_worker_stuck_exits_130_and_exports_the_partial_run(
+    base: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "partial.json"
+    proc = subprocess.Popen([*CMD, "run", f"{base}/hang x20", f"{base}/delay/0 x2", "-w", "4",
+                             "--timeout", "60", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # the first four are stuck on /hang by now
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=10)
+    took = time.monotonic() - sent
+    assert proc.returncode == 130, stderr
+    assert took < 2.0
+    assert "interrupted" in stdout
+    summary = json.loads(out.read_text())["summary"]
+    assert summary["submitted"] == 22
+    assert summary["ok"] + summary["failed"] + summary["cancelled"] == 22
+    assert summary["cancelled"] >= 4
+
+
+def test_demo_runs_with_no_internet() -> None:
+    result = run("run", "--demo", "-w", "10")
+    assert result.returncode == 1  # the demo list has some 404/503 on purpose
+    assert "ok 56, failed 4, cancelled 0" in result.stdout

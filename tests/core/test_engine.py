@@ -1,0 +1,136 @@
+"""The engine against a real loopback server, through every backend."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from fetchtui.core.backends import BACKENDS, FetchLimits
+from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.engine import Engine, RunConfig
+from fetchtui.core.events import Outcome, RequestFinished, RequestStarted
+from fetchtui.core.headless import drain
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+from .helpers import run_list
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
+
+
+def test_every_request_is_fetched_once_by_the_pool(base: str, backend: str) -> None:
+    stats = run_list(f"{base}/delay/20 x40\n{base}/bytes/1000 x10", workers=4, backend=backend)
+    assert (stats.ok, stats.failed, stats.cancelled) == (50, 0, 0)
+    assert len(stats.threads) == 4
+    assert sum(t.requests for t in stats.threads.values()) == 50
+    assert stats.status_counts == {200: 50}
+    assert sum(r.nbytes for r in stats.records if r) == 40 * 3 + 10 * 1000
+
+
+def test_one_worker_runs_everything_on_one_thread_in_order(base: str, backend: str) -> None:
+    stats = run_list(f"{base}/delay/0 x10", workers=1, backend=backend)
+    assert len(stats.threads) == 1
+    starts = [r.start_ns for r in stats.records if r]
+    assert starts == sorted(starts)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "limits"),
+    [
+        ("/status/404", "http", {}),
+        ("/status/503", "http", {}),
+        ("/redirect-loop", "redirects", {"max_redirects": 5}),
+        ("/bytes/200000", "too_large", {"max_bytes": 1000}),
+        ("/reset", "reset", {}),
+        ("/reset-body", "reset", {}),
+        ("/truncated", "reset", {}),
+        ("/garbage", "invalid", {}),
+        ("/hang", "timeout", {"timeout": 0.5}),
+        ("/stall", "timeout", {"timeout": 0.5}),
+        ("/drip?bytes=20&interval_ms=200", "timeout", {"timeout": 0.7}),
+        ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
+    ],
+)
+def test_each_failure_kind_comes_from_a_real_server(
+    base: str, backend: str, path: str, kind: str, limits: dict[str, float]
+) -> None:
+    began = time.monotonic()
+    stats = run_list(f"{base}{path} x2", workers=2, backend=backend, **limits)
+    took = time.monotonic() - began
+    assert (stats.ok, stats.failed) == (0, 2), [r.error for r in stats.records if r]
+    assert stats.error_counts == {kind: 2}, [r.error for r in stats.records if r]
+    if kind == "timeout":  # a total deadline, not per read: a drip cannot stretch it
+        assert took < limits["timeout"] * 2 + 2
+
+
+def test_connection_refused_is_a_connect_failure(closed_port: int, backend: str) -> None:
+    stats = run_list(f"http://127.0.0.1:{closed_port}/ x3", workers=2, backend=backend)
+    assert stats.error_counts == {"connect": 3}
+
+
+def test_redirects_within_the_limit_are_followed(base: str, backend: str) -> None:
+    stats = run_list(f"{base}/redirect/3", workers=1, backend=backend)
+    assert stats.ok == 1 and stats.status_counts == {200: 1}
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(base: str, backend: str) -> None:
+    url = base.replace("http://", "http://alice:s3cret@")
+    stats = run_list(f"{url}/delay/0", workers=1, backend=backend)
+    assert stats.ok == 1
+    assert "s3cret" not in stats.records[0].url  # type: ignore[union-attr]
+
+
+def test_tls_verified_with_the_right_ca(tls_server: DemoServer, ca_file: str, backend: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x3", backend=backend, ca_bundle=ca_file)
+    assert stats.ok == 3
+
+
+def test_tls_with_an_unknown_ca_is_a_tls_failure(tls_server: DemoServer, backend: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x2", backend=backend)
+    assert stats.error_counts == {"tls": 2}, [r.error for r in stats.records if r]
+
+
+def test_insecure_skips_verification(tls_server: DemoServer, backend: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x2", backend=backend, verify=False)
+    assert stats.ok == 2
+
+
+def test_cancel_accounts_every_in_flight_and_queued_request(base: str, backend: str) -> None:
+    targets = parse_targets(f"{base}/hang x50")
+    engine = Engine(targets, RunConfig(8, backend, FetchLimits(timeout=30)))
+    stats = RunStats(targets)
+    engine.start()
+    while stats.in_flight < 8:
+        stats.apply(drain(engine.events, 0.05))
+    began = time.monotonic()
+    engine.cancel()
+    assert time.monotonic() - began < 0.5  # cancel never waits on the network
+    while not stats.ended:
+        stats.apply(drain(engine.events, 0.05))
+    assert (stats.ok, stats.failed, stats.cancelled) == (0, 0, 50)
+    # cut sockets free the stuck threads: nothing holds the process
+    deadline = time.monotonic() + 3
+    while engine.stuck_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert engine.stuck_threads() == 0
+    assert not [t for t in threading.enumerate() if t.name.startswith("fetchtui-worker")]
+
+
+def test_events_carry_thread_identity_and_one_terminal_event_per_request(
+    base: str, backend: str
+) -> None:
+    targets = parse_targets(f"{base}/delay/5 x30")
+    engine = Engine(targets, RunConfig(3, backend))
+    engine.start()
+    assert engine.wait(20)
+    events = drain(engine.events, 0.1, limit=10_000)
+    started = [e for e in events if isinstance(e, RequestStarted)]
+    finished = [e for e in events if isinstance(e, RequestFinished)]
+    assert sorted(e.req_id for e in finished) == list(range(30))
+    assert sorted(e.req_id for e in started) == list(range(30))
+    assert all(e.outcome is Outcome.OK and e.t_ns > 0 for e in finished)
+    assert len({e.thread.ident for e in started}) == 3
+    assert all(e.thread.name.startswith("fetchtui-worker") and e.thread.native_id for e in started)
+    engine.close()
