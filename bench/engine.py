@@ -22,8 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig
-from fetchtui.core.headless import drain
+from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 

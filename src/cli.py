@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -195,10 +196,31 @@ def cmd_demo_server(argv: Sequence[str]) -> int:
 
 
 def cmd_tui(argv: Sequence[str]) -> int:
-    parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    from fetchtui.core.demo_server import DemoServer, demo_list
+    from fetchtui.tui.app import FetchApp
+
+    args = build_parser().parse_args(argv)
+    source = read_list(args)
+    server = DemoServer().start() if args.demo else None
+    text = source.text
+    if server is not None and not text.strip():
+        text = demo_list(server.url)
+    config = run_config(args)
+    app = FetchApp(text, workers=config.workers, backend=config.backend, limits=config.limits,
+                   start=args.start)
+    try:
+        code = app.run() or 0
+    finally:
+        app.shutdown_engine()
+        if server is not None:
+            server.stop()
+    if app.engine is not None and app.engine.stuck_threads():
+        # A thread still unwinding a cut socket must not hold the shell: Python would join
+        # it at exit. Everything the user sees has been written by now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

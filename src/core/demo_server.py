@@ -236,12 +236,12 @@ class DemoServer:
 def demo_list(base: str) -> str:
     """A list that shows the point of a thread pool: slow requests that overlap, a few faults."""
     return "\n".join([
-        "# fetchtui demo: 100 ms requests — one thread takes ~6 s, ten take ~0.6 s",
-        f"{base}/delay/100 x40",
-        f"{base}/delay/250 x10",
-        f"{base}/bytes/65536 x5",
-        f"{base}/status/404 x2",
-        f"{base}/status/503 x2",
-        f"{base}/redirect/3",
+        "# fetchtui demo: 200 requests of ~100 ms; one thread needs ~20 s, ten need ~2 s",
+        f"{base}/delay/100 x160",
+        f"{base}/delay/250 x20",
+        f"{base}/bytes/65536 x10",
+        f"{base}/status/404 x4",
+        f"{base}/status/503 x4",
+        f"{base}/redirect/3 x2",
     ]) + "\n"
 

@@ -33,6 +33,7 @@ from fetchtui.core.targets import Target
 MAX_WORKERS = 1024
 _PENDING, _RUNNING, _DONE = 0, 1, 2
 _WATCH_INTERVAL = 0.02
+BATCH = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +233,15 @@ class Engine:
                 slots = list(self._slots.values())
             for slot in slots:
                 slot.expire_if_overdue(now)
+
+
+def drain(events: queue.SimpleQueue[Event], timeout: float, limit: int = BATCH) -> list[Event]:
+    """Take what the queue holds now (waiting up to `timeout` for the first; 0 = never wait)."""
+    batch: list[Event] = []
+    try:
+        batch.append(events.get(timeout=timeout) if timeout > 0 else events.get_nowait())
+        while len(batch) < limit:
+            batch.append(events.get_nowait())
+    except queue.Empty:
+        pass
+    return batch

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 import signal
 import sys
 import threading
@@ -17,27 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from fetchtui import __version__
-from fetchtui.core.engine import Engine, RunConfig
-from fetchtui.core.events import Event, RequestFinished
+from fetchtui.core.engine import Engine, RunConfig, drain
+from fetchtui.core.events import RequestFinished
 from fetchtui.core.export import ExportError, write_csv, write_json
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-BATCH = 5000
-
-
-def drain(events: queue.SimpleQueue[Event], timeout: float, limit: int = BATCH) -> list[Event]:
-    """Take what the queue holds now (waiting up to `timeout` for the first event)."""
-    batch: list[Event] = []
-    try:
-        batch.append(events.get(timeout=timeout))
-        while len(batch) < limit:
-            batch.append(events.get_nowait())
-    except queue.Empty:
-        pass
-    return batch
 
 
 def config_dict(config: RunConfig, total: int) -> dict[str, Any]:

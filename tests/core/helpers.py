@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 from fetchtui.core.backends import FetchLimits
-from fetchtui.core.engine import Engine, RunConfig
-from fetchtui.core.headless import drain
+from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 

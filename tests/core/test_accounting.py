@@ -8,9 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig
+from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import RequestFinished
-from fetchtui.core.headless import drain
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 

@@ -145,4 +145,4 @@ def test_ctrl_c_with_every_worker_stuck_exits_130_and_exports_the_partial_run(
 def test_demo_runs_with_no_internet() -> None:
     result = run("run", "--demo", "-w", "10")
     assert result.returncode == 1  # the demo list has some 404/503 on purpose
-    assert "ok 56, failed 4, cancelled 0" in result.stdout
+    assert "ok 192, failed 8, cancelled 0" in result.stdout

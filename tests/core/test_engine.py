@@ -9,9 +9,8 @@ import pytest
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.engine import Engine, RunConfig
+from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Outcome, RequestFinished, RequestStarted
-from fetchtui.core.headless import drain
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 

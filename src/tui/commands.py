@@ -1,0 +1,23 @@
+"""Command palette entries: every key's action is also reachable by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from fetchtui.tui.app import FetchApp
+
+
+def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
+    yield SystemCommand("Start run", "Fetch the list with the chosen workers (re-runs when done)",
+                        app.action_start)
+    yield SystemCommand("Cancel run", "Drop queued requests and abandon those in flight",
+                        app.action_cancel)
+    yield SystemCommand("Export run", "Write the finished run to JSON or CSV", app.action_export)
+    yield SystemCommand("More workers", "Raise the worker count", app.action_more_workers)
+    yield SystemCommand("Fewer workers", "Lower the worker count", app.action_fewer_workers)
+    yield SystemCommand("Edit URL list", "Focus the URL editor", app.action_focus_urls)
+    yield SystemCommand("Edit worker count", "Focus the worker count", app.action_focus_workers)

@@ -1,0 +1,122 @@
+"""The setup pane: the URL list editor, worker count, backend and timeout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.reactive import reactive
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from fetchtui.core.backends import BACKENDS
+from fetchtui.core.engine import MAX_WORKERS
+from fetchtui.core.targets import Target, TargetsError, parse_targets
+
+CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What the pane holds when the user starts a run."""
+
+    targets: list[Target]
+    workers: int
+    backend: str
+    timeout: float
+
+
+class SetupPane(Vertical):
+    """Everything a run needs, with bad lines and bad settings shown before anything runs."""
+
+    worker_count: reactive[int] = reactive(10, init=False)
+
+    def __init__(self, text: str, workers: int, backend: str, timeout: float, *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = text
+        self._backend = backend
+        self._timeout = timeout
+        self.set_reactive(SetupPane.worker_count, workers)
+        self._check_timer: object | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("URLs  (one per line, `URL x100` repeats, # comments)", classes="caption")
+        yield TextArea(self._text, id="urls", soft_wrap=False, show_line_numbers=True)
+        yield Static(id="url-errors")
+        with Grid(id="settings"):
+            yield Label("workers (+/-)", classes="caption")
+            yield Input(str(self.worker_count), id="workers", restrict=r"[0-9]*", max_length=4,
+                        compact=True)
+            yield Label("backend", classes="caption")
+            yield Select([(b, b) for b in BACKENDS], value=self._backend, allow_blank=False,
+                         id="backend", compact=True)
+            yield Label("timeout (s)", classes="caption")
+            yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.]*", max_length=8,
+                        compact=True)
+
+    def on_mount(self) -> None:
+        self.check_list()
+
+    # -- workers ----------------------------------------------------------------------
+    def watch_worker_count(self, workers: int) -> None:
+        field = self.query_one("#workers", Input)
+        if field.value != str(workers):
+            field.value = str(workers)
+
+    def change_workers(self, delta: int) -> None:
+        """+/- steps: by one up to 10, then by tens up to 100, then by hundreds."""
+        current = self.worker_count
+        edge = current if delta > 0 else current - 1
+        step = 1 if edge < 10 else 10 if edge < 100 else 100
+        self.worker_count = max(1, min(MAX_WORKERS, current + delta * step))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "workers" and event.value.isdigit():
+            value = int(event.value)
+            if 1 <= value <= MAX_WORKERS and value != self.worker_count:
+                self.worker_count = value
+
+    # -- the list ---------------------------------------------------------------------
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()  # type: ignore[attr-defined]
+        self._check_timer = self.set_timer(CHECK_DELAY, self.check_list)
+
+    def check_list(self) -> list[Target] | None:
+        """Parse the list; show every bad line by number. None when it has errors."""
+        errors = self.query_one("#url-errors", Static)
+        try:
+            targets = parse_targets(self.query_one("#urls", TextArea).text)
+        except TargetsError as exc:
+            shown = exc.errors[:8]
+            more = len(exc.errors) - len(shown)
+            text = Text("\n".join(str(e) for e in shown), "red")
+            if more:
+                text.append(f"\n… and {more} more bad lines", "red")
+            errors.update(text)
+            errors.add_class("has-errors")
+            return None
+        errors.update(Text(f"{len(targets):,} requests", "dim"))
+        errors.remove_class("has-errors")
+        return targets
+
+    def read(self) -> Setup | str:
+        """The setup to run, or a message saying what to fix."""
+        targets = self.check_list()
+        if targets is None:
+            return "fix the bad lines in the URL list first"
+        if not targets:
+            return "the URL list is empty: type a URL, or start with --demo"
+        workers_text = self.query_one("#workers", Input).value
+        if not workers_text.isdigit() or not 1 <= int(workers_text) <= MAX_WORKERS:
+            return f"workers must be a whole number from 1 to {MAX_WORKERS}"
+        try:
+            timeout = float(self.query_one("#timeout", Input).value)
+        except ValueError:
+            return "timeout must be a number of seconds"
+        if not timeout > 0:
+            return "timeout must be more than 0 seconds"
+        backend = self.query_one("#backend", Select).value
+        return Setup(targets, int(workers_text), str(backend), timeout)
