@@ -20,14 +20,14 @@ class StatsPanel(Vertical):
     """Reads the stats model once per frame; computes nothing of its own."""
 
     def compose(self) -> ComposeResult:
-        yield ProgressBar(total=None, show_eta=False, id="progress")
+        yield ProgressBar(total=1, show_eta=False, id="progress")
         yield Static(id="figures")
 
     def show(self, stats: RunStats | None, state: str, now_ns: int | None = None) -> None:
         bar = self.query_one(ProgressBar)
         figures = self.query_one("#figures", Static)
         if stats is None:
-            bar.update(total=None, progress=0)
+            bar.update(total=1, progress=0)  # not None: an indeterminate bar animates forever
             figures.update(Text("idle: no run yet", "dim"))
             return
         now_ns = now_ns or time.perf_counter_ns()

@@ -1,0 +1,78 @@
+"""The installed `fetchtui` command in a real terminal: tmux runs it, capture-pane reads it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def send(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+                              capture_output=True, text=True, check=True).stdout
+
+    def wait_for(self, check: Callable[[str], bool], limit: float = 30.0) -> str:
+        give_up = time.monotonic() + limit
+        while time.monotonic() < give_up:
+            text = self.screen()
+            if check(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"screen never showed what was expected:\n{self.screen()}")
+
+
+@pytest.fixture
+def term() -> Iterator[Terminal]:
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50",
+                    "env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "PS1=$ ",
+                    "bash", "--norc", "--noprofile"], check=True)
+    try:
+        yield Terminal(name)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+
+
+def fetchtui_command() -> str:
+    installed = Path(sys.executable).with_name("fetchtui")
+    return str(installed) if installed.exists() else f"{sys.executable} -m fetchtui"
+
+
+def test_demo_run_shows_thread_groups_and_totals_and_quit_returns_the_shell(term: Terminal) -> None:
+    term.send(f"{fetchtui_command()} --demo --start -w 4; echo EXITED-$?", "Enter")
+    screen = term.wait_for(lambda s: "finished" in s and "done 200/200" in s, limit=60)
+    assert "ok 192" in screen and "failed 8" in screen
+    workers = set(re.findall(r"fetchtui-worker_\d+", screen))
+    assert len(workers) == 4, screen
+    assert "404:4" in screen and "503:4" in screen
+    term.send("C-q")
+    screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+
+
+def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/hang x40' -w 8 --timeout 60 --start; "
+                  "echo EXITED-$?", "Enter")
+        term.wait_for(lambda s: "in flight 8" in s)
+        sent = time.monotonic()
+        term.send("C-q")
+        term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+        assert time.monotonic() - sent < 2.5

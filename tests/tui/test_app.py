@@ -1,0 +1,151 @@
+"""The live monitor driven by Pilot against the real demo server."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
+
+from fetchtui.core.backends import FetchLimits
+from fetchtui.tui.app import FetchApp
+from fetchtui.tui.setup_pane import SetupPane
+from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.thread_table import ThreadTable
+
+SIZE = (160, 48)
+
+
+async def wait_for(pilot: Pilot[int], condition: object, limit: float = 20.0) -> None:
+    give_up = time.monotonic() + limit
+    while not condition() and time.monotonic() < give_up:  # type: ignore[operator]
+        await pilot.pause(0.05)
+    assert condition(), "condition not reached in time"  # type: ignore[operator]
+
+
+def figures(app: FetchApp) -> str:
+    return str(app.query_one(StatsPanel).query_one("#figures", Static).render())
+
+
+async def test_typed_list_with_four_workers_shows_four_thread_groups(base: str) -> None:
+    app = FetchApp("")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#urls")
+        await pilot.press(*f"{base}/delay/30 x20", "enter", *f"{base}/status/404 x4")
+        await pilot.press("f2", "backspace", "backspace", "4")
+        assert app.query_one(SetupPane).worker_count == 4
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.pause(0.1)
+        table = app.query_one(ThreadTable)
+        assert table.group_count == 4
+        assert all("fetchtui-worker_" in table.group_text(i)[0] for i in range(4))
+        shown = figures(app)
+        assert "finished" in shown and "done 24/24" in shown
+        assert "ok 20" in shown and "failed 4" in shown and "404:4" in shown
+
+
+async def test_cancel_mid_run_accounts_every_request(base: str) -> None:
+    app = FetchApp(f"{base}/hang x30", workers=5, limits=FetchLimits(timeout=30))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 5)
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        assert app.stats is not None
+        assert (app.stats.ok, app.stats.failed, app.stats.cancelled) == (0, 0, 30)
+        assert "cancelled" in figures(app) and "cancelled 30" in figures(app)
+
+
+async def test_export_writes_the_summary_that_is_on_screen(base: str, tmp_path: Path) -> None:
+    app = FetchApp(f"{base}/delay/5 x12\n{base}/status/503", workers=3)
+    out = tmp_path / "run.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("ctrl+e")
+        field = app.screen.query_one("#export-path", Input)
+        field.value = str(out)
+        await pilot.press("enter")
+        await wait_for(pilot, out.exists)
+        summary = json.loads(out.read_text())["summary"]
+        shown = figures(app)
+        assert f"done {summary['submitted']}/{summary['submitted']}" in shown
+        assert f"ok {summary['ok']}" in shown and f"failed {summary['failed']}" in shown
+        lat = summary["latency_ms"]
+        assert f"p50 {lat['p50']:.1f}" in shown and f"p99 {lat['p99']:.1f}" in shown
+        assert app.stats is not None and summary == json.loads(json.dumps(app.stats.summary()))
+
+
+async def test_failed_export_says_why_and_keeps_the_run(base: str, tmp_path: Path) -> None:
+    app = FetchApp(f"{base}/delay/0 x3", workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("ctrl+e")
+        app.screen.query_one("#export-path", Input).value = str(tmp_path / "no" / "dir.json")
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        messages = [n.message for n in app._notifications]
+        assert any("cannot write" in m for m in messages), messages
+        assert "done 3/3" in figures(app)
+
+
+async def test_quit_while_requests_hang_exits_promptly(base: str) -> None:
+    app = FetchApp(f"{base}/hang x20", workers=4, limits=FetchLimits(timeout=60))
+    began = 0.0
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 4)
+        began = time.monotonic()
+        await pilot.press("ctrl+q")
+    # the server holds /hang for two minutes; only an explicit shutdown gets out this fast
+    assert time.monotonic() - began < 5
+    assert app.engine is not None and app.engine.ended
+
+
+async def test_bad_lines_are_shown_inline_and_nothing_starts() -> None:
+    app = FetchApp("http://127.0.0.1:9/ok\nexample.com\nftp://x.example/\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        shown = str(app.query_one("#url-errors", Static).render())
+        assert "line 2: missing scheme" in shown and "line 3: unsupported scheme 'ftp'" in shown
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert app.stats is None
+        assert any("fix the bad lines" in n.message for n in app._notifications)
+
+
+async def test_plus_minus_change_workers_and_the_same_list_runs_again(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x6", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("ctrl+t", "plus", "plus", "minus", "plus")
+        assert app.query_one(SetupPane).worker_count == 4
+        assert app.query_one("#workers", Input).value == "4"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        assert app.stats is not None and app.stats.workers == 4 and app.stats.ok == 6
+
+
+async def test_markup_in_urls_is_shown_literally(base: str) -> None:
+    app = FetchApp(f"{base}/status/404?x=[bold_red]boom[/] x2", workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.pause(0.1)
+        lines = app.query_one(ThreadTable).group_text(0)
+        assert any("?x=[bold_red]boom[/]" in line for line in lines), lines
+
+
+async def test_palette_lists_the_run_commands() -> None:
+    app = FetchApp("")
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Start run", "Cancel run", "Export run", "More workers", "Edit URL list"):
+            assert title in titles
+        await pilot.press("ctrl+l")
+        assert isinstance(app.focused, TextArea)
