@@ -277,6 +277,10 @@ class _TrackedStream:
             slot.attach(self._sock)
         self._inner.write(buffer, timeout)
 
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self._inner.read(max_bytes, timeout)  # the hot path: no __getattr__
+        return data
+
     def start_tls(self, *args: Any, **kwargs: Any) -> _TrackedStream:
         return _TrackedStream(self._inner.start_tls(*args, **kwargs))
 

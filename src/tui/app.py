@@ -28,14 +28,14 @@ from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.thread_table import ThreadTable
 
 #: Frames per second of the drain timer. A frame costs GIL time taken from the workers
-#: (DESIGN.md); 15 Hz keeps the lag from event to screen under 100 ms.
-FRAME_HZ = 15
+#: (DESIGN.md). bench/tui.py measures the trade: see the README for the figures.
+FRAME_HZ = 10
 
 
 class FetchApp(App[int]):
     """fetchtui's live monitor."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "fetchtui"
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),

@@ -28,10 +28,11 @@ class StatsPanel(Vertical):
         figures = self.query_one("#figures", Static)
         if stats is None:
             bar.update(total=1, progress=0)  # not None: an indeterminate bar animates forever
-            figures.update(Text("idle: no run yet", "dim"))
+            figures.update(Text("idle: no run yet", "dim"), layout=False)
             return
         now_ns = now_ns or time.perf_counter_ns()
-        bar.update(total=max(stats.total, 1), progress=stats.done)
+        if bar.total != max(stats.total, 1) or bar.progress != stats.done:
+            bar.update(total=max(stats.total, 1), progress=stats.done)
         summary = stats.summary() if stats.ended else None
         lat = summary["latency_ms"] if summary else stats.latency_ms()
         eta = stats.eta_s(now_ns)
@@ -50,4 +51,4 @@ class StatsPanel(Vertical):
                      f"max {lat['max']:.1f} ms\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")
         lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}")
-        figures.update(lines)
+        figures.update(lines, layout=False)  # fixed height: no relayout every frame

@@ -1,0 +1,160 @@
+"""What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
+
+    python bench/tui.py [--rounds 3]
+
+Prints, in one run:
+- UI overhead: 5,000 x /delay/0 at 16 workers, run wall time with the live UI / headless
+  (`fetchtui run`), median of alternating rounds;
+- UI lag: time from an event entering the queue to the end of the frame that shows it,
+  p50/p99 over every event of those UI runs;
+- key response: time from `tmux send-keys +` to the frame showing the new worker count while
+  256 workers are busy, p50/p99.
+Under App.run_test() the UI reads cheaper than it is (no terminal is drawn), hence tmux.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve()
+
+
+# -- inside tmux: the real app, instrumented ------------------------------------------
+def inner(list_path: str, workers: int, out: str) -> None:
+    from fetchtui.core.events import Event
+    from fetchtui.tui.app import FetchApp
+    from fetchtui.tui.thread_table import ThreadTable
+
+    class Instrumented(FetchApp):
+        lags_ns: list[int] = []
+        keys: list[float] = []
+
+        def on_mount(self) -> None:
+            super().on_mount()
+            self.query_one(ThreadTable).focus()
+
+        def fold(self, batch: list[Event]) -> None:
+            super().fold(batch)
+            stamps = [e.t_ns for e in batch if hasattr(e, "t_ns")]
+            if stamps:
+                self.call_after_refresh(self._painted, stamps)
+            if self.stats is not None and self.stats.ended:
+                self.call_after_refresh(self._done)
+
+        def _painted(self, stamps: list[int]) -> None:
+            now = time.perf_counter_ns()
+            self.lags_ns.extend(now - t for t in stamps)
+
+        def action_more_workers(self) -> None:
+            super().action_more_workers()
+            self.call_after_refresh(lambda: self.keys.append(time.time()))
+
+        def _done(self) -> None:
+            if self.stats is None:
+                return
+            Path(out).write_text(json.dumps({
+                "elapsed_s": self.stats.elapsed_s(), "ok": self.stats.ok,
+                "lags_ns": self.lags_ns, "keys": self.keys,
+            }))
+            self.exit(0)
+
+    text = Path(list_path).read_text()
+    Instrumented(text, workers=workers, start=True).run()
+
+
+# -- outside: the driver ----------------------------------------------------------------
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().split(" on ", 1)[1].split()[0]
+
+
+def headless(list_path: str, workers: int, tmp: Path) -> float:
+    out = tmp / "headless.json"
+    subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
+                    "--json", str(out)], check=True, capture_output=True)
+    return float(json.loads(out.read_text())["summary"]["elapsed_s"])
+
+
+def with_ui(list_path: str, workers: int, tmp: Path, keys: int = 0) -> tuple[dict[str, Any], list[float]]:
+    out = tmp / "ui.json"
+    out.unlink(missing_ok=True)
+    session = f"fetchtui-bench-{os.getpid()}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out)],
+                   check=True)
+    sent: list[float] = []
+    try:
+        if keys:
+            time.sleep(1.5)  # the run is under way, all workers busy
+            for _ in range(keys):
+                sent.append(time.time())
+                subprocess.run(["tmux", "send-keys", "-t", session, "+"], check=True)
+                time.sleep(0.12)
+        give_up = time.monotonic() + 300
+        while not out.exists() and time.monotonic() < give_up:
+            time.sleep(0.2)
+        time.sleep(0.2)
+        return json.loads(out.read_text()), sent
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="What the live UI costs, in a real terminal.")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    if not shutil.which("tmux"):
+        sys.exit("bench/tui.py needs tmux")
+    proc, base = start_server()
+    try:
+        with tempfile.TemporaryDirectory() as name:
+            tmp = Path(name)
+            instant = tmp / "instant.txt"
+            instant.write_text(f"{base}/delay/0 x5000\n")
+            head, ui, lags = [], [], []
+            for _ in range(args.rounds):
+                head.append(headless(str(instant), 16, tmp))
+                result, _ = with_ui(str(instant), 16, tmp)
+                assert result["ok"] == 5000
+                ui.append(result["elapsed_s"])
+                lags += [lag / 1e6 for lag in result["lags_ns"]]
+            h, u = statistics.median(head), statistics.median(ui)
+            print(f"UI overhead, 5000 x /delay/0 at 16 workers, median of {args.rounds} rounds")
+            print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
+            print(f"UI lag, event queued -> frame painted: p50 {pct(lags, 50):.1f} ms  "
+                  f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
+
+            busy = tmp / "busy.txt"
+            busy.write_text(f"{base}/delay/200 x7680\n")
+            result, sent = with_ui(str(busy), 256, tmp, keys=30)
+            shown = result["keys"]
+            response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown)]
+            print(f"key response with 256 workers busy ({len(shown)}/{len(sent)} keys seen): "
+                  f"p50 {pct(response, 50):.1f} ms  p99 {pct(response, 99):.1f} ms")
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--inner":
+        inner(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        main()

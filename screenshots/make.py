@@ -1,0 +1,51 @@
+"""Regenerate the screenshots: real runs of the app against the demo server.
+
+    python screenshots/make.py      (PNG needs rsvg-convert: apt-get install librsvg2-bin)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from fetchtui.core.demo_server import DemoServer, demo_list
+from fetchtui.tui.app import FetchApp
+from fetchtui.tui.thread_table import ThreadTable
+
+HERE = Path(__file__).resolve().parent
+SIZE = (160, 46)
+
+
+async def capture() -> list[Path]:
+    shots = []
+    with DemoServer() as server:
+        app = FetchApp(demo_list(server.url), workers=10)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            shots.append(Path(app.save_screenshot("idle.svg", str(HERE))))
+            await pilot.press("ctrl+s", "ctrl+t")
+            await pilot.pause(0.9)
+            shots.append(Path(app.save_screenshot("running.svg", str(HERE))))
+            give_up = time.monotonic() + 30
+            while not (app.stats and app.stats.ended) and time.monotonic() < give_up:
+                await pilot.pause(0.1)
+            await pilot.pause(0.3)
+            app.query_one(ThreadTable).focus()
+            shots.append(Path(app.save_screenshot("finished.svg", str(HERE))))
+    return shots
+
+
+def main() -> None:
+    for svg in asyncio.run(capture()):
+        print(f"wrote {svg}")
+        if shutil.which("rsvg-convert"):
+            png = svg.with_suffix(".png")
+            subprocess.run(["rsvg-convert", "-w", "1600", str(svg), "-o", str(png)], check=True)
+            print(f"wrote {png}")
+
+
+if __name__ == "__main__":
+    main()
