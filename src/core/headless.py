@@ -69,9 +69,8 @@ def summary_tables(stats: RunStats) -> list[Table]:
     threads = Table(title="threads", title_justify="left")
     for name in ("thread ident", "name", "native id", "requests", "busy s", "share"):
         threads.add_column(name, justify="left" if name == "name" else "right")
-    elapsed = stats.elapsed_ns()
     for t in stats.threads.values():
-        share = t.busy_ns / elapsed if elapsed else 0.0
+        share = stats.busy_share(t.info.ident)
         threads.add_row(*(Text(str(v)) for v in (
             t.info.ident, safe_text(t.info.name), t.info.native_id, t.requests,
             f"{t.busy_ns / 1e9:.3f}", f"{share:.0%}")))
