@@ -145,7 +145,7 @@ def main() -> None:
             busy.write_text(f"{base}/delay/200 x7680\n")
             result, sent = with_ui(str(busy), 256, tmp, keys=30)
             shown = result["keys"]
-            response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown)]
+            response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
             print(f"key response with 256 workers busy ({len(shown)}/{len(sent)} keys seen): "
                   f"p50 {pct(response, 50):.1f} ms  p99 {pct(response, 99):.1f} ms")
     finally:

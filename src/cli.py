@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from fetchtui import __version__
 from fetchtui.core.backends import BACKENDS, FetchLimits
@@ -129,7 +130,7 @@ def read_list(args: argparse.Namespace) -> ListSource:
     return ListSource("\n".join(parts), origin)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     print(f"fetchtui: error: {safe_text(message)}", file=sys.stderr)
     raise SystemExit(2)
 
@@ -184,7 +185,6 @@ def cmd_demo_server(argv: Sequence[str]) -> int:
         server = DemoServer(args.port)
     except OSError as exc:
         _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
-        raise
     print(f"fetchtui demo server on {server.url}  (Ctrl-C stops it)", flush=True)
     for path, what in ENDPOINTS.items():
         print(f"  {server.url}{path:32} {what}")

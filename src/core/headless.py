@@ -17,7 +17,7 @@ from rich.text import Text
 
 from fetchtui import __version__
 from fetchtui.core.engine import Engine, RunConfig, drain
-from fetchtui.core.events import RequestFinished
+from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.export import ExportError, write_csv, write_json
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
@@ -43,7 +43,7 @@ def trace_line(stats: RunStats, event: RequestFinished) -> str:
     result = str(event.status) if event.status is not None else ""
     if event.error_kind and event.error_kind != "http":
         result = f"{result} {event.error_kind}".strip()
-    if event.outcome.value == "cancelled":
+    if event.outcome is Outcome.CANCELLED:
         result = "cancelled"
     return safe_text(f"{who} url : {rec.url} -> {result} {took}")
 

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 
 from fetchtui.core.backends import BACKENDS
@@ -39,7 +40,7 @@ class SetupPane(Vertical):
         self._backend = backend
         self._timeout = timeout
         self.set_reactive(SetupPane.worker_count, workers)
-        self._check_timer: object | None = None
+        self._check_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("URLs  (one per line, `URL x100` repeats, # comments)", classes="caption")
@@ -81,7 +82,7 @@ class SetupPane(Vertical):
     # -- the list ---------------------------------------------------------------------
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self._check_timer is not None:
-            self._check_timer.stop()  # type: ignore[attr-defined]
+            self._check_timer.stop()
         self._check_timer = self.set_timer(CHECK_DELAY, self.check_list)
 
     def check_list(self) -> list[Target] | None:
