@@ -43,7 +43,10 @@ def inner(list_path: str, workers: int, out: str) -> None:
             super().on_mount()
             self.query_one(ThreadTable).focus()
 
+        frames = 0
+
         def fold(self, batch: list[Event]) -> None:
+            self.frames += 1
             super().fold(batch)
             stamps = [e.t_ns for e in batch if hasattr(e, "t_ns")]
             if stamps:
@@ -64,6 +67,8 @@ def inner(list_path: str, workers: int, out: str) -> None:
                 return
             Path(out).write_text(json.dumps({
                 "elapsed_s": self.stats.elapsed_s(), "ok": self.stats.ok,
+                "frames": self.frames, "ui_cpu_s": time.thread_time(),
+                "process_cpu_s": time.process_time(),
                 "lags_ns": self.lags_ns, "keys": self.keys,
             }))
             self.exit(0)
@@ -135,6 +140,8 @@ def main() -> None:
                 assert result["ok"] == 5000
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
+                print(f"  UI run: {result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s, "
+                      f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
             h, u = statistics.median(head), statistics.median(ui)
             print(f"UI overhead, 5000 x /delay/0 at 16 workers, median of {args.rounds} rounds")
             print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")

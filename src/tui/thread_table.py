@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable
 
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -19,10 +21,11 @@ _OUTCOME_STYLE = {Outcome.OK: "green", Outcome.FAILED: "red", Outcome.CANCELLED:
 
 
 class ThreadTable(ScrollView, can_focus=True):
-    """Renders its own lines (Line API): only visible rows are drawn, nothing per event.
+    """Renders its own lines (Line API) and redraws only the lines whose content changed.
 
-    A frame costs the rows on screen, whatever the worker count, so 1,000 threads and tens
-    of thousands of events per second cost the same as ten.
+    Each visible line has a key: the values it shows. A frame compares keys and refreshes
+    the lines that differ, so its cost follows what changed on screen, not the event rate
+    or the worker count.
     """
 
     BINDINGS = [
@@ -34,24 +37,38 @@ class ThreadTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.stats: RunStats | None = None
         self._order: list[int] = []
+        self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
         self.now_ns = 0
+        self._style: Style | None = None  # rich_style walks the DOM: once a frame, not per line
+
+    def notify_style_update(self) -> None:
+        self._style = None
+        self._strips.clear()
+        super().notify_style_update()
 
     def show(self, stats: RunStats | None) -> None:
         """Display this run (None: the idle hint)."""
         self.stats = stats
         self._order = []
+        self._strips.clear()
         self.scroll_to(0, 0, animate=False)
         self.update_frame()
+        self.refresh()
 
     def update_frame(self, now_ns: int | None = None) -> None:
         """Called once per frame by the app after the stats model folded a batch."""
         self.now_ns = now_ns or time.perf_counter_ns()
+        self._style = None
         if self.stats is not None and len(self.stats.threads) != len(self._order):
             self._order = list(self.stats.threads)
         lines = max(1, len(self._order) * LINES_PER_THREAD)
         if self.virtual_size.height != lines:
             self.virtual_size = Size(self.size.width, lines)
-        self.refresh()
+        top = self.scroll_offset.y
+        for index in range(top, min(top + self.size.height, lines)):
+            cached = self._strips.get(index)
+            if cached is None or cached[0] != self._key(index):  # width changes repaint all
+                self.refresh_line(index)
 
     @property
     def group_count(self) -> int:
@@ -64,22 +81,57 @@ class ThreadTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        text = self._line(y + scroll_y)
-        text.truncate(width + scroll_x, overflow="ellipsis", pad=True)
-        strip = Strip(list(text.render(self.app.console)), text.cell_len)
-        return strip.crop(scroll_x, scroll_x + width).apply_style(self.rich_style)
+        index = y + scroll_y
+        key = self._key(index)
+        cached = self._strips.get(index)
+        if cached is not None and cached[0] == key and cached[1] == width:
+            strip = cached[2]
+        else:
+            text = self._line(index)
+            text.truncate(width, overflow="ellipsis", pad=True)
+            strip = Strip(list(text.render(self.app.console)), text.cell_len)
+            self._strips[index] = (key, width, strip)
+        if self._style is None:
+            self._style = self.rich_style
+        return strip.crop(scroll_x, scroll_x + width).apply_style(self._style)
+
+    # -- what each line shows -------------------------------------------------------------
+    def _locate(self, index: int) -> tuple[int, int] | None:
+        group, k = divmod(index, LINES_PER_THREAD)
+        if self.stats is None or group >= len(self._order):
+            return None
+        return self._order[group], k
+
+    def _key(self, index: int) -> Hashable:
+        """The values line `index` shows; equal keys draw equal lines."""
+        where = self._locate(index)
+        if where is None or self.stats is None:
+            return ("blank", index, self.stats is None)
+        ident, k = where
+        thread = self.stats.threads[ident]
+        if k == 0:
+            took = None
+            if thread.current is not None:
+                start = self.stats.record(thread.current).start_ns or self.now_ns
+                took = (self.now_ns - start) // 1_000_000
+            share = round(self.stats.busy_share(ident, self.now_ns) * 100)
+            return (ident, thread.requests, share, thread.current, took)
+        recent = thread.recent
+        position = len(recent) - k
+        return (ident, k, recent[position] if position >= 0 else None)
 
     def _line(self, index: int) -> Text:
         stats = self.stats
         if stats is None:
             return Text("No run yet. Type URLs on the left, then press ctrl+s to start.", "dim") \
                 if index == 0 else Text("")
-        group, k = divmod(index, LINES_PER_THREAD)
-        if group >= len(self._order):
+        where = self._locate(index)
+        if where is None:
             if index == 0:
                 return Text("Waiting for the pool's first thread…", "dim")
             return Text("")
-        thread = stats.threads[self._order[group]]
+        ident, k = where
+        thread = stats.threads[ident]
         if k == 0:
             info = thread.info
             line = Text.assemble(
@@ -97,7 +149,7 @@ class ThreadTable(ScrollView, can_focus=True):
             else:
                 line.append("idle", "dim")
             return line
-        recent = list(thread.recent)
+        recent = thread.recent
         position = len(recent) - k  # newest first
         if position < 0:
             return Text("")
