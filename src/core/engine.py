@@ -96,10 +96,21 @@ class Engine:
             return
         workers = min(self.config.workers, len(self.targets))
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="fetchtui-worker")
-        for _ in range(workers):
-            self._pool.submit(self._work)
         self._watchdog = threading.Thread(target=self._watch, name="fetchtui-watchdog", daemon=True)
         self._watchdog.start()
+        threading.Thread(target=self._spawn, args=(self._pool, workers), name="fetchtui-spawner",
+                         daemon=True).start()
+
+    def _spawn(self, pool: ThreadPoolExecutor, workers: int) -> None:
+        # Each thread start waits until the new thread runs, which under a busy GIL costs
+        # milliseconds: a thousand of them took 12 s in the caller (the UI thread) before.
+        for _ in range(workers):
+            if self._cancelled or self._ended.is_set():
+                return
+            try:
+                pool.submit(self._work)
+            except RuntimeError:  # cancel shut the pool down meanwhile
+                return
 
     def cancel(self) -> None:
         """Drop queued work, cut in-flight sockets, account everything as cancelled; never waits."""
