@@ -75,4 +75,4 @@ def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Ter
         sent = time.monotonic()
         term.send("C-q")
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
-        assert time.monotonic() - sent < 2.5
+        assert time.monotonic() - sent < 2.0  # the shell is back within 2 s

@@ -149,3 +149,55 @@ async def test_palette_lists_the_run_commands() -> None:
             assert title in titles
         await pilot.press("ctrl+l")
         assert isinstance(app.focused, TextArea)
+
+
+async def test_password_never_reaches_the_screen_or_the_export(base: str, tmp_path: Path) -> None:
+    url = base.replace("http://", "http://alice:s3cret@") + "/status/404"
+    app = FetchApp(f"{url} x2", workers=1)
+    out = tmp_path / "run.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("ctrl+t")
+        await pilot.pause(0.1)
+        table = app.query_one(ThreadTable)
+        shown = [line for i in range(table.group_count) for line in table.group_text(i)]
+        shown.append(figures(app))
+        assert any("alice:***@" in line for line in shown)
+        # the URL editor holds what the user typed; everything fetchtui itself shows is masked
+        assert not [line for line in shown if "s3cret" in line]
+        await pilot.press("ctrl+e")
+        app.screen.query_one("#export-path", Input).value = str(out)
+        await pilot.press("enter")
+        await wait_for(pilot, out.exists)
+    assert "s3cret" not in out.read_text()
+
+
+async def test_hostile_settings_are_refused_with_a_message() -> None:
+    app = FetchApp("http://127.0.0.1:9/ x2", workers=3)
+    async with app.run_test(size=SIZE) as pilot:
+        for field, value, message in [
+            ("#workers", "0", "workers must be a whole number from 1 to 1024"),
+            ("#workers", "5000", "workers must be a whole number from 1 to 1024"),
+            ("#workers", "", "workers must be a whole number from 1 to 1024"),
+            ("#timeout", "0", "timeout must be more than 0 seconds"),
+            ("#timeout", "1.2.3", "timeout must be a number of seconds"),
+        ]:
+            app.query_one("#workers", Input).value = "3"
+            app.query_one("#timeout", Input).value = "10"
+            app.query_one(field, Input).value = value
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.05)
+            assert app.stats is None
+            assert any(message in n.message for n in app._notifications), (value, message)
+            app.clear_notifications()
+
+
+async def test_control_and_bidi_characters_in_urls_are_shown_escaped(base: str) -> None:
+    app = FetchApp(f"{base}/status/404/\u202eevil\x9b2J", workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.pause(0.1)
+        line = app.query_one(ThreadTable).group_text(0)[1]
+        assert "\\u202eevil\\x9b2J" in line and "\u202e" not in line and "\x9b" not in line
