@@ -201,3 +201,13 @@ async def test_control_and_bidi_characters_in_urls_are_shown_escaped(base: str) 
         await pilot.pause(0.1)
         line = app.query_one(ThreadTable).group_text(0)[1]
         assert "\\u202eevil\\x9b2J" in line and "\u202e" not in line and "\x9b" not in line
+
+
+async def test_empty_or_comment_only_list_does_not_start() -> None:
+    for text in ("", "# only a comment\n\n"):
+        app = FetchApp(text)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.05)
+            assert app.stats is None
+            assert any("the URL list is empty" in n.message for n in app._notifications)
