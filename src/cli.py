@@ -7,14 +7,18 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from fetchtui import __version__
 from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.engine import MAX_WORKERS, RunConfig
 from fetchtui.core.textsafe import safe_text
 
-SUBCOMMANDS = ("run", "demo-server")
+if TYPE_CHECKING:
+    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.targets import Target
+
+SUBCOMMANDS = ("run", "sweep", "demo-server")
 
 
 def _workers(text: str) -> int:
@@ -57,11 +61,15 @@ def _port(text: str) -> int:
     return value
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch (`URL x100` repeats)")
     parser.add_argument("-f", "--file", help="read the URL list from FILE (- for stdin)")
-    parser.add_argument("-w", "--workers", type=_workers, default=10,
-                        help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
+    if series:
+        parser.add_argument("-w", "--workers", default="1,2,4,8,16,32", metavar="N,N,...",
+                            help="worker counts to run, in order (default 1,2,4,8,16,32)")
+    else:
+        parser.add_argument("-w", "--workers", type=_workers, default=10,
+                            help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
     parser.add_argument("-b", "--backend", choices=BACKENDS, default="requests",
                         help="HTTP backend (default requests: one shared Session)")
     parser.add_argument("--timeout", type=_timeout, default=10.0,
@@ -142,32 +150,72 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     return RunConfig(workers=args.workers, backend=args.backend, limits=limits)
 
 
-def cmd_run(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import DemoServer, demo_list
-    from fetchtui.core.headless import run_headless
+def _targets_or_exit(source: ListSource, server: DemoServer | None) -> list[Target]:
+    """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
+    from fetchtui.core.demo_server import demo_list
     from fetchtui.core.targets import TargetsError, parse_targets
+
+    text = source.text
+    if server is not None and not text.strip():
+        text = demo_list(server.url)
+    if not text.strip():
+        _fail("no URLs given (pass URLs, -f FILE, or --demo)")
+    try:
+        targets = parse_targets(text)
+    except TargetsError as exc:
+        print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
+              file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not targets:
+        _fail(f"the list from {source.origin} has no URLs (only comments or blank lines)")
+    return targets
+
+
+def cmd_run(argv: Sequence[str]) -> int:
+    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.headless import run_headless
 
     args = build_run_parser().parse_args(argv)
     source = read_list(args)
     server = DemoServer().start() if args.demo else None
     try:
-        text = source.text
-        if server is not None and not text.strip():
-            text = demo_list(server.url)
-        if not text.strip():
-            _fail("no URLs given (pass URLs, -f FILE, or --demo)")
-        try:
-            targets = parse_targets(text)
-        except TargetsError as exc:
-            print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
-                  file=sys.stderr)
-            for error in exc.errors:
-                print(f"  {error}", file=sys.stderr)
-            return 2
-        if not targets:
-            _fail(f"the list from {source.origin} has no URLs (only comments or blank lines)")
+        targets = _targets_or_exit(source, server)
         return run_headless(targets, run_config(args), trace=args.trace,
                             json_path=args.json, csv_path=args.csv)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def build_sweep_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fetchtui sweep",
+        description="Run the same list at several worker counts and compare the runs.",
+        epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
+    )
+    _add_run_options(parser, series=True)
+    parser.add_argument("--json", metavar="PATH", help="write every run's summary as JSON to PATH")
+    return parser
+
+
+def cmd_sweep(argv: Sequence[str]) -> int:
+    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.headless import run_sweep_headless
+    from fetchtui.core.sweep import parse_series
+
+    args = build_sweep_parser().parse_args(argv)
+    try:
+        series = parse_series(args.workers)
+    except ValueError as exc:
+        _fail(str(exc))
+    source = read_list(args)
+    server = DemoServer().start() if args.demo else None
+    try:
+        targets = _targets_or_exit(source, server)
+        args.workers = series[0]
+        return run_sweep_headless(targets, series, run_config(args), json_path=args.json)
     finally:
         if server is not None:
             server.stop()
@@ -227,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "run":
         return cmd_run(argv[1:])
+    if argv and argv[0] == "sweep":
+        return cmd_sweep(argv[1:])
     if argv and argv[0] == "demo-server":
         return cmd_demo_server(argv[1:])
     return cmd_tui(argv)

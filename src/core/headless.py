@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
@@ -18,8 +19,10 @@ from rich.text import Text
 from fetchtui import __version__
 from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Outcome, RequestFinished
-from fetchtui.core.export import ExportError, write_csv, write_json
+from fetchtui.core.export import ExportError, write_atomic, write_csv, write_json
+from fetchtui.core.history import History, RunRecord
 from fetchtui.core.stats import RunStats
+from fetchtui.core.sweep import SweepPoint, points, run_sweep
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 
@@ -46,6 +49,11 @@ def trace_line(stats: RunStats, event: RequestFinished) -> str:
     if event.outcome is Outcome.CANCELLED:
         result = "cancelled"
     return safe_text(f"{who} url : {rec.url} -> {result} {took}")
+
+
+def _console(out: TextIO) -> Console:
+    # Piped output gets room for the tables instead of rich's 80-column default.
+    return Console(file=out, highlight=False, width=None if out.isatty() else 132)
 
 
 def summary_tables(stats: RunStats) -> list[Table]:
@@ -120,7 +128,7 @@ def run_headless(
         engine.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    console = Console(file=out, highlight=False)
+    console = _console(out)
     if interrupted.is_set():
         console.print(Text("interrupted: partial result below (unfinished requests are cancelled)"))
     for table in summary_tables(stats):
@@ -139,5 +147,70 @@ def run_headless(
             console.print(Text(f"wrote {written}"))
         except ExportError as exc:
             Console(file=err, highlight=False).print(Text(f"error: {safe_text(str(exc))}"))
+            code = code if code != EXIT_OK else EXIT_FAILED
+    return code
+
+
+def sweep_table(points: Sequence[SweepPoint]) -> Table:
+    """One row per sweep run: measured against ideal speedup, and the GIL ceiling."""
+    table = Table(title="worker sweep (speedup against 1 worker; ceiling: 1 / CPU per request)",
+                  title_justify="left")
+    for name in ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
+                 "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"):
+        table.add_column(name, justify="left" if name == "backend" else "right")
+    for point in points:
+        s = point.record.summary
+        speedup = point.speedup
+        cells = [
+            str(point.record.workers), point.record.backend, f"{s['elapsed_s']:.3f}",
+            f"{s['rps']:.1f}",
+            f"{speedup:.2f}x" if speedup is not None else "-",
+            f"{point.ideal_speedup:.0f}x",
+            f"{speedup / point.ideal_speedup:.0%}" if speedup is not None else "-",
+            f"{s['latency_ms']['p50']:.1f}", f"{s['latency_ms']['p99']:.1f}",
+            str(s["failed"] + s["cancelled"]), f"{s['cpu_ms_per_request']:.2f}",
+            f"{point.ceiling_rps:.0f}" if point.ceiling_rps else "-",
+        ]
+        table.add_row(*(Text(c) for c in cells))
+    return table
+
+
+def run_sweep_headless(
+    targets: Sequence[Target],
+    series: Sequence[int],
+    config: RunConfig,
+    *,
+    json_path: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """`fetchtui sweep`: run the series, print the table, write the JSON; return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    history = History()
+    console = _console(out)
+    status = Console(file=err, highlight=False)
+
+    def progress(record: RunRecord) -> None:
+        if err.isatty():
+            status.print(Text(f"{record.workers} workers: {record.elapsed_s:.3f} s"))
+
+    try:
+        runs = run_sweep(targets, series, config, history, progress)
+    except KeyboardInterrupt:
+        runs = history.runs
+        console.print(Text("interrupted: the runs that ended are below"))
+    console.print(sweep_table(points(history, runs)))
+    code = EXIT_OK if all(r.summary["ok"] == r.summary["submitted"] for r in runs) else EXIT_FAILED
+    if len(runs) < len(series):
+        code = EXIT_INTERRUPTED
+    if json_path:
+        doc = {"version": 1, "config": config_dict(config, len(targets)),
+               "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary}
+                        for r in runs]}
+        try:
+            console.print(Text(f"wrote {write_atomic(json_path, json.dumps(doc, indent=2) + chr(10))}"))
+        except ExportError as exc:
+            status.print(Text(f"error: {safe_text(str(exc))}"))
             code = code if code != EXIT_OK else EXIT_FAILED
     return code

@@ -205,6 +205,17 @@ class RunStats:
         busy = sum(t.busy_ns for t in self.threads.values())
         return sum(t.cpu_ns for t in self.threads.values()) / busy if busy else 0.0
 
+    def cpu_ms_per_request(self) -> float:
+        """Mean worker-thread CPU time per request that ran, in milliseconds."""
+        ran = sum(t.requests for t in self.threads.values())
+        return sum(t.cpu_ns for t in self.threads.values()) / ran / 1e6 if ran else 0.0
+
+    def gil_ceiling_rps(self) -> float | None:
+        """The most req/s any worker count could reach: Python work is serialised by the GIL,
+        so throughput cannot pass one request per mean CPU time per request."""
+        cpu_ms = self.cpu_ms_per_request()
+        return 1000 / cpu_ms if cpu_ms > 0 else None
+
     def relative_s(self, t_ns: int | None) -> float | None:
         if t_ns is None or self.t0_ns is None:
             return None
@@ -232,6 +243,8 @@ class RunStats:
             "rps": round(self.rps(), 3),
             "latency_ms": {k: round(v, 3) for k, v in self.latency_ms().items()},
             "cpu_share": round(self.cpu_share(), 4),
+            "cpu_ms_per_request": round(self.cpu_ms_per_request(), 4),
+            "gil_ceiling_rps": round(ceiling, 1) if (ceiling := self.gil_ceiling_rps()) else None,
             "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
             "error_counts": dict(sorted(self.error_counts.items())),
         }
