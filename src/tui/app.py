@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,19 +13,23 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.backends import FetchLimits
+from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, write_csv, write_json
 from fetchtui.core.headless import config_dict
+from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.commands import run_commands
 from fetchtui.tui.export_screen import ExportScreen
+from fetchtui.tui.help_screen import HelpScreen
+from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.setup_pane import Setup, SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 
 #: Frames per second of the drain timer. A frame costs GIL time taken from the workers
@@ -41,11 +46,20 @@ class FetchApp(App[int]):
         Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),
         Binding("ctrl+x", "cancel", "Cancel", priority=True, tooltip="Cancel the running run"),
         Binding("ctrl+e", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
+        Binding("f5", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
+        Binding("f6", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
         Binding("plus,equals_sign", "more_workers", "More workers", key_display="+"),
         Binding("minus", "fewer_workers", "Fewer workers", key_display="-"),
-        Binding("ctrl+l", "focus_urls", "URLs", priority=True, tooltip="Focus the URL editor"),
-        Binding("f2", "focus_workers", "Workers", tooltip="Focus the worker count"),
-        Binding("ctrl+t", "focus_threads", "Threads", priority=True, tooltip="Focus the live table"),
+        # focus keys stay out of the footer (the help screen and the palette list them)
+        Binding("ctrl+l", "focus_urls", "URLs", priority=True, show=False),
+        Binding("f2", "focus_workers", "Workers", show=False),
+        Binding("ctrl+t", "focus_threads", "Threads", priority=True, show=False),
+        Binding("f3", "show_tab('tab-history', 'history')", "History", priority=True,
+                tooltip="Show the run history"),
+        Binding("f4", "show_tab('tab-sweep', 'sweep-chart')", "Chart", priority=True,
+                tooltip="Show the sweep chart"),
+        Binding("f1", "help", "Help", priority=True, tooltip="What the views show"),
+        Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
     ]
 
@@ -59,6 +73,10 @@ class FetchApp(App[int]):
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
+        self.history = History()
+        self._queued: list[Setup] = []  # the rest of a sweep or backend comparison
+        self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
+        self._recorded = True
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -66,7 +84,13 @@ class FetchApp(App[int]):
         yield SetupPane(text, workers, backend, self.limits.timeout, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
-            yield ThreadTable(id="threads")
+            with TabbedContent(id="tabs"):
+                with TabPane("Threads", id="tab-threads"):
+                    yield ThreadTable(id="threads")
+                with TabPane("History", id="tab-history"):
+                    yield HistoryTable(id="history")
+                with TabPane("Sweep", id="tab-sweep"):
+                    yield SweepChart(id="sweep-chart")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -94,7 +118,31 @@ class FetchApp(App[int]):
         if isinstance(setup, str):
             self.notify(setup, title="Cannot start", severity="error", markup=False)
             return
+        self._series, self._queued = [], []
         self.start_run(setup)
+
+    def action_sweep(self) -> None:
+        series = self.query_one(SetupPane).read_series()
+        if isinstance(series, str):
+            self.notify(series, title="Cannot sweep", severity="error", markup=False)
+            return
+        self._start_series(lambda setup: [replace(setup, workers=w) for w in series])
+
+    def action_compare(self) -> None:
+        self._start_series(lambda setup: [replace(setup, backend=b) for b in BACKENDS])
+
+    def _start_series(self, plan: Callable[[Setup], list[Setup]]) -> None:
+        """Run one setup after another (a sweep or a backend comparison)."""
+        if self.running:
+            self.notify("A run is in progress: ctrl+x cancels it.", severity="warning")
+            return
+        setup = self.query_one(SetupPane).read()
+        if isinstance(setup, str):
+            self.notify(setup, title="Cannot start", severity="error", markup=False)
+            return
+        first, *rest = plan(setup)
+        self._series, self._queued = [], rest
+        self.start_run(first)
 
     def start_run(self, setup: Setup) -> None:
         limits = FetchLimits(timeout=setup.timeout, max_bytes=self.limits.max_bytes,
@@ -103,6 +151,7 @@ class FetchApp(App[int]):
         self.config = RunConfig(setup.workers, setup.backend, limits)
         self.engine = Engine(setup.targets, self.config)
         self.stats = RunStats(setup.targets)
+        self._recorded = False
         self.query_one(ThreadTable).show(self.stats)
         self.engine.start()
         self._frame()
@@ -110,6 +159,7 @@ class FetchApp(App[int]):
             self._timer.resume()
 
     def action_cancel(self) -> None:
+        self._queued.clear()  # a cancel ends the whole sweep, not just this run
         if self.engine is not None and self.running:
             self.engine.cancel()
             self._frame()
@@ -127,7 +177,17 @@ class FetchApp(App[int]):
         self.query_one("#workers", Input).focus()
 
     def action_focus_threads(self) -> None:
-        self.query_one(ThreadTable).focus()
+        self.action_show_tab("tab-threads", "threads")
+
+    def action_show_tab(self, tab: str, widget: str) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        target = self.query_one(f"#{widget}")
+        (target if target.can_focus else tabs.query_one(Tabs)).focus()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_export(self) -> None:
         if self.stats is None or not self.stats.ended:
@@ -168,9 +228,24 @@ class FetchApp(App[int]):
         state = "running" if not stats.ended else "cancelled" if self.engine.cancelled else "finished"
         self.query_one(ThreadTable).update_frame(now)
         self.query_one(StatsPanel).show(stats, state, now)
-        if stats.ended and self._timer is not None:
+        if stats.ended and not self._recorded:
+            self._run_ended()
+
+    def _run_ended(self) -> None:
+        """Record the run, redraw history and chart (once per run), start what is queued."""
+        assert self.engine is not None and self.stats is not None and self.config is not None
+        self._recorded = True
+        if self._timer is not None:
             self._timer.pause()
-            self.engine.close()
+        self.engine.close()
+        record = self.history.add(self.config.workers, self.config.backend,
+                                  list_key(self.stats.targets), self.stats.summary())
+        self.query_one(HistoryTable).show(self.history)
+        if self._queued or self._series:
+            self._series.append(record)
+            self.query_one(SweepChart).show(self.history, self._series)
+        if self._queued:
+            self.start_run(self._queued.pop(0))
 
     def fold(self, batch: list[Event]) -> None:
         """Fold one frame's events into the stats model (a hook for the lag benchmark)."""

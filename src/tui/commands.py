@@ -17,6 +17,12 @@ def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Cancel run", "Drop queued requests and abandon those in flight",
                         app.action_cancel)
     yield SystemCommand("Export run", "Write the finished run to JSON or CSV", app.action_export)
+    yield SystemCommand("Sweep workers", "Run the list at each worker count of the sweep field",
+                        app.action_sweep)
+    yield SystemCommand("Compare backends", "Run the list on requests, requests-per-thread, httpx",
+                        app.action_compare)
+    yield SystemCommand("Help", "What the views show and why more threads stop helping",
+                        app.action_help)
     yield SystemCommand("More workers", "Raise the worker count", app.action_more_workers)
     yield SystemCommand("Fewer workers", "Lower the worker count", app.action_fewer_workers)
     yield SystemCommand("Edit URL list", "Focus the URL editor", app.action_focus_urls)

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 
 from fetchtui.core.backends import BACKENDS
 from fetchtui.core.engine import MAX_WORKERS
+from fetchtui.core.sweep import DEFAULT_SERIES, parse_series
 from fetchtui.core.targets import Target, TargetsError, parse_targets
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
@@ -55,6 +56,9 @@ class SetupPane(Vertical):
                          id="backend", compact=True)
             yield Label("timeout (s)", classes="caption")
             yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.]*", max_length=8,
+                        compact=True)
+            yield Label("sweep (F5)", classes="caption")
+            yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",
                         compact=True)
 
     def on_mount(self) -> None:
@@ -121,3 +125,10 @@ class SetupPane(Vertical):
             return "timeout must be more than 0 seconds"
         backend = self.query_one("#backend", Select).value
         return Setup(targets, int(workers_text), str(backend), timeout)
+
+    def read_series(self) -> list[int] | str:
+        """The sweep's worker counts, or a message saying what to fix."""
+        try:
+            return parse_series(self.query_one("#series", Input).value)
+        except ValueError as exc:
+            return f"sweep: {exc}"

@@ -7,10 +7,12 @@ import time
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Markdown, Static, TabbedContent, TextArea
 
 from fetchtui.core.backends import FetchLimits
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.help_screen import HelpScreen
+from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.setup_pane import SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.thread_table import ThreadTable
@@ -211,3 +213,53 @@ async def test_empty_or_comment_only_list_does_not_start() -> None:
             await pilot.pause(0.05)
             assert app.stats is None
             assert any("the URL list is empty" in n.message for n in app._notifications)
+
+
+async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> None:
+    app = FetchApp(f"{base}/delay/50 x8", workers=3)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#series", Input).value = "1,4"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: len(app.history.runs) == 2)
+        one, four = app.history.runs
+        assert (one.workers, four.workers) == (1, 4)
+        speedup = app.history.speedup(four)
+        assert speedup is not None and speedup > 2  # ~0.4 s against ~0.1 s
+        await pilot.press("f3")
+        table = app.query_one(HistoryTable)
+        assert table.row_count == 2
+        assert str(table.get_row_at(1)[5]) == f"{speedup:.2f}x"  # the speedup column
+        await pilot.press("f4")
+        assert app.query_one(TabbedContent).active == "tab-sweep"
+
+
+async def test_compare_runs_the_list_on_every_backend(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x6", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: len(app.history.runs) == 3)
+        assert [r.backend for r in app.history.runs] == ["requests", "requests-per-thread", "httpx"]
+        assert all(r.summary["ok"] == 6 for r in app.history.runs)
+
+
+async def test_cancel_stops_the_rest_of_a_sweep(base: str) -> None:
+    app = FetchApp(f"{base}/hang x4", workers=1, limits=FetchLimits(timeout=30))
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#series", Input).value = "1,2,4"
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 1)
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.pause(0.2)
+        assert len(app.history.runs) == 1 and app.history.runs[0].summary["cancelled"] == 4
+
+
+async def test_help_explains_the_views_and_closes() -> None:
+    app = FetchApp("")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one(Markdown).source
+        assert "GIL ceiling" in text and "Speedup" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)

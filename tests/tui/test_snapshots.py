@@ -14,10 +14,13 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
 )
+from fetchtui.core.history import History, RunRecord
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 
 LIST = "# the seed's lesson\nhttp://127.0.0.1:8765/delay/100 x36\nhttp://127.0.0.1:8765/status/404 x4\n"
@@ -89,3 +92,38 @@ def test_finished_run(snap_compare: Any) -> None:
     assert stats.ended and stats.ok == 36 and stats.failed == 4
     assert snap_compare(FetchApp(LIST, workers=10), terminal_size=SIZE,
                         run_before=show(stats, now, "finished"))
+
+
+def sweep_history() -> tuple[History, list[RunRecord]]:
+    """A replayed sweep of 40 x 100 ms requests: near-linear, bending at 16 workers."""
+    history = History()
+    runs = []
+    for workers, elapsed in [(1, 4.08), (2, 2.05), (4, 1.03), (8, 0.52), (16, 0.31), (32, 0.22)]:
+        summary = {"submitted": 40, "ok": 40, "failed": 0, "cancelled": 0, "elapsed_s": elapsed,
+                   "rps": round(40 / elapsed, 1), "cpu_share": 0.01, "cpu_ms_per_request": 1.2,
+                   "gil_ceiling_rps": 833.3,
+                   "latency_ms": {"p50": 101.5, "p90": 103.0, "p99": 108.0, "max": 110.0}}
+        runs.append(history.add(workers, "requests", "list", summary))
+    return history, runs
+
+
+def show_tab(tab: str):  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[int]) -> None:
+        app = pilot.app
+        assert isinstance(app, FetchApp)
+        history, runs = sweep_history()
+        app.history = history
+        app.query_one(HistoryTable).show(history)
+        app.query_one(SweepChart).show(history, runs)
+        await pilot.press(tab)
+        await pilot.pause()
+
+    return run_before
+
+
+def test_history_after_a_sweep(snap_compare: Any) -> None:
+    assert snap_compare(FetchApp(LIST, workers=10), terminal_size=SIZE, run_before=show_tab("f3"))
+
+
+def test_sweep_chart(snap_compare: Any) -> None:
+    assert snap_compare(FetchApp(LIST, workers=10), terminal_size=SIZE, run_before=show_tab("f4"))

@@ -1,0 +1,51 @@
+"""The help screen (F1 or ?): what each view shows, for someone new to thread pools."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# fetchtui
+
+**What you are watching.** A thread pool of N worker threads fetches your URL list. Each
+worker takes the next URL, waits for the server, then takes another. With 1 worker the
+requests run one after another; with 10, ten wait at the same time, so a list of slow
+requests finishes about ten times sooner.
+
+**Threads** — one group per worker thread: its `threading.get_ident()`, name and native id,
+the request it is waiting on now and for how long, how many it has done, and its *busy*
+share (time spent inside requests). Under it, its last finished requests: status, bytes, ms.
+
+**Figures** — done/total, req/s, latency percentiles (p50: half the requests were faster),
+status codes and error kinds (timeout, connect, reset, tls, redirects, too_large, invalid,
+http). Every request ends once: ok, failed or cancelled.
+
+**History** — every run since the app started. *Speedup* compares a run with the 1-worker
+run of the same list and backend: the classic sequential-vs-pool number.
+
+**Sweep** (F5) runs the list at each worker count in the *sweep* field and plots req/s
+against workers beside the ideal (linear) line. **Compare** (F6) runs it on each backend.
+
+**Why more threads stop helping.** Python runs one thread's Python code at a time (the
+GIL), so throughput cannot pass one request per CPU time per request, whatever the worker
+count: that is the *GIL ceiling* line. A list of slow requests (I/O-bound) sits far under
+it and threads help; instant requests (CPU-bound) hit it and more threads do not.
+
+**Keys** — ctrl+s start · ctrl+x cancel · + / - workers · F5 sweep · F6 compare backends ·
+ctrl+e export · F2 workers · ctrl+l URLs · ctrl+t threads · ctrl+p palette · ctrl+q quit.
+Escape closes this help.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [("escape,q,f1,question_mark", "close", "Close help")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog"):
+            yield Markdown(HELP)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

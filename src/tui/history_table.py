@@ -1,0 +1,42 @@
+"""The run history: every run since the app started, with its speedup against 1 worker."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from fetchtui.core.history import History
+
+# The figures a sweep is read by come first, so a narrow pane still shows them.
+COLUMNS = (
+    ("#", 3), ("workers", 7), ("backend", 19), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
+    ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8),
+)
+
+
+class HistoryTable(DataTable[Text]):
+    """Rebuilt when a run ends (a handful of rows), never per frame."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for label, width in COLUMNS:
+            self.add_column(label, width=width, key=label)
+
+    def show(self, history: History) -> None:
+        self.clear()
+        for record in history.runs:
+            s = record.summary
+            speedup = history.speedup(record)
+            failed = s["failed"] + s["cancelled"]
+            cells = [
+                Text(str(record.number)), Text(str(record.workers)), Text(record.backend),
+                Text(f"{s['elapsed_s']:.3f}"), Text(f"{s['rps']:.1f}"),
+                Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
+                Text(f"{s['latency_ms']['p50']:.1f}"), Text(f"{s['latency_ms']['p99']:.1f}"),
+                Text(str(failed), "red" if failed else ""), Text(f"{s['cpu_share']:.0%}"),
+                Text(str(s["submitted"])),
+            ]
+            self.add_row(*cells)
+        if history.runs:
+            self.move_cursor(row=len(history.runs) - 1)
