@@ -22,7 +22,7 @@ class SweepChart(PlotextPlot):
         swept = sorted(points(history, runs), key=lambda p: p.record.workers)
         if swept:
             workers = [p.record.workers for p in swept]
-            plt.xticks(workers, [str(w) for w in workers])
+            plt.xticks([float(w) for w in workers], [str(w) for w in workers])
             measured = [float(p.record.summary["rps"]) for p in swept]
             plt.plot(workers, measured, label="measured", marker="braille")
             base = next((p for p in swept if p.record.workers == 1), None)
