@@ -35,6 +35,18 @@ async def capture() -> list[Path]:
             await pilot.pause(0.3)
             app.query_one(ThreadTable).focus()
             shots.append(Path(app.save_screenshot("finished.svg", str(HERE))))
+        sweep = FetchApp(f"{server.url}/delay/100 x40", workers=10)
+        async with sweep.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            give_up = time.monotonic() + 60
+            while len(sweep.history.runs) < 6 and time.monotonic() < give_up:
+                await pilot.pause(0.2)
+            await pilot.pause(0.3)
+            await pilot.press("f3")
+            shots.append(Path(sweep.save_screenshot("history.svg", str(HERE))))
+            await pilot.press("f4")
+            await pilot.pause(0.3)
+            shots.append(Path(sweep.save_screenshot("sweep.svg", str(HERE))))
     return shots
 
 

@@ -165,7 +165,7 @@ def sweep_table(points: Sequence[SweepPoint]) -> Table:
             str(point.record.workers), point.record.backend, f"{s['elapsed_s']:.3f}",
             f"{s['rps']:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-",
-            f"{point.ideal_speedup:.0f}x",
+            f"{point.ideal_speedup:.1f}x",
             f"{speedup / point.ideal_speedup:.0%}" if speedup is not None else "-",
             f"{s['latency_ms']['p50']:.1f}", f"{s['latency_ms']['p99']:.1f}",
             str(s["failed"] + s["cancelled"]), f"{s['cpu_ms_per_request']:.2f}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -41,11 +42,17 @@ class SweepPoint:
 
 
 def points(history: History, runs: Sequence[RunRecord]) -> list[SweepPoint]:
-    """Speedup against the 1-worker run, the ideal (linear) speedup, and the GIL ceiling."""
+    """Speedup against the 1-worker run, the ideal speedup, and the GIL ceiling.
+
+    The ideal counts waves: 40 requests on 32 workers still take two request times, so
+    their ideal speedup is 40 / 2 = 20, not 32.
+    """
     result = []
     for record in runs:
         ceiling = record.summary.get("gil_ceiling_rps")
-        result.append(SweepPoint(record, history.speedup(record), float(record.workers),
+        n = max(1, int(record.summary.get("submitted", 1)))
+        ideal = n / math.ceil(n / record.workers)
+        result.append(SweepPoint(record, history.speedup(record), ideal,
                                  float(ceiling) if ceiling else None))
     return result
 

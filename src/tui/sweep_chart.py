@@ -27,7 +27,8 @@ class SweepChart(PlotextPlot):
             plt.plot(workers, measured, label="measured", marker="braille")
             base = next((p for p in swept if p.record.workers == 1), None)
             if base is not None:
-                plt.plot(workers, [measured[0] * w for w in workers], label="ideal", marker="braille")
+                ideal = [float(base.record.summary["rps"]) * p.ideal_speedup for p in swept]
+                plt.plot(workers, ideal, label="ideal", marker="braille")
             ceilings = [p.ceiling_rps for p in swept if p.ceiling_rps]
             if ceilings:
                 ceiling = sum(ceilings) / len(ceilings)

@@ -77,3 +77,10 @@ def test_sweep_command_rejects_a_bad_series() -> None:
     result = subprocess.run([sys.executable, "-m", "fetchtui", "sweep", "http://127.0.0.1:9/",
                              "-w", "1,0"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "from 1 to 1024, got 0" in result.stderr
+
+
+def test_ideal_speedup_counts_waves_of_requests() -> None:
+    history = History()
+    runs = [history.add(w, "requests", "k", {"submitted": 40, "elapsed_s": 1.0, "cancelled": 0})
+            for w in (1, 10, 32, 64)]
+    assert [p.ideal_speedup for p in points(history, runs)] == [1, 10, 20, 40]
