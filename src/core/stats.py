@@ -55,6 +55,7 @@ class ThreadStats:
     cpu_ns: int = 0
     current: int | None = None
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
+    done: list[int] = field(default_factory=list)  # every request it ran, in finish order
 
 
 def _percentile(ordered: Sequence[int], q: float) -> int:
@@ -145,6 +146,7 @@ class RunStats:
             if thread.current == event.req_id:
                 thread.current = None
             thread.recent.append(event.req_id)
+            thread.done.append(event.req_id)
             self._changed.add(rec.thread.ident)
 
     def take_changes(self) -> set[int]:
@@ -176,11 +178,14 @@ class RunStats:
             return None
         return (self.total - self.done) / rate
 
-    def latency_ms(self) -> dict[str, float]:
-        """p50/p90/p99/max of finished requests, in milliseconds."""
+    def _sorted_latencies(self) -> list[int]:
         if len(self._sorted) != len(self._latencies):
             self._sorted = sorted(self._latencies)
-        ordered = self._sorted
+        return self._sorted
+
+    def latency_ms(self) -> dict[str, float]:
+        """p50/p90/p99/max of finished requests, in milliseconds."""
+        ordered = self._sorted_latencies()
         return {
             "p50": _percentile(ordered, 50) / 1e6,
             "p90": _percentile(ordered, 90) / 1e6,
@@ -231,6 +236,47 @@ class RunStats:
             start, end = self.relative_s(rec.start_ns), self.relative_s(rec.end_ns)
             segments.append((rec.thread.ident, start or 0.0, end or 0.0, outcome))
         return segments
+
+    def lane(self, ident: int) -> list[tuple[int, float, float, str]]:
+        """One thread's timeline: (req_id, start_s, end_s, outcome), in-flight request last."""
+        thread = self.threads[ident]
+        bars = []
+        for req_id in thread.done:
+            rec = self.record(req_id)
+            start, end = self.relative_s(rec.start_ns), self.relative_s(rec.end_ns)
+            if start is not None and end is not None and rec.outcome is not None:
+                bars.append((req_id, start, end, rec.outcome.value))
+        if thread.current is not None:
+            start = self.relative_s(self.record(thread.current).start_ns)
+            if start is not None:
+                bars.append((thread.current, start, self.elapsed_s(), "running"))
+        return bars
+
+    def throughput_series(self, buckets: int) -> list[float]:
+        """Requests finished per second in `buckets` equal slices of the run so far."""
+        elapsed = self.elapsed_s()
+        if buckets <= 0 or elapsed <= 0:
+            return []
+        counts = [0] * buckets
+        width = elapsed / buckets
+        for rec in self.records:
+            if rec is None or rec.end_ns is None or rec.start_ns is None:
+                continue
+            t = self.relative_s(rec.end_ns) or 0.0
+            counts[min(buckets - 1, int(t / width))] += 1
+        return [c / width for c in counts]
+
+    def latency_histogram(self, bins: int) -> tuple[list[float], list[int]]:
+        """Latency bin edges (ms, left edges) and counts over every finished request."""
+        ordered = self._sorted_latencies()
+        if not ordered or bins <= 0:
+            return [], []
+        low, high = ordered[0] / 1e6, ordered[-1] / 1e6
+        width = (high - low) / bins or 1.0
+        counts = [0] * bins
+        for value in ordered:
+            counts[min(bins - 1, int((value / 1e6 - low) / width))] += 1
+        return [round(low + i * width, 1) for i in range(bins)], counts
 
     def summary(self) -> dict[str, Any]:
         """The summary object of the JSON export (and of every front end)."""

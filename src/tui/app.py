@@ -8,12 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.engine import Engine, RunConfig, drain
@@ -23,6 +24,7 @@ from fetchtui.core.headless import config_dict
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.tui.charts import Charts
 from fetchtui.tui.commands import run_commands
 from fetchtui.tui.export_screen import ExportScreen
 from fetchtui.tui.help_screen import HelpScreen
@@ -31,10 +33,12 @@ from fetchtui.tui.setup_pane import Setup, SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.timeline import Timeline
 
 #: Frames per second of the drain timer. A frame costs GIL time taken from the workers
 #: (DESIGN.md). bench/tui.py measures the trade: see the README for the figures.
 FRAME_HZ = 10
+SLOW_EVERY = 4  # timeline and charts: every 4th frame
 
 
 class FetchApp(App[int]):
@@ -48,12 +52,17 @@ class FetchApp(App[int]):
         Binding("ctrl+e", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
         Binding("f5", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
         Binding("f6", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
-        Binding("plus,equals_sign", "more_workers", "More workers", key_display="+"),
-        Binding("minus", "fewer_workers", "Fewer workers", key_display="-"),
+        # +/- are named on the workers field itself; the footer has no room for them
+        Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False),
+        Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False),
         # focus keys stay out of the footer (the help screen and the palette list them)
         Binding("ctrl+l", "focus_urls", "URLs", priority=True, show=False),
         Binding("f2", "focus_workers", "Workers", show=False),
         Binding("ctrl+t", "focus_threads", "Threads", priority=True, show=False),
+        Binding("f7", "show_tab('tab-timeline', 'timeline')", "Timeline", priority=True,
+                tooltip="Show the thread timeline"),
+        Binding("f8", "show_tab('tab-charts', 'charts')", "Charts", priority=True,
+                tooltip="Show throughput and latency charts"),
         Binding("f3", "show_tab('tab-history', 'history')", "History", priority=True,
                 tooltip="Show the run history"),
         Binding("f4", "show_tab('tab-sweep', 'sweep-chart')", "Chart", priority=True,
@@ -77,6 +86,7 @@ class FetchApp(App[int]):
         self._queued: list[Setup] = []  # the rest of a sweep or backend comparison
         self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
         self._recorded = True
+        self._frames = 0
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -87,6 +97,11 @@ class FetchApp(App[int]):
             with TabbedContent(id="tabs"):
                 with TabPane("Threads", id="tab-threads"):
                     yield ThreadTable(id="threads")
+                with TabPane("Timeline", id="tab-timeline"):
+                    yield Timeline(id="timeline")
+                    yield Static(id="timeline-detail")
+                with TabPane("Charts", id="tab-charts"):
+                    yield Charts(id="charts")
                 with TabPane("History", id="tab-history"):
                     yield HistoryTable(id="history")
                 with TabPane("Sweep", id="tab-sweep"):
@@ -153,6 +168,7 @@ class FetchApp(App[int]):
         self.stats = RunStats(setup.targets)
         self._recorded = False
         self.query_one(ThreadTable).show(self.stats)
+        self.query_one(Timeline).show(self.stats)
         self.engine.start()
         self._frame()
         if self._timer is not None:
@@ -228,8 +244,39 @@ class FetchApp(App[int]):
         state = "running" if not stats.ended else "cancelled" if self.engine.cancelled else "finished"
         self.query_one(ThreadTable).update_frame(now)
         self.query_one(StatsPanel).show(stats, state, now)
+        self._frames += 1
+        if self._frames % SLOW_EVERY == 0 or stats.ended:
+            self._slow_views()
         if stats.ended and not self._recorded:
             self._run_ended()
+
+    def _slow_views(self) -> None:
+        """Timeline and charts redraw the whole run: a few times a second, and only if shown."""
+        active = self.query_one(TabbedContent).active
+        if active == "tab-timeline":
+            self.query_one(Timeline).update_view()
+        elif active == "tab-charts":
+            self.query_one(Charts).show(self.stats)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._slow_views()
+
+    def on_timeline_selected(self, event: Timeline.Selected) -> None:
+        detail = self.query_one("#timeline-detail", Static)
+        if event.req_id is None or self.stats is None:
+            detail.update("")
+            return
+        rec = self.stats.record(event.req_id)
+        start, end = self.stats.relative_s(rec.start_ns), self.stats.relative_s(rec.end_ns)
+        took = f"{rec.elapsed_ns / 1e6:.1f} ms" if rec.elapsed_ns is not None else "in flight"
+        status = rec.status if rec.status is not None else "-"
+        outcome = rec.outcome.value if rec.outcome else "running"
+        kind = f" ({rec.error_kind}: {rec.error})" if rec.error_kind else ""
+        thread = rec.thread.name if rec.thread else "-"
+        window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
+        first = safe_text(f"#{rec.req_id} {rec.url}")
+        second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")
+        detail.update(Text(f"{first}\n{second}"))
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""

@@ -34,9 +34,15 @@ GIL), so throughput cannot pass one request per CPU time per request, whatever t
 count: that is the *GIL ceiling* line. A list of slow requests (I/O-bound) sits far under
 it and threads help; instant requests (CPU-bound) hit it and more threads do not.
 
+**Timeline** (F7) — one lane per thread, time left to right, a bar per request (green ok,
+red failed, yellow cancelled, cyan running); dots are time a thread sat idle. Arrow keys
+select a request and show its details below.
+
+**Charts** (F8) — requests finished per second over the run, and the latency histogram.
+
 **Keys** — ctrl+s start · ctrl+x cancel · + / - workers · F5 sweep · F6 compare backends ·
-ctrl+e export · F2 workers · ctrl+l URLs · ctrl+t threads · ctrl+p palette · ctrl+q quit.
-Escape closes this help.
+ctrl+t threads · F7 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+e export ·
+F2 workers · ctrl+l URLs · ctrl+p palette · ctrl+q quit. Escape closes this help.
 """
 
 

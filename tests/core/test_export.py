@@ -41,3 +41,13 @@ def test_failed_export_leaves_no_partial_file(base: str, tmp_path: Path) -> None
         write_json(stats, {}, tmp_path)
     assert list(tmp_path.iterdir()) == []
     assert to_json(stats, {})["summary"]["ok"] == 1
+
+
+def test_throughput_series_and_latency_histogram_count_every_request(base: str) -> None:
+    stats = run_list(f"{base}/delay/5 x40\n{base}/delay/30 x10", workers=5)
+    series = stats.throughput_series(20)
+    assert len(series) == 20
+    assert sum(series) * stats.elapsed_s() / 20 == pytest.approx(50)
+    edges, counts = stats.latency_histogram(10)
+    assert len(edges) == len(counts) == 10 and sum(counts) == 50
+    assert edges == sorted(edges)

@@ -6,8 +6,9 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, Static, TabbedContent, TextArea
+from textual.widgets import Input, Markdown, Sparkline, Static, TabbedContent, TextArea
 
 from fetchtui.core.backends import FetchLimits
 from fetchtui.tui.app import FetchApp
@@ -16,6 +17,7 @@ from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.setup_pane import SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.timeline import Timeline, columns
 
 SIZE = (160, 48)
 
@@ -263,3 +265,48 @@ async def test_help_explains_the_views_and_closes() -> None:
         assert "GIL ceiling" in text and "Speedup" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_timeline_lanes_and_bars_match_the_exported_timeline(base: str, tmp_path: Path) -> None:
+    app = FetchApp(f"{base}/delay/20 x24\n{base}/status/500 x3", workers=3)
+    out = tmp_path / "run.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("f7")
+        await pilot.pause(0.1)
+        timeline = app.query_one(Timeline)
+        assert app.focused is timeline
+        await pilot.press("ctrl+e")
+        app.screen.query_one("#export-path", Input).value = str(out)
+        await pilot.press("enter")
+        await wait_for(pilot, out.exists)
+        doc = json.loads(out.read_text())
+        assert timeline.lane_count == len(doc["threads"]) == 3
+        for lane, thread in enumerate(doc["threads"]):
+            exported = sorted((r["start_s"], r["id"], r["outcome"]) for r in doc["requests"]
+                              if r["thread_ident"] == thread["ident"])
+            drawn = sorted((round(start, 6), req_id, outcome)
+                           for req_id, start, _end, outcome in timeline.lane_bars(lane))
+            assert drawn == exported
+            placed = columns(timeline.lane_bars(lane), 0.01, 200)
+            assert all(first < last for first, last, _ in placed)
+        # the keyboard selects a bar and the detail line names that request
+        await pilot.press("right", "right")
+        selected = timeline.selected()
+        assert selected is not None
+        detail = str(app.query_one("#timeline-detail", Static).render())
+        assert detail.startswith(f"#{selected} {base}/")
+
+
+async def test_charts_show_throughput_and_latency_of_the_run(base: str) -> None:
+    app = FetchApp(f"{base}/delay/10 x30", workers=5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.press("f8")
+        await pilot.pause(0.2)
+        data = list(app.query_one("#throughput", Sparkline).data or [])
+        assert app.stats is not None
+        assert len(data) == 60
+        assert sum(data) * app.stats.elapsed_s() / 60 == pytest.approx(30)

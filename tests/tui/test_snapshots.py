@@ -22,6 +22,7 @@ from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.timeline import Timeline
 
 LIST = "# the seed's lesson\nhttp://127.0.0.1:8765/delay/100 x36\nhttp://127.0.0.1:8765/status/404 x4\n"
 MS = 1_000_000
@@ -127,3 +128,19 @@ def test_history_after_a_sweep(snap_compare: Any) -> None:
 
 def test_sweep_chart(snap_compare: Any) -> None:
     assert snap_compare(FetchApp(LIST, workers=10), terminal_size=SIZE, run_before=show_tab("f4"))
+
+
+def test_timeline_with_a_selected_request(snap_compare: Any) -> None:
+    stats, now = replay(4, end=True)
+
+    async def run_before(pilot: Pilot[int]) -> None:
+        app = pilot.app
+        assert isinstance(app, FetchApp)
+        app.stats = stats
+        app.query_one(StatsPanel).show(stats, "finished", now)
+        await pilot.press("f7")
+        app.query_one(Timeline).show(stats)
+        await pilot.press("down", "right", "right")
+        await pilot.pause()
+
+    assert snap_compare(FetchApp(LIST, workers=10), terminal_size=SIZE, run_before=run_before)

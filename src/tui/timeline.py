@@ -1,0 +1,147 @@
+"""The thread timeline: one lane per worker thread, a bar per request, idle gaps as gaps."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from fetchtui.core.stats import RunStats
+from fetchtui.core.textsafe import safe_text
+
+LABEL = 20  # columns for the thread's name
+_STYLE = {"ok": "green", "failed": "red", "cancelled": "yellow", "running": "bold cyan"}
+Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome
+
+
+def columns(bars: list[Bar], scale: float, width: int) -> list[tuple[int, int, Bar]]:
+    """Where each bar lands: (first column, last column + 1, bar), at `scale` seconds/column."""
+    placed = []
+    for bar in bars:
+        first = min(width - 1, int(bar[1] / scale))
+        last = min(width, max(first + 1, math.ceil(bar[2] / scale)))
+        placed.append((first, last, bar))
+    return placed
+
+
+class Timeline(ScrollView, can_focus=True):
+    """Gantt view of the run: time runs left to right and fits the run so far."""
+
+    BINDINGS = [
+        Binding("up", "lane(-1)", "Lane up", show=False),
+        Binding("down", "lane(1)", "Lane down", show=False),
+        Binding("left", "bar(-1)", "Earlier", show=False),
+        Binding("right", "bar(1)", "Later", show=False),
+        Binding("home", "bar(-1000000)", "First", show=False),
+        Binding("end", "bar(1000000)", "Last", show=False),
+    ]
+
+    lane_index: reactive[int] = reactive(0, init=False)
+    bar_index: reactive[int] = reactive(-1, init=False)
+
+    class Selected(Message):
+        """The selected request changed (req_id None: nothing selected)."""
+
+        def __init__(self, req_id: int | None) -> None:
+            self.req_id = req_id
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stats: RunStats | None = None
+        self._lanes: list[int] = []
+        self._bars: dict[int, list[Bar]] = {}
+        self._span = 0.0
+
+    def show(self, stats: RunStats | None) -> None:
+        self.stats = stats
+        self.lane_index, self.bar_index = 0, -1
+        self.update_view()
+
+    def update_view(self) -> None:
+        """Re-read the stats model (a few times a second at most, and only when shown)."""
+        stats = self.stats
+        self._lanes = list(stats.threads) if stats else []
+        self._bars = {ident: stats.lane(ident) for ident in self._lanes} if stats else {}
+        self._span = max([b[2] for bars in self._bars.values() for b in bars], default=0.0)
+        self.virtual_size = Size(self.size.width, len(self._lanes) + 1)
+        self.refresh()
+
+    @property
+    def lane_count(self) -> int:
+        return len(self._lanes)
+
+    def lane_bars(self, index: int) -> list[Bar]:
+        return self._bars.get(self._lanes[index], []) if index < len(self._lanes) else []
+
+    def selected(self) -> int | None:
+        bars = self.lane_bars(self.lane_index)
+        return bars[self.bar_index][0] if bars and 0 <= self.bar_index < len(bars) else None
+
+    # -- keys ---------------------------------------------------------------------------
+    def action_lane(self, step: int) -> None:
+        if self._lanes:
+            self.lane_index = max(0, min(len(self._lanes) - 1, self.lane_index + step))
+            self.bar_index = min(max(self.bar_index, 0), len(self.lane_bars(self.lane_index)) - 1)
+            self.scroll_to_region(self._lane_region(), animate=False)
+            self._announce()
+
+    def action_bar(self, step: int) -> None:
+        bars = self.lane_bars(self.lane_index)
+        if bars:
+            self.bar_index = max(0, min(len(bars) - 1, self.bar_index + step))
+            self._announce()
+
+    def _lane_region(self) -> Region:
+        return Region(0, self.lane_index + 1, 1, 1)
+
+    def _announce(self) -> None:
+        self.refresh()
+        self.post_message(self.Selected(self.selected()))
+
+    # -- drawing ------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = y + self.scroll_offset.y
+        text = self._line(index, max(1, width - LABEL))
+        text.truncate(width, overflow="ellipsis", pad=True)
+        return Strip(list(text.render(self.app.console)), width).apply_style(self.rich_style)
+
+    def _line(self, index: int, width: int) -> Text:
+        if not self._lanes:
+            return Text("No run yet: the timeline fills as requests finish." if index == 0 else "",
+                        "dim")
+        scale = max(self._span, 1e-3) / width
+        if index == 0:
+            axis = Text(" " * LABEL, "dim")
+            for col in range(0, width, 20):
+                axis.append(f"|{col * scale:<19.2f}"[: width - col], "dim")
+            return axis
+        lane = index - 1
+        if lane >= len(self._lanes):
+            return Text("")
+        thread = self.stats.threads[self._lanes[lane]] if self.stats else None
+        name = safe_text(thread.info.name, LABEL - 1) if thread else "?"
+        line = Text(f"{name:<{LABEL}}", "bold" if lane == self.lane_index else "cyan")
+        cells: list[tuple[str, str]] = [("·", "dim")] * width
+        selected = self.selected() if lane == self.lane_index else None
+        for n, (first, last, bar) in enumerate(columns(self.lane_bars(lane), scale, width)):
+            style = _STYLE.get(bar[3], "")
+            if bar[0] == selected:
+                style += " reverse"
+            char = "█" if n % 2 == 0 else "▓"  # back-to-back requests stay tellable apart
+            for col in range(first, last):
+                cells[col] = (char, style)
+        run_start = 0
+        for col in range(1, width + 1):  # one append per run of equal cells, not per cell
+            if col == width or cells[col] != cells[run_start]:
+                char, style = cells[run_start]
+                line.append(char * (col - run_start), style)
+                run_start = col
+        return line
