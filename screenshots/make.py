@@ -35,6 +35,9 @@ async def capture() -> list[Path]:
             await pilot.pause(0.3)
             app.query_one(ThreadTable).focus()
             shots.append(Path(app.save_screenshot("finished.svg", str(HERE))))
+            await pilot.press("f7", "down", "right", "right", "right")
+            await pilot.pause(0.3)
+            shots.append(Path(app.save_screenshot("timeline.svg", str(HERE))))
         sweep = FetchApp(f"{server.url}/delay/100 x40", workers=10)
         async with sweep.run_test(size=SIZE) as pilot:
             await pilot.press("f5")

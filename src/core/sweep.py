@@ -39,6 +39,8 @@ class SweepPoint:
     speedup: float | None
     ideal_speedup: float
     ceiling_rps: float | None
+    ideal_elapsed_s: float | None = None  # from the 1-worker run, when there is one
+    ideal_rps: float | None = None
 
 
 def points(history: History, runs: Sequence[RunRecord]) -> list[SweepPoint]:
@@ -52,9 +54,19 @@ def points(history: History, runs: Sequence[RunRecord]) -> list[SweepPoint]:
         ceiling = record.summary.get("gil_ceiling_rps")
         n = max(1, int(record.summary.get("submitted", 1)))
         ideal = n / math.ceil(n / record.workers)
-        result.append(SweepPoint(record, history.speedup(record), ideal,
-                                 float(ceiling) if ceiling else None))
+        base = history.baseline(record)
+        result.append(SweepPoint(
+            record, history.speedup(record), ideal, float(ceiling) if ceiling else None,
+            base.elapsed_s / ideal if base else None,
+            float(base.summary["rps"]) * ideal if base else None,
+        ))
     return result
+
+
+def mean_ceiling(swept: Sequence[SweepPoint]) -> float | None:
+    """One GIL ceiling for a sweep: the mean of its runs' ceilings."""
+    ceilings = [p.ceiling_rps for p in swept if p.ceiling_rps]
+    return sum(ceilings) / len(ceilings) if ceilings else None
 
 
 def run_once(targets: Sequence[Target], config: RunConfig) -> RunStats:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane, Tabs, TextArea
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.engine import Engine, RunConfig, drain
@@ -87,6 +87,8 @@ class FetchApp(App[int]):
         self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
         self._recorded = True
         self._frames = 0
+        self._setup: Setup | None = None  # what the current run was started with
+        self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -166,6 +168,7 @@ class FetchApp(App[int]):
         self.config = RunConfig(setup.workers, setup.backend, limits)
         self.engine = Engine(setup.targets, self.config)
         self.stats = RunStats(setup.targets)
+        self._setup = setup
         self._recorded = False
         self.query_one(ThreadTable).show(self.stats)
         self.query_one(Timeline).show(self.stats)
@@ -261,6 +264,17 @@ class FetchApp(App[int]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._slow_views()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a history row runs that run again (same list, workers and backend)."""
+        if event.data_table.id != "history" or self.running:
+            return
+        setup = self._setups.get(self.history.runs[event.cursor_row].number)
+        if setup is not None:
+            self.query_one(SetupPane).worker_count = setup.workers
+            self._series, self._queued = [], []
+            self.start_run(setup)
+            self.notify(f"re-running run #{event.cursor_row + 1}")
+
     def on_timeline_selected(self, event: Timeline.Selected) -> None:
         detail = self.query_one("#timeline-detail", Static)
         if event.req_id is None or self.stats is None:
@@ -287,6 +301,8 @@ class FetchApp(App[int]):
         self.engine.close()
         record = self.history.add(self.config.workers, self.config.backend,
                                   list_key(self.stats.targets), self.stats.summary())
+        if self._setup is not None:
+            self._setups[record.number] = self._setup
         self.query_one(HistoryTable).show(self.history)
         if self._queued or self._series:
             self._series.append(record)

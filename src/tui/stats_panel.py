@@ -46,7 +46,10 @@ class StatsPanel(Vertical):
         lines.append(f"elapsed {stats.elapsed_s(now_ns):.2f} s  ")
         lines.append(f"{stats.rps(now_ns):.1f} req/s  ")
         lines.append(f"ETA {eta:.1f} s  " if eta is not None else "ETA -  ")
-        lines.append(f"threads {len(stats.threads)}/{stats.workers}\n")
+        lines.append(f"threads {len(stats.threads)}/{stats.workers}  ")
+        ceiling = stats.gil_ceiling_rps()
+        lines.append(f"cpu {stats.cpu_share():.0%} of request time, GIL ceiling "
+                     f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
         lines.append(f"latency p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
                      f"max {lat['max']:.1f} ms\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")

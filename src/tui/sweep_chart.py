@@ -1,36 +1,48 @@
-"""The sweep chart: req/s against workers, beside the ideal line and the GIL ceiling."""
+"""The sweep charts: elapsed time and req/s against workers, beside the ideal and the GIL ceiling."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.history import History, RunRecord
-from fetchtui.core.sweep import points
+from fetchtui.core.sweep import SweepPoint, mean_ceiling, points
 
 
-class SweepChart(PlotextPlot):
+class SweepChart(Horizontal):
     """Redrawn when a sweep run ends: PlotextPlot rebuilds the whole plot on each render."""
 
+    def compose(self) -> ComposeResult:
+        yield PlotextPlot(id="sweep-elapsed")
+        yield PlotextPlot(id="sweep-rps")
+
     def show(self, history: History, runs: list[RunRecord]) -> None:
-        plt = self.plt
+        swept = sorted(points(history, runs), key=lambda p: p.record.workers)
+        self._plot("#sweep-elapsed", "elapsed vs workers (measured, ideal)", "s", swept,
+                   [("measured", [p.record.elapsed_s for p in swept]),
+                    ("ideal", [p.ideal_elapsed_s for p in swept])])
+        ceiling = mean_ceiling(swept)
+        self._plot("#sweep-rps", "req/s vs workers (measured, ideal, GIL ceiling)", "req/s", swept,
+                   [("measured", [float(p.record.summary["rps"]) for p in swept]),
+                    ("ideal", [p.ideal_rps for p in swept]),
+                    ("GIL ceiling", [ceiling] * len(swept))])
+
+    def _plot(self, selector: str, title: str, unit: str, swept: list[SweepPoint],
+              series: list[tuple[str, list[float | None]]]) -> None:
+        plot = self.query_one(selector, PlotextPlot)
+        plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("throughput vs workers (measured, ideal linear, GIL ceiling)")
+        plt.title(title)
         plt.xlabel("workers (log scale)")
+        plt.ylabel(unit)
         plt.xscale("log")
-        plt.ylabel("req/s")
-        swept = sorted(points(history, runs), key=lambda p: p.record.workers)
-        if swept:
-            workers = [p.record.workers for p in swept]
-            plt.xticks([float(w) for w in workers], [str(w) for w in workers])
-            measured = [float(p.record.summary["rps"]) for p in swept]
-            plt.plot(workers, measured, label="measured", marker="braille")
-            base = next((p for p in swept if p.record.workers == 1), None)
-            if base is not None:
-                ideal = [float(base.record.summary["rps"]) * p.ideal_speedup for p in swept]
-                plt.plot(workers, ideal, label="ideal", marker="braille")
-            ceilings = [p.ceiling_rps for p in swept if p.ceiling_rps]
-            if ceilings:
-                ceiling = sum(ceilings) / len(ceilings)
-                plt.plot(workers, [ceiling] * len(workers), label="GIL ceiling", marker="braille")
-        self.refresh()
+        workers = [float(p.record.workers) for p in swept]
+        if workers:
+            plt.xticks(workers, [str(int(w)) for w in workers])
+        for label, values in series:
+            if workers and all(v is not None for v in values):
+                plt.plot(workers, [float(v) for v in values if v is not None], label=label,
+                         marker="braille")
+        plot.refresh()

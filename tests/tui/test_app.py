@@ -310,3 +310,16 @@ async def test_charts_show_throughput_and_latency_of_the_run(base: str) -> None:
         assert app.stats is not None
         assert len(data) == 60
         assert sum(data) * app.stats.elapsed_s() / 60 == pytest.approx(30)
+
+
+async def test_enter_on_a_history_row_runs_it_again(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x5", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(app.history.runs) == 1)
+        await pilot.press("f2", "backspace", "5")  # change workers: the re-run keeps the old 2
+        await pilot.press("f3")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.history.runs) == 2)
+        first, again = app.history.runs
+        assert (again.workers, again.backend, again.list_key) == (2, "requests", first.list_key)
