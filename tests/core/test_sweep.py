@@ -81,6 +81,7 @@ def test_sweep_command_rejects_a_bad_series() -> None:
 
 def test_ideal_speedup_counts_waves_of_requests() -> None:
     history = History()
-    runs = [history.add(w, "requests", "k", {"submitted": 40, "elapsed_s": 1.0, "cancelled": 0})
+    runs = [history.add(w, "requests", "k",
+                        {"submitted": 40, "elapsed_s": 1.0, "rps": 40.0, "cancelled": 0})
             for w in (1, 10, 32, 64)]
     assert [p.ideal_speedup for p in points(history, runs)] == [1, 10, 20, 40]
