@@ -7,9 +7,12 @@ import io
 import json
 import os
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from fetchtui import __version__
+from fetchtui.core.engine import RunConfig
 from fetchtui.core.stats import RunStats
 
 FORMAT_VERSION = 1
@@ -21,6 +24,13 @@ REQUEST_FIELDS = (
 
 class ExportError(Exception):
     """The export could not be written; the run itself is untouched."""
+
+
+def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
+    limits = asdict(config.limits)
+    limits["insecure"] = not limits.pop("verify")
+    return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
+            "requests": total, **limits}
 
 
 def request_rows(stats: RunStats) -> list[dict[str, Any]]:

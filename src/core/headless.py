@@ -7,19 +7,17 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from fetchtui import __version__
 from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Outcome, RequestFinished
-from fetchtui.core.export import ExportError, write_atomic, write_csv, write_json
+from fetchtui.core.export import ExportError, config_dict, write_atomic, write_csv, write_json
 from fetchtui.core.history import History, RunRecord
 from fetchtui.core.stats import RunStats
 from fetchtui.core.sweep import SweepPoint, points, run_sweep
@@ -27,13 +25,6 @@ from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
-    limits = asdict(config.limits)
-    limits["insecure"] = not limits.pop("verify")
-    return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
-            "requests": total, **limits}
 
 
 def trace_line(stats: RunStats, event: RequestFinished) -> str:

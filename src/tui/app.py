@@ -8,19 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tabs, TextArea
+from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
 from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Event
-from fetchtui.core.export import ExportError, write_csv, write_json
-from fetchtui.core.headless import config_dict
+from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
@@ -33,7 +31,7 @@ from fetchtui.tui.setup_pane import Setup, SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import Timeline
+from fetchtui.tui.timeline import Timeline, TimelinePane
 
 #: Frames per second of the drain timer. A frame costs GIL time taken from the workers
 #: (DESIGN.md). bench/tui.py measures the trade: see the README for the figures.
@@ -100,8 +98,7 @@ class FetchApp(App[int]):
                 with TabPane("Threads", id="tab-threads"):
                     yield ThreadTable(id="threads")
                 with TabPane("Timeline", id="tab-timeline"):
-                    yield Timeline(id="timeline")
-                    yield Static(id="timeline-detail")
+                    yield TimelinePane()
                 with TabPane("Charts", id="tab-charts"):
                     yield Charts(id="charts")
                 with TabPane("History", id="tab-history"):
@@ -274,23 +271,6 @@ class FetchApp(App[int]):
             self._series, self._queued = [], []
             self.start_run(setup)
             self.notify(f"re-running run #{event.cursor_row + 1}")
-
-    def on_timeline_selected(self, event: Timeline.Selected) -> None:
-        detail = self.query_one("#timeline-detail", Static)
-        if event.req_id is None or self.stats is None:
-            detail.update("")
-            return
-        rec = self.stats.record(event.req_id)
-        start, end = self.stats.relative_s(rec.start_ns), self.stats.relative_s(rec.end_ns)
-        took = f"{rec.elapsed_ns / 1e6:.1f} ms" if rec.elapsed_ns is not None else "in flight"
-        status = rec.status if rec.status is not None else "-"
-        outcome = rec.outcome.value if rec.outcome else "running"
-        kind = f" ({rec.error_kind}: {rec.error})" if rec.error_kind else ""
-        thread = rec.thread.name if rec.thread else "-"
-        window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
-        first = safe_text(f"#{rec.req_id} {rec.url}")
-        second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")
-        detail.update(Text(f"{first}\n{second}"))
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widgets import Static
 
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
@@ -145,3 +148,29 @@ class Timeline(ScrollView, can_focus=True):
                 line.append(char * (col - run_start), style)
                 run_start = col
         return line
+
+
+class TimelinePane(Vertical):
+    """The timeline with a line under it that describes the selected request."""
+
+    def compose(self) -> ComposeResult:
+        yield Timeline(id="timeline")
+        yield Static(id="timeline-detail")
+
+    def on_timeline_selected(self, event: Timeline.Selected) -> None:
+        detail = self.query_one("#timeline-detail", Static)
+        stats = self.query_one(Timeline).stats
+        if event.req_id is None or stats is None:
+            detail.update("")
+            return
+        rec = stats.record(event.req_id)
+        start, end = stats.relative_s(rec.start_ns), stats.relative_s(rec.end_ns)
+        took = f"{rec.elapsed_ns / 1e6:.1f} ms" if rec.elapsed_ns is not None else "in flight"
+        status = rec.status if rec.status is not None else "-"
+        outcome = rec.outcome.value if rec.outcome else "running"
+        kind = f" ({rec.error_kind}: {rec.error})" if rec.error_kind else ""
+        thread = rec.thread.name if rec.thread else "-"
+        window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
+        first = safe_text(f"#{rec.req_id} {rec.url}")
+        second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")
+        detail.update(Text(f"{first}\n{second}"))
