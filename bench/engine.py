@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig, drain
-from fetchtui.core.stats import RunStats
+from fetchtui.core.engine import RunConfig
+from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
 
@@ -56,13 +56,8 @@ def engine(urls: list[str], workers: int, backend: str = "requests") -> float:
     """fetchtui's engine with the headless consumer folding every event into the stats model."""
     targets = parse_targets("\n".join(urls))
     began = time.perf_counter()
-    run = Engine(targets, RunConfig(workers, backend, FetchLimits(timeout=30)))
-    stats = RunStats(targets)
-    run.start()
-    while not stats.ended:
-        stats.apply(drain(run.events, 0.05))
+    stats = run_once(targets, RunConfig(workers, backend, FetchLimits(timeout=30)))
     took = time.perf_counter() - began
-    run.close()
     assert stats.ok == len(urls), stats.summary()
     return took
 

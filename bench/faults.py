@@ -14,8 +14,8 @@ import sys
 import time
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig, drain
-from fetchtui.core.stats import RunStats
+from fetchtui.core.engine import RunConfig
+from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
 FAULTS = [
@@ -54,15 +54,9 @@ def main() -> None:
             cells = []
             for backend in BACKENDS:
                 url = refused if path == "refused" else base + path
-                targets = parse_targets(url)
-                engine = Engine(targets, RunConfig(1, backend, limits))
-                stats = RunStats(targets)
                 began = time.perf_counter()
-                engine.start()
-                while not stats.ended:
-                    stats.apply(drain(engine.events, 0.05))
+                stats = run_once(parse_targets(url), RunConfig(1, backend, limits))
                 took = time.perf_counter() - began
-                engine.close()
                 rec = stats.records[0]
                 assert rec is not None and rec.outcome is not None
                 kind = f"{rec.outcome.value}/{rec.error_kind}" if rec.error_kind else rec.outcome.value

@@ -16,8 +16,8 @@ import sys
 import time
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig, drain
-from fetchtui.core.stats import RunStats
+from fetchtui.core.engine import RunConfig
+from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
 
@@ -50,14 +50,9 @@ def main() -> None:
     try:
         for backend in [args.backend] if args.backend else list(BACKENDS):
             targets = parse_targets(f"{base}/delay/20 x{args.requests}")
-            engine = Engine(targets, RunConfig(args.workers, backend, FetchLimits(timeout=60)))
-            stats = RunStats(targets)
             began = time.perf_counter()
-            engine.start()
-            while not stats.ended:
-                stats.apply(drain(engine.events, 0.1))
+            stats = run_once(targets, RunConfig(args.workers, backend, FetchLimits(timeout=60)))
             took = time.perf_counter() - began
-            engine.close()
             s = stats.summary()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             exact = s["submitted"] == s["ok"] + s["failed"] + s["cancelled"]

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from fetchtui.core.demo_server import DemoServer
     from fetchtui.core.targets import Target
 
-SUBCOMMANDS = ("run", "sweep", "demo-server")
-
-
 def _workers(text: str) -> int:
     try:
         value = int(text)
@@ -273,10 +270,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "run":
-        return cmd_run(argv[1:])
-    if argv and argv[0] == "sweep":
-        return cmd_sweep(argv[1:])
-    if argv and argv[0] == "demo-server":
-        return cmd_demo_server(argv[1:])
+    commands = {"run": cmd_run, "sweep": cmd_sweep, "demo-server": cmd_demo_server}
+    if argv and argv[0] in commands:
+        return commands[argv[0]](argv[1:])
     return cmd_tui(argv)

@@ -125,15 +125,7 @@ class FetchApp(App[int]):
 
     # -- actions ----------------------------------------------------------------------
     def action_start(self) -> None:
-        if self.running:
-            self.notify("A run is in progress: ctrl+x cancels it.", severity="warning")
-            return
-        setup = self.query_one(SetupPane).read()
-        if isinstance(setup, str):
-            self.notify(setup, title="Cannot start", severity="error", markup=False)
-            return
-        self._series, self._queued = [], []
-        self.start_run(setup)
+        self._start_series(lambda setup: [setup])
 
     def action_sweep(self) -> None:
         series = self.query_one(SetupPane).read_series()
@@ -146,7 +138,7 @@ class FetchApp(App[int]):
         self._start_series(lambda setup: [replace(setup, backend=b) for b in BACKENDS])
 
     def _start_series(self, plan: Callable[[Setup], list[Setup]]) -> None:
-        """Run one setup after another (a sweep or a backend comparison)."""
+        """Run one setup after another (a sweep, a backend comparison, or just one run)."""
         if self.running:
             self.notify("A run is in progress: ctrl+x cancels it.", severity="warning")
             return
