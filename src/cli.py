@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -259,12 +258,6 @@ def cmd_tui(argv: Sequence[str]) -> int:
         app.shutdown_engine()
         if server is not None:
             server.stop()
-    if app.engine is not None and app.engine.stuck_threads():
-        # A thread still unwinding a cut socket must not hold the shell: Python would join
-        # it at exit. Everything the user sees has been written by now.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
     return code
 
 

@@ -16,9 +16,10 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import Engine, RunConfig, drain
+from fetchtui.core.engine import RunConfig, drain
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+from fetchtui.core.fetch_process import FetchProcess, RemoteEngine
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
@@ -33,8 +34,8 @@ from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 from fetchtui.tui.timeline import Timeline, TimelinePane
 
-#: Frames per second of the drain timer. A frame costs GIL time taken from the workers
-#: (DESIGN.md). bench/tui.py measures the trade: see the README for the figures.
+#: Frames per second of the drain timer. The workers run in a child process (FetchProcess),
+#: so a frame costs them no GIL time; bench/tui.py measures what it costs: see the README.
 FRAME_HZ = 10
 SLOW_EVERY = 4  # timeline and charts: every 4th frame
 
@@ -76,7 +77,8 @@ class FetchApp(App[int]):
         self._setup_args = (text, workers, backend)
         self.limits = limits or FetchLimits()
         self._start_now = start
-        self.engine: Engine | None = None
+        self.fetcher = FetchProcess()  # the pool lives in a child: frames never take its GIL
+        self.engine: RemoteEngine | None = None
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
@@ -112,6 +114,7 @@ class FetchApp(App[int]):
         self.query_one("#live").border_title = "live: requests in flight, by thread"
         self.query_one(StatsPanel).show(None, "idle")
         self._timer = self.set_interval(1 / FRAME_HZ, self._frame, pause=True)
+        self.fetcher.start()  # it imports while the user edits, so the first run starts at once
         if self._start_now:
             self.call_after_refresh(self.action_start)
 
@@ -155,7 +158,7 @@ class FetchApp(App[int]):
                              max_redirects=self.limits.max_redirects, verify=self.limits.verify,
                              ca_bundle=self.limits.ca_bundle)
         self.config = RunConfig(setup.workers, setup.backend, limits)
-        self.engine = Engine(setup.targets, self.config)
+        self.engine = self.fetcher.engine(setup.targets, self.config)
         self.stats = RunStats(setup.targets)
         self._setup = setup
         self._recorded = False
@@ -221,10 +224,12 @@ class FetchApp(App[int]):
         self.shutdown_engine()
         self.exit(0)
 
+    def on_unmount(self) -> None:
+        self.shutdown_engine()
+
     def shutdown_engine(self) -> None:
-        """Cancel and cut every socket; never waits on the network."""
-        if self.engine is not None:
-            self.engine.close()
+        """Kill the fetch process: every socket closes with it; never waits on the network."""
+        self.fetcher.close()
 
     # -- the drain timer --------------------------------------------------------------
     def _frame(self) -> None:
@@ -271,6 +276,8 @@ class FetchApp(App[int]):
         if self._timer is not None:
             self._timer.pause()
         self.engine.close()
+        if self.engine.lost:
+            self.notify(safe_text(self.engine.lost), title="Run cut short", severity="error", markup=False)
         record = self.history.add(self.config.workers, self.config.backend,
                                   list_key(self.stats.targets), self.stats.summary())
         if self._setup is not None:

@@ -1,0 +1,256 @@
+"""The engine in a child process, so a front end's frames never compete with the workers for one GIL.
+
+The live UI paints in Python: in the workers' process every frame took GIL time from them
+(1.3x wall time at 10 Hz) and, with 256 busy workers, a key press waited its turn among them
+for up to seconds. Here the pool runs in a child; its events come back over a pipe in
+batches (one write per FORWARD_S, not per event) and land on an ordinary SimpleQueue, so a
+front end drains a `RemoteEngine` exactly as it drains an `Engine`.
+
+Protocol: length-prefixed pickles. Parent -> child on the child's stdin:
+("run", run_id, targets, config) and ("cancel", run_id). Child -> parent on a copy of the
+child's stdout (fd 1 itself goes to /dev/null, so a stray print cannot corrupt the stream):
+(run_id, [events]). The child exits when its stdin closes, so it never outlives the parent.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from typing import IO, Any
+
+from fetchtui.core.engine import Engine, RunConfig, drain
+from fetchtui.core.events import Event, Outcome, RequestFinished, RequestStarted, RunEnded, ThreadInfo
+from fetchtui.core.targets import Target
+
+FORWARD_S = 0.01  # the child forwards at most 100 batches a second
+_HEADER = struct.Struct(">I")
+
+
+def _write(stream: IO[bytes], message: object, lock: threading.Lock) -> None:
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    with lock:
+        stream.write(_HEADER.pack(len(data)) + data)
+        stream.flush()
+
+
+def _read(stream: IO[bytes]) -> Any:
+    """The next message, or None at end of stream."""
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    size = _HEADER.unpack(header)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)
+
+
+class RemoteEngine:
+    """One run in the child process, with the Engine's interface: start, cancel, close, events."""
+
+    def __init__(self, process: FetchProcess, run_id: int, targets: Sequence[Target],
+                 config: RunConfig) -> None:
+        self.targets = targets
+        self.config = config
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.lost: str | None = None  # why the run was cut short by the child dying
+        self._process = process
+        self._run_id = run_id
+        self._cancelled = False
+        self._ended = threading.Event()
+        self._done = bytearray(len(targets))
+        self._inflight: dict[int, ThreadInfo] = {}
+
+    def start(self) -> None:
+        """Hand the run to the child; returns at once."""
+        self._process.send(("run", self._run_id, self.targets, self.config))
+
+    def cancel(self) -> None:
+        """Ask the child to cancel; it accounts every request, and its events follow within ms."""
+        if self._cancelled or self._ended.is_set():
+            return
+        self._cancelled = True
+        self._process.send(("cancel", self._run_id))
+
+    def close(self) -> None:
+        self.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._ended.wait(timeout)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def stuck_threads(self) -> int:
+        """Always 0: no pool thread lives in this process."""
+        return 0
+
+    # -- called by the reader thread ------------------------------------------------------
+    def _deliver(self, batch: list[Event]) -> None:
+        put, done, inflight = self.events.put, self._done, self._inflight
+        for event in batch:
+            if isinstance(event, RequestStarted):
+                inflight[event.req_id] = event.thread
+            elif isinstance(event, RequestFinished):
+                done[event.req_id] = 1
+                inflight.pop(event.req_id, None)
+            put(event)
+            if isinstance(event, RunEnded):
+                self._ended.set()
+
+    def _lose(self, why: str) -> None:
+        """The child is gone mid-run: account what it never reported, so nothing is lost."""
+        if self._ended.is_set():
+            return
+        self.lost = why
+        now = time.perf_counter_ns()
+        put = self.events.put
+        for req_id, thread in self._inflight.items():
+            self._done[req_id] = 1
+            put(RequestFinished(req_id, now, thread, Outcome.CANCELLED, error=why))
+        self._inflight.clear()
+        start = self._done.find(0)
+        while start != -1:
+            put(RequestFinished(start, now, None, Outcome.CANCELLED, error=why))
+            start = self._done.find(0, start + 1)
+        self._done = bytearray(b"\x01" * len(self._done))
+        put(RunEnded(now, True))
+        self._cancelled = True
+        self._ended.set()
+
+
+class FetchProcess:
+    """The child process that runs engines, one run after another; started on first use."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._send_lock = threading.Lock()
+        self._runs: dict[int, RemoteEngine] = {}
+        self._next_run = 0
+        self._stderr: IO[bytes] | None = None
+
+    def start(self) -> None:
+        """Spawn the child now (it takes a moment to import); idempotent."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._stderr = tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "fetchtui.core.fetch_process"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            start_new_session=True,  # the terminal's signals are the parent's to handle
+        )
+        self._reader = threading.Thread(target=self._read_loop, args=(self._proc,),
+                                        name="fetchtui-reader", daemon=True)
+        self._reader.start()
+
+    def engine(self, targets: Sequence[Target], config: RunConfig) -> RemoteEngine:
+        """A run of `targets` in the child; call its start() to begin."""
+        self.start()
+        self._next_run += 1
+        run = RemoteEngine(self, self._next_run, targets, config)
+        self._runs[run._run_id] = run
+        return run
+
+    def send(self, message: object) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return
+        try:
+            _write(proc.stdin, message, self._send_lock)
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the reader sees the child gone and accounts the run
+
+    def close(self) -> None:
+        """Kill the child: sockets close with it, nothing waits on the network."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.kill()
+        proc.wait()
+        if self._reader is not None:
+            self._reader.join(2)  # end of stream: it accounts the run in flight
+        for stream in (proc.stdin, proc.stdout, self._stderr):
+            if stream is not None:
+                stream.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _read_loop(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        while (message := _read(proc.stdout)) is not None:
+            run_id, batch = message
+            run = self._runs.get(run_id)
+            if run is not None:
+                run._deliver(batch)
+                if run.ended:
+                    del self._runs[run_id]
+        why = "the fetch process exited"
+        if self._proc is proc:  # not our own close(): say what the child said
+            why += f" ({self._last_error() or f'exit code {proc.wait()}'})"
+        for run in list(self._runs.values()):
+            run._lose(why)
+        self._runs.clear()
+
+    def _last_error(self) -> str:
+        if self._stderr is None:
+            return ""
+        try:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return lines[-1][:200] if lines else ""
+
+
+# -- the child --------------------------------------------------------------------------
+def _forward(run_id: int, engine: Engine, out: IO[bytes], lock: threading.Lock) -> None:
+    while True:
+        batch = drain(engine.events, 0.05)
+        if batch:
+            _write(out, (run_id, batch), lock)
+            if isinstance(batch[-1], RunEnded):
+                engine.close()
+                return
+            time.sleep(FORWARD_S)  # let the next batch gather: one write per 10 ms, not per event
+
+
+def child_main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    commands = sys.stdin.buffer
+    lock = threading.Lock()
+    engines: dict[int, Engine] = {}
+    while (message := _read(commands)) is not None:
+        engines = {run_id: engine for run_id, engine in engines.items() if not engine.ended}
+        if message[0] == "run":
+            _, run_id, targets, config = message
+            engine = engines[run_id] = Engine(targets, config)
+            threading.Thread(target=_forward, args=(run_id, engine, out, lock),
+                             name="fetchtui-forward", daemon=True).start()
+            engine.start()
+        elif message[0] == "cancel" and message[1] in engines:
+            engines[message[1]].cancel()
+    os._exit(0)  # the parent is gone: threads stuck on a socket must not keep us alive
+
+
+if __name__ == "__main__":
+    child_main()
