@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve()
+SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see the README
 
 
 # -- inside tmux: the real app, instrumented ------------------------------------------
@@ -42,6 +43,8 @@ def inner(list_path: str, workers: int, out: str) -> None:
         def on_mount(self) -> None:
             super().on_mount()
             self.query_one(ThreadTable).focus()
+            # as a user would press ctrl+s: once the app is up, not while it is still mounting
+            self.set_timer(SETTLE_S, self.action_start)
 
         frames = 0
 
@@ -74,7 +77,7 @@ def inner(list_path: str, workers: int, out: str) -> None:
             self.exit(0)
 
     text = Path(list_path).read_text()
-    Instrumented(text, workers=workers, start=True).run()
+    Instrumented(text, workers=workers).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------
@@ -102,7 +105,7 @@ def with_ui(list_path: str, workers: int, tmp: Path, keys: int = 0) -> tuple[dic
     sent: list[float] = []
     try:
         if keys:
-            time.sleep(1.5)  # the run is under way, all workers busy
+            time.sleep(SETTLE_S + 1.5)  # the run is under way, all workers busy
             for _ in range(keys):
                 sent.append(time.time())
                 subprocess.run(["tmux", "send-keys", "-t", session, "+"], check=True)

@@ -36,7 +36,7 @@ from fetchtui.tui.timeline import Timeline, TimelinePane
 
 #: Frames per second of the drain timer. The workers run in a child process (FetchProcess),
 #: so a frame costs them no GIL time; bench/tui.py measures what it costs: see the README.
-FRAME_HZ = 10
+FRAME_HZ = 20
 SLOW_EVERY = 4  # timeline and charts: every 4th frame
 
 
