@@ -31,7 +31,11 @@ SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see t
 
 
 # -- inside tmux: the real app, instrumented ------------------------------------------
-def inner(list_path: str, workers: int, out: str) -> None:
+def inner(list_path: str, workers: int, out: str, hz: float) -> None:
+    from fetchtui.tui import app as app_module
+
+    if hz:
+        app_module.FRAME_HZ = hz
     from fetchtui.core.events import Event
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.thread_table import ThreadTable
@@ -95,12 +99,13 @@ def headless(list_path: str, workers: int, tmp: Path) -> float:
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
 
-def with_ui(list_path: str, workers: int, tmp: Path, keys: int = 0) -> tuple[dict[str, Any], list[float]]:
+def with_ui(list_path: str, workers: int, tmp: Path, hz: float,
+            keys: int = 0) -> tuple[dict[str, Any], list[float]]:
     out = tmp / "ui.json"
     out.unlink(missing_ok=True)
     session = f"fetchtui-bench-{os.getpid()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out)],
+                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out), str(hz)],
                    check=True)
     sent: list[float] = []
     try:
@@ -128,6 +133,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="What the live UI costs, in a real terminal.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keys-only", action="store_true", help="only the key-response case")
+    parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
@@ -140,7 +146,7 @@ def main() -> None:
             head, ui, lags = [], [], []
             for _ in range(0 if args.keys_only else args.rounds):
                 head.append(headless(str(instant), 16, tmp))
-                result, _ = with_ui(str(instant), 16, tmp)
+                result, _ = with_ui(str(instant), 16, tmp, args.hz)
                 assert result["ok"] == 5000
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
@@ -155,7 +161,7 @@ def main() -> None:
 
             busy = tmp / "busy.txt"
             busy.write_text(f"{base}/delay/200 x7680\n")
-            result, sent = with_ui(str(busy), 256, tmp, keys=30)
+            result, sent = with_ui(str(busy), 256, tmp, args.hz, keys=30)
             shown = result["keys"]
             response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
             print(f"key response with 256 workers busy ({len(shown)}/{len(sent)} keys seen): "
@@ -166,7 +172,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--inner":
-        inner(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) == 6 and sys.argv[1] == "--inner":
+        inner(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
     else:
         main()

@@ -31,7 +31,7 @@ from fetchtui.core.engine import Engine, RunConfig, drain
 from fetchtui.core.events import Event, Outcome, RequestFinished, RequestStarted, RunEnded, ThreadInfo
 from fetchtui.core.targets import Target
 
-FORWARD_S = 0.01  # the child forwards at most 100 batches a second
+FORWARD_S = 0.005  # the child forwards at most 200 batches a second
 _HEADER = struct.Struct(">I")
 
 
@@ -228,7 +228,7 @@ def _forward(run_id: int, engine: Engine, out: IO[bytes], lock: threading.Lock) 
             if isinstance(batch[-1], RunEnded):
                 engine.close()
                 return
-            time.sleep(FORWARD_S)  # let the next batch gather: one write per 10 ms, not per event
+            time.sleep(FORWARD_S)  # let the next batch gather: one write per 5 ms, not per event
 
 
 def child_main() -> None:

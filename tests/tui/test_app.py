@@ -30,7 +30,7 @@ async def wait_for(pilot: Pilot[int], condition: object, limit: float = 20.0) ->
 
 
 def figures(app: FetchApp) -> str:
-    return str(app.query_one(StatsPanel).query_one("#figures", Static).render())
+    return app.query_one(StatsPanel).figures
 
 
 async def test_typed_list_with_four_workers_shows_four_thread_groups(base: str) -> None:
