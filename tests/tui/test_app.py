@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -108,6 +110,25 @@ async def test_quit_while_requests_hang_exits_promptly(base: str) -> None:
     # the server holds /hang for two minutes; only an explicit shutdown gets out this fast
     assert time.monotonic() - began < 5
     assert app.engine is not None and app.engine.ended
+    assert app.fetcher.pid is None  # the fetch process is gone with the app
+
+
+async def test_a_dead_fetch_process_ends_the_run_with_a_message_and_the_next_run_works(base: str) -> None:
+    app = FetchApp(f"{base}/hang x12", workers=3, limits=FetchLimits(timeout=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 3)
+        assert app.fetcher.pid is not None
+        os.kill(app.fetcher.pid, signal.SIGKILL)
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        await pilot.pause(0.1)
+        assert "cancelled 12" in figures(app)
+        assert any("fetch process exited" in n.message for n in app._notifications)
+        app.query_one("#urls", TextArea).text = f"{base}/delay/0 x5"
+        await pilot.pause(0.3)  # the list is re-parsed after a short debounce
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        assert "ok 5" in figures(app)
 
 
 async def test_bad_lines_are_shown_inline_and_nothing_starts() -> None:

@@ -1,0 +1,117 @@
+"""The engine in a child process: the same events and accounting as in-process, and no orphans."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from fetchtui.core.backends import FetchLimits
+from fetchtui.core.engine import RunConfig, drain
+from fetchtui.core.events import Outcome, RequestFinished
+from fetchtui.core.fetch_process import FetchProcess, RemoteEngine
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+
+@pytest.fixture
+def process() -> Iterator[FetchProcess]:
+    proc = FetchProcess()
+    yield proc
+    proc.close()
+
+
+def fold_until(engine: RemoteEngine, stats: RunStats, condition: object, limit: float = 20.0) -> None:
+    give_up = time.monotonic() + limit
+    while not condition() and time.monotonic() < give_up:  # type: ignore[operator]
+        stats.apply(drain(engine.events, 0.05))
+    assert condition(), "condition not reached in time"  # type: ignore[operator]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie still answers kill(0): look at its state
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def start(process: FetchProcess, text: str, workers: int, **limits: object) -> tuple[RemoteEngine, RunStats]:
+    targets = parse_targets(text)
+    engine = process.engine(targets, RunConfig(workers, "requests", FetchLimits(**limits)))  # type: ignore[arg-type]
+    stats = RunStats(targets)
+    engine.start()
+    return engine, stats
+
+
+def test_a_run_in_the_child_reports_every_request_from_the_child_threads(
+        process: FetchProcess, base: str) -> None:
+    engine, stats = start(process, f"{base}/delay/0 x60\n{base}/status/503 x4", workers=4)
+    fold_until(engine, stats, lambda: stats.ended)
+    assert (stats.ok, stats.failed, stats.cancelled) == (60, 4, 0)
+    assert stats.error_counts == {"http": 4}
+    assert len(stats.threads) == 4
+    pids = {thread.info.pid for thread in stats.threads.values()}
+    assert pids == {process.pid} and os.getpid() not in pids
+
+
+def test_runs_follow_one_another_in_the_same_child(process: FetchProcess, base: str) -> None:
+    for workers in (1, 3):
+        engine, stats = start(process, f"{base}/delay/0 x9", workers=workers)
+        fold_until(engine, stats, lambda: stats.ended)  # noqa: B023 - used at once
+        assert stats.ok == 9 and len(stats.threads) == workers
+
+
+def test_cancel_in_the_child_accounts_every_request(process: FetchProcess, base: str) -> None:
+    engine, stats = start(process, f"{base}/hang x40", workers=5, timeout=60)
+    fold_until(engine, stats, lambda: stats.in_flight == 5)
+    engine.cancel()
+    fold_until(engine, stats, lambda: stats.ended, limit=5)
+    assert stats.cancelled == 40 and stats.done == 40
+
+
+def test_a_killed_child_still_accounts_every_request_and_says_why(process: FetchProcess, base: str) -> None:
+    engine, stats = start(process, f"{base}/hang x30", workers=6, timeout=60)
+    fold_until(engine, stats, lambda: stats.in_flight == 6)
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGKILL)
+    fold_until(engine, stats, lambda: stats.ended, limit=5)
+    assert stats.done == 30 and stats.cancelled == 30 and stats.in_flight == 0
+    assert engine.lost is not None and "fetch process exited" in engine.lost
+    cut = [rec for rec in stats.records if rec is not None and rec.error == engine.lost]
+    assert len(cut) == 30
+
+
+def test_close_kills_the_child_at_once_even_with_hanging_requests(process: FetchProcess, base: str) -> None:
+    engine, stats = start(process, f"{base}/hang x8", workers=8, timeout=60)
+    fold_until(engine, stats, lambda: stats.in_flight == 8)
+    pid = process.pid
+    assert pid is not None
+    began = time.monotonic()
+    process.close()
+    assert time.monotonic() - began < 2
+    assert not alive(pid)
+    stats.apply(drain(engine.events, 0))
+    assert stats.ended and stats.done == 8
+
+
+def test_the_child_exits_when_its_parent_goes(process: FetchProcess, base: str) -> None:
+    engine, stats = start(process, f"{base}/hang x4", workers=4, timeout=60)
+    fold_until(engine, stats, lambda: stats.in_flight == 4)
+    child = process._proc
+    assert child is not None and child.stdin is not None
+    child.stdin.close()  # what the kernel does to the pipe when the parent dies
+    assert child.wait(5) == 0
+
+
+def test_events_keep_their_types_across_the_pipe(process: FetchProcess, base: str) -> None:
+    engine, _ = start(process, f"{base}/status/404", workers=1)
+    assert engine.wait(10)
+    finished = [e for e in drain(engine.events, 0) if isinstance(e, RequestFinished)]
+    assert len(finished) == 1
+    assert finished[0].outcome is Outcome.FAILED and finished[0].status == 404
