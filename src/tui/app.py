@@ -36,9 +36,10 @@ from fetchtui.tui.thread_table import ThreadTable
 from fetchtui.tui.timeline import Timeline, TimelinePane
 
 #: Frames per second of the drain timer. The workers run in a child process (FetchProcess),
-#: so a frame costs them no GIL time; bench/tui.py measures what it costs: see the README.
-FRAME_HZ = 20
-SLOW_EVERY = 4  # timeline and charts: every 4th frame
+#: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
+#: the lag's p99 near 90 ms where 10/15/20 Hz gave 135/104/95 ms (bench/tui.py --hz, README).
+FRAME_HZ = 25
+SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
 
 
 class FetchApp(App[int]):
