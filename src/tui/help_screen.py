@@ -33,6 +33,8 @@ against workers beside the ideal (linear) line. **Compare** (F6) runs it on each
 GIL), so throughput cannot pass one request per CPU time per request, whatever the worker
 count: that is the *GIL ceiling* line. A list of slow requests (I/O-bound) sits far under
 it and threads help; instant requests (CPU-bound) hit it and more threads do not.
+The pool runs in a process of its own (the pid in the table), so this screen takes no GIL
+time from it.
 
 **Timeline** (F7) — one lane per thread, time left to right, a bar per request (green ok,
 red failed, yellow cancelled, cyan running); dots are time a thread sat idle. Arrow keys
