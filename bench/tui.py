@@ -1,14 +1,15 @@
 """What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
 
-    python bench/tui.py [--rounds 3]
+    python bench/tui.py [--rounds 3] [--hz N] [--busy-workers 256] [--keys-only]
 
 Prints, in one run:
 - UI overhead: 5,000 x /delay/0 at 16 workers, run wall time with the live UI / headless
   (`fetchtui run`), median of alternating rounds;
-- UI lag: time from an event entering the queue to the end of the frame that shows it,
-  p50/p99 over every event of those UI runs;
+- UI lag: time from an event entering the queue (stamped by the worker thread, in the fetch
+  process) to the end of the frame that shows it, p50/p99 over every event of those UI runs;
 - key response: time from `tmux send-keys +` to the frame showing the new worker count while
-  256 workers are busy, p50/p99.
+  256 (--busy-workers) workers are busy, p50/p99.
+Each UI run starts a second after the app is up, as a user pressing ctrl+s would.
 Under App.run_test() the UI reads cheaper than it is (no terminal is drawn), hence tmux.
 """
 
@@ -133,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="What the live UI costs, in a real terminal.")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keys-only", action="store_true", help="only the key-response case")
+    parser.add_argument("--busy-workers", type=int, default=256, help="workers busy during the key test")
     parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
     args = parser.parse_args()
     if not shutil.which("tmux"):
@@ -160,11 +162,11 @@ def main() -> None:
                       f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
 
             busy = tmp / "busy.txt"
-            busy.write_text(f"{base}/delay/200 x7680\n")
-            result, sent = with_ui(str(busy), 256, tmp, args.hz, keys=30)
+            busy.write_text(f"{base}/delay/200 x{args.busy_workers * 30}\n")
+            result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, keys=30)
             shown = result["keys"]
             response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
-            print(f"key response with 256 workers busy ({len(shown)}/{len(sent)} keys seen): "
+            print(f"key response with {args.busy_workers} workers busy ({len(shown)}/{len(sent)} keys seen): "
                   f"p50 {pct(response, 50):.1f} ms  p99 {pct(response, 99):.1f} ms")
     finally:
         proc.terminate()
