@@ -57,29 +57,34 @@ def _read(stream: IO[bytes]) -> Any:
 class RemoteEngine:
     """One run in the child process, with the Engine's interface: start, cancel, close, events."""
 
-    def __init__(self, process: FetchProcess, run_id: int, targets: Sequence[Target],
+    def __init__(self, child: _Child, run_id: int, targets: Sequence[Target],
                  config: RunConfig) -> None:
         self.targets = targets
         self.config = config
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.lost: str | None = None  # why the run was cut short by the child dying
-        self._process = process
-        self._run_id = run_id
+        self._child = child
+        self.run_id = run_id
         self._cancelled = False
         self._ended = threading.Event()
         self._done = bytearray(len(targets))
         self._inflight: dict[int, ThreadInfo] = {}
+        self._lose_lock = threading.Lock()
 
     def start(self) -> None:
         """Hand the run to the child; returns at once."""
-        self._process.send(("run", self._run_id, self.targets, self.config))
+        why = self._child.register(self)
+        if why is not None:  # it died before this run could start
+            self._lose(why)
+            return
+        self._child.send(("run", self.run_id, self.targets, self.config))
 
     def cancel(self) -> None:
         """Ask the child to cancel; it accounts every request, and its events follow within ms."""
         if self._cancelled or self._ended.is_set():
             return
         self._cancelled = True
-        self._process.send(("cancel", self._run_id))
+        self._child.send(("cancel", self.run_id))
 
     def close(self) -> None:
         self.cancel()
@@ -114,8 +119,11 @@ class RemoteEngine:
 
     def _lose(self, why: str) -> None:
         """The child is gone mid-run: account what it never reported, so nothing is lost."""
-        if self._ended.is_set():
-            return
+        with self._lose_lock:
+            if not self._ended.is_set():
+                self._account_lost(why)
+
+    def _account_lost(self, why: str) -> None:
         self.lost = why
         now = time.perf_counter_ns()
         put = self.events.put
@@ -133,90 +141,109 @@ class RemoteEngine:
         self._ended.set()
 
 
+class _Child:
+    """One spawned child: its pipes, its reader thread and the runs it carries."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.stderr = tempfile.TemporaryFile()  # kept to explain a crash
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            start_new_session=True,  # the terminal's signals are the parent's to handle
+        )
+        self.killed = False
+        self.gone: str | None = None  # why the reader stopped: the child is dead
+        self._lock = threading.Lock()  # the run table, between the UI thread and the reader
+        self._send_lock = threading.Lock()
+        self._runs: dict[int, RemoteEngine] = {}
+        self.reader = threading.Thread(target=self._read_loop, name="fetchtui-reader", daemon=True)
+        self.reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.gone is None
+
+    def register(self, run: RemoteEngine) -> str | None:
+        """Carry `run`; returns why not if the child is already gone."""
+        with self._lock:
+            if self.gone is None:
+                self._runs[run.run_id] = run
+            return self.gone
+
+    def send(self, message: object) -> None:
+        try:
+            assert self.proc.stdin is not None
+            _write(self.proc.stdin, message, self._send_lock)
+        except (OSError, ValueError):
+            pass  # the child is gone: its reader accounts the runs
+
+    def kill(self) -> None:
+        self.killed = True
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(2)  # end of stream: it accounts the run in flight
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _read_loop(self) -> None:
+        assert self.proc.stdout is not None
+        while (message := _read(self.proc.stdout)) is not None:
+            run_id, batch = message
+            with self._lock:
+                run = self._runs.get(run_id)
+            if run is not None:
+                run._deliver(batch)
+                if run.ended:
+                    with self._lock:
+                        del self._runs[run_id]
+        why = "the fetch process exited"
+        if not self.killed:  # not our own close(): say what the child said
+            why += f" ({self._last_error() or f'exit code {self.proc.wait()}'})"
+        with self._lock:
+            self.gone = why
+            runs = list(self._runs.values())
+            self._runs.clear()
+        for run in runs:
+            run._lose(why)
+
+    def _last_error(self) -> str:
+        try:
+            self.stderr.seek(0)
+            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return lines[-1][:200] if lines else ""
+
+
 class FetchProcess:
     """The child process that runs engines, one run after another; started on first use."""
 
-    def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._reader: threading.Thread | None = None
-        self._send_lock = threading.Lock()
-        self._runs: dict[int, RemoteEngine] = {}
+    def __init__(self, command: Sequence[str] | None = None) -> None:
+        self._command = list(command or [sys.executable, "-m", "fetchtui.core.fetch_process"])
+        self._child: _Child | None = None
         self._next_run = 0
-        self._stderr: IO[bytes] | None = None
 
     def start(self) -> None:
-        """Spawn the child now (it takes a moment to import); idempotent."""
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        self._stderr = tempfile.TemporaryFile()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "fetchtui.core.fetch_process"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-            start_new_session=True,  # the terminal's signals are the parent's to handle
-        )
-        self._reader = threading.Thread(target=self._read_loop, args=(self._proc,),
-                                        name="fetchtui-reader", daemon=True)
-        self._reader.start()
+        """Spawn the child now (it takes a moment to import); a dead one is replaced."""
+        if self._child is None or not self._child.alive:
+            self._child = _Child(self._command)
 
     def engine(self, targets: Sequence[Target], config: RunConfig) -> RemoteEngine:
         """A run of `targets` in the child; call its start() to begin."""
         self.start()
+        assert self._child is not None
         self._next_run += 1
-        run = RemoteEngine(self, self._next_run, targets, config)
-        self._runs[run._run_id] = run
-        return run
-
-    def send(self, message: object) -> None:
-        proc = self._proc
-        if proc is None or proc.stdin is None:
-            return
-        try:
-            _write(proc.stdin, message, self._send_lock)
-        except (BrokenPipeError, OSError, ValueError):
-            pass  # the reader sees the child gone and accounts the run
+        return RemoteEngine(self._child, self._next_run, targets, config)
 
     def close(self) -> None:
         """Kill the child: sockets close with it, nothing waits on the network."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        proc.kill()
-        proc.wait()
-        if self._reader is not None:
-            self._reader.join(2)  # end of stream: it accounts the run in flight
-        for stream in (proc.stdin, proc.stdout, self._stderr):
-            if stream is not None:
-                stream.close()
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
 
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
-
-    def _read_loop(self, proc: subprocess.Popen[bytes]) -> None:
-        assert proc.stdout is not None
-        while (message := _read(proc.stdout)) is not None:
-            run_id, batch = message
-            run = self._runs.get(run_id)
-            if run is not None:
-                run._deliver(batch)
-                if run.ended:
-                    del self._runs[run_id]
-        why = "the fetch process exited"
-        if self._proc is proc:  # not our own close(): say what the child said
-            why += f" ({self._last_error() or f'exit code {proc.wait()}'})"
-        for run in list(self._runs.values()):
-            run._lose(why)
-        self._runs.clear()
-
-    def _last_error(self) -> str:
-        if self._stderr is None:
-            return ""
-        try:
-            self._stderr.seek(0)
-            lines = self._stderr.read().decode(errors="replace").strip().splitlines()
-        except (OSError, ValueError):
-            return ""
-        return lines[-1][:200] if lines else ""
+        return self._child.proc.pid if self._child is not None else None
 
 
 # -- the child --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 
@@ -103,8 +104,9 @@ def test_close_kills_the_child_at_once_even_with_hanging_requests(process: Fetch
 def test_the_child_exits_when_its_parent_goes(process: FetchProcess, base: str) -> None:
     engine, stats = start(process, f"{base}/hang x4", workers=4, timeout=60)
     fold_until(engine, stats, lambda: stats.in_flight == 4)
-    child = process._proc
-    assert child is not None and child.stdin is not None
+    assert process._child is not None
+    child = process._child.proc
+    assert child.stdin is not None
     child.stdin.close()  # what the kernel does to the pipe when the parent dies
     assert child.wait(5) == 0
 
@@ -115,3 +117,15 @@ def test_events_keep_their_types_across_the_pipe(process: FetchProcess, base: st
     finished = [e for e in drain(engine.events, 0) if isinstance(e, RequestFinished)]
     assert len(finished) == 1
     assert finished[0].outcome is Outcome.FAILED and finished[0].status == 404
+
+
+def test_a_child_that_cannot_start_ends_the_run_with_its_own_words(base: str) -> None:
+    broken = FetchProcess([sys.executable, "-c", "import sys; sys.exit('fetchtui is not importable here')"])
+    try:
+        for _ in range(2):  # whether it is already dead when the run starts, or dies after
+            engine, stats = start(broken, f"{base}/delay/0 x7", workers=2)
+            fold_until(engine, stats, lambda: stats.ended, limit=10)  # noqa: B023 - used at once
+            assert stats.cancelled == 7
+            assert engine.lost is not None and "fetchtui is not importable here" in engine.lost
+    finally:
+        broken.close()
