@@ -100,10 +100,6 @@ class RemoteEngine:
     def cancelled(self) -> bool:
         return self._cancelled
 
-    def stuck_threads(self) -> int:
-        """Always 0: no pool thread lives in this process."""
-        return 0
-
     # -- called by the reader thread ------------------------------------------------------
     def _deliver(self, batch: list[Event]) -> None:
         put, done, inflight = self.events.put, self._done, self._inflight
