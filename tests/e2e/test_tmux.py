@@ -27,6 +27,20 @@ class Terminal:
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
+    def fetch_processes(self) -> list[int]:
+        """Pids of the fetch processes started from this terminal (any depth below its shell)."""
+        pane = subprocess.run(["tmux", "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        found, todo = [], [pane]
+        while todo:
+            children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout
+            for pid in children.split():
+                todo.append(pid)
+                if "fetchtui.core.fetch_process" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
+                        errors="replace").replace("\0", " "):
+                    found.append(int(pid))
+        return found
+
     def wait_for(self, check: Callable[[str], bool], limit: float = 30.0) -> str:
         give_up = time.monotonic() + limit
         while time.monotonic() < give_up:
@@ -72,7 +86,10 @@ def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Ter
         term.send(f"{fetchtui_command()} '{server.url}/hang x40' -w 8 --timeout 60 --start; "
                   "echo EXITED-$?", "Enter")
         term.wait_for(lambda s: "in flight 8" in s)
+        children = term.fetch_processes()
+        assert len(children) == 1  # the pool runs in the app's one fetch process
         sent = time.monotonic()
         term.send("C-q")
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
         assert time.monotonic() - sent < 2.0  # the shell is back within 2 s
+        assert not Path(f"/proc/{children[0]}").exists()  # and the fetch process went with it
