@@ -222,6 +222,8 @@ class FetchProcess:
     def start(self) -> None:
         """Spawn the child now (it takes a moment to import); a dead one is replaced."""
         if self._child is None or not self._child.alive:
+            if self._child is not None:
+                self._child.kill()  # dead already: this closes its pipes and temp file
             self._child = _Child(self._command)
 
     def engine(self, targets: Sequence[Target], config: RunConfig) -> RemoteEngine:
