@@ -42,6 +42,8 @@ class SetupPane(Vertical):
         self._timeout = timeout
         self.set_reactive(SetupPane.worker_count, workers)
         self._check_timer: Timer | None = None
+        self._checked_text: str | None = None  # the text the last check parsed, and its result
+        self._checked: list[Target] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("URLs  (one per line, `URL x100` repeats, # comments)", classes="caption")
@@ -91,9 +93,17 @@ class SetupPane(Vertical):
 
     def check_list(self) -> list[Target] | None:
         """Parse the list; show every bad line by number. None when it has errors."""
+        text = self.query_one("#urls", TextArea).text
+        if text == self._checked_text:  # start after the debounced check: 100,000 lines took 1 s
+            return self._checked
+        self._checked_text = text
+        self._checked = self._parse(text)
+        return self._checked
+
+    def _parse(self, source: str) -> list[Target] | None:
         errors = self.query_one("#url-errors", Static)
         try:
-            targets = parse_targets(self.query_one("#urls", TextArea).text)
+            targets = parse_targets(source)
         except TargetsError as exc:
             shown = exc.errors[:8]
             more = len(exc.errors) - len(shown)

@@ -344,3 +344,33 @@ async def test_enter_on_a_history_row_runs_it_again(base: str) -> None:
         await wait_for(pilot, lambda: len(app.history.runs) == 2)
         first, again = app.history.runs
         assert (again.workers, again.backend, again.list_key) == (2, "requests", first.list_key)
+
+
+async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_list(
+        base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fetchtui.tui import setup_pane
+
+    parsed: list[str] = []
+    real_parse = setup_pane.parse_targets
+
+    def counting_parse(text: str):  # type: ignore[no-untyped-def]
+        parsed.append(text)
+        return real_parse(text)
+
+    monkeypatch.setattr(setup_pane, "parse_targets", counting_parse)
+    app = FetchApp(f"{base}/delay/0 x3", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        urls = app.query_one("#urls", TextArea)
+        urls.text = f"{base}/delay/0 x3\nnot a url"
+        await pilot.press("ctrl+s")  # before the debounced check has run
+        await pilot.pause(0.1)
+        assert app.stats is None
+        assert any("fix the bad lines" in n.message for n in app._notifications)
+        urls.text = f"{base}/delay/0 x4"
+        await pilot.pause(0.5)  # the debounced check parses it
+        before = len(parsed)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
+        assert "done 4/4" in figures(app)
+        assert len(parsed) == before  # the start used the list the check had parsed
