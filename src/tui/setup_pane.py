@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.worker import get_current_worker
 
 from fetchtui.core.backends import BACKENDS
 from fetchtui.core.engine import MAX_WORKERS
@@ -17,6 +19,13 @@ from fetchtui.core.sweep import DEFAULT_SERIES, parse_series
 from fetchtui.core.targets import Target, TargetsError, parse_targets
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
+
+
+def _parse(text: str) -> list[Target] | TargetsError:
+    try:
+        return parse_targets(text)
+    except TargetsError as exc:
+        return exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,33 +98,49 @@ class SetupPane(Vertical):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
-        self._check_timer = self.set_timer(CHECK_DELAY, self.check_list)
+        self._check_timer = self.set_timer(CHECK_DELAY, self._check_in_background)
 
     def check_list(self) -> list[Target] | None:
         """Parse the list; show every bad line by number. None when it has errors."""
         text = self.query_one("#urls", TextArea).text
-        if text == self._checked_text:  # start after the debounced check: 100,000 lines took 1 s
-            return self._checked
-        self._checked_text = text
-        self._checked = self._parse(text)
+        if text != self._checked_text:  # else the background check parsed it: 100,000 lines take 1 s
+            self._show_check(text, _parse(text))
         return self._checked
 
-    def _parse(self, source: str) -> list[Target] | None:
-        errors = self.query_one("#url-errors", Static)
+    def _check_in_background(self) -> None:
+        text = self.query_one("#urls", TextArea).text
+        if text != self._checked_text:
+            self._parse_off_the_ui(text)
+
+    @work(thread=True, exclusive=True, group="check-list")
+    def _parse_off_the_ui(self, text: str) -> None:
+        """Parse a pause's text on a thread: the editor stays live while a long list parses."""
+        outcome = _parse(text)
+        if get_current_worker().is_cancelled:
+            return
         try:
-            targets = parse_targets(source)
-        except TargetsError as exc:
-            shown = exc.errors[:8]
-            more = len(exc.errors) - len(shown)
-            text = Text("\n".join(str(e) for e in shown), "red")
+            self.app.call_from_thread(self._show_check, text, outcome)
+        except RuntimeError:  # the app closed meanwhile: nobody to show it to
+            pass
+
+    def _show_check(self, text: str, outcome: list[Target] | TargetsError) -> None:
+        if self.query_one("#urls", TextArea).text != text:
+            return  # typed on meanwhile: the next check shows the new text
+        self._checked_text = text
+        errors = self.query_one("#url-errors", Static)
+        if isinstance(outcome, TargetsError):
+            self._checked = None
+            shown = outcome.errors[:8]
+            more = len(outcome.errors) - len(shown)
+            message = Text("\n".join(str(e) for e in shown), "red")
             if more:
-                text.append(f"\n… and {more} more bad lines", "red")
-            errors.update(text)
+                message.append(f"\n… and {more} more bad lines", "red")
+            errors.update(message)
             errors.add_class("has-errors")
-            return None
-        errors.update(Text(f"{len(targets):,} requests", "dim"))
+            return
+        self._checked = outcome
+        errors.update(Text(f"{len(outcome):,} requests", "dim"))
         errors.remove_class("has-errors")
-        return targets
 
     def read(self) -> Setup | str:
         """The setup to run, or a message saying what to fix."""

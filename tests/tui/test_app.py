@@ -374,3 +374,15 @@ async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_lis
         await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
         assert "done 4/4" in figures(app)
         assert len(parsed) == before  # the start used the list the check had parsed
+
+
+async def test_an_edited_long_list_is_checked_off_the_ui_and_its_bad_line_named(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0")
+    async with app.run_test(size=SIZE) as pilot:
+        urls = app.query_one("#urls", TextArea)
+        urls.text = "\n".join(f"{base}/p{i}" for i in range(50_000)) + "\nftp://x.example/"
+        errors = app.query_one("#url-errors", Static)
+        await wait_for(pilot, lambda: "line 50001: unsupported scheme 'ftp'" in str(errors.render()))
+        urls.text = "\n".join(f"{base}/p{i}" for i in range(50_000))
+        await wait_for(pilot, lambda: "50,000 requests" in str(errors.render()))
+        assert app.query_one(SetupPane).check_list() is not None
