@@ -14,6 +14,7 @@ child's stdout (fd 1 itself goes to /dev/null, so a stray print cannot corrupt t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import queue
@@ -179,7 +180,8 @@ class _Child:
         self.reader.join(2)  # end of stream: it accounts the run in flight
         for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # stdin may hold a write the dead child never read
+                    stream.close()
 
     def _read_loop(self) -> None:
         assert self.proc.stdout is not None
