@@ -151,9 +151,12 @@ class _Child:
         self.gone: str | None = None  # why the reader stopped: the child is dead
         self._lock = threading.Lock()  # the run table, between the UI thread and the reader
         self._send_lock = threading.Lock()
+        self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._runs: dict[int, RemoteEngine] = {}
         self.reader = threading.Thread(target=self._read_loop, name="fetchtui-reader", daemon=True)
         self.reader.start()
+        # pickling a 100,000-line list takes ~0.3 s: a thread of its own, in order, not the UI's
+        threading.Thread(target=self._send_loop, name="fetchtui-sender", daemon=True).start()
 
     @property
     def alive(self) -> bool:
@@ -167,14 +170,20 @@ class _Child:
             return self.gone
 
     def send(self, message: object) -> None:
-        try:
-            assert self.proc.stdin is not None
-            _write(self.proc.stdin, message, self._send_lock)
-        except (OSError, ValueError):
-            pass  # the child is gone: its reader accounts the runs
+        """Queue a command for the child; returns at once. Commands arrive in order."""
+        self._outbox.put(message)
+
+    def _send_loop(self) -> None:
+        while (message := self._outbox.get()) is not None:
+            try:
+                assert self.proc.stdin is not None
+                _write(self.proc.stdin, message, self._send_lock)
+            except (OSError, ValueError):
+                return  # the child is gone: its reader accounts the runs
 
     def kill(self) -> None:
         self.killed = True
+        self._outbox.put(None)
         self.proc.kill()
         self.proc.wait()
         self.reader.join(2)  # end of stream: it accounts the run in flight

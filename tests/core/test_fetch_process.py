@@ -129,3 +129,13 @@ def test_a_child_that_cannot_start_ends_the_run_with_its_own_words(base: str) ->
             assert engine.lost is not None and "fetchtui is not importable here" in engine.lost
     finally:
         broken.close()
+
+
+def test_a_cancel_right_after_a_long_list_starts_reaches_the_child_after_the_run(
+        process: FetchProcess, base: str) -> None:
+    # the list is pickled off the caller's thread: the cancel must still arrive second
+    text = "\n".join(f"{base}/hang?n={i}" for i in range(20_000))
+    engine, stats = start(process, text, workers=4, timeout=60)
+    engine.cancel()
+    fold_until(engine, stats, lambda: stats.ended, limit=20)
+    assert stats.cancelled == 20_000 and stats.ok == 0 and stats.failed == 0
