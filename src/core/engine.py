@@ -55,7 +55,27 @@ class RunConfig:
             raise ValueError(f"max bytes cannot be negative, got {self.limits.max_bytes}")
 
 
-class Engine:
+class RunHandle:
+    """What a front end asks of a run, wherever its pool lives: has it ended, was it cancelled."""
+
+    def __init__(self) -> None:
+        self._cancelled = False
+        self._ended = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every request is accounted; True if the run ended."""
+        return self._ended.wait(timeout)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+
+class Engine(RunHandle):
     """Fetch `targets` on `config.workers` pool threads; every request ends in one event.
 
     Worker threads pull the next request index, so cancelling drops all queued work at once,
@@ -69,6 +89,7 @@ class Engine:
         config: RunConfig,
         events: queue.SimpleQueue[Event] | None = None,
     ) -> None:
+        super().__init__()
         self.targets = targets
         self.config = config
         self.events: queue.SimpleQueue[Event] = events if events is not None else queue.SimpleQueue()
@@ -76,8 +97,6 @@ class Engine:
         self._lock = threading.Lock()
         self._next = itertools.count()
         self._terminal = 0
-        self._cancelled = False
-        self._ended = threading.Event()
         self._slots: dict[int, Slot] = {}
         self._inflight: dict[int, int] = {}  # req_id -> thread ident
         self._threads: dict[int, ThreadInfo] = {}
@@ -140,22 +159,10 @@ class Engine:
             slot.cut()
         self._close()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until every request is accounted; True if the run ended."""
-        return self._ended.wait(timeout)
-
     def close(self) -> None:
         """Cancel whatever is left and release the backend; never waits on the network."""
         self.cancel()
         self._close()
-
-    @property
-    def ended(self) -> bool:
-        return self._ended.is_set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
     def stuck_threads(self) -> int:
         """Pool threads still alive (after a cancel they are unwinding a cut socket)."""

@@ -28,7 +28,7 @@ import time
 from collections.abc import Sequence
 from typing import IO, Any
 
-from fetchtui.core.engine import Engine, RunConfig, drain
+from fetchtui.core.engine import Engine, RunConfig, RunHandle, drain
 from fetchtui.core.events import Event, Outcome, RequestFinished, RequestStarted, RunEnded, ThreadInfo
 from fetchtui.core.targets import Target
 
@@ -36,11 +36,10 @@ FORWARD_S = 0.005  # the child forwards at most 200 batches a second
 _HEADER = struct.Struct(">I")
 
 
-def _write(stream: IO[bytes], message: object, lock: threading.Lock) -> None:
+def _write(stream: IO[bytes], message: object) -> None:
     data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-    with lock:
-        stream.write(_HEADER.pack(len(data)) + data)
-        stream.flush()
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
 
 
 def _read(stream: IO[bytes]) -> Any:
@@ -55,19 +54,18 @@ def _read(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
-class RemoteEngine:
-    """One run in the child process, with the Engine's interface: start, cancel, close, events."""
+class RemoteEngine(RunHandle):
+    """One run in the child process, driven like an Engine: start, cancel, events."""
 
     def __init__(self, child: _Child, run_id: int, targets: Sequence[Target],
                  config: RunConfig) -> None:
+        super().__init__()
         self.targets = targets
         self.config = config
         self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self.lost: str | None = None  # why the run was cut short by the child dying
         self._child = child
         self.run_id = run_id
-        self._cancelled = False
-        self._ended = threading.Event()
         self._done = bytearray(len(targets))
         self._inflight: dict[int, ThreadInfo] = {}
         self._lose_lock = threading.Lock()
@@ -87,20 +85,6 @@ class RemoteEngine:
         self._cancelled = True
         self._child.send(("cancel", self.run_id))
 
-    def close(self) -> None:
-        self.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._ended.wait(timeout)
-
-    @property
-    def ended(self) -> bool:
-        return self._ended.is_set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
-
     # -- called by the reader thread ------------------------------------------------------
     def _deliver(self, batch: list[Event]) -> None:
         put, done, inflight = self.events.put, self._done, self._inflight
@@ -116,26 +100,23 @@ class RemoteEngine:
 
     def _lose(self, why: str) -> None:
         """The child is gone mid-run: account what it never reported, so nothing is lost."""
-        with self._lose_lock:
-            if not self._ended.is_set():
-                self._account_lost(why)
-
-    def _account_lost(self, why: str) -> None:
-        self.lost = why
-        now = time.perf_counter_ns()
-        put = self.events.put
-        for req_id, thread in self._inflight.items():
-            self._done[req_id] = 1
-            put(RequestFinished(req_id, now, thread, Outcome.CANCELLED, error=why))
-        self._inflight.clear()
-        start = self._done.find(0)
-        while start != -1:
-            put(RequestFinished(start, now, None, Outcome.CANCELLED, error=why))
-            start = self._done.find(0, start + 1)
-        self._done = bytearray(b"\x01" * len(self._done))
-        put(RunEnded(now, True))
-        self._cancelled = True
-        self._ended.set()
+        with self._lose_lock:  # the reader and start() may both find the child gone
+            if self._ended.is_set():
+                return
+            self.lost = why
+            now = time.perf_counter_ns()
+            put = self.events.put
+            for req_id, thread in self._inflight.items():
+                self._done[req_id] = 1
+                put(RequestFinished(req_id, now, thread, Outcome.CANCELLED, error=why))
+            self._inflight.clear()
+            start = self._done.find(0)
+            while start != -1:
+                put(RequestFinished(start, now, None, Outcome.CANCELLED, error=why))
+                start = self._done.find(0, start + 1)
+            put(RunEnded(now, True))
+            self._cancelled = True
+            self._ended.set()
 
 
 class _Child:
@@ -150,7 +131,6 @@ class _Child:
         self.killed = False
         self.gone: str | None = None  # why the reader stopped: the child is dead
         self._lock = threading.Lock()  # the run table, between the UI thread and the reader
-        self._send_lock = threading.Lock()
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._runs: dict[int, RemoteEngine] = {}
         self.reader = threading.Thread(target=self._read_loop, name="fetchtui-reader", daemon=True)
@@ -177,7 +157,7 @@ class _Child:
         while (message := self._outbox.get()) is not None:
             try:
                 assert self.proc.stdin is not None
-                _write(self.proc.stdin, message, self._send_lock)
+                _write(self.proc.stdin, message)
             except (OSError, ValueError):
                 return  # the child is gone: its reader accounts the runs
 
@@ -260,7 +240,8 @@ def _forward(run_id: int, engine: Engine, out: IO[bytes], lock: threading.Lock) 
     while True:
         batch = drain(engine.events, 0.05)
         if batch:
-            _write(out, (run_id, batch), lock)
+            with lock:  # one forwarding thread per run, one pipe
+                _write(out, (run_id, batch))
             if isinstance(batch[-1], RunEnded):
                 engine.close()
                 return

@@ -161,6 +161,11 @@ class RunStats:
     def done(self) -> int:
         return self.ok + self.failed + self.cancelled
 
+    @property
+    def done_share(self) -> float:
+        """The part of the list accounted for, 0..1 (an empty list counts as not started)."""
+        return self.done / max(self.total, 1)
+
     def elapsed_ns(self, now_ns: int | None = None) -> int:
         if self.t0_ns is None:
             return 0

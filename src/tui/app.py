@@ -283,7 +283,6 @@ class FetchApp(App[int]):
         self._recorded = True
         if self._timer is not None:
             self._timer.pause()
-        self.engine.close()
         if self.engine.lost:
             self.notify(safe_text(self.engine.lost), title="Run cut short", severity="error", markup=False)
         record = self.history.add(self.config.workers, self.config.backend,

@@ -36,7 +36,7 @@ class StatsPanel(Static):
         eta = stats.eta_s(now_ns)
         lines = Text(no_wrap=True, overflow="ellipsis")  # a wrapped line would push the last out
         lines.append(f"{state:<10}", "bold")
-        lines.append(f"done {stats.done}/{stats.total} ({stats.done / max(stats.total, 1):.0%})  ")
+        lines.append(f"done {stats.done}/{stats.total} ({stats.done_share:.0%})  ")
         lines.append(f"ok {stats.ok}  ", "green")
         lines.append(f"failed {stats.failed}  ", "red" if stats.failed else "")
         lines.append(f"cancelled {stats.cancelled}  ", "yellow" if stats.cancelled else "")

@@ -35,6 +35,11 @@ def figures(app: FetchApp) -> str:
     return app.query_one(StatsPanel).figures
 
 
+def notified(app: FetchApp, text: str) -> bool:
+    """Whether a notification on screen says `text`."""
+    return any(text in n.message for n in app._notifications)
+
+
 async def test_typed_list_with_four_workers_shows_four_thread_groups(base: str) -> None:
     app = FetchApp("")
     async with app.run_test(size=SIZE) as pilot:
@@ -123,7 +128,7 @@ async def test_a_dead_fetch_process_ends_the_run_with_a_message_and_the_next_run
         await wait_for(pilot, lambda: app.stats is not None and app.stats.ended)
         await pilot.pause(0.1)
         assert "cancelled 12" in figures(app)
-        assert any("fetch process exited" in n.message for n in app._notifications)
+        assert notified(app, "fetch process exited")
         app.query_one("#urls", TextArea).text = f"{base}/delay/0 x5"
         await pilot.pause(0.3)  # the list is re-parsed after a short debounce
         await pilot.press("ctrl+s")
@@ -140,7 +145,7 @@ async def test_bad_lines_are_shown_inline_and_nothing_starts() -> None:
         await pilot.press("ctrl+s")
         await pilot.pause(0.1)
         assert app.stats is None
-        assert any("fix the bad lines" in n.message for n in app._notifications)
+        assert notified(app, "fix the bad lines")
 
 
 async def test_plus_minus_change_workers_and_the_same_list_runs_again(base: str) -> None:
@@ -214,7 +219,7 @@ async def test_hostile_settings_are_refused_with_a_message() -> None:
             await pilot.press("ctrl+s")
             await pilot.pause(0.05)
             assert app.stats is None
-            assert any(message in n.message for n in app._notifications), (value, message)
+            assert notified(app, message), (value, message)
             app.clear_notifications()
 
 
@@ -235,7 +240,7 @@ async def test_empty_or_comment_only_list_does_not_start() -> None:
             await pilot.press("ctrl+s")
             await pilot.pause(0.05)
             assert app.stats is None
-            assert any("the URL list is empty" in n.message for n in app._notifications)
+            assert notified(app, "the URL list is empty")
 
 
 async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> None:
@@ -366,7 +371,7 @@ async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_lis
         await pilot.press("ctrl+s")  # before the debounced check has run
         await pilot.pause(0.1)
         assert app.stats is None
-        assert any("fix the bad lines" in n.message for n in app._notifications)
+        assert notified(app, "fix the bad lines")
         urls.text = f"{base}/delay/0 x4"
         await pilot.pause(0.5)  # the debounced check parses it
         before = len(parsed)
