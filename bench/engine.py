@@ -21,8 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import RunConfig
+from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 

@@ -15,8 +15,7 @@ import subprocess
 import sys
 import time
 
-from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import RunConfig
+from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 

@@ -33,6 +33,7 @@ SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see t
 
 # -- inside tmux: the real app, instrumented ------------------------------------------
 def inner(list_path: str, workers: int, out: str, hz: float) -> None:
+    os.environ.setdefault("TEXTUAL_FPS", "120")  # as `fetchtui` itself sets it (cli.cmd_tui)
     from fetchtui.tui import app as app_module
 
     if hz:

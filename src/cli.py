@@ -3,48 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from fetchtui import __version__
-from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import MAX_WORKERS, RunConfig
+from fetchtui.core.config import (
+    BACKENDS,
+    DEFAULT_SERIES,
+    MAX_WORKERS,
+    ConfigError,
+    FetchLimits,
+    RunConfig,
+    check_backend,
+    parse_max_bytes,
+    parse_redirects,
+    parse_series,
+    parse_timeout,
+    parse_workers,
+)
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
     from fetchtui.core.demo_server import DemoServer
     from fetchtui.core.targets import Target
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"workers must be a whole number, got {text!r}") from None
-    if not 1 <= value <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"workers must be from 1 to {MAX_WORKERS}, got {value}")
-    return value
+T = TypeVar("T")
 
 
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"timeout must be a number of seconds, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"timeout must be more than 0 seconds, got {text}")
-    return value
-
-
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of bytes, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"cannot be negative, got {value}")
-    return value
+def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse type from a config parser: its message, argparse's exit 2."""
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
 
 
 def _port(text: str) -> int:
@@ -61,18 +58,19 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch (`URL x100` repeats)")
     parser.add_argument("-f", "--file", help="read the URL list from FILE (- for stdin)")
     if series:
-        parser.add_argument("-w", "--workers", default="1,2,4,8,16,32", metavar="N,N,...",
-                            help="worker counts to run, in order (default 1,2,4,8,16,32)")
+        parser.add_argument("-w", "--workers", type=_checked(parse_series), default=list(DEFAULT_SERIES),
+                            metavar="N,N,...", help="worker counts to run, in order (default 1,2,4,8,16,32)")
     else:
-        parser.add_argument("-w", "--workers", type=_workers, default=10,
+        parser.add_argument("-w", "--workers", type=_checked(parse_workers), default=10,
                             help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
     parser.add_argument("-b", "--backend", choices=BACKENDS, default="requests",
                         help="HTTP backend (default requests: one shared Session)")
-    parser.add_argument("--timeout", type=_timeout, default=10.0,
+    parser.add_argument("--timeout", type=_checked(parse_timeout), default=10.0,
                         help="total seconds allowed per request (default 10)")
-    parser.add_argument("--max-bytes", type=_size, default=100 * 1024 * 1024,
+    parser.add_argument("--max-bytes", type=_checked(parse_max_bytes), default=100 * 1024 * 1024,
                         help="largest body to read, in bytes (default 100 MiB)")
-    parser.add_argument("--max-redirects", type=_size, default=10, help="redirects to follow (default 10)")
+    parser.add_argument("--max-redirects", type=_checked(parse_redirects), default=10,
+                        help="redirects to follow (default 10)")
     parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
     parser.add_argument("--demo", action="store_true",
@@ -143,17 +141,32 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
                          ca_bundle=args.cacert)
-    return RunConfig(workers=args.workers, backend=args.backend, limits=limits)
+    return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
+
+
+def _demo_server(args: argparse.Namespace) -> DemoServer | None:
+    """The demo server --demo asked for, started; imported only then."""
+    if not args.demo:
+        return None
+    from fetchtui.core.demo_server import DemoServer
+
+    return DemoServer().start()
+
+
+def _list_text(source: ListSource, server: DemoServer | None) -> str:
+    """The list as given, or the demo server's list when --demo came without URLs."""
+    if server is not None and not source.text.strip():
+        from fetchtui.core.demo_server import demo_list
+
+        return demo_list(server.url)
+    return source.text
 
 
 def _targets_or_exit(source: ListSource, server: DemoServer | None) -> list[Target]:
     """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
-    from fetchtui.core.demo_server import demo_list
     from fetchtui.core.targets import TargetsError, parse_targets
 
-    text = source.text
-    if server is not None and not text.strip():
-        text = demo_list(server.url)
+    text = _list_text(source, server)
     if not text.strip():
         _fail("no URLs given (pass URLs, -f FILE, or --demo)")
     try:
@@ -170,12 +183,11 @@ def _targets_or_exit(source: ListSource, server: DemoServer | None) -> list[Targ
 
 
 def cmd_run(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import DemoServer
-    from fetchtui.core.headless import run_headless
+    from fetchtui.headless.runner import run_headless
 
     args = build_run_parser().parse_args(argv)
     source = read_list(args)
-    server = DemoServer().start() if args.demo else None
+    server = _demo_server(args)
     try:
         targets = _targets_or_exit(source, server)
         return run_headless(targets, run_config(args), trace=args.trace,
@@ -197,17 +209,12 @@ def build_sweep_parser() -> argparse.ArgumentParser:
 
 
 def cmd_sweep(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import DemoServer
-    from fetchtui.core.headless import run_sweep_headless
-    from fetchtui.core.sweep import parse_series
+    from fetchtui.headless.runner import run_sweep_headless
 
     args = build_sweep_parser().parse_args(argv)
-    try:
-        series = parse_series(args.workers)
-    except ValueError as exc:
-        _fail(str(exc))
+    series: list[int] = args.workers
     source = read_list(args)
-    server = DemoServer().start() if args.demo else None
+    server = _demo_server(args)
     try:
         targets = _targets_or_exit(source, server)
         args.workers = series[0]
@@ -240,22 +247,22 @@ def cmd_demo_server(argv: Sequence[str]) -> int:
 
 
 def cmd_tui(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import DemoServer, demo_list
+    args = build_parser().parse_args(argv)
+    # Textual paints a dirty screen on its next update tick, 60 a second by default: up to 16 ms
+    # between a frame's changes and the terminal. At 120 the lag's p99 fell from 85-104 ms to
+    # 80-82 ms (bench/tui.py). Textual reads it once, at import; a user's own setting wins.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
     from fetchtui.tui.app import FetchApp
 
-    args = build_parser().parse_args(argv)
     source = read_list(args)
-    server = DemoServer().start() if args.demo else None
-    text = source.text
-    if server is not None and not text.strip():
-        text = demo_list(server.url)
+    server = _demo_server(args)
     config = run_config(args)
-    app = FetchApp(text, workers=config.workers, backend=config.backend, limits=config.limits,
-                   start=args.start)
+    app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
+                   limits=config.limits, start=args.start)
     try:
         code = app.run() or 0
     finally:
-        app.shutdown_engine()
+        app.shutdown_sources()
         if server is not None:
             server.stop()
     return code

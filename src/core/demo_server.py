@@ -6,6 +6,7 @@ import socket
 import ssl
 import struct
 import threading
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -56,7 +57,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _wait(self, seconds: float) -> bool:
         """Sleep unless the server is stopping; True if the server is stopping."""
-        return self.server.stopping.wait(min(seconds, HANG_LIMIT_S))
+        self.server.hold(self.path, +1)
+        try:
+            return self.server.stopping.wait(min(seconds, HANG_LIMIT_S))
+        finally:
+            self.server.hold(self.path, -1)
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -182,7 +187,17 @@ class DemoHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], ssl_context: ssl.SSLContext | None = None):
         self.stopping = threading.Event()
         self.ssl_context = ssl_context
+        self._held: Counter[str] = Counter()
+        self._held_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def hold(self, path: str, delta: int) -> None:
+        with self._held_lock:
+            self._held[path] += delta
+
+    def held(self, path: str) -> int:
+        with self._held_lock:
+            return self._held[path]
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.ssl_context is not None:
@@ -205,6 +220,11 @@ class DemoServer:
         scheme = "https" if ssl_context else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
+
+    def held(self, path: str) -> int:
+        """How many requests for `path` (with its query) the server is holding open right now:
+        a test waits on this instead of guessing how long a client takes to get there."""
+        return self._server.held(path)
 
     def start(self) -> DemoServer:
         self._thread = threading.Thread(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal, get_args
 
 
 class Outcome(str, Enum):
@@ -14,8 +15,9 @@ class Outcome(str, Enum):
     CANCELLED = "cancelled"
 
 
+ErrorKind = Literal["http", "timeout", "connect", "reset", "tls", "redirects", "too_large", "invalid"]
 #: Error kinds of a failed request.
-ERROR_KINDS = ("http", "timeout", "connect", "reset", "tls", "redirects", "too_large", "invalid")
+ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +58,30 @@ class RequestFinished:
     outcome: Outcome
     status: int | None = None
     nbytes: int = 0
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     error: str | None = None
     cpu_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class RunEnded:
-    """Every request is accounted; nothing more will come from this run."""
+    """Nothing more will come from this run; it closes the run out.
+
+    A run that ended by itself has reported every request. One that was cancelled, or lost
+    (`lost` says why: its process died), did not: every request without a RequestFinished by
+    now is cancelled by this one event, in flight or never started. One event, not one per
+    request, so cancelling a million queued requests costs what cancelling ten does.
+    """
 
     t_ns: int
     cancelled: bool
+    lost: str | None = None
+
+    def error_for(self, started: bool) -> str:
+        """The error of a request this event cancelled."""
+        if self.lost is not None:
+            return self.lost
+        return "cancelled while in flight" if started else "cancelled before it started"
 
 
 Event = RunStarted | RequestStarted | RequestFinished | RunEnded

@@ -1,25 +1,28 @@
-"""Write a run to JSON or CSV, atomically: a temp file beside the target, then a rename."""
+"""Write a run to JSON or CSV, streamed to a temp file beside the target, then renamed into place."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from fetchtui import __version__
-from fetchtui.core.engine import RunConfig
-from fetchtui.core.stats import RunStats
+from fetchtui.core.config import RunConfig
+from fetchtui.core.stats import RequestRecord, RunStats
 
 FORMAT_VERSION = 1
 REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
 )
+_FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
 
 class ExportError(Exception):
@@ -33,84 +36,144 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
             "requests": total, **limits}
 
 
-def request_rows(stats: RunStats) -> list[dict[str, Any]]:
-    rows = []
-    for req_id, rec in enumerate(stats.records):
-        rec = rec or stats.record(req_id)
-        elapsed = rec.elapsed_ns
-        rows.append({
-            "id": rec.req_id,
-            "url": rec.url,
-            "thread_ident": rec.thread.ident if rec.thread else None,
-            "thread_name": rec.thread.name if rec.thread else None,
-            "pid": rec.thread.pid if rec.thread else None,
-            "start_s": _round(stats.relative_s(rec.start_ns)),
-            "end_s": _round(stats.relative_s(rec.end_ns)),
-            "elapsed_ms": round(elapsed / 1e6, 3) if elapsed is not None else None,
-            "status": rec.status,
-            "bytes": rec.nbytes,
-            "outcome": rec.outcome.value if rec.outcome else None,
-            "error_kind": rec.error_kind,
-            "error": rec.error,
-        })
-    return rows
-
-
 def _round(value: float | None) -> float | None:
     return round(value, 6) if value is not None else None
 
 
-def to_json(stats: RunStats, config: dict[str, Any]) -> dict[str, Any]:
-    """The version-1 document: config, summary, threads, requests."""
+def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
+    """One request as exported (JSON object / CSV row)."""
+    elapsed = rec.elapsed_ns
+    thread = rec.thread
     return {
-        "version": FORMAT_VERSION,
-        "config": config,
-        "summary": stats.summary(),
-        "threads": [
-            {
-                "ident": t.info.ident,
-                "name": t.info.name,
-                "native_id": t.info.native_id,
-                "pid": t.info.pid,
-                "requests": t.requests,
-                "busy_s": round(t.busy_ns / 1e9, 6),
-                "cpu_s": round(t.cpu_ns / 1e9, 6),
-            }
-            for t in stats.threads.values()
-        ],
-        "requests": request_rows(stats),
+        "id": rec.req_id,
+        "url": rec.url,
+        "thread_ident": thread.ident if thread else None,
+        "thread_name": thread.name if thread else None,
+        "pid": thread.pid if thread else None,
+        "start_s": _round(stats.relative_s(rec.start_ns)),
+        "end_s": _round(stats.relative_s(rec.end_ns)),
+        "elapsed_ms": round(elapsed / 1e6, 3) if elapsed is not None else None,
+        "status": rec.status,
+        "bytes": rec.nbytes,
+        "outcome": rec.outcome.value if rec.outcome else None,
+        "error_kind": rec.error_kind,
+        "error": rec.error,
     }
 
 
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write `text` to `path` so that a reader sees the old file or the new, never half."""
+def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],
+          stamp: Callable[[int, str], str]) -> Iterator[str]:
+    """Every request: its row without the id, encoded, then stamped with the id.
+
+    A run of never-started cancelled requests of one URL (most of a cancelled million-request
+    list) is encoded once and stamped with each id.
+    """
+    records, targets = stats.records, stats.targets
+    last_target: object = None
+    rest = ""
+    for req_id in range(stats.total):
+        rec = records[req_id]
+        if rec is None and stats.closed_by is not None:
+            if targets[req_id] is not last_target:
+                last_target = targets[req_id]
+                rest = encode(_without_id(request_row(stats, stats.view(req_id))))
+        else:
+            rest = encode(_without_id(request_row(stats, stats.view(req_id))))
+            last_target = None
+        yield stamp(req_id, rest)
+
+
+def _without_id(row: dict[str, Any]) -> dict[str, Any]:
+    del row["id"]
+    return row
+
+
+def _threads(stats: RunStats) -> list[dict[str, Any]]:
+    return [
+        {
+            "ident": t.info.ident,
+            "name": t.info.name,
+            "native_id": t.info.native_id,
+            "pid": t.info.pid,
+            "requests": t.requests,
+            "busy_s": round(t.busy_ns / 1e9, 6),
+            "cpu_s": round(t.cpu_ns / 1e9, 6),
+        }
+        for t in stats.threads.values()
+    ]
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
+    """A text file at `path` that a reader sees old or new, never half written."""
     target = Path(path).expanduser()
     directory = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise ExportError(f"cannot write {target}: it is a directory")
     try:
-        if target.is_dir():
-            raise ExportError(f"cannot write {target}: it is a directory")
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except ExportError:
-        raise
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
+            yield handle
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return target
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:
+    chunk: list[str] = []
+    first = True
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == _FLUSH_ROWS:
+            handle.write(("" if first else joiner) + joiner.join(chunk))
+            chunk.clear()
+            first = False
+    if chunk:
+        handle.write(("" if first else joiner) + joiner.join(chunk))
 
 
 def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Path:
-    return write_atomic(path, json.dumps(to_json(stats, config), indent=2, ensure_ascii=False) + "\n")
+    """The version-1 document: config, summary, threads, then one request per line."""
+    head = json.dumps({"version": FORMAT_VERSION, "config": config,
+                       "summary": stats.summary().to_json(), "threads": _threads(stats)},
+                      indent=2, ensure_ascii=False)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    target = Path(path).expanduser()
+    with atomic_writer(target) as handle:
+        handle.write(head[:-2] + ',\n  "requests": [\n    ')  # the head without its closing brace
+        rows = _rows(stats, encode, lambda req_id, rest: f'{{"id": {req_id}, {rest[1:]}')
+        _write_lines(handle, rows, ",\n    ")
+        handle.write("\n  ]\n}\n")
+    return target
+
+
+def _csv_line(row: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(row.values())
+    return buffer.getvalue()
 
 
 def write_csv(stats: RunStats, path: str | Path) -> Path:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=REQUEST_FIELDS)
-    writer.writeheader()
-    writer.writerows(request_rows(stats))
-    return write_atomic(path, buffer.getvalue())
+    """One row per request, in id order, under a header of REQUEST_FIELDS."""
+    target = Path(path).expanduser()
+    with atomic_writer(target) as handle:
+        handle.write(",".join(REQUEST_FIELDS) + "\r\n")
+        _write_lines(handle, _rows(stats, _csv_line, lambda req_id, rest: f"{req_id},{rest}"), "\r\n")
+        if stats.total:
+            handle.write("\r\n")
+    return target
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """A small document (a sweep's JSON) written whole, atomically."""
+    target = Path(path).expanduser()
+    with atomic_writer(target) as handle:
+        handle.write(text)
+    return target

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from fetchtui.core.summary import RunSummary
 from fetchtui.core.targets import Target
 
 
@@ -27,15 +27,15 @@ class RunRecord:
     workers: int
     backend: str
     list_key: str
-    summary: dict[str, Any]
+    summary: RunSummary
 
     @property
     def elapsed_s(self) -> float:
-        return float(self.summary["elapsed_s"])
+        return self.summary.elapsed_s
 
     @property
     def complete(self) -> bool:
-        return int(self.summary["cancelled"]) == 0
+        return self.summary.complete
 
 
 class History:
@@ -44,7 +44,7 @@ class History:
     def __init__(self) -> None:
         self.runs: list[RunRecord] = []
 
-    def add(self, workers: int, backend: str, key: str, summary: dict[str, Any]) -> RunRecord:
+    def add(self, workers: int, backend: str, key: str, summary: RunSummary) -> RunRecord:
         record = RunRecord(len(self.runs) + 1, workers, backend, key, summary)
         self.runs.append(record)
         return record

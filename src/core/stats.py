@@ -6,11 +6,11 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sortedcontainers import SortedList
 
 from fetchtui.core.events import (
+    ErrorKind,
     Event,
     Outcome,
     RequestFinished,
@@ -19,6 +19,7 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
 )
+from fetchtui.core.summary import Latency, RunSummary
 from fetchtui.core.targets import Target
 
 RECENT = 5
@@ -36,7 +37,7 @@ class RequestRecord:
     outcome: Outcome | None = None
     status: int | None = None
     nbytes: int = 0
-    error_kind: str | None = None
+    error_kind: ErrorKind | None = None
     error: str | None = None
     cpu_ns: int = 0
 
@@ -86,6 +87,8 @@ class RunStats:
         self.t0_ns: int | None = None
         self.end_ns: int | None = None
         self.ended = False
+        self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
+        self.interrupted = False  # the run was cancelled or lost, not run to its end
         self._latencies: list[int] = []
         self._sorted: SortedList[int] = SortedList()
         self._changed: set[int] = set()
@@ -94,12 +97,29 @@ class RunStats:
     def record(self, req_id: int) -> RequestRecord:
         rec = self.records[req_id]
         if rec is None:
-            rec = self.records[req_id] = RequestRecord(req_id, self.targets[req_id].display)
+            rec = self.records[req_id] = self.view(req_id)
+        return rec
+
+    def view(self, req_id: int) -> RequestRecord:
+        """Request `req_id` as it stands, without keeping a record for one that never started.
+
+        After a close-out, a request nobody reported is one the close-out cancelled: an
+        export of a million cancelled requests reads them here, one at a time.
+        """
+        rec = self.records[req_id]
+        if rec is not None:
+            return rec
+        rec = RequestRecord(req_id, self.targets[req_id].display)
+        if self.closed_by is not None:
+            rec.end_ns, rec.outcome = self.closed_by.t_ns, Outcome.CANCELLED
+            rec.error = self.closed_by.error_for(started=False)
         return rec
 
     def apply(self, events: Iterable[Event]) -> None:
-        """Fold a batch of events (in queue order)."""
+        """Fold a batch of events (in queue order); nothing after a RunEnded counts."""
         for event in events:
+            if self.ended:
+                return
             if isinstance(event, RequestFinished):
                 self._finished(event)
             elif isinstance(event, RequestStarted):
@@ -107,7 +127,19 @@ class RunStats:
             elif isinstance(event, RunStarted):
                 self.t0_ns, self.total, self.workers = event.t_ns, event.total, event.workers
             elif isinstance(event, RunEnded):
-                self.end_ns, self.ended = event.t_ns, True
+                self._ended(event)
+
+    def _ended(self, event: RunEnded) -> None:
+        """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
+        for thread in list(self.threads.values()):
+            if thread.current is not None:
+                self._finished(RequestFinished(thread.current, event.t_ns, thread.info,
+                                               Outcome.CANCELLED, error=event.error_for(started=True)))
+        left = self.total - self.done
+        if left:
+            self.closed_by = event
+            self.cancelled += left  # counted in bulk; view() tells each one apart when asked
+        self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
 
     def _started(self, event: RequestStarted) -> None:
         rec = self.record(event.req_id)
@@ -169,7 +201,8 @@ class RunStats:
     def elapsed_ns(self, now_ns: int | None = None) -> int:
         if self.t0_ns is None:
             return 0
-        end = self.end_ns if self.end_ns is not None else (now_ns or time.perf_counter_ns())
+        end = self.end_ns if self.end_ns is not None else (
+            now_ns if now_ns is not None else time.perf_counter_ns())
         return max(0, end - self.t0_ns)
 
     def elapsed_s(self, now_ns: int | None = None) -> float:
@@ -193,15 +226,15 @@ class RunStats:
             self._sorted.update(self._latencies[done:])
         return self._sorted
 
-    def latency_ms(self) -> dict[str, float]:
+    def latency_ms(self) -> Latency:
         """p50/p90/p99/max of finished requests, in milliseconds."""
         ordered = self._sorted_latencies()
-        return {
-            "p50": _percentile(ordered, 50) / 1e6,
-            "p90": _percentile(ordered, 90) / 1e6,
-            "p99": _percentile(ordered, 99) / 1e6,
-            "max": (ordered[-1] if ordered else 0) / 1e6,
-        }
+        return Latency(
+            p50=_percentile(ordered, 50) / 1e6,
+            p90=_percentile(ordered, 90) / 1e6,
+            p99=_percentile(ordered, 99) / 1e6,
+            max=(ordered[-1] if ordered else 0) / 1e6,
+        )
 
     def busy_share(self, ident: int, now_ns: int | None = None) -> float:
         """Part of the run's wall time this thread spent inside requests (in-flight counts)."""
@@ -212,7 +245,7 @@ class RunStats:
         busy = thread.busy_ns
         if thread.current is not None:
             start = self.record(thread.current).start_ns or 0
-            busy += (now_ns or time.perf_counter_ns()) - start
+            busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
         return min(1.0, busy / elapsed)
 
     def cpu_share(self) -> float:
@@ -247,7 +280,7 @@ class RunStats:
             segments.append((rec.thread.ident, start or 0.0, end or 0.0, outcome))
         return segments
 
-    def lane(self, ident: int) -> list[tuple[int, float, float, str]]:
+    def lane(self, ident: int, now_ns: int | None = None) -> list[tuple[int, float, float, str]]:
         """One thread's timeline: (req_id, start_s, end_s, outcome), in-flight request last."""
         thread = self.threads[ident]
         bars = []
@@ -259,12 +292,12 @@ class RunStats:
         if thread.current is not None:
             start = self.relative_s(self.record(thread.current).start_ns)
             if start is not None:
-                bars.append((thread.current, start, self.elapsed_s(), "running"))
+                bars.append((thread.current, start, self.elapsed_s(now_ns), "running"))
         return bars
 
-    def throughput_series(self, buckets: int) -> list[float]:
+    def throughput_series(self, buckets: int, now_ns: int | None = None) -> list[float]:
         """Requests finished per second in `buckets` equal slices of the run so far."""
-        elapsed = self.elapsed_s()
+        elapsed = self.elapsed_s(now_ns)
         if buckets <= 0 or elapsed <= 0:
             return []
         counts = [0] * buckets
@@ -288,19 +321,21 @@ class RunStats:
             counts[min(bins - 1, int((value / 1e6 - low) / width))] += 1
         return [round(low + i * width, 1) for i in range(bins)], counts
 
-    def summary(self) -> dict[str, Any]:
-        """The summary object of the JSON export (and of every front end)."""
-        return {
-            "submitted": self.total,
-            "ok": self.ok,
-            "failed": self.failed,
-            "cancelled": self.cancelled,
-            "elapsed_s": round(self.elapsed_s(), 6),
-            "rps": round(self.rps(), 3),
-            "latency_ms": {k: round(v, 3) for k, v in self.latency_ms().items()},
-            "cpu_share": round(self.cpu_share(), 4),
-            "cpu_ms_per_request": round(self.cpu_ms_per_request(), 4),
-            "gil_ceiling_rps": round(ceiling, 1) if (ceiling := self.gil_ceiling_rps()) else None,
-            "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
-            "error_counts": dict(sorted(self.error_counts.items())),
-        }
+    def summary(self) -> RunSummary:
+        """The summary of the run so far (the JSON export's, and every front end's)."""
+        lat = self.latency_ms()
+        ceiling = self.gil_ceiling_rps()
+        return RunSummary(
+            submitted=self.total,
+            ok=self.ok,
+            failed=self.failed,
+            cancelled=self.cancelled,
+            elapsed_s=round(self.elapsed_s(), 6),
+            rps=round(self.rps(), 3),
+            latency_ms=Latency(*(round(v, 3) for v in (lat.p50, lat.p90, lat.p99, lat.max))),
+            cpu_share=round(self.cpu_share(), 4),
+            cpu_ms_per_request=round(self.cpu_ms_per_request(), 4),
+            gil_ceiling_rps=round(ceiling, 1) if ceiling else None,
+            status_counts={str(k): v for k, v in sorted(self.status_counts.items())},
+            error_counts=dict(sorted(self.error_counts.items())),
+        )

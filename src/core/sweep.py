@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from fetchtui.core.engine import MAX_WORKERS, Engine, RunConfig, drain
+from fetchtui.core.config import RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
+from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
-
-DEFAULT_SERIES = (1, 2, 4, 8, 16, 32)
-
-
-def parse_series(text: str) -> list[int]:
-    """`1,2,4,8` -> [1, 2, 4, 8]; raises ValueError with a message a user can act on."""
-    values = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdigit():
-            raise ValueError(f"worker counts must be whole numbers, got {part!r}")
-        value = int(part)
-        if not 1 <= value <= MAX_WORKERS:
-            raise ValueError(f"worker counts must be from 1 to {MAX_WORKERS}, got {value}")
-        values.append(value)
-    if not values:
-        raise ValueError("give at least one worker count, e.g. 1,2,4,8")
-    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +33,13 @@ def points(history: History, runs: Sequence[RunRecord]) -> list[SweepPoint]:
     """
     result = []
     for record in runs:
-        ceiling = record.summary.get("gil_ceiling_rps")
-        n = max(1, int(record.summary.get("submitted", 1)))
+        n = max(1, record.summary.submitted)
         ideal = n / math.ceil(n / record.workers)
         base = history.baseline(record)
         result.append(SweepPoint(
-            record, history.speedup(record), ideal, float(ceiling) if ceiling else None,
+            record, history.speedup(record), ideal, record.summary.gil_ceiling_rps,
             base.elapsed_s / ideal if base else None,
-            float(base.summary["rps"]) * ideal if base else None,
+            base.summary.rps * ideal if base else None,
         ))
     return result
 
@@ -69,16 +50,20 @@ def mean_ceiling(swept: Sequence[SweepPoint]) -> float | None:
     return sum(ceilings) / len(ceilings) if ceilings else None
 
 
-def run_once(targets: Sequence[Target], config: RunConfig) -> RunStats:
-    """Run the list headless to the end and return its stats."""
-    engine = Engine(targets, config)
-    stats = RunStats(targets)
-    engine.start()
+def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | None = None) -> RunStats:
+    """Run the list to the end (in this process unless `sources` says otherwise); its stats."""
+    if sources is None:
+        from fetchtui.core.runs.pool import PoolSources
+
+        sources = PoolSources()
+    source = sources.open(targets, config)
+    stats = RunStats(source.targets)
+    source.start()
     try:
         while not stats.ended:
-            stats.apply(drain(engine.events, 0.1))
+            stats.apply(source.drain(0.1))
     finally:
-        engine.close()
+        source.close()
     return stats
 
 
@@ -88,14 +73,15 @@ def run_sweep(
     base: RunConfig,
     history: History | None = None,
     on_run: Callable[[RunRecord], None] | None = None,
+    sources: Sources | None = None,
 ) -> list[RunRecord]:
     """Run the list once per worker count; each run lands in `history` as it ends."""
     history = history if history is not None else History()
     key = list_key(targets)
     runs = []
     for workers in series:
-        config = RunConfig(workers, base.backend, base.limits)
-        stats = run_once(targets, config)
+        config = replace(base, workers=workers)
+        stats = run_once(targets, config, sources)
         record = history.add(workers, base.backend, key, stats.summary())
         runs.append(record)
         if on_run is not None:

@@ -1,9 +1,8 @@
-"""The Textual app: composes the panes, routes keys, owns the engine and the drain timer."""
+"""The Textual app: composes the panes, routes keys, drives a run source and owns the drain timer."""
 
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -16,12 +15,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.backends import BACKENDS, FetchLimits
-from fetchtui.core.engine import RunConfig, drain
+from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
-from fetchtui.core.fetch_process import FetchProcess, RemoteEngine
 from fetchtui.core.history import History, RunRecord, list_key
+from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.charts import Charts
@@ -74,13 +72,18 @@ class FetchApp(App[int]):
     ]
 
     def __init__(self, text: str = "", *, workers: int = 10, backend: str = "requests",
-                 limits: FetchLimits | None = None, start: bool = False) -> None:
+                 limits: FetchLimits | None = None, start: bool = False,
+                 sources: Sources | None = None) -> None:
         super().__init__()
         self._setup_args = (text, workers, backend)
         self.limits = limits or FetchLimits()
         self._start_now = start
-        self.fetcher = FetchProcess()  # the pool lives in a child: frames never take its GIL
-        self.engine: RemoteEngine | None = None
+        if sources is None:
+            from fetchtui.core.runs.child import FetchProcess
+
+            sources = FetchProcess()  # the pool lives in a child: frames never take its GIL
+        self.sources = sources
+        self.source: RunSource | None = None
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
@@ -116,7 +119,7 @@ class FetchApp(App[int]):
         self.query_one("#live").border_title = "live: requests in flight, by thread"
         self.query_one(StatsPanel).show(None, "idle")
         self._timer = self.set_interval(1 / FRAME_HZ, self._frame, pause=True)
-        self.fetcher.start()  # it imports while the user edits, so the first run starts at once
+        self.sources.warm()  # a fetch process imports while the user edits: the first run starts at once
         if self._start_now:
             self.call_after_refresh(self.action_start)
 
@@ -159,9 +162,9 @@ class FetchApp(App[int]):
         limits = FetchLimits(timeout=setup.timeout, max_bytes=self.limits.max_bytes,
                              max_redirects=self.limits.max_redirects, verify=self.limits.verify,
                              ca_bundle=self.limits.ca_bundle)
-        self.config = RunConfig(setup.workers, setup.backend, limits)
-        self.engine = self.fetcher.engine(setup.targets, self.config)
-        self.stats = RunStats(setup.targets)
+        self.source = self.sources.open(setup.targets, RunConfig(setup.workers, setup.backend, limits))
+        self.config = self.source.config
+        self.stats = RunStats(self.source.targets)
         self._setup = setup
         self._recorded = False
         self.query_one(ThreadTable).show(self.stats)
@@ -172,15 +175,15 @@ class FetchApp(App[int]):
         gc.unfreeze()
         gc.collect()
         gc.freeze()
-        self.engine.start()
+        self.source.start()
         self._frame()
         if self._timer is not None:
             self._timer.resume()
 
     def action_cancel(self) -> None:
         self._queued.clear()  # a cancel ends the whole sweep, not just this run
-        if self.engine is not None and self.running:
-            self.engine.cancel()
+        if self.source is not None and self.running:
+            self.source.cancel()
             self._frame()
 
     def action_more_workers(self) -> None:
@@ -229,39 +232,43 @@ class FetchApp(App[int]):
         self.notify(safe_text(f"wrote {written}"), title="Exported", markup=False)
 
     async def action_quit(self) -> None:
-        self.shutdown_engine()
+        self.shutdown_sources()
         self.exit(0)
 
     def on_unmount(self) -> None:
-        self.shutdown_engine()
+        self.shutdown_sources()
 
-    def shutdown_engine(self) -> None:
-        """Kill the fetch process: every socket closes with it; never waits on the network."""
-        self.fetcher.close()
+    def shutdown_sources(self) -> None:
+        """Cut every run off (a fetch process is killed, its sockets close with it); never waits."""
+        if self.source is not None:
+            self.source.close()
+        self.sources.close()
 
     # -- the drain timer --------------------------------------------------------------
     def _frame(self) -> None:
-        if self.engine is None or self.stats is None:
+        if self.source is None or self.stats is None:
             return
-        self.fold(drain(self.engine.events, 0))
-        now = time.perf_counter_ns()
+        self.fold(self.source.drain())
+        now = self.source.now_ns()
         stats = self.stats
-        state = "running" if not stats.ended else "cancelled" if self.engine.cancelled else "finished"
+        state = "running" if not stats.ended else "cancelled" if stats.interrupted else "finished"
         self.query_one(ThreadTable).update_frame(now)
         self.query_one(StatsPanel).show(stats, state, now)
         self._frames += 1
         if self._frames % SLOW_EVERY == 0 or stats.ended:
-            self._slow_views()
+            self._slow_views(now)
         if stats.ended and not self._recorded:
             self._run_ended()
 
-    def _slow_views(self) -> None:
+    def _slow_views(self, now_ns: int | None = None) -> None:
         """Timeline and charts redraw the whole run: a few times a second, and only if shown."""
+        if now_ns is None and self.source is not None:
+            now_ns = self.source.now_ns()
         active = self.query_one(TabbedContent).active
         if active == "tab-timeline":
-            self.query_one(Timeline).update_view()
+            self.query_one(Timeline).update_view(now_ns)
         elif active == "tab-charts":
-            self.query_one(Charts).show(self.stats)
+            self.query_one(Charts).show(self.stats, now_ns)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._slow_views()
@@ -279,12 +286,12 @@ class FetchApp(App[int]):
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""
-        assert self.engine is not None and self.stats is not None and self.config is not None
+        assert self.source is not None and self.stats is not None and self.config is not None
         self._recorded = True
         if self._timer is not None:
             self._timer.pause()
-        if self.engine.lost:
-            self.notify(safe_text(self.engine.lost), title="Run cut short", severity="error", markup=False)
+        if self.source.lost:
+            self.notify(safe_text(self.source.lost), title="Run cut short", severity="error", markup=False)
         record = self.history.add(self.config.workers, self.config.backend,
                                   list_key(self.stats.targets), self.stats.summary())
         if self._setup is not None:

@@ -21,8 +21,8 @@ class Charts(Vertical):
         yield Sparkline([], id="throughput")
         yield PlotextPlot(id="latency")
 
-    def show(self, stats: RunStats | None) -> None:
-        series = stats.throughput_series(BUCKETS) if stats else []
+    def show(self, stats: RunStats | None, now_ns: int | None = None) -> None:
+        series = stats.throughput_series(BUCKETS, now_ns) if stats else []
         self.query_one(Sparkline).data = series
         caption = self.query_one(Label)
         caption.update(f"throughput over the run: up to {max(series, default=0):.0f} req/s "

@@ -28,14 +28,14 @@ class HistoryTable(DataTable[Text]):
         for record in history.runs:
             s = record.summary
             speedup = history.speedup(record)
-            failed = s["failed"] + s["cancelled"]
+            failed = s.failed + s.cancelled
             cells = [
                 Text(str(record.number)), Text(str(record.workers)), Text(record.backend),
-                Text(f"{s['elapsed_s']:.3f}"), Text(f"{s['rps']:.1f}"),
+                Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
                 Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
-                Text(f"{s['latency_ms']['p50']:.1f}"), Text(f"{s['latency_ms']['p99']:.1f}"),
-                Text(str(failed), "red" if failed else ""), Text(f"{s['cpu_share']:.0%}"),
-                Text(str(s["submitted"])),
+                Text(f"{s.latency_ms.p50:.1f}"), Text(f"{s.latency_ms.p99:.1f}"),
+                Text(str(failed), "red" if failed else ""), Text(f"{s.cpu_share:.0%}"),
+                Text(str(s.submitted)),
             ]
             self.add_row(*cells)
         if history.runs:

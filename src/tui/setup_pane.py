@@ -13,9 +13,17 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
-from fetchtui.core.backends import BACKENDS
-from fetchtui.core.engine import MAX_WORKERS
-from fetchtui.core.sweep import DEFAULT_SERIES, parse_series
+from fetchtui.core.config import (
+    BACKENDS,
+    DEFAULT_SERIES,
+    MAX_WORKERS,
+    BackendName,
+    ConfigError,
+    check_backend,
+    parse_series,
+    parse_timeout,
+    parse_workers,
+)
 from fetchtui.core.targets import Target, TargetsError, parse_targets
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
@@ -34,7 +42,7 @@ class Setup:
 
     targets: list[Target]
     workers: int
-    backend: str
+    backend: BackendName
     timeout: float
 
 
@@ -89,9 +97,12 @@ class SetupPane(Vertical):
         self.worker_count = max(1, min(MAX_WORKERS, current + delta * step))
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "workers" and event.value.isdigit():
-            value = int(event.value)
-            if 1 <= value <= MAX_WORKERS and value != self.worker_count:
+        if event.input.id == "workers":
+            try:
+                value = parse_workers(event.value)
+            except ConfigError:
+                return  # half typed: read() says what is wrong if it is started like this
+            if value != self.worker_count:
                 self.worker_count = value
 
     # -- the list ---------------------------------------------------------------------
@@ -149,21 +160,17 @@ class SetupPane(Vertical):
             return "fix the bad lines in the URL list first"
         if not targets:
             return "the URL list is empty: type a URL, or start with --demo"
-        workers_text = self.query_one("#workers", Input).value
-        if not workers_text.isdigit() or not 1 <= int(workers_text) <= MAX_WORKERS:
-            return f"workers must be a whole number from 1 to {MAX_WORKERS}"
         try:
-            timeout = float(self.query_one("#timeout", Input).value)
-        except ValueError:
-            return "timeout must be a number of seconds"
-        if not timeout > 0:
-            return "timeout must be more than 0 seconds"
-        backend = self.query_one("#backend", Select).value
-        return Setup(targets, int(workers_text), str(backend), timeout)
+            workers = parse_workers(self.query_one("#workers", Input).value)
+            timeout = parse_timeout(self.query_one("#timeout", Input).value)
+            backend = check_backend(str(self.query_one("#backend", Select).value))
+        except ConfigError as exc:
+            return str(exc)
+        return Setup(targets, workers, backend, timeout)
 
     def read_series(self) -> list[int] | str:
         """The sweep's worker counts, or a message saying what to fix."""
         try:
             return parse_series(self.query_one("#series", Input).value)
-        except ValueError as exc:
+        except ConfigError as exc:
             return f"sweep: {exc}"

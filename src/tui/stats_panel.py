@@ -30,9 +30,8 @@ class StatsPanel(Static):
             self.figures = "idle: no run yet"
             self.update(Group(self._bar(1, 0), NewLine(), Text(self.figures, "dim")), layout=False)
             return
-        now_ns = now_ns or time.perf_counter_ns()
-        summary = stats.summary() if stats.ended else None
-        lat = summary["latency_ms"] if summary else stats.latency_ms()
+        now_ns = now_ns if now_ns is not None else time.perf_counter_ns()
+        lat = stats.summary().latency_ms if stats.ended else stats.latency_ms()
         eta = stats.eta_s(now_ns)
         lines = Text(no_wrap=True, overflow="ellipsis")  # a wrapped line would push the last out
         lines.append(f"{state:<10}", "bold")
@@ -48,8 +47,8 @@ class StatsPanel(Static):
         ceiling = stats.gil_ceiling_rps()
         lines.append(f"cpu {stats.cpu_share():.0%} of request time, GIL ceiling "
                      f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
-        lines.append(f"latency p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  p99 {lat['p99']:.1f}  "
-                     f"max {lat['max']:.1f} ms\n")
+        lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
+                     f"max {lat.max:.1f} ms\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")
         lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}")
         self.figures = lines.plain

@@ -24,7 +24,7 @@ class SweepChart(Horizontal):
                     ("ideal", [p.ideal_elapsed_s for p in swept])])
         ceiling = mean_ceiling(swept)
         self._plot("#sweep-rps", "req/s vs workers (measured, ideal, GIL ceiling)", "req/s", swept,
-                   [("measured", [float(p.record.summary["rps"]) for p in swept]),
+                   [("measured", [p.record.summary.rps for p in swept]),
                     ("ideal", [p.ideal_rps for p in swept]),
                     ("GIL ceiling", [ceiling] * len(swept))])
 

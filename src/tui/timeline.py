@@ -67,11 +67,11 @@ class Timeline(ScrollView, can_focus=True):
         self.lane_index, self.bar_index = 0, -1
         self.update_view()
 
-    def update_view(self) -> None:
+    def update_view(self, now_ns: int | None = None) -> None:
         """Re-read the stats model (a few times a second at most, and only when shown)."""
         stats = self.stats
         self._lanes = list(stats.threads) if stats else []
-        self._bars = {ident: stats.lane(ident) for ident in self._lanes} if stats else {}
+        self._bars = {ident: stats.lane(ident, now_ns) for ident in self._lanes} if stats else {}
         self._span = max([b[2] for bars in self._bars.values() for b in bars], default=0.0)
         self.virtual_size = Size(self.size.width, len(self._lanes) + 1)
         self.refresh()

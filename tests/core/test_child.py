@@ -1,4 +1,4 @@
-"""The engine in a child process: the same events and accounting as in-process, and no orphans."""
+"""The pool in a child process: the same events and accounting as in-process, and no orphans."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from fetchtui.core.backends import FetchLimits
-from fetchtui.core.engine import RunConfig, drain
+from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.events import Outcome, RequestFinished
-from fetchtui.core.fetch_process import FetchProcess, RemoteEngine
+from fetchtui.core.runs.child import ChildSource, FetchProcess
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+
+from ..waiting import fold_until, wait_until
 
 
 @pytest.fixture
@@ -23,13 +24,6 @@ def process() -> Iterator[FetchProcess]:
     proc = FetchProcess()
     yield proc
     proc.close()
-
-
-def fold_until(engine: RemoteEngine, stats: RunStats, condition: object, limit: float = 20.0) -> None:
-    give_up = time.monotonic() + limit
-    while not condition() and time.monotonic() < give_up:  # type: ignore[operator]
-        stats.apply(drain(engine.events, 0.05))
-    assert condition(), "condition not reached in time"  # type: ignore[operator]
 
 
 def alive(pid: int) -> bool:
@@ -42,18 +36,18 @@ def alive(pid: int) -> bool:
         return stat.read().split(")")[-1].split()[0] != "Z"
 
 
-def start(process: FetchProcess, text: str, workers: int, **limits: object) -> tuple[RemoteEngine, RunStats]:
+def start(process: FetchProcess, text: str, workers: int, **limits: object) -> tuple[ChildSource, RunStats]:
     targets = parse_targets(text)
-    engine = process.engine(targets, RunConfig(workers, "requests", FetchLimits(**limits)))  # type: ignore[arg-type]
+    source = process.open(targets, RunConfig(workers, "requests", FetchLimits(**limits)))  # type: ignore[arg-type]
     stats = RunStats(targets)
-    engine.start()
-    return engine, stats
+    source.start()
+    return source, stats
 
 
 def test_a_run_in_the_child_reports_every_request_from_the_child_threads(
         process: FetchProcess, base: str) -> None:
-    engine, stats = start(process, f"{base}/delay/0 x60\n{base}/status/503 x4", workers=4)
-    fold_until(engine, stats, lambda: stats.ended)
+    source, stats = start(process, f"{base}/delay/0 x60\n{base}/status/503 x4", workers=4)
+    fold_until(source, stats, lambda: stats.ended, "the run to end")
     assert (stats.ok, stats.failed, stats.cancelled) == (60, 4, 0)
     assert stats.error_counts == {"http": 4}
     assert len(stats.threads) == 4
@@ -63,58 +57,54 @@ def test_a_run_in_the_child_reports_every_request_from_the_child_threads(
 
 def test_runs_follow_one_another_in_the_same_child(process: FetchProcess, base: str) -> None:
     for workers in (1, 3):
-        engine, stats = start(process, f"{base}/delay/0 x9", workers=workers)
-        fold_until(engine, stats, lambda: stats.ended)  # noqa: B023 - used at once
+        source, stats = start(process, f"{base}/delay/0 x9", workers=workers)
+        fold_until(source, stats, lambda: stats.ended, "the run to end")  # noqa: B023 - used at once
         assert stats.ok == 9 and len(stats.threads) == workers
 
 
 def test_cancel_in_the_child_accounts_every_request(process: FetchProcess, base: str) -> None:
-    engine, stats = start(process, f"{base}/hang x40", workers=5, timeout=60)
-    fold_until(engine, stats, lambda: stats.in_flight == 5)
-    engine.cancel()
-    fold_until(engine, stats, lambda: stats.ended, limit=5)
+    source, stats = start(process, f"{base}/hang x40", workers=5, timeout=60)
+    fold_until(source, stats, lambda: stats.in_flight == 5, "5 requests in flight")
+    source.cancel()
+    fold_until(source, stats, lambda: stats.ended, "the run to end", limit=5)
     assert stats.cancelled == 40 and stats.done == 40
 
 
 def test_a_killed_child_still_accounts_every_request_and_says_why(process: FetchProcess, base: str) -> None:
-    engine, stats = start(process, f"{base}/hang x30", workers=6, timeout=60)
-    fold_until(engine, stats, lambda: stats.in_flight == 6)
+    source, stats = start(process, f"{base}/hang x30", workers=6, timeout=60)
+    fold_until(source, stats, lambda: stats.in_flight == 6, "6 requests in flight")
     assert process.pid is not None
     os.kill(process.pid, signal.SIGKILL)
-    fold_until(engine, stats, lambda: stats.ended, limit=5)
+    fold_until(source, stats, lambda: stats.ended, "the run to end", limit=5)
     assert stats.done == 30 and stats.cancelled == 30 and stats.in_flight == 0
-    assert engine.lost is not None and "fetch process exited" in engine.lost
-    cut = [rec for rec in stats.records if rec is not None and rec.error == engine.lost]
-    assert len(cut) == 30
+    assert source.lost is not None and "fetch process exited" in source.lost
+    cut = [stats.view(req_id) for req_id in range(30)]
+    assert all(rec.error == source.lost and rec.outcome is Outcome.CANCELLED for rec in cut)
 
 
 def test_close_kills_the_child_at_once_even_with_hanging_requests(process: FetchProcess, base: str) -> None:
-    engine, stats = start(process, f"{base}/hang x8", workers=8, timeout=60)
-    fold_until(engine, stats, lambda: stats.in_flight == 8)
+    source, stats = start(process, f"{base}/hang x8", workers=8, timeout=60)
+    fold_until(source, stats, lambda: stats.in_flight == 8, "8 requests in flight")
     pid = process.pid
     assert pid is not None
-    began = time.monotonic()
     process.close()
-    assert time.monotonic() - began < 2
-    assert not alive(pid)
-    stats.apply(drain(engine.events, 0))
+    wait_until(lambda: not alive(pid), "the killed child to be gone", limit=2)
+    stats.apply(source.drain())
     assert stats.ended and stats.done == 8
 
 
 def test_the_child_exits_when_its_parent_goes(process: FetchProcess, base: str) -> None:
-    engine, stats = start(process, f"{base}/hang x4", workers=4, timeout=60)
-    fold_until(engine, stats, lambda: stats.in_flight == 4)
+    source, stats = start(process, f"{base}/hang x4", workers=4, timeout=60)
+    fold_until(source, stats, lambda: stats.in_flight == 4, "4 requests in flight")
     assert process._child is not None
-    child = process._child.proc
-    assert child.stdin is not None
-    child.stdin.close()  # what the kernel does to the pipe when the parent dies
-    assert child.wait(5) == 0
+    process._child._commands.close()  # what the kernel does to the pipe when the parent dies
+    assert process._child.proc.wait(5) == 0
 
 
 def test_events_keep_their_types_across_the_pipe(process: FetchProcess, base: str) -> None:
-    engine, _ = start(process, f"{base}/status/404", workers=1)
-    assert engine.wait(10)
-    finished = [e for e in drain(engine.events, 0) if isinstance(e, RequestFinished)]
+    source, _ = start(process, f"{base}/status/404", workers=1)
+    assert source.wait(10)
+    finished = [e for e in source.drain() if isinstance(e, RequestFinished)]
     assert len(finished) == 1
     assert finished[0].outcome is Outcome.FAILED and finished[0].status == 404
 
@@ -123,10 +113,10 @@ def test_a_child_that_cannot_start_ends_the_run_with_its_own_words(base: str) ->
     broken = FetchProcess([sys.executable, "-c", "import sys; sys.exit('fetchtui is not importable here')"])
     try:
         for _ in range(2):  # whether it is already dead when the run starts, or dies after
-            engine, stats = start(broken, f"{base}/delay/0 x7", workers=2)
-            fold_until(engine, stats, lambda: stats.ended, limit=10)  # noqa: B023 - used at once
+            source, stats = start(broken, f"{base}/delay/0 x7", workers=2)
+            fold_until(source, stats, lambda: stats.ended, "the run to end", limit=10)  # noqa: B023 - used at once
             assert stats.cancelled == 7
-            assert engine.lost is not None and "fetchtui is not importable here" in engine.lost
+            assert source.lost is not None and "fetchtui is not importable here" in source.lost
     finally:
         broken.close()
 
@@ -135,7 +125,7 @@ def test_a_cancel_right_after_a_long_list_starts_reaches_the_child_after_the_run
         process: FetchProcess, base: str) -> None:
     # the list is pickled off the caller's thread: the cancel must still arrive second
     text = "\n".join(f"{base}/hang?n={i}" for i in range(20_000))
-    engine, stats = start(process, text, workers=4, timeout=60)
-    engine.cancel()
-    fold_until(engine, stats, lambda: stats.ended, limit=20)
+    source, stats = start(process, text, workers=4, timeout=60)
+    source.cancel()
+    fold_until(source, stats, lambda: stats.ended, "the run to end", limit=20)
     assert stats.cancelled == 20_000 and stats.ok == 0 and stats.failed == 0

@@ -1,0 +1,1 @@
+"""Fetching one request: the HTTP clients, the socket deadline, and error classification."""

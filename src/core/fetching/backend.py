@@ -1,0 +1,50 @@
+"""The small interface every HTTP client implements, and the factory that imports only the one asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from fetchtui.core.config import BackendName, FetchLimits, check_backend
+from fetchtui.core.fetching.errors import FetchError
+
+CHUNK = 65536
+
+
+class Backend(Protocol):
+    """Fetch one URL within the limits; return (status, body bytes) or raise FetchError."""
+
+    name: str
+
+    def fetch(self, url: str) -> tuple[int, int]: ...
+
+    def close(self) -> None: ...
+
+
+def check_declared_size(limits: FetchLimits, content_length: str | None, status: int) -> None:
+    """A body announced larger than the cap fails before a byte of it is read."""
+    if content_length and content_length.isdigit() and int(content_length) > limits.max_bytes:
+        raise FetchError("too_large", f"body is larger than {limits.max_bytes} bytes", status)
+
+
+def count_body(chunks: Iterable[bytes], limits: FetchLimits, status: int) -> int:
+    """Count a streamed body, throwing it away; past the cap, fail with what was read."""
+    nbytes = 0
+    for chunk in chunks:
+        nbytes += len(chunk)
+        if nbytes > limits.max_bytes:
+            raise FetchError("too_large", f"body passed {limits.max_bytes} bytes", status, nbytes)
+    return nbytes
+
+
+def make_backend(name: BackendName | str, workers: int, limits: FetchLimits) -> Backend:
+    """Build the backend called `name`; only its client library is imported."""
+    backend = check_backend(name)
+    if backend == "httpx":
+        from fetchtui.core.fetching.httpx_backend import HttpxBackend
+
+        return HttpxBackend(workers, limits)
+    from fetchtui.core.fetching.requests_backend import RequestsBackend, RequestsPerThreadBackend
+
+    cls = RequestsPerThreadBackend if backend == "requests-per-thread" else RequestsBackend
+    return cls(workers, limits)

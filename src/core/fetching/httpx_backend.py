@@ -1,0 +1,102 @@
+"""httpx, with one Client shared by the pool; its sockets are found through httpcore's backend."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import httpx
+
+from fetchtui.core.config import FetchLimits
+from fetchtui.core.fetching.backend import check_declared_size, count_body
+from fetchtui.core.fetching.deadline import current_slot
+from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+
+ERRORS = LibraryErrors(
+    redirects=(httpx.TooManyRedirects,),
+    invalid=(httpx.UnsupportedProtocol, httpx.InvalidURL),
+    connect_timeout=(httpx.ConnectTimeout,),
+    timeout=(httpx.TimeoutException,),
+    protocol=(httpx.RemoteProtocolError,),
+    reset=(httpx.ReadError, httpx.WriteError, httpx.CloseError),
+    connect_late=(httpx.ConnectError,),
+)
+
+
+class _TrackedStream:
+    """An httpcore network stream that tells the current slot which socket it is."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._sock = inner.get_extra_info("socket")
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        slot = current_slot()
+        if slot is not None and slot.sock is not self._sock:
+            slot.attach(self._sock)
+        self._inner.write(buffer, timeout)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self._inner.read(max_bytes, timeout)  # the hot path: no __getattr__
+        return data
+
+    def start_tls(self, *args: Any, **kwargs: Any) -> _TrackedStream:
+        return _TrackedStream(self._inner.start_tls(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _TrackedBackend:
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> _TrackedStream:
+        return _TrackedStream(self._inner.connect_tcp(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class HttpxBackend:
+    """httpx with one Client shared by every worker, its limits sized to the workers."""
+
+    name = "httpx"
+
+    def __init__(self, workers: int, limits: FetchLimits) -> None:
+        self.limits = limits
+        verify: bool | ssl.SSLContext = limits.verify
+        if limits.ca_bundle:
+            verify = ssl.create_default_context(cafile=limits.ca_bundle)
+        transport = httpx.HTTPTransport(
+            verify=verify,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
+        )
+        pool = getattr(transport, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            # httpx has no public hook for the socket; without it deadlines fall back to
+            # httpx's own per-operation timeouts.
+            pool._network_backend = _TrackedBackend(pool._network_backend)
+        self._client = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(limits.timeout, pool=None),
+            follow_redirects=True,
+            max_redirects=limits.max_redirects,
+            trust_env=False,
+        )
+
+    def fetch(self, url: str) -> tuple[int, int]:
+        limits = self.limits
+        try:
+            with self._client.stream("GET", url) as resp:
+                status = resp.status_code
+                check_declared_size(limits, resp.headers.get("Content-Length"), status)
+                return status, count_body(resp.iter_raw(), limits, status)
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise FetchError(classify(exc, ERRORS), describe(exc)) from exc
+
+    def close(self) -> None:
+        self._client.close()

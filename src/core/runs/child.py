@@ -1,0 +1,171 @@
+"""The child-process source: the pool runs in a fetch process, so a front end's frames never take its GIL.
+
+The live UI paints in Python: in the workers' process every frame took GIL time from them
+(1.3x wall time at 10 Hz) and, with 256 busy workers, a key press waited its turn among them
+for up to seconds. Here the pool runs in a child (child_main.py); its events come back over a
+pipe (wire.py) in the batches the child sent, and each lands on the run's queue as it came.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.runs.wire import Batch, CancelRun, Command, StartRun, parent_ends
+from fetchtui.core.targets import Target
+
+
+class ChildSource(RunSource):
+    """One run in the fetch process, driven like any source: start, cancel, events."""
+
+    def __init__(self, child: _Child, run_id: int, targets: Sequence[Target],
+                 config: RunConfig) -> None:
+        super().__init__(targets, config)
+        self._child = child
+        self.run_id = run_id
+
+    def start(self) -> None:
+        """Hand the run to the child; returns at once."""
+        why = self._child.register(self)
+        if why is not None:  # it died before this run could start
+            self.ledger.close_out(lost=why)
+            return
+        self._child.send(StartRun(self.run_id, self.targets, self.config))
+
+    def cancel(self) -> None:
+        """Ask the child to cancel; it closes the run out, and its events follow within ms."""
+        if self.ledger.cancelled or self.ledger.ended:
+            return
+        self.ledger.cancelled = True
+        self._child.send(CancelRun(self.run_id))
+
+
+class _Child:
+    """One spawned child: its pipes, its reader and sender threads, and the runs it carries."""
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.stderr = tempfile.TemporaryFile()  # kept to explain a crash
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            start_new_session=True,  # the terminal's signals are the parent's to handle
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._commands, self._batches = parent_ends(os.dup(self.proc.stdin.fileno()),
+                                                    os.dup(self.proc.stdout.fileno()))
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.killed = False
+        self.gone: str | None = None  # why the reader stopped: the child is dead
+        self._lock = threading.Lock()  # the run table, between the caller and the reader
+        self._outbox: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._runs: dict[int, ChildSource] = {}
+        self.reader = threading.Thread(target=self._read_loop, name="fetchtui-reader", daemon=True)
+        self.reader.start()
+        # pickling a 100,000-line list takes ~0.3 s: a thread of its own, in order, not the UI's
+        threading.Thread(target=self._send_loop, name="fetchtui-sender", daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.gone is None
+
+    def register(self, run: ChildSource) -> str | None:
+        """Carry `run`; returns why not if the child is already gone."""
+        with self._lock:
+            if self.gone is None:
+                self._runs[run.run_id] = run
+            return self.gone
+
+    def send(self, command: Command) -> None:
+        """Queue a command for the child; returns at once. Commands arrive in order."""
+        self._outbox.put(command)
+
+    def _send_loop(self) -> None:
+        while (command := self._outbox.get()) is not None:
+            try:
+                self._commands.send(command)
+            except (OSError, ValueError):
+                return  # the child is gone: its reader closes the runs out
+
+    def kill(self) -> None:
+        self.killed = True
+        self._outbox.put(None)
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(2)  # end of stream: it closes out the run in flight
+        for closable in (self._commands, self._batches, self.stderr):
+            with contextlib.suppress(OSError):  # the pipe may hold a write the dead child never read
+                closable.close()
+
+    def _read_loop(self) -> None:
+        while True:
+            try:
+                batch = self._batches.recv()
+            except (EOFError, OSError):
+                break
+            if not isinstance(batch, Batch):
+                continue
+            with self._lock:
+                run = self._runs.get(batch.run_id)
+            if run is not None:
+                run.ledger.relay(batch.events)
+                if run.ended:
+                    with self._lock:
+                        del self._runs[batch.run_id]
+        why = "the fetch process exited"
+        if not self.killed:  # not our own close(): say what the child said
+            why += f" ({self._last_error() or f'exit code {self.proc.wait()}'})"
+        with self._lock:
+            self.gone = why
+            runs = list(self._runs.values())
+            self._runs.clear()
+        for run in runs:
+            run.ledger.close_out(lost=why)
+
+    def _last_error(self) -> str:
+        try:
+            self.stderr.seek(0)
+            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return lines[-1][:200] if lines else ""
+
+
+class FetchProcess:
+    """The fetch process that carries a front end's runs, one after another; spawned on first use."""
+
+    def __init__(self, command: Sequence[str] | None = None) -> None:
+        self._command = list(command or [sys.executable, "-m", "fetchtui.core.runs.child_main"])
+        self._child: _Child | None = None
+        self._next_run = 0
+
+    def warm(self) -> None:
+        """Spawn the child now (it takes a moment to import); a dead one is replaced."""
+        if self._child is None or not self._child.alive:
+            if self._child is not None:
+                self._child.kill()  # dead already: this closes its pipes and temp file
+            self._child = _Child(self._command)
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> ChildSource:
+        """A run of `targets` in the child; call its start() to begin."""
+        self.warm()
+        assert self._child is not None
+        self._next_run += 1
+        return ChildSource(self._child, self._next_run, targets, config)
+
+    def close(self) -> None:
+        """Kill the child: sockets close with it, nothing waits on the network."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.kill()
+
+    @property
+    def pid(self) -> int | None:
+        return self._child.proc.pid if self._child is not None else None

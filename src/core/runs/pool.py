@@ -1,0 +1,170 @@
+"""The in-process source: a ThreadPoolExecutor whose workers fetch the list and report events."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.events import ErrorKind, Outcome, RequestFinished, ThreadInfo
+from fetchtui.core.fetching.backend import Backend, make_backend
+from fetchtui.core.fetching.deadline import Slot, set_current_slot
+from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.targets import Target
+
+_WATCH_INTERVAL = 0.02
+BackendFactory = Callable[[str, int, FetchLimits], Backend]
+
+
+class PoolSource(RunSource):
+    """Fetch `targets` on `config.workers` pool threads; every request ends once, in the ledger.
+
+    Worker threads take the next request from the ledger, so a cancel drops all queued work
+    at once, and each thread's socket sits in a Slot the watchdog can shut down: past a
+    request's deadline (a total timeout, not per read) or on cancel, so no thread stays blocked.
+    """
+
+    def __init__(self, targets: Sequence[Target], config: RunConfig,
+                 backend: BackendFactory = make_backend) -> None:
+        super().__init__(targets, config)
+        self._make_backend = backend
+        self._backend: Backend | None = None
+        self._lock = threading.Lock()
+        self._slots: dict[int, Slot] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
+
+    # -- commands -------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the pool; returns at once."""
+        config = self.config
+        self.ledger.open(config.workers)
+        try:
+            self._backend = self._make_backend(config.backend, config.workers, config.limits)
+        except Exception as exc:  # e.g. a CA file that cannot be read: say so, lose nothing
+            self.ledger.close_out(lost=f"cannot set up {config.backend}: {type(exc).__name__}: {exc}")
+            return
+        if not self.targets:
+            self._release()
+            return
+        workers = min(config.workers, len(self.targets))
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="fetchtui-worker")
+        threading.Thread(target=self._watch, name="fetchtui-watchdog", daemon=True).start()
+        threading.Thread(target=self._spawn, args=(self._pool, workers), name="fetchtui-spawner",
+                         daemon=True).start()
+
+    def _spawn(self, pool: ThreadPoolExecutor, workers: int) -> None:
+        # Each thread start waits until the new thread runs, which under a busy GIL costs
+        # milliseconds: a thousand of them took 12 s in the caller (the UI thread) before.
+        for _ in range(workers):
+            if self.ledger.ended:
+                return
+            try:
+                pool.submit(self._work)
+            except RuntimeError:  # cancel shut the pool down meanwhile
+                return
+
+    def cancel(self) -> None:
+        """Close the run out, cut in-flight sockets; never waits."""
+        if self.ledger.close_out():
+            self._release()
+
+    def close(self) -> None:
+        self.cancel()
+        self._release()
+
+    def stuck_threads(self) -> int:
+        """Pool threads still alive (after a cancel they are unwinding a cut socket)."""
+        pool = self._pool
+        threads = getattr(pool, "_threads", ()) if pool is not None else ()
+        return sum(1 for t in threads if t.is_alive())
+
+    # -- inside -----------------------------------------------------------------------
+    def _release(self) -> None:
+        """Cut every worker's socket, then let go of the pool and the client: in that order,
+        as a client's close() closes sockets without waking a thread blocked reading one."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            slots = list(self._slots.values())
+        for slot in slots:
+            slot.cut()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._backend is not None:
+            self._backend.close()
+
+    def _work(self) -> None:
+        current = threading.current_thread()
+        ident = current.ident or threading.get_ident()
+        info = ThreadInfo(ident, current.name, current.native_id or 0, os.getpid())
+        slot = Slot()
+        with self._lock:
+            self._slots[ident] = slot
+        set_current_slot(slot)
+        targets, ledger = self.targets, self.ledger
+        timeout = self.config.limits.timeout
+        assert self._backend is not None
+        fetch = self._backend.fetch
+        perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
+        try:
+            while True:
+                slot.reset(monotonic() + timeout)
+                req_id = ledger.take(info)
+                if req_id is None:
+                    return
+                cpu0 = cpu()
+                status: int | None = None
+                nbytes = 0
+                kind: ErrorKind | None = None
+                error: str | None = None
+                try:
+                    status, nbytes = fetch(targets[req_id].url)
+                    if status >= 400:
+                        kind, error = "http", f"HTTP {status}"
+                except FetchError as exc:
+                    kind, error, status, nbytes = exc.kind, str(exc), exc.status, exc.nbytes
+                    if slot.expired:
+                        kind, error = "timeout", f"no complete response within {timeout:g} s"
+                except Exception as exc:  # a backend bug must not lose the request
+                    kind, error = "invalid", f"{type(exc).__name__}: {exc}"
+                cpu_ns = cpu() - cpu0
+                outcome = Outcome.OK if kind is None else Outcome.FAILED
+                ledger.finish(RequestFinished(req_id, perf(), info, outcome, status, nbytes, kind,
+                                              error, cpu_ns))
+                if ledger.ended:
+                    self._release()
+        finally:
+            set_current_slot(None)
+            with self._lock:
+                self._slots.pop(ident, None)
+
+    def _watch(self) -> None:
+        monotonic = time.monotonic
+        while not self.ledger.wait(_WATCH_INTERVAL):
+            now = monotonic()
+            with self._lock:
+                slots = list(self._slots.values())
+            for slot in slots:
+                slot.expire_if_overdue(now)
+
+
+class PoolSources:
+    """Runs in this process (the headless front end's choice: it draws little)."""
+
+    def __init__(self, backend: BackendFactory = make_backend) -> None:
+        self._backend = backend
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> PoolSource:
+        return PoolSource(targets, config, self._backend)
+
+    def warm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

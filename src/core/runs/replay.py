@@ -1,0 +1,189 @@
+"""The replay source: plays back the events of an exported run (JSON v1), instantly or as recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend
+from fetchtui.core.events import (
+    ERROR_KINDS,
+    ErrorKind,
+    Event,
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.targets import Target
+
+T0_NS = 1_000_000_000  # a replay's clock starts here: any fixed origin will do
+TICK_S = 0.02
+
+
+class ReplayError(ValueError):
+    """The document is not a run fetchtui exported; the message says what is wrong."""
+
+
+def _ns(seconds: Any) -> int | None:
+    return None if seconds is None else T0_NS + round(float(seconds) * 1e9)
+
+
+class Recording:
+    """An exported run, read back: its config, its targets and its events in time order."""
+
+    def __init__(self, doc: Mapping[str, Any], origin: str = "the document") -> None:
+        try:
+            self._read(doc)
+        except ReplayError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            raise ReplayError(f"{origin} is not a fetchtui run export ({why})") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recording:
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReplayError(f"{path} is not JSON ({exc})") from None
+        if not isinstance(doc, dict):
+            raise ReplayError(f"{path} is not a fetchtui run export")
+        return cls(doc, str(path))
+
+    def _read(self, doc: Mapping[str, Any]) -> None:
+        if doc.get("version") != 1 or "requests" not in doc or "summary" not in doc:
+            raise ReplayError("not a fetchtui run export (JSON version 1 with a summary and requests)")
+        config, summary = doc.get("config") or {}, doc["summary"]
+        try:
+            limits = FetchLimits(timeout=float(config.get("timeout", 10.0)))
+            self.config = RunConfig(int(config.get("workers", 1)),
+                                    check_backend(str(config.get("backend", "requests"))), limits)
+        except ConfigError as exc:
+            raise ReplayError(f"the export's config is not valid: {exc}") from None
+        threads = {}
+        for t in doc.get("threads", []):
+            info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
+                              int(t.get("pid") or 0))
+            ran = max(1, int(t.get("requests", 1)))
+            threads[info.ident] = (info, round(float(t.get("cpu_s", 0.0)) * 1e9 / ran))
+        rows = sorted(doc["requests"], key=lambda r: int(r["id"]))
+        if [int(r["id"]) for r in rows] != list(range(len(rows))):
+            raise ReplayError("the export's request ids are not 0..n-1")
+        self.targets = [Target(str(r["url"]), str(r["url"]), 0) for r in rows]
+        timed: list[tuple[int, int, Event]] = []  # (t_ns, order, event): starts before ends
+        for r in rows:
+            req_id = int(r["id"])
+            thread = threads.get(r["thread_ident"]) if r.get("thread_ident") is not None else None
+            start, end = _ns(r.get("start_s")), _ns(r.get("end_s"))
+            if thread is not None and start is not None:
+                timed.append((start, 0, RequestStarted(req_id, start, thread[0])))
+            outcome = Outcome(r["outcome"]) if r.get("outcome") else None
+            if outcome is None:
+                continue  # in flight when the run was exported (never, for an ended run)
+            kind = r.get("error_kind")
+            if kind is not None and kind not in ERROR_KINDS:
+                raise ReplayError(f"request {req_id} has an unknown error kind {kind!r}")
+            error_kind: ErrorKind | None = kind
+            started = thread is not None and start is not None
+            timed.append((end if end is not None else T0_NS, 1, RequestFinished(
+                req_id, end if end is not None else T0_NS, thread[0] if started and thread else None,
+                outcome, r.get("status"), int(r.get("bytes") or 0), error_kind, r.get("error"),
+                thread[1] if started and thread else 0)))
+        timed.sort(key=lambda item: (item[0], item[1]))
+        self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
+        self.cancelled = int(summary.get("cancelled", 0)) > 0
+        self.events: list[Event] = [RunStarted(len(rows), self.config.workers, T0_NS)]
+        self.events += [event for _, _, event in timed]
+        self.events.append(RunEnded(self.end_ns, self.cancelled))
+
+
+class ReplaySource(RunSource):
+    """Plays a Recording's events; `speed` None plays them at once, 1.0 as they happened.
+
+    `hold_at_s` plays only what happened by that second of the run and holds it there, as
+    if paused mid-run (a screenshot of a run in progress, for instance).
+    """
+
+    def __init__(self, recording: Recording, speed: float | None = None,
+                 hold_at_s: float | None = None) -> None:
+        super().__init__(recording.targets, recording.config)
+        self.recording = recording
+        self.speed = speed
+        self.hold_ns = None if hold_at_s is None else T0_NS + round(hold_at_s * 1e9)
+        self._began: int | None = None
+        self._stop = threading.Event()
+
+    def now_ns(self) -> int:
+        if self._began is None:
+            return T0_NS
+        if self.ended:
+            return self.recording.end_ns
+        if self.speed is None:
+            now = self.hold_ns if self.hold_ns is not None else self.recording.end_ns
+        else:
+            now = T0_NS + round((time.perf_counter_ns() - self._began) * self.speed)
+        return min(now, self.hold_ns) if self.hold_ns is not None else now
+
+    def start(self) -> None:
+        self._began = time.perf_counter_ns()
+        if self.speed is None:
+            self._play_until(self.hold_ns)
+        else:
+            threading.Thread(target=self._play, name="fetchtui-replay", daemon=True).start()
+
+    def _play_until(self, until_ns: int | None) -> int:
+        events = self.recording.events
+        played = 0
+        if until_ns is None:
+            self.ledger.relay(list(events))
+            return len(events)
+        while played < len(events) and events[played].t_ns <= until_ns:
+            played += 1
+        if played:
+            self.ledger.relay(list(events[:played]))
+        return played
+
+    def _play(self) -> None:
+        events, played = self.recording.events, 0
+        while played < len(events) and not self._stop.wait(TICK_S):
+            now = self.now_ns()
+            upto = played
+            while upto < len(events) and events[upto].t_ns <= now:
+                upto += 1
+            if upto > played:
+                self.ledger.relay(list(events[played:upto]))
+                played = upto
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self.ledger.close_out()
+
+
+class ReplaySources:
+    """Runs opened here replay a recording, whatever list the front end holds: the same one
+    each time, or the one `pick` chooses for the run's config (a sweep of recordings)."""
+
+    def __init__(self, recording: Recording | Callable[[RunConfig], Recording],
+                 speed: float | None = None, hold_at_s: float | None = None) -> None:
+        self._pick = recording if callable(recording) else (lambda config: recording)
+        self.speed = speed
+        self.hold_at_s = hold_at_s
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> ReplaySource:
+        return ReplaySource(self._pick(config), self.speed, self.hold_at_s)
+
+    def warm(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

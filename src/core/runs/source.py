@@ -1,0 +1,98 @@
+"""The one seam a front end drives: a run source (start, cancel, its event queue) and where runs live."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.events import Event
+from fetchtui.core.runs.ledger import Ledger
+from fetchtui.core.targets import Target
+
+#: The message queue: batches of events, in the order and the grouping they were sent in.
+EventQueue = queue.SimpleQueue[list[Event]]
+
+#: The most events one drain returns, so a front end's frame stays bounded.
+DRAIN_LIMIT = 50_000
+
+
+class RunSource:
+    """One run, wherever its requests are fetched (or were: a replay).
+
+    A front end calls start() once, cancel() whenever, and drains `events` until it has
+    folded a RunEnded; `lost` says why a run was cut short from outside (its process died).
+    Every subclass closes its run out through its Ledger, so the accounting exists once.
+    """
+
+    def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
+        self.targets = targets
+        self.config = config
+        self.events: EventQueue = queue.SimpleQueue()
+        self.ledger = Ledger(len(targets), self.events.put)
+
+    def start(self) -> None:
+        """Begin the run; returns at once."""
+        raise NotImplementedError
+
+    def cancel(self) -> None:
+        """Cancel the run: every request not finished is accounted as cancelled; never waits."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Cancel whatever is left and let go of what the run holds; never waits on the network."""
+        self.cancel()
+
+    def now_ns(self) -> int:
+        """The run's clock, on the scale of its events' `t_ns` (a replay has its own)."""
+        return time.perf_counter_ns()
+
+    @property
+    def ended(self) -> bool:
+        return self.ledger.ended
+
+    @property
+    def cancelled(self) -> bool:
+        return self.ledger.cancelled
+
+    @property
+    def lost(self) -> str | None:
+        return self.ledger.lost
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the run has ended (every request accounted); True if it has."""
+        return self.ledger.wait(timeout)
+
+    def drain(self, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
+        """The events queued now, in order (waiting up to `timeout` for the first batch)."""
+        return drain(self.events, timeout, limit)
+
+
+def drain(events: EventQueue, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
+    """Take the batches `events` holds now, flattened, stopping once `limit` is passed."""
+    out: list[Event] = []
+    try:
+        out.extend(events.get(timeout=timeout) if timeout > 0 else events.get_nowait())
+        while len(out) < limit:
+            out.extend(events.get_nowait())
+    except queue.Empty:
+        pass
+    return out
+
+
+class Sources(Protocol):
+    """Where a front end's runs live: opens one source per run."""
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
+        """A source for one run of `targets`; call its start() to begin."""
+        ...
+
+    def warm(self) -> None:
+        """Get ready for the first run (a child process imports meanwhile)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of everything: runs still going are cut off; never waits on the network."""
+        ...

@@ -1,0 +1,78 @@
+"""A run's summary as a type: what every front end shows and the JSON export's `summary` object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Percentiles of the finished requests' latency, in milliseconds."""
+
+    p50: float = 0.0
+    p90: float = 0.0
+    p99: float = 0.0
+    max: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """The figures of a run; `to_json()` is the export's summary object (format version 1)."""
+
+    submitted: int
+    ok: int
+    failed: int
+    cancelled: int
+    elapsed_s: float
+    rps: float
+    latency_ms: Latency = field(default_factory=Latency)
+    cpu_share: float = 0.0
+    cpu_ms_per_request: float = 0.0
+    gil_ceiling_rps: float | None = None
+    status_counts: Mapping[str, int] = field(default_factory=dict)
+    error_counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """No request was cancelled: the run's elapsed time is the whole list's."""
+        return self.cancelled == 0
+
+    @property
+    def all_ok(self) -> bool:
+        return self.ok == self.submitted
+
+    def to_json(self) -> dict[str, Any]:
+        lat = self.latency_ms
+        return {
+            "submitted": self.submitted,
+            "ok": self.ok,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "elapsed_s": self.elapsed_s,
+            "rps": self.rps,
+            "latency_ms": {"p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max},
+            "cpu_share": self.cpu_share,
+            "cpu_ms_per_request": self.cpu_ms_per_request,
+            "gil_ceiling_rps": self.gil_ceiling_rps,
+            "status_counts": dict(self.status_counts),
+            "error_counts": dict(self.error_counts),
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> RunSummary:
+        """Read a summary object back (an export, a history file); absent figures are zero."""
+        lat = doc.get("latency_ms") or {}
+        ceiling = doc.get("gil_ceiling_rps")
+        return cls(
+            submitted=int(doc["submitted"]), ok=int(doc["ok"]), failed=int(doc["failed"]),
+            cancelled=int(doc["cancelled"]), elapsed_s=float(doc["elapsed_s"]),
+            rps=float(doc.get("rps", 0.0)),
+            latency_ms=Latency(*(float(lat.get(k, 0.0)) for k in ("p50", "p90", "p99", "max"))),
+            cpu_share=float(doc.get("cpu_share", 0.0)),
+            cpu_ms_per_request=float(doc.get("cpu_ms_per_request", 0.0)),
+            gil_ceiling_rps=float(ceiling) if ceiling is not None else None,
+            status_counts={str(k): int(v) for k, v in (doc.get("status_counts") or {}).items()},
+            error_counts={str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()},
+        )

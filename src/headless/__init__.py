@@ -1,0 +1,1 @@
+"""The headless front end (`fetchtui run`, `fetchtui sweep`): rich output, no Textual."""
