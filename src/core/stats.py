@@ -6,8 +6,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from sortedcontainers import SortedList
+from typing import TYPE_CHECKING
 
 from fetchtui.core.events import (
     ErrorKind,
@@ -21,6 +20,9 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.summary import Latency, RunSummary
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from sortedcontainers import SortedList
 
 RECENT = 5
 
@@ -90,7 +92,7 @@ class RunStats:
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
         self.interrupted = False  # the run was cancelled or lost, not run to its end
         self._latencies: list[int] = []
-        self._sorted: SortedList[int] = SortedList()
+        self._sorted: SortedList[int] | None = None  # made on first read: a headless run reads once
         self._changed: set[int] = set()
 
     # -- folding -------------------------------------------------------------------
@@ -218,7 +220,14 @@ class RunStats:
             return None
         return (self.total - self.done) / rate
 
-    def _sorted_latencies(self) -> SortedList[int]:
+    def _sorted_latencies(self) -> Sequence[int]:
+        if self._sorted is None:
+            if self.ended:  # read once at the end (a headless run): one sort, no SortedList
+                self._latencies.sort()
+                return self._latencies
+            from sortedcontainers import SortedList
+
+            self._sorted = SortedList()
         done = len(self._sorted)
         if done != len(self._latencies):
             # only the frame's new latencies go in: sorting afresh every frame grew as n log n

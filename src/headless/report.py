@@ -1,18 +1,16 @@
-"""What the headless front end prints: the seed's trace line, the summary and the sweep table."""
+"""What the headless front end prints, as plain text: the seed's trace line, the summary, the sweep."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats import RunStats
-from fetchtui.core.sweep import SweepPoint
 from fetchtui.core.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from fetchtui.core.sweep import SweepPoint
 
 
 def trace_line(stats: RunStats, event: RequestFinished) -> str:
@@ -30,19 +28,29 @@ def trace_line(stats: RunStats, event: RequestFinished) -> str:
     return safe_text(f"{who} url : {rec.url} -> {result} {took}")
 
 
-def console(out: TextIO) -> Console:
-    # Piped output gets room for the tables instead of rich's 80-column default.
-    return Console(file=out, highlight=False, width=None if out.isatty() else 132)
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
+          left: Sequence[str] = ()) -> str:
+    """A plain text table: the title, a header, a rule, then the rows; columns in `left` are
+    left-aligned, the rest right. Cells are safe_text already: this adds no escapes or styles.
+
+    Plain text, not rich: `fetchtui run URL` is timed against the seed's bare script, and
+    importing rich's Console cost 23 ms of a 30 ms budget (bench/startup.py).
+    """
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(w) if h in left else cell.rjust(w)
+                         for cell, w, h in zip(cells, widths, headers, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([title, line(headers), rule, *(line(row) for row in rows)])
 
 
-def summary_tables(stats: RunStats) -> list[Table]:
-    """The end-of-run summary as rich tables; every cell is Text, never markup."""
+def summary_text(stats: RunStats) -> str:
+    """The end-of-run summary: totals, then one row per worker thread."""
     s = stats.summary()
     lat = s.latency_ms
-    totals = Table(title="fetchtui run", show_header=False, box=None, pad_edge=False)
-    totals.add_column(style="bold")
-    totals.add_column()
-    for label, value in [
+    totals = [
         ("requests", f"{s.submitted}  (ok {s.ok}, failed {s.failed}, cancelled {s.cancelled})"),
         ("elapsed", f"{s.elapsed_s:.3f} s"),
         ("throughput", f"{s.rps:.1f} req/s"),
@@ -51,30 +59,23 @@ def summary_tables(stats: RunStats) -> list[Table]:
         ("cpu share", f"{s.cpu_share:.0%} of request time was this process's CPU"),
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
-    ]:
-        totals.add_row(Text(label), Text(value))
-    threads = Table(title="threads", title_justify="left")
-    for name in ("thread ident", "name", "native id", "requests", "busy s", "share"):
-        threads.add_column(name, justify="left" if name == "name" else "right")
-    for t in stats.threads.values():
-        share = stats.busy_share(t.info.ident)
-        threads.add_row(*(Text(str(v)) for v in (
-            t.info.ident, safe_text(t.info.name), t.info.native_id, t.requests,
-            f"{t.busy_ns / 1e9:.3f}", f"{share:.0%}")))
-    return [totals, threads]
+    ]
+    head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
+    rows = [[str(t.info.ident), safe_text(t.info.name), str(t.info.native_id), str(t.requests),
+             f"{t.busy_ns / 1e9:.3f}", f"{stats.busy_share(t.info.ident):.0%}"]
+            for t in stats.threads.values()]
+    threads = table("threads", ("thread ident", "name", "native id", "requests", "busy s", "share"),
+                    rows, left=("name",))
+    return f"{head}\n\n{threads}\n"
 
 
-def sweep_table(points: Sequence[SweepPoint]) -> Table:
+def sweep_text(points: Sequence[SweepPoint]) -> str:
     """One row per sweep run: measured against ideal speedup, and the GIL ceiling."""
-    table = Table(title="worker sweep (speedup against 1 worker; ceiling: 1 / CPU per request)",
-                  title_justify="left")
-    for name in ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
-                 "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"):
-        table.add_column(name, justify="left" if name == "backend" else "right")
+    rows = []
     for point in points:
         s = point.record.summary
         speedup = point.speedup
-        cells = [
+        rows.append([
             str(point.record.workers), point.record.backend, f"{s.elapsed_s:.3f}",
             f"{s.rps:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-",
@@ -83,6 +84,7 @@ def sweep_table(points: Sequence[SweepPoint]) -> Table:
             f"{s.latency_ms.p50:.1f}", f"{s.latency_ms.p99:.1f}",
             str(s.failed + s.cancelled), f"{s.cpu_ms_per_request:.2f}",
             f"{point.ceiling_rps:.0f}" if point.ceiling_rps else "-",
-        ]
-        table.add_row(*(Text(c) for c in cells))
-    return table
+        ])
+    return table("worker sweep (speedup against 1 worker; ceiling: 1 / CPU per request)",
+                 ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
+                  "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows, left=("backend",)) + "\n"

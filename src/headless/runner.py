@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -10,19 +9,16 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import TextIO
 
-from rich.console import Console
-from rich.text import Text
-
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RequestFinished
-from fetchtui.core.export import ExportError, config_dict, write_csv, write_json, write_text
-from fetchtui.core.history import History, RunRecord
 from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
-from fetchtui.core.sweep import points, run_sweep
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
-from fetchtui.headless.report import console, summary_tables, sweep_table, trace_line
+from fetchtui.headless.report import summary_text, trace_line
+
+# Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
+# timed against the seed's bare script (bench/startup.py), and each costs milliseconds.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -54,6 +50,8 @@ class _Interrupt:
 
 
 def _progress(err: TextIO):  # type: ignore[no-untyped-def]
+    """rich's live progress bar, for a terminal only (and only then imported)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     return Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
@@ -100,23 +98,23 @@ def run_headless(
                 progress.stop()
             source.close()
     interrupted = interrupt.event.is_set()
-    show = console(out)
     if interrupted:
-        show.print(Text("interrupted: partial result below (unfinished requests are cancelled)"))
-    for table in summary_tables(stats):
-        show.print(table)
+        out.write("interrupted: partial result below (unfinished requests are cancelled)\n")
+    out.write(summary_text(stats))
     code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if stats.ok == stats.total else EXIT_FAILED)
     for path, kind in ((json_path, "json"), (csv_path, "csv")):
         if not path:
             continue
+        from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+
         try:
             if kind == "json":
                 written = write_json(stats, config_dict(config, len(targets)), path)
             else:
                 written = write_csv(stats, path)
-            show.print(Text(f"wrote {written}"))
+            out.write(safe_text(f"wrote {written}") + "\n")
         except ExportError as exc:
-            Console(file=err, highlight=False).print(Text(f"error: {safe_text(str(exc))}"))
+            err.write(f"error: {safe_text(str(exc))}\n")
             code = code if code != EXIT_OK else EXIT_FAILED
     return code
 
@@ -132,22 +130,27 @@ def run_sweep_headless(
     sources: Sources | None = None,
 ) -> int:
     """`fetchtui sweep`: run the series, print the table, write the JSON; return the exit code."""
+    import json
+
+    from fetchtui.core.export import ExportError, config_dict, write_text
+    from fetchtui.core.history import History, RunRecord
+    from fetchtui.core.sweep import points, run_sweep
+    from fetchtui.headless.report import sweep_text
+
     out = out or sys.stdout
     err = err or sys.stderr
     history = History()
-    show = console(out)
-    status = Console(file=err, highlight=False)
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
-            status.print(Text(f"{record.workers} workers: {record.elapsed_s:.3f} s"))
+            err.write(f"{record.workers} workers: {record.elapsed_s:.3f} s\n")
 
     try:
         runs = run_sweep(targets, series, config, history, progress, sources)
     except KeyboardInterrupt:
         runs = history.runs
-        show.print(Text("interrupted: the runs that ended are below"))
-    show.print(sweep_table(points(history, runs)))
+        out.write("interrupted: the runs that ended are below\n")
+    out.write(sweep_text(points(history, runs)))
     code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
     if len(runs) < len(series):
         code = EXIT_INTERRUPTED
@@ -156,8 +159,9 @@ def run_sweep_headless(
                "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary.to_json()}
                         for r in runs]}
         try:
-            show.print(Text(f"wrote {write_text(json_path, json.dumps(doc, indent=2) + chr(10))}"))
+            written = write_text(json_path, json.dumps(doc, indent=2) + "\n")
+            out.write(safe_text(f"wrote {written}") + "\n")
         except ExportError as exc:
-            status.print(Text(f"error: {safe_text(str(exc))}"))
+            err.write(f"error: {safe_text(str(exc))}\n")
             code = code if code != EXIT_OK else EXIT_FAILED
     return code

@@ -1,0 +1,97 @@
+"""How long fetchtui takes to start, as whole processes, next to the seed's script doing the same.
+
+Prints, in one run, the median of paired runs (alternating, so drift hits both alike):
+- `fetchtui run URL` for one request against the seed's script fetching the same URL once
+  (python + requests + one GET through a Session, printing the pid and thread ident);
+- `fetchtui --version` and `fetchtui --help`;
+- which of requests / httpx / rich / textual each command imports.
+
+    python bench/startup.py [--rounds 21]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SEED = """
+import os, threading, requests
+url = {url!r}
+print(f"{{os.getpid()}} process | {{threading.get_ident()}} url : {{url}}")
+with requests.Session() as session:
+    with session.get(url) as response:
+        response.text
+"""
+
+
+def start_server() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    return proc, first.split(" on ", 1)[1].split()[0]
+
+
+def fetchtui() -> list[str]:
+    installed = Path(sys.executable).with_name("fetchtui")
+    return [str(installed)] if installed.exists() else [sys.executable, "-m", "fetchtui"]
+
+
+def timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - began
+
+
+def imports(args: list[str]) -> list[str]:
+    """Which heavy libraries a command imports."""
+    code = ("import sys; from fetchtui.cli import main\n"
+            f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+            "print('imports:', *(m for m in ('requests', 'httpx', 'rich', 'textual') if m in sys.modules),"
+            " file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    found = [ln for ln in result.stderr.splitlines() if ln.startswith("imports:")]
+    return found[-1].split()[1:] if found else ["(failed)"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=21)
+    args = parser.parse_args()
+    server, base = start_server()
+    url = f"{base}/delay/0"
+    try:
+        commands = {
+            "seed script, one GET": [sys.executable, "-c", SEED.format(url=url)],
+            "fetchtui run URL": [*fetchtui(), "run", url],
+            "fetchtui --version": [*fetchtui(), "--version"],
+            "fetchtui --help": [*fetchtui(), "--help"],
+            "python -c pass": [sys.executable, "-c", "pass"],
+        }
+        for command in commands.values():  # warm the page cache
+            timed(command)
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.rounds):
+            for name, command in commands.items():
+                times[name].append(timed(command))
+        median = {name: statistics.median(values) * 1000 for name, values in times.items()}
+        paired = statistics.median(
+            (run - seed) * 1000 for run, seed in zip(times["fetchtui run URL"],
+                                                    times["seed script, one GET"], strict=True))
+        print(f"startup, median of {args.rounds} alternating rounds (ms), {sys.version.split()[0]}")
+        for name, value in median.items():
+            print(f"  {name:24} {value:7.1f}")
+        print(f"  {'run URL - seed, paired':24} {paired:+7.1f}   (target: within +30)")
+        for name, argv in (("run URL", ["run", url]), ("--version", ["--version"]),
+                           ("--help", ["--help"])):
+            print(f"  imports of {name:13} {' '.join(imports(argv)) or '(none of them)'}")
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()
