@@ -92,6 +92,7 @@ class RunStats:
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
         self.interrupted = False  # the run was cancelled or lost, not run to its end
         self._latencies: list[int] = []
+        self._final_sorted = False
         self._sorted: SortedList[int] | None = None  # made on first read: a headless run reads once
         self._changed: set[int] = set()
 
@@ -222,8 +223,10 @@ class RunStats:
 
     def _sorted_latencies(self) -> Sequence[int]:
         if self._sorted is None:
-            if self.ended:  # read once at the end (a headless run): one sort, no SortedList
-                self._latencies.sort()
+            if self.ended:  # first read at the end (a headless run): one sort, no SortedList
+                if not self._final_sorted:
+                    self._latencies.sort()
+                    self._final_sorted = True
                 return self._latencies
             from sortedcontainers import SortedList
 

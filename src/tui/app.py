@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -221,15 +222,23 @@ class FetchApp(App[int]):
     def _export_to(self, path: str | None) -> None:
         if not path or self.stats is None or self.config is None:
             return
+        self.stats.summary()  # its one-off work happens here, not beside the export's thread
+        self._export(self.stats, config_dict(self.config, self.stats.total), path)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, stats: RunStats, config: dict[str, Any], path: str) -> None:
+        """Write off the UI thread: a million-request export takes most of a second. An ended
+        run's stats no longer change, so the thread reads them as they are on screen."""
         try:
             if Path(path).suffix.lower() == ".csv":
-                written = write_csv(self.stats, path)
+                written = write_csv(stats, path)
             else:
-                written = write_json(self.stats, config_dict(self.config, self.stats.total), path)
+                written = write_json(stats, config, path)
         except ExportError as exc:  # the run stays on screen; try another path
-            self.notify(safe_text(str(exc)), title="Export failed", severity="error", markup=False)
+            self.call_from_thread(self.notify, safe_text(str(exc)), title="Export failed",
+                                  severity="error", markup=False)
             return
-        self.notify(safe_text(f"wrote {written}"), title="Exported", markup=False)
+        self.call_from_thread(self.notify, safe_text(f"wrote {written}"), title="Exported", markup=False)
 
     async def action_quit(self) -> None:
         self.shutdown_sources()

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.export import ExportError, write_csv, write_json
+from fetchtui.core.runs.pool import PoolSource
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
 
+from ..waiting import fold_until
 from .helpers import run_list
 
 
@@ -50,3 +57,28 @@ def test_throughput_series_and_latency_histogram_count_every_request(base: str) 
     edges, counts = stats.latency_histogram(10)
     assert len(edges) == len(counts) == 10 and sum(counts) == 50
     assert edges == sorted(edges)
+
+
+def test_a_cancelled_run_exports_every_request_once_with_its_outcome(
+        server: DemoServer, tmp_path: Path) -> None:
+    hang = "/hang?test=export"
+    targets = parse_targets(f"{server.url}/delay/0 x6\n{server.url}{hang} x3000\n{server.url}/delay/0 x5")
+    source = PoolSource(targets, RunConfig(4, "requests", FetchLimits(timeout=60)))
+    stats = RunStats(targets)
+    source.start()
+    fold_until(source, stats, lambda: stats.ok == 6 and stats.in_flight == 4, "six done, four stuck")
+    source.cancel()
+    fold_until(source, stats, lambda: stats.ended, "the close-out")
+    doc = json.loads(write_json(stats, {}, tmp_path / "r.json").read_text())
+    rows = list(csv.DictReader(write_csv(stats, tmp_path / "r.csv").open(newline="")))
+    assert [r["id"] for r in doc["requests"]] == list(range(3011))
+    assert [int(r["id"]) for r in rows] == list(range(3011))
+    outcomes = Counter(r["outcome"] for r in doc["requests"])
+    assert outcomes == Counter(r["outcome"] for r in rows) == {"ok": 6, "cancelled": 3005}
+    assert doc["summary"]["cancelled"] == 3005 and doc["summary"]["ok"] == 6
+    in_flight = [r for r in doc["requests"] if r["thread_ident"] is not None and r["outcome"] == "cancelled"]
+    assert len(in_flight) == 4 and {r["error"] for r in in_flight} == {"cancelled while in flight"}
+    never = doc["requests"][-1]
+    assert (never["url"], never["error"], never["start_s"]) == (
+        f"{server.url}/delay/0", "cancelled before it started", None)
+    assert rows[-1]["error"] == "cancelled before it started" and rows[-1]["url"] == never["url"]

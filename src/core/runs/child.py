@@ -42,10 +42,8 @@ class ChildSource(RunSource):
 
     def cancel(self) -> None:
         """Ask the child to cancel; it closes the run out, and its events follow within ms."""
-        if self.ledger.cancelled or self.ledger.ended:
-            return
-        self.ledger.cancelled = True
-        self._child.send(CancelRun(self.run_id))
+        if self.ledger.ask_cancel():
+            self._child.send(CancelRun(self.run_id))
 
 
 class _Child:

@@ -86,6 +86,14 @@ class Ledger:
                 self.cancelled = self.cancelled or ending.cancelled
                 self._ended.set()
 
+    def ask_cancel(self) -> bool:
+        """Note that a cancel was sent to where the run lives; False if one was, or it ended."""
+        with self._lock:
+            if self.cancelled or self._ended.is_set():
+                return False
+            self.cancelled = True
+            return True
+
     # -- every source's side ----------------------------------------------------------
     def close_out(self, lost: str | None = None) -> bool:
         """End the run now: whatever has not finished is cancelled. False if it had ended."""
