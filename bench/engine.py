@@ -13,25 +13,16 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from _helpers import start_server  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
-
-
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    return proc, first.split(" on ", 1)[1].split()[0]
 
 
 def seed(urls: list[str], workers: int) -> float:

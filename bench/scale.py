@@ -17,23 +17,11 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    return proc, first.split(" on ", 1)[1].split()[0]
-
-
-def fetchtui() -> list[str]:
-    installed = Path(sys.executable).with_name("fetchtui")
-    return [str(installed)] if installed.exists() else [sys.executable, "-m", "fetchtui"]
+from _helpers import fetchtui, start_server  # bench/ is on sys.path when a bench runs
 
 
 def cancelled_run(url: str, count: int, after: float, extra: list[str]) -> tuple[float, float, int]:

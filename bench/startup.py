@@ -16,7 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from _helpers import fetchtui, start_server  # bench/ is on sys.path when a bench runs
 
 SEED = """
 import os, threading, requests
@@ -26,19 +27,6 @@ with requests.Session() as session:
     with session.get(url) as response:
         response.text
 """
-
-
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    first = proc.stdout.readline()
-    return proc, first.split(" on ", 1)[1].split()[0]
-
-
-def fetchtui() -> list[str]:
-    installed = Path(sys.executable).with_name("fetchtui")
-    return [str(installed)] if installed.exists() else [sys.executable, "-m", "fetchtui"]
 
 
 def timed(command: list[str]) -> float:

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _helpers import start_server  # bench/ is on sys.path when a bench runs
+
 HERE = Path(__file__).resolve()
 SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see the README
 
@@ -87,13 +89,6 @@ def inner(list_path: str, workers: int, out: str, hz: float) -> None:
 
 
 # -- outside: the driver ----------------------------------------------------------------
-def start_server() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "demo-server", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().split(" on ", 1)[1].split()[0]
-
-
 def headless(list_path: str, workers: int, tmp: Path) -> float:
     out = tmp / "headless.json"
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),

@@ -1,1 +1,1 @@
-"""The headless front end (`fetchtui run`, `fetchtui sweep`): rich output, no Textual."""
+"""The headless front end (`fetchtui run`, `fetchtui sweep`): plain text out, no Textual."""
