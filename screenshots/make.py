@@ -35,12 +35,12 @@ async def capture() -> list[Path]:
             await pilot.pause(0.3)
             app.query_one(ThreadTable).focus()
             shots.append(Path(app.save_screenshot("finished.svg", str(HERE))))
-            await pilot.press("f7", "down", "right", "right", "right")
+            await pilot.press("f9", "down", "right", "right", "right")
             await pilot.pause(0.3)
             shots.append(Path(app.save_screenshot("timeline.svg", str(HERE))))
         sweep = FetchApp(f"{server.url}/delay/100 x40", workers=10)
         async with sweep.run_test(size=SIZE) as pilot:
-            await pilot.press("f5")
+            await pilot.press("ctrl+r")
             give_up = time.monotonic() + 60
             while len(sweep.history.runs) < 6 and time.monotonic() < give_up:
                 await pilot.pause(0.2)

@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
     _add_run_options(parser)
     parser.add_argument("--start", action="store_true", help="start the run at once")
+    parser.add_argument("--no-summary", action="store_true",
+                        help="do not print the last run's summary after quitting")
     return parser
 
 
@@ -246,6 +248,20 @@ def cmd_demo_server(argv: Sequence[str]) -> int:
     return 0
 
 
+def _keys_from_the_terminal() -> None:
+    """When the list came through stdin (a pipe, a file), the app takes its keys from the
+    terminal, as `fzf` and `less` do; with no terminal at all, say what to use instead."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        _fail("the live monitor needs a terminal for its keys, and there is none here; "
+              "`fetchtui run` fetches the list without one")
+    os.dup2(tty, 0)
+    os.close(tty)
+
+
 def cmd_tui(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(argv)
     # Textual paints a dirty screen on its next update tick, 60 a second by default: up to 16 ms
@@ -255,16 +271,23 @@ def cmd_tui(argv: Sequence[str]) -> int:
     from fetchtui.tui.app import FetchApp
 
     source = read_list(args)
+    _keys_from_the_terminal()
     server = _demo_server(args)
     config = run_config(args)
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
                    limits=config.limits, start=args.start)
+    stats = None
     try:
         code = app.run() or 0
+        stats = app.final_stats()
     finally:
         app.shutdown_sources()
         if server is not None:
             server.stop()
+    if stats is not None and not args.no_summary:  # the screen is restored: leave a record
+        from fetchtui.headless.report import summary_text
+
+        sys.stdout.write(summary_text(stats))
     return code
 
 

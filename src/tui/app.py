@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -46,20 +47,26 @@ class FetchApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "fetchtui"
+    # Every key here is one no widget of the app binds (Textual 8's TextArea takes ctrl+e,
+    # ctrl+x, F6 and F7; Input takes ctrl+e and ctrl+x; Select and DataTable only arrows,
+    # enter and space), so a focused widget keeps all of its own keys.
     BINDINGS = [
         Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),
-        Binding("ctrl+x", "cancel", "Cancel", priority=True, tooltip="Cancel the running run"),
-        Binding("ctrl+e", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
-        Binding("f5", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
-        Binding("f6", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
-        # +/- are named on the workers field itself; the footer has no room for them
+        # ctrl+c cancels only while a run is going and no text is selected (check_action):
+        # otherwise it falls through to Textual's own ctrl+c (copy, or how to quit)
+        Binding("ctrl+c", "interrupt", "Cancel", priority=True, tooltip="Cancel the running run"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),  # Textual's own, which ours hid
+        Binding("ctrl+o", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
+        Binding("ctrl+r", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
+        Binding("ctrl+b", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
+        # +/- step the workers from the live pane (here) or the workers field (WorkersInput)
         Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False),
         Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False),
         # focus keys stay out of the footer (the help screen and the palette list them)
         Binding("ctrl+l", "focus_urls", "URLs", priority=True, show=False),
-        Binding("f2", "focus_workers", "Workers", show=False),
+        Binding("f2", "focus_workers", "Workers", priority=True, show=False),
         Binding("ctrl+t", "focus_threads", "Threads", priority=True, show=False),
-        Binding("f7", "show_tab('tab-timeline', 'timeline')", "Timeline", priority=True,
+        Binding("f9", "show_tab('tab-timeline', 'timeline')", "Timeline", priority=True,
                 tooltip="Show the thread timeline"),
         Binding("f8", "show_tab('tab-charts', 'charts')", "Charts", priority=True,
                 tooltip="Show throughput and latency charts"),
@@ -149,7 +156,7 @@ class FetchApp(App[int]):
     def _start_series(self, plan: Callable[[Setup], list[Setup]]) -> None:
         """Run one setup after another (a sweep, a backend comparison, or just one run)."""
         if self.running:
-            self.notify("A run is in progress: ctrl+x cancels it.", severity="warning")
+            self.notify("A run is in progress: ctrl+c cancels it.", severity="warning")
             return
         setup = self.query_one(SetupPane).read()
         if isinstance(setup, str):
@@ -180,6 +187,23 @@ class FetchApp(App[int]):
         self._frame()
         if self._timer is not None:
             self._timer.resume()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "interrupt":  # false: the key goes on to Textual's own ctrl+c
+            return self.running and not self._text_selected()
+        if action in ("more_workers", "fewer_workers"):
+            return self.focused is None or self.query_one("#live") in self.focused.ancestors_with_self
+        return True
+
+    def _text_selected(self) -> bool:
+        focused = self.focused
+        if isinstance(focused, (TextArea, Input)):
+            return not focused.selection.is_empty
+        return bool(self.screen.get_selected_text())
+
+    def action_interrupt(self) -> None:
+        """ctrl+c while a run is going: cancel it, as oha, hey and k6 do."""
+        self.action_cancel()
 
     def action_cancel(self) -> None:
         self._queued.clear()  # a cancel ends the whole sweep, not just this run
@@ -246,6 +270,16 @@ class FetchApp(App[int]):
 
     def on_unmount(self) -> None:
         self.shutdown_sources()
+
+    def final_stats(self) -> RunStats | None:
+        """The last run as it ended, its close-out folded (the summary printed after quitting)."""
+        if self.source is None or self.stats is None:
+            return None
+        self.shutdown_sources()
+        give_up = time.monotonic() + 2.0  # a killed fetch process's close-out comes at once
+        while not self.stats.ended and time.monotonic() < give_up:
+            self.fold(self.source.drain(0.05))
+        return self.stats
 
     def shutdown_sources(self) -> None:
         """Cut every run off (a fetch process is killed, its sockets close with it); never waits."""

@@ -26,8 +26,8 @@ http). Every request ends once: ok, failed or cancelled.
 **History** — every run since the app started. *Speedup* compares a run with the 1-worker
 run of the same list and backend: the classic sequential-vs-pool number.
 
-**Sweep** (F5) runs the list at each worker count in the *sweep* field and plots req/s
-against workers beside the ideal (linear) line. **Compare** (F6) runs it on each backend.
+**Sweep** (ctrl+r) runs the list at each worker count in the *sweep* field and plots req/s
+against workers beside the ideal (linear) line. **Compare** (ctrl+b) runs it on each backend.
 
 **Why more threads stop helping.** Python runs one thread's Python code at a time (the
 GIL), so throughput cannot pass one request per CPU time per request, whatever the worker
@@ -36,15 +36,17 @@ it and threads help; instant requests (CPU-bound) hit it and more threads do not
 The pool runs in a process of its own (the pid in the table), so this screen takes no GIL
 time from it.
 
-**Timeline** (F7) — one lane per thread, time left to right, a bar per request (green ok,
+**Timeline** (F9) — one lane per thread, time left to right, a bar per request (green ok,
 red failed, yellow cancelled, cyan running); dots are time a thread sat idle. Arrow keys
 select a request and show its details below.
 
 **Charts** (F8) — requests finished per second over the run, and the latency histogram.
 
-**Keys** — ctrl+s start · ctrl+x cancel · + / - workers · F5 sweep · F6 compare backends ·
-ctrl+t threads · F7 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+e export ·
-F2 workers · ctrl+l URLs · ctrl+p palette · ctrl+q quit. Escape closes this help.
+**Keys** — ctrl+s start · ctrl+c cancel (copies instead when text is selected) · + / -
+workers (in the workers field or the live pane) · ctrl+r sweep · ctrl+b compare backends ·
+ctrl+t threads · F9 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+o export ·
+F2 workers · ctrl+l URLs · ctrl+p palette · ctrl+q quit. No key of the URL editor or of a
+field is taken: they all do what Textual's widgets do. Escape closes this help.
 """
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
@@ -46,6 +47,23 @@ class Setup:
     timeout: float
 
 
+class WorkersInput(Input):
+    """The worker count: digits are typed, + and - step it (as they do from the live pane)."""
+
+    class Step(Message):
+        def __init__(self, delta: int) -> None:
+            self.delta = delta
+            super().__init__()
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character in ("+", "=", "-"):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Step(-1 if event.character == "-" else +1))
+            return
+        await super()._on_key(event)
+
+
 class SetupPane(Vertical):
     """Everything a run needs, with bad lines and bad settings shown before anything runs."""
 
@@ -68,15 +86,15 @@ class SetupPane(Vertical):
         yield Static(id="url-errors")
         with Grid(id="settings"):
             yield Label("workers (+/-)", classes="caption")
-            yield Input(str(self.worker_count), id="workers", restrict=r"[0-9]*", max_length=4,
-                        compact=True)
+            yield WorkersInput(str(self.worker_count), id="workers", restrict=r"[0-9]*", max_length=4,
+                               compact=True)
             yield Label("backend", classes="caption")
             yield Select([(b, b) for b in BACKENDS], value=self._backend, allow_blank=False,
                          id="backend", compact=True)
             yield Label("timeout (s)", classes="caption")
             yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.]*", max_length=8,
                         compact=True)
-            yield Label("sweep (F5)", classes="caption")
+            yield Label("sweep (ctrl+r)", classes="caption")
             yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",
                         compact=True)
 
@@ -88,6 +106,9 @@ class SetupPane(Vertical):
         field = self.query_one("#workers", Input)
         if field.value != str(workers):
             field.value = str(workers)
+
+    def on_workers_input_step(self, event: WorkersInput.Step) -> None:
+        self.change_workers(event.delta)
 
     def change_workers(self, delta: int) -> None:
         """+/- steps: by one up to 10, then by tens up to 100, then by hundreds."""

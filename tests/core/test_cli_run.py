@@ -152,3 +152,14 @@ def test_demo_runs_with_no_internet() -> None:
     result = run("run", "--demo", "-w", "10")
     assert result.returncode == 1  # the demo list has some 404/503 on purpose
     assert "ok 192, failed 8, cancelled 0" in result.stdout
+
+
+def test_the_live_monitor_without_a_terminal_says_to_use_run(tmp_path: Path) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("http://127.0.0.1:9/ x3\n")
+    with listing.open() as stdin:  # no controlling terminal: a new session, stdin a file
+        result = subprocess.run([*CMD, "-f", "-"], stdin=stdin, capture_output=True, text=True,
+                                timeout=30, start_new_session=True)
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "fetchtui run" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -92,3 +92,45 @@ def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Ter
         # the server holds /hang for two minutes: a quit that waited on it would not be back
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
         assert not Path(f"/proc/{children[0]}").exists()  # and the fetch process went with it
+
+
+def test_a_piped_list_runs_with_the_keyboard_and_leaves_its_summary(term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    with DemoServer() as server:
+        term.send(f"printf '{server.url}/delay/20 x24\\n' | {fetchtui_command()} -f - -w 3; "
+                  "echo EXITED-$?", "Enter")
+        term.wait_for(lambda s: "24 requests" in s)  # the list arrived through the pipe
+        term.send("C-s")  # and the keys come from the terminal
+        term.wait_for(lambda s: "finished" in s and "done 24/24" in s)
+        term.send("C-q")
+        screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+    # the screen is restored, and the run's summary is left in the terminal
+    assert "fetchtui run" in screen and "24  (ok 24, failed 0, cancelled 0)" in screen
+    assert len(set(re.findall(r"fetchtui-worker_\d+", screen))) == 3
+
+
+def test_ctrl_c_cancels_a_hanging_run_and_quitting_prints_what_it_did(term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/hang?test=e2e x30' -w 5 --timeout 60 --start; "
+                  "echo EXITED-$?", "Enter")
+        term.wait_for(lambda s: "in flight 5" in s)
+        term.send("C-c")
+        term.wait_for(lambda s: "cancelled 30" in s and "in flight 0" in s, limit=10)
+        term.send("C-q")
+        screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+    assert "30  (ok 0, failed 0, cancelled 30)" in screen
+
+
+def test_no_summary_leaves_nothing_behind(term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/delay/0 x3' --start --no-summary; echo EXITED-$?",
+                  "Enter")
+        term.wait_for(lambda s: "done 3/3" in s)
+        term.send("C-q")
+        screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+    assert "fetchtui run" not in screen

@@ -76,7 +76,7 @@ async def test_cancel_mid_run_accounts_every_request(base: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 5, "5 requests in flight")
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: ended(app))
         assert app.stats is not None
         assert (app.stats.ok, app.stats.failed, app.stats.cancelled) == (0, 0, 30)
@@ -89,7 +89,7 @@ async def test_export_writes_the_summary_that_is_on_screen(base: str, tmp_path: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: ended(app))
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         field = app.screen.query_one("#export-path", Input)
         field.value = str(out)
         await pilot.press("enter")
@@ -108,7 +108,7 @@ async def test_failed_export_says_why_and_keeps_the_run(base: str, tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: ended(app))
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         app.screen.query_one("#export-path", Input).value = str(tmp_path / "no" / "dir.json")
         await pilot.press("enter")
         await wait_for(pilot, lambda: notified(app, "cannot write"), "the export error")
@@ -203,7 +203,7 @@ async def test_password_never_reaches_the_screen_or_the_export(base: str, tmp_pa
         assert any("alice:***@" in line for line in shown)
         # the URL editor holds what the user typed; everything fetchtui itself shows is masked
         assert not [line for line in shown if "s3cret" in line]
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         app.screen.query_one("#export-path", Input).value = str(out)
         await pilot.press("enter")
         await wait_for(pilot, out.exists, "the export file")
@@ -251,7 +251,7 @@ async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> N
     app = FetchApp(f"{base}/delay/50 x8", workers=3)
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#series", Input).value = "1,4"
-        await pilot.press("f5")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(app.history.runs) == 2, "two runs in the history")
         one, four = app.history.runs
         assert (one.workers, four.workers) == (1, 4)
@@ -268,7 +268,7 @@ async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> N
 async def test_compare_runs_the_list_on_every_backend(base: str) -> None:
     app = FetchApp(f"{base}/delay/0 x6", workers=2)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f6")
+        await pilot.press("ctrl+b")
         await wait_for(pilot, lambda: len(app.history.runs) == 3, "three runs in the history")
         assert [r.backend for r in app.history.runs] == ["requests", "requests-per-thread", "httpx"]
         assert all(r.summary.ok == 6 for r in app.history.runs)
@@ -278,9 +278,9 @@ async def test_cancel_stops_the_rest_of_a_sweep(base: str) -> None:
     app = FetchApp(f"{base}/hang x4", workers=1, limits=FetchLimits(timeout=30))
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#series", Input).value = "1,2,4"
-        await pilot.press("f5")
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 1, "1 requests in flight")
-        await pilot.press("ctrl+x")
+        await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: len(app.history.runs) == 1, "the cancelled run in the history")
         # a sweep starts its next run as the last one is recorded: none did
         assert not app.running and app.history.runs[0].summary.cancelled == 4
@@ -303,10 +303,10 @@ async def test_timeline_lanes_and_bars_match_the_exported_timeline(base: str, tm
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: ended(app))
-        await pilot.press("f7")
+        await pilot.press("f9")
         timeline = app.query_one(Timeline)
         await wait_for(pilot, lambda: app.focused is timeline, "the timeline to take focus")
-        await pilot.press("ctrl+e")
+        await pilot.press("ctrl+o")
         app.screen.query_one("#export-path", Input).value = str(out)
         await pilot.press("enter")
         await wait_for(pilot, out.exists, "the export file")
@@ -393,3 +393,71 @@ async def test_an_edited_long_list_is_checked_off_the_ui_and_its_bad_line_named(
         urls.text = "\n".join(f"{base}/p{i}" for i in range(50_000))
         await wait_for(pilot, lambda: "50,000 requests" in errors_shown(app), "the long list checked")
         assert app.query_one(SetupPane).check_list() is not None
+
+
+async def test_keys_the_url_editor_defines_stay_the_editors() -> None:
+    app = FetchApp("http://127.0.0.1:9/a x2\nhttp://127.0.0.1:9/b", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        urls = app.query_one("#urls", TextArea)
+        await pilot.press("ctrl+l", "ctrl+e")  # TextArea: end of line, not an export dialog
+        assert urls.cursor_location == (0, len("http://127.0.0.1:9/a x2"))
+        await pilot.press("f6")  # TextArea: select the line, not a backend comparison
+        assert urls.selected_text == "http://127.0.0.1:9/a x2"
+        await pilot.press("f7")  # TextArea: select all, not the timeline
+        assert urls.selected_text == urls.text
+        assert app.query_one(TabbedContent).active == "tab-threads"
+        await pilot.press("ctrl+x")  # TextArea: cut
+        assert urls.text == "" and app.clipboard.startswith("http://127.0.0.1:9/a x2")
+        await pilot.press("f5", "plus", "minus")  # nothing of the app's; +/- are typed
+        assert urls.text == "+-" and app.stats is None and app.history.runs == []
+        assert isinstance(app.screen, type(app.screen)) and app.focused is urls
+
+
+async def test_the_run_keys_work_with_the_url_editor_focused(base: str, tmp_path: Path) -> None:
+    app = FetchApp(f"{base}/hang?test=keys x6", workers=2, limits=FetchLimits(timeout=30))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+l", "ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
+        await pilot.press("ctrl+c")  # nothing selected: cancel, as oha and hey do
+        await wait_for(pilot, lambda: ended(app))
+        assert app.stats is not None and app.stats.cancelled == 6
+        await pilot.press("f9")
+        assert app.query_one(TabbedContent).active == "tab-timeline"
+        await pilot.press("ctrl+l", "ctrl+o")
+        await wait_for(pilot, lambda: len(app.screen.query("#export-path")) == 1, "the export dialog")
+
+
+async def test_ctrl_c_copies_a_selection_instead_of_cancelling(base: str) -> None:
+    app = FetchApp(f"{base}/hang?test=copy x4", workers=2, limits=FetchLimits(timeout=30))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
+        await pilot.press("ctrl+l", "f7", "ctrl+c")
+        assert app.clipboard == app.query_one("#urls", TextArea).text
+        assert app.running and app.stats is not None and app.stats.cancelled == 0
+        await pilot.press("right", "ctrl+c")  # the selection is gone: now it cancels
+        await wait_for(pilot, lambda: ended(app))
+        assert app.stats is not None and app.stats.cancelled == 4
+
+
+async def test_ctrl_c_with_nothing_running_keeps_textuals_behaviour() -> None:
+    app = FetchApp("http://127.0.0.1:9/")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t", "ctrl+c")
+        await wait_for(pilot, lambda: notified(app, "to quit"), "Textual's hint on how to quit")
+        assert app.is_running
+
+
+async def test_plus_and_minus_step_workers_from_the_workers_field_and_the_live_pane() -> None:
+    app = FetchApp("http://127.0.0.1:9/", workers=10)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one(SetupPane)
+        await pilot.press("f2", "plus")
+        assert pane.worker_count == 20 and app.query_one("#workers", Input).value == "20"
+        await pilot.press("minus", "minus")
+        assert pane.worker_count == 9
+        await pilot.press("ctrl+t", "plus")
+        assert pane.worker_count == 10
+        app.query_one("#backend").focus()
+        await pilot.press("plus")  # the backend list is neither: nothing changes
+        assert pane.worker_count == 10

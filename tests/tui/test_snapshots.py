@@ -20,7 +20,7 @@ RunBefore = Callable[[Pilot[int]], Awaitable[None]]
 
 def replaying(sources: ReplaySources, *keys: str, until: Callable[[FetchApp], bool],
               start: str = "ctrl+s") -> RunBefore:
-    """Start the replay (ctrl+s, or F5 for a sweep), wait until the app shows what `until`
+    """Start the replay (ctrl+s, or ctrl+r for a sweep), wait until the app shows what `until`
     asks, then press `keys`."""
     async def run_before(pilot: Pilot[int]) -> None:
         app = pilot.app
@@ -62,7 +62,7 @@ def test_finished_run(snap_compare: Any) -> None:
 
 def test_timeline_with_a_selected_request(snap_compare: Any) -> None:
     sources = ReplaySources(lesson())
-    shown = replaying(sources, "f7", "down", "right", "right", until=lambda a: len(a.history.runs) == 1)
+    shown = replaying(sources, "f9", "down", "right", "right", until=lambda a: len(a.history.runs) == 1)
     assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)
 
 
@@ -75,11 +75,11 @@ def sweep_sources() -> ReplaySources:
 
 def test_history_after_a_sweep(snap_compare: Any) -> None:
     sources = sweep_sources()
-    shown = replaying(sources, "f3", start="f5", until=lambda a: len(a.history.runs) == 6)
+    shown = replaying(sources, "f3", start="ctrl+r", until=lambda a: len(a.history.runs) == 6)
     assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)
 
 
 def test_sweep_chart(snap_compare: Any) -> None:
     sources = sweep_sources()
-    shown = replaying(sources, "f4", start="f5", until=lambda a: len(a.history.runs) == 6)
+    shown = replaying(sources, "f4", start="ctrl+r", until=lambda a: len(a.history.runs) == 6)
     assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)
