@@ -3,6 +3,7 @@
 Prints, in one run, the median of paired runs (alternating, so drift hits both alike):
 - `fetchtui run URL` for one request against the seed's script fetching the same URL once
   (python + requests + one GET through a Session, printing the pid and thread ident);
+- the same with --no-history (recording the run in SQLite is part of a run);
 - `fetchtui --version` and `fetchtui --help`;
 - which of requests / httpx / rich / textual each command imports.
 
@@ -12,6 +13,7 @@ Prints, in one run, the median of paired runs (alternating, so drift hits both a
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -29,9 +31,15 @@ with requests.Session() as session:
 """
 
 
+# As on a user's machine, where pip compiled the package's bytecode when it installed it: a
+# PYTHONDONTWRITEBYTECODE left in the environment (this machine sets it) would make every run
+# compile fetchtui's modules (an editable install's) afresh, and time the compiler.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str]) -> float:
     began = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENV)
     return time.perf_counter() - began
 
 
@@ -56,6 +64,7 @@ def main() -> None:
         commands = {
             "seed script, one GET": [sys.executable, "-c", SEED.format(url=url)],
             "fetchtui run URL": [*fetchtui(), "run", url],
+            "fetchtui run URL --no-history": [*fetchtui(), "run", url, "--no-history"],
             "fetchtui --version": [*fetchtui(), "--version"],
             "fetchtui --help": [*fetchtui(), "--help"],
             "python -c pass": [sys.executable, "-c", "pass"],
@@ -72,8 +81,10 @@ def main() -> None:
                                                     times["seed script, one GET"], strict=True))
         print(f"startup, median of {args.rounds} alternating rounds (ms), {sys.version.split()[0]}")
         for name, value in median.items():
-            print(f"  {name:24} {value:7.1f}")
-        print(f"  {'run URL - seed, paired':24} {paired:+7.1f}   (target: within +30)")
+            print(f"  {name:30} {value:7.1f}")
+        print(f"  {'run URL - seed, paired':30} {paired:+7.1f}   (target: within +30)")
+        history = median["fetchtui run URL"] - median["fetchtui run URL --no-history"]
+        print(f"  {'(of which the history)':30} {history:+7.1f}")
         for name, argv in (("run URL", ["run", url]), ("--version", ["--version"]),
                            ("--help", ["--help"])):
             print(f"  imports of {name:13} {' '.join(imports(argv)) or '(none of them)'}")

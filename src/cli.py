@@ -28,6 +28,7 @@ from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
     from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.history import History
     from fetchtui.core.targets import Target
 
 T = TypeVar("T")
@@ -75,14 +76,39 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
+    _add_history_options(parser)
+
+
+def _add_history_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--history", metavar="PATH",
+                       help="the run history file (default: history.sqlite3 in the user data directory)")
+    group.add_argument("--no-history", action="store_true", help="record nothing in the run history")
+
+
+def _history(args: argparse.Namespace, front_end: str) -> History:
+    """The run history the command records into; a file that cannot be used is said once,
+    and the run goes on without it."""
+    from fetchtui.core.history import History
+
+    if getattr(args, "no_history", False):
+        return History(front_end=front_end)
+    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+
+    try:
+        return History(HistoryStore(args.history or default_path()), front_end)
+    except HistoryError as exc:
+        print(f"fetchtui: warning: {safe_text(str(exc))}; this run is not recorded", file=sys.stderr)
+        return History(front_end=front_end)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fetchtui",
         description="Watch concurrent HTTP fetching happen, thread by thread.",
-        epilog="commands: `fetchtui run ...` fetches headless; `fetchtui demo-server` serves "
-               "a loopback test site. Without a command, the live monitor opens.",
+        epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
+               "sweep; `fetchtui history` lists recorded runs; `fetchtui demo-server` serves a "
+               "loopback test site. Without a command, the live monitor opens.",
     )
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
     _add_run_options(parser)
@@ -193,7 +219,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     try:
         targets = _targets_or_exit(source, server)
         return run_headless(targets, run_config(args), trace=args.trace,
-                            json_path=args.json, csv_path=args.csv)
+                            json_path=args.json, csv_path=args.csv, history=_history(args, "run"))
     finally:
         if server is not None:
             server.stop()
@@ -220,7 +246,8 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     try:
         targets = _targets_or_exit(source, server)
         args.workers = series[0]
-        return run_sweep_headless(targets, series, run_config(args), json_path=args.json)
+        return run_sweep_headless(targets, series, run_config(args), json_path=args.json,
+                                  history=_history(args, "sweep"))
     finally:
         if server is not None:
             server.stop()
@@ -275,7 +302,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
     server = _demo_server(args)
     config = run_config(args)
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
-                   limits=config.limits, start=args.start)
+                   limits=config.limits, start=args.start, history=_history(args, "tui"))
     stats = None
     try:
         code = app.run() or 0
@@ -291,9 +318,37 @@ def cmd_tui(argv: Sequence[str]) -> int:
     return code
 
 
+def cmd_history(argv: Sequence[str]) -> int:
+    import json
+
+    parser = argparse.ArgumentParser(prog="fetchtui history",
+                                     description="List the recorded runs, oldest first.")
+    parser.add_argument("--json", action="store_true", help="print the runs as JSON")
+    parser.add_argument("--history", metavar="PATH", help="the history file to read")
+    parser.add_argument("--last", type=_checked(parse_workers), metavar="N", default=None,
+                        help="only the last N runs")
+    args = parser.parse_args(argv)
+    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+    from fetchtui.headless.report import history_text
+
+    try:
+        stored = HistoryStore(args.history or default_path()).runs(args.last)
+    except HistoryError as exc:
+        _fail(str(exc))
+    if args.json:
+        print(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
+                           "front_end": run.front_end, "workers": run.record.workers,
+                           "backend": run.record.backend, "list_key": run.record.list_key,
+                           "summary": run.record.summary.to_json()} for run in stored], indent=2))
+    else:
+        sys.stdout.write(history_text(stored))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"run": cmd_run, "sweep": cmd_sweep, "demo-server": cmd_demo_server}
+    commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history,
+                "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     return cmd_tui(argv)

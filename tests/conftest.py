@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 from collections.abc import Iterator
@@ -11,6 +12,18 @@ import pytest
 import trustme
 
 from fetchtui.core.demo_server import DemoServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _history_stays_in_the_test_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every fetchtui the tests start records its runs under a temp dir, not the user's."""
+    previous = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    yield
+    if previous is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,30 @@
-"""Every run of a session, with its speedup against the 1-worker run of the same list."""
+"""The runs a front end knows of, with each one's speedup against the 1-worker run of the same list."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import RunSummary
 from fetchtui.core.targets import Target
 
+if TYPE_CHECKING:
+    from fetchtui.core.history_store import HistoryStore
+
 
 def list_key(targets: Sequence[Target]) -> str:
-    """Identifies a list by its URLs in order, so runs of the same list can be compared."""
+    """Identifies a list by its URLs in order, so runs of the same list can be compared.
+
+    Hashed as runs of one URL (`url<TAB>count`): `URL x1000000` is one line to hash, not a
+    million, which a cancelled run would otherwise wait on as it exits.
+    """
     digest = hashlib.sha1(usedforsecurity=False)
-    for target in targets:
-        digest.update(target.url.encode("utf-8", "surrogatepass"))
-        digest.update(b"\n")
+    for url, run in itertools.groupby(map(operator.attrgetter("url"), targets)):
+        digest.update(f"{url}\t{len(list(run))}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:12]
 
 
@@ -39,13 +48,45 @@ class RunRecord:
 
 
 class History:
-    """The runs since the app (or the sweep) started, oldest first."""
+    """The runs a front end knows of, oldest first: its own, and with a store, earlier ones.
 
-    def __init__(self) -> None:
+    With a store every run added is also recorded on disk, as `front_end`; a store that
+    fails leaves the run in memory and says why in `problem`, once.
+    """
+
+    def __init__(self, store: HistoryStore | None = None, front_end: str = "tui") -> None:
         self.runs: list[RunRecord] = []
+        self.store = store
+        self.front_end = front_end
+        self.problem: str | None = None
+        self.earlier = 0  # how many of `runs` came from earlier launches
 
-    def add(self, workers: int, backend: str, key: str, summary: RunSummary) -> RunRecord:
-        record = RunRecord(len(self.runs) + 1, workers, backend, key, summary)
+    def load(self, limit: int = 1000) -> None:
+        """Read the newest `limit` recorded runs, before any of this launch's."""
+        if self.store is None:
+            return
+        from fetchtui.core.history_store import HistoryError
+
+        try:
+            stored = [run.record for run in self.store.runs(limit)]
+        except HistoryError as exc:
+            self.problem = str(exc)
+            return
+        self.runs[:0] = stored
+        self.earlier += len(stored)
+
+    def add(self, workers: int, backend: str, key: str, summary: RunSummary,
+            *, on_disk: bool = True) -> RunRecord:
+        """Add a run (and record it, unless `on_disk` is false: a replay is no new run)."""
+        number = (self.runs[-1].number if self.runs else 0) + 1
+        if self.store is not None and on_disk:
+            from fetchtui.core.history_store import HistoryError
+
+            try:
+                number = self.store.add(self.front_end, workers, backend, key, summary)
+            except HistoryError as exc:
+                self.problem = str(exc)
+        record = RunRecord(number, workers, backend, key, summary)
         self.runs.append(record)
         return record
 

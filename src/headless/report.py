@@ -10,6 +10,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
+    from fetchtui.core.history_store import StoredRun
     from fetchtui.core.sweep import SweepPoint
 
 
@@ -88,3 +89,27 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
     return table("worker sweep (speedup against 1 worker; ceiling: 1 / CPU per request)",
                  ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
                   "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows, left=("backend",)) + "\n"
+
+
+def history_text(stored: Sequence[StoredRun]) -> str:
+    """`fetchtui history`: one row per recorded run, with its speedup against 1 worker."""
+    from fetchtui.core.history import History
+
+    history = History()
+    history.runs = [run.record for run in stored]
+    rows = []
+    for run in stored:
+        record, s = run.record, run.record.summary
+        speedup = history.speedup(record)
+        rows.append([
+            str(record.number), run.finished_at.replace("T", " ").removesuffix("+00:00"), run.front_end,
+            str(record.workers), record.backend, str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
+            f"{speedup:.2f}x" if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
+            f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), record.list_key,
+        ])
+    if not rows:
+        return "no runs recorded yet\n"
+    return table("run history (speedup against the 1-worker run of the same list and backend)",
+                 ("#", "finished (UTC)", "via", "workers", "backend", "requests", "elapsed s",
+                  "req/s", "speedup", "p50 ms", "p99 ms", "failed", "list"),
+                 rows, left=("finished (UTC)", "via", "backend", "list")) + "\n"

@@ -7,7 +7,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RequestFinished
@@ -16,6 +16,9 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.report import summary_text, trace_line
+
+if TYPE_CHECKING:
+    from fetchtui.core.history import History
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
 # timed against the seed's bare script (bench/startup.py), and each costs milliseconds.
@@ -69,8 +72,9 @@ def run_headless(
     out: TextIO | None = None,
     err: TextIO | None = None,
     sources: Sources | None = None,
+    history: History | None = None,
 ) -> int:
-    """Fetch `targets`, report, export; return the exit code."""
+    """Fetch `targets`, report, record in `history`, export; return the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
     source = (sources or _pool()).open(targets, config)
@@ -101,6 +105,13 @@ def run_headless(
     if interrupted:
         out.write("interrupted: partial result below (unfinished requests are cancelled)\n")
     out.write(summary_text(stats))
+    out.flush()
+    if history is not None:
+        from fetchtui.core.history import list_key
+
+        history.add(config.workers, config.backend, list_key(targets), stats.summary())
+        if history.problem:
+            err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if stats.ok == stats.total else EXIT_FAILED)
     for path, kind in ((json_path, "json"), (csv_path, "csv")):
         if not path:
@@ -128,8 +139,10 @@ def run_sweep_headless(
     out: TextIO | None = None,
     err: TextIO | None = None,
     sources: Sources | None = None,
+    history: History | None = None,
 ) -> int:
-    """`fetchtui sweep`: run the series, print the table, write the JSON; return the exit code."""
+    """`fetchtui sweep`: run the series (each run recorded in `history`), print the table,
+    write the JSON; return the exit code."""
     import json
 
     from fetchtui.core.export import ExportError, config_dict, write_text
@@ -139,7 +152,8 @@ def run_sweep_headless(
 
     out = out or sys.stdout
     err = err or sys.stderr
-    history = History()
+    history = history if history is not None else History(front_end="sweep")
+    first = len(history.runs)
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
@@ -148,9 +162,11 @@ def run_sweep_headless(
     try:
         runs = run_sweep(targets, series, config, history, progress, sources)
     except KeyboardInterrupt:
-        runs = history.runs
+        runs = history.runs[first:]
         out.write("interrupted: the runs that ended are below\n")
     out.write(sweep_text(points(history, runs)))
+    if history.problem:
+        err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
     code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
     if len(runs) < len(series):
         code = EXIT_INTERRUPTED

@@ -81,7 +81,7 @@ class FetchApp(App[int]):
 
     def __init__(self, text: str = "", *, workers: int = 10, backend: str = "requests",
                  limits: FetchLimits | None = None, start: bool = False,
-                 sources: Sources | None = None) -> None:
+                 sources: Sources | None = None, history: History | None = None) -> None:
         super().__init__()
         self._setup_args = (text, workers, backend)
         self.limits = limits or FetchLimits()
@@ -95,7 +95,7 @@ class FetchApp(App[int]):
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
-        self.history = History()
+        self.history = history if history is not None else History()
         self._queued: list[Setup] = []  # the rest of a sweep or backend comparison
         self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
         self._recorded = True
@@ -127,6 +127,10 @@ class FetchApp(App[int]):
         self.query_one("#live").border_title = "live: requests in flight, by thread"
         self.query_one(StatsPanel).show(None, "idle")
         self._timer = self.set_interval(1 / FRAME_HZ, self._frame, pause=True)
+        self.history.load()  # runs of earlier launches, with their speedups
+        self.query_one(HistoryTable).show(self.history)
+        if self.history.problem:
+            self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)
         self.sources.warm()  # a fetch process imports while the user edits: the first run starts at once
         if self._start_now:
             self.call_after_refresh(self.action_start)
@@ -320,12 +324,16 @@ class FetchApp(App[int]):
         """Enter on a history row runs that run again (same list, workers and backend)."""
         if event.data_table.id != "history" or self.running:
             return
-        setup = self._setups.get(self.history.runs[event.cursor_row].number)
-        if setup is not None:
+        record = self.history.runs[event.cursor_row]
+        setup = self._setups.get(record.number)
+        if setup is None:
+            self.notify(f"run #{record.number} is from an earlier launch: its figures are kept, "
+                        "its list is not", title="Cannot re-run", severity="warning")
+        else:
             self.query_one(SetupPane).worker_count = setup.workers
             self._series, self._queued = [], []
             self.start_run(setup)
-            self.notify(f"re-running run #{event.cursor_row + 1}")
+            self.notify(f"re-running run #{record.number}")
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""
@@ -335,8 +343,12 @@ class FetchApp(App[int]):
             self._timer.pause()
         if self.source.lost:
             self.notify(safe_text(self.source.lost), title="Run cut short", severity="error", markup=False)
+        problem = self.history.problem
         record = self.history.add(self.config.workers, self.config.backend,
-                                  list_key(self.stats.targets), self.stats.summary())
+                                  list_key(self.stats.targets), self.stats.summary(),
+                                  on_disk=not self.source.replayed)
+        if self.history.problem != problem and self.history.problem:
+            self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)
         if self._setup is not None:
             self._setups[record.number] = self._setup
         self.query_one(HistoryTable).show(self.history)

@@ -461,3 +461,25 @@ async def test_plus_and_minus_step_workers_from_the_workers_field_and_the_live_p
         app.query_one("#backend").focus()
         await pilot.press("plus")  # the backend list is neither: nothing changes
         assert pane.worker_count == 10
+
+
+async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: str, tmp_path: Path) -> None:
+    from fetchtui.core.history import History, list_key
+    from fetchtui.core.history_store import HistoryStore
+    from fetchtui.core.summary import RunSummary
+    from fetchtui.core.targets import parse_targets
+
+    text = f"{base}/delay/30 x8"
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.add("run", 1, "requests", list_key(parse_targets(text)), RunSummary(8, 8, 0, 0, 2.0, 4.0))
+    app = FetchApp(text, workers=4, history=History(HistoryStore(tmp_path / "h.sqlite3")))
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(HistoryTable)
+        assert table.row_count == 1  # the earlier launch's run
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: table.row_count == 2, "this launch's run in the history")
+        earlier, now = app.history.runs
+        assert now.number == 2 and str(table.get_row_at(1)[5]) == f"{2.0 / now.elapsed_s:.2f}x"
+        await pilot.press("f3", "up", "enter")  # an earlier launch's list is not kept
+        await wait_for(pilot, lambda: notified(app, "from an earlier launch"), "the explanation")
+    assert [r.record.number for r in store.runs()] == [1, 2]

@@ -114,6 +114,8 @@ class ReplaySource(RunSource):
     if paused mid-run (a screenshot of a run in progress, for instance).
     """
 
+    replayed = True
+
     def __init__(self, recording: Recording, speed: float | None = None,
                  hold_at_s: float | None = None) -> None:
         super().__init__(recording.targets, recording.config)

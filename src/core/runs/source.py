@@ -27,6 +27,8 @@ class RunSource:
     Every subclass closes its run out through its Ledger, so the accounting exists once.
     """
 
+    replayed = False  # a replay shows a run that happened before: it is no new run to record
+
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
         self.targets = targets
         self.config = config

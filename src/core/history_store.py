@@ -1,0 +1,105 @@
+"""The run history on disk: every run of every front end, in SQLite, so it outlasts the process.
+
+One row per run, written in one transaction when the run ends: a process killed while writing
+loses at most that run (SQLite's write-ahead log rolls the half-written one back), and two
+fetchtui processes writing at once take turns (WAL, a busy timeout). The schema's version is
+SQLite's `user_version`; a file written by a newer fetchtui is read, never written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from fetchtui.core.history import RunRecord
+from fetchtui.core.summary import RunSummary
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    finished_at TEXT    NOT NULL,  -- ISO 8601, UTC
+    front_end   TEXT    NOT NULL,  -- tui, run or sweep
+    workers     INTEGER NOT NULL,
+    backend     TEXT    NOT NULL,
+    list_key    TEXT    NOT NULL,  -- history.list_key: runs of one list compare
+    summary     TEXT    NOT NULL   -- the JSON export's summary object
+);
+CREATE INDEX IF NOT EXISTS runs_by_list ON runs (list_key, backend, workers);
+"""
+
+
+class HistoryError(Exception):
+    """The history file cannot be opened or written; the message says which and why."""
+
+
+def default_path() -> Path:
+    """history.sqlite3 in the user data directory (XDG_DATA_HOME on Linux)."""
+    import platformdirs
+
+    return platformdirs.user_data_path("fetchtui", appauthor=False) / "history.sqlite3"
+
+
+class HistoryStore:
+    """The history file: append a run, read the runs back."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
+                                       isolation_level=None)  # transactions are explicit below
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash keeps every commit
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            self.read_only = version > SCHEMA_VERSION
+            if version < SCHEMA_VERSION:  # a new file (or an older schema, when there is one)
+                with self._db:  # one transaction: COMMIT on success, ROLLBACK on an error
+                    self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}")  # no-op when present
+                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as exc:
+            raise HistoryError(f"cannot use the history file {self.path}: {exc}") from None
+
+    def add(self, front_end: str, workers: int, backend: str, key: str, summary: RunSummary) -> int:
+        """Record one run; returns its number in the history."""
+        if self.read_only:
+            raise HistoryError(f"{self.path} was written by a newer fetchtui: not recording")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                cursor = self._db.execute(
+                    "INSERT INTO runs (finished_at, front_end, workers, backend, list_key, summary)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (stamp, front_end, workers, backend, key, json.dumps(summary.to_json())))
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot record the run in {self.path}: {exc}") from None
+        return int(cursor.lastrowid or 0)
+
+    def runs(self, limit: int | None = None) -> list[StoredRun]:
+        """The recorded runs, oldest first (the newest `limit` of them)."""
+        query = "SELECT id, finished_at, front_end, workers, backend, list_key, summary FROM runs"
+        try:
+            rows = self._db.execute(f"{query} ORDER BY id DESC LIMIT ?", (limit or -1,)).fetchall()
+        except sqlite3.Error as exc:
+            raise HistoryError(f"cannot read {self.path}: {exc}") from None
+        return [StoredRun(RunRecord(number, workers, backend, key,
+                                    RunSummary.from_json(json.loads(summary))), finished_at, front_end)
+                for number, finished_at, front_end, workers, backend, key, summary in reversed(rows)]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class StoredRun:
+    """A run read back from the file, with when it finished and which front end ran it."""
+
+    __slots__ = ("finished_at", "front_end", "record")
+
+    def __init__(self, record: RunRecord, finished_at: str, front_end: str) -> None:
+        self.record = record
+        self.finished_at = finished_at
+        self.front_end = front_end
