@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fetchtui",
         description="Watch concurrent HTTP fetching happen, thread by thread.",
         epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
-               "sweep; `fetchtui history` lists recorded runs; `fetchtui demo-server` serves a "
+               "sweep; `fetchtui history` lists recorded runs; `fetchtui open RUN.json` shows an exported "
+               "run; `fetchtui demo-server` serves a "
                "loopback test site. Without a command, the live monitor opens.",
     )
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
@@ -345,9 +346,37 @@ def cmd_history(argv: Sequence[str]) -> int:
     return 0
 
 
+def cmd_open(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="fetchtui open",
+        description="Open an exported run (fetchtui run --json, or ctrl+o in the app) in the live "
+                    "monitor: the thread table as it ended, the timeline, the charts.")
+    parser.add_argument("path", metavar="RUN.json", help="a run exported as JSON")
+    parser.add_argument("--as-recorded", action="store_true",
+                        help="play the run back at the speed it happened, instead of at once")
+    _add_history_options(parser)
+    args = parser.parse_args(argv)
+    from fetchtui.core.runs.replay import Recording, ReplayError
+
+    try:
+        recording = Recording.load(args.path)
+    except ReplayError as exc:
+        _fail(str(exc))
+    _keys_from_the_terminal()
+    os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: read once, when textual loads
+    from fetchtui.tui.app import FetchApp
+
+    app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
+                             history=_history(args, "tui"))
+    try:
+        return app.run() or 0
+    finally:
+        app.shutdown_sources()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history,
+    commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history, "open": cmd_open,
                 "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])

@@ -37,7 +37,8 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
 
 
 def _round(value: float | None) -> float | None:
-    return round(value, 6) if value is not None else None
+    # to the nanosecond, as measured: a replay of the export then gives back its own summary
+    return round(value, 9) if value is not None else None
 
 
 def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         "pid": thread.pid if thread else None,
         "start_s": _round(stats.relative_s(rec.start_ns)),
         "end_s": _round(stats.relative_s(rec.end_ns)),
-        "elapsed_ms": round(elapsed / 1e6, 3) if elapsed is not None else None,
+        "elapsed_ms": round(elapsed / 1e6, 6) if elapsed is not None else None,
         "status": rec.status,
         "bytes": rec.nbytes,
         "outcome": rec.outcome.value if rec.outcome else None,
@@ -96,8 +97,8 @@ def _threads(stats: RunStats) -> list[dict[str, Any]]:
             "native_id": t.info.native_id,
             "pid": t.info.pid,
             "requests": t.requests,
-            "busy_s": round(t.busy_ns / 1e9, 6),
-            "cpu_s": round(t.cpu_ns / 1e9, 6),
+            "busy_s": round(t.busy_ns / 1e9, 9),
+            "cpu_s": round(t.cpu_ns / 1e9, 9),
         }
         for t in stats.threads.values()
     ]

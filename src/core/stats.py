@@ -342,7 +342,7 @@ class RunStats:
             ok=self.ok,
             failed=self.failed,
             cancelled=self.cancelled,
-            elapsed_s=round(self.elapsed_s(), 6),
+            elapsed_s=round(self.elapsed_s(), 9),  # to the ns: a replay gives back its rps
             rps=round(self.rps(), 3),
             latency_ms=Latency(*(round(v, 3) for v in (lat.p50, lat.p90, lat.p99, lat.max))),
             cpu_share=round(self.cpu_share(), 4),

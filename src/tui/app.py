@@ -21,6 +21,7 @@ from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
+from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
@@ -92,6 +93,7 @@ class FetchApp(App[int]):
             sources = FetchProcess()  # the pool lives in a child: frames never take its GIL
         self.sources = sources
         self.source: RunSource | None = None
+        self.replay_of: str | None = None  # the export this app plays back, if it does
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
@@ -104,6 +106,16 @@ class FetchApp(App[int]):
         self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
 
     # -- layout -----------------------------------------------------------------------
+    @classmethod
+    def replaying(cls, recording: Recording, origin: str, *, speed: float | None = None,
+                  history: History | None = None) -> FetchApp:
+        """The app showing an exported run: its list, its settings, played back as it ran."""
+        app = cls(list_text(recording.targets), workers=recording.config.workers,
+                  backend=recording.config.backend, limits=recording.config.limits, start=True,
+                  sources=ReplaySources(recording, speed), history=history)
+        app.replay_of = origin
+        return app
+
     def compose(self) -> ComposeResult:
         text, workers, backend = self._setup_args
         yield SetupPane(text, workers, backend, self.limits.timeout, id="setup")
@@ -124,7 +136,9 @@ class FetchApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one("#setup").border_title = "setup"
-        self.query_one("#live").border_title = "live: requests in flight, by thread"
+        self.query_one("#live").border_title = (
+            "live: requests in flight, by thread" if self.replay_of is None
+            else safe_text(f"replay of {self.replay_of}: the requests by thread"))
         self.query_one(StatsPanel).show(None, "idle")
         self._timer = self.set_interval(1 / FRAME_HZ, self._frame, pause=True)
         self.history.load()  # runs of earlier launches, with their speedups

@@ -315,7 +315,7 @@ async def test_timeline_lanes_and_bars_match_the_exported_timeline(base: str, tm
         for lane, thread in enumerate(doc["threads"]):
             exported = sorted((r["start_s"], r["id"], r["outcome"]) for r in doc["requests"]
                               if r["thread_ident"] == thread["ident"])
-            drawn = sorted((round(start, 6), req_id, outcome)
+            drawn = sorted((round(start, 9), req_id, outcome)
                            for req_id, start, _end, outcome in timeline.lane_bars(lane))
             assert drawn == exported
             placed = columns(timeline.lane_bars(lane), 0.01, 200)

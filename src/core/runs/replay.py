@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import operator
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -70,12 +72,13 @@ class Recording:
                                     check_backend(str(config.get("backend", "requests"))), limits)
         except ConfigError as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
-        threads = {}
+        threads: dict[int, ThreadInfo] = {}
+        cpu_left: dict[int, tuple[int, int]] = {}  # ident -> (CPU ns not yet handed out, requests left)
         for t in doc.get("threads", []):
             info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
                               int(t.get("pid") or 0))
-            ran = max(1, int(t.get("requests", 1)))
-            threads[info.ident] = (info, round(float(t.get("cpu_s", 0.0)) * 1e9 / ran))
+            threads[info.ident] = info
+            cpu_left[info.ident] = (round(float(t.get("cpu_s", 0.0)) * 1e9), int(t.get("requests", 0)))
         rows = sorted(doc["requests"], key=lambda r: int(r["id"]))
         if [int(r["id"]) for r in rows] != list(range(len(rows))):
             raise ReplayError("the export's request ids are not 0..n-1")
@@ -85,8 +88,10 @@ class Recording:
             req_id = int(r["id"])
             thread = threads.get(r["thread_ident"]) if r.get("thread_ident") is not None else None
             start, end = _ns(r.get("start_s")), _ns(r.get("end_s"))
+            if start is not None and r.get("elapsed_ms") is not None:  # the latency as measured
+                end = start + round(float(r["elapsed_ms"]) * 1e6)
             if thread is not None and start is not None:
-                timed.append((start, 0, RequestStarted(req_id, start, thread[0])))
+                timed.append((start, 0, RequestStarted(req_id, start, thread)))
             outcome = Outcome(r["outcome"]) if r.get("outcome") else None
             if outcome is None:
                 continue  # in flight when the run was exported (never, for an ended run)
@@ -94,17 +99,31 @@ class Recording:
             if kind is not None and kind not in ERROR_KINDS:
                 raise ReplayError(f"request {req_id} has an unknown error kind {kind!r}")
             error_kind: ErrorKind | None = kind
-            started = thread is not None and start is not None
-            timed.append((end if end is not None else T0_NS, 1, RequestFinished(
-                req_id, end if end is not None else T0_NS, thread[0] if started and thread else None,
-                outcome, r.get("status"), int(r.get("bytes") or 0), error_kind, r.get("error"),
-                thread[1] if started and thread else 0)))
+            ran = thread if start is not None else None
+            cpu_ns = 0
+            if ran is not None:  # the thread's CPU time, shared out so that it adds up exactly
+                total, left = cpu_left[ran.ident]
+                cpu_ns = total // max(left, 1)
+                cpu_left[ran.ident] = (total - cpu_ns, left - 1)
+            at = end if end is not None else T0_NS
+            timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, r.get("status"),
+                                                 int(r.get("bytes") or 0), error_kind, r.get("error"),
+                                                 cpu_ns)))
         timed.sort(key=lambda item: (item[0], item[1]))
         self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
         self.cancelled = int(summary.get("cancelled", 0)) > 0
         self.events: list[Event] = [RunStarted(len(rows), self.config.workers, T0_NS)]
         self.events += [event for _, _, event in timed]
         self.events.append(RunEnded(self.end_ns, self.cancelled))
+
+
+def list_text(targets: Sequence[Target]) -> str:
+    """The recording's list as a list file would say it: a run of one URL as `URL xN`."""
+    lines = []
+    for url, run in itertools.groupby(map(operator.attrgetter("url"), targets)):
+        count = len(list(run))
+        lines.append(f"{url} x{count}" if count > 1 else url)
+    return "\n".join(lines) + "\n"
 
 
 class ReplaySource(RunSource):
