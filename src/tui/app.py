@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, TabbedContent, TabPane, Tabs, TextArea
+from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
 from fetchtui.core.events import Event
@@ -334,11 +334,16 @@ class FetchApp(App[int]):
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._slow_views()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a history row runs that run again (same list, workers and backend)."""
-        if event.data_table.id != "history" or self.running:
+    def on_thread_table_selected(self, event: ThreadTable.Selected) -> None:
+        """A clicked thread group is the lane the timeline selects too."""
+        self.query_one(Timeline).select_thread(event.ident)
+
+    def on_history_table_rerun(self, event: HistoryTable.Rerun) -> None:
+        """Enter or a double click on a history row runs that run again (same list, workers
+        and backend)."""
+        if self.running or not 0 <= event.row < len(self.history.runs):
             return
-        record = self.history.runs[event.cursor_row]
+        record = self.history.runs[event.row]
         setup = self._setups.get(record.number)
         if setup is None:
             self.notify(f"run #{record.number} is from an earlier launch: its figures are kept, "

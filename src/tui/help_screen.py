@@ -23,7 +23,8 @@ share (time spent inside requests). Under it, its last finished requests: status
 status codes and error kinds (timeout, connect, reset, tls, redirects, too_large, invalid,
 http). Every request ends once: ok, failed or cancelled.
 
-**History** — every run since the app started. *Speedup* compares a run with the 1-worker
+**History** — every run, this launch's and earlier ones (they are kept on disk). Enter or
+a double click runs a row again. *Speedup* compares a run with the 1-worker
 run of the same list and backend: the classic sequential-vs-pool number.
 
 **Sweep** (ctrl+r) runs the list at each worker count in the *sweep* field and plots req/s
@@ -36,9 +37,11 @@ it and threads help; instant requests (CPU-bound) hit it and more threads do not
 The pool runs in a process of its own (the pid in the table), so this screen takes no GIL
 time from it.
 
-**Timeline** (F9) — one lane per thread, time left to right, a bar per request (green ok,
-red failed, yellow cancelled, cyan running); dots are time a thread sat idle. Arrow keys
-select a request and show its details below.
+**Timeline** (F9) — one lane per thread, time left to right, a bar per request: █/▓ ok,
+▚ failed, ░ cancelled, ▒ running (and coloured by the theme); dots are time a thread sat
+idle. Arrow keys or a click select a request and show its details below; clicking a thread
+group in the table selects its lane. In the table ✓ marks an ok request, ✗ a failed one,
+⊘ a cancelled one.
 
 **Charts** (F8) — requests finished per second over the run, and the latency histogram.
 

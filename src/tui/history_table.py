@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import DataTable
 
 from fetchtui.core.history import History
@@ -15,7 +17,22 @@ COLUMNS = (
 
 
 class HistoryTable(DataTable[Text]):
-    """Rebuilt when a run ends (a handful of rows), never per frame."""
+    """Rebuilt when a run ends (a handful of rows), never per frame. Enter or a double click
+    asks to run a row again; a single click only moves the cursor."""
+
+    class Rerun(Message):
+        def __init__(self, row: int) -> None:
+            self.row = row
+            super().__init__()
+
+    def action_select_cursor(self) -> None:
+        super().action_select_cursor()
+        if self.row_count:
+            self.post_message(self.Rerun(self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.chain == 2 and self.row_count:
+            self.post_message(self.Rerun(self.cursor_row))
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -34,7 +51,8 @@ class HistoryTable(DataTable[Text]):
                 Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
                 Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
                 Text(f"{s.latency_ms.p50:.1f}"), Text(f"{s.latency_ms.p99:.1f}"),
-                Text(str(failed), "red" if failed else ""), Text(f"{s.cpu_share:.0%}"),
+                Text(str(failed), (self.app.current_theme.error or "") if failed else ""),
+                Text(f"{s.cpu_share:.0%}"),
                 Text(str(s.submitted)),
             ]
             self.add_row(*cells)

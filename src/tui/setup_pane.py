@@ -164,14 +164,14 @@ class SetupPane(Vertical):
             self._checked = None
             shown = outcome.errors[:8]
             more = len(outcome.errors) - len(shown)
-            message = Text("\n".join(str(e) for e in shown), "red")
+            message = Text("\n".join(str(e) for e in shown))  # coloured by .has-errors
             if more:
-                message.append(f"\n… and {more} more bad lines", "red")
+                message.append(f"\n… and {more} more bad lines")
             errors.update(message)
             errors.add_class("has-errors")
             return
         self._checked = outcome
-        errors.update(Text(f"{len(outcome):,} requests", "dim"))
+        errors.update(Text(f"{len(outcome):,} requests"))
         errors.remove_class("has-errors")
 
     def read(self) -> Setup | str:

@@ -36,9 +36,10 @@ class StatsPanel(Static):
         lines = Text(no_wrap=True, overflow="ellipsis")  # a wrapped line would push the last out
         lines.append(f"{state:<10}", "bold")
         lines.append(f"done {stats.done}/{stats.total} ({stats.done_share:.0%})  ")
-        lines.append(f"ok {stats.ok}  ", "green")
-        lines.append(f"failed {stats.failed}  ", "red" if stats.failed else "")
-        lines.append(f"cancelled {stats.cancelled}  ", "yellow" if stats.cancelled else "")
+        theme = self.app.current_theme  # the theme's colours: a theme switch restyles them
+        lines.append(f"ok {stats.ok}  ", theme.success or "")
+        lines.append(f"failed {stats.failed}  ", (theme.error or "") if stats.failed else "")
+        lines.append(f"cancelled {stats.cancelled}  ", (theme.warning or "") if stats.cancelled else "")
         lines.append(f"in flight {stats.in_flight}\n")
         lines.append(f"elapsed {stats.elapsed_s(now_ns):.2f} s  ")
         lines.append(f"{stats.rps(now_ns):.1f} req/s  ")

@@ -7,18 +7,20 @@ from collections.abc import Hashable
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from fetchtui.core.events import Outcome
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.tui.outcomes import GLYPH, RUNNING
 
 SHOWN = 2  # finished requests shown under each thread
 LINES_PER_THREAD = 1 + SHOWN
-Spans = list[tuple[str, str]]  # a line as (text, style name) pieces
-_OUTCOME_STYLE = {Outcome.OK: "green", Outcome.FAILED: "red", Outcome.CANCELLED: "yellow"}
+Spans = list[tuple[str, str]]  # a line as (text, part) pieces; a part is a component class
 
 
 class ThreadTable(ScrollView, can_focus=True):
@@ -34,8 +36,22 @@ class ThreadTable(ScrollView, can_focus=True):
         ("k,up", "scroll_up", "Up"),
     ]
 
+    # Colours come from the theme (app.tcss), so a theme switch restyles the table.
+    COMPONENT_CLASSES = {
+        "thread-table--ident", "thread-table--name", "thread-table--dim", "thread-table--running",
+        "thread-table--ok", "thread-table--failed", "thread-table--cancelled", "thread-table--selected",
+    }
+
+    class Selected(Message):
+        """A thread group was clicked: `ident` is its thread."""
+
+        def __init__(self, ident: int) -> None:
+            self.ident = ident
+            super().__init__()
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.selected: int | None = None  # the thread whose group was clicked
         self.stats: RunStats | None = None
         self._order: list[int] = []
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
@@ -51,6 +67,7 @@ class ThreadTable(ScrollView, can_focus=True):
     def show(self, stats: RunStats | None) -> None:
         """Display this run (None: the idle hint)."""
         self.stats = stats
+        self.selected = None
         self._order = []
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
@@ -71,6 +88,14 @@ class ThreadTable(ScrollView, can_focus=True):
             cached = self._strips.get(index)
             if cached is None or cached[0] != self._key(index):  # width changes repaint all
                 self.refresh_line(index)
+
+    def on_click(self, event: events.Click) -> None:
+        where = self._locate(event.y + self.scroll_offset.y)
+        if where is None:
+            return
+        self.selected = where[0]
+        self.refresh()
+        self.post_message(self.Selected(where[0]))
 
     @property
     def group_count(self) -> int:
@@ -101,10 +126,12 @@ class ThreadTable(ScrollView, can_focus=True):
             self._styles.clear()
         styles, base = self._styles, self._style
         segments = []
-        for text, name in spans:
-            style = styles.get(name)
+        for text, part in spans:
+            style = styles.get(part)
             if style is None:
-                style = styles[name] = base + Style.parse(name) if name else base
+                style = styles[part] = (
+                    base + self.get_component_rich_style(f"thread-table--{part}", partial=True)
+                    if part else base)
             segments.append(Segment(text, style))
         strip = Strip(segments)
         if strip.cell_length > width:
@@ -131,7 +158,7 @@ class ThreadTable(ScrollView, can_focus=True):
                 start = self.stats.record(thread.current).start_ns or self.now_ns
                 took = (self.now_ns - start) // 1_000_000
             share = round(self.stats.busy_share(ident, self.now_ns) * 100)
-            return (ident, thread.requests, share, thread.current, took)
+            return (ident, thread.requests, share, thread.current, took, ident == self.selected)
         recent = thread.recent
         position = len(recent) - k
         return (ident, k, recent[position] if position >= 0 else None)
@@ -149,15 +176,15 @@ class ThreadTable(ScrollView, can_focus=True):
         if k == 0:
             info = thread.info
             line: Spans = [
-                (f"{info.ident:>16} ", "bold cyan"),
-                (f"{safe_text(info.name, 22):<22} ", "cyan"),
+                (f"{info.ident:>16} ", "selected" if ident == self.selected else "ident"),
+                (f"{safe_text(info.name, 22):<22} ", "name"),
                 (f"tid {info.native_id:<8}", "dim"),
                 (f"done {thread.requests:>6}  busy {stats.busy_share(info.ident, self.now_ns):>4.0%}  ", ""),
             ]
             if thread.current is not None:
                 rec = stats.record(thread.current)
                 took = (self.now_ns - (rec.start_ns or self.now_ns)) / 1e6
-                line.append((f"▶ {took:>7.0f} ms ", "bold yellow"))
+                line.append((f"{RUNNING} {took:>7.0f} ms ", "running"))
                 line.append((safe_text(rec.url), ""))
             else:
                 line.append(("idle", "dim"))
@@ -170,15 +197,18 @@ class ThreadTable(ScrollView, can_focus=True):
 
     @staticmethod
     def _finished(rec: RequestRecord) -> Spans:
-        style = _OUTCOME_STYLE.get(rec.outcome, "") if rec.outcome else ""
+        part = rec.outcome.value if rec.outcome else ""
         status = str(rec.status) if rec.status is not None else (rec.error_kind or "-")
         if rec.outcome is Outcome.FAILED and rec.error_kind not in (None, "http"):
             status = rec.error_kind or status
+        if rec.outcome is Outcome.CANCELLED:
+            status = "cancelled"
+        glyph = GLYPH.get(rec.outcome, " ") if rec.outcome else " "
         elapsed = rec.elapsed_ns
         took = f"{elapsed / 1e6:>9.1f} ms" if elapsed is not None else " " * 12
         return [
             (" " * 17 + "└ ", "dim"),
-            (f"{status:>9} ", style),
+            (f"{glyph} {status}".rjust(11) + " ", part),
             (f"{rec.nbytes:>9} B {took}  ", ""),
             (safe_text(rec.url), "dim"),
         ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -17,9 +19,9 @@ from textual.widgets import Static
 
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.tui.outcomes import BAR, IDLE
 
 LABEL = 20  # columns for the thread's name
-_STYLE = {"ok": "green", "failed": "red", "cancelled": "yellow", "running": "bold cyan"}
 Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome
 
 
@@ -44,6 +46,12 @@ class Timeline(ScrollView, can_focus=True):
         Binding("home", "bar(-1000000)", "First", show=False),
         Binding("end", "bar(1000000)", "Last", show=False),
     ]
+
+    # Colours come from the theme (app.tcss); each outcome has its own glyph too (outcomes.py).
+    COMPONENT_CLASSES = {
+        "timeline--ok", "timeline--failed", "timeline--cancelled", "timeline--running",
+        "timeline--label", "timeline--current", "timeline--dim",
+    }
 
     lane_index: reactive[int] = reactive(0, init=False)
     bar_index: reactive[int] = reactive(-1, init=False)
@@ -101,6 +109,29 @@ class Timeline(ScrollView, can_focus=True):
             self.bar_index = max(0, min(len(bars) - 1, self.bar_index + step))
             self._announce()
 
+    def select_thread(self, ident: int) -> None:
+        """Select `ident`'s lane (its latest request), as a click on its thread group asks."""
+        self.update_view()
+        if ident in self._lanes:
+            self.lane_index = self._lanes.index(ident)
+            self.bar_index = len(self.lane_bars(self.lane_index)) - 1
+            self._announce()
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a bar selects that request (on a lane, that lane)."""
+        lane = event.y + self.scroll_offset.y - 1
+        if not 0 <= lane < len(self._lanes):
+            return
+        width = max(1, self.scrollable_content_region.width - LABEL)
+        scale = max(self._span, 1e-3) / width
+        col = event.x - LABEL
+        self.lane_index = lane
+        hit = [n for n, (first, last, _) in enumerate(columns(self.lane_bars(lane), scale, width))
+               if first <= col < last]
+        self.bar_index = hit[-1] if hit else min(max(self.bar_index, 0), len(self.lane_bars(lane)) - 1)
+        self.focus()
+        self._announce()
+
     def _lane_region(self) -> Region:
         return Region(0, self.lane_index + 1, 1, 1)
 
@@ -116,29 +147,33 @@ class Timeline(ScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis", pad=True)
         return Strip(list(text.render(self.app.console)), width).apply_style(self.rich_style)
 
+    def _part(self, name: str) -> Style:
+        return self.get_component_rich_style(f"timeline--{name}", partial=True)
+
     def _line(self, index: int, width: int) -> Text:
+        dim = self._part("dim")
         if not self._lanes:
-            return Text("No run yet: the timeline fills as requests finish." if index == 0 else "",
-                        "dim")
+            return Text("No run yet: the timeline fills as requests finish." if index == 0 else "", dim)
         scale = max(self._span, 1e-3) / width
         if index == 0:
-            axis = Text(" " * LABEL, "dim")
+            axis = Text(" " * LABEL, dim)
             for col in range(0, width, 20):
-                axis.append(f"|{col * scale:<19.2f}"[: width - col], "dim")
+                axis.append(f"|{col * scale:<19.2f}"[: width - col], dim)
             return axis
         lane = index - 1
         if lane >= len(self._lanes):
             return Text("")
         thread = self.stats.threads[self._lanes[lane]] if self.stats else None
         name = safe_text(thread.info.name, LABEL - 1) if thread else "?"
-        line = Text(f"{name:<{LABEL}}", "bold" if lane == self.lane_index else "cyan")
-        cells: list[tuple[str, str]] = [("·", "dim")] * width
+        line = Text(f"{name:<{LABEL}}", self._part("current" if lane == self.lane_index else "label"))
+        cells: list[tuple[str, Style]] = [(IDLE, dim)] * width
         selected = self.selected() if lane == self.lane_index else None
+        styles = {outcome: self._part(outcome) for outcome in BAR}
         for n, (first, last, bar) in enumerate(columns(self.lane_bars(lane), scale, width)):
-            style = _STYLE.get(bar[3], "")
+            style = styles.get(bar[3], dim)
             if bar[0] == selected:
-                style += " reverse"
-            char = "█" if n % 2 == 0 else "▓"  # back-to-back requests stay tellable apart
+                style += Style(reverse=True)
+            char = BAR.get(bar[3], ("?", "?"))[n % 2]  # ok alternates: back-to-back bars stay apart
             for col in range(first, last):
                 cells[col] = (char, style)
         run_start = 0

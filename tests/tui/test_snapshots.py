@@ -83,3 +83,11 @@ def test_sweep_chart(snap_compare: Any) -> None:
     sources = sweep_sources()
     shown = replaying(sources, "f4", start="ctrl+r", until=lambda a: len(a.history.runs) == 6)
     assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)
+
+
+def test_finished_run_without_colour(snap_compare: Any, monkeypatch: Any) -> None:
+    """NO_COLOR: ok, failed and the timeline's bars still differ, by glyph."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    sources = ReplaySources(lesson())
+    shown = replaying(sources, "f9", "down", until=lambda a: len(a.history.runs) == 1)
+    assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)

@@ -1,0 +1,13 @@
+"""How an outcome looks: a glyph for each, so that colour is never the only difference."""
+
+from __future__ import annotations
+
+from fetchtui.core.events import Outcome
+
+#: Beside a finished request's status in the thread table (and ▶ before one in flight).
+GLYPH = {Outcome.OK: "✓", Outcome.FAILED: "✗", Outcome.CANCELLED: "⊘"}
+RUNNING = "▶"
+
+#: The cells of a timeline bar: ok alternates two fills so back-to-back requests stay apart.
+BAR = {"ok": ("█", "▓"), "failed": ("▚", "▚"), "cancelled": ("░", "░"), "running": ("▒", "▒")}
+IDLE = "·"
