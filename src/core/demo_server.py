@@ -189,7 +189,13 @@ class DemoHTTPServer(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._held: Counter[str] = Counter()
         self._held_lock = threading.Lock()
+        self.accepted = 0  # connections accepted, TLS or not
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._held_lock:
+            self.accepted += 1
+        super().process_request(request, client_address)
 
     def hold(self, path: str, delta: int) -> None:
         with self._held_lock:
@@ -220,6 +226,12 @@ class DemoServer:
         scheme = "https" if ssl_context else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
+
+    @property
+    def connections(self) -> int:
+        """How many connections the server has accepted so far: a test compares a client's
+        count of the connections it opened with this one."""
+        return self._server.accepted
 
     def held(self, path: str) -> int:
         """How many requests for `path` (with its query) the server is holding open right now:

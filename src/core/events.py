@@ -49,6 +49,28 @@ class RequestStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class Phases:
+    """Where one request's time went, in ns (None: that phase did not happen, as DNS for an
+    IP literal or connect and TLS on a reused connection), and the connection it used."""
+
+    dns_ns: int | None = None
+    connect_ns: int | None = None
+    tls_ns: int | None = None
+    wait_ns: int | None = None
+    receive_ns: int | None = None
+    conn_id: int | None = None  # unique within the run
+    conn_reused: bool | None = None
+
+    def spans(self) -> tuple[tuple[str, int | None], ...]:
+        """(name, ns) in the order they happen."""
+        return (("dns", self.dns_ns), ("connect", self.connect_ns), ("tls", self.tls_ns),
+                ("wait", self.wait_ns), ("receive", self.receive_ns))
+
+
+PHASE_NAMES = ("dns", "connect", "tls", "wait", "receive")
+
+
+@dataclass(frozen=True, slots=True)
 class RequestFinished:
     """Request `req_id` reached its terminal state (`thread` is None if it never started)."""
 
@@ -61,6 +83,7 @@ class RequestFinished:
     error_kind: ErrorKind | None = None
     error: str | None = None
     cpu_ns: int = 0
+    phases: Phases | None = None
 
 
 @dataclass(frozen=True, slots=True)

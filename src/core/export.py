@@ -15,12 +15,14 @@ from typing import IO, Any
 
 from fetchtui import __version__
 from fetchtui.core.config import RunConfig
+from fetchtui.core.events import Phases
 from fetchtui.core.stats import RequestRecord, RunStats
 
 FORMAT_VERSION = 1
 REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
+    "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
 )
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
@@ -59,7 +61,17 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         "outcome": rec.outcome.value if rec.outcome else None,
         "error_kind": rec.error_kind,
         "error": rec.error,
+        **_phase_fields(rec.phases),
     }
+
+
+def _phase_fields(phases: Phases | None) -> dict[str, Any]:
+    """The phases in ms (null: it did not happen) and the connection, as exported."""
+    fields: dict[str, Any] = {f"{name}_ms": round(ns / 1e6, 6) if ns is not None else None
+                              for name, ns in (phases or Phases()).spans()}
+    fields["conn_id"] = phases.conn_id if phases else None
+    fields["conn_reused"] = phases.conn_reused if phases else None
+    return fields
 
 
 def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from fetchtui.core.events import (
+    PHASE_NAMES,
     ErrorKind,
     Event,
     Outcome,
+    Phases,
     RequestFinished,
     RequestStarted,
     RunEnded,
     RunStarted,
     ThreadInfo,
 )
-from fetchtui.core.summary import Latency, RunSummary
+from fetchtui.core.summary import Connections, Latency, RunSummary
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class RequestRecord:
     error_kind: ErrorKind | None = None
     error: str | None = None
     cpu_ns: int = 0
+    phases: Phases | None = None
 
     @property
     def elapsed_ns(self) -> int | None:
@@ -71,6 +74,45 @@ def _percentile(ordered: Sequence[int], q: float) -> int:
     return ordered[int(rank) - 1]
 
 
+class Samples:
+    """Durations in ns, read in order: incrementally while a run is live, by one sort after."""
+
+    def __init__(self) -> None:
+        self.values: list[int] = []
+        self._final_sorted = False
+        self._sorted: SortedList[int] | None = None  # made on the first live read
+
+    def add(self, value: int) -> None:
+        self.values.append(value)
+
+    def ordered(self, final: bool) -> Sequence[int]:
+        if self._sorted is None:
+            if final:  # first read at the end (a headless run): one sort, no SortedList
+                if not self._final_sorted:
+                    self.values.sort()
+                    self._final_sorted = True
+                return self.values
+            from sortedcontainers import SortedList
+
+            self._sorted = SortedList()
+        done = len(self._sorted)
+        if done != len(self.values):
+            # only the frame's new values go in: sorting afresh every frame grew as n log n
+            # (260 ms a frame at 1,000,000 requests); a SortedList takes 500 more in ~3 ms
+            self._sorted.update(self.values[done:])
+        return self._sorted
+
+    def latency(self, final: bool) -> Latency:
+        """p50/p90/p99/max in milliseconds."""
+        ordered = self.ordered(final)
+        return Latency(
+            p50=_percentile(ordered, 50) / 1e6,
+            p90=_percentile(ordered, 90) / 1e6,
+            p99=_percentile(ordered, 99) / 1e6,
+            max=(ordered[-1] if ordered else 0) / 1e6,
+        )
+
+
 class RunStats:
     """Every figure of a run, from its events; front ends only read it."""
 
@@ -91,9 +133,10 @@ class RunStats:
         self.ended = False
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
         self.interrupted = False  # the run was cancelled or lost, not run to its end
-        self._latencies: list[int] = []
-        self._final_sorted = False
-        self._sorted: SortedList[int] | None = None  # made on first read: a headless run reads once
+        self._latencies = Samples()
+        self._phases = {name: Samples() for name in PHASE_NAMES}
+        self.conns_opened = 0
+        self.conns_reused = 0
         self._changed: set[int] = set()
 
     # -- folding -------------------------------------------------------------------
@@ -159,7 +202,7 @@ class RunStats:
         rec = self.record(event.req_id)
         rec.end_ns, rec.outcome = event.t_ns, event.outcome
         rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
-        rec.error_kind, rec.error = event.error_kind, event.error
+        rec.error_kind, rec.error, rec.phases = event.error_kind, event.error, event.phases
         if rec.start_ns is not None:
             self.in_flight -= 1
         if event.outcome is Outcome.CANCELLED:
@@ -170,7 +213,15 @@ class RunStats:
             else:
                 self.failed += 1
             if rec.start_ns is not None:
-                self._latencies.append(event.t_ns - rec.start_ns)
+                self._latencies.add(event.t_ns - rec.start_ns)
+        if event.phases is not None:
+            for name, ns in event.phases.spans():
+                if ns is not None:
+                    self._phases[name].add(ns)
+            if event.phases.conn_reused is True:
+                self.conns_reused += 1
+            elif event.phases.conn_reused is False:
+                self.conns_opened += 1
         if event.status is not None:
             self.status_counts[event.status] += 1
         if event.error_kind is not None:
@@ -221,32 +272,13 @@ class RunStats:
             return None
         return (self.total - self.done) / rate
 
-    def _sorted_latencies(self) -> Sequence[int]:
-        if self._sorted is None:
-            if self.ended:  # first read at the end (a headless run): one sort, no SortedList
-                if not self._final_sorted:
-                    self._latencies.sort()
-                    self._final_sorted = True
-                return self._latencies
-            from sortedcontainers import SortedList
-
-            self._sorted = SortedList()
-        done = len(self._sorted)
-        if done != len(self._latencies):
-            # only the frame's new latencies go in: sorting afresh every frame grew as n log n
-            # (260 ms a frame at 1,000,000 requests); a SortedList takes 500 more in ~3 ms
-            self._sorted.update(self._latencies[done:])
-        return self._sorted
-
     def latency_ms(self) -> Latency:
         """p50/p90/p99/max of finished requests, in milliseconds."""
-        ordered = self._sorted_latencies()
-        return Latency(
-            p50=_percentile(ordered, 50) / 1e6,
-            p90=_percentile(ordered, 90) / 1e6,
-            p99=_percentile(ordered, 99) / 1e6,
-            max=(ordered[-1] if ordered else 0) / 1e6,
-        )
+        return self._latencies.latency(self.ended)
+
+    def phase_ms(self) -> dict[str, Latency]:
+        """p50/p90/p99/max of each phase, over the requests that had it (ms)."""
+        return {name: samples.latency(self.ended) for name, samples in self._phases.items()}
 
     def busy_share(self, ident: int, now_ns: int | None = None) -> float:
         """Part of the run's wall time this thread spent inside requests (in-flight counts)."""
@@ -323,7 +355,7 @@ class RunStats:
 
     def latency_histogram(self, bins: int) -> tuple[list[float], list[int]]:
         """Latency bin edges (ms, left edges) and counts over every finished request."""
-        ordered = self._sorted_latencies()
+        ordered = self._latencies.ordered(self.ended)
         if not ordered or bins <= 0:
             return [], []
         low, high = ordered[0] / 1e6, ordered[-1] / 1e6
@@ -344,10 +376,16 @@ class RunStats:
             cancelled=self.cancelled,
             elapsed_s=round(self.elapsed_s(), 9),  # to the ns: a replay gives back its rps
             rps=round(self.rps(), 3),
-            latency_ms=Latency(*(round(v, 3) for v in (lat.p50, lat.p90, lat.p99, lat.max))),
+            latency_ms=_rounded(lat),
             cpu_share=round(self.cpu_share(), 4),
             cpu_ms_per_request=round(self.cpu_ms_per_request(), 4),
             gil_ceiling_rps=round(ceiling, 1) if ceiling else None,
             status_counts={str(k): v for k, v in sorted(self.status_counts.items())},
             error_counts=dict(sorted(self.error_counts.items())),
+            connections=Connections(self.conns_opened, self.conns_reused),
+            phases_ms={name: _rounded(value) for name, value in self.phase_ms().items()},
         )
+
+
+def _rounded(lat: Latency) -> Latency:
+    return Latency(*(round(v, 3) for v in (lat.p50, lat.p90, lat.p99, lat.max)))

@@ -18,6 +18,28 @@ class Latency:
 
 
 @dataclass(frozen=True, slots=True)
+class Connections:
+    """Requests that opened a new connection, and requests that reused one."""
+
+    opened: int = 0
+    reused: int = 0
+
+    @property
+    def reused_share(self) -> float:
+        both = self.opened + self.reused
+        return self.reused / both if both else 0.0
+
+
+def _latency(doc: Mapping[str, Any] | None) -> Latency:
+    doc = doc or {}
+    return Latency(*(float(doc.get(k, 0.0)) for k in ("p50", "p90", "p99", "max")))
+
+
+def _latency_json(lat: Latency) -> dict[str, float]:
+    return {"p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max}
+
+
+@dataclass(frozen=True, slots=True)
 class RunSummary:
     """The figures of a run; `to_json()` is the export's summary object (format version 1)."""
 
@@ -33,6 +55,8 @@ class RunSummary:
     gil_ceiling_rps: float | None = None
     status_counts: Mapping[str, int] = field(default_factory=dict)
     error_counts: Mapping[str, int] = field(default_factory=dict)
+    connections: Connections = field(default_factory=Connections)
+    phases_ms: Mapping[str, Latency] = field(default_factory=dict)  # over requests that had each
 
     @property
     def complete(self) -> bool:
@@ -44,7 +68,6 @@ class RunSummary:
         return self.ok == self.submitted
 
     def to_json(self) -> dict[str, Any]:
-        lat = self.latency_ms
         return {
             "submitted": self.submitted,
             "ok": self.ok,
@@ -52,27 +75,32 @@ class RunSummary:
             "cancelled": self.cancelled,
             "elapsed_s": self.elapsed_s,
             "rps": self.rps,
-            "latency_ms": {"p50": lat.p50, "p90": lat.p90, "p99": lat.p99, "max": lat.max},
+            "latency_ms": _latency_json(self.latency_ms),
             "cpu_share": self.cpu_share,
             "cpu_ms_per_request": self.cpu_ms_per_request,
             "gil_ceiling_rps": self.gil_ceiling_rps,
             "status_counts": dict(self.status_counts),
             "error_counts": dict(self.error_counts),
+            "connections": {"opened": self.connections.opened, "reused": self.connections.reused},
+            "phases_ms": {name: _latency_json(lat) for name, lat in self.phases_ms.items()},
         }
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> RunSummary:
-        """Read a summary object back (an export, a history file); absent figures are zero."""
-        lat = doc.get("latency_ms") or {}
+        """Read a summary object back (an export, a history file); absent figures are zero
+        (an export written before a figure existed opens as well)."""
         ceiling = doc.get("gil_ceiling_rps")
+        conns = doc.get("connections") or {}
         return cls(
             submitted=int(doc["submitted"]), ok=int(doc["ok"]), failed=int(doc["failed"]),
             cancelled=int(doc["cancelled"]), elapsed_s=float(doc["elapsed_s"]),
             rps=float(doc.get("rps", 0.0)),
-            latency_ms=Latency(*(float(lat.get(k, 0.0)) for k in ("p50", "p90", "p99", "max"))),
+            latency_ms=_latency(doc.get("latency_ms")),
             cpu_share=float(doc.get("cpu_share", 0.0)),
             cpu_ms_per_request=float(doc.get("cpu_ms_per_request", 0.0)),
             gil_ceiling_rps=float(ceiling) if ceiling is not None else None,
             status_counts={str(k): int(v) for k, v in (doc.get("status_counts") or {}).items()},
             error_counts={str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()},
+            connections=Connections(int(conns.get("opened", 0)), int(conns.get("reused", 0))),
+            phases_ms={str(k): _latency(v) for k, v in (doc.get("phases_ms") or {}).items()},
         )

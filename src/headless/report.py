@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats import RunStats
+from fetchtui.core.summary import Latency
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -60,14 +61,30 @@ def summary_text(stats: RunStats) -> str:
         ("cpu share", f"{s.cpu_share:.0%} of request time was this process's CPU"),
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
+        ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
     ]
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
+    head += "\n\n" + phases_text(s.phases_ms)
     rows = [[str(t.info.ident), safe_text(t.info.name), str(t.info.native_id), str(t.requests),
              f"{t.busy_ns / 1e9:.3f}", f"{stats.busy_share(t.info.ident):.0%}"]
             for t in stats.threads.values()]
     threads = table("threads", ("thread ident", "name", "native id", "requests", "busy s", "share"),
                     rows, left=("name",))
     return f"{head}\n\n{threads}\n"
+
+
+PHASE_LABELS = {"dns": "DNS", "connect": "connect", "tls": "TLS", "wait": "wait", "receive": "receive"}
+
+
+def phases_text(phases: Mapping[str, Latency]) -> str:
+    """hey's details block: where the time went, per phase, over the requests that had it."""
+    rows = []
+    for name, label in PHASE_LABELS.items():
+        lat = phases.get(name)
+        cells = [f"{v:.2f}" for v in (lat.p50, lat.p90, lat.p99, lat.max)] if lat and lat.max else ["-"] * 4
+        rows.append([label, *cells])
+    return table("details (ms, over the requests that had the phase)",
+                 ("phase", "p50", "p90", "p99", "max"), rows, left=("phase",))
 
 
 def sweep_text(points: Sequence[SweepPoint]) -> str:

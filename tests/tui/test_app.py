@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, Sparkline, Static, TabbedContent, TextArea
 
-from fetchtui.core.config import FetchLimits
+from fetchtui.core.config import BACKENDS, FetchLimits
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.help_screen import HelpScreen
@@ -269,9 +269,12 @@ async def test_compare_runs_the_list_on_every_backend(base: str) -> None:
     app = FetchApp(f"{base}/delay/0 x6", workers=2)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+b")
-        await wait_for(pilot, lambda: len(app.history.runs) == 3, "three runs in the history")
-        assert [r.backend for r in app.history.runs] == ["requests", "requests-per-thread", "httpx"]
+        await wait_for(pilot, lambda: len(app.history.runs) == len(BACKENDS), "a run per backend")
+        assert [r.backend for r in app.history.runs] == list(BACKENDS)
         assert all(r.summary.ok == 6 for r in app.history.runs)
+        # a bare requests.get opens a connection per request; a shared pool, one per worker
+        opened = {r.backend: r.summary.connections.opened for r in app.history.runs}
+        assert opened["requests-get"] == 6 and opened["requests"] <= 2
 
 
 async def test_cancel_stops_the_rest_of_a_sweep(base: str) -> None:

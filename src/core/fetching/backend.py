@@ -44,7 +44,8 @@ def make_backend(name: BackendName | str, workers: int, limits: FetchLimits) -> 
         from fetchtui.core.fetching.httpx_backend import HttpxBackend
 
         return HttpxBackend(workers, limits)
-    from fetchtui.core.fetching.requests_backend import RequestsBackend, RequestsPerThreadBackend
+    from fetchtui.core.fetching import requests_backend as rb
 
-    cls = RequestsPerThreadBackend if backend == "requests-per-thread" else RequestsBackend
-    return cls(workers, limits)
+    classes = {"requests": rb.RequestsBackend, "requests-per-thread": rb.RequestsPerThreadBackend,
+               "requests-get": rb.RequestsGetBackend}
+    return classes[backend](workers, limits)

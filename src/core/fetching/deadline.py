@@ -7,6 +7,8 @@ import sys
 import threading
 from typing import Any
 
+from fetchtui.core.fetching.phases import current_trace
+
 
 class Slot:
     """The socket a worker thread is using right now, so the pool can cut it off.
@@ -73,24 +75,38 @@ def current_slot() -> Slot | None:
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     # http.client (under requests/urllib3) announces every send with its connection, whose
-    # .sock is the live socket even when the connection is reused from the pool.
+    # .sock is the live socket even when the connection is reused from the pool. The resolver
+    # and connect are announced for every client built on the socket module: the trace's
+    # DNS and connect stamps.
     if event == "http.client.send":
         slot = getattr(_current, "slot", None)
         if slot is not None:
             sock = getattr(args[0], "sock", None)
             if sock is not slot.sock:
                 slot.attach(sock)
+        trace = current_trace()
+        if trace is not None:
+            trace.sending(trace.id_of(args[0]))
+    elif event == "socket.getaddrinfo":
+        trace = current_trace()
+        if trace is not None:
+            trace.resolving(args[0])
+    elif event == "socket.connect":
+        trace = current_trace()
+        if trace is not None:
+            trace.connecting()
 
 
 _hook_lock = threading.Lock()
 _hook_installed = False
 
 
-def watch_http_client_sockets() -> None:
-    """Install the audit hook that finds http.client's sockets; once, when a run first needs it.
+def watch_sockets() -> None:
+    """Install the audit hook that finds http.client's sockets and stamps each request's
+    resolve and connect; once, when a run first needs it.
 
-    An audit hook cannot be removed, so it is installed only by a run whose client sends
-    through http.client, and it does nothing on a thread that has no slot.
+    An audit hook cannot be removed, so it is installed only when a run starts, and it does
+    nothing on a thread that is not running a request.
     """
     global _hook_installed
     with _hook_lock:

@@ -11,6 +11,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import check_declared_size, count_body
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+from fetchtui.core.fetching.phases import current_trace
 
 ERRORS = LibraryErrors(
     redirects=(httpx.TooManyRedirects,),
@@ -24,16 +25,21 @@ ERRORS = LibraryErrors(
 
 
 class _TrackedStream:
-    """An httpcore network stream that tells the current slot which socket it is."""
+    """An httpcore network stream that tells the current slot which socket it is, and the
+    current trace which connection a request goes out on."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, conn_id: int | None) -> None:
         self._inner = inner
         self._sock = inner.get_extra_info("socket")
+        self._conn_id = conn_id
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         slot = current_slot()
         if slot is not None and slot.sock is not self._sock:
             slot.attach(self._sock)
+        trace = current_trace()
+        if trace is not None:
+            trace.sending(self._conn_id)
         self._inner.write(buffer, timeout)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -41,7 +47,11 @@ class _TrackedStream:
         return data
 
     def start_tls(self, *args: Any, **kwargs: Any) -> _TrackedStream:
-        return _TrackedStream(self._inner.start_tls(*args, **kwargs))
+        stream = _TrackedStream(self._inner.start_tls(*args, **kwargs), self._conn_id)
+        trace = current_trace()
+        if trace is not None:
+            trace.secured_now()
+        return stream
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -52,7 +62,11 @@ class _TrackedBackend:
         self._inner = inner
 
     def connect_tcp(self, *args: Any, **kwargs: Any) -> _TrackedStream:
-        return _TrackedStream(self._inner.connect_tcp(*args, **kwargs))
+        stream = self._inner.connect_tcp(*args, **kwargs)
+        trace = current_trace()
+        if trace is not None:
+            trace.connected_now()
+        return _TrackedStream(stream, trace.ids.new() if trace is not None else None)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -90,6 +104,9 @@ class HttpxBackend:
         limits = self.limits
         try:
             with self._client.stream("GET", url) as resp:
+                trace = current_trace()
+                if trace is not None:
+                    trace.answered()  # stream() yields once the headers are in
                 status = resp.status_code
                 check_declared_size(limits, resp.headers.get("Content-Length"), status)
                 return status, count_body(resp.iter_raw(), limits, status)

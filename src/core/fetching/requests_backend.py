@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -9,13 +10,13 @@ import requests
 import requests.adapters
 import urllib3
 import urllib3.exceptions
-from urllib3.connection import HTTPConnection
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK, check_declared_size, count_body
-from fetchtui.core.fetching.deadline import watch_http_client_sockets
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+from fetchtui.core.fetching.phases import current_trace
 
 ERRORS = LibraryErrors(
     redirects=(requests.TooManyRedirects,),
@@ -30,7 +31,35 @@ ERRORS = LibraryErrors(
 )
 
 
-class _QuietUnverifiedPool(HTTPSConnectionPool):
+class _TracedHTTPConnection(HTTPConnection):
+    """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        trace = current_trace()
+        if trace is not None:
+            trace.connected_now()
+        return sock
+
+
+class _TracedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        trace = current_trace()
+        if trace is not None:
+            trace.connected_now()
+        return sock
+
+
+class _TracedPool(HTTPConnectionPool):
+    ConnectionCls = _TracedHTTPConnection
+
+
+class _TracedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TracedHTTPSConnection
+
+
+class _QuietUnverifiedPool(_TracedHTTPSPool):
     """An --insecure run's HTTPS pool: the user asked for no verification, so no warning per
     request. Scoped to this run's sessions; urllib3's warnings stay as they were elsewhere."""
 
@@ -46,7 +75,6 @@ class RequestsBackend:
     name = "requests"
 
     def __init__(self, workers: int, limits: FetchLimits) -> None:
-        watch_http_client_sockets()
         self.limits = limits
         self.workers = workers
         self._verify: bool | str = limits.ca_bundle or limits.verify
@@ -54,32 +82,39 @@ class RequestsBackend:
         self._lock = threading.Lock()
         self._shared = self._new_session()
 
-    def _new_session(self) -> requests.Session:
+    def _new_session(self, keep: bool = True) -> requests.Session:
         session = requests.Session()
         session.trust_env = False  # no proxies from the environment: loopback stays loopback
         session.max_redirects = self.limits.max_redirects
         adapter = requests.adapters.HTTPAdapter(
             pool_connections=4, pool_maxsize=self.workers, max_retries=0
         )
-        if not self.limits.verify:
-            manager = adapter.poolmanager
-            manager.pool_classes_by_scheme = {**manager.pool_classes_by_scheme,
-                                              "https": _QuietUnverifiedPool}
+        adapter.poolmanager.pool_classes_by_scheme = {
+            "http": _TracedPool,
+            "https": _TracedHTTPSPool if self.limits.verify else _QuietUnverifiedPool,
+        }
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        with self._lock:
-            self._sessions.append(session)
+        if keep:
+            with self._lock:
+                self._sessions.append(session)
         return session
 
     def _session(self) -> requests.Session:
         return self._shared
 
     def fetch(self, url: str) -> tuple[int, int]:
+        return self._fetch(self._session(), url)
+
+    def _fetch(self, session: requests.Session, url: str) -> tuple[int, int]:
         limits = self.limits
         try:
-            with self._session().get(
+            with session.get(
                 url, stream=True, timeout=limits.timeout, verify=self._verify, allow_redirects=True
             ) as resp:
+                trace = current_trace()
+                if trace is not None:
+                    trace.answered()  # get() returns once the headers are in
                 status = resp.status_code
                 check_declared_size(limits, resp.headers.get("Content-Length"), status)
                 return status, count_body(_raw_chunks(resp), limits, status)
@@ -99,6 +134,17 @@ def _raw_chunks(resp: requests.Response) -> Iterator[bytes]:
     read = resp.raw.read1
     while chunk := read(CHUNK, decode_content=False):
         yield chunk
+
+
+class RequestsGetBackend(RequestsBackend):
+    """A bare `requests.get` per request: a new Session, so a new connection, every time —
+    the way the lesson warns against, to be seen beside a shared Session."""
+
+    name = "requests-get"
+
+    def fetch(self, url: str) -> tuple[int, int]:
+        with self._new_session(keep=False) as session:  # what requests.get does inside
+            return self._fetch(session, url)
 
 
 class RequestsPerThreadBackend(RequestsBackend):

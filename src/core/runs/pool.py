@@ -11,8 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.events import ErrorKind, Outcome, RequestFinished, ThreadInfo
 from fetchtui.core.fetching.backend import Backend, make_backend
-from fetchtui.core.fetching.deadline import Slot, set_current_slot
+from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
@@ -37,11 +38,13 @@ class PoolSource(RunSource):
         self._slots: dict[int, Slot] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
+        self._conn_ids = ConnIds()
 
     # -- commands -------------------------------------------------------------------
     def start(self) -> None:
         """Start the pool; returns at once."""
         config = self.config
+        watch_sockets()
         self.ledger.open(config.workers)
         try:
             self._backend = self._make_backend(config.backend, config.workers, config.limits)
@@ -118,13 +121,15 @@ class PoolSource(RunSource):
                 req_id = ledger.take(info)
                 if req_id is None:
                     return
+                url = targets[req_id].url
+                trace = start_trace(url, self._conn_ids)
                 cpu0 = cpu()
                 status: int | None = None
                 nbytes = 0
                 kind: ErrorKind | None = None
                 error: str | None = None
                 try:
-                    status, nbytes = fetch(targets[req_id].url)
+                    status, nbytes = fetch(url)
                     if status >= 400:
                         kind, error = "http", f"HTTP {status}"
                 except FetchError as exc:
@@ -134,13 +139,16 @@ class PoolSource(RunSource):
                 except Exception as exc:  # a backend bug must not lose the request
                     kind, error = "invalid", f"{type(exc).__name__}: {exc}"
                 cpu_ns = cpu() - cpu0
+                done = perf()
+                end_trace()
                 outcome = Outcome.OK if kind is None else Outcome.FAILED
-                ledger.finish(RequestFinished(req_id, perf(), info, outcome, status, nbytes, kind,
-                                              error, cpu_ns))
+                ledger.finish(RequestFinished(req_id, done, info, outcome, status, nbytes, kind,
+                                              error, cpu_ns, trace.phases(done)))
                 if ledger.ended:
                     self._release()
         finally:
             set_current_slot(None)
+            end_trace()
             with self._lock:
                 self._slots.pop(ident, None)
 

@@ -14,9 +14,11 @@ from typing import Any
 from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend
 from fetchtui.core.events import (
     ERROR_KINDS,
+    PHASE_NAMES,
     ErrorKind,
     Event,
     Outcome,
+    Phases,
     RequestFinished,
     RequestStarted,
     RunEnded,
@@ -32,6 +34,18 @@ TICK_S = 0.02
 
 class ReplayError(ValueError):
     """The document is not a run fetchtui exported; the message says what is wrong."""
+
+
+def _phases(row: Mapping[str, Any]) -> Phases | None:
+    """A request's phases as exported (an export from before phases existed has none)."""
+    if not any(f"{name}_ms" in row for name in PHASE_NAMES) and "conn_id" not in row:
+        return None
+    ns = {f"{name}_ns": None if row.get(f"{name}_ms") is None else round(float(row[f"{name}_ms"]) * 1e6)
+          for name in PHASE_NAMES}
+    reused = row.get("conn_reused")
+    conn_id = row.get("conn_id")
+    return Phases(**ns, conn_id=None if conn_id is None else int(conn_id),
+                  conn_reused=None if reused is None else bool(reused))
 
 
 def _ns(seconds: Any) -> int | None:
@@ -108,7 +122,7 @@ class Recording:
             at = end if end is not None else T0_NS
             timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, r.get("status"),
                                                  int(r.get("bytes") or 0), error_kind, r.get("error"),
-                                                 cpu_ns)))
+                                                 cpu_ns, _phases(r))))
         timed.sort(key=lambda item: (item[0], item[1]))
         self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
         self.cancelled = int(summary.get("cancelled", 0)) > 0
