@@ -30,12 +30,17 @@ def wave_run(workers: int, urls: list[str] = URLS, cpu_s: float = CPU_S) -> dict
         thread["requests"] += 1
         thread["busy_s"] = round(thread["busy_s"] + end - start, 6)
         thread["cpu_s"] = round(thread["cpu_s"] + cpu_s, 6)
+        took_ms = round((end - start) * 1000, 3)
+        new = wave == 0  # the first wave opens each worker's connection; the rest reuse it
         requests.append({
             "id": req_id, "url": url, "thread_ident": thread["ident"], "thread_name": thread["name"],
             "pid": 4242, "start_s": round(start, 6), "end_s": round(end, 6),
-            "elapsed_ms": round((end - start) * 1000, 3), "status": 404 if failed else 200,
+            "elapsed_ms": took_ms, "status": 404 if failed else 200,
             "bytes": 3, "outcome": "failed" if failed else "ok",
             "error_kind": "http" if failed else None, "error": "HTTP 404" if failed else None,
+            "dns_ms": None, "connect_ms": 0.4 if new else None, "tls_ms": None,
+            "wait_ms": round(took_ms - (0.45 if new else 0.05), 3), "receive_ms": 0.05,
+            "conn_id": i + 1, "conn_reused": not new,
         })
     waves = math.ceil(len(urls) / workers)
     failed = sum(1 for r in requests if r["outcome"] == "failed")

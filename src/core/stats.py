@@ -276,6 +276,22 @@ class RunStats:
         """p50/p90/p99/max of finished requests, in milliseconds."""
         return self._latencies.latency(self.ended)
 
+    def reused_share(self) -> float:
+        """The part of the requests with a known connection that reused one, 0..1."""
+        both = self.conns_opened + self.conns_reused
+        return self.conns_reused / both if both else 0.0
+
+    def setup_ms(self) -> float | None:
+        """Mean DNS + connect + TLS of the requests that opened a connection (ms): what each
+        request that reused one did not wait for."""
+        total, count = 0, 0
+        for rec in self.records:
+            phases = rec.phases if rec is not None else None
+            if phases is not None and phases.conn_reused is False:
+                total += sum(ns or 0 for ns in (phases.dns_ns, phases.connect_ns, phases.tls_ns))
+                count += 1
+        return total / count / 1e6 if count else None
+
     def phase_ms(self) -> dict[str, Latency]:
         """p50/p90/p99/max of each phase, over the requests that had it (ms)."""
         return {name: samples.latency(self.ended) for name, samples in self._phases.items()}

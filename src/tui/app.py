@@ -252,7 +252,7 @@ class FetchApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.stats))
 
     def action_export(self) -> None:
         if self.stats is None or not self.stats.ended:

@@ -19,7 +19,8 @@ def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Export run", "Write the finished run to JSON or CSV", app.action_export)
     yield SystemCommand("Sweep workers", "Run the list at each worker count of the sweep field",
                         app.action_sweep)
-    yield SystemCommand("Compare backends", "Run the list on each backend (requests, per thread, bare get, httpx)",
+    yield SystemCommand("Compare backends",
+                        "Run the list on each backend (requests, per thread, bare get, httpx)",
                         app.action_compare)
     yield SystemCommand("Help", "What the views show and why more threads stop helping",
                         app.action_help)

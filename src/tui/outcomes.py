@@ -11,3 +11,7 @@ RUNNING = "▶"
 #: The cells of a timeline bar: ok alternates two fills so back-to-back requests stay apart.
 BAR = {"ok": ("█", "▓"), "failed": ("▚", "▚"), "cancelled": ("░", "░"), "running": ("▒", "▒")}
 IDLE = "·"
+
+#: The setup phases of a bar, before its wait: told apart from each other and from the wait
+#: (drawn with the outcome's cells) by glyph as well as colour.
+PHASE = {"dns": "╌", "connect": "─", "tls": "═", "receive": "▄"}

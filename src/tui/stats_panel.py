@@ -50,6 +50,10 @@ class StatsPanel(Static):
                      f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
         lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
                      f"max {lat.max:.1f} ms\n")
+        lines.append(f"connections opened {stats.conns_opened}, reused {stats.reused_share():.0%}   ")
+        phases = stats.summary().phases_ms if stats.ended else stats.phase_ms()
+        lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"
+                               for name, lat in phases.items()) + " ms (p50/p99)\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")
         lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}")
         self.figures = lines.plain

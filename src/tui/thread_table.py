@@ -206,9 +206,13 @@ class ThreadTable(ScrollView, can_focus=True):
         glyph = GLYPH.get(rec.outcome, " ") if rec.outcome else " "
         elapsed = rec.elapsed_ns
         took = f"{elapsed / 1e6:>9.1f} ms" if elapsed is not None else " " * 12
+        phases = rec.phases
+        conn = (f"conn {phases.conn_id:<4} {'reused' if phases.conn_reused else 'new':<6} "
+                if phases is not None and phases.conn_id is not None else " " * 19)
         return [
             (" " * 17 + "└ ", "dim"),
             (f"{glyph} {status}".rjust(11) + " ", part),
             (f"{rec.nbytes:>9} B {took}  ", ""),
+            (conn, "dim"),
             (safe_text(rec.url), "dim"),
         ]

@@ -17,12 +17,43 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from fetchtui.core.events import Phases
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.outcomes import BAR, IDLE
+from fetchtui.tui.outcomes import BAR, IDLE, PHASE
 
 LABEL = 20  # columns for the thread's name
 Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome
+
+
+def phase_cells(phases: Phases | None, first: int, last: int, scale: float) -> dict[int, str]:
+    """Which columns of a bar belong to a phase other than the wait: its setup (DNS, connect,
+    TLS) at the start, the receive at the end; each phase that happened shows in at least one
+    column while the wait keeps one, so a short phase is still seen."""
+    if phases is None or last - first < 2:
+        return {}
+    marks: dict[int, str] = {}
+    col = first
+    for name, ns in (("dns", phases.dns_ns), ("connect", phases.connect_ns), ("tls", phases.tls_ns)):
+        if ns is not None and col < last - 1:
+            span = max(1, round(ns / 1e9 / scale))
+            for c in range(col, min(col + span, last - 1)):
+                marks[c] = name
+            col = min(col + span, last - 1)
+    if phases.receive_ns is not None:
+        span = max(1, round(phases.receive_ns / 1e9 / scale))
+        for c in range(max(col + 1, last - span), last):
+            marks[c] = "receive"
+    return marks
+
+
+def describe_phases(phases: Phases | None) -> str:
+    """`dns 0.7 · connect 0.2 · tls - · wait 5.6 · receive 0.1 ms · conn #2 new`."""
+    if phases is None:
+        return "phases: -"
+    parts = [f"{name} {'-' if ns is None else f'{ns / 1e6:.2f}'}" for name, ns in phases.spans()]
+    conn = "-" if phases.conn_id is None else f"#{phases.conn_id} {'reused' if phases.conn_reused else 'new'}"
+    return f"{' · '.join(parts)} ms · conn {conn}"
 
 
 def columns(bars: list[Bar], scale: float, width: int) -> list[tuple[int, int, Bar]]:
@@ -51,6 +82,7 @@ class Timeline(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "timeline--ok", "timeline--failed", "timeline--cancelled", "timeline--running",
         "timeline--label", "timeline--current", "timeline--dim",
+        "timeline--dns", "timeline--connect", "timeline--tls", "timeline--receive",
     }
 
     lane_index: reactive[int] = reactive(0, init=False)
@@ -168,14 +200,18 @@ class Timeline(ScrollView, can_focus=True):
         line = Text(f"{name:<{LABEL}}", self._part("current" if lane == self.lane_index else "label"))
         cells: list[tuple[str, Style]] = [(IDLE, dim)] * width
         selected = self.selected() if lane == self.lane_index else None
-        styles = {outcome: self._part(outcome) for outcome in BAR}
+        styles = {name: self._part(name) for name in (*BAR, *PHASE)}
+        stats = self.stats
         for n, (first, last, bar) in enumerate(columns(self.lane_bars(lane), scale, width)):
             style = styles.get(bar[3], dim)
-            if bar[0] == selected:
-                style += Style(reverse=True)
+            reverse = bar[0] == selected
             char = BAR.get(bar[3], ("?", "?"))[n % 2]  # ok alternates: back-to-back bars stay apart
+            phases = stats.record(bar[0]).phases if stats is not None else None
+            marks = phase_cells(phases, first, last, scale)
             for col in range(first, last):
-                cells[col] = (char, style)
+                phase = marks.get(col)
+                cell = (PHASE[phase], styles[phase]) if phase else (char, style)
+                cells[col] = (cell[0], cell[1] + Style(reverse=True)) if reverse else cell
         run_start = 0
         for col in range(1, width + 1):  # one append per run of equal cells, not per cell
             if col == width or cells[col] != cells[run_start]:
@@ -208,4 +244,4 @@ class TimelinePane(Vertical):
         window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
         first = safe_text(f"#{rec.req_id} {rec.url}")
         second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")
-        detail.update(Text(f"{first}\n{second}"))
+        detail.update(Text(f"{first}\n{second}\n{describe_phases(rec.phases)}"))

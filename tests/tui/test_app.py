@@ -486,3 +486,26 @@ async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: st
         await pilot.press("f3", "up", "enter")  # an earlier launch's list is not kept
         await wait_for(pilot, lambda: notified(app, "from an earlier launch"), "the explanation")
     assert [r.record.number for r in store.runs()] == [1, 2]
+
+
+async def test_connections_and_phases_are_shown_where_a_request_is(base: str) -> None:
+    named = base.replace("127.0.0.1", "localhost")
+    app = FetchApp(f"{named}/delay/20 x12", workers=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: ended(app))
+        shown = figures(app)
+        assert "connections opened 3, reused 75%" in shown
+        assert "dns " in shown and "wait " in shown and "(p50/p99)" in shown
+        table = app.query_one(ThreadTable)
+        lines = [line for i in range(table.group_count) for line in table.group_text(i)]
+        assert any("conn " in line and " reused " in line for line in lines)
+        await pilot.press("f9")
+        timeline = app.query_one(Timeline)
+        await wait_for(pilot, lambda: timeline.lane_count == 3, "the timeline")
+        await pilot.press("home")  # the lane's first request: it opened the connection
+        detail = str(app.query_one("#timeline-detail", Static).render())
+        assert "dns " in detail and "connect " in detail and "new" in detail, detail
+        await pilot.press("f1")
+        lesson = app.screen.query_one(Markdown).source
+        assert "3 requests opened a connection" in lesson and "9 that reused one" in lesson
