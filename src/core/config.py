@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx"]
+BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl"]
 BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
 
 MAX_WORKERS = 1024

@@ -35,7 +35,7 @@ def phases_of(stats: RunStats) -> list[dict[str, int | None]]:
     return out
 
 
-@pytest.mark.parametrize("backend", ["requests", "requests-per-thread", "httpx"])
+@pytest.mark.parametrize("backend", ["requests", "requests-per-thread", "httpx", "pycurl"])
 def test_a_shared_pool_opens_at_most_one_connection_per_worker_and_reuses_them(
         server: DemoServer, backend: str, tmp_path: Path) -> None:
     stats, accepted = counted(server, f"{server.url}/delay/5 x{N}", backend)

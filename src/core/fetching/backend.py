@@ -44,6 +44,10 @@ def make_backend(name: BackendName | str, workers: int, limits: FetchLimits) -> 
         from fetchtui.core.fetching.httpx_backend import HttpxBackend
 
         return HttpxBackend(workers, limits)
+    if backend == "pycurl":
+        from fetchtui.core.fetching.pycurl_backend import PycurlBackend
+
+        return PycurlBackend(workers, limits)
     from fetchtui.core.fetching import requests_backend as rb
 
     classes = {"requests": rb.RequestsBackend, "requests-per-thread": rb.RequestsPerThreadBackend,

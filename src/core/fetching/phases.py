@@ -16,7 +16,8 @@ import time
 from fetchtui.core.events import Phases
 
 
-def _is_name(host: object) -> bool:
+def is_name(host: object) -> bool:
+    """Whether `host` is a name to resolve, not an IP literal."""
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
     if not isinstance(host, str) or not host:
@@ -41,8 +42,8 @@ class ConnIds:
 class Trace:
     """Stamps of one request, taken on its worker thread; `phases()` reads them out."""
 
-    __slots__ = ("conn_id", "connected", "dns_start", "first_byte", "https", "ids", "new_conn",
-                 "secured", "sent", "tcp_start")
+    __slots__ = ("conn_id", "connected", "dns_start", "first_byte", "https", "ids", "measured",
+                 "new_conn", "secured", "sent", "tcp_start")
 
     def __init__(self, https: bool, ids: ConnIds) -> None:
         self.https = https
@@ -55,10 +56,11 @@ class Trace:
         self.first_byte: int | None = None
         self.conn_id: int | None = None
         self.new_conn = False
+        self.measured: Phases | None = None  # a client that times the phases itself (libcurl)
 
     # -- stamps --------------------------------------------------------------------------
     def resolving(self, host: object) -> None:
-        if self.tcp_start is None and self.dns_start is None and _is_name(host):
+        if self.tcp_start is None and self.dns_start is None and is_name(host):
             self.dns_start = time.perf_counter_ns()
 
     def connecting(self) -> None:
@@ -104,6 +106,8 @@ class Trace:
 
     # -- reading -------------------------------------------------------------------------
     def phases(self, done_ns: int) -> Phases:
+        if self.measured is not None:
+            return self.measured
         new = self.new_conn
         dns = self.tcp_start - self.dns_start if new and self.dns_start and self.tcp_start else None
         connect = self.connected - self.tcp_start if new and self.connected and self.tcp_start else None

@@ -1,0 +1,164 @@
+"""pycurl: libcurl does the HTTP in C and lets go of the GIL while it waits and while it parses.
+
+One easy handle per worker thread, each keeping its one connection alive (MAXCONNECTS 1), so
+a worker reuses its connection as a shared pool would. The same limits as the other clients:
+a total deadline (libcurl's own, and the pool's watchdog cuts the socket), a body cap
+(MAXFILESIZE for a declared size, the write callback for the rest), redirects, TLS checks;
+the phases come from libcurl's own clock (getinfo's *_TIME_T).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import pycurl
+
+from fetchtui.core.config import FetchLimits
+from fetchtui.core.events import ErrorKind, Phases
+from fetchtui.core.fetching.deadline import current_slot
+from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.fetching.phases import current_trace, is_name
+
+_KINDS: dict[int, ErrorKind] = {
+    pycurl.E_OPERATION_TIMEDOUT: "timeout",
+    pycurl.E_COULDNT_CONNECT: "connect",
+    pycurl.E_COULDNT_RESOLVE_HOST: "connect",
+    pycurl.E_SSL_CONNECT_ERROR: "tls",
+    pycurl.E_PEER_FAILED_VERIFICATION: "tls",
+    pycurl.E_SSL_CACERT_BADFILE: "tls",
+    pycurl.E_SSL_CERTPROBLEM: "tls",
+    pycurl.E_TOO_MANY_REDIRECTS: "redirects",
+    pycurl.E_FILESIZE_EXCEEDED: "too_large",
+    pycurl.E_GOT_NOTHING: "reset",
+    pycurl.E_RECV_ERROR: "reset",
+    pycurl.E_SEND_ERROR: "reset",
+    pycurl.E_PARTIAL_FILE: "reset",
+}
+
+
+class _Handle:
+    """A worker's easy handle, the socket of its connection, and that connection's id."""
+
+    def __init__(self) -> None:
+        self.curl = pycurl.Curl()
+        self.sock: socket.socket | None = None
+        self.conn_id: int | None = None
+        self.nbytes = 0
+        self.too_large = False
+
+    def open_socket(self, purpose: int, address: Any) -> socket.socket:
+        family, socktype, protocol, _ = address
+        sock = socket.socket(family, socktype, protocol)
+        self.sock = sock
+        slot = current_slot()
+        if slot is not None:
+            slot.attach(sock)  # a cancel or the deadline shuts it down: perform() returns
+        return sock
+
+
+class PycurlBackend:
+    """libcurl through pycurl, one easy handle (and connection) per worker thread."""
+
+    name = "pycurl"
+
+    def __init__(self, workers: int, limits: FetchLimits) -> None:
+        self.limits = limits
+        self._local = threading.local()
+        self._handles: list[_Handle] = []
+        self._lock = threading.Lock()
+        self._cainfo = limits.ca_bundle
+        if self._cainfo is None and limits.verify:
+            import certifi  # requests' CA bundle: libcurl's wheel may not find the system's
+
+            self._cainfo = certifi.where()
+
+    def _handle(self) -> _Handle:
+        handle: _Handle | None = getattr(self._local, "handle", None)
+        if handle is None:
+            handle = self._local.handle = _Handle()
+            self._setup(handle)
+            with self._lock:
+                self._handles.append(handle)
+        return handle
+
+    def _setup(self, handle: _Handle) -> None:
+        c, limits = handle.curl, self.limits
+        c.setopt(pycurl.NOSIGNAL, 1)
+        c.setopt(pycurl.MAXCONNECTS, 1)
+        c.setopt(pycurl.FOLLOWLOCATION, 1)
+        c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
+        c.setopt(pycurl.TIMEOUT_MS, max(1, int(limits.timeout * 1000)))
+        c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
+        c.setopt(pycurl.SSL_VERIFYPEER, 1 if limits.verify else 0)
+        c.setopt(pycurl.SSL_VERIFYHOST, 2 if limits.verify else 0)
+        if self._cainfo:
+            c.setopt(pycurl.CAINFO, self._cainfo)
+        c.setopt(pycurl.PROXY, "")  # no proxies from the environment: loopback stays loopback
+        c.setopt(pycurl.OPENSOCKETFUNCTION, handle.open_socket)
+
+        def write(chunk: bytes) -> int | None:
+            handle.nbytes += len(chunk)
+            if handle.nbytes > limits.max_bytes:
+                handle.too_large = True
+                return 0  # anything but len(chunk) makes libcurl abort the transfer
+            return None
+
+        c.setopt(pycurl.WRITEFUNCTION, write)
+
+    def fetch(self, url: str) -> tuple[int, int]:
+        handle = self._handle()
+        c = handle.curl
+        handle.nbytes, handle.too_large = 0, False
+        slot = current_slot()
+        if slot is not None and handle.sock is not None:
+            slot.attach(handle.sock)  # a reused connection: its socket is the handle's last one
+        c.setopt(pycurl.URL, url)
+        try:
+            c.perform()
+        except pycurl.error as exc:
+            code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
+            status = c.getinfo(pycurl.RESPONSE_CODE) or None
+            self._trace(handle, url)
+            if handle.too_large or code == pycurl.E_FILESIZE_EXCEEDED:
+                raise FetchError("too_large", f"body passed {self.limits.max_bytes} bytes", status,
+                                 handle.nbytes) from None
+            raise FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None,
+                             handle.nbytes) from None
+        self._trace(handle, url)
+        return int(c.getinfo(pycurl.RESPONSE_CODE)), handle.nbytes
+
+    def _trace(self, handle: _Handle, url: str) -> None:
+        """The phases as libcurl timed them (µs since the transfer began)."""
+        trace = current_trace()
+        if trace is None:
+            return
+        c = handle.curl
+        new = c.getinfo(pycurl.NUM_CONNECTS) > 0
+        if new or handle.conn_id is None:
+            handle.conn_id = trace.ids.new()
+        lookup, connect = c.getinfo(pycurl.NAMELOOKUP_TIME_T), c.getinfo(pycurl.CONNECT_TIME_T)
+        secured, ready = c.getinfo(pycurl.APPCONNECT_TIME_T), c.getinfo(pycurl.PRETRANSFER_TIME_T)
+        first, total = c.getinfo(pycurl.STARTTRANSFER_TIME_T), c.getinfo(pycurl.TOTAL_TIME_T)
+        https = url[:6].lower() == "https:"
+        connected = new and connect > 0
+        trace.measured = Phases(
+            dns_ns=lookup * 1000 if connected and is_name(urlsplit(url).hostname) else None,
+            connect_ns=(connect - lookup) * 1000 if connected else None,
+            tls_ns=(secured - connect) * 1000 if connected and https and secured else None,
+            wait_ns=(first - ready) * 1000 if first else None,
+            receive_ns=(total - first) * 1000 if first else None,
+            conn_id=handle.conn_id,
+            conn_reused=not new,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            handles = list(self._handles)
+        for handle in handles:
+            try:
+                handle.curl.close()
+            except pycurl.error:  # still unwinding a cut transfer: it goes with its thread
+                pass
