@@ -67,12 +67,12 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("-b", "--backend", choices=BACKENDS, default="requests",
                         help="HTTP backend (default requests: one shared Session)")
     parser.add_argument("--timeout", type=_checked(parse_timeout), default=10.0,
-                        help="total seconds allowed per request (default 10)")
+                        help="total time allowed per request: seconds, or 500ms, 10s, 2m (default 10)")
     parser.add_argument("--max-bytes", type=_checked(parse_max_bytes), default=100 * 1024 * 1024,
                         help="largest body to read, in bytes (default 100 MiB)")
     parser.add_argument("--max-redirects", type=_checked(parse_redirects), default=10,
                         help="redirects to follow (default 10)")
-    parser.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
@@ -126,8 +126,10 @@ def build_run_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
     )
     _add_run_options(parser)
-    parser.add_argument("--json", metavar="PATH", help="write the run as JSON to PATH")
-    parser.add_argument("--csv", metavar="PATH", help="write one row per request as CSV to PATH")
+    parser.add_argument("--json", metavar="PATH",
+                        help="write the run as JSON to PATH (- for stdout: the summary goes to stderr)")
+    parser.add_argument("--csv", metavar="PATH",
+                        help="write one row per request as CSV to PATH (- for stdout, as --json)")
     parser.add_argument("--trace", action="store_true",
                         help="print a line per request: pid, thread ident, URL, status, ms")
     return parser
@@ -233,7 +235,8 @@ def build_sweep_parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
     )
     _add_run_options(parser, series=True)
-    parser.add_argument("--json", metavar="PATH", help="write every run's summary as JSON to PATH")
+    parser.add_argument("--json", metavar="PATH",
+                        help="write every run's summary as JSON to PATH (- for stdout)")
     return parser
 
 

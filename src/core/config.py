@@ -70,12 +70,28 @@ def check_timeout(value: float) -> float:
     return value
 
 
-def parse_timeout(text: str) -> float:
+_UNITS = (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0))
+
+
+def parse_duration(text: str, what: str = "duration") -> float:
+    """Seconds from `500ms`, `10s`, `2m`, `1h` or a plain number of seconds."""
+    body, scale = text.strip().lower(), 1.0
+    for unit, factor in _UNITS:
+        if body.endswith(unit) and body[: -len(unit)].strip().replace(".", "", 1).isdigit():
+            body, scale = body[: -len(unit)].strip(), factor
+            break
     try:
-        value = float(text.strip())
+        value = float(body) * scale
     except ValueError:
-        raise ConfigError(f"timeout must be a number of seconds, got {text!r}") from None
-    return check_timeout(value)
+        raise ConfigError(f"{what} must be a number of seconds or like 500ms, 10s, 2m, "
+                          f"got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigError(f"{what} must be more than 0 seconds, got {text.strip()}")
+    return value
+
+
+def parse_timeout(text: str) -> float:
+    return check_timeout(parse_duration(text, "timeout"))
 
 
 def check_max_bytes(value: int) -> int:

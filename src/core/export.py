@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -116,9 +117,19 @@ def _threads(stats: RunStats) -> list[dict[str, Any]]:
     ]
 
 
+STDOUT = "-"
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
-    """A text file at `path` that a reader sees old or new, never half written."""
+    """A text file at `path` that a reader sees old or new, never half written; `-` is stdout."""
+    if str(path) == STDOUT:
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError as exc:  # `| head`: the reader left; nothing to keep
+            raise ExportError("stdout was closed before the export was written") from exc
+        return
     target = Path(path).expanduser()
     directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():

@@ -17,6 +17,8 @@ from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.report import summary_text, trace_line
 
+STDOUT = "-"  # as an export path: write it to standard output
+
 if TYPE_CHECKING:
     from fetchtui.core.history import History
 
@@ -79,6 +81,7 @@ def run_headless(
     err = err or sys.stderr
     source = (sources or _pool()).open(targets, config)
     stats = RunStats(source.targets)
+    human = err if STDOUT in (json_path, csv_path) else out  # stdout carries the export then
     progress = _progress(err) if err.isatty() else None
     with _Interrupt() as interrupt:
         try:
@@ -94,7 +97,7 @@ def run_headless(
                 if trace:
                     lines = [trace_line(stats, e) for e in batch if isinstance(e, RequestFinished)]
                     if lines:
-                        out.write("\n".join(lines) + "\n")
+                        human.write("\n".join(lines) + "\n")
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps())
         finally:
@@ -103,9 +106,9 @@ def run_headless(
             source.close()
     interrupted = interrupt.event.is_set()
     if interrupted:
-        out.write("interrupted: partial result below (unfinished requests are cancelled)\n")
-    out.write(summary_text(stats))
-    out.flush()
+        human.write("interrupted: partial result below (unfinished requests are cancelled)\n")
+    human.write(summary_text(stats))
+    human.flush()
     if history is not None:
         from fetchtui.core.history import list_key
 
@@ -123,7 +126,8 @@ def run_headless(
                 written = write_json(stats, config_dict(config, len(targets)), path)
             else:
                 written = write_csv(stats, path)
-            out.write(safe_text(f"wrote {written}") + "\n")
+            if path != STDOUT:
+                human.write(safe_text(f"wrote {written}") + "\n")
         except ExportError as exc:
             err.write(f"error: {safe_text(str(exc))}\n")
             code = code if code != EXIT_OK else EXIT_FAILED
@@ -163,8 +167,9 @@ def run_sweep_headless(
         runs = run_sweep(targets, series, config, history, progress, sources)
     except KeyboardInterrupt:
         runs = history.runs[first:]
-        out.write("interrupted: the runs that ended are below\n")
-    out.write(sweep_text(points(history, runs)))
+        (err if json_path == STDOUT else out).write("interrupted: the runs that ended are below\n")
+    human = err if json_path == STDOUT else out
+    human.write(sweep_text(points(history, runs)))
     if history.problem:
         err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
     code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
@@ -176,7 +181,8 @@ def run_sweep_headless(
                         for r in runs]}
         try:
             written = write_text(json_path, json.dumps(doc, indent=2) + "\n")
-            out.write(safe_text(f"wrote {written}") + "\n")
+            if json_path != STDOUT:
+                human.write(safe_text(f"wrote {written}") + "\n")
         except ExportError as exc:
             err.write(f"error: {safe_text(str(exc))}\n")
             code = code if code != EXIT_OK else EXIT_FAILED

@@ -91,8 +91,8 @@ class SetupPane(Vertical):
             yield Label("backend", classes="caption")
             yield Select([(b, b) for b in BACKENDS], value=self._backend, allow_blank=False,
                          id="backend", compact=True)
-            yield Label("timeout (s)", classes="caption")
-            yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.]*", max_length=8,
+            yield Label("timeout", classes="caption")
+            yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*", max_length=8,
                         compact=True)
             yield Label("sweep (ctrl+r)", classes="caption")
             yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",

@@ -75,6 +75,7 @@ def test_bad_lines_are_all_listed_exit_2_and_nothing_is_fetched(tmp_path: Path) 
         (["-w", "5000"], "workers must be from 1 to 1024"),
         (["--timeout", "0"], "timeout must be more than 0 seconds"),
         (["--timeout", "-1"], "timeout must be more than 0 seconds"),
+        (["--timeout", "5 parsecs"], "timeout must be a number of seconds or like 500ms"),
         (["--max-redirects", "-1"], "redirects cannot be negative, got -1"),
         (["--max-redirects", "lots"], "redirects must be a whole number, got 'lots'"),
         (["--max-bytes", "-5"], "max bytes cannot be negative, got -5"),
@@ -163,3 +164,30 @@ def test_the_live_monitor_without_a_terminal_says_to_use_run(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "needs a terminal" in result.stderr and "fetchtui run" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_json_to_stdout_sends_the_summary_to_stderr(base: str) -> None:
+    result = run(f"{base}/delay/0 x3", "--json", "-", "--trace")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)  # nothing but the export on stdout
+    assert doc["summary"]["ok"] == 3 and len(doc["requests"]) == 3
+    assert "ok 3, failed 0" in result.stderr and " url : " in result.stderr
+
+
+def test_csv_to_stdout(base: str) -> None:
+    result = run(f"{base}/delay/0 x2", "--csv", "-")
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert result.returncode == 0 and [r["outcome"] for r in rows] == ["ok", "ok"]
+    assert "fetchtui run" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "seconds"), [("500ms", 0.5), ("10s", 10.0), ("2m", 120.0), ("1.5", 1.5)])
+def test_durations_take_units_like_curl_and_hey(given: str, seconds: float, base: str, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    assert run(f"{base}/delay/0", "--timeout", given, "--json", str(out)).returncode == 0
+    assert json.loads(out.read_text())["config"]["timeout"] == seconds
+
+
+def test_k_is_insecure_as_in_curl(tls_server: DemoServer) -> None:
+    assert run(f"{tls_server.url}/delay/0").returncode == 1  # unknown CA: a tls failure
+    assert run(f"{tls_server.url}/delay/0", "-k").returncode == 0
