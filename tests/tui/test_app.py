@@ -218,7 +218,7 @@ async def test_hostile_settings_are_refused_with_a_message() -> None:
             ("#workers", "5000", "workers must be from 1 to 1024, got 5000"),
             ("#workers", "", "workers must be a whole number, got ''"),
             ("#timeout", "0", "timeout must be more than 0 seconds, got 0"),
-            ("#timeout", "1.2.3", "timeout must be a number of seconds, got '1.2.3'"),
+            ("#timeout", "1.2.3", "timeout must be a number of seconds or like 500ms, 10s, 2m, got '1.2.3'"),
         ]:
             app.query_one("#workers", Input).value = "3"
             app.query_one("#timeout", Input).value = "10"
