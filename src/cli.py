@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from fetchtui import __version__
@@ -29,7 +30,7 @@ from fetchtui.core.textsafe import safe_text
 if TYPE_CHECKING:
     from fetchtui.core.demo_server import DemoServer
     from fetchtui.core.history import History
-    from fetchtui.core.targets import Target
+    from fetchtui.core.targets import RequestSpec, Target
 
 T = TypeVar("T")
 
@@ -72,6 +73,12 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
                         help="largest body to read, in bytes (default 100 MiB)")
     parser.add_argument("--max-redirects", type=_checked(parse_redirects), default=10,
                         help="redirects to follow (default 10)")
+    parser.add_argument("-X", "--request", dest="method", metavar="METHOD",
+                        help="the method of every request (a list line's own -X wins)")
+    parser.add_argument("-H", "--header", dest="headers", action="append", default=[],
+                        metavar="'Name: value'", help="a header for every request (repeatable)")
+    parser.add_argument("-d", "--data", metavar="TEXT|@FILE|@-",
+                        help="a body for every request (POST unless -X says otherwise)")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
     parser.add_argument("--demo", action="store_true",
@@ -175,6 +182,28 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
 
 
+def request_spec(args: argparse.Namespace) -> RequestSpec:
+    """The -X/-H/-d of the command line: what every line of the list sends unless it says."""
+    from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, parse_header, parse_method, read_body
+
+    if args.method is None and not args.headers and args.data is None:
+        return DEFAULT_SPEC
+    try:
+        headers = tuple(parse_header(h) for h in args.headers)
+        body = None
+        if args.data is not None:
+            if args.data == "@-":
+                if args.file == "-":
+                    _fail("-d @- reads stdin, and so does -f -: give the body or the list a file")
+                body = sys.stdin.buffer.read()
+            else:
+                body = read_body(args.data, lambda path: Path(path).expanduser().read_bytes())
+        method = parse_method(args.method) if args.method else ("POST" if body is not None else "GET")
+    except ValueError as exc:
+        _fail(str(exc))
+    return RequestSpec(method, headers, body)
+
+
 def _demo_server(args: argparse.Namespace) -> DemoServer | None:
     """The demo server --demo asked for, started; imported only then."""
     if not args.demo:
@@ -193,7 +222,8 @@ def _list_text(source: ListSource, server: DemoServer | None) -> str:
     return source.text
 
 
-def _targets_or_exit(source: ListSource, server: DemoServer | None) -> list[Target]:
+def _targets_or_exit(source: ListSource, server: DemoServer | None,
+                     spec: RequestSpec | None = None) -> list[Target]:
     """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
     from fetchtui.core.targets import TargetsError, parse_targets
 
@@ -201,7 +231,7 @@ def _targets_or_exit(source: ListSource, server: DemoServer | None) -> list[Targ
     if not text.strip():
         _fail("no URLs given (pass URLs, -f FILE, or --demo)")
     try:
-        targets = parse_targets(text)
+        targets = parse_targets(text, defaults=spec) if spec is not None else parse_targets(text)
     except TargetsError as exc:
         print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
               file=sys.stderr)
@@ -218,9 +248,10 @@ def cmd_run(argv: Sequence[str]) -> int:
 
     args = build_run_parser().parse_args(argv)
     source = read_list(args)
+    spec = request_spec(args)
     server = _demo_server(args)
     try:
-        targets = _targets_or_exit(source, server)
+        targets = _targets_or_exit(source, server, spec)
         return run_headless(targets, run_config(args), trace=args.trace,
                             json_path=args.json, csv_path=args.csv, history=_history(args, "run"))
     finally:
@@ -246,9 +277,10 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     args = build_sweep_parser().parse_args(argv)
     series: list[int] = args.workers
     source = read_list(args)
+    spec = request_spec(args)
     server = _demo_server(args)
     try:
-        targets = _targets_or_exit(source, server)
+        targets = _targets_or_exit(source, server, spec)
         args.workers = series[0]
         return run_sweep_headless(targets, series, run_config(args), json_path=args.json,
                                   history=_history(args, "sweep"))
@@ -302,11 +334,13 @@ def cmd_tui(argv: Sequence[str]) -> int:
     from fetchtui.tui.app import FetchApp
 
     source = read_list(args)
+    spec = request_spec(args)
     _keys_from_the_terminal()
     server = _demo_server(args)
     config = run_config(args)
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
-                   limits=config.limits, start=args.start, history=_history(args, "tui"))
+                   limits=config.limits, start=args.start, history=_history(args, "tui"),
+                   request=spec)
     stats = None
     try:
         code = app.run() or 0

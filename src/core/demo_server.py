@@ -6,7 +6,8 @@ import socket
 import ssl
 import struct
 import threading
-from collections import Counter
+from collections import Counter, deque
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -64,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.hold(self.path, -1)
 
     def do_GET(self) -> None:
+        length = self.headers.get("Content-Length", "")
+        body = self.rfile.read(int(length)) if length.isdigit() and int(length) <= MAX_BYTES else b""
+        self.server.record(self.command, self.path, list(self.headers.items()), body)
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = [s for s in parts.path.split("/") if s]
@@ -79,6 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(400, b"bad argument\n")
         except (ConnectionError, TimeoutError):
             self.close_connection = True
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    def do_HEAD(self) -> None:
+        self.server.record(self.command, self.path, list(self.headers.items()), b"")
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n")  # no body: it is HEAD
 
     def _index(self, arg: str, query: dict[str, str]) -> None:
         lines = ["fetchtui demo server", ""]
@@ -177,6 +187,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A request as the demo server received it (the last thousand are kept, for tests)."""
+
+    method: str
+    path: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
 class DemoHTTPServer(ThreadingHTTPServer):
     """The threading server behind DemoServer; one thread per connection."""
 
@@ -190,7 +210,11 @@ class DemoHTTPServer(ThreadingHTTPServer):
         self._held: Counter[str] = Counter()
         self._held_lock = threading.Lock()
         self.accepted = 0  # connections accepted, TLS or not
+        self.seen: deque[Seen] = deque(maxlen=1000)
         super().__init__(address, _Handler)
+
+    def record(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.seen.append(Seen(method, path, headers, body))
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._held_lock:
@@ -226,6 +250,10 @@ class DemoServer:
         scheme = "https" if ssl_context else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._thread: threading.Thread | None = None
+
+    def seen(self, path: str) -> list[Seen]:
+        """The requests received for `path` (with its query), oldest first."""
+        return [seen for seen in list(self._server.seen) if seen.path == path]
 
     @property
     def connections(self) -> int:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from fetchtui.core.textsafe import safe_text
@@ -15,13 +18,41 @@ _REPEAT = re.compile(r"^(?P<url>\S+)\s+[x*](?P<count>[+-]?\d+)$")
 _SCHEMES = ("http", "https")
 
 
+#: Headers whose values are credentials: sent as given, shown and exported as `***`.
+SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
+_SECRET_WORDS = ("token", "secret", "password", "api-key", "apikey", "auth")
+_METHOD = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP token
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """What is sent besides the URL: curl's -X, -H and -d."""
+
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes | None = None
+
+    def shown_headers(self) -> list[str]:
+        """`Name: value` lines with credentials masked, as every front end shows them."""
+        return [f"{name}: {'***' if is_secret_header(name) else value}" for name, value in self.headers]
+
+
+DEFAULT_SPEC = RequestSpec()
+
+
+def is_secret_header(name: str) -> bool:
+    lowered = name.strip().lower()
+    return lowered in SECRET_HEADERS or any(word in lowered for word in _SECRET_WORDS)
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One URL to fetch; `url` is sent, `display` (credentials masked) is shown."""
+    """One request to send; `url` is sent, `display` (credentials masked) is shown."""
 
     url: str
     display: str
     line: int
+    spec: RequestSpec = DEFAULT_SPEC
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +114,86 @@ def check_url(url: str) -> str | None:
     return None
 
 
-def parse_targets(text: str, max_total: int = MAX_TOTAL) -> list[Target]:
-    """Parse the whole list; raise TargetsError listing every bad line."""
+def parse_header(text: str) -> tuple[str, str]:
+    """`Name: value` -> (name, value); ValueError says what is wrong."""
+    name, colon, value = text.partition(":")
+    name = name.strip()
+    if not colon or not name or any(ch.isspace() or ord(ch) < 33 or ord(ch) == 127 for ch in name):
+        raise ValueError(f"-H takes 'Name: value', got {text!r}")
+    if any(ch in value for ch in "\r\n\x00"):
+        raise ValueError("-H: a header value cannot hold a line break")
+    return name, value.strip()
+
+
+def parse_method(text: str) -> str:
+    if not _METHOD.match(text):
+        raise ValueError(f"-X takes a method such as POST, got {text!r}")
+    return text
+
+
+def read_body(text: str, read_file: Callable[[str], bytes]) -> bytes:
+    """-d TEXT, or -d @FILE (the file's bytes)."""
+    if text.startswith("@"):
+        try:
+            return read_file(text[1:])
+        except OSError as exc:
+            raise ValueError(f"-d {text}: cannot read it ({exc.strerror or exc})") from None
+    return text.encode("utf-8")
+
+
+def _read_file(path: str) -> bytes:
+    return Path(path).expanduser().read_bytes()
+
+
+_FLAGS = {"-X": "method", "--request": "method", "-H": "header", "--header": "header",
+          "-d": "data", "--data": "data"}
+
+
+def _line_spec(tokens: list[str], defaults: RequestSpec,
+               read_file: Callable[[str], bytes]) -> tuple[str, int, RequestSpec]:
+    """URL, repeat count and request spec of a line's tokens; ValueError names the flag."""
+    url, count = tokens[0], 1
+    method, headers, body = defaults.method, list(defaults.headers), defaults.body
+    given_method = False
+    rest = iter(tokens[1:])
+    for token in rest:
+        repeat = re.fullmatch(r"[x*]([+-]?\d+)", token)
+        if repeat:
+            count = int(repeat[1])
+            if count < 1:
+                raise ValueError(f"repeat count must be at least 1, got {count}")
+            continue
+        flag = _FLAGS.get(token)
+        if flag is None:
+            if token.startswith("-"):
+                raise ValueError(f"unknown flag {token!r} (a line takes -X, -H, -d and xN)")
+            raise ValueError("one URL per line (write `URL x100` to repeat one)")
+        value = next(rest, None)
+        if value is None:
+            raise ValueError(f"{token} needs a value")
+        if flag == "method":
+            method, given_method = parse_method(value), True
+        elif flag == "header":
+            header = parse_header(value)
+            headers = [h for h in headers if h[0].lower() != header[0].lower()] + [header]
+        else:
+            body = read_body(value, read_file)
+    if body is not None and not given_method and method == "GET":
+        method = "POST"  # as curl does with -d
+    return url, count, RequestSpec(method, tuple(headers), body)
+
+
+def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec = DEFAULT_SPEC,
+                  read_file: Callable[[str], bytes] = _read_file) -> list[Target]:
+    """Parse the whole list; raise TargetsError listing every bad line.
+
+    A line is `URL`, `URL xN`, or either with curl's flags after it, parsed shell-style:
+    `https://api.example/items -X POST -H 'Content-Type: application/json' -d @item.json x10`.
+    `defaults` is what the command line's own -X/-H/-d asked for every line.
+    """
     targets: list[Target] = []
     errors: list[LineError] = []
-    checked: dict[str, Target | str] = {}  # lists repeat URLs; validate each once
+    checked: dict[str, tuple[Target, int] | str] = {}  # lists repeat lines; parse each once
     total = 0
     for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         line = raw.strip()
@@ -95,34 +201,43 @@ def parse_targets(text: str, max_total: int = MAX_TOTAL) -> list[Target]:
             continue
         if " #" in line:  # trailing comment
             line = line.split(" #", 1)[0].rstrip()
-        count = 1
-        match = _REPEAT.match(line)
-        if match:
-            line, count = match["url"], int(match["count"])
-            if count < 1:
-                errors.append(LineError(number, raw, f"repeat count must be at least 1, got {count}"))
-                continue
-        elif len(line.split()) > 1:
-            errors.append(
-                LineError(number, raw, "one URL per line (write `URL x100` to repeat one)")
-            )
-            continue
         cached = checked.get(line)
         if cached is None:
-            problem = check_url(line)
-            cached = problem if problem else Target(line, mask_url(line), number)
-            checked[line] = cached
+            cached = checked[line] = _parse_line(line, number, defaults, read_file)
         if isinstance(cached, str):
             errors.append(LineError(number, raw, cached))
             continue
+        target, count = cached
         total += count
         if total > max_total:
             errors.append(
                 LineError(number, raw, f"the list asks for more than {max_total:,} requests")
             )
             break
-        target = cached if cached.line == number else Target(cached.url, cached.display, number)
+        if target.line != number:
+            target = replace(target, line=number)
         targets.extend([target] * count)
     if errors:
         raise TargetsError(errors)
     return targets
+
+
+def _parse_line(line: str, number: int, defaults: RequestSpec,
+                read_file: Callable[[str], bytes]) -> tuple[Target, int] | str:
+    """A line's target and repeat count, or what is wrong with it."""
+    match = _REPEAT.match(line)
+    if match or len(line.split()) == 1:  # the common lines: no shell parsing needed
+        url, count = (match["url"], int(match["count"])) if match else (line, 1)
+        if count < 1:
+            return f"repeat count must be at least 1, got {count}"
+        spec = defaults
+    else:
+        try:
+            tokens = shlex.split(line)
+            url, count, spec = _line_spec(tokens, defaults, read_file)
+        except ValueError as exc:
+            return str(exc) if "quotation" not in str(exc) else "a quote is not closed"
+    problem = check_url(url)
+    if problem:
+        return problem
+    return Target(url, mask_url(url), number, spec), count

@@ -24,6 +24,7 @@ from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.charts import Charts
 from fetchtui.tui.commands import run_commands
@@ -82,9 +83,11 @@ class FetchApp(App[int]):
 
     def __init__(self, text: str = "", *, workers: int = 10, backend: str = "requests",
                  limits: FetchLimits | None = None, start: bool = False,
-                 sources: Sources | None = None, history: History | None = None) -> None:
+                 sources: Sources | None = None, history: History | None = None,
+                 request: RequestSpec = DEFAULT_SPEC) -> None:
         super().__init__()
         self._setup_args = (text, workers, backend)
+        self._request = request  # the command line's -X/-H/-d: every line's unless it says
         self.limits = limits or FetchLimits()
         self._start_now = start
         if sources is None:
@@ -118,7 +121,7 @@ class FetchApp(App[int]):
 
     def compose(self) -> ComposeResult:
         text, workers, backend = self._setup_args
-        yield SetupPane(text, workers, backend, self.limits.timeout, id="setup")
+        yield SetupPane(text, workers, backend, self.limits.timeout, self._request, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):

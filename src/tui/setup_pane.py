@@ -25,14 +25,14 @@ from fetchtui.core.config import (
     parse_timeout,
     parse_workers,
 )
-from fetchtui.core.targets import Target, TargetsError, parse_targets
+from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 
 
-def _parse(text: str) -> list[Target] | TargetsError:
+def _parse(text: str, defaults: RequestSpec) -> list[Target] | TargetsError:
     try:
-        return parse_targets(text)
+        return parse_targets(text, defaults=defaults)
     except TargetsError as exc:
         return exc
 
@@ -69,9 +69,10 @@ class SetupPane(Vertical):
 
     worker_count: reactive[int] = reactive(10, init=False)
 
-    def __init__(self, text: str, workers: int, backend: str, timeout: float, *,
-                 id: str | None = None) -> None:
+    def __init__(self, text: str, workers: int, backend: str, timeout: float,
+                 request: RequestSpec = DEFAULT_SPEC, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._request = request
         self._text = text
         self._backend = backend
         self._timeout = timeout
@@ -81,7 +82,8 @@ class SetupPane(Vertical):
         self._checked: list[Target] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("URLs  (one per line, `URL x100` repeats, # comments)", classes="caption")
+        yield Label("URLs  (one per line, `URL x100` repeats, curl's -X/-H/-d after it)",
+                    classes="caption")
         yield TextArea(self._text, id="urls", soft_wrap=False, show_line_numbers=True)
         yield Static(id="url-errors")
         with Grid(id="settings"):
@@ -136,7 +138,7 @@ class SetupPane(Vertical):
         """Parse the list; show every bad line by number. None when it has errors."""
         text = self.query_one("#urls", TextArea).text
         if text != self._checked_text:  # else the background check parsed it: 100,000 lines take 1 s
-            self._show_check(text, _parse(text))
+            self._show_check(text, _parse(text, self._request))
         return self._checked
 
     def _check_in_background(self) -> None:
@@ -147,7 +149,7 @@ class SetupPane(Vertical):
     @work(thread=True, exclusive=True, group="check-list")
     def _parse_off_the_ui(self, text: str) -> None:
         """Parse a pause's text on a thread: the editor stays live while a long list parses."""
-        outcome = _parse(text)
+        outcome = _parse(text, self._request)
         if get_current_worker().is_cancelled:
             return
         try:

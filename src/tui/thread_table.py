@@ -185,7 +185,7 @@ class ThreadTable(ScrollView, can_focus=True):
                 rec = stats.record(thread.current)
                 took = (self.now_ns - (rec.start_ns or self.now_ns)) / 1e6
                 line.append((f"{RUNNING} {took:>7.0f} ms ", "running"))
-                line.append((safe_text(rec.url), ""))
+                line.append((safe_text(self._what(rec)), ""))
             else:
                 line.append(("idle", "dim"))
             return line
@@ -195,8 +195,12 @@ class ThreadTable(ScrollView, can_focus=True):
             return []
         return self._finished(stats.record(recent[position]))
 
-    @staticmethod
-    def _finished(rec: RequestRecord) -> Spans:
+    def _what(self, rec: RequestRecord) -> str:
+        """The URL, after its method when that is not GET."""
+        method = self.stats.targets[rec.req_id].spec.method if self.stats is not None else "GET"
+        return rec.url if method == "GET" else f"{method} {rec.url}"
+
+    def _finished(self, rec: RequestRecord) -> Spans:
         part = rec.outcome.value if rec.outcome else ""
         status = str(rec.status) if rec.status is not None else (rec.error_kind or "-")
         if rec.outcome is Outcome.FAILED and rec.error_kind not in (None, "http"):
@@ -214,5 +218,5 @@ class ThreadTable(ScrollView, can_focus=True):
             (f"{glyph} {status}".rjust(11) + " ", part),
             (f"{rec.nbytes:>9} B {took}  ", ""),
             (conn, "dim"),
-            (safe_text(rec.url), "dim"),
+            (safe_text(self._what(rec)), "dim"),
         ]

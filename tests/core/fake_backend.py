@@ -15,6 +15,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.targets import Target
 
 Step = tuple[str, object]
 HANG_LIMIT_S = 10.0  # a hang that nobody cuts fails the test instead of holding it
@@ -32,8 +33,8 @@ class FakeBackend:
         self.on_start = on_start
         self.closed = threading.Event()
 
-    def fetch(self, url: str) -> tuple[int, int]:
-        index = int(url.rsplit("/", 1)[1])
+    def fetch(self, target: Target) -> tuple[int, int]:
+        index = int(target.url.rsplit("/", 1)[1])
         if self.on_start is not None:
             self.on_start(index)
         what, arg = self.plan[index]

@@ -364,9 +364,9 @@ async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_lis
     parsed: list[str] = []
     real_parse = setup_pane.parse_targets
 
-    def counting_parse(text: str):  # type: ignore[no-untyped-def]
+    def counting_parse(text: str, **options):  # type: ignore[no-untyped-def]
         parsed.append(text)
-        return real_parse(text)
+        return real_parse(text, **options)
 
     monkeypatch.setattr(setup_pane, "parse_targets", counting_parse)
     app = FetchApp(f"{base}/delay/0 x3", workers=2)
@@ -509,3 +509,17 @@ async def test_connections_and_phases_are_shown_where_a_request_is(base: str) ->
         await pilot.press("f1")
         lesson = app.screen.query_one(Markdown).source
         assert "3 requests opened a connection" in lesson and "9 that reused one" in lesson
+
+
+async def test_a_lines_method_shows_and_its_credentials_stay_masked(base: str) -> None:
+    app = FetchApp(f"{base}/status/201 -X POST -H 'Authorization: Bearer s3cret' -d hi x2", workers=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: ended(app))
+        table = app.query_one(ThreadTable)
+        assert any(f"POST {base}/status/201" in line for line in table.group_text(0))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app.query_one(Timeline).lane_count == 1, "the timeline")
+        await pilot.press("home")
+        detail = str(app.query_one("#timeline-detail", Static).render())
+        assert "POST · Authorization: ***" in detail and "s3cret" not in detail

@@ -7,16 +7,17 @@ from typing import Protocol
 
 from fetchtui.core.config import BackendName, FetchLimits, check_backend
 from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.targets import Target
 
 CHUNK = 65536
 
 
 class Backend(Protocol):
-    """Fetch one URL within the limits; return (status, body bytes) or raise FetchError."""
+    """Send one request within the limits; return (status, body bytes) or raise FetchError."""
 
     name: str
 
-    def fetch(self, url: str) -> tuple[int, int]: ...
+    def fetch(self, target: Target) -> tuple[int, int]: ...
 
     def close(self) -> None: ...
 

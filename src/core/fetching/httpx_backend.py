@@ -12,6 +12,7 @@ from fetchtui.core.fetching.backend import check_declared_size, count_body
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
+from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
     redirects=(httpx.TooManyRedirects,),
@@ -100,10 +101,11 @@ class HttpxBackend:
             trust_env=False,
         )
 
-    def fetch(self, url: str) -> tuple[int, int]:
-        limits = self.limits
+    def fetch(self, target: Target) -> tuple[int, int]:
+        limits, spec = self.limits, target.spec
         try:
-            with self._client.stream("GET", url) as resp:
+            with self._client.stream(spec.method, target.url, headers=list(spec.headers),
+                                     content=spec.body) as resp:
                 trace = current_trace()
                 if trace is not None:
                     trace.answered()  # stream() yields once the headers are in

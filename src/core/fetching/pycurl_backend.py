@@ -21,6 +21,7 @@ from fetchtui.core.events import ErrorKind, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import current_trace, is_name
+from fetchtui.core.targets import Target
 
 _KINDS: dict[int, ErrorKind] = {
     pycurl.E_OPERATION_TIMEDOUT: "timeout",
@@ -108,10 +109,21 @@ class PycurlBackend:
 
         c.setopt(pycurl.WRITEFUNCTION, write)
 
-    def fetch(self, url: str) -> tuple[int, int]:
+    def fetch(self, target: Target) -> tuple[int, int]:
         handle = self._handle()
-        c = handle.curl
+        c, url, spec = handle.curl, target.url, target.spec
         handle.nbytes, handle.too_large = 0, False
+        # the handle is reused: every request sets its method, headers and body afresh
+        if spec.body is not None:
+            c.setopt(pycurl.POSTFIELDS, spec.body)
+        else:
+            c.setopt(pycurl.HTTPGET, 1)
+        c.setopt(pycurl.NOBODY, 1 if spec.method == "HEAD" else 0)  # after HTTPGET, which resets it
+        if spec.method in ("GET", "HEAD") or (spec.method == "POST" and spec.body is not None):
+            c.unsetopt(pycurl.CUSTOMREQUEST)
+        else:
+            c.setopt(pycurl.CUSTOMREQUEST, spec.method)
+        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in spec.headers])
         slot = current_slot()
         if slot is not None and handle.sock is not None:
             slot.attach(handle.sock)  # a reused connection: its socket is the handle's last one

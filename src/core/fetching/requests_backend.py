@@ -17,6 +17,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK, check_declared_size, count_body
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
+from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
     redirects=(requests.TooManyRedirects,),
@@ -103,14 +104,16 @@ class RequestsBackend:
     def _session(self) -> requests.Session:
         return self._shared
 
-    def fetch(self, url: str) -> tuple[int, int]:
-        return self._fetch(self._session(), url)
+    def fetch(self, target: Target) -> tuple[int, int]:
+        return self._fetch(self._session(), target)
 
-    def _fetch(self, session: requests.Session, url: str) -> tuple[int, int]:
-        limits = self.limits
+    def _fetch(self, session: requests.Session, target: Target) -> tuple[int, int]:
+        limits, spec = self.limits, target.spec
         try:
-            with session.get(
-                url, stream=True, timeout=limits.timeout, verify=self._verify, allow_redirects=True
+            with session.request(
+                spec.method, target.url, headers=dict(spec.headers) if spec.headers else None,
+                data=spec.body, stream=True, timeout=limits.timeout, verify=self._verify,
+                allow_redirects=True,
             ) as resp:
                 trace = current_trace()
                 if trace is not None:
@@ -142,9 +145,9 @@ class RequestsGetBackend(RequestsBackend):
 
     name = "requests-get"
 
-    def fetch(self, url: str) -> tuple[int, int]:
+    def fetch(self, target: Target) -> tuple[int, int]:
         with self._new_session(keep=False) as session:  # what requests.get does inside
-            return self._fetch(session, url)
+            return self._fetch(session, target)
 
 
 class RequestsPerThreadBackend(RequestsBackend):

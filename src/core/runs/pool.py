@@ -121,15 +121,15 @@ class PoolSource(RunSource):
                 req_id = ledger.take(info)
                 if req_id is None:
                     return
-                url = targets[req_id].url
-                trace = start_trace(url, self._conn_ids)
+                target = targets[req_id]
+                trace = start_trace(target.url, self._conn_ids)
                 cpu0 = cpu()
                 status: int | None = None
                 nbytes = 0
                 kind: ErrorKind | None = None
                 error: str | None = None
                 try:
-                    status, nbytes = fetch(url)
+                    status, nbytes = fetch(target)
                     if status >= 400:
                         kind, error = "http", f"HTTP {status}"
                 except FetchError as exc:
