@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 from fetchtui import __version__
 from fetchtui.core.config import (
@@ -25,6 +26,7 @@ from fetchtui.core.config import (
     parse_timeout,
     parse_workers,
 )
+from fetchtui.core.targets import mask_url
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -80,6 +82,11 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("-d", "--data", metavar="TEXT|@FILE|@-",
                         help="a body for every request (POST unless -X says otherwise)")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
+    proxy = parser.add_mutually_exclusive_group()
+    proxy.add_argument("-x", "--proxy", metavar="URL",
+                       help="send every request through this proxy (NO_PROXY's exceptions apart)")
+    proxy.add_argument("--no-proxy", action="store_true",
+                       help="ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY from the environment")
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
@@ -175,10 +182,14 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def run_config(args: argparse.Namespace) -> RunConfig:
+def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
+    if args.proxy is not None and urlsplit(args.proxy).scheme.lower() not in (
+            "http", "https", "socks5", "socks5h", "socks4"):
+        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got {mask_url(args.proxy)!r}")
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
-                         ca_bundle=args.cacert)
+                         ca_bundle=args.cacert, proxy=args.proxy, env_proxy=not args.no_proxy,
+                         direct=(f"{server.url}/",) if server is not None else ())
     return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
 
 
@@ -252,7 +263,7 @@ def cmd_run(argv: Sequence[str]) -> int:
     server = _demo_server(args)
     try:
         targets = _targets_or_exit(source, server, spec)
-        return run_headless(targets, run_config(args), trace=args.trace,
+        return run_headless(targets, run_config(args, server), trace=args.trace,
                             json_path=args.json, csv_path=args.csv, history=_history(args, "run"))
     finally:
         if server is not None:
@@ -282,7 +293,7 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     try:
         targets = _targets_or_exit(source, server, spec)
         args.workers = series[0]
-        return run_sweep_headless(targets, series, run_config(args), json_path=args.json,
+        return run_sweep_headless(targets, series, run_config(args, server), json_path=args.json,
                                   history=_history(args, "sweep"))
     finally:
         if server is not None:
@@ -337,7 +348,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
     spec = request_spec(args)
     _keys_from_the_terminal()
     server = _demo_server(args)
-    config = run_config(args)
+    config = run_config(args, server)
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
                    limits=config.limits, start=args.start, history=_history(args, "tui"),
                    request=spec)

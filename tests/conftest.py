@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import subprocess
+import time
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,3 +66,35 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real forward proxy (the distribution's tinyproxy) on loopback: its URL. It marks what
+    it forwards with a `Via: 1.1 tinyproxy-test` header, which the demo server keeps."""
+    binary = shutil.which("tinyproxy")
+    if binary is None:
+        pytest.skip("tinyproxy is not installed (apt-get install tinyproxy; .ci/run does)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    folder = tmp_path_factory.mktemp("tinyproxy")
+    conf = folder / "tinyproxy.conf"
+    conf.write_text(f"Port {port}\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\n"
+                    f"ViaProxyName \"tinyproxy-test\"\nMaxClients 64\nLogLevel Error\n"
+                    f"LogFile \"{folder / 'log'}\"\n")
+    proc = subprocess.Popen([binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    give_up = time.monotonic() + 10
+    while True:  # a bounded wait for it to listen
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > give_up or proc.poll() is not None:
+                proc.kill()
+                pytest.skip("tinyproxy did not start")
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    proc.kill()
+    proc.wait()

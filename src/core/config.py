@@ -26,6 +26,9 @@ class FetchLimits:
     max_redirects: int = 10
     verify: bool = True
     ca_bundle: str | None = None
+    proxy: str | None = None  # -x: every request through it (NO_PROXY's exceptions apart)
+    env_proxy: bool = True  # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment
+    direct: tuple[str, ...] = ()  # URL prefixes always fetched directly (the demo server)
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)

@@ -18,6 +18,7 @@ from fetchtui import __version__
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Phases
 from fetchtui.core.stats import RequestRecord, RunStats
+from fetchtui.core.targets import mask_url
 
 FORMAT_VERSION = 1
 REQUEST_FIELDS = (
@@ -35,6 +36,9 @@ class ExportError(Exception):
 def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     limits = asdict(config.limits)
     limits["insecure"] = not limits.pop("verify")
+    limits["direct"] = list(limits["direct"])
+    if limits["proxy"]:  # its credentials are sent, never written down
+        limits["proxy"] = mask_url(limits["proxy"])
     return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
             "requests": total, **limits}
 

@@ -188,9 +188,7 @@ class FetchApp(App[int]):
         self.start_run(first)
 
     def start_run(self, setup: Setup) -> None:
-        limits = FetchLimits(timeout=setup.timeout, max_bytes=self.limits.max_bytes,
-                             max_redirects=self.limits.max_redirects, verify=self.limits.verify,
-                             ca_bundle=self.limits.ca_bundle)
+        limits = replace(self.limits, timeout=setup.timeout)
         self.source = self.sources.open(setup.targets, RunConfig(setup.workers, setup.backend, limits))
         self.config = self.source.config
         self.stats = RunStats(self.source.targets)

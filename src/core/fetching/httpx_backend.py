@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import threading
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from fetchtui.core.fetching.backend import check_declared_size, count_body
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
+from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
@@ -80,20 +82,38 @@ class HttpxBackend:
 
     def __init__(self, workers: int, limits: FetchLimits) -> None:
         self.limits = limits
-        verify: bool | ssl.SSLContext = limits.verify
+        self.workers = workers
+        self._verify: bool | ssl.SSLContext = limits.verify
         if limits.ca_bundle:
-            verify = ssl.create_default_context(cafile=limits.ca_bundle)
+            self._verify = ssl.create_default_context(cafile=limits.ca_bundle)
+        self._proxies = Proxies(limits)
+        self._lock = threading.Lock()
+        self._clients: dict[str | None, httpx.Client] = {}  # one per proxy (None: direct)
+        self._client_for(None)
+
+    def _client_for(self, proxy: str | None) -> httpx.Client:
+        client = self._clients.get(proxy)
+        if client is not None:
+            return client
+        with self._lock:
+            if proxy not in self._clients:
+                self._clients[proxy] = self._new_client(proxy)
+            return self._clients[proxy]
+
+    def _new_client(self, proxy: str | None) -> httpx.Client:
+        limits = self.limits
         transport = httpx.HTTPTransport(
-            verify=verify,
+            verify=self._verify,
             trust_env=False,
-            limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
+            proxy=proxy,
+            limits=httpx.Limits(max_connections=self.workers, max_keepalive_connections=self.workers),
         )
         pool = getattr(transport, "_pool", None)
         if pool is not None and hasattr(pool, "_network_backend"):
             # httpx has no public hook for the socket; without it deadlines fall back to
             # httpx's own per-operation timeouts.
             pool._network_backend = _TrackedBackend(pool._network_backend)
-        self._client = httpx.Client(
+        return httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(limits.timeout, pool=None),
             follow_redirects=True,
@@ -104,8 +124,9 @@ class HttpxBackend:
     def fetch(self, target: Target) -> tuple[int, int]:
         limits, spec = self.limits, target.spec
         try:
-            with self._client.stream(spec.method, target.url, headers=list(spec.headers),
-                                     content=spec.body) as resp:
+            client = self._client_for(self._proxies.for_url(target.url))
+            with client.stream(spec.method, target.url, headers=list(spec.headers),
+                               content=spec.body) as resp:
                 trace = current_trace()
                 if trace is not None:
                     trace.answered()  # stream() yields once the headers are in
@@ -118,4 +139,7 @@ class HttpxBackend:
             raise FetchError(classify(exc, ERRORS), describe(exc)) from exc
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            clients = list(self._clients.values())
+        for client in clients:
+            client.close()

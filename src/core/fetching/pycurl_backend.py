@@ -21,6 +21,7 @@ from fetchtui.core.events import ErrorKind, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import current_trace, is_name
+from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.targets import Target
 
 _KINDS: dict[int, ErrorKind] = {
@@ -70,6 +71,7 @@ class PycurlBackend:
         self._local = threading.local()
         self._handles: list[_Handle] = []
         self._lock = threading.Lock()
+        self._proxies = Proxies(limits)
         self._cainfo = limits.ca_bundle
         if self._cainfo is None and limits.verify:
             import certifi  # requests' CA bundle: libcurl's wheel may not find the system's
@@ -97,7 +99,7 @@ class PycurlBackend:
         c.setopt(pycurl.SSL_VERIFYHOST, 2 if limits.verify else 0)
         if self._cainfo:
             c.setopt(pycurl.CAINFO, self._cainfo)
-        c.setopt(pycurl.PROXY, "")  # no proxies from the environment: loopback stays loopback
+        c.setopt(pycurl.PROXY, "")  # set per request from Proxies; libcurl's own env reading off
         c.setopt(pycurl.OPENSOCKETFUNCTION, handle.open_socket)
 
         def write(chunk: bytes) -> int | None:
@@ -124,6 +126,7 @@ class PycurlBackend:
         else:
             c.setopt(pycurl.CUSTOMREQUEST, spec.method)
         c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in spec.headers])
+        c.setopt(pycurl.PROXY, self._proxies.for_url(url) or "")
         slot = current_slot()
         if slot is not None and handle.sock is not None:
             slot.attach(handle.sock)  # a reused connection: its socket is the handle's last one

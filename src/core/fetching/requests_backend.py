@@ -17,6 +17,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK, check_declared_size, count_body
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
+from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
@@ -79,13 +80,14 @@ class RequestsBackend:
         self.limits = limits
         self.workers = workers
         self._verify: bool | str = limits.ca_bundle or limits.verify
+        self._proxies = Proxies(limits)
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
         self._shared = self._new_session()
 
     def _new_session(self, keep: bool = True) -> requests.Session:
         session = requests.Session()
-        session.trust_env = False  # no proxies from the environment: loopback stays loopback
+        session.trust_env = False  # proxies are decided per request, by Proxies
         session.max_redirects = self.limits.max_redirects
         adapter = requests.adapters.HTTPAdapter(
             pool_connections=4, pool_maxsize=self.workers, max_retries=0
@@ -109,11 +111,12 @@ class RequestsBackend:
 
     def _fetch(self, session: requests.Session, target: Target) -> tuple[int, int]:
         limits, spec = self.limits, target.spec
+        proxy = self._proxies.for_url(target.url)
         try:
             with session.request(
                 spec.method, target.url, headers=dict(spec.headers) if spec.headers else None,
                 data=spec.body, stream=True, timeout=limits.timeout, verify=self._verify,
-                allow_redirects=True,
+                allow_redirects=True, proxies={"http": proxy, "https": proxy} if proxy else None,
             ) as resp:
                 trace = current_trace()
                 if trace is not None:
