@@ -82,6 +82,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("-d", "--data", metavar="TEXT|@FILE|@-",
                         help="a body for every request (POST unless -X says otherwise)")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
+    parser.add_argument("--http2", action="store_true",
+                        help="offer HTTP/2 over TLS (backends httpx and pycurl)")
     proxy = parser.add_mutually_exclusive_group()
     proxy.add_argument("-x", "--proxy", metavar="URL",
                        help="send every request through this proxy (NO_PROXY's exceptions apart)")
@@ -189,8 +191,11 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
                          ca_bundle=args.cacert, proxy=args.proxy, env_proxy=not args.no_proxy,
-                         direct=(f"{server.url}/",) if server is not None else ())
-    return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
+                         direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
+    try:
+        return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
+    except ConfigError as exc:
+        _fail(str(exc))
 
 
 def request_spec(args: argparse.Namespace) -> RequestSpec:

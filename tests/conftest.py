@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import ssl
 from collections.abc import Iterator
@@ -96,5 +97,36 @@ def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 pytest.skip("tinyproxy did not start")
             time.sleep(0.05)
     yield f"http://127.0.0.1:{port}"
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="session")
+def h2_server(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """hypercorn serving HTTP/2 (and 1.1) over TLS with a trustme certificate: its base URL."""
+    pytest.importorskip("hypercorn", reason="hypercorn is a test dependency (pip install -e '.[test]')")
+    folder = tmp_path_factory.mktemp("h2")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    issued = ca.issue_cert("127.0.0.1", "localhost")
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "-m", "hypercorn", "tests.h2_app:app", "--bind",
+                             f"127.0.0.1:{port}", "--certfile", str(cert), "--keyfile", str(key)],
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    give_up = time.monotonic() + 15
+    while True:  # a bounded wait for it to listen
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            if time.monotonic() > give_up or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("hypercorn did not start")
+            time.sleep(0.05)
+    yield f"https://localhost:{port}"
     proc.kill()
     proc.wait()

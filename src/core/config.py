@@ -9,6 +9,8 @@ from typing import Literal, get_args
 BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl"]
 BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
 
+HTTP2_BACKENDS: tuple[BackendName, ...] = ("httpx", "pycurl")
+
 MAX_WORKERS = 1024
 DEFAULT_SERIES = (1, 2, 4, 8, 16, 32)
 
@@ -29,6 +31,7 @@ class FetchLimits:
     proxy: str | None = None  # -x: every request through it (NO_PROXY's exceptions apart)
     env_proxy: bool = True  # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment
     direct: tuple[str, ...] = ()  # URL prefixes always fetched directly (the demo server)
+    http2: bool = False  # offer HTTP/2 (over TLS, by ALPN) where the backend can speak it
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
@@ -47,6 +50,9 @@ class RunConfig:
     def __post_init__(self) -> None:
         check_workers(self.workers)
         check_backend(self.backend)
+        if self.limits.http2 and self.backend not in HTTP2_BACKENDS:
+            raise ConfigError(f"--http2 needs a backend that speaks it ({', '.join(HTTP2_BACKENDS)}), "
+                              f"not {self.backend}")
 
 
 # -- one check per setting: the CLI, the setup pane and the sweep all say the same thing ------

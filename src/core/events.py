@@ -84,6 +84,7 @@ class RequestFinished:
     error: str | None = None
     cpu_ns: int = 0
     phases: Phases | None = None
+    http_version: str | None = None  # "HTTP/1.1", "HTTP/2"
 
 
 @dataclass(frozen=True, slots=True)

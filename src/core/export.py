@@ -25,6 +25,7 @@ REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
     "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
+    "http_version",
 )
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
@@ -67,6 +68,7 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         "error_kind": rec.error_kind,
         "error": rec.error,
         **_phase_fields(rec.phases),
+        "http_version": rec.http_version,
     }
 
 

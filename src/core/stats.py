@@ -45,6 +45,7 @@ class RequestRecord:
     error: str | None = None
     cpu_ns: int = 0
     phases: Phases | None = None
+    http_version: str | None = None
 
     @property
     def elapsed_ns(self) -> int | None:
@@ -127,6 +128,7 @@ class RunStats:
         self.in_flight = 0
         self.status_counts: Counter[int] = Counter()
         self.error_counts: Counter[str] = Counter()
+        self.http_versions: Counter[str] = Counter()
         self.threads: dict[int, ThreadStats] = {}
         self.t0_ns: int | None = None
         self.end_ns: int | None = None
@@ -203,6 +205,9 @@ class RunStats:
         rec.end_ns, rec.outcome = event.t_ns, event.outcome
         rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
         rec.error_kind, rec.error, rec.phases = event.error_kind, event.error, event.phases
+        rec.http_version = event.http_version
+        if event.http_version is not None:
+            self.http_versions[event.http_version] += 1
         if rec.start_ns is not None:
             self.in_flight -= 1
         if event.outcome is Outcome.CANCELLED:
@@ -399,6 +404,7 @@ class RunStats:
             status_counts={str(k): v for k, v in sorted(self.status_counts.items())},
             error_counts=dict(sorted(self.error_counts.items())),
             connections=Connections(self.conns_opened, self.conns_reused),
+            http_versions=dict(sorted(self.http_versions.items())),
             phases_ms={name: _rounded(value) for name, value in self.phase_ms().items()},
         )
 

@@ -57,6 +57,7 @@ class RunSummary:
     error_counts: Mapping[str, int] = field(default_factory=dict)
     connections: Connections = field(default_factory=Connections)
     phases_ms: Mapping[str, Latency] = field(default_factory=dict)  # over requests that had each
+    http_versions: Mapping[str, int] = field(default_factory=dict)  # "HTTP/2": requests
 
     @property
     def complete(self) -> bool:
@@ -83,6 +84,7 @@ class RunSummary:
             "error_counts": dict(self.error_counts),
             "connections": {"opened": self.connections.opened, "reused": self.connections.reused},
             "phases_ms": {name: _latency_json(lat) for name, lat in self.phases_ms.items()},
+            "http_versions": dict(self.http_versions),
         }
 
     @classmethod
@@ -103,4 +105,5 @@ class RunSummary:
             error_counts={str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()},
             connections=Connections(int(conns.get("opened", 0)), int(conns.get("reused", 0))),
             phases_ms={str(k): _latency(v) for k, v in (doc.get("phases_ms") or {}).items()},
+            http_versions={str(k): int(v) for k, v in (doc.get("http_versions") or {}).items()},
         )

@@ -62,6 +62,7 @@ def summary_text(stats: RunStats) -> str:
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
+        ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
     ]
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
     head += "\n\n" + phases_text(s.phases_ms)

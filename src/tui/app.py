@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
+from fetchtui.core.config import BACKENDS, HTTP2_BACKENDS, ConfigError, FetchLimits, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
@@ -172,7 +172,8 @@ class FetchApp(App[int]):
         self._start_series(lambda setup: [replace(setup, workers=w) for w in series])
 
     def action_compare(self) -> None:
-        self._start_series(lambda setup: [replace(setup, backend=b) for b in BACKENDS])
+        backends = HTTP2_BACKENDS if self.limits.http2 else BACKENDS
+        self._start_series(lambda setup: [replace(setup, backend=b) for b in backends])
 
     def _start_series(self, plan: Callable[[Setup], list[Setup]]) -> None:
         """Run one setup after another (a sweep, a backend comparison, or just one run)."""
@@ -189,7 +190,13 @@ class FetchApp(App[int]):
 
     def start_run(self, setup: Setup) -> None:
         limits = replace(self.limits, timeout=setup.timeout)
-        self.source = self.sources.open(setup.targets, RunConfig(setup.workers, setup.backend, limits))
+        try:
+            config = RunConfig(setup.workers, setup.backend, limits)
+        except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
+            self._queued.clear()
+            self.notify(str(exc), title="Cannot start", severity="error", markup=False)
+            return
+        self.source = self.sources.open(setup.targets, config)
         self.config = self.source.config
         self.stats = RunStats(self.source.targets)
         self._setup = setup

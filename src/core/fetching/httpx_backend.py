@@ -106,6 +106,7 @@ class HttpxBackend:
             verify=self._verify,
             trust_env=False,
             proxy=proxy,
+            http2=limits.http2,  # by ALPN over TLS; plain http stays HTTP/1.1
             limits=httpx.Limits(max_connections=self.workers, max_keepalive_connections=self.workers),
         )
         pool = getattr(transport, "_pool", None)
@@ -130,6 +131,7 @@ class HttpxBackend:
                 trace = current_trace()
                 if trace is not None:
                     trace.answered()  # stream() yields once the headers are in
+                    trace.http_version = resp.http_version
                 status = resp.status_code
                 check_declared_size(limits, resp.headers.get("Content-Length"), status)
                 return status, count_body(resp.iter_raw(), limits, status)

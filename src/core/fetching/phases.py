@@ -42,8 +42,8 @@ class ConnIds:
 class Trace:
     """Stamps of one request, taken on its worker thread; `phases()` reads them out."""
 
-    __slots__ = ("conn_id", "connected", "dns_start", "first_byte", "https", "ids", "measured",
-                 "new_conn", "secured", "sent", "tcp_start")
+    __slots__ = ("conn_id", "connected", "dns_start", "first_byte", "http_version", "https", "ids",
+                 "measured", "new_conn", "secured", "sent", "tcp_start")
 
     def __init__(self, https: bool, ids: ConnIds) -> None:
         self.https = https
@@ -57,6 +57,7 @@ class Trace:
         self.conn_id: int | None = None
         self.new_conn = False
         self.measured: Phases | None = None  # a client that times the phases itself (libcurl)
+        self.http_version: str | None = None  # "HTTP/1.1", "HTTP/2": what the response came in
 
     # -- stamps --------------------------------------------------------------------------
     def resolving(self, host: object) -> None:

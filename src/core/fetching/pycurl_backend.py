@@ -41,6 +41,10 @@ _KINDS: dict[int, ErrorKind] = {
 }
 
 
+_VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_1_1: "HTTP/1.1",
+             pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
+
+
 class _Handle:
     """A worker's easy handle, the socket of its connection, and that connection's id."""
 
@@ -101,6 +105,8 @@ class PycurlBackend:
             c.setopt(pycurl.CAINFO, self._cainfo)
         c.setopt(pycurl.PROXY, "")  # set per request from Proxies; libcurl's own env reading off
         c.setopt(pycurl.OPENSOCKETFUNCTION, handle.open_socket)
+        c.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS if limits.http2
+                 else pycurl.CURL_HTTP_VERSION_1_1)
 
         def write(chunk: bytes) -> int | None:
             handle.nbytes += len(chunk)
@@ -159,6 +165,7 @@ class PycurlBackend:
         first, total = c.getinfo(pycurl.STARTTRANSFER_TIME_T), c.getinfo(pycurl.TOTAL_TIME_T)
         https = url[:6].lower() == "https:"
         connected = new and connect > 0
+        trace.http_version = _VERSIONS.get(c.getinfo(pycurl.INFO_HTTP_VERSION))
         trace.measured = Phases(
             dns_ns=lookup * 1000 if connected and is_name(urlsplit(url).hostname) else None,
             connect_ns=(connect - lookup) * 1000 if connected else None,

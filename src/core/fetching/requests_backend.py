@@ -120,7 +120,9 @@ class RequestsBackend:
             ) as resp:
                 trace = current_trace()
                 if trace is not None:
-                    trace.answered()  # get() returns once the headers are in
+                    trace.answered()  # request() returns once the headers are in
+                    version = getattr(resp.raw, "version", None)
+                    trace.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(version or 0)
                 status = resp.status_code
                 check_declared_size(limits, resp.headers.get("Content-Length"), status)
                 return status, count_body(_raw_chunks(resp), limits, status)

@@ -143,7 +143,7 @@ class PoolSource(RunSource):
                 end_trace()
                 outcome = Outcome.OK if kind is None else Outcome.FAILED
                 ledger.finish(RequestFinished(req_id, done, info, outcome, status, nbytes, kind,
-                                              error, cpu_ns, trace.phases(done)))
+                                              error, cpu_ns, trace.phases(done), trace.http_version))
                 if ledger.ended:
                     self._release()
         finally:

@@ -122,7 +122,7 @@ class Recording:
             at = end if end is not None else T0_NS
             timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, r.get("status"),
                                                  int(r.get("bytes") or 0), error_kind, r.get("error"),
-                                                 cpu_ns, _phases(r))))
+                                                 cpu_ns, _phases(r), r.get("http_version"))))
         timed.sort(key=lambda item: (item[0], item[1]))
         self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
         self.cancelled = int(summary.get("cancelled", 0)) > 0
