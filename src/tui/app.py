@@ -209,10 +209,10 @@ class FetchApp(App[int]):
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        if self._timer is not None:
+            self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
         self.source.start()
         self._frame()
-        if self._timer is not None:
-            self._timer.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "interrupt":  # false: the key goes on to Textual's own ctrl+c

@@ -71,3 +71,10 @@ def test_a_file_that_is_not_an_export_gets_a_clear_error(tmp_path: Path) -> None
     missing = subprocess.run([sys.executable, "-m", "fetchtui", "open", str(tmp_path / "gone.json")],
                              capture_output=True, text=True, timeout=30)
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+async def test_an_instant_replay_leaves_no_frame_timer_running() -> None:
+    app = FetchApp.replaying(Recording.load(OLD_EXPORT), str(OLD_EXPORT))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the replay to be recorded")
+        assert app._timer is not None and app._timer._active.is_set() is False
