@@ -69,6 +69,20 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(proc: subprocess.Popen[bytes], port: int, limit: float) -> bool:
+    """Wait (bounded) until a server process listens on `port`; kill it if it never does."""
+    give_up = time.monotonic() + limit
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            if time.monotonic() > give_up or proc.poll() is not None:
+                proc.kill()
+                return False
+            time.sleep(0.05)  # one step of the bounded wait
+
+
 @pytest.fixture(scope="session")
 def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real forward proxy (the distribution's tinyproxy) on loopback: its URL. It marks what
@@ -86,16 +100,8 @@ def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                     f"LogFile \"{folder / 'log'}\"\n")
     proc = subprocess.Popen([binary, "-d", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    give_up = time.monotonic() + 10
-    while True:  # a bounded wait for it to listen
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > give_up or proc.poll() is not None:
-                proc.kill()
-                pytest.skip("tinyproxy did not start")
-            time.sleep(0.05)
+    if not listening(proc, port, limit=10):
+        pytest.skip("tinyproxy did not start")
     yield f"http://127.0.0.1:{port}"
     proc.kill()
     proc.wait()
@@ -117,16 +123,8 @@ def h2_server(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Itera
     proc = subprocess.Popen([sys.executable, "-m", "hypercorn", "tests.h2_app:app", "--bind",
                              f"127.0.0.1:{port}", "--certfile", str(cert), "--keyfile", str(key)],
                             cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    give_up = time.monotonic() + 15
-    while True:  # a bounded wait for it to listen
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            if time.monotonic() > give_up or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("hypercorn did not start")
-            time.sleep(0.05)
+    if not listening(proc, port, limit=15):
+        pytest.fail("hypercorn did not start")
     yield f"https://localhost:{port}"
     proc.kill()
     proc.wait()

@@ -33,7 +33,7 @@ ERRORS = LibraryErrors(
 )
 
 
-class _TracedHTTPConnection(HTTPConnection):
+class _StampsConnect(HTTPConnection):
     """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake."""
 
     def _new_conn(self) -> socket.socket:
@@ -44,13 +44,12 @@ class _TracedHTTPConnection(HTTPConnection):
         return sock
 
 
-class _TracedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        trace = current_trace()
-        if trace is not None:
-            trace.connected_now()
-        return sock
+class _TracedHTTPConnection(_StampsConnect):
+    pass
+
+
+class _TracedHTTPSConnection(_StampsConnect, HTTPSConnection):
+    pass
 
 
 class _TracedPool(HTTPConnectionPool):
