@@ -21,7 +21,9 @@ from fetchtui.core.config import (
     RunConfig,
     check_backend,
     parse_max_bytes,
+    parse_rate,
     parse_redirects,
+    parse_run_duration,
     parse_series,
     parse_timeout,
     parse_workers,
@@ -90,6 +92,14 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     proxy.add_argument("--no-proxy", action="store_true",
                        help="ignore HTTP_PROXY / HTTPS_PROXY / ALL_PROXY from the environment")
     parser.add_argument("--cacert", metavar="PATH", help="trust the CA certificates in PATH")
+    parser.add_argument("-q", "--rate", type=_checked(parse_rate), metavar="R",
+                        help="open loop: R requests per second in all (e.g. 50, 3000/m), "
+                             "scheduled evenly; latency is also measured from each one's schedule")
+    parser.add_argument("-z", "--duration", type=_checked(parse_run_duration), metavar="D",
+                        help="repeat the list for D (e.g. 30s, 2m); requests in flight at the end "
+                             "are waited for, up to the timeout")
+    parser.add_argument("--cut-at-end", action="store_true",
+                        help="with -z: cut the requests in flight when the duration ends")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
     _add_history_options(parser)
@@ -193,7 +203,10 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
                          ca_bundle=args.cacert, proxy=args.proxy, env_proxy=not args.no_proxy,
                          direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
     try:
-        return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits)
+        if args.cut_at_end and args.duration is None:
+            raise ConfigError("--cut-at-end needs a duration (-z)")
+        return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits,
+                         rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
     except ConfigError as exc:
         _fail(str(exc))
 
@@ -356,7 +369,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
     config = run_config(args, server)
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
                    limits=config.limits, start=args.start, history=_history(args, "tui"),
-                   request=spec)
+                   request=spec, rate=config.rate, duration=config.duration,
+                   cut_at_end=config.cut_at_end)
     stats = None
     try:
         code = app.run() or 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 

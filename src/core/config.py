@@ -46,13 +46,41 @@ class RunConfig:
     workers: int = 10
     backend: BackendName = "requests"
     limits: FetchLimits = field(default_factory=FetchLimits)
+    rate: float | None = None  # -q: requests per second in all, scheduled evenly (open loop)
+    duration: float | None = None  # -z: repeat the list until this many seconds have passed
+    cut_at_end: bool = False  # at the end of the duration, cut requests in flight, not wait
 
     def __post_init__(self) -> None:
         check_workers(self.workers)
         check_backend(self.backend)
+        if self.rate is not None:
+            check_rate(self.rate)
+        if self.duration is not None:
+            check_duration(self.duration)
         if self.limits.http2 and self.backend not in HTTP2_BACKENDS:
             raise ConfigError(f"--http2 needs a backend that speaks it ({', '.join(HTTP2_BACKENDS)}), "
                               f"not {self.backend}")
+
+
+    def planned(self, listed: int) -> int | None:
+        """How many requests a run of a `listed`-line list makes; None while a duration decides.
+
+        With a rate and a duration, request i is due at i / rate, and the ones due before the
+        duration ends are the run: `-q 50 -z 2s` is 100 requests.
+        """
+        if self.duration is None:
+            return listed
+        if listed == 0:
+            return 0
+        if self.rate is None:
+            return None
+        return max(1, math.ceil(self.rate * self.duration - 1e-9))
+
+    def due_ns(self, req_id: int, t0_ns: int) -> int | None:
+        """When request `req_id` is scheduled, with a rate; None when it goes as soon as it can."""
+        if self.rate is None:
+            return None
+        return t0_ns + round(req_id * 1e9 / self.rate)
 
 
 # -- one check per setting: the CLI, the setup pane and the sweep all say the same thing ------
@@ -101,6 +129,43 @@ def parse_duration(text: str, what: str = "duration") -> float:
 
 def parse_timeout(text: str) -> float:
     return check_timeout(parse_duration(text, "timeout"))
+
+
+MAX_RATE = 1_000_000.0
+
+
+def check_rate(value: float) -> float:
+    if not (0 < value <= MAX_RATE and math.isfinite(value)):
+        raise ConfigError(f"rate must be more than 0 and at most {MAX_RATE:,.0f} requests per second, "
+                          f"got {value:g}")
+    return value
+
+
+def parse_rate(text: str) -> float:
+    """`50`, `50/s` or `3000/m` requests per second."""
+    body, per = text.strip().lower(), 1.0
+    for suffix, seconds in (("/s", 1.0), ("/m", 60.0), ("/h", 3600.0)):
+        if body.endswith(suffix):
+            body, per = body[: -len(suffix)].strip(), seconds
+            break
+    try:
+        value = float(body) / per
+    except ValueError:
+        raise ConfigError(f"rate must be requests per second, like 50 or 3000/m, got {text!r}") from None
+    return check_rate(value)
+
+
+MAX_DURATION = 7 * 24 * 3600.0
+
+
+def check_duration(value: float) -> float:
+    if not (0 < value <= MAX_DURATION and math.isfinite(value)):
+        raise ConfigError(f"duration must be more than 0 and at most a week, got {value:g} s")
+    return value
+
+
+def parse_run_duration(text: str) -> float:
+    return check_duration(parse_duration(text, "duration"))
 
 
 def check_max_bytes(value: int) -> int:

@@ -32,11 +32,18 @@ class ThreadInfo:
 
 @dataclass(frozen=True, slots=True)
 class RunStarted:
-    """A run began: how many requests and at which `perf_counter_ns` instant."""
+    """A run began: how many requests and at which `perf_counter_ns` instant.
 
-    total: int
+    `total` is None for a run whose count is open: its list repeated until a duration ends.
+    An open-loop run says its pace: `rate` requests per second in all, and `duration_s`.
+    """
+
+    total: int | None
     workers: int
     t_ns: int
+    rate: float | None = None
+    duration_s: float | None = None
+    cut_at_end: bool = False  # at the duration's end, requests in flight are cut, not waited for
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,7 @@ class RequestStarted:
     req_id: int
     t_ns: int
     thread: ThreadInfo
+    due_ns: int | None = None  # when a run with a rate scheduled it; t_ns - due_ns is its lag
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +108,15 @@ class RunEnded:
     t_ns: int
     cancelled: bool
     lost: str | None = None
+    total: int | None = None  # an open run's count, fixed when its duration ended
+    timed: bool = False  # the run's duration ended: what it cancels ran out of time
 
     def error_for(self, started: bool) -> str:
         """The error of a request this event cancelled."""
         if self.lost is not None:
             return self.lost
+        if self.timed:
+            return "cut at the end of the duration" if started else "not started before the duration ended"
         return "cancelled while in flight" if started else "cancelled before it started"
 
 

@@ -25,7 +25,7 @@ REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
     "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
-    "http_version",
+    "http_version", "scheduled_s",
 )
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
@@ -41,7 +41,8 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     if limits["proxy"]:  # its credentials are sent, never written down
         limits["proxy"] = mask_url(limits["proxy"])
     return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
-            "requests": total, **limits}
+            "requests": total, **limits, "rate": config.rate, "duration_s": config.duration,
+            "cut_at_end": config.cut_at_end}
 
 
 def _round(value: float | None) -> float | None:
@@ -69,6 +70,7 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         "error": rec.error,
         **_phase_fields(rec.phases),
         "http_version": rec.http_version,
+        "scheduled_s": _round(stats.relative_s(rec.due_ns)),
     }
 
 
@@ -88,14 +90,14 @@ def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],
     A run of never-started cancelled requests of one URL (most of a cancelled million-request
     list) is encoded once and stamped with each id.
     """
-    records, targets = stats.records, stats.targets
+    records = stats.records
     last_target: object = None
     rest = ""
     for req_id in range(stats.total):
-        rec = records[req_id]
+        rec = records[req_id] if req_id < len(records) else None
         if rec is None and stats.closed_by is not None:
-            if targets[req_id] is not last_target:
-                last_target = targets[req_id]
+            if stats.target(req_id) is not last_target:
+                last_target = stats.target(req_id)
                 rest = encode(_without_id(request_row(stats, stats.view(req_id))))
         else:
             rest = encode(_without_id(request_row(stats, stats.view(req_id))))

@@ -20,7 +20,7 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
 )
-from fetchtui.core.summary import Connections, Latency, RunSummary
+from fetchtui.core.summary import Connections, Latency, OpenLoop, RunSummary
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ class RequestRecord:
     cpu_ns: int = 0
     phases: Phases | None = None
     http_version: str | None = None
+    due_ns: int | None = None  # its scheduled time, in a run with a rate
 
     @property
     def elapsed_ns(self) -> int | None:
@@ -120,7 +121,13 @@ class RunStats:
     def __init__(self, targets: Sequence[Target]) -> None:
         self.targets = targets
         self.records: list[RequestRecord | None] = [None] * len(targets)
-        self.total = len(targets)
+        self.total = len(targets)  # an open run's: the requests made so far
+        self.open = False  # the count is open until the run's duration ends
+        self.rate: float | None = None
+        self.duration_s: float | None = None
+        self.cut_at_end = False
+        self.started = 0
+        self.timed_end = False  # the duration ended the run
         self.workers = 0
         self.ok = 0
         self.failed = 0
@@ -136,13 +143,26 @@ class RunStats:
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
         self.interrupted = False  # the run was cancelled or lost, not run to its end
         self._latencies = Samples()
+        self._from_due = Samples()  # latency from the scheduled time (with a rate)
+        self._lag = Samples()  # send minus scheduled time
+        self.last_lag_ns = 0
         self._phases = {name: Samples() for name in PHASE_NAMES}
         self.conns_opened = 0
         self.conns_reused = 0
         self._changed: set[int] = set()
 
     # -- folding -------------------------------------------------------------------
+    def target(self, req_id: int) -> Target:
+        """The list line request `req_id` fetches (a duration repeats the list)."""
+        return self.targets[req_id % len(self.targets)]
+
+    def _room(self, count: int) -> None:
+        if count > len(self.records):
+            self.records.extend([None] * (count - len(self.records)))
+
     def record(self, req_id: int) -> RequestRecord:
+        if req_id >= len(self.records):
+            self._room(max(req_id + 1, len(self.records) * 2))
         rec = self.records[req_id]
         if rec is None:
             rec = self.records[req_id] = self.view(req_id)
@@ -154,10 +174,10 @@ class RunStats:
         After a close-out, a request nobody reported is one the close-out cancelled: an
         export of a million cancelled requests reads them here, one at a time.
         """
-        rec = self.records[req_id]
+        rec = self.records[req_id] if req_id < len(self.records) else None
         if rec is not None:
             return rec
-        rec = RequestRecord(req_id, self.targets[req_id].display)
+        rec = RequestRecord(req_id, self.target(req_id).display)
         if self.closed_by is not None:
             rec.end_ns, rec.outcome = self.closed_by.t_ns, Outcome.CANCELLED
             rec.error = self.closed_by.error_for(started=False)
@@ -173,12 +193,24 @@ class RunStats:
             elif isinstance(event, RequestStarted):
                 self._started(event)
             elif isinstance(event, RunStarted):
-                self.t0_ns, self.total, self.workers = event.t_ns, event.total, event.workers
+                self._run_started(event)
             elif isinstance(event, RunEnded):
                 self._ended(event)
 
+    def _run_started(self, event: RunStarted) -> None:
+        self.t0_ns, self.workers = event.t_ns, event.workers
+        self.rate, self.duration_s = event.rate, event.duration_s
+        self.cut_at_end = event.cut_at_end
+        self.open = event.total is None
+        self.total = event.total if event.total is not None else 0
+        if self.total <= 10_000_000:  # a bigger plan's records grow as requests start
+            self._room(self.total)
+
     def _ended(self, event: RunEnded) -> None:
         """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
+        if event.total is not None:
+            self.total = event.total
+        self.open, self.timed_end = False, event.timed
         for thread in list(self.threads.values()):
             if thread.current is not None:
                 self._finished(RequestFinished(thread.current, event.t_ns, thread.info,
@@ -191,7 +223,13 @@ class RunStats:
 
     def _started(self, event: RequestStarted) -> None:
         rec = self.record(event.req_id)
-        rec.thread, rec.start_ns = event.thread, event.t_ns
+        rec.thread, rec.start_ns, rec.due_ns = event.thread, event.t_ns, event.due_ns
+        self.started += 1
+        if self.open and event.req_id >= self.total:
+            self.total = event.req_id + 1
+        if event.due_ns is not None:
+            self.last_lag_ns = max(0, event.t_ns - event.due_ns)
+            self._lag.add(self.last_lag_ns)
         ident = event.thread.ident
         thread = self.threads.get(ident)
         if thread is None:
@@ -219,6 +257,8 @@ class RunStats:
                 self.failed += 1
             if rec.start_ns is not None:
                 self._latencies.add(event.t_ns - rec.start_ns)
+            if rec.due_ns is not None:
+                self._from_due.add(event.t_ns - rec.due_ns)
         if event.phases is not None:
             for name, ns in event.phases.spans():
                 if ns is not None:
@@ -254,7 +294,10 @@ class RunStats:
 
     @property
     def done_share(self) -> float:
-        """The part of the list accounted for, 0..1 (an empty list counts as not started)."""
+        """The part of the run done, 0..1 (an empty list counts as not started): of the list,
+        or of the duration while the count is open."""
+        if self.open and self.duration_s:
+            return min(1.0, self.elapsed_s() / self.duration_s)
         return self.done / max(self.total, 1)
 
     def elapsed_ns(self, now_ns: int | None = None) -> int:
@@ -275,7 +318,49 @@ class RunStats:
         rate = self.rps(now_ns)
         if self.ended or rate <= 0:
             return None
+        if self.open:
+            return self.time_left_s(now_ns)
         return (self.total - self.done) / rate
+
+    def behind(self, now_ns: int | None = None) -> int:
+        """Requests due by now (with a rate) that no worker has started: the workers cannot
+        keep the rate when this grows."""
+        if self.rate is None or self.t0_ns is None or self.ended:
+            return 0
+        now = now_ns if now_ns is not None else time.perf_counter_ns()
+        due = int((now - self.t0_ns) * self.rate / 1e9) + 1
+        return max(0, min(due, self.total) - self.started)
+
+    def time_left_s(self, now_ns: int | None = None) -> float | None:
+        """Seconds until the duration ends (None without one, or once it has)."""
+        if self.duration_s is None or self.ended:
+            return None
+        return max(0.0, self.duration_s - self.elapsed_s(now_ns))
+
+    def open_loop(self) -> OpenLoop | None:
+        """The pace and how it was kept, for a run with a rate or a duration."""
+        if self.rate is None and self.duration_s is None:
+            return None
+        in_flight_at_end = 0
+        if self.duration_s is not None and self.t0_ns is not None:
+            end = self.t0_ns + round(self.duration_s * 1e9)
+            for rec in self.records:
+                if rec is not None and rec.start_ns is not None and rec.start_ns < end and (
+                        rec.end_ns is None or rec.end_ns > end):
+                    in_flight_at_end += 1
+        not_started = self.total - self.started if self.timed_end else 0
+        timed = self.rate is not None
+        return OpenLoop(
+            rate=self.rate, duration_s=self.duration_s,
+            end="cut" if self.cut_at_end else "wait",
+            in_flight_at_end=in_flight_at_end, not_started=max(0, not_started),
+            from_schedule_ms=_rounded(self._from_due.latency(self.ended)) if timed else None,
+            lag_ms=_rounded(self._lag.latency(self.ended)) if timed else None,
+        )
+
+    def from_schedule_ms(self) -> Latency | None:
+        """Latency from each request's scheduled time (p50/p90/p99/max, ms), with a rate."""
+        return self._from_due.latency(self.ended) if self.rate is not None else None
 
     def latency_ms(self) -> Latency:
         """p50/p90/p99/max of finished requests, in milliseconds."""
@@ -406,6 +491,7 @@ class RunStats:
             connections=Connections(self.conns_opened, self.conns_reused),
             http_versions=dict(sorted(self.http_versions.items())),
             phases_ms={name: _rounded(value) for name, value in self.phase_ms().items()},
+            open_loop=self.open_loop(),
         )
 
 

@@ -30,6 +30,43 @@ class Connections:
         return self.reused / both if both else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class OpenLoop:
+    """An open-loop run's pace and how well the workers kept it.
+
+    `from_schedule_ms` is latency from each request's scheduled time, not its send: a request
+    that waited for a free worker counts its wait (coordinated omission, as wrk2 corrects it).
+    """
+
+    rate: float | None = None  # requests per second asked for
+    duration_s: float | None = None
+    end: str = "wait"  # what the end of the duration did to requests in flight: wait, cut
+    in_flight_at_end: int = 0  # started before the duration ended, finished (or cut) after
+    not_started: int = 0  # scheduled, but the duration ended first: workers fell behind
+    from_schedule_ms: Latency | None = None  # with a rate
+    lag_ms: Latency | None = None  # how late requests were sent after their scheduled time
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rate": self.rate, "duration_s": self.duration_s, "end": self.end,
+            "in_flight_at_end": self.in_flight_at_end, "not_started": self.not_started,
+            "latency_from_schedule_ms": (_latency_json(self.from_schedule_ms)
+                                         if self.from_schedule_ms is not None else None),
+            "lag_ms": _latency_json(self.lag_ms) if self.lag_ms is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> OpenLoop:
+        def number(key: str) -> float | None:
+            value = doc.get(key)
+            return float(value) if value is not None else None
+        sched, lag = doc.get("latency_from_schedule_ms"), doc.get("lag_ms")
+        return cls(number("rate"), number("duration_s"), str(doc.get("end", "wait")),
+                   int(doc.get("in_flight_at_end", 0)), int(doc.get("not_started", 0)),
+                   _latency(sched) if sched is not None else None,
+                   _latency(lag) if lag is not None else None)
+
+
 def _latency(doc: Mapping[str, Any] | None) -> Latency:
     doc = doc or {}
     return Latency(*(float(doc.get(k, 0.0)) for k in ("p50", "p90", "p99", "max")))
@@ -58,6 +95,7 @@ class RunSummary:
     connections: Connections = field(default_factory=Connections)
     phases_ms: Mapping[str, Latency] = field(default_factory=dict)  # over requests that had each
     http_versions: Mapping[str, int] = field(default_factory=dict)  # "HTTP/2": requests
+    open_loop: OpenLoop | None = None  # a run with a rate or a duration
 
     @property
     def complete(self) -> bool:
@@ -85,6 +123,7 @@ class RunSummary:
             "connections": {"opened": self.connections.opened, "reused": self.connections.reused},
             "phases_ms": {name: _latency_json(lat) for name, lat in self.phases_ms.items()},
             "http_versions": dict(self.http_versions),
+            "open_loop": self.open_loop.to_json() if self.open_loop is not None else None,
         }
 
     @classmethod
@@ -93,6 +132,7 @@ class RunSummary:
         (an export written before a figure existed opens as well)."""
         ceiling = doc.get("gil_ceiling_rps")
         conns = doc.get("connections") or {}
+        pace = doc.get("open_loop")
         return cls(
             submitted=int(doc["submitted"]), ok=int(doc["ok"]), failed=int(doc["failed"]),
             cancelled=int(doc["cancelled"]), elapsed_s=float(doc["elapsed_s"]),
@@ -106,4 +146,5 @@ class RunSummary:
             connections=Connections(int(conns.get("opened", 0)), int(conns.get("reused", 0))),
             phases_ms={str(k): _latency(v) for k, v in (doc.get("phases_ms") or {}).items()},
             http_versions={str(k): int(v) for k, v in (doc.get("http_versions") or {}).items()},
+            open_loop=OpenLoop.from_json(pace) if pace else None,
         )

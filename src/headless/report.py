@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats import RunStats
-from fetchtui.core.summary import Latency
+from fetchtui.core.summary import Latency, OpenLoop
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ def summary_text(stats: RunStats) -> str:
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
         ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
+        *open_loop_rows(s.open_loop),
     ]
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
     head += "\n\n" + phases_text(s.phases_ms)
@@ -72,6 +73,40 @@ def summary_text(stats: RunStats) -> str:
     threads = table("threads", ("thread ident", "name", "native id", "requests", "busy s", "share"),
                     rows, left=("name",))
     return f"{head}\n\n{threads}\n"
+
+
+def open_loop_rows(pace: OpenLoop | None) -> list[tuple[str, str]]:
+    """The pace asked for and how it went: the corrected latency, lag, and the duration's end."""
+    if pace is None:
+        return []
+    asked = [f"{pace.rate:g} req/s" if pace.rate is not None else "as fast as the workers go"]
+    if pace.duration_s is not None:
+        asked.append(f"for {pace.duration_s:g} s")
+    rows = [("open loop", " ".join(asked))]
+    if pace.from_schedule_ms is not None and pace.lag_ms is not None:
+        lat, lag = pace.from_schedule_ms, pace.lag_ms
+        rows.append(("scheduled", f"p50 {lat.p50:.1f} ms  p90 {lat.p90:.1f} ms  p99 {lat.p99:.1f} ms  "
+                                  f"max {lat.max:.1f} ms  (latency from each scheduled time)"))
+        rows.append(("sent late", f"p50 {lag.p50:.1f} ms  p99 {lag.p99:.1f} ms  max {lag.max:.1f} ms"))
+    if pace.duration_s is not None:
+        verb = "cut" if pace.end == "cut" else "waited for"
+        end = f"{pace.in_flight_at_end} in flight ({verb})"
+        if pace.not_started:
+            end += f", {pace.not_started} scheduled but never started (the workers fell behind)"
+        rows.append(("at the end", end))
+    return rows
+
+
+def pace_text(stats: RunStats) -> str:
+    """The live pace of an open-loop run: time left, and how far behind its rate it is."""
+    parts = []
+    left = stats.time_left_s()
+    if left is not None:
+        parts.append(f"{left:.0f} s left")
+    behind = stats.behind()
+    if behind:
+        parts.append(f"behind schedule by {behind}")
+    return "  ".join(parts)
 
 
 PHASE_LABELS = {"dns": "DNS", "connect": "connect", "tls": "TLS", "wait": "wait", "receive": "receive"}

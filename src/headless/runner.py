@@ -15,7 +15,7 @@ from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
-from fetchtui.headless.report import summary_text, trace_line
+from fetchtui.headless.report import pace_text, summary_text, trace_line
 
 STDOUT = "-"  # as an export path: write it to standard output
 
@@ -61,6 +61,7 @@ def _progress(err: TextIO):  # type: ignore[no-untyped-def]
 
     return Progress(TextColumn("fetching"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rps]:.0f} req/s"), TimeRemainingColumn(),
+                    TextColumn("{task.fields[pace]}"),
                     console=Console(file=err), transient=True)
 
 
@@ -87,7 +88,7 @@ def run_headless(
         try:
             if progress is not None:
                 progress.start()
-                task = progress.add_task("run", total=len(targets), rps=0.0)
+                task = progress.add_task("run", total=config.planned(len(targets)), rps=0.0, pace="")
             source.start()
             while not stats.ended:
                 if interrupt.event.is_set() and not source.cancelled:
@@ -99,7 +100,7 @@ def run_headless(
                     if lines:
                         human.write("\n".join(lines) + "\n")
                 if progress is not None:
-                    progress.update(task, completed=stats.done, rps=stats.rps())
+                    progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
         finally:
             if progress is not None:
                 progress.stop()
@@ -115,7 +116,9 @@ def run_headless(
         history.add(config.workers, config.backend, list_key(targets), stats.summary())
         if history.problem:
             err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
-    code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if stats.ok == stats.total else EXIT_FAILED)
+    # what the end of a duration cancelled (by the user's choice of -z) is no failure
+    clean = stats.failed == 0 and (stats.cancelled == 0 or stats.timed_end)
+    code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if clean else EXIT_FAILED)
     for path, kind in ((json_path, "json"), (csv_path, "csv")):
         if not path:
             continue
@@ -123,7 +126,7 @@ def run_headless(
 
         try:
             if kind == "json":
-                written = write_json(stats, config_dict(config, len(targets)), path)
+                written = write_json(stats, config_dict(config, stats.total), path)
             else:
                 written = write_csv(stats, path)
             if path != STDOUT:

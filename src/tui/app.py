@@ -84,8 +84,11 @@ class FetchApp(App[int]):
     def __init__(self, text: str = "", *, workers: int = 10, backend: str = "requests",
                  limits: FetchLimits | None = None, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
-                 request: RequestSpec = DEFAULT_SPEC) -> None:
+                 request: RequestSpec = DEFAULT_SPEC, rate: float | None = None,
+                 duration: float | None = None, cut_at_end: bool = False) -> None:
         super().__init__()
+        self._pace = (rate, duration)  # the setup pane's first rate and duration
+        self._cut_at_end = cut_at_end
         self._setup_args = (text, workers, backend)
         self._request = request  # the command line's -X/-H/-d: every line's unless it says
         self.limits = limits or FetchLimits()
@@ -115,13 +118,16 @@ class FetchApp(App[int]):
         """The app showing an exported run: its list, its settings, played back as it ran."""
         app = cls(list_text(recording.targets), workers=recording.config.workers,
                   backend=recording.config.backend, limits=recording.config.limits, start=True,
+                  rate=recording.config.rate, duration=recording.config.duration,
                   sources=ReplaySources(recording, speed), history=history)
         app.replay_of = origin
         return app
 
     def compose(self) -> ComposeResult:
         text, workers, backend = self._setup_args
-        yield SetupPane(text, workers, backend, self.limits.timeout, self._request, id="setup")
+        rate, duration = self._pace
+        yield SetupPane(text, workers, backend, self.limits.timeout, self._request, rate=rate,
+                        duration=duration, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):
@@ -191,7 +197,8 @@ class FetchApp(App[int]):
     def start_run(self, setup: Setup) -> None:
         limits = replace(self.limits, timeout=setup.timeout)
         try:
-            config = RunConfig(setup.workers, setup.backend, limits)
+            config = RunConfig(setup.workers, setup.backend, limits, setup.rate, setup.duration,
+                               self._cut_at_end and setup.duration is not None)
         except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
             self._queued.clear()
             self.notify(str(exc), title="Cannot start", severity="error", markup=False)

@@ -1,4 +1,4 @@
-"""The setup pane: the URL list editor, worker count, backend and timeout."""
+"""The setup pane: the URL list editor, worker count, backend, timeout, rate and duration."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from fetchtui.core.config import (
     BackendName,
     ConfigError,
     check_backend,
+    parse_rate,
+    parse_run_duration,
     parse_series,
     parse_timeout,
     parse_workers,
@@ -45,6 +47,8 @@ class Setup:
     workers: int
     backend: BackendName
     timeout: float
+    rate: float | None = None  # requests per second in all (open loop); None: as fast as they go
+    duration: float | None = None  # repeat the list this long; None: the list once
 
 
 class WorkersInput(Input):
@@ -70,8 +74,11 @@ class SetupPane(Vertical):
     worker_count: reactive[int] = reactive(10, init=False)
 
     def __init__(self, text: str, workers: int, backend: str, timeout: float,
-                 request: RequestSpec = DEFAULT_SPEC, *, id: str | None = None) -> None:
+                 request: RequestSpec = DEFAULT_SPEC, *, rate: float | None = None,
+                 duration: float | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._rate = rate
+        self._duration = duration
         self._request = request
         self._text = text
         self._backend = backend
@@ -95,6 +102,13 @@ class SetupPane(Vertical):
                          id="backend", compact=True)
             yield Label("timeout", classes="caption")
             yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*", max_length=8,
+                        compact=True)
+            yield Label("rate /s", classes="caption")
+            yield Input(f"{self._rate:g}" if self._rate else "", id="rate", placeholder="as fast as it goes",
+                        restrict=r"[0-9./smh ]*", max_length=12, compact=True)
+            yield Label("duration", classes="caption")
+            yield Input(f"{self._duration:g}s" if self._duration else "", id="duration",
+                        placeholder="the list once", restrict=r"[0-9.mshMSH ]*", max_length=8,
                         compact=True)
             yield Label("sweep (ctrl+r)", classes="caption")
             yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",
@@ -187,9 +201,13 @@ class SetupPane(Vertical):
             workers = parse_workers(self.query_one("#workers", Input).value)
             timeout = parse_timeout(self.query_one("#timeout", Input).value)
             backend = check_backend(str(self.query_one("#backend", Select).value))
+            rate_text = self.query_one("#rate", Input).value.strip()
+            rate = parse_rate(rate_text) if rate_text else None
+            duration_text = self.query_one("#duration", Input).value.strip()
+            duration = parse_run_duration(duration_text) if duration_text else None
         except ConfigError as exc:
             return str(exc)
-        return Setup(targets, workers, backend, timeout)
+        return Setup(targets, workers, backend, timeout, rate, duration)
 
     def read_series(self) -> list[int] | str:
         """The sweep's worker counts, or a message saying what to fix."""

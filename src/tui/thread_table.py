@@ -197,7 +197,7 @@ class ThreadTable(ScrollView, can_focus=True):
 
     def _what(self, rec: RequestRecord) -> str:
         """The URL, after its method when that is not GET."""
-        method = self.stats.targets[rec.req_id].spec.method if self.stats is not None else "GET"
+        method = self.stats.target(rec.req_id).spec.method if self.stats is not None else "GET"
         return rec.url if method == "GET" else f"{method} {rec.url}"
 
     def _finished(self, rec: RequestRecord) -> Spans:

@@ -242,7 +242,7 @@ class TimelinePane(Vertical):
         kind = f" ({rec.error_kind}: {rec.error})" if rec.error_kind else ""
         thread = rec.thread.name if rec.thread else "-"
         window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
-        spec = stats.targets[rec.req_id].spec
+        spec = stats.target(rec.req_id).spec
         sent = " · ".join([spec.method, *spec.shown_headers()])
         first = safe_text(f"#{rec.req_id} {rec.url}  {sent}")
         second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")

@@ -182,7 +182,8 @@ def test_csv_to_stdout(base: str) -> None:
 
 
 @pytest.mark.parametrize(("given", "seconds"), [("500ms", 0.5), ("10s", 10.0), ("2m", 120.0), ("1.5", 1.5)])
-def test_durations_take_units_like_curl_and_hey(given: str, seconds: float, base: str, tmp_path: Path) -> None:
+def test_durations_take_units_like_curl_and_hey(given: str, seconds: float, base: str,
+                                                tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     assert run(f"{base}/delay/0", "--timeout", given, "--json", str(out)).returncode == 0
     assert json.loads(out.read_text())["config"]["timeout"] == seconds

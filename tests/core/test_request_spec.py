@@ -87,7 +87,8 @@ def test_the_command_lines_flags_are_sent_and_their_secrets_never_shown(
     assert [s.method for s in seen] == ["PUT", "PUT"]
     assert all(dict(s.headers)["Authorization"] == "Bearer s3cret" for s in seen)
     assert all(s.body == b'{"hello": "world"}' for s in seen)
-    shown = [result.stdout, result.stderr, (tmp_path / "r.json").read_text(), (tmp_path / "r.csv").read_text()]
+    shown = [result.stdout, result.stderr, (tmp_path / "r.json").read_text(),
+             (tmp_path / "r.csv").read_text()]
     assert not [text for text in shown if "s3cret" in text]
 
 

@@ -75,7 +75,8 @@ async def test_cancel_mid_run_accounts_every_request(base: str) -> None:
     app = FetchApp(f"{base}/hang x30", workers=5, limits=FetchLimits(timeout=30))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 5, "5 requests in flight")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 5,
+                       "5 requests in flight")
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: ended(app))
         assert app.stats is not None
@@ -120,7 +121,8 @@ async def test_quit_while_requests_hang_exits_promptly(base: str) -> None:
     began = 0.0
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 4, "4 requests in flight")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 4,
+                       "4 requests in flight")
         began = time.monotonic()
         await pilot.press("ctrl+q")
     # the server holds /hang for two minutes: a quit that waited on it would take that long
@@ -133,7 +135,8 @@ async def test_a_dead_fetch_process_ends_the_run_with_a_message_and_the_next_run
     app = FetchApp(f"{base}/hang x12", workers=3, limits=FetchLimits(timeout=60))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 3, "3 requests in flight")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 3,
+                       "3 requests in flight")
         pid = fetch_process(app).pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
@@ -282,7 +285,8 @@ async def test_cancel_stops_the_rest_of_a_sweep(base: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#series", Input).value = "1,2,4"
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 1, "1 requests in flight")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 1,
+                       "1 requests in flight")
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: len(app.history.runs) == 1, "the cancelled run in the history")
         # a sweep starts its next run as the last one is recorded: none did
@@ -481,7 +485,7 @@ async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: st
         assert table.row_count == 1  # the earlier launch's run
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: table.row_count == 2, "this launch's run in the history")
-        earlier, now = app.history.runs
+        _earlier, now = app.history.runs
         assert now.number == 2 and str(table.get_row_at(1)[5]) == f"{2.0 / now.elapsed_s:.2f}x"
         await pilot.press("f3", "up", "enter")  # an earlier launch's list is not kept
         await wait_for(pilot, lambda: notified(app, "from an earlier launch"), "the explanation")
@@ -523,3 +527,26 @@ async def test_a_lines_method_shows_and_its_credentials_stay_masked(base: str) -
         await pilot.press("home")
         detail = str(app.query_one("#timeline-detail", Static).render())
         assert "POST · Authorization: ***" in detail and "s3cret" not in detail
+
+
+async def test_rate_and_duration_from_the_setup_pane_run_open_loop_with_time_left(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0\n", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#rate", Input).value = "20"
+        app.query_one("#duration", Input).value = "1.5s"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "s left" in figures(app) and "rate 20/s" in figures(app),
+                       "time left and the rate on screen")
+        await wait_for(pilot, lambda: ended(app))
+        assert app.stats is not None and app.stats.total == 30 and app.stats.ok == 30
+        assert "from schedule p50" in figures(app)
+        assert app.config is not None and (app.config.rate, app.config.duration) == (20, 1.5)
+
+
+async def test_a_bad_rate_says_so_and_starts_nothing(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0\n")
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#rate", Input).value = "0"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "rate must be more than 0"), "the rate's message")
+        assert app.stats is None

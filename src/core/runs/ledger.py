@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
 
 Emit = Callable[[list[Event]], None]
@@ -24,14 +25,19 @@ class Ledger:
     the queue: a worker whose request was cancelled while in flight finds it gone here.
     """
 
-    def __init__(self, total: int, emit: Emit) -> None:
-        self.total = total
+    def __init__(self, listed: int, emit: Emit, config: RunConfig | None = None) -> None:
+        self._config = config = config if config is not None else RunConfig()
+        self.total: int | None = config.planned(listed)  # None: until the duration ends
         self._emit = emit
         self._lock = threading.Lock()
         self._next = 0
         self._inflight: set[int] = set()
+        self._waiting: set[int] = set()  # taken, waiting for their scheduled time (a rate)
         self._done = 0
         self._ended = threading.Event()
+        self._t0 = 0
+        self._end_ns: int | None = None  # when the duration ends
+        self._closing = False  # the duration ended: nothing more starts
         self.cancelled = False  # a cancel was asked for (the run may not have ended yet)
         self.lost: str | None = None  # why the run was cut short from outside, if it was
 
@@ -45,23 +51,73 @@ class Ledger:
     # -- the pool's side --------------------------------------------------------------
     def open(self, workers: int) -> int:
         """Announce the run; an empty one ends at once. Returns its start instant."""
+        config = self._config
         t0 = time.perf_counter_ns()
         with self._lock:
-            self._emit([RunStarted(self.total, workers, t0)])
+            self._t0 = t0
+            if config.duration is not None:
+                self._end_ns = t0 + round(config.duration * 1e9)
+            self._emit([RunStarted(self.total, workers, t0, config.rate, config.duration,
+                                    config.cut_at_end)])
             if self.total == 0:
                 self._end_locked(RunEnded(t0, False))
         return t0
 
-    def take(self, thread: ThreadInfo) -> int | None:
-        """The next pending request, now in flight on `thread`; None when none is left."""
+    def take(self, thread: ThreadInfo) -> tuple[int, int | None] | None:
+        """The next request: (id, None) when it is now in flight on `thread`, or (id, due)
+        when it is scheduled later; then sleep_until(due) and begin() it. None: none is left."""
         with self._lock:
-            if self._ended.is_set() or self._next >= self.total:
+            if self._ended.is_set() or self._closing or (
+                    self.total is not None and self._next >= self.total):
                 return None
             req_id = self._next
             self._next += 1
+            now = time.perf_counter_ns()
+            due = self._config.due_ns(req_id, self._t0)
+            if due is not None and due > now:
+                self._waiting.add(req_id)
+                return req_id, due
             self._inflight.add(req_id)
-            self._emit([RequestStarted(req_id, time.perf_counter_ns(), thread)])
-            return req_id
+            self._emit([RequestStarted(req_id, now, thread, due)])
+            return req_id, None
+
+    def sleep_until(self, due_ns: int) -> None:
+        """Wait for a request's scheduled time; a close-out wakes the sleeper at once."""
+        delay = (due_ns - time.perf_counter_ns()) / 1e9
+        if delay > 0:
+            self._ended.wait(delay)
+
+    def begin(self, req_id: int, thread: ThreadInfo) -> bool:
+        """Put a scheduled request in flight; False if the run ended or its duration ran out."""
+        with self._lock:
+            if req_id not in self._waiting or self._closing or self._ended.is_set():
+                return False
+            self._waiting.discard(req_id)
+            self._inflight.add(req_id)
+            self._emit([RequestStarted(req_id, time.perf_counter_ns(), thread,
+                                       self._config.due_ns(req_id, self._t0))])
+            return True
+
+    def tick(self) -> bool:
+        """End the duration once it has passed: nothing more starts, and requests in flight
+        are waited for (each up to its timeout) or, with cut_at_end, cut now. True if the run
+        ended here, so the caller cuts its sockets."""
+        with self._lock:
+            if (self._end_ns is None or self._closing or self._ended.is_set()
+                    or time.perf_counter_ns() < self._end_ns):
+                return False
+            self._closing = True
+            self._waiting.clear()
+            if self.total is None:
+                self.total = self._next
+            if self._inflight and not self._config.cut_at_end:
+                return False
+            self._inflight.clear()
+            self._end_locked(self._timed_end())
+            return True
+
+    def _timed_end(self) -> RunEnded:
+        return RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total, timed=True)
 
     def finish(self, event: RequestFinished) -> None:
         """Record a request's outcome, unless a close-out accounted it already."""
@@ -72,7 +128,9 @@ class Ledger:
             self._done += 1
             self._emit([event])
             if self._done == self.total:
-                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
+                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
+            elif self._closing and not self._inflight:
+                self._end_locked(self._timed_end())
 
     # -- a relay's side (a child's events, a replay) ----------------------------------
     def relay(self, batch: list[Event]) -> None:
@@ -103,7 +161,10 @@ class Ledger:
             self.cancelled = True
             self.lost = lost
             self._inflight.clear()
-            self._end_locked(RunEnded(time.perf_counter_ns(), True, lost))
+            self._waiting.clear()
+            if self.total is None and self._next:  # a relay never takes: it leaves it to stats
+                self.total = self._next
+            self._end_locked(RunEnded(time.perf_counter_ns(), True, lost, total=self.total))
             return True
 
     def _end_locked(self, event: RunEnded) -> None:

@@ -54,7 +54,8 @@ class PoolSource(RunSource):
         if not self.targets:
             self._release()
             return
-        workers = min(config.workers, len(self.targets))
+        planned = self.ledger.total
+        workers = min(config.workers, planned if planned is not None else config.workers)
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="fetchtui-worker")
         threading.Thread(target=self._watch, name="fetchtui-watchdog", daemon=True).start()
         threading.Thread(target=self._spawn, args=(self._pool, workers), name="fetchtui-spawner",
@@ -111,17 +112,23 @@ class PoolSource(RunSource):
             self._slots[ident] = slot
         set_current_slot(slot)
         targets, ledger = self.targets, self.ledger
+        listed = len(targets)  # a duration repeats the list: request i fetches line i % listed
         timeout = self.config.limits.timeout
         assert self._backend is not None
         fetch = self._backend.fetch
         perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
         try:
             while True:
-                slot.reset(monotonic() + timeout)
-                req_id = ledger.take(info)
-                if req_id is None:
+                taken = ledger.take(info)
+                if taken is None:
                     return
-                target = targets[req_id]
+                req_id, due = taken
+                if due is not None:  # a rate: wait for its time, unless the run ends first
+                    ledger.sleep_until(due)
+                    if not ledger.begin(req_id, info):
+                        continue
+                slot.reset(monotonic() + timeout)
+                target = targets[req_id % listed]
                 trace = start_trace(target.url, self._conn_ids)
                 cpu0 = cpu()
                 status: int | None = None
@@ -155,6 +162,9 @@ class PoolSource(RunSource):
     def _watch(self) -> None:
         monotonic = time.monotonic
         while not self.ledger.wait(_WATCH_INTERVAL):
+            if self.ledger.tick():  # the duration ended, and what was in flight is cut
+                self._release()
+                return
             now = monotonic()
             with self._lock:
                 slots = list(self._slots.values())

@@ -82,8 +82,12 @@ class Recording:
         config, summary = doc.get("config") or {}, doc["summary"]
         try:
             limits = FetchLimits(timeout=float(config.get("timeout", 10.0)))
+            rate, duration = config.get("rate"), config.get("duration_s")
             self.config = RunConfig(int(config.get("workers", 1)),
-                                    check_backend(str(config.get("backend", "requests"))), limits)
+                                    check_backend(str(config.get("backend", "requests"))), limits,
+                                    float(rate) if rate is not None else None,
+                                    float(duration) if duration is not None else None,
+                                    bool(config.get("cut_at_end", False)))
         except ConfigError as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
         threads: dict[int, ThreadInfo] = {}
@@ -105,7 +109,7 @@ class Recording:
             if start is not None and r.get("elapsed_ms") is not None:  # the latency as measured
                 end = start + round(float(r["elapsed_ms"]) * 1e6)
             if thread is not None and start is not None:
-                timed.append((start, 0, RequestStarted(req_id, start, thread)))
+                timed.append((start, 0, RequestStarted(req_id, start, thread, _ns(r.get("scheduled_s")))))
             outcome = Outcome(r["outcome"]) if r.get("outcome") else None
             if outcome is None:
                 continue  # in flight when the run was exported (never, for an ended run)
@@ -125,10 +129,15 @@ class Recording:
                                                  cpu_ns, _phases(r), r.get("http_version"))))
         timed.sort(key=lambda item: (item[0], item[1]))
         self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
-        self.cancelled = int(summary.get("cancelled", 0)) > 0
-        self.events: list[Event] = [RunStarted(len(rows), self.config.workers, T0_NS)]
+        # a duration's end cancels some requests too; only a cancel's errors say "cancelled"
+        by_cancel = any(str(r.get("error") or "").startswith("cancelled") for r in rows)
+        self.timed = self.config.duration is not None and not by_cancel
+        self.cancelled = int(summary.get("cancelled", 0)) > 0 and not self.timed
+        cfg = self.config
+        self.events: list[Event] = [RunStarted(len(rows), cfg.workers, T0_NS, cfg.rate, cfg.duration,
+                                               cfg.cut_at_end)]
         self.events += [event for _, _, event in timed]
-        self.events.append(RunEnded(self.end_ns, self.cancelled))
+        self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
 
 
 def list_text(targets: Sequence[Target]) -> str:

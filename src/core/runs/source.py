@@ -33,7 +33,7 @@ class RunSource:
         self.targets = targets
         self.config = config
         self.events: EventQueue = queue.SimpleQueue()
-        self.ledger = Ledger(len(targets), self.events.put)
+        self.ledger = Ledger(len(targets), self.events.put, config)
 
     def start(self) -> None:
         """Begin the run; returns at once."""
