@@ -77,7 +77,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
                         help="largest body to read, in bytes (default 100 MiB)")
     parser.add_argument("--max-redirects", type=_checked(parse_redirects), default=10,
                         help="redirects to follow (default 10)")
-    parser.add_argument("-X", "--request", dest="method", metavar="METHOD",
+    parser.add_argument("-X", "--request", "--method", dest="method", metavar="METHOD",
                         help="the method of every request (a list line's own -X wins)")
     parser.add_argument("-H", "--header", dest="headers", action="append", default=[],
                         metavar="'Name: value'", help="a header for every request (repeatable)")
