@@ -13,14 +13,19 @@ from urllib.parse import urlsplit
 
 from fetchtui import __version__
 from fetchtui.core.config import (
+    ASYNC_BACKENDS,
     BACKENDS,
     DEFAULT_SERIES,
+    MAX_PROCESSES,
     MAX_WORKERS,
+    MODELS,
     ConfigError,
     FetchLimits,
     RunConfig,
     check_backend,
+    check_model,
     parse_max_bytes,
+    parse_processes,
     parse_rate,
     parse_redirects,
     parse_run_duration,
@@ -69,8 +74,16 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     else:
         parser.add_argument("-w", "--workers", type=_checked(parse_workers), default=10,
                             help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
-    parser.add_argument("-b", "--backend", choices=BACKENDS, default="requests",
-                        help="HTTP backend (default requests: one shared Session)")
+    parser.add_argument("-b", "--backend", choices=tuple(dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS))),
+                        default=None,
+                        help="HTTP client (default requests: one shared Session; under "
+                             "--model asyncio, httpx's AsyncClient)")
+    parser.add_argument("--model", choices=MODELS, default=None,
+                        help="threads (default): one pool of -w threads; processes: -P processes "
+                             "of -w threads each; asyncio: one event loop running -w tasks")
+    parser.add_argument("-P", "--processes", type=_checked(parse_processes), default=None, metavar="N",
+                        help=f"worker processes under --model processes (implies it), "
+                             f"1..{MAX_PROCESSES} (default: one per core)")
     parser.add_argument("--timeout", type=_checked(parse_timeout), default=10.0,
                         help="total time allowed per request: seconds, or 500ms, 10s, 2m (default 10)")
     parser.add_argument("--max-bytes", type=_checked(parse_max_bytes), default=100 * 1024 * 1024,
@@ -205,7 +218,13 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
     try:
         if args.cut_at_end and args.duration is None:
             raise ConfigError("--cut-at-end needs a duration (-z)")
-        return RunConfig(workers=args.workers, backend=check_backend(args.backend), limits=limits,
+        model = check_model(args.model or ("processes" if args.processes is not None else "threads"))
+        if args.processes is not None and model != "processes":
+            raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
+        backend = args.backend or (ASYNC_BACKENDS[0] if model == "asyncio" else "requests")
+        processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
+                         model=model, processes=processes if model == "processes" else 1,
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
     except ConfigError as exc:
         _fail(str(exc))

@@ -6,8 +6,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl"]
-BACKENDS: tuple[BackendName, ...] = get_args(BackendName)
+BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
+#: The clients a pool of threads (in one process or several) can run.
+BACKENDS: tuple[BackendName, ...] = ("requests", "requests-per-thread", "requests-get", "httpx", "pycurl")
+#: The clients an event loop runs (`httpx` is then its AsyncClient), the default first.
+ASYNC_BACKENDS: tuple[BackendName, ...] = ("httpx", "aiohttp")
+
+ModelName = Literal["threads", "processes", "asyncio"]
+MODELS: tuple[ModelName, ...] = get_args(ModelName)
+MAX_PROCESSES = 64
 
 HTTP2_BACKENDS: tuple[BackendName, ...] = ("httpx", "pycurl")
 
@@ -49,10 +56,17 @@ class RunConfig:
     rate: float | None = None  # -q: requests per second in all, scheduled evenly (open loop)
     duration: float | None = None  # -z: repeat the list until this many seconds have passed
     cut_at_end: bool = False  # at the end of the duration, cut requests in flight, not wait
+    model: ModelName = "threads"  # threads in this process, worker processes, or one event loop
+    processes: int = 1  # under processes: how many, each running `workers` threads
 
     def __post_init__(self) -> None:
         check_workers(self.workers)
+        check_model(self.model)
+        check_processes(self.processes)
         check_backend(self.backend)
+        runs = ASYNC_BACKENDS if self.model == "asyncio" else BACKENDS
+        if self.backend not in runs:
+            raise ConfigError(f"the {self.model} model runs {', '.join(runs)}; not {self.backend}")
         if self.rate is not None:
             check_rate(self.rate)
         if self.duration is not None:
@@ -61,6 +75,21 @@ class RunConfig:
             raise ConfigError(f"--http2 needs a backend that speaks it ({', '.join(HTTP2_BACKENDS)}), "
                               f"not {self.backend}")
 
+
+    @property
+    def concurrency(self) -> int:
+        """How many requests can be in flight at once: threads, processes times threads, or tasks."""
+        return self.workers * (self.processes if self.model == "processes" else 1)
+
+    @property
+    def label(self) -> str:
+        """The client, and the model when it is not threads: how the history names a run's
+        backend (`requests`, `requests, 2 processes`, `httpx, asyncio`)."""
+        if self.model == "processes":
+            return f"{self.backend}, {self.processes} processes"
+        if self.model == "asyncio":
+            return f"{self.backend}, asyncio"
+        return self.backend
 
     def planned(self, listed: int) -> int | None:
         """How many requests a run of a `listed`-line list makes; None while a duration decides.
@@ -188,11 +217,29 @@ def parse_redirects(text: str) -> int:
     return check_redirects(_whole(text, "redirects"))
 
 
+def check_model(name: str) -> ModelName:
+    for model in MODELS:
+        if name == model:
+            return model
+    raise ConfigError(f"unknown model {name!r} (choose from {', '.join(MODELS)})")
+
+
+def check_processes(value: int) -> int:
+    if not 1 <= value <= MAX_PROCESSES:
+        raise ConfigError(f"processes must be from 1 to {MAX_PROCESSES}, got {value}")
+    return value
+
+
+def parse_processes(text: str) -> int:
+    return check_processes(_whole(text, "processes"))
+
+
 def check_backend(name: str) -> BackendName:
-    for backend in BACKENDS:
+    for backend in (*BACKENDS, *ASYNC_BACKENDS):
         if name == backend:
             return backend
-    raise ConfigError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
+    known = ", ".join(dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS)))
+    raise ConfigError(f"unknown backend {name!r} (choose from {known})")
 
 
 def parse_series(text: str) -> list[int]:

@@ -22,12 +22,19 @@ ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
 
 @dataclass(frozen=True, slots=True)
 class ThreadInfo:
-    """Who ran a request: Python's thread ident, its name, the OS thread id and the pid."""
+    """Who ran a request: Python's thread ident, its name, the OS thread id and the pid, and
+    under asyncio the task (many tasks share the loop's one thread: that is the lesson)."""
 
     ident: int
     name: str
     native_id: int
     pid: int
+    task: int | None = None
+
+    @property
+    def worker(self) -> tuple[int, int, int | None]:
+        """What tells workers apart: thread idents repeat across processes and tasks."""
+        return (self.pid, self.ident, self.task)
 
 
 @dataclass(frozen=True, slots=True)

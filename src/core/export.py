@@ -25,7 +25,7 @@ REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
     "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
-    "http_version", "scheduled_s",
+    "http_version", "scheduled_s", "task",
 )
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
@@ -41,6 +41,7 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     if limits["proxy"]:  # its credentials are sent, never written down
         limits["proxy"] = mask_url(limits["proxy"])
     return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
+            "model": config.model, "processes": config.processes,
             "requests": total, **limits, "rate": config.rate, "duration_s": config.duration,
             "cut_at_end": config.cut_at_end}
 
@@ -71,6 +72,7 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         **_phase_fields(rec.phases),
         "http_version": rec.http_version,
         "scheduled_s": _round(stats.relative_s(rec.due_ns)),
+        "task": thread.task if thread else None,  # the asyncio task (its thread is the loop's)
     }
 
 
@@ -117,6 +119,7 @@ def _threads(stats: RunStats) -> list[dict[str, Any]]:
             "name": t.info.name,
             "native_id": t.info.native_id,
             "pid": t.info.pid,
+            "task": t.info.task,
             "requests": t.requests,
             "busy_s": round(t.busy_ns / 1e9, 9),
             "cpu_s": round(t.cpu_ns / 1e9, 9),
@@ -174,7 +177,10 @@ def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:
 def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Path:
     """The version-1 document: config, summary, threads, then one request per line."""
     head = json.dumps({"version": FORMAT_VERSION, "config": config,
-                       "summary": stats.summary().to_json(), "threads": _threads(stats)},
+                       "summary": stats.summary().to_json(), "threads": _threads(stats),
+                       "processes": [{"pid": p.pid, "workers": p.workers, "requests": p.requests,
+                                      "busy_s": round(p.busy_ns / 1e9, 9), "cpu_s": round(p.cpu_ns / 1e9, 9)}
+                                     for p in stats.per_process()]},
                       indent=2, ensure_ascii=False)
     encode = json.JSONEncoder(ensure_ascii=False).encode
     target = Path(path).expanduser()

@@ -91,10 +91,13 @@ class History:
         return record
 
     def baseline(self, record: RunRecord) -> RunRecord | None:
-        """The latest complete 1-worker run of the same list and backend, if any."""
+        """The latest complete 1-worker run of the same list and client, if any: under any
+        model, the seed's sequential run is the one to beat (a backend `requests, 2
+        processes` is measured against `requests` at 1 worker)."""
+        client = record.backend.split(",")[0]
         for other in reversed(self.runs):
             if (other.list_key == record.list_key and other.workers == 1 and other.complete
-                    and other.backend == record.backend):
+                    and other.backend == client):
                 return other
         return None
 

@@ -68,6 +68,21 @@ class ThreadStats:
     done: list[int] = field(default_factory=list)  # every request it ran, in finish order
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessFigures:
+    """One process's workers: how many, what they ran, their wall time in requests and CPU."""
+
+    pid: int
+    workers: int = 0
+    requests: int = 0
+    busy_ns: int = 0
+    cpu_ns: int = 0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return self.cpu_ns / self.requests / 1e6 if self.requests else 0.0
+
+
 def _percentile(ordered: Sequence[int], q: float) -> int:
     """Nearest-rank percentile of an ordered sequence (q in 0..100)."""
     if not ordered:
@@ -136,7 +151,8 @@ class RunStats:
         self.status_counts: Counter[int] = Counter()
         self.error_counts: Counter[str] = Counter()
         self.http_versions: Counter[str] = Counter()
-        self.threads: dict[int, ThreadStats] = {}
+        self.threads: dict[int, ThreadStats] = {}  # by worker number, in order of appearance
+        self._workers: dict[tuple[int, int, int | None], int] = {}  # ThreadInfo.worker -> number
         self.t0_ns: int | None = None
         self.end_ns: int | None = None
         self.ended = False
@@ -230,7 +246,7 @@ class RunStats:
         if event.due_ns is not None:
             self.last_lag_ns = max(0, event.t_ns - event.due_ns)
             self._lag.add(self.last_lag_ns)
-        ident = event.thread.ident
+        ident = self.worker(event.thread)
         thread = self.threads.get(ident)
         if thread is None:
             thread = self.threads[ident] = ThreadStats(event.thread)
@@ -272,7 +288,8 @@ class RunStats:
         if event.error_kind is not None:
             self.error_counts[event.error_kind] += 1
         if rec.thread is not None and rec.start_ns is not None:
-            thread = self.threads[rec.thread.ident]
+            key = self.worker(rec.thread)
+            thread = self.threads[key]
             thread.requests += 1
             thread.busy_ns += event.t_ns - rec.start_ns
             thread.cpu_ns += event.cpu_ns
@@ -280,10 +297,23 @@ class RunStats:
                 thread.current = None
             thread.recent.append(event.req_id)
             thread.done.append(event.req_id)
-            self._changed.add(rec.thread.ident)
+            self._changed.add(key)
+
+    def worker(self, info: ThreadInfo) -> int:
+        """The number of the worker (a thread, or an asyncio task) `info` names: the key of
+        `threads`, the table's groups and the timeline's lanes."""
+        key = self._workers.get(info.worker)
+        if key is None:
+            key = self._workers[info.worker] = len(self._workers)
+        return key
+
+    @property
+    def pids(self) -> list[int]:
+        """The processes the run's workers ran in, in order of appearance."""
+        return list(dict.fromkeys(t.info.pid for t in self.threads.values()))
 
     def take_changes(self) -> set[int]:
-        """Thread idents whose row changed since the last call (for front ends that redraw)."""
+        """Workers whose row changed since the last call (for front ends that redraw)."""
         changed, self._changed = self._changed, set()
         return changed
 
@@ -398,6 +428,16 @@ class RunStats:
             busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
         return min(1.0, busy / elapsed)
 
+    def per_process(self) -> list[ProcessFigures]:
+        """Each worker process's share of the run (one, unless the model is processes)."""
+        out: dict[int, ProcessFigures] = {}
+        for thread in self.threads.values():
+            pid = thread.info.pid
+            fig = out.get(pid) or ProcessFigures(pid)
+            out[pid] = ProcessFigures(pid, fig.workers + 1, fig.requests + thread.requests,
+                                      fig.busy_ns + thread.busy_ns, fig.cpu_ns + thread.cpu_ns)
+        return sorted(out.values(), key=lambda fig: fig.pid)
+
     def cpu_share(self) -> float:
         """CPU time the workers spent per wall-clock second of requests (GIL pressure)."""
         busy = sum(t.busy_ns for t in self.threads.values())
@@ -420,14 +460,14 @@ class RunStats:
         return (t_ns - self.t0_ns) / 1e9
 
     def timeline(self) -> list[tuple[int, float, float, str]]:
-        """(thread ident, start_s, end_s, outcome) of every request that ran on a thread."""
+        """(worker, start_s, end_s, outcome) of every request that ran on a worker."""
         segments = []
         for rec in self.records:
             if rec is None or rec.thread is None or rec.start_ns is None or rec.end_ns is None:
                 continue
             outcome = rec.outcome.value if rec.outcome else "?"
             start, end = self.relative_s(rec.start_ns), self.relative_s(rec.end_ns)
-            segments.append((rec.thread.ident, start or 0.0, end or 0.0, outcome))
+            segments.append((self.worker(rec.thread), start or 0.0, end or 0.0, outcome))
         return segments
 
     def lane(self, ident: int, now_ns: int | None = None) -> list[tuple[int, float, float, str]]:

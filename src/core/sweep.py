@@ -82,7 +82,7 @@ def run_sweep(
     for workers in series:
         config = replace(base, workers=workers)
         stats = run_once(targets, config, sources)
-        record = history.add(workers, base.backend, key, stats.summary())
+        record = history.add(config.concurrency, config.label, key, stats.summary())
         runs.append(record)
         if on_run is not None:
             on_run(record)

@@ -58,7 +58,7 @@ def summary_text(stats: RunStats) -> str:
         ("throughput", f"{s.rps:.1f} req/s"),
         ("latency", f"p50 {lat.p50:.1f} ms  p90 {lat.p90:.1f} ms  "
                     f"p99 {lat.p99:.1f} ms  max {lat.max:.1f} ms"),
-        ("cpu share", f"{s.cpu_share:.0%} of request time was this process's CPU"),
+        ("cpu share", f"{s.cpu_share:.0%} of request time was the workers' CPU"),
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
@@ -67,11 +67,21 @@ def summary_text(stats: RunStats) -> str:
     ]
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
     head += "\n\n" + phases_text(s.phases_ms)
-    rows = [[str(t.info.ident), safe_text(t.info.name), str(t.info.native_id), str(t.requests),
-             f"{t.busy_ns / 1e9:.3f}", f"{stats.busy_share(t.info.ident):.0%}"]
-            for t in stats.threads.values()]
-    threads = table("threads", ("thread ident", "name", "native id", "requests", "busy s", "share"),
-                    rows, left=("name",))
+    processes = stats.per_process()
+    by_pid = len(processes) > 1  # the processes model: group the threads by their process
+    workers = sorted(stats.threads.items(), key=lambda kv: kv[1].info.pid) if by_pid \
+        else list(stats.threads.items())
+    rows = [[*([str(t.info.pid)] if by_pid else []), str(t.info.ident), safe_text(t.info.name),
+             str(t.info.native_id), str(t.requests), f"{t.busy_ns / 1e9:.3f}",
+             f"{stats.busy_share(key):.0%}"]
+            for key, t in workers]
+    headers = ("thread ident", "name", "native id", "requests", "busy s", "share")
+    threads = table("threads", (("pid", *headers) if by_pid else headers), rows, left=("name",))
+    if len(processes) > 1:
+        rows = [[str(p.pid), str(p.workers), str(p.requests), f"{p.busy_ns / 1e9:.3f}",
+                 f"{p.cpu_ms_per_request:.3f}"] for p in processes]
+        threads = table("processes", ("pid", "threads", "requests", "busy s", "cpu ms/req"), rows) \
+            + "\n\n" + threads
     return f"{head}\n\n{threads}\n"
 
 

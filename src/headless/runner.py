@@ -113,7 +113,7 @@ def run_headless(
     if history is not None:
         from fetchtui.core.history import list_key
 
-        history.add(config.workers, config.backend, list_key(targets), stats.summary())
+        history.add(config.concurrency, config.label, list_key(targets), stats.summary())
         if history.problem:
             err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     # what the end of a duration cancelled (by the user's choice of -z) is no failure

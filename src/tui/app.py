@@ -378,7 +378,7 @@ class FetchApp(App[int]):
         if self.source.lost:
             self.notify(safe_text(self.source.lost), title="Run cut short", severity="error", markup=False)
         problem = self.history.problem
-        record = self.history.add(self.config.workers, self.config.backend,
+        record = self.history.add(self.config.concurrency, self.config.label,
                                   list_key(self.stats.targets), self.stats.summary(),
                                   on_disk=not self.source.replayed)
         if self.history.problem != problem and self.history.problem:

@@ -54,6 +54,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self.selected: int | None = None  # the thread whose group was clicked
         self.stats: RunStats | None = None
         self._order: list[int] = []
+        self._pids = 0  # processes seen: with more than one, each group says its pid
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
         self.now_ns = 0
         self._style: Style | None = None  # rich_style walks the DOM: once a frame, not per line
@@ -69,6 +70,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self.stats = stats
         self.selected = None
         self._order = []
+        self._pids = 0
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
         self.update_frame()
@@ -79,7 +81,9 @@ class ThreadTable(ScrollView, can_focus=True):
         self.now_ns = now_ns or time.perf_counter_ns()
         self._style = None
         if self.stats is not None and len(self.stats.threads) != len(self._order):
-            self._order = list(self.stats.threads)
+            threads = self.stats.threads  # grouped by process, then in order of appearance
+            self._order = sorted(threads, key=lambda key: (threads[key].info.pid, key))
+            self._pids = len({t.info.pid for t in threads.values()})
         lines = max(1, len(self._order) * LINES_PER_THREAD)
         if self.virtual_size.height != lines:
             self.virtual_size = Size(self.size.width, lines)
@@ -158,7 +162,8 @@ class ThreadTable(ScrollView, can_focus=True):
                 start = self.stats.record(thread.current).start_ns or self.now_ns
                 took = (self.now_ns - start) // 1_000_000
             share = round(self.stats.busy_share(ident, self.now_ns) * 100)
-            return (ident, thread.requests, share, thread.current, took, ident == self.selected)
+            return (ident, thread.requests, share, thread.current, took, ident == self.selected,
+                    self._pids)
         recent = thread.recent
         position = len(recent) - k
         return (ident, k, recent[position] if position >= 0 else None)
@@ -176,10 +181,11 @@ class ThreadTable(ScrollView, can_focus=True):
         if k == 0:
             info = thread.info
             line: Spans = [
+                *([(f"pid {info.pid:<8}", "name")] if self._pids > 1 else []),
                 (f"{info.ident:>16} ", "selected" if ident == self.selected else "ident"),
                 (f"{safe_text(info.name, 22):<22} ", "name"),
                 (f"tid {info.native_id:<8}", "dim"),
-                (f"done {thread.requests:>6}  busy {stats.busy_share(info.ident, self.now_ns):>4.0%}  ", ""),
+                (f"done {thread.requests:>6}  busy {stats.busy_share(ident, self.now_ns):>4.0%}  ", ""),
             ]
             if thread.current is not None:
                 rec = stats.record(thread.current)

@@ -25,7 +25,8 @@ def test_json_summary_and_timeline_are_the_stats_model(base: str, tmp_path: Path
     doc = json.loads(write_json(stats, {"workers": 3}, tmp_path / "r.json").read_text())
     assert doc["summary"] == stats.summary().to_json()
     segments = sorted((r["thread_ident"], r["start_s"], r["end_s"]) for r in doc["requests"])
-    assert segments == sorted((i, round(s, 9), round(e, 9)) for i, s, e, _ in stats.timeline())
+    assert segments == sorted((stats.threads[w].info.ident, round(s, 9), round(e, 9))
+                              for w, s, e, _ in stats.timeline())
     assert doc["summary"]["error_counts"] == {"http": 1}
 
 

@@ -151,8 +151,13 @@ class FetchProcess:
                 self._child.kill()  # dead already: this closes its pipes and temp file
             self._child = _Child(self._command)
 
-    def open(self, targets: Sequence[Target], config: RunConfig) -> ChildSource:
-        """A run of `targets` in the child; call its start() to begin."""
+    def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
+        """A run of `targets` in the child; call its start() to begin. Worker processes are
+        spawned from here: they are out of the front end's process already."""
+        if config.model == "processes":
+            from fetchtui.core.runs.processes import ProcessesSource
+
+            return ProcessesSource(targets, config)
         self.warm()
         assert self._child is not None
         self._next_run += 1

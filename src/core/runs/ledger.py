@@ -13,9 +13,20 @@ import time
 from collections.abc import Callable
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
+from fetchtui.core.events import (
+    Event,
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
 
 Emit = Callable[[list[Event]], None]
+#: Hands out the next request id, or None when none is left: a counter shared by the worker
+#: processes of one run, so a process that finishes early takes more (none is split up front).
+Dispense = Callable[[], "int | None"]
 
 
 class Ledger:
@@ -25,13 +36,16 @@ class Ledger:
     the queue: a worker whose request was cancelled while in flight finds it gone here.
     """
 
-    def __init__(self, listed: int, emit: Emit, config: RunConfig | None = None) -> None:
+    def __init__(self, listed: int, emit: Emit, config: RunConfig | None = None,
+                 dispense: Dispense | None = None) -> None:
         self._config = config = config if config is not None else RunConfig()
+        self._dispense = dispense  # a share of a run other processes take from too
+        self._exhausted = False  # the dispenser said none is left
         self.total: int | None = config.planned(listed)  # None: until the duration ends
         self._emit = emit
         self._lock = threading.Lock()
         self._next = 0
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, ThreadInfo | None] = {}  # id -> who runs it
         self._waiting: set[int] = set()  # taken, waiting for their scheduled time (a rate)
         self._done = 0
         self._ended = threading.Event()
@@ -49,10 +63,11 @@ class Ledger:
         return self._ended.wait(timeout)
 
     # -- the pool's side --------------------------------------------------------------
-    def open(self, workers: int) -> int:
-        """Announce the run; an empty one ends at once. Returns its start instant."""
+    def open(self, workers: int, t0: int | None = None) -> int:
+        """Announce the run; an empty one ends at once. Returns its start instant (`t0`: one
+        set by the process that runs the whole, as perf_counter_ns is the machine's clock)."""
         config = self._config
-        t0 = time.perf_counter_ns()
+        t0 = t0 if t0 is not None else time.perf_counter_ns()
         with self._lock:
             self._t0 = t0
             if config.duration is not None:
@@ -67,17 +82,26 @@ class Ledger:
         """The next request: (id, None) when it is now in flight on `thread`, or (id, due)
         when it is scheduled later; then sleep_until(due) and begin() it. None: none is left."""
         with self._lock:
-            if self._ended.is_set() or self._closing or (
+            if self._ended.is_set() or self._closing or self._exhausted or (
                     self.total is not None and self._next >= self.total):
                 return None
-            req_id = self._next
-            self._next += 1
+            if self._dispense is not None:
+                shared = self._dispense()
+                if shared is None:  # the other processes took the rest: this share is done
+                    self._exhausted = True
+                    if not self._inflight and not self._waiting:
+                        self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
+                    return None
+                req_id, self._next = shared, shared + 1
+            else:
+                req_id = self._next
+                self._next += 1
             now = time.perf_counter_ns()
             due = self._config.due_ns(req_id, self._t0)
             if due is not None and due > now:
                 self._waiting.add(req_id)
                 return req_id, due
-            self._inflight.add(req_id)
+            self._inflight[req_id] = thread
             self._emit([RequestStarted(req_id, now, thread, due)])
             return req_id, None
 
@@ -93,7 +117,7 @@ class Ledger:
             if req_id not in self._waiting or self._closing or self._ended.is_set():
                 return False
             self._waiting.discard(req_id)
-            self._inflight.add(req_id)
+            self._inflight[req_id] = thread
             self._emit([RequestStarted(req_id, time.perf_counter_ns(), thread,
                                        self._config.due_ns(req_id, self._t0))])
             return True
@@ -124,13 +148,66 @@ class Ledger:
         with self._lock:
             if event.req_id not in self._inflight:
                 return
-            self._inflight.discard(event.req_id)
+            del self._inflight[event.req_id]
             self._done += 1
             self._emit([event])
             if self._done == self.total:
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
             elif self._closing and not self._inflight:
                 self._end_locked(self._timed_end())
+            elif self._exhausted and not self._inflight and not self._waiting:
+                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
+
+    # -- the gatherer's side (the worker processes' events, in the process that started them)
+    def gather(self, batch: list[Event]) -> None:
+        """Take in a worker process's batch: its starts and outcomes count here, exactly once."""
+        with self._lock:
+            if self._ended.is_set():
+                return
+            out: list[Event] = []
+            for event in batch:
+                if isinstance(event, RequestStarted):
+                    self._inflight[event.req_id] = event.thread
+                    if self.total is None:
+                        self._next = max(self._next, event.req_id + 1)
+                    out.append(event)
+                elif isinstance(event, RequestFinished) and event.req_id in self._inflight:
+                    del self._inflight[event.req_id]
+                    self._done += 1
+                    out.append(event)
+            if out:
+                self._emit(out)
+            if self._done == self.total:
+                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
+
+    def drop_worker(self, pid: int, why: str) -> None:
+        """A worker process died: what it had in flight ends now, with why; the rest go on."""
+        with self._lock:
+            if self._ended.is_set():
+                return
+            now = time.perf_counter_ns()
+            lost = [req_id for req_id, who in self._inflight.items()
+                    if who is not None and who.pid == pid]
+            for req_id in lost:
+                who = self._inflight.pop(req_id)
+                self._done += 1
+                self._emit([RequestFinished(req_id, now, who, Outcome.CANCELLED, error=why)])
+            if self._done == self.total:
+                self._end_locked(RunEnded(now, self.cancelled, total=self.total))
+
+    def end_gathered(self, total: int, timed: bool, lost: str | None) -> None:
+        """Every worker process has ended or died: whatever is not accounted ends with the run
+        (a dead process's requests it had taken but not yet reported, for one)."""
+        with self._lock:
+            if self._ended.is_set():
+                return
+            self.total = total if self.total is None else self.total
+            self._inflight.clear()
+            unaccounted = self._done < self.total
+            self.lost = lost if unaccounted else None
+            cut_short = self.cancelled or (unaccounted and lost is not None)
+            self._end_locked(RunEnded(time.perf_counter_ns(), cut_short, self.lost, total=self.total,
+                                      timed=timed and not cut_short))
 
     # -- a relay's side (a child's events, a replay) ----------------------------------
     def relay(self, batch: list[Event]) -> None:

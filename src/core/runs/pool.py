@@ -14,6 +14,7 @@ from fetchtui.core.fetching.backend import Backend, make_backend
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
+from fetchtui.core.runs.ledger import Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
@@ -30,8 +31,12 @@ class PoolSource(RunSource):
     """
 
     def __init__(self, targets: Sequence[Target], config: RunConfig,
-                 backend: BackendFactory = make_backend) -> None:
+                 backend: BackendFactory = make_backend, *, dispense: Dispense | None = None,
+                 t0: int | None = None) -> None:
         super().__init__(targets, config)
+        if dispense is not None:  # one process's share of a run: ids come from a shared counter
+            self.ledger = Ledger(len(targets), self.events.put, config, dispense)
+        self._t0 = t0
         self._make_backend = backend
         self._backend: Backend | None = None
         self._lock = threading.Lock()
@@ -45,7 +50,7 @@ class PoolSource(RunSource):
         """Start the pool; returns at once."""
         config = self.config
         watch_sockets()
-        self.ledger.open(config.workers)
+        self.ledger.open(config.workers, self._t0)
         try:
             self._backend = self._make_backend(config.backend, config.workers, config.limits)
         except Exception as exc:  # e.g. a CA file that cannot be read: say so, lose nothing
@@ -178,7 +183,11 @@ class PoolSources:
     def __init__(self, backend: BackendFactory = make_backend) -> None:
         self._backend = backend
 
-    def open(self, targets: Sequence[Target], config: RunConfig) -> PoolSource:
+    def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
+        if config.model == "processes":
+            from fetchtui.core.runs.processes import ProcessesSource
+
+            return ProcessesSource(targets, config)
         return PoolSource(targets, config, self._backend)
 
     def warm(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend
+from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend, check_model
 from fetchtui.core.events import (
     ERROR_KINDS,
     PHASE_NAMES,
@@ -87,16 +87,20 @@ class Recording:
                                     check_backend(str(config.get("backend", "requests"))), limits,
                                     float(rate) if rate is not None else None,
                                     float(duration) if duration is not None else None,
-                                    bool(config.get("cut_at_end", False)))
+                                    bool(config.get("cut_at_end", False)),
+                                    check_model(str(config.get("model", "threads"))),
+                                    int(config.get("processes", 1)))
         except ConfigError as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
-        threads: dict[int, ThreadInfo] = {}
-        cpu_left: dict[int, tuple[int, int]] = {}  # ident -> (CPU ns not yet handed out, requests left)
+        threads: dict[tuple[int, int, int | None], ThreadInfo] = {}  # by ThreadInfo.worker
+        # worker -> (CPU ns not yet handed out, requests left)
+        cpu_left: dict[tuple[int, int, int | None], tuple[int, int]] = {}
         for t in doc.get("threads", []):
+            task = t.get("task")
             info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
-                              int(t.get("pid") or 0))
-            threads[info.ident] = info
-            cpu_left[info.ident] = (round(float(t.get("cpu_s", 0.0)) * 1e9), int(t.get("requests", 0)))
+                              int(t.get("pid") or 0), int(task) if task is not None else None)
+            threads[info.worker] = info
+            cpu_left[info.worker] = (round(float(t.get("cpu_s", 0.0)) * 1e9), int(t.get("requests", 0)))
         rows = sorted(doc["requests"], key=lambda r: int(r["id"]))
         if [int(r["id"]) for r in rows] != list(range(len(rows))):
             raise ReplayError("the export's request ids are not 0..n-1")
@@ -104,7 +108,11 @@ class Recording:
         timed: list[tuple[int, int, Event]] = []  # (t_ns, order, event): starts before ends
         for r in rows:
             req_id = int(r["id"])
-            thread = threads.get(r["thread_ident"]) if r.get("thread_ident") is not None else None
+            thread = None
+            if r.get("thread_ident") is not None:
+                task = r.get("task")
+                thread = threads.get((int(r.get("pid") or 0), int(r["thread_ident"]),
+                                      int(task) if task is not None else None))
             start, end = _ns(r.get("start_s")), _ns(r.get("end_s"))
             if start is not None and r.get("elapsed_ms") is not None:  # the latency as measured
                 end = start + round(float(r["elapsed_ms"]) * 1e6)
@@ -120,9 +128,9 @@ class Recording:
             ran = thread if start is not None else None
             cpu_ns = 0
             if ran is not None:  # the thread's CPU time, shared out so that it adds up exactly
-                total, left = cpu_left[ran.ident]
+                total, left = cpu_left[ran.worker]
                 cpu_ns = total // max(left, 1)
-                cpu_left[ran.ident] = (total - cpu_ns, left - 1)
+                cpu_left[ran.worker] = (total - cpu_ns, left - 1)
             at = end if end is not None else T0_NS
             timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, r.get("status"),
                                                  int(r.get("bytes") or 0), error_kind, r.get("error"),

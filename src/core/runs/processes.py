@@ -1,0 +1,288 @@
+"""The processes source: -P worker processes, each a pool of -w threads, taking requests on demand.
+
+Each process has its own interpreter and so its own GIL: the CPU a client spends per request
+is paid in parallel, up to one process per core. Request ids come from one counter in a
+shared, locked file, so a process that finishes early takes more; nothing is split up
+front. Each process sends its events back over a pipe in batches, and the ledger here counts
+every request once. A process that dies (killed, crashed) accounts what it had in flight
+with the reason, and the others go on with the rest of the list.
+
+The processes are spawned as `python -m fetchtui.core.runs.processes`, not through
+multiprocessing: that would run the caller's main module again in each one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import mmap
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.events import Event, RunEnded, RunStarted
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.runs.wire import child_ends, parent_ends
+from fetchtui.core.targets import Target
+
+FORWARD_S = 0.005  # one batch per 5 ms per process crosses its pipe, not one per event
+CANCEL = "cancel"
+_SLOT = struct.Struct("=qq")  # next id, stop flag
+
+
+class SharedCounter:
+    """The next request id and a stop flag in a small file every worker process maps.
+
+    take() is atomic across processes (an fcntl lock) and across the threads of one (a
+    lock: fcntl locks belong to a process). A few microseconds, against a request's ~100.
+    """
+
+    def __init__(self, path: str, create: bool = False) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
+        if create:
+            os.ftruncate(self._fd, _SLOT.size)
+        self._map = mmap.mmap(self._fd, _SLOT.size)
+        self._lock = threading.Lock()
+
+    def take(self, total: int | None) -> int | None:
+        with self._lock:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            try:
+                req_id, stop = _SLOT.unpack_from(self._map)
+                if stop or (total is not None and req_id >= total):
+                    return None
+                _SLOT.pack_into(self._map, 0, req_id + 1, stop)
+                return int(req_id)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+    @property
+    def value(self) -> int:
+        return int(_SLOT.unpack_from(self._map)[0])
+
+    def stop(self) -> None:
+        """No process takes another id after this."""
+        with self._lock:
+            fcntl.lockf(self._fd, fcntl.LOCK_EX)
+            try:
+                _SLOT.pack_into(self._map, 0, _SLOT.unpack_from(self._map)[0], 1)
+            finally:
+                fcntl.lockf(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError, BufferError):
+            self._map.close()
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What a worker process is handed: the list, the config, the run's start, the counter."""
+
+    targets: Sequence[Target]
+    config: RunConfig
+    t0: int
+    counter_path: str
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def main() -> None:
+    """One worker process: a pool of threads taking ids from the shared counter."""
+    from fetchtui.core.runs.pool import PoolSource
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal's Ctrl-C is the parent's
+    commands, out = child_ends()
+    try:
+        share: Share = commands.recv()
+    except (EOFError, OSError):
+        os._exit(0)
+    counter = SharedCounter(share.counter_path)
+    total = share.config.planned(len(share.targets))
+    source = PoolSource(share.targets, share.config, dispense=lambda: counter.take(total),
+                        t0=share.t0)
+
+    def listen() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while commands.recv() != CANCEL:
+                pass
+        source.cancel()  # a cancel, or the parent is gone
+
+    threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
+    source.start()
+    try:
+        while True:
+            batch = [e for e in source.drain(0.05) if not isinstance(e, RunStarted)]
+            if batch:
+                out.send(batch)
+                if isinstance(batch[-1], RunEnded):
+                    break
+                time.sleep(FORWARD_S)
+    except (OSError, ValueError):
+        pass  # the parent is gone
+    source.close()
+    os._exit(0)  # threads stuck on a cut socket must not keep the process alive
+
+
+class _Worker:
+    """One worker process seen from the parent: its pipes and its stderr (to explain a death)."""
+
+    def __init__(self) -> None:
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "fetchtui.core.runs.processes"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
+            start_new_session=True,  # the terminal's signals are the parent's to handle
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.commands, self.batches = parent_ends(os.dup(self.proc.stdin.fileno()),
+                                                  os.dup(self.proc.stdout.fileno()))
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    def last_error(self) -> str:
+        try:
+            self.stderr.seek(0)
+            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
+        except (OSError, ValueError):
+            return ""
+        return lines[-1][:200] if lines else ""
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(2)
+
+    def close(self) -> None:
+        for closable in (self.commands, self.batches, self.stderr):
+            with contextlib.suppress(OSError):
+                closable.close()
+
+
+class ProcessesSource(RunSource):
+    """One run on `config.processes` worker processes of `config.workers` threads each."""
+
+    def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
+        super().__init__(targets, config)
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        self._running = config.processes  # processes not yet ended or dead
+        self._deaths: list[str] = []
+        self._timed = False
+        self._closed = False
+        self._dir = tempfile.mkdtemp(prefix="fetchtui-")
+        self._counter = SharedCounter(os.path.join(self._dir, "counter"), create=True)
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.proc.pid for w in self._workers]
+
+    def start(self) -> None:
+        """Spawn the processes (on a thread: pickling a long list takes a moment); returns at once."""
+        t0 = self.ledger.open(self.config.concurrency)
+        if self.ledger.ended:
+            return
+        share = Share(self.targets, self.config, t0, self._counter.path)
+        threading.Thread(target=self._spawn, args=(share,), name="fetchtui-spawner", daemon=True).start()
+
+    def _spawn(self, share: Share) -> None:
+        for _ in range(self.config.processes):
+            with self._lock:
+                if self._closed:
+                    return
+                worker: _Worker | None = None
+                try:
+                    worker = _Worker()
+                except OSError as exc:
+                    self._deaths.append(f"cannot start a worker process: {exc}")
+                else:
+                    self._workers.append(worker)
+            if worker is None:
+                self._one_gone()
+                continue
+            threading.Thread(target=self._read, args=(worker,), name="fetchtui-reader",
+                             daemon=True).start()
+            with contextlib.suppress(OSError, ValueError):  # if it died, its reader says so
+                worker.commands.send(share)
+
+    def _read(self, worker: _Worker) -> None:
+        ended: RunEnded | None = None
+        while ended is None:
+            try:
+                batch: list[Event] = worker.batches.recv()
+            except (EOFError, OSError):
+                break
+            if batch and isinstance(batch[-1], RunEnded):
+                ended = batch[-1]
+            self.ledger.gather(batch)
+        if ended is None:  # it died: what it had in flight ends here, with why
+            code = worker.proc.wait()
+            said = worker.last_error()
+            why = f"worker process {worker.proc.pid} died ({said or _describe_exit(code)})"
+            if not self._closed:
+                self.ledger.drop_worker(worker.proc.pid, why)
+            with self._lock:
+                self._deaths.append(why)
+        elif ended.timed:
+            self._timed = True
+        self._one_gone()
+
+    def _one_gone(self) -> None:
+        with self._lock:
+            self._running -= 1
+            last = self._running == 0
+            deaths = "; ".join(self._deaths) if self._deaths else None
+        if last:
+            self.ledger.end_gathered(self._counter.value, self._timed, deaths)
+
+    def cancel(self) -> None:
+        """Close the run out now; the processes stop taking and cut their sockets."""
+        if not self.ledger.close_out():
+            return
+        self._counter.stop()
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.commands.send(CANCEL)
+
+    def close(self) -> None:
+        """Cancel, then kill the processes: their sockets close with them; never waits long."""
+        self.cancel()
+        with self._lock:
+            self._closed = True
+            workers = list(self._workers)
+        for worker in workers:
+            worker.kill()
+        for worker in workers:
+            worker.close()
+        self._counter.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._counter.path)
+            os.rmdir(self._dir)
+
+
+if __name__ == "__main__":
+    main()

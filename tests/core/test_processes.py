@@ -1,0 +1,147 @@
+"""The processes model: -P worker processes of -w threads, against the real demo server."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.events import Outcome
+from fetchtui.core.runs.processes import ProcessesSource
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+from ..waiting import fold_until, wait_until
+from .test_cli_run import CMD, run
+
+
+def processes(text: str, procs: int, workers: int, **limits: object) -> tuple[ProcessesSource, RunStats]:
+    targets = parse_targets(text)
+    config = RunConfig(workers, "requests", FetchLimits(**limits), model="processes",  # type: ignore[arg-type]
+                       processes=procs)
+    return ProcessesSource(targets, config), RunStats(targets)
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def accounted(stats: RunStats) -> bool:
+    return stats.ended and stats.ok + stats.failed + stats.cancelled == stats.total == stats.done
+
+
+def test_two_processes_share_the_list_and_every_request_is_counted_once(base: str) -> None:
+    source, stats = processes(f"{base}/delay/20 x40\n{base}/status/503 x2", procs=2, workers=2)
+    source.start()
+    fold_until(source, stats, lambda: stats.ended, "the run to end")
+    source.close()
+    assert (stats.ok, stats.failed, stats.cancelled) == (40, 2, 0) and accounted(stats)
+    assert len(stats.pids) == 2 and os.getpid() not in stats.pids
+    assert len(stats.threads) == 4  # two threads in each
+    per = stats.per_process()
+    assert sum(p.requests for p in per) == 42 and all(p.requests > 0 and p.workers == 2 for p in per)
+    assert all(gone(pid) for pid in stats.pids)
+
+
+def test_work_is_handed_out_on_demand_not_split_up_front(base: str) -> None:
+    """One process is held by a slow request; the other takes everything else."""
+    source, stats = processes(f"{base}/delay/1500\n{base}/delay/0 x20", procs=2, workers=1)
+    source.start()
+    fold_until(source, stats, lambda: stats.ended, "the run to end")
+    source.close()
+    assert stats.ok == 21
+    assert sorted(p.requests for p in stats.per_process()) == [1, 20]
+
+
+def test_a_killed_process_accounts_its_requests_and_the_other_goes_on(server: DemoServer) -> None:
+    path = "/delay/300?test=kill-one"
+    source, stats = processes(f"{server.url}{path} x30", procs=2, workers=2)
+    source.start()
+    fold_until(source, stats, lambda: len(stats.pids) == 2 and stats.in_flight == 4,
+               "both processes with requests in flight")
+    victim = stats.pids[0]
+    os.kill(victim, signal.SIGKILL)
+    fold_until(source, stats, lambda: stats.ended, "the run to end without the killed process")
+    source.close()
+    assert accounted(stats) and stats.total == 30 and not stats.interrupted
+    lost = [stats.view(i) for i in range(30) if stats.view(i).outcome is Outcome.CANCELLED]
+    assert lost and all(rec.error == f"worker process {victim} died (killed by SIGKILL)" for rec in lost)
+    assert all(rec.thread is not None and rec.thread.pid == victim for rec in lost)
+    survivor = next(p for p in stats.per_process() if p.pid != victim)
+    assert stats.ok == 30 - len(lost) and survivor.requests >= 30 - len(lost) - 4
+
+
+def test_total_deadline_holds_in_a_worker_process(base: str) -> None:
+    source, stats = processes(f"{base}/drip?bytes=40&interval_ms=100", procs=1, workers=1, timeout=0.5)
+    source.start()
+    fold_until(source, stats, lambda: stats.ended, "the run to end")
+    source.close()
+    assert stats.error_counts == {"timeout": 1}
+
+
+def test_cancel_accounts_every_request_and_leaves_no_process_behind(server: DemoServer) -> None:
+    path = "/hang?test=processes-cancel"
+    source, stats = processes(f"{server.url}{path} x50", procs=2, workers=3)
+    source.start()
+    fold_until(source, stats, lambda: stats.in_flight == 6, "six requests in flight")
+    pids = stats.pids
+    source.cancel()
+    fold_until(source, stats, lambda: stats.ended, "the cancel to end the run")
+    assert accounted(stats) and stats.cancelled == 50 and stats.interrupted
+    source.close()
+    assert all(gone(pid) for pid in pids)
+
+
+def test_ctrl_c_on_a_processes_run_exits_130_with_every_request_accounted(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "partial.json"
+    path = "/hang?test=processes-ctrl-c"
+    proc = subprocess.Popen([*CMD, "run", f"{server.url}{path} x20", "-P", "2", "-w", "2",
+                             "--timeout", "60", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: server.held(path) == 4, "four requests held by the server")
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 130, stderr
+    doc = json.loads(out.read_text())
+    summary = doc["summary"]
+    assert summary["submitted"] == 20 and summary["cancelled"] == 20
+    assert doc["config"]["model"] == "processes" and doc["config"]["processes"] == 2
+    assert len({r["pid"] for r in doc["requests"] if r["pid"] is not None}) == 2
+    assert all(gone(p["pid"]) for p in doc["processes"])
+
+
+def test_run_prints_a_table_per_process(base: str, tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    result = run(f"{base}/delay/5 x30", "-P", "2", "-w", "2", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    table = re.search(r"^processes\n\s*pid\s+threads\s+requests\s+busy s\s+cpu ms/req\n[- ]+\n(.*?)\n\n",
+                      result.stdout, re.M | re.S)
+    assert table is not None, result.stdout
+    rows = [line.split() for line in table.group(1).splitlines()]
+    assert len(rows) == 2 and sum(int(row[2]) for row in rows) == 30
+    doc = json.loads(out.read_text())
+    assert len(doc["processes"]) == 2 and sum(p["requests"] for p in doc["processes"]) == 30
+    assert {t["pid"] for t in doc["threads"]} == {p["pid"] for p in doc["processes"]}
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["-P", "2", "--model", "asyncio"], "-P sets the processes of --model processes"),
+    (["-P", "0"], "processes must be from 1 to 64"),
+    (["--model", "asyncio", "-b", "pycurl"], "the asyncio model runs httpx, aiohttp; not pycurl"),
+])
+def test_model_mistakes_are_one_clear_message(args: list[str], says: str, base: str) -> None:
+    result = run(f"{base}/delay/0", *args)
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
