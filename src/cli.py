@@ -389,7 +389,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
     app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
                    limits=config.limits, start=args.start, history=_history(args, "tui"),
                    request=spec, rate=config.rate, duration=config.duration,
-                   cut_at_end=config.cut_at_end)
+                   cut_at_end=config.cut_at_end, model=config.model,
+                   processes=config.processes if config.model == "processes" else 2)
     stats = None
     try:
         code = app.run() or 0

@@ -17,7 +17,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.config import BACKENDS, HTTP2_BACKENDS, ConfigError, FetchLimits, RunConfig
+from fetchtui.core.config import (
+    ASYNC_BACKENDS,
+    BACKENDS,
+    HTTP2_BACKENDS,
+    ConfigError,
+    FetchLimits,
+    RunConfig,
+)
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
@@ -85,8 +92,10 @@ class FetchApp(App[int]):
                  limits: FetchLimits | None = None, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
                  request: RequestSpec = DEFAULT_SPEC, rate: float | None = None,
-                 duration: float | None = None, cut_at_end: bool = False) -> None:
+                 duration: float | None = None, cut_at_end: bool = False, model: str = "threads",
+                 processes: int = 2) -> None:
         super().__init__()
+        self._model = (model, processes)
         self._pace = (rate, duration)  # the setup pane's first rate and duration
         self._cut_at_end = cut_at_end
         self._setup_args = (text, workers, backend)
@@ -119,6 +128,7 @@ class FetchApp(App[int]):
         app = cls(list_text(recording.targets), workers=recording.config.workers,
                   backend=recording.config.backend, limits=recording.config.limits, start=True,
                   rate=recording.config.rate, duration=recording.config.duration,
+                  model=recording.config.model, processes=recording.config.processes,
                   sources=ReplaySources(recording, speed), history=history)
         app.replay_of = origin
         return app
@@ -126,8 +136,9 @@ class FetchApp(App[int]):
     def compose(self) -> ComposeResult:
         text, workers, backend = self._setup_args
         rate, duration = self._pace
+        model, processes = self._model
         yield SetupPane(text, workers, backend, self.limits.timeout, self._request, rate=rate,
-                        duration=duration, id="setup")
+                        duration=duration, model=model, processes=processes, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):
@@ -178,8 +189,13 @@ class FetchApp(App[int]):
         self._start_series(lambda setup: [replace(setup, workers=w) for w in series])
 
     def action_compare(self) -> None:
-        backends = HTTP2_BACKENDS if self.limits.http2 else BACKENDS
-        self._start_series(lambda setup: [replace(setup, backend=b) for b in backends])
+        def backends(setup: Setup) -> list[Setup]:
+            runs = ASYNC_BACKENDS if setup.model == "asyncio" else BACKENDS
+            if self.limits.http2:
+                runs = tuple(b for b in runs if b in HTTP2_BACKENDS)
+            return [replace(setup, backend=b) for b in runs]
+
+        self._start_series(backends)
 
     def _start_series(self, plan: Callable[[Setup], list[Setup]]) -> None:
         """Run one setup after another (a sweep, a backend comparison, or just one run)."""
@@ -198,7 +214,8 @@ class FetchApp(App[int]):
         limits = replace(self.limits, timeout=setup.timeout)
         try:
             config = RunConfig(setup.workers, setup.backend, limits, setup.rate, setup.duration,
-                               self._cut_at_end and setup.duration is not None)
+                               self._cut_at_end and setup.duration is not None, setup.model,
+                               setup.processes)
         except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
             self._queued.clear()
             self.notify(str(exc), title="Cannot start", severity="error", markup=False)

@@ -15,12 +15,17 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
 from fetchtui.core.config import (
+    ASYNC_BACKENDS,
     BACKENDS,
     DEFAULT_SERIES,
     MAX_WORKERS,
+    MODELS,
     BackendName,
     ConfigError,
+    ModelName,
     check_backend,
+    check_model,
+    parse_processes,
     parse_rate,
     parse_run_duration,
     parse_series,
@@ -49,6 +54,8 @@ class Setup:
     timeout: float
     rate: float | None = None  # requests per second in all (open loop); None: as fast as they go
     duration: float | None = None  # repeat the list this long; None: the list once
+    model: ModelName = "threads"
+    processes: int = 1  # under the processes model
 
 
 class WorkersInput(Input):
@@ -75,8 +82,11 @@ class SetupPane(Vertical):
 
     def __init__(self, text: str, workers: int, backend: str, timeout: float,
                  request: RequestSpec = DEFAULT_SPEC, *, rate: float | None = None,
-                 duration: float | None = None, id: str | None = None) -> None:
+                 duration: float | None = None, model: str = "threads", processes: int = 2,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self._model = model
+        self._processes = processes
         self._rate = rate
         self._duration = duration
         self._request = request
@@ -97,9 +107,15 @@ class SetupPane(Vertical):
             yield Label("workers (+/-)", classes="caption")
             yield WorkersInput(str(self.worker_count), id="workers", restrict=r"[0-9]*", max_length=4,
                                compact=True)
+            yield Label("model", classes="caption")
+            yield Select([(m, m) for m in MODELS], value=self._model, allow_blank=False, id="model",
+                         compact=True)
+            yield Label("processes", classes="caption")
+            yield Input(str(self._processes), id="processes", restrict=r"[0-9]*", max_length=2,
+                        compact=True, disabled=self._model != "processes")
             yield Label("backend", classes="caption")
-            yield Select([(b, b) for b in BACKENDS], value=self._backend, allow_blank=False,
-                         id="backend", compact=True)
+            yield Select([(b, b) for b in dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS))],
+                         value=self._backend, allow_blank=False, id="backend", compact=True)
             yield Label("timeout", classes="caption")
             yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*", max_length=8,
                         compact=True)
@@ -132,6 +148,16 @@ class SetupPane(Vertical):
         edge = current if delta > 0 else current - 1
         step = 1 if edge < 10 else 10 if edge < 100 else 100
         self.worker_count = max(1, min(MAX_WORKERS, current + delta * step))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id != "model":
+            return
+        model = str(event.value)
+        self.query_one("#processes", Input).disabled = model != "processes"
+        backend = self.query_one("#backend", Select)
+        runs = ASYNC_BACKENDS if model == "asyncio" else BACKENDS
+        if backend.value not in runs:  # the model's own default client
+            backend.value = runs[0]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "workers":
@@ -201,13 +227,16 @@ class SetupPane(Vertical):
             workers = parse_workers(self.query_one("#workers", Input).value)
             timeout = parse_timeout(self.query_one("#timeout", Input).value)
             backend = check_backend(str(self.query_one("#backend", Select).value))
+            model = check_model(str(self.query_one("#model", Select).value))
+            processes = parse_processes(self.query_one("#processes", Input).value) \
+                if model == "processes" else 1
             rate_text = self.query_one("#rate", Input).value.strip()
             rate = parse_rate(rate_text) if rate_text else None
             duration_text = self.query_one("#duration", Input).value.strip()
             duration = parse_run_duration(duration_text) if duration_text else None
         except ConfigError as exc:
             return str(exc)
-        return Setup(targets, workers, backend, timeout, rate, duration)
+        return Setup(targets, workers, backend, timeout, rate, duration, model, processes)
 
     def read_series(self) -> list[int] | str:
         """The sweep's worker counts, or a message saying what to fix."""

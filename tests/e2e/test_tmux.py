@@ -27,7 +27,7 @@ class Terminal:
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
-    def fetch_processes(self) -> list[int]:
+    def fetch_processes(self, module: str = "fetchtui.core.runs.child_main") -> list[int]:
         """Pids of the fetch processes started from this terminal (any depth below its shell)."""
         pane = subprocess.run(["tmux", "display-message", "-p", "-t", self.name, "#{pane_pid}"],
                               capture_output=True, text=True, check=True).stdout.strip()
@@ -36,7 +36,7 @@ class Terminal:
             children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout
             for pid in children.split():
                 todo.append(pid)
-                if "fetchtui.core.runs.child_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
+                if module in Path(f"/proc/{pid}/cmdline").read_bytes().decode(
                         errors="replace").replace("\0", " "):
                     found.append(int(pid))
         return found
@@ -134,3 +134,18 @@ def test_no_summary_leaves_nothing_behind(term: Terminal) -> None:
         term.send("C-q")
         screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
     assert "fetchtui run" not in screen
+
+
+def test_processes_model_shows_two_pids_and_quits_leaving_no_process(term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/hang x40' --model processes -P 2 -w 2 "
+                  "--timeout 60 --start; echo EXITED-$?", "Enter")
+        screen = term.wait_for(lambda s: "in flight 4" in s)
+        shown = {int(pid) for pid in re.findall(r"pid (\d+)", screen)}
+        workers = term.fetch_processes("fetchtui.core.runs.processes")
+        assert len(shown) == 2 and shown == set(workers), screen
+        term.send("C-q")
+        term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]

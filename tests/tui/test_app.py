@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, Sparkline, Static, TabbedContent, TextArea
+from textual.widgets import Input, Markdown, Select, Sparkline, Static, TabbedContent, TextArea
 
 from fetchtui.core.config import BACKENDS, FetchLimits
 from fetchtui.core.runs.child import FetchProcess
@@ -550,3 +550,24 @@ async def test_a_bad_rate_says_so_and_starts_nothing(base: str) -> None:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: notified(app, "rate must be more than 0"), "the rate's message")
         assert app.stats is None
+
+
+async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
+    app = FetchApp(f"{base}/delay/200 x24\n", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#model", Select).value = "processes"
+        await pilot.pause()
+        assert not app.query_one("#processes", Input).disabled
+        app.query_one("#processes", Input).value = "2"
+        await pilot.press("ctrl+s")
+        table = app.query_one(ThreadTable)
+        await wait_for(pilot, lambda: table.group_count == 4, "four workers in two processes")
+        heads = [table.group_text(i)[0] for i in range(4)]
+        pids = [int(head.split()[1]) for head in heads]
+        assert all(head.startswith("pid ") for head in heads)
+        assert len(set(pids)) == 2 and pids == sorted(pids)  # grouped by process
+        assert os.getpid() not in pids
+        await wait_for(pilot, lambda: ended(app))
+        assert app.stats is not None and app.stats.ok == 24
+        assert app.history.runs[-1].backend == "requests, 2 processes"
+        assert app.history.runs[-1].workers == 4
