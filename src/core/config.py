@@ -9,8 +9,9 @@ from typing import Literal, get_args
 BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
 #: The clients a pool of threads (in one process or several) can run.
 BACKENDS: tuple[BackendName, ...] = ("requests", "requests-per-thread", "requests-get", "httpx", "pycurl")
-#: The clients an event loop runs (`httpx` is then its AsyncClient), the default first.
-ASYNC_BACKENDS: tuple[BackendName, ...] = ("httpx", "aiohttp")
+#: The clients an event loop runs (`httpx` is then its AsyncClient), the default first:
+#: aiohttp, whose C parser spends a fraction of AsyncClient's CPU per request (bench/models.py).
+ASYNC_BACKENDS: tuple[BackendName, ...] = ("aiohttp", "httpx")
 
 ModelName = Literal["threads", "processes", "asyncio"]
 MODELS: tuple[ModelName, ...] = get_args(ModelName)

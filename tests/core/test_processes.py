@@ -140,7 +140,7 @@ def test_run_prints_a_table_per_process(base: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "says"), [
     (["-P", "2", "--model", "asyncio"], "-P sets the processes of --model processes"),
     (["-P", "0"], "processes must be from 1 to 64"),
-    (["--model", "asyncio", "-b", "pycurl"], "the asyncio model runs httpx, aiohttp; not pycurl"),
+    (["--model", "asyncio", "-b", "pycurl"], "the asyncio model runs aiohttp, httpx; not pycurl"),
 ])
 def test_model_mistakes_are_one_clear_message(args: list[str], says: str, base: str) -> None:
     result = run(f"{base}/delay/0", *args)

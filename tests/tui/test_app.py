@@ -571,3 +571,20 @@ async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
         assert app.stats is not None and app.stats.ok == 24
         assert app.history.runs[-1].backend == "requests, 2 processes"
         assert app.history.runs[-1].workers == 4
+
+
+async def test_the_asyncio_model_groups_the_table_by_task_on_one_thread(base: str) -> None:
+    app = FetchApp(f"{base}/delay/200 x12\n", workers=3)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#model", Select).value = "asyncio"
+        await pilot.pause()
+        assert app.query_one("#backend", Select).value == "aiohttp"  # the model's own client
+        await pilot.press("ctrl+s")
+        table = app.query_one(ThreadTable)
+        await wait_for(pilot, lambda: table.group_count == 3, "three tasks")
+        heads = [table.group_text(i)[0].split() for i in range(3)]
+        assert len({head[0] for head in heads}) == 1  # every task shows the loop thread's ident
+        assert sorted(head[1] for head in heads) == ["task-0", "task-1", "task-2"]
+        await wait_for(pilot, lambda: ended(app))
+        assert app.stats is not None and app.stats.ok == 12
+        assert app.history.runs[-1].backend == "aiohttp, asyncio"

@@ -9,13 +9,14 @@ import time
 from multiprocessing.connection import Connection
 
 from fetchtui.core.events import RunEnded
-from fetchtui.core.runs.pool import PoolSource
+from fetchtui.core.runs.models import open_source
+from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import Batch, CancelRun, StartRun, child_ends
 
 FORWARD_S = 0.005  # at most 200 batches a second cross the pipe
 
 
-def _forward(run_id: int, source: PoolSource, out: Connection, lock: threading.Lock) -> None:
+def _forward(run_id: int, source: RunSource, out: Connection, lock: threading.Lock) -> None:
     while True:
         batch = source.drain(0.05)
         if batch:
@@ -31,7 +32,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal's Ctrl-C is the parent's to handle
     commands, out = child_ends()
     lock = threading.Lock()
-    sources: dict[int, PoolSource] = {}
+    sources: dict[int, RunSource] = {}
     while True:
         try:
             command = commands.recv()
@@ -39,7 +40,7 @@ def main() -> None:
             break
         sources = {run_id: source for run_id, source in sources.items() if not source.ended}
         if isinstance(command, StartRun):
-            source = sources[command.run_id] = PoolSource(command.targets, command.config)
+            source = sources[command.run_id] = open_source(command.targets, command.config)
             threading.Thread(target=_forward, args=(command.run_id, source, out, lock),
                              name="fetchtui-forward", daemon=True).start()
             source.start()

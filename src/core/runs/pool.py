@@ -184,11 +184,9 @@ class PoolSources:
         self._backend = backend
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
-        if config.model == "processes":
-            from fetchtui.core.runs.processes import ProcessesSource
+        from fetchtui.core.runs.models import open_source
 
-            return ProcessesSource(targets, config)
-        return PoolSource(targets, config, self._backend)
+        return open_source(targets, config, self._backend)
 
     def warm(self) -> None:
         pass

@@ -1,0 +1,108 @@
+"""httpx's AsyncClient, shared by the tasks of one event loop; phases come from httpcore's trace hook."""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from fetchtui.core.config import FetchLimits
+from fetchtui.core.events import Phases
+from fetchtui.core.fetching.backend import check_declared_size
+from fetchtui.core.fetching.errors import FetchError, classify, describe
+from fetchtui.core.fetching.httpx_backend import ERRORS
+from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.targets import Target
+
+
+class AsyncTrace:
+    """One request's phases, from httpcore's `trace` extension (connect includes the lookup;
+    a request with no connect event reused a connection)."""
+
+    __slots__ = ("connect", "http_version", "marks")
+
+    def __init__(self) -> None:
+        self.marks: dict[str, int] = {}
+        self.http_version: str | None = None
+        self.connect: bool = False
+
+    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
+        self.marks[name] = time.perf_counter_ns()
+        if name.startswith("connection.connect_tcp"):
+            self.connect = True
+
+    def phases(self, start_ns: int, headers_ns: int | None, end_ns: int) -> Phases:
+        marks = self.marks
+
+        def span(first: str, last: str) -> int | None:
+            a, b = marks.get(first), marks.get(last)
+            return b - a if a is not None and b is not None else None
+
+        connect = span("connection.connect_tcp.started", "connection.connect_tcp.complete")
+        tls = span("connection.start_tls.started", "connection.start_tls.complete")
+        sent = next((marks[k] for k in ("http11.send_request_headers.started",
+                                        "http2.send_request_headers.started") if k in marks), None)
+        wait = headers_ns - sent if headers_ns is not None and sent is not None else None
+        receive = end_ns - headers_ns if headers_ns is not None else None
+        return Phases(None, connect, tls, wait, receive, None, not self.connect)
+
+
+class HttpxAsyncBackend:
+    """httpx.AsyncClient with its pool sized to the tasks; one client per proxy."""
+
+    name = "httpx"
+
+    def __init__(self, tasks: int, limits: FetchLimits) -> None:
+        self.limits = limits
+        self.tasks = tasks
+        self._verify: bool | ssl.SSLContext = limits.verify
+        if limits.ca_bundle:
+            self._verify = ssl.create_default_context(cafile=limits.ca_bundle)
+        self._proxies = Proxies(limits)
+        self._clients: dict[str | None, httpx.AsyncClient] = {}  # one loop: no lock needed
+
+    def _client_for(self, proxy: str | None) -> httpx.AsyncClient:
+        client = self._clients.get(proxy)
+        if client is None:
+            client = self._clients[proxy] = httpx.AsyncClient(
+                verify=self._verify, trust_env=False, proxy=proxy, http2=self.limits.http2,
+                limits=httpx.Limits(max_connections=self.tasks, max_keepalive_connections=self.tasks),
+                timeout=httpx.Timeout(self.limits.timeout, pool=None), follow_redirects=True,
+                max_redirects=self.limits.max_redirects)
+        return client
+
+    async def fetch(self, target: Target) -> tuple[int, int, Phases, str | None]:
+        """(status, body bytes, phases, protocol), or FetchError; the caller holds the deadline."""
+        limits, spec = self.limits, target.spec
+        trace = AsyncTrace()
+        start = time.perf_counter_ns()
+        headers_ns: int | None = None
+        status, nbytes = 0, 0
+        try:
+            client = self._client_for(self._proxies.for_url(target.url))
+            request = client.build_request(spec.method, target.url, headers=list(spec.headers),
+                                           content=spec.body, extensions={"trace": trace})
+            resp = await client.send(request, stream=True)
+            try:
+                headers_ns = time.perf_counter_ns()
+                trace.http_version = resp.http_version
+                status = resp.status_code
+                check_declared_size(limits, resp.headers.get("Content-Length"), status)
+                async for chunk in resp.aiter_raw():
+                    nbytes += len(chunk)
+                    if nbytes > limits.max_bytes:
+                        raise FetchError("too_large", f"body passed {limits.max_bytes} bytes", status, nbytes)
+            finally:
+                await resp.aclose()
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise FetchError(classify(exc, ERRORS), describe(exc), status or None, nbytes) from exc
+        return status, nbytes, trace.phases(start, headers_ns, time.perf_counter_ns()), trace.http_version
+
+    async def aclose(self) -> None:
+        for client in list(self._clients.values()):
+            await client.aclose()
