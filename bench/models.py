@@ -25,15 +25,12 @@ import argparse
 import json
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from _helpers import fetchtui  # bench/ is on sys.path when a bench runs
+from _helpers import ensure, fetchtui, start_nginx  # bench/ is on sys.path when a bench runs
 
 SEED = """
 import os, sys, threading, time, requests
@@ -50,28 +47,6 @@ with ThreadPoolExecutor(max_workers=16) as pool:
 print("RESULT", time.perf_counter() - began, time.process_time() - cpu, file=sys.stderr)
 """
 
-NGINX_CONF = """
-worker_processes 2;
-daemon off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    keepalive_requests 10000000;
-    keepalive_timeout 60s;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{ return 200 "ok"; }}
-    }}
-}}
-"""
-
 CONFIGS = [
     ("threads 16, requests", ["-w", "16", "-b", "requests"]),
     ("threads 16, pycurl", ["-w", "16", "-b", "pycurl"]),
@@ -80,38 +55,6 @@ CONFIGS = [
     ("asyncio 64, aiohttp", ["--model", "asyncio", "-w", "64", "-b", "aiohttp"]),
     ("asyncio 64, httpx", ["--model", "asyncio", "-w", "64", "-b", "httpx"]),
 ]
-
-
-def ensure(tool: str, package: str) -> str | None:
-    """The tool's path, installing its package when we can (root with apt-get)."""
-    found = shutil.which(tool) or (f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None)
-    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return found
-    subprocess.run(["apt-get", "install", "-y", "-q", package], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
-    return shutil.which(tool) or (f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_nginx(nginx: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    conf = Path(workdir) / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=workdir, port=port))
-    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", workdir], stderr=subprocess.DEVNULL)
-    give_up = time.monotonic() + 10
-    while time.monotonic() < give_up:  # bounded: until it listens
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, f"http://127.0.0.1:{port}/"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("nginx did not start listening within 10 s")
 
 
 def run_seed(url: str, n: int) -> tuple[float, float]:

@@ -1,6 +1,10 @@
 """What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
 
     python bench/tui.py [--rounds 3] [--hz N] [--busy-workers 256] [--keys-only]
+                        [--backend pycurl] [--nginx]
+
+--backend runs the UI cases on that client; --nginx runs them against nginx instead of the
+demo server (the fastest configuration, threads 16 with pycurl, outruns the demo server).
 
 Prints, in one run:
 - UI overhead: 5,000 x /delay/0 at 16 workers, run wall time with the live UI / headless
@@ -27,14 +31,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _helpers import start_server  # bench/ is on sys.path when a bench runs
+from _helpers import ensure, start_nginx, start_server  # bench/ is on sys.path when a bench runs
 
 HERE = Path(__file__).resolve()
 SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see the README
 
 
 # -- inside tmux: the real app, instrumented ------------------------------------------
-def inner(list_path: str, workers: int, out: str, hz: float) -> None:
+def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> None:
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as `fetchtui` itself sets it (cli.cmd_tui)
     from fetchtui.tui import app as app_module
 
@@ -85,24 +89,25 @@ def inner(list_path: str, workers: int, out: str, hz: float) -> None:
             self.exit(0)
 
     text = Path(list_path).read_text()
-    Instrumented(text, workers=workers).run()
+    Instrumented(text, workers=workers, backend=backend).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------
-def headless(list_path: str, workers: int, tmp: Path) -> float:
+def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
     out = tmp / "headless.json"
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
-                    "--json", str(out)], check=True, capture_output=True)
+                    "-b", backend, "--no-history", "--json", str(out)], check=True, capture_output=True)
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
 
-def with_ui(list_path: str, workers: int, tmp: Path, hz: float,
+def with_ui(list_path: str, workers: int, tmp: Path, hz: float, backend: str,
             keys: int = 0) -> tuple[dict[str, Any], list[float]]:
     out = tmp / "ui.json"
     out.unlink(missing_ok=True)
     session = f"fetchtui-bench-{os.getpid()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out), str(hz)],
+                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out), str(hz),
+                    backend],
                    check=True)
     sent: list[float] = []
     try:
@@ -132,19 +137,29 @@ def main() -> None:
     parser.add_argument("--keys-only", action="store_true", help="only the key-response case")
     parser.add_argument("--busy-workers", type=int, default=256, help="workers busy during the key test")
     parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
+    parser.add_argument("--backend", default="requests", help="the client of the UI cases")
+    parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
     proc, base = start_server()
+    nginx_dir = tempfile.TemporaryDirectory(prefix="fetchtui-bench-")
+    nginx: subprocess.Popen[bytes] | None = None
+    instant_url = f"{base}/delay/0"
+    if args.nginx:
+        found = ensure("nginx", "nginx-light")
+        if found is None:
+            sys.exit("--nginx needs nginx (apt-get install nginx-light)")
+        nginx, instant_url = start_nginx(found, nginx_dir.name)
     try:
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
             instant = tmp / "instant.txt"
-            instant.write_text(f"{base}/delay/0 x5000\n")
+            instant.write_text(f"{instant_url} x5000\n")
             head, ui, lags = [], [], []
             for _ in range(0 if args.keys_only else args.rounds):
-                head.append(headless(str(instant), 16, tmp))
-                result, _ = with_ui(str(instant), 16, tmp, args.hz)
+                head.append(headless(str(instant), 16, tmp, args.backend))
+                result, _ = with_ui(str(instant), 16, tmp, args.hz, args.backend)
                 assert result["ok"] == 5000
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
@@ -152,14 +167,15 @@ def main() -> None:
                       f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
             if not args.keys_only:
                 h, u = statistics.median(head), statistics.median(ui)
-                print(f"UI overhead, 5000 x /delay/0 at 16 workers, median of {args.rounds} rounds")
+                print(f"UI overhead, 5000 instant requests ({'nginx' if args.nginx else 'demo server'}) "
+                      f"at 16 workers, {args.backend}, median of {args.rounds} rounds")
                 print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
                 print(f"UI lag, event queued -> frame painted: p50 {pct(lags, 50):.1f} ms  "
                       f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
 
             busy = tmp / "busy.txt"
             busy.write_text(f"{base}/delay/200 x{args.busy_workers * 30}\n")
-            result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, keys=30)
+            result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, args.backend, keys=30)
             shown = result["keys"]
             response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
             print(f"key response with {args.busy_workers} workers busy ({len(shown)}/{len(sent)} keys seen): "
@@ -167,10 +183,14 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(5)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(10)
+        nginx_dir.cleanup()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "--inner":
-        inner(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    if len(sys.argv) == 7 and sys.argv[1] == "--inner":
+        inner(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]), sys.argv[6])
     else:
         main()

@@ -25,6 +25,7 @@ from fetchtui.core.config import (
     check_backend,
     check_model,
     parse_max_bytes,
+    parse_models,
     parse_processes,
     parse_rate,
     parse_redirects,
@@ -310,10 +311,14 @@ def cmd_run(argv: Sequence[str]) -> int:
 def build_sweep_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fetchtui sweep",
-        description="Run the same list at several worker counts and compare the runs.",
+        description="Run the same list at several worker counts (and, with --models, under "
+                    "several concurrency models and clients) and compare the runs.",
         epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
     )
     _add_run_options(parser, series=True)
+    parser.add_argument("--models", type=_checked(parse_models), metavar="MODEL[/CLIENT],...",
+                        help="compare models: e.g. threads/requests,threads/pycurl,processes/requests,"
+                             "asyncio (each at every -w count; -P sets the processes)")
     parser.add_argument("--json", metavar="PATH",
                         help="write every run's summary as JSON to PATH (- for stdout)")
     return parser
@@ -330,8 +335,19 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     try:
         targets = _targets_or_exit(source, server, spec)
         args.workers = series[0]
-        return run_sweep_headless(targets, series, run_config(args, server), json_path=args.json,
-                                  history=_history(args, "sweep"))
+        if args.models:
+            args.model, models_processes, args.processes = None, args.processes, None
+        base = run_config(args, server)
+        configs = None
+        if args.models:
+            from fetchtui.core.sweep import plan
+
+            try:
+                configs = plan(base, series, args.models, models_processes)
+            except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
+                _fail(str(exc))
+        return run_sweep_headless(targets, series, base, json_path=args.json,
+                                  history=_history(args, "sweep"), configs=configs)
     finally:
         if server is not None:
             server.stop()

@@ -243,6 +243,32 @@ def check_backend(name: str) -> BackendName:
     raise ConfigError(f"unknown backend {name!r} (choose from {known})")
 
 
+Pair = tuple[ModelName, BackendName]
+
+
+def default_backend(model: ModelName) -> BackendName:
+    return ASYNC_BACKENDS[0] if model == "asyncio" else "requests"
+
+
+def parse_models(text: str) -> list[Pair]:
+    """`threads/requests,processes/pycurl,asyncio` -> (model, client) pairs to compare; a
+    model alone takes its own default client."""
+    pairs: list[Pair] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        model_text, _, backend_text = part.partition("/")
+        model = check_model(model_text.strip())
+        backend = check_backend(backend_text.strip()) if backend_text.strip() else default_backend(model)
+        runs = ASYNC_BACKENDS if model == "asyncio" else BACKENDS
+        if backend not in runs:
+            raise ConfigError(f"the {model} model runs {', '.join(runs)}; not {backend}")
+        pairs.append((model, backend))
+    if not pairs:
+        raise ConfigError("give at least one model, e.g. threads/requests,processes/pycurl,asyncio")
+    return pairs
+
+
 def parse_series(text: str) -> list[int]:
     """`1,2,4,8` -> [1, 2, 4, 8]: the worker counts of a sweep."""
     values = [check_workers(_whole(part, "workers")) for part in text.split(",") if part.strip()]

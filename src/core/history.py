@@ -94,11 +94,11 @@ class History:
         """The latest complete 1-worker run of the same list and client, if any: under any
         model, the seed's sequential run is the one to beat (a backend `requests, 2
         processes` is measured against `requests` at 1 worker)."""
-        client = record.backend.split(",")[0]
-        for other in reversed(self.runs):
-            if (other.list_key == record.list_key and other.workers == 1 and other.complete
-                    and other.backend == client):
-                return other
+        for backend in dict.fromkeys((record.backend, record.backend.split(",")[0])):
+            for other in reversed(self.runs):  # asyncio at 1 task first, else the client's
+                if (other.list_key == record.list_key and other.workers == 1 and other.complete
+                        and other.backend == backend):
+                    return other
         return None
 
     def speedup(self, record: RunRecord) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
@@ -450,9 +451,13 @@ class RunStats:
 
     def gil_ceiling_rps(self) -> float | None:
         """The most req/s any worker count could reach: Python work is serialised by the GIL,
-        so throughput cannot pass one request per mean CPU time per request."""
+        so throughput cannot pass one request per mean CPU time per request, in each process;
+        worker processes each have a GIL, up to one busy process per core."""
         cpu_ms = self.cpu_ms_per_request()
-        return 1000 / cpu_ms if cpu_ms > 0 else None
+        if cpu_ms <= 0:
+            return None
+        parallel = min(len(self.pids) or 1, os.cpu_count() or 1)
+        return parallel * 1000 / cpu_ms
 
     def relative_s(self, t_ns: int | None) -> float | None:
         if t_ns is None or self.t0_ns is None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.config import MAX_PROCESSES, Pair, RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
@@ -67,6 +68,18 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
     return stats
 
 
+def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = None,
+         processes: int | None = None) -> list[RunConfig]:
+    """The runs of a sweep: each worker count, under each (model, client) pair when given
+    (worker processes: `processes` of them, default one per core)."""
+    if not pairs:
+        return [replace(base, workers=w) for w in series]
+    count = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+    return [replace(base, model=model, backend=backend, workers=w,
+                    processes=count if model == "processes" else 1)
+            for model, backend in pairs for w in series]
+
+
 def run_sweep(
     targets: Sequence[Target],
     series: Sequence[int],
@@ -74,13 +87,14 @@ def run_sweep(
     history: History | None = None,
     on_run: Callable[[RunRecord], None] | None = None,
     sources: Sources | None = None,
+    configs: Sequence[RunConfig] | None = None,
 ) -> list[RunRecord]:
-    """Run the list once per worker count; each run lands in `history` as it ends."""
+    """Run the list once per worker count (or per config of `configs`, a comparison of
+    models); each run lands in `history` as it ends."""
     history = history if history is not None else History()
     key = list_key(targets)
     runs = []
-    for workers in series:
-        config = replace(base, workers=workers)
+    for config in (configs if configs is not None else plan(base, series)):
         stats = run_once(targets, config, sources)
         record = history.add(config.concurrency, config.label, key, stats.summary())
         runs.append(record)

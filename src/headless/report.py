@@ -149,7 +149,7 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
             str(s.failed + s.cancelled), f"{s.cpu_ms_per_request:.2f}",
             f"{point.ceiling_rps:.0f}" if point.ceiling_rps else "-",
         ])
-    return table("worker sweep (speedup against 1 worker; ceiling: 1 / CPU per request)",
+    return table("worker sweep (speedup against 1 worker; ceiling: processes on cores / CPU per request)",
                  ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
                   "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows, left=("backend",)) + "\n"
 

@@ -147,9 +147,10 @@ def run_sweep_headless(
     err: TextIO | None = None,
     sources: Sources | None = None,
     history: History | None = None,
+    configs: Sequence[RunConfig] | None = None,
 ) -> int:
-    """`fetchtui sweep`: run the series (each run recorded in `history`), print the table,
-    write the JSON; return the exit code."""
+    """`fetchtui sweep`: run the series, or `configs` (a comparison of models), each run
+    recorded in `history`; print the table, write the JSON; return the exit code."""
     import json
 
     from fetchtui.core.export import ExportError, config_dict, write_text
@@ -164,10 +165,10 @@ def run_sweep_headless(
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
-            err.write(f"{record.workers} workers: {record.elapsed_s:.3f} s\n")
+            err.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
     try:
-        runs = run_sweep(targets, series, config, history, progress, sources)
+        runs = run_sweep(targets, series, config, history, progress, sources, configs)
     except KeyboardInterrupt:
         runs = history.runs[first:]
         (err if json_path == STDOUT else out).write("interrupted: the runs that ended are below\n")
@@ -176,7 +177,7 @@ def run_sweep_headless(
     if history.problem:
         err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
     code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
-    if len(runs) < len(series):
+    if len(runs) < (len(configs) if configs is not None else len(series)):
         code = EXIT_INTERRUPTED
     if json_path:
         doc = {"version": 1, "config": config_dict(config, len(targets)),

@@ -23,6 +23,7 @@ from fetchtui.core.config import (
     HTTP2_BACKENDS,
     ConfigError,
     FetchLimits,
+    Pair,
     RunConfig,
 )
 from fetchtui.core.events import Event
@@ -38,6 +39,7 @@ from fetchtui.tui.commands import run_commands
 from fetchtui.tui.export_screen import ExportScreen
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
+from fetchtui.tui.models_screen import ModelsScreen
 from fetchtui.tui.setup_pane import Setup, SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.sweep_chart import SweepChart
@@ -68,6 +70,9 @@ class FetchApp(App[int]):
         Binding("ctrl+o", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
         Binding("ctrl+r", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
         Binding("ctrl+b", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
+        # F5, not F6: the URL editor (TextArea) binds F6 to select a line
+        Binding("f5", "compare_models", "Models", priority=True,
+                tooltip="Run the list under each model and client you check"),
         # +/- step the workers from the live pane (here) or the workers field (WorkersInput)
         Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False),
         Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False),
@@ -188,6 +193,32 @@ class FetchApp(App[int]):
             return
         self._start_series(lambda setup: [replace(setup, workers=w) for w in series])
 
+    def action_compare_models(self) -> None:
+        """F5: pick (model, client) pairs, then run the list under each, one after another."""
+        if self.running:
+            self.notify("A run is in progress: ctrl+c cancels it.", severity="warning")
+            return
+        pane = self.query_one(SetupPane)
+        setup = pane.read()
+        if isinstance(setup, str):
+            self.notify(setup, title="Cannot start", severity="error", markup=False)
+            return
+        processes = setup.processes if setup.model == "processes" else pane.default_processes
+        self.push_screen(ModelsScreen(setup.workers, processes), self._compare_models)
+
+    def _compare_models(self, pairs: list[Pair] | None) -> None:
+        if not pairs:
+            return
+        processes = self.query_one(SetupPane).default_processes
+
+        def runs(setup: Setup) -> list[Setup]:
+            count = setup.processes if setup.model == "processes" else processes
+            return [replace(setup, model=model, backend=backend,
+                            processes=count if model == "processes" else 1)
+                    for model, backend in pairs]
+
+        self._start_series(runs)
+
     def action_compare(self) -> None:
         def backends(setup: Setup) -> list[Setup]:
             runs = ASYNC_BACKENDS if setup.model == "asyncio" else BACKENDS
@@ -284,7 +315,7 @@ class FetchApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.stats))
+            self.push_screen(HelpScreen(self.stats, self.history.runs))
 
     def action_export(self) -> None:
         if self.stats is None or not self.stats.ended:

@@ -22,6 +22,9 @@ def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Compare backends",
                         "Run the list on each backend (requests, per thread, bare get, httpx)",
                         app.action_compare)
+    yield SystemCommand("Compare models",
+                        "Run the list under each model and client you check: threads, processes, "
+                        "asyncio; requests, pycurl, aiohttp …", app.action_compare_models)
     yield SystemCommand("Help", "What the views show and why more threads stop helping",
                         app.action_help)
     yield SystemCommand("More workers", "Raise the worker count", app.action_more_workers)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from fetchtui.core.history import RunRecord
 from fetchtui.core.stats import RunStats
+from fetchtui.core.textsafe import safe_text
 
 HELP = """\
 # fetchtui
@@ -54,6 +58,7 @@ group in the table selects its lane. In the table ✓ marks an ok request, ✗ a
 
 **Keys** — ctrl+s start · ctrl+c cancel (copies instead when text is selected) · + / -
 workers (in the workers field or the live pane) · ctrl+r sweep · ctrl+b compare backends ·
+F5 compare models ·
 ctrl+t threads · F9 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+o export ·
 F2 workers · ctrl+l URLs · ctrl+p palette · ctrl+q quit. No key of the URL editor or of a
 field is taken: they all do what Textual's widgets do. Escape closes this help.
@@ -66,6 +71,47 @@ SESSION = """
 skips all three. `requests` shares one Session, so each worker keeps its connection;
 `requests-get` (a bare `requests.get`) opens one per request. Compare them with ctrl+b.
 """
+
+
+MODELS = """
+**Past the ceiling: the models** (F5 runs the list under each one you check; `fetchtui
+sweep --models` does it headless).
+
+- **threads** — the seed's way: `-w` threads in one process. They wait on the network in
+  parallel, but the client's Python runs one thread at a time: the ceiling above holds.
+- **processes** — `-P` processes of `-w` threads each, taking requests as they free up. Each
+  process has its own interpreter and GIL, so the CPU per request is paid on every core at
+  once: the ceiling is *processes on cores / CPU per request*. It costs a process start
+  (a fraction of a second) and memory per process. The table groups workers by pid.
+- **asyncio** — one thread, one event loop, `-w` tasks: while a task waits on the network
+  the loop runs another. Every request shows the same thread ident: one thread, many
+  requests in flight. It does not pass the GIL — it is all one thread — but it spends no
+  time switching threads, and aiohttp's C parser spends little CPU per request.
+- **a client whose HTTP runs in C** — `pycurl`: libcurl parses and moves the bytes in C and
+  lets go of the GIL while it does, so the Python per request is small and the ceiling high,
+  even with threads.
+"""
+
+
+def models_lesson(runs: Sequence[RunRecord]) -> str:
+    """The models in the user's own numbers: the latest run of each model and client."""
+    latest: dict[str, RunRecord] = {}
+    for record in runs:
+        if record.summary.ok:
+            latest[record.backend] = record
+    if len(latest) < 2:
+        return MODELS
+    rows = ["| model, client | workers | req/s | CPU ms / request | ceiling req/s |",
+            "|---|---:|---:|---:|---:|"]
+    for backend, record in latest.items():
+        s = record.summary
+        ceiling = f"{s.gil_ceiling_rps:,.0f}" if s.gil_ceiling_rps else "-"
+        rows.append(f"| {safe_text(backend)} | {record.workers} | {s.rps:,.0f} | "
+                    f"{s.cpu_ms_per_request:.3f} | {ceiling} |")
+    fastest = max(latest.values(), key=lambda r: r.summary.rps)
+    return (MODELS + "\nYour latest run of each (the history has them all):\n\n" + "\n".join(rows)
+            + f"\n\nThe fastest here: **{safe_text(fastest.backend)}** at "
+              f"**{fastest.summary.rps:,.0f} req/s**.\n")
 
 
 def session_lesson(stats: RunStats | None) -> str:
@@ -84,13 +130,14 @@ def session_lesson(stats: RunStats | None) -> str:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,q,f1,question_mark", "close", "Close help")]
 
-    def __init__(self, stats: RunStats | None = None) -> None:
+    def __init__(self, stats: RunStats | None = None, runs: Sequence[RunRecord] = ()) -> None:
         super().__init__()
         self._stats = stats
+        self._runs = runs
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Markdown(HELP + session_lesson(self._stats))
+            yield Markdown(HELP + models_lesson(self._runs) + session_lesson(self._stats))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -238,6 +238,14 @@ class SetupPane(Vertical):
             return str(exc)
         return Setup(targets, workers, backend, timeout, rate, duration, model, processes)
 
+    @property
+    def default_processes(self) -> int:
+        """The processes field's count (what a comparison of models runs them with)."""
+        try:
+            return parse_processes(self.query_one("#processes", Input).value)
+        except ConfigError:
+            return self._processes
+
     def read_series(self) -> list[int] | str:
         """The sweep's worker counts, or a message saying what to fix."""
         try:

@@ -29,6 +29,10 @@ def processes(text: str, procs: int, workers: int, **limits: object) -> tuple[Pr
     return ProcessesSource(targets, config), RunStats(targets)
 
 
+def sweep(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CMD, "sweep", *args], capture_output=True, text=True, timeout=120)
+
+
 def gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -145,3 +149,27 @@ def test_run_prints_a_table_per_process(base: str, tmp_path: Path) -> None:
 def test_model_mistakes_are_one_clear_message(args: list[str], says: str, base: str) -> None:
     result = run(f"{base}/delay/0", *args)
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sweep_models_compares_each_model_with_its_own_ceiling(base: str, tmp_path: Path) -> None:
+    out = tmp_path / "models.json"
+    result = sweep(f"{base}/delay/0 x200", "-w", "4", "-P", "2", "--no-history",
+                 "--models", "threads/requests,processes/requests,asyncio", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    runs = json.loads(out.read_text())["runs"]
+    assert [(r["backend"], r["workers"]) for r in runs] == [
+        ("requests", 4), ("requests, 2 processes", 8), ("aiohttp, asyncio", 4)]
+    assert all(r["summary"]["ok"] == 200 for r in runs)
+    threads, procs = runs[0]["summary"], runs[1]["summary"]
+    # each process has its GIL: the ceiling counts the cores the processes can use
+    cores = min(2, os.cpu_count() or 1)
+    assert procs["gil_ceiling_rps"] == pytest.approx(cores * 1000 / procs["cpu_ms_per_request"], rel=0.01)
+    assert threads["gil_ceiling_rps"] == pytest.approx(1000 / threads["cpu_ms_per_request"], rel=0.01)
+    for backend in ("requests, 2 processes", "aiohttp, asyncio"):
+        assert backend in result.stdout
+
+
+def test_sweep_models_says_which_pair_is_wrong(base: str) -> None:
+    result = sweep(f"{base}/delay/0", "--models", "threads/aiohttp")
+    assert result.returncode == 2 and "the threads model runs" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -10,15 +10,26 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Markdown, Select, Sparkline, Static, TabbedContent, TextArea
+from textual.widgets import (
+    Input,
+    Markdown,
+    Select,
+    SelectionList,
+    Sparkline,
+    Static,
+    TabbedContent,
+    TextArea,
+)
 
 from fetchtui.core.config import BACKENDS, FetchLimits
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
+from fetchtui.tui.models_screen import ModelsScreen
 from fetchtui.tui.setup_pane import SetupPane
 from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 from fetchtui.tui.timeline import Timeline, columns
 
@@ -588,3 +599,42 @@ async def test_the_asyncio_model_groups_the_table_by_task_on_one_thread(base: st
         await wait_for(pilot, lambda: ended(app))
         assert app.stats is not None and app.stats.ok == 12
         assert app.history.runs[-1].backend == "aiohttp, asyncio"
+
+
+async def test_f5_runs_the_list_under_each_checked_model_and_charts_them(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x60\n", workers=2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+        chosen = app.screen.query_one(SelectionList)
+        chosen.deselect_all()
+        chosen.select("threads/requests")
+        chosen.select("processes/pycurl")
+        chosen.select("asyncio/aiohttp")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.history.runs) == 3 and not app.running,
+                       "three runs, one per model", limit=40)
+        assert [r.backend for r in app.history.runs] == [
+            "requests", "pycurl, 2 processes", "aiohttp, asyncio"]
+        assert [r.workers for r in app.history.runs] == [2, 4, 2]
+        assert all(r.summary.ok == 60 and r.summary.cpu_ms_per_request > 0 for r in app.history.runs)
+        await pilot.press("f4")
+        chart = app.query_one(SweepChart)
+        await wait_for(pilot, lambda: chart.compared == [
+            "requests (2)", "pycurl, 2 processes (4)", "aiohttp, asyncio (2)"], "the comparison chart")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        lesson = app.screen.query_one(Markdown).source
+        pycurl = app.history.runs[1].summary
+        assert "| pycurl, 2 processes | 4 |" in lesson and f"{pycurl.rps:,.0f}" in lesson
+        assert "The fastest here:" in lesson
+
+
+async def test_escape_in_the_models_dialog_runs_nothing(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ModelsScreen), "the dialog closed")
+        assert app.stats is None and not app.history.runs
