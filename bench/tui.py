@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
     parser.add_argument("--backend", default="requests", help="the client of the UI cases")
     parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
+    parser.add_argument("--requests", type=int, default=5000, help="instant requests per UI case")
     args = parser.parse_args()
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
@@ -155,20 +156,21 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as name:
             tmp = Path(name)
             instant = tmp / "instant.txt"
-            instant.write_text(f"{instant_url} x5000\n")
+            instant.write_text(f"{instant_url} x{args.requests}\n")
             head, ui, lags = [], [], []
             for _ in range(0 if args.keys_only else args.rounds):
                 head.append(headless(str(instant), 16, tmp, args.backend))
                 result, _ = with_ui(str(instant), 16, tmp, args.hz, args.backend)
-                assert result["ok"] == 5000
+                assert result["ok"] == args.requests
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
                 print(f"  UI run: {result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s, "
                       f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
             if not args.keys_only:
                 h, u = statistics.median(head), statistics.median(ui)
-                print(f"UI overhead, 5000 instant requests ({'nginx' if args.nginx else 'demo server'}) "
-                      f"at 16 workers, {args.backend}, median of {args.rounds} rounds")
+                server = "nginx" if args.nginx else "demo server"
+                print(f"UI overhead, {args.requests} instant requests ({server}) at 16 workers"
+                      f", {args.backend}, median of {args.rounds} rounds")
                 print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
                 print(f"UI lag, event queued -> frame painted: p50 {pct(lags, 50):.1f} ms  "
                       f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")

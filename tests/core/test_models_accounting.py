@@ -1,0 +1,60 @@
+"""Accounting under a cancel at a random moment, under the processes and asyncio models.
+
+Against the real demo server: a list of short and hanging requests, cancelled once a drawn
+number of requests has finished. Every request must end exactly once, whatever the moment.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.events import RequestFinished
+from fetchtui.core.runs.models import open_source
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+from ..waiting import fold_until
+
+
+def cancel_after(base: str, config: RunConfig, quick: int, hanging: int, finished: int) -> None:
+    text = f"{base}/delay/5 x{quick}"
+    if hanging:
+        text += f"\n{base}/hang?test=models-accounting x{hanging}"
+    targets = parse_targets(text)
+    source = open_source(targets, config)
+    stats = RunStats(targets)
+    seen: list[int] = []
+    source.start()
+    try:
+        while not stats.ended and stats.ok < finished:
+            batch = source.drain(0.05)
+            seen += [e.req_id for e in batch if isinstance(e, RequestFinished)]
+            stats.apply(batch)
+        source.cancel()
+        fold_until(source, stats, lambda: stats.ended, "the run to be closed out")
+    finally:
+        source.close()
+    seen += [e.req_id for e in source.drain(0.05) if isinstance(e, RequestFinished)]
+    assert len(seen) == len(set(seen)), "a request ended twice"
+    assert stats.ok + stats.failed + stats.cancelled == stats.total == quick + hanging
+    assert stats.failed == 0 and stats.ok >= min(finished, quick)
+
+
+@settings(max_examples=12, deadline=None)
+@given(quick=st.integers(1, 40), hanging=st.integers(0, 12), finished=st.integers(0, 40),
+       tasks=st.integers(1, 16))
+def test_asyncio_accounts_every_request_wherever_the_cancel_comes(
+        base: str, quick: int, hanging: int, finished: int, tasks: int) -> None:
+    config = RunConfig(tasks, "aiohttp", FetchLimits(timeout=30), model="asyncio")
+    cancel_after(base, config, quick, hanging, min(finished, quick))
+
+
+@settings(max_examples=5, deadline=None)
+@given(quick=st.integers(1, 40), hanging=st.integers(0, 8), finished=st.integers(0, 40),
+       threads=st.integers(1, 4))
+def test_processes_account_every_request_wherever_the_cancel_comes(
+        base: str, quick: int, hanging: int, finished: int, threads: int) -> None:
+    config = RunConfig(threads, "requests", FetchLimits(timeout=30), model="processes", processes=2)
+    cancel_after(base, config, quick, hanging, min(finished, quick))
