@@ -69,9 +69,12 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             if self.stats is not None and self.stats.ended:
                 self.call_after_refresh(self._done)
 
+        worst: list[tuple[int, float]] = []  # per frame: events shown, the oldest one's lag (ms)
+
         def _painted(self, stamps: list[int]) -> None:
             now = time.perf_counter_ns()
             self.lags_ns.extend(now - t for t in stamps)
+            self.worst.append((len(stamps), (now - min(stamps)) / 1e6))
 
         def action_more_workers(self) -> None:
             super().action_more_workers()
@@ -84,7 +87,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
                 "elapsed_s": self.stats.elapsed_s(), "ok": self.stats.ok,
                 "frames": self.frames, "ui_cpu_s": time.thread_time(),
                 "process_cpu_s": time.process_time(),
-                "lags_ns": self.lags_ns, "keys": self.keys,
+                "lags_ns": self.lags_ns, "keys": self.keys, "worst": self.worst,
             }))
             self.exit(0)
 
@@ -157,13 +160,14 @@ def main() -> None:
             tmp = Path(name)
             instant = tmp / "instant.txt"
             instant.write_text(f"{instant_url} x{args.requests}\n")
-            head, ui, lags = [], [], []
+            head, ui, lags, worst = [], [], [], []
             for _ in range(0 if args.keys_only else args.rounds):
                 head.append(headless(str(instant), 16, tmp, args.backend))
                 result, _ = with_ui(str(instant), 16, tmp, args.hz, args.backend)
                 assert result["ok"] == args.requests
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
+                worst += [lag for _, lag in result["worst"]]
                 print(f"  UI run: {result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s, "
                       f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
             if not args.keys_only:
@@ -172,6 +176,8 @@ def main() -> None:
                 print(f"UI overhead, {args.requests} instant requests ({server}) at 16 workers"
                       f", {args.backend}, median of {args.rounds} rounds")
                 print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
+                print(f"frames: {len(worst)}, each one's oldest event waited p50 {pct(worst, 50):.1f} ms, "
+                      f"max {max(worst, default=float('nan')):.1f} ms")
                 print(f"UI lag, event queued -> frame painted: p50 {pct(lags, 50):.1f} ms  "
                       f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
 
