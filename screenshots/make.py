@@ -19,6 +19,13 @@ HERE = Path(__file__).resolve().parent
 SIZE = (160, 46)
 
 
+def busy(app: FetchApp) -> bool:
+    """Every worker has a request in flight and has finished one: a run in its stride."""
+    stats, config = app.stats, app.config
+    return bool(stats and config and stats.in_flight == config.concurrency
+                and stats.done >= config.concurrency)
+
+
 async def capture() -> list[Path]:
     shots = []
     with DemoServer() as server:
@@ -50,6 +57,27 @@ async def capture() -> list[Path]:
             await pilot.press("f4")
             await pilot.pause(0.3)
             shots.append(Path(sweep.save_screenshot("sweep.svg", str(HERE))))
+        for model, name in (("processes", "processes.svg"), ("asyncio", "asyncio.svg")):
+            live = FetchApp(f"{server.url}/delay/300 x80", workers=4, model=model, processes=2)
+            async with live.run_test(size=SIZE) as pilot:
+                await pilot.press("ctrl+s")
+                give_up = time.monotonic() + 30
+                while not busy(live) and time.monotonic() < give_up:
+                    await pilot.pause(0.05)
+                live.query_one(ThreadTable).focus()
+                await pilot.pause(0.2)
+                shots.append(Path(live.save_screenshot(name, str(HERE))))
+        models = FetchApp(f"{server.url}/delay/0 x2000", workers=8)
+        async with models.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            give_up = time.monotonic() + 120
+            while (len(models.history.runs) < 5 or models.running) and time.monotonic() < give_up:
+                await pilot.pause(0.2)
+            await pilot.press("f4")
+            await pilot.pause(0.3)
+            shots.append(Path(models.save_screenshot("models.svg", str(HERE))))
     return shots
 
 

@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
@@ -376,8 +377,12 @@ class FetchApp(App[int]):
         now = self.source.now_ns()
         stats = self.stats
         state = "running" if not stats.ended else "cancelled" if stats.interrupted else "finished"
-        self.query_one(ThreadTable).update_frame(now)
-        self.query_one(StatsPanel).show(stats, state, now)
+        try:
+            table, panel = self.query_one(ThreadTable), self.query_one(StatsPanel)
+        except NoMatches:  # the app is closing: its widgets are gone before its timer
+            return
+        table.update_frame(now)
+        panel.show(stats, state, now)
         self._frames += 1
         if self._frames % SLOW_EVERY == 0 or stats.ended:
             self._slow_views(now)

@@ -173,3 +173,42 @@ def test_sweep_models_says_which_pair_is_wrong(base: str) -> None:
     result = sweep(f"{base}/delay/0", "--models", "threads/aiohttp")
     assert result.returncode == 2 and "the threads model runs" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "limits"),
+    [
+        ("/status/503", "http", {}),
+        ("/redirect-loop", "redirects", {"max_redirects": 5}),
+        ("/bytes/200000", "too_large", {"max_bytes": 1000}),
+        ("/reset", "reset", {}),
+        ("/truncated", "reset", {}),
+        ("/garbage", "invalid", {}),
+        ("/stall", "timeout", {"timeout": 0.5}),
+        ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
+    ],
+)
+def test_each_failure_kind_comes_back_from_a_worker_process(
+    base: str, path: str, kind: str, limits: dict[str, float]
+) -> None:
+    source, stats = processes(f"{base}{path} x2", procs=1, workers=2, **limits)
+    source.start()
+    fold_until(source, stats, lambda: stats.ended, "the run to end")
+    source.close()
+    assert stats.error_counts == {kind: 2}, [r.error for r in stats.records if r]
+
+
+@pytest.mark.parametrize("model", [["-P", "2", "-w", "2"], ["--model", "asyncio", "-w", "2"]])
+def test_header_secrets_are_sent_and_never_shown_under_every_model(
+    server: DemoServer, tmp_path: Path, model: list[str]
+) -> None:
+    path = f"/delay/0?test=secrets-{model[1]}"
+    result = run(f"{server.url}{path} x3",
+                 "-H", "Authorization: Bearer s3cret", "-H", "X-Api-Key: k3y", *model,
+                 "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv"), "--trace")
+    assert result.returncode == 0, result.stderr
+    seen = server.seen(path)
+    assert len(seen) == 3 and all(dict(s.headers)["Authorization"] == "Bearer s3cret" for s in seen)
+    shown = [result.stdout, result.stderr, (tmp_path / "r.json").read_text(),
+             (tmp_path / "r.csv").read_text()]
+    assert not [text for text in shown if "s3cret" in text or "k3y" in text]
