@@ -115,3 +115,12 @@ def test_rate_and_duration_hold_under_asyncio(base: str, backend: str) -> None:
     fold_until(source, stats, lambda: stats.ended, "the run to end")
     source.close()
     assert stats.total == 20 and stats.ok == 20 and time.monotonic() - began >= 0.45
+
+
+def test_each_request_names_its_connection_under_httpx(server: DemoServer, backend: str) -> None:
+    if backend != "httpx":
+        pytest.skip("aiohttp lets go of a small answer's connection before it can be named")
+    before = server.connections
+    stats = loop_run(f"{server.url}/delay/0 x30", backend, workers=3)
+    ids = {stats.view(i).phases.conn_id for i in range(30)}  # type: ignore[union-attr]
+    assert None not in ids and len(ids) == stats.conns_opened == server.connections - before <= 3

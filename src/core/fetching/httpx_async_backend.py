@@ -22,9 +22,10 @@ class AsyncTrace:
     """One request's phases, from httpcore's `trace` extension (connect includes the lookup;
     a request with no connect event reused a connection)."""
 
-    __slots__ = ("connect", "http_version", "marks")
+    __slots__ = ("conn_id", "connect", "http_version", "marks")
 
     def __init__(self) -> None:
+        self.conn_id: int | None = None
         self.marks: dict[str, int] = {}
         self.http_version: str | None = None
         self.connect: bool = False
@@ -47,7 +48,7 @@ class AsyncTrace:
                                         "http2.send_request_headers.started") if k in marks), None)
         wait = headers_ns - sent if headers_ns is not None and sent is not None else None
         receive = end_ns - headers_ns if headers_ns is not None else None
-        return Phases(None, connect, tls, wait, receive, None, not self.connect)
+        return Phases(None, connect, tls, wait, receive, self.conn_id, not self.connect)
 
 
 class HttpxAsyncBackend:
@@ -63,6 +64,7 @@ class HttpxAsyncBackend:
             self._verify = ssl.create_default_context(cafile=limits.ca_bundle)
         self._proxies = Proxies(limits)
         self._clients: dict[str | None, httpx.AsyncClient] = {}  # one loop: no lock needed
+        self._conn_ids: dict[int, int] = {}  # id() of a connection's network stream -> its number
 
     def _client_for(self, proxy: str | None) -> httpx.AsyncClient:
         client = self._clients.get(proxy)
@@ -89,6 +91,9 @@ class HttpxAsyncBackend:
             try:
                 headers_ns = time.perf_counter_ns()
                 trace.http_version = resp.http_version
+                stream = resp.extensions.get("network_stream")
+                if stream is not None:
+                    trace.conn_id = self._conn_ids.setdefault(id(stream), len(self._conn_ids) + 1)
                 status = resp.status_code
                 check_declared_size(limits, resp.headers.get("Content-Length"), status)
                 async for chunk in resp.aiter_raw():
