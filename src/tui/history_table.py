@@ -11,7 +11,7 @@ from fetchtui.core.history import History
 
 # The figures a sweep is read by come first, so a narrow pane still shows them.
 COLUMNS = (
-    ("#", 3), ("workers", 7), ("backend", 19), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
+    ("#", 3), ("workers", 7), ("backend", 22), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
     ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8),
 )
 
