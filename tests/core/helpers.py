@@ -1,4 +1,5 @@
-"""Run a list to the end in this process and fold its events, as every front end does."""
+"""Run a list to the end in this process and fold its events, as every front end does; the
+fault table every model's integration tests share."""
 
 from __future__ import annotations
 
@@ -6,15 +7,30 @@ import time
 
 from fetchtui.core.config import FetchLimits, RunConfig, check_backend
 from fetchtui.core.runs.pool import PoolSource
+from fetchtui.core.runs.source import RunSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
+#: (path, the error kind it must give, the limits that make it so), for the demo server.
+FAULTS = [
+    ("/status/404", "http", {}),
+    ("/status/503", "http", {}),
+    ("/redirect-loop", "redirects", {"max_redirects": 5}),
+    ("/bytes/200000", "too_large", {"max_bytes": 1000}),
+    ("/reset", "reset", {}),
+    ("/reset-body", "reset", {}),
+    ("/truncated", "reset", {}),
+    ("/garbage", "invalid", {}),
+    ("/hang", "timeout", {"timeout": 0.5}),
+    ("/stall", "timeout", {"timeout": 0.5}),
+    # a drip answers every read within the timeout: only a total deadline makes it a timeout
+    ("/drip?bytes=20&interval_ms=200", "timeout", {"timeout": 0.7}),
+    ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
+]
 
-def run_list(text: str, workers: int = 4, backend: str = "requests", wall_limit: float = 30.0,
-             **limits: object) -> RunStats:
-    targets = parse_targets(text)
-    source = PoolSource(targets, RunConfig(workers, check_backend(backend), FetchLimits(**limits)))  # type: ignore[arg-type]
-    stats = RunStats(targets)
+
+def finish(source: RunSource, stats: RunStats, wall_limit: float = 30.0) -> RunStats:
+    """Start `source` and fold its events until the run ends; then close it."""
     source.start()
     give_up = time.monotonic() + wall_limit
     while not stats.ended and time.monotonic() < give_up:
@@ -22,3 +38,10 @@ def run_list(text: str, workers: int = 4, backend: str = "requests", wall_limit:
     source.close()
     assert stats.ended, f"the run did not end within {wall_limit} s"
     return stats
+
+
+def run_list(text: str, workers: int = 4, backend: str = "requests", wall_limit: float = 30.0,
+             **limits: object) -> RunStats:
+    targets = parse_targets(text)
+    source = PoolSource(targets, RunConfig(workers, check_backend(backend), FetchLimits(**limits)))  # type: ignore[arg-type]
+    return finish(source, RunStats(targets), wall_limit)

@@ -14,6 +14,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until, wait_until
+from .helpers import FAULTS, finish
 
 pytestmark = pytest.mark.parametrize("backend", ASYNC_BACKENDS)
 
@@ -22,11 +23,7 @@ def loop_run(text: str, backend: str, workers: int = 4, **limits: object) -> Run
     targets = parse_targets(text)
     source = LoopSource(targets, RunConfig(workers, backend, FetchLimits(**limits),  # type: ignore[arg-type]
                                            model="asyncio"))
-    stats = RunStats(targets)
-    source.start()
-    fold_until(source, stats, lambda: stats.ended, "the run to end", limit=30)
-    source.close()
-    return stats
+    return finish(source, RunStats(targets))
 
 
 def test_every_request_runs_on_one_thread_with_a_task_each(base: str, backend: str) -> None:
@@ -47,21 +44,7 @@ def test_tasks_overlap_their_waits_on_the_one_thread(base: str, backend: str) ->
     assert starts[-1] < ends[0]  # all eight in flight at once on one thread
 
 
-@pytest.mark.parametrize(
-    ("path", "kind", "limits"),
-    [
-        ("/status/503", "http", {}),
-        ("/redirect-loop", "redirects", {"max_redirects": 5}),
-        ("/bytes/200000", "too_large", {"max_bytes": 1000}),
-        ("/reset", "reset", {}),
-        ("/truncated", "reset", {}),
-        ("/garbage", "invalid", {}),
-        ("/hang", "timeout", {"timeout": 0.5}),
-        ("/stall", "timeout", {"timeout": 0.5}),
-        ("/drip?bytes=20&interval_ms=200", "timeout", {"timeout": 0.7}),
-        ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
-    ],
-)
+@pytest.mark.parametrize(("path", "kind", "limits"), FAULTS)
 def test_each_failure_kind_comes_from_a_real_server(
     base: str, backend: str, path: str, kind: str, limits: dict[str, float]
 ) -> None:
@@ -109,11 +92,8 @@ def test_cancel_accounts_every_request_and_stops_the_loop(base: str, backend: st
 def test_rate_and_duration_hold_under_asyncio(base: str, backend: str) -> None:
     targets = parse_targets(f"{base}/delay/0")
     source = LoopSource(targets, RunConfig(4, backend, model="asyncio", rate=40, duration=0.5))  # type: ignore[arg-type]
-    stats = RunStats(targets)
     began = time.monotonic()
-    source.start()
-    fold_until(source, stats, lambda: stats.ended, "the run to end")
-    source.close()
+    stats = finish(source, RunStats(targets))
     assert stats.total == 20 and stats.ok == 20 and time.monotonic() - began >= 0.45
 
 

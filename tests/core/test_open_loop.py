@@ -7,7 +7,6 @@ import json
 import signal
 import statistics
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,22 +18,12 @@ from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.runs.replay import Recording, ReplaySource
-from fetchtui.core.runs.source import RunSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import wait_until
+from .helpers import finish
 from .test_cli_run import CMD, run
-
-
-def finish(source: RunSource, stats: RunStats, wall_limit: float = 30.0) -> RunStats:
-    source.start()
-    give_up = time.monotonic() + wall_limit
-    while not stats.ended and time.monotonic() < give_up:
-        stats.apply(source.drain(0.05))
-    source.close()
-    assert stats.ended, f"the run did not end within {wall_limit} s"
-    return stats
 
 
 def accounted(stats: RunStats) -> bool:

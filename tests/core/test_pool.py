@@ -14,7 +14,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until, wait_until
-from .helpers import run_list
+from .helpers import FAULTS, run_list
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
@@ -35,27 +35,10 @@ def test_one_worker_runs_everything_on_one_thread_in_order(base: str, backend: s
     assert starts == sorted(starts)
 
 
-@pytest.mark.parametrize(
-    ("path", "kind", "limits"),
-    [
-        ("/status/404", "http", {}),
-        ("/status/503", "http", {}),
-        ("/redirect-loop", "redirects", {"max_redirects": 5}),
-        ("/bytes/200000", "too_large", {"max_bytes": 1000}),
-        ("/reset", "reset", {}),
-        ("/reset-body", "reset", {}),
-        ("/truncated", "reset", {}),
-        ("/garbage", "invalid", {}),
-        ("/hang", "timeout", {"timeout": 0.5}),
-        ("/stall", "timeout", {"timeout": 0.5}),
-        ("/drip?bytes=20&interval_ms=200", "timeout", {"timeout": 0.7}),
-        ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
-    ],
-)
+@pytest.mark.parametrize(("path", "kind", "limits"), FAULTS)
 def test_each_failure_kind_comes_from_a_real_server(
     base: str, backend: str, path: str, kind: str, limits: dict[str, float]
 ) -> None:
-    # a drip answers every read within the timeout: only a total deadline makes it a timeout
     stats = run_list(f"{base}{path} x2", workers=2, backend=backend, **limits)
     assert (stats.ok, stats.failed) == (0, 2), [r.error for r in stats.records if r]
     assert stats.error_counts == {kind: 2}, [r.error for r in stats.records if r]

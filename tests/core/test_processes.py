@@ -19,6 +19,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until, wait_until
+from .helpers import FAULTS
 from .test_cli_run import CMD, run
 
 
@@ -175,19 +176,9 @@ def test_sweep_models_says_which_pair_is_wrong(base: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("path", "kind", "limits"),
-    [
-        ("/status/503", "http", {}),
-        ("/redirect-loop", "redirects", {"max_redirects": 5}),
-        ("/bytes/200000", "too_large", {"max_bytes": 1000}),
-        ("/reset", "reset", {}),
-        ("/truncated", "reset", {}),
-        ("/garbage", "invalid", {}),
-        ("/stall", "timeout", {"timeout": 0.5}),
-        ("/chunked-forever", "too_large", {"max_bytes": 200_000}),
-    ],
-)
+# /hang and the drip wait out their timeouts: the deadlines have a test of their own here
+@pytest.mark.parametrize(("path", "kind", "limits"),
+                         [fault for fault in FAULTS if not fault[0].startswith(("/hang", "/drip"))])
 def test_each_failure_kind_comes_back_from_a_worker_process(
     base: str, path: str, kind: str, limits: dict[str, float]
 ) -> None:

@@ -9,18 +9,26 @@ pipe (wire.py) in the batches the child sent, and each lands on the run's queue 
 from __future__ import annotations
 
 import contextlib
-import os
 import queue
-import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
+from typing import IO
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import Batch, CancelRun, Command, StartRun, parent_ends
+from fetchtui.core.runs.wire import Batch, CancelRun, Command, StartRun, spawn
 from fetchtui.core.targets import Target
+
+
+def last_error(stderr: IO[bytes]) -> str:
+    """The last line a dead child wrote to its stderr (kept in a temp file): what it died of."""
+    try:
+        stderr.seek(0)
+        lines = stderr.read().decode(errors="replace").strip().splitlines()
+    except (OSError, ValueError):
+        return ""
+    return lines[-1][:200] if lines else ""
 
 
 class ChildSource(RunSource):
@@ -50,16 +58,9 @@ class _Child:
     """One spawned child: its pipes, its reader and sender threads, and the runs it carries."""
 
     def __init__(self, command: Sequence[str]) -> None:
-        self.stderr = tempfile.TemporaryFile()  # kept to explain a crash
-        self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            start_new_session=True,  # the terminal's signals are the parent's to handle
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self._commands, self._batches = parent_ends(os.dup(self.proc.stdin.fileno()),
-                                                    os.dup(self.proc.stdout.fileno()))
-        self.proc.stdin.close()
-        self.proc.stdout.close()
+        spawned = spawn(command)
+        self.proc, self.stderr = spawned.proc, spawned.stderr
+        self._commands, self._batches = spawned.commands, spawned.batches
         self.killed = False
         self.gone: str | None = None  # why the reader stopped: the child is dead
         self._lock = threading.Lock()  # the run table, between the caller and the reader
@@ -128,12 +129,7 @@ class _Child:
             run.ledger.close_out(lost=why)
 
     def _last_error(self) -> str:
-        try:
-            self.stderr.seek(0)
-            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
-        except (OSError, ValueError):
-            return ""
-        return lines[-1][:200] if lines else ""
+        return last_error(self.stderr)
 
 
 class FetchProcess:

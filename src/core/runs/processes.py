@@ -26,12 +26,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RunEnded, RunStarted
+from fetchtui.core.runs.child import last_error
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import child_ends, parent_ends
+from fetchtui.core.runs.wire import child_ends, spawn
 from fetchtui.core.targets import Target
 
 FORWARD_S = 0.005  # one batch per 5 ms per process crosses its pipe, not one per event
@@ -148,25 +148,9 @@ class _Worker:
     """One worker process seen from the parent: its pipes and its stderr (to explain a death)."""
 
     def __init__(self) -> None:
-        self.stderr: IO[bytes] = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fetchtui.core.runs.processes"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            start_new_session=True,  # the terminal's signals are the parent's to handle
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.commands, self.batches = parent_ends(os.dup(self.proc.stdin.fileno()),
-                                                  os.dup(self.proc.stdout.fileno()))
-        self.proc.stdin.close()
-        self.proc.stdout.close()
-
-    def last_error(self) -> str:
-        try:
-            self.stderr.seek(0)
-            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
-        except (OSError, ValueError):
-            return ""
-        return lines[-1][:200] if lines else ""
+        spawned = spawn([sys.executable, "-m", "fetchtui.core.runs.processes"])
+        self.proc, self.stderr = spawned.proc, spawned.stderr
+        self.commands, self.batches = spawned.commands, spawned.batches
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -239,7 +223,7 @@ class ProcessesSource(RunSource):
             self.ledger.gather(batch)
         if ended is None:  # it died: what it had in flight ends here, with why
             code = worker.proc.wait()
-            said = worker.last_error()
+            said = last_error(worker.stderr)
             why = f"worker process {worker.proc.pid} died ({said or _describe_exit(code)})"
             if not self._closed:
                 self.ledger.drop_worker(worker.proc.pid, why)

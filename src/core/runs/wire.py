@@ -9,9 +9,12 @@ The child exits when its stdin closes, so it never outlives the parent.
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import IO
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event
@@ -37,6 +40,30 @@ class Batch:
 
 
 Command = StartRun | CancelRun
+
+
+@dataclass
+class Spawned:
+    """A child process started to speak this wire: commands out, batches in, and its stderr
+    in a temp file (kept to explain a crash)."""
+
+    proc: subprocess.Popen[bytes]
+    commands: Connection
+    batches: Connection
+    stderr: IO[bytes]
+
+
+def spawn(command: Sequence[str]) -> Spawned:
+    """Start `command` with its stdin and stdout as the wire, in a session of its own: the
+    terminal's signals (Ctrl-C) are the parent's to handle."""
+    stderr = tempfile.TemporaryFile()
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                            start_new_session=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    commands, batches = parent_ends(os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno()))
+    proc.stdin.close()
+    proc.stdout.close()
+    return Spawned(proc, commands, batches, stderr)
 
 
 def parent_ends(stdin_fd: int, stdout_fd: int) -> tuple[Connection, Connection]:
