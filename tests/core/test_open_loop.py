@@ -70,7 +70,8 @@ def test_latency_from_schedule_shows_what_a_slow_worker_hid(base: str) -> None:
     assert pace is not None and pace.from_schedule_ms is not None and pace.lag_ms is not None
     assert stats.total == 40 and accounted(stats)
     assert stats.ok <= 12 and pace.not_started == stats.cancelled > 0
-    assert pace.from_schedule_ms.max > 5 * summary.latency_ms.max  # the wait shows only here
+    # the 10th request was due at 0.25 s and went out near 0.9 s: only the schedule shows it
+    assert pace.from_schedule_ms.max >= pace.lag_ms.max > 500 > summary.latency_ms.p50
     never = [stats.view(i) for i in range(stats.total) if stats.view(i).start_ns is None]
     assert never and all(rec.error == "not started before the duration ended" for rec in never)
     assert not stats.interrupted

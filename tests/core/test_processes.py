@@ -60,13 +60,18 @@ def test_two_processes_share_the_list_and_every_request_is_counted_once(base: st
 
 
 def test_work_is_handed_out_on_demand_not_split_up_front(base: str) -> None:
-    """One process is held by a slow request; the other takes everything else."""
-    source, stats = processes(f"{base}/delay/1500\n{base}/delay/0 x20", procs=2, workers=1)
+    """One process is held by a hanging request; the other takes everything else."""
+    source, stats = processes(f"{base}/hang?test=on-demand\n{base}/delay/0 x20", procs=2, workers=1,
+                              timeout=30)
     source.start()
-    fold_until(source, stats, lambda: stats.ended, "the run to end")
-    source.close()
-    assert stats.ok == 21
-    assert sorted(p.requests for p in stats.per_process()) == [1, 20]
+    try:
+        fold_until(source, stats, lambda: stats.ok == 20, "the twenty quick requests")
+        held = stats.view(0).thread
+        assert held is not None and stats.view(0).outcome is None  # still hanging
+        assert {stats.view(i).thread.pid for i in range(1, 21)} == {  # type: ignore[union-attr]
+            pid for pid in stats.pids if pid != held.pid}
+    finally:
+        source.close()
 
 
 def test_a_killed_process_accounts_its_requests_and_the_other_goes_on(server: DemoServer) -> None:
