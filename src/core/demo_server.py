@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import struct
@@ -31,6 +32,7 @@ ENDPOINTS = {
     "/truncated": "Content-Length 1000, send 10 bytes, close",
     "/chunked-forever": "an endless chunked body",
     "/garbage": "bytes that are not HTTP",
+    "/echo": "the method, path, headers and body it received, as JSON",
 }
 
 
@@ -50,7 +52,8 @@ class _Handler(BaseHTTPRequestHandler):
                headers: dict[str, str] | None = None) -> None:
         head = [f"HTTP/1.1 {status} {reason if reason is not None else self.responses.get(status, ('',))[0]}"]
         head.append(f"Content-Length: {len(body)}")
-        head.append("Content-Type: text/plain; charset=utf-8")
+        if "Content-Type" not in (headers or {}):
+            head.append("Content-Type: text/plain; charset=utf-8")
         for key, value in (headers or {}).items():
             head.append(f"{key}: {value}")
         data = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1", "replace") + body
@@ -68,6 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length", "")
         body = self.rfile.read(int(length)) if length.isdigit() and int(length) <= MAX_BYTES else b""
         self.server.record(self.command, self.path, list(self.headers.items()), body)
+        self._body = body
         parts = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         segments = [s for s in parts.path.split("/") if s]
@@ -94,6 +98,12 @@ class _Handler(BaseHTTPRequestHandler):
         lines = ["fetchtui demo server", ""]
         lines += [f"{path:32} {what}" for path, what in ENDPOINTS.items()]
         self._reply(200, ("\n".join(lines) + "\n").encode())
+
+    def _ep_echo(self, arg: str, query: dict[str, str]) -> None:
+        echoed = {"method": self.command, "path": self.path,
+                  "headers": [[k, v] for k, v in self.headers.items()],
+                  "body": self._body.decode("utf-8", "replace")}
+        self._reply(200, json.dumps(echoed).encode(), headers={"Content-Type": "application/json"})
 
     def _ep_get(self, arg: str, query: dict[str, str]) -> None:
         self._reply(200, b"ok\n")

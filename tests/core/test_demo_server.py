@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import statistics
 import time
 
@@ -38,3 +39,15 @@ def test_custom_reason_phrase_is_sent_verbatim(server: DemoServer) -> None:
     conn.request("GET", "/reason?text=%5Bbold%20red%5Dx%5B/%5D")
     response = conn.getresponse()
     assert response.reason == "[bold red]x[/]"
+
+
+def test_echo_returns_the_method_headers_and_body_it_received(server: DemoServer) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.request("PUT", "/echo?x=1", body=b'{"a": 1}',
+                 headers={"Content-Type": "application/json", "X-Trace": "abc"})
+    resp = conn.getresponse()
+    echoed = json.loads(resp.read())
+    conn.close()
+    assert resp.status == 200 and resp.getheader("Content-Type") == "application/json"
+    assert (echoed["method"], echoed["path"], echoed["body"]) == ("PUT", "/echo?x=1", '{"a": 1}')
+    assert ["X-Trace", "abc"] in echoed["headers"]
