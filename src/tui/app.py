@@ -429,7 +429,9 @@ class FetchApp(App[int]):
         if self._timer is not None:
             self._timer.pause()
         if self.source.lost:
-            self.notify(safe_text(self.source.lost), title="Run cut short", severity="error", markup=False)
+            # longer than a toast's 5 s: why a run was lost must not slip by unread
+            self.notify(safe_text(self.source.lost), title="Run cut short", severity="error",
+                        markup=False, timeout=15)
         problem = self.history.problem
         record = self.history.add(self.config.concurrency, self.config.label,
                                   list_key(self.stats.targets), self.stats.summary(),

@@ -238,8 +238,8 @@ class ProcessesSource(RunSource):
             self._running -= 1
             last = self._running == 0
             deaths = "; ".join(self._deaths) if self._deaths else None
-        if last:
-            self.ledger.end_gathered(self._counter.value, self._timed, deaths)
+            if last and not self._closed:  # closed: the cancel before it closed the run out
+                self.ledger.end_gathered(self._counter.value, self._timed, deaths)
 
     def cancel(self) -> None:
         """Close the run out now; the processes stop taking and cut their sockets."""
