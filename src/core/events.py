@@ -51,6 +51,7 @@ class RunStarted:
     rate: float | None = None
     duration_s: float | None = None
     cut_at_end: bool = False  # at the duration's end, requests in flight are cut, not waited for
+    processes: int = 1  # worker processes (each its own GIL): the GIL ceiling counts them
 
 
 @dataclass(frozen=True, slots=True)

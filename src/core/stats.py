@@ -142,6 +142,7 @@ class RunStats:
         self.rate: float | None = None
         self.duration_s: float | None = None
         self.cut_at_end = False
+        self.processes = 1  # worker processes the run was given
         self.started = 0
         self.timed_end = False  # the duration ended the run
         self.workers = 0
@@ -218,6 +219,7 @@ class RunStats:
         self.t0_ns, self.workers = event.t_ns, event.workers
         self.rate, self.duration_s = event.rate, event.duration_s
         self.cut_at_end = event.cut_at_end
+        self.processes = event.processes
         self.open = event.total is None
         self.total = event.total if event.total is not None else 0
         if self.total <= 10_000_000:  # a bigger plan's records grow as requests start
@@ -452,11 +454,11 @@ class RunStats:
     def gil_ceiling_rps(self) -> float | None:
         """The most req/s any worker count could reach: Python work is serialised by the GIL,
         so throughput cannot pass one request per mean CPU time per request, in each process;
-        worker processes each have a GIL, up to one busy process per core."""
+        worker processes each have a GIL, up to one busy process per core (min(P, cores))."""
         cpu_ms = self.cpu_ms_per_request()
         if cpu_ms <= 0:
             return None
-        parallel = min(len(self.pids) or 1, os.cpu_count() or 1)
+        parallel = min(self.processes, os.cpu_count() or 1)
         return parallel * 1000 / cpu_ms
 
     def relative_s(self, t_ns: int | None) -> float | None:

@@ -68,7 +68,7 @@ def summary_text(stats: RunStats) -> str:
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
     head += "\n\n" + phases_text(s.phases_ms)
     processes = stats.per_process()
-    by_pid = len(processes) > 1  # the processes model: group the threads by their process
+    by_pid = stats.processes > 1  # the processes model: group the threads by their process
     workers = sorted(stats.threads.items(), key=lambda kv: kv[1].info.pid) if by_pid \
         else list(stats.threads.items())
     rows = [[*([str(t.info.pid)] if by_pid else []), str(t.info.ident), safe_text(t.info.name),

@@ -83,7 +83,7 @@ class ThreadTable(ScrollView, can_focus=True):
         if self.stats is not None and len(self.stats.threads) != len(self._order):
             threads = self.stats.threads  # grouped by process, then in order of appearance
             self._order = sorted(threads, key=lambda key: (threads[key].info.pid, key))
-            self._pids = len({t.info.pid for t in threads.values()})
+            self._pids = max(len({t.info.pid for t in threads.values()}), self.stats.processes)
         lines = max(1, len(self._order) * LINES_PER_THREAD)
         if self.virtual_size.height != lines:
             self.virtual_size = Size(self.size.width, lines)

@@ -47,16 +47,23 @@ def accounted(stats: RunStats) -> bool:
 
 
 def test_two_processes_share_the_list_and_every_request_is_counted_once(base: str) -> None:
-    source, stats = processes(f"{base}/delay/20 x40\n{base}/status/503 x2", procs=2, workers=2)
+    """The list ends in four requests that hang: whichever process starts first, each one's
+    two threads end up holding one, so both processes are seen at work, however loaded."""
+    source, stats = processes(f"{base}/delay/20 x40\n{base}/status/503 x2\n{base}/hang?test=share x4",
+                              procs=2, workers=2, timeout=30)
     source.start()
-    fold_until(source, stats, lambda: stats.ended, "the run to end")
+    fold_until(source, stats, lambda: stats.done == 42 and stats.in_flight == 4,
+               "42 done and four hanging, two in each process")
+    pids = stats.pids
+    source.cancel()
+    fold_until(source, stats, lambda: stats.ended, "the cancel to close the run out")
     source.close()
-    assert (stats.ok, stats.failed, stats.cancelled) == (40, 2, 0) and accounted(stats)
-    assert len(stats.pids) == 2 and os.getpid() not in stats.pids
+    assert (stats.ok, stats.failed, stats.cancelled) == (40, 2, 4) and accounted(stats)
+    assert len(pids) == 2 and os.getpid() not in pids
     assert len(stats.threads) == 4  # two threads in each
     per = stats.per_process()
-    assert sum(p.requests for p in per) == 42 and all(p.requests > 0 and p.workers == 2 for p in per)
-    assert all(gone(pid) for pid in stats.pids)
+    assert sum(p.requests for p in per) == 46 and all(p.workers == 2 for p in per)
+    assert all(gone(pid) for pid in pids)
 
 
 def test_work_is_handed_out_on_demand_not_split_up_front(base: str) -> None:
@@ -141,9 +148,10 @@ def test_run_prints_a_table_per_process(base: str, tmp_path: Path) -> None:
                       result.stdout, re.M | re.S)
     assert table is not None, result.stdout
     rows = [line.split() for line in table.group(1).splitlines()]
-    assert len(rows) == 2 and sum(int(row[2]) for row in rows) == 30
+    # a loaded machine may start the second process after the first has done all 30
+    assert 1 <= len(rows) <= 2 and sum(int(row[2]) for row in rows) == 30
     doc = json.loads(out.read_text())
-    assert len(doc["processes"]) == 2 and sum(p["requests"] for p in doc["processes"]) == 30
+    assert len(doc["processes"]) == len(rows) and sum(p["requests"] for p in doc["processes"]) == 30
     assert {t["pid"] for t in doc["threads"]} == {p["pid"] for p in doc["processes"]}
 
 

@@ -73,7 +73,7 @@ class Ledger:
             if config.duration is not None:
                 self._end_ns = t0 + round(config.duration * 1e9)
             self._emit([RunStarted(self.total, workers, t0, config.rate, config.duration,
-                                    config.cut_at_end)])
+                                    config.cut_at_end, config.processes)])
             if self.total == 0:
                 self._end_locked(RunEnded(t0, False))
         return t0

@@ -142,8 +142,8 @@ class Recording:
         self.timed = self.config.duration is not None and not by_cancel
         self.cancelled = int(summary.get("cancelled", 0)) > 0 and not self.timed
         cfg = self.config
-        self.events: list[Event] = [RunStarted(len(rows), cfg.workers, T0_NS, cfg.rate, cfg.duration,
-                                               cfg.cut_at_end)]
+        self.events: list[Event] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
+                                               cfg.duration, cfg.cut_at_end, cfg.processes)]
         self.events += [event for _, _, event in timed]
         self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
 
