@@ -77,7 +77,7 @@ def summary_text(stats: RunStats) -> str:
             for key, t in workers]
     headers = ("thread ident", "name", "native id", "requests", "busy s", "share")
     threads = table("threads", (("pid", *headers) if by_pid else headers), rows, left=("name",))
-    if len(processes) > 1:
+    if by_pid:
         rows = [[str(p.pid), str(p.workers), str(p.requests), f"{p.busy_ns / 1e9:.3f}",
                  f"{p.cpu_ms_per_request:.3f}"] for p in processes]
         threads = table("processes", ("pid", "threads", "requests", "busy s", "cpu ms/req"), rows) \

@@ -171,6 +171,7 @@ class ProcessesSource(RunSource):
         super().__init__(targets, config)
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
+        self._readers: list[threading.Thread] = []
         self._running = config.processes  # processes not yet ended or dead
         self._deaths: list[str] = []
         self._timed = False
@@ -206,8 +207,10 @@ class ProcessesSource(RunSource):
             if worker is None:
                 self._one_gone()
                 continue
-            threading.Thread(target=self._read, args=(worker,), name="fetchtui-reader",
-                             daemon=True).start()
+            reader = threading.Thread(target=self._read, args=(worker,), name="fetchtui-reader",
+                                      daemon=True)
+            self._readers.append(reader)
+            reader.start()
             with contextlib.suppress(OSError, ValueError):  # if it died, its reader says so
                 worker.commands.send(share)
 
@@ -216,7 +219,7 @@ class ProcessesSource(RunSource):
         while ended is None:
             try:
                 batch: list[Event] = worker.batches.recv()
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError, ValueError):  # dead, or closed under us
                 break
             if batch and isinstance(batch[-1], RunEnded):
                 ended = batch[-1]
@@ -260,6 +263,9 @@ class ProcessesSource(RunSource):
             workers = list(self._workers)
         for worker in workers:
             worker.kill()
+        give_up = time.monotonic() + 2  # a killed process's pipe ends at once: readers see EOF
+        for reader in list(self._readers):
+            reader.join(max(0.0, give_up - time.monotonic()))
         for worker in workers:
             worker.close()
         self._counter.close()
