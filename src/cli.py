@@ -162,7 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
 def build_run_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fetchtui run",
-        description="Fetch a URL list on a thread pool without the UI; print a summary.",
+        description="Fetch a URL list without the UI (threads, worker processes or an event "
+                    "loop); print a summary.",
         epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
     )
     _add_run_options(parser)
