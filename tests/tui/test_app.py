@@ -568,8 +568,8 @@ async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
     app = FetchApp(f"{base}/hang?test=tui-processes x4\n", workers=2, limits=FetchLimits(timeout=30))
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#model", Select).value = "processes"
-        await pilot.pause()
-        assert not app.query_one("#processes", Input).disabled
+        await wait_for(pilot, lambda: not app.query_one("#processes", Input).disabled,
+                       "the processes field enabled by the model")
         app.query_one("#processes", Input).value = "2"
         await pilot.press("ctrl+s")
         table = app.query_one(ThreadTable)
@@ -590,8 +590,8 @@ async def test_the_asyncio_model_groups_the_table_by_task_on_one_thread(base: st
     app = FetchApp(f"{base}/delay/200 x12\n", workers=3)
     async with app.run_test(size=SIZE) as pilot:
         app.query_one("#model", Select).value = "asyncio"
-        await pilot.pause()
-        assert app.query_one("#backend", Select).value == "aiohttp"  # the model's own client
+        await wait_for(pilot, lambda: app.query_one("#backend", Select).value == "aiohttp",
+                       "the model's own client in the backend select")
         await pilot.press("ctrl+s")
         table = app.query_one(ThreadTable)
         await wait_for(pilot, lambda: table.group_count == 3, "three tasks")
