@@ -382,13 +382,13 @@ class RunStats:
                         rec.end_ns is None or rec.end_ns > end):
                     in_flight_at_end += 1
         not_started = self.total - self.started if self.timed_end else 0
-        timed = self.rate is not None
+        scheduled = self.from_schedule_ms()
         return OpenLoop(
             rate=self.rate, duration_s=self.duration_s,
             end="cut" if self.cut_at_end else "wait",
             in_flight_at_end=in_flight_at_end, not_started=max(0, not_started),
-            from_schedule_ms=_rounded(self._from_due.latency(self.ended)) if timed else None,
-            lag_ms=_rounded(self._lag.latency(self.ended)) if timed else None,
+            from_schedule_ms=_rounded(scheduled) if scheduled is not None else None,
+            lag_ms=_rounded(self._lag.latency(self.ended)) if scheduled is not None else None,
         )
 
     def from_schedule_ms(self) -> Latency | None:

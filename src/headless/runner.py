@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
@@ -119,21 +120,29 @@ def run_headless(
     # what the end of a duration cancelled (by the user's choice of -z) is no failure
     clean = stats.failed == 0 and (stats.cancelled == 0 or stats.timed_end)
     code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if clean else EXIT_FAILED)
-    for path, kind in ((json_path, "json"), (csv_path, "csv")):
-        if not path:
-            continue
-        from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+    if json_path or csv_path:
+        from fetchtui.core.export import config_dict, write_csv, write_json
 
-        try:
-            if kind == "json":
-                written = write_json(stats, config_dict(config, stats.total), path)
-            else:
-                written = write_csv(stats, path)
-            if path != STDOUT:
-                human.write(safe_text(f"wrote {written}") + "\n")
-        except ExportError as exc:
-            err.write(f"error: {safe_text(str(exc))}\n")
-            code = code if code != EXIT_OK else EXIT_FAILED
+        if json_path:
+            code = _exported(lambda: write_json(stats, config_dict(config, stats.total), json_path),
+                             json_path, human, err, code)
+        if csv_path:
+            code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, err, code)
+    return code
+
+
+def _exported(write: Callable[[], Path], path: str, human: TextIO, err: TextIO, code: int) -> int:
+    """Write an export and say where; if it fails, say why (the run is printed already) and
+    turn a clean exit code into a failed one."""
+    from fetchtui.core.export import ExportError
+
+    try:
+        written = write()
+        if path != STDOUT:
+            human.write(safe_text(f"wrote {written}") + "\n")
+    except ExportError as exc:
+        err.write(f"error: {safe_text(str(exc))}\n")
+        return code if code != EXIT_OK else EXIT_FAILED
     return code
 
 
@@ -153,7 +162,7 @@ def run_sweep_headless(
     recorded in `history`; print the table, write the JSON; return the exit code."""
     import json
 
-    from fetchtui.core.export import ExportError, config_dict, write_text
+    from fetchtui.core.export import config_dict, write_text
     from fetchtui.core.history import History, RunRecord
     from fetchtui.core.sweep import points, run_sweep
     from fetchtui.headless.report import sweep_text
@@ -183,11 +192,6 @@ def run_sweep_headless(
         doc = {"version": 1, "config": config_dict(config, len(targets)),
                "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary.to_json()}
                         for r in runs]}
-        try:
-            written = write_text(json_path, json.dumps(doc, indent=2) + "\n")
-            if json_path != STDOUT:
-                human.write(safe_text(f"wrote {written}") + "\n")
-        except ExportError as exc:
-            err.write(f"error: {safe_text(str(exc))}\n")
-            code = code if code != EXIT_OK else EXIT_FAILED
+        code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
+                         json_path, human, err, code)
     return code

@@ -204,21 +204,16 @@ class FetchApp(App[int]):
         if isinstance(setup, str):
             self.notify(setup, title="Cannot start", severity="error", markup=False)
             return
-        processes = setup.processes if setup.model == "processes" else pane.default_processes
-        self.push_screen(ModelsScreen(setup.workers, processes), self._compare_models)
+        processes = pane.default_processes  # the field's count, whichever model is selected
+        self.push_screen(ModelsScreen(setup.workers, processes),
+                         lambda pairs: self._compare_models(pairs, processes))
 
-    def _compare_models(self, pairs: list[Pair] | None) -> None:
-        if not pairs:
-            return
-        processes = self.query_one(SetupPane).default_processes
-
-        def runs(setup: Setup) -> list[Setup]:
-            count = setup.processes if setup.model == "processes" else processes
-            return [replace(setup, model=model, backend=backend,
-                            processes=count if model == "processes" else 1)
-                    for model, backend in pairs]
-
-        self._start_series(runs)
+    def _compare_models(self, pairs: list[Pair] | None, processes: int) -> None:
+        if pairs:
+            self._start_series(lambda setup: [
+                replace(setup, model=model, backend=backend,
+                        processes=processes if model == "processes" else 1)
+                for model, backend in pairs])
 
     def action_compare(self) -> None:
         def backends(setup: Setup) -> list[Setup]:

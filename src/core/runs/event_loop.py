@@ -74,11 +74,15 @@ class LoopSource(RunSource):
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
-                loop.call_soon_threadsafe(lambda: [task.cancel() for task in self._tasks])
+                loop.call_soon_threadsafe(self._cancel_all)
             except RuntimeError:  # the loop closed meanwhile
                 pass
 
     # -- the loop thread --------------------------------------------------------------
+    def _cancel_all(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
