@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from _helpers import start_server  # bench/ is on sys.path when a bench runs
 
-from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
@@ -62,7 +63,7 @@ def main() -> None:
         delay = [f"{base}/delay/100"] * 200
         counts = [10, 50] if args.quick else [1, 10, 50]
         runners: dict[str, Callable[[list[str], int], float]] = {"seed script": seed}
-        for name in BACKENDS:
+        for name in THREAD_CLIENTS:
             runners[f"engine/{name}"] = lambda urls, w, name=name: engine(urls, w, name)
         print(f"scheduling efficiency, 200 x /delay/100 (ideal = ceil(200/w) x 0.1 s), server {base}")
         print(f"{'':28}" + "".join(f"{f'{w} workers':>14}" for w in counts))

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 
-from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
@@ -47,11 +48,11 @@ def main() -> None:
         refused = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     limits = FetchLimits(timeout=args.timeout, max_bytes=1_000_000, max_redirects=10)
     print(f"--timeout {args.timeout:g} s, --max-bytes {limits.max_bytes}, server {base}")
-    print(f"{'fault':28} " + " ".join(f"{b:>30}" for b in BACKENDS))
+    print(f"{'fault':28} " + " ".join(f"{b:>30}" for b in THREAD_CLIENTS))
     try:
         for label, path in FAULTS:
             cells = []
-            for backend in BACKENDS:
+            for backend in THREAD_CLIENTS:
                 url = refused if path == "refused" else base + path
                 began = time.perf_counter()
                 stats = run_once(parse_targets(url), RunConfig(1, backend, limits))

@@ -15,7 +15,8 @@ import subprocess
 import sys
 import time
 
-from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
 
@@ -37,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="1,000 workers over 20,000 requests")
     parser.add_argument("--workers", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--backend", choices=BACKENDS, default=None, help="default: all three")
+    parser.add_argument("--backend", choices=THREAD_CLIENTS, default=None, help="default: all three")
     args = parser.parse_args()
     counter = Count()
     logging.getLogger("urllib3").addHandler(counter)
@@ -47,7 +48,7 @@ def main() -> None:
     assert proc.stdout is not None
     base = proc.stdout.readline().split(" on ", 1)[1].split()[0]
     try:
-        for backend in [args.backend] if args.backend else list(BACKENDS):
+        for backend in [args.backend] if args.backend else list(THREAD_CLIENTS):
             targets = parse_targets(f"{base}/delay/20 x{args.requests}")
             began = time.perf_counter()
             stats = run_once(targets, RunConfig(args.workers, backend, FetchLimits(timeout=60)))

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import trustme
 
-from fetchtui.core.config import BACKENDS, FetchLimits, RunConfig, check_backend
+from fetchtui.core.config import FetchLimits, RunConfig, check_backend
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.stats import RunStats
 from fetchtui.core.sweep import run_once
 from fetchtui.core.targets import parse_targets
@@ -80,7 +81,7 @@ def main() -> None:
             try:
                 targets = parse_targets(f"{base}/delay/{args.delay} x{args.requests}")
                 shared = None
-                for backend in BACKENDS:
+                for backend in THREAD_CLIENTS:
                     config = RunConfig(args.workers, check_backend(backend),
                                        FetchLimits(timeout=30, ca_bundle=str(ca_file)))
                     stats = run_once(targets, config)

@@ -44,6 +44,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
 
     if hz:
         app_module.FRAME_HZ = hz
+    from fetchtui.core.config import RunConfig, check_backend
     from fetchtui.core.events import Event
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.thread_table import ThreadTable
@@ -92,7 +93,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.exit(0)
 
     text = Path(list_path).read_text()
-    Instrumented(text, workers=workers, backend=backend).run()
+    Instrumented(text, RunConfig(workers=workers, backend=check_backend(backend))).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------

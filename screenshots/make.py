@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.demo_server import DemoServer, demo_list
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.thread_table import ThreadTable
@@ -29,7 +30,7 @@ def busy(app: FetchApp) -> bool:
 async def capture() -> list[Path]:
     shots = []
     with DemoServer() as server:
-        app = FetchApp(demo_list(server.url), workers=10)
+        app = FetchApp(demo_list(server.url), RunConfig(workers=10))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
             shots.append(Path(app.save_screenshot("idle.svg", str(HERE))))
@@ -45,7 +46,7 @@ async def capture() -> list[Path]:
             await pilot.press("f9", "down", "right", "right", "right")
             await pilot.pause(0.3)
             shots.append(Path(app.save_screenshot("timeline.svg", str(HERE))))
-        sweep = FetchApp(f"{server.url}/delay/100 x40", workers=10)
+        sweep = FetchApp(f"{server.url}/delay/100 x40", RunConfig(workers=10))
         async with sweep.run_test(size=SIZE) as pilot:
             await pilot.press("ctrl+r")
             give_up = time.monotonic() + 60
@@ -58,7 +59,7 @@ async def capture() -> list[Path]:
             await pilot.pause(0.3)
             shots.append(Path(sweep.save_screenshot("sweep.svg", str(HERE))))
         for model, name in (("processes", "processes.svg"), ("asyncio", "asyncio.svg")):
-            live = FetchApp(f"{server.url}/delay/300 x80", workers=4, model=model, processes=2)
+            live = FetchApp(f"{server.url}/delay/300 x80", RunConfig(workers=4, model=model, processes=2))
             async with live.run_test(size=SIZE) as pilot:
                 await pilot.press("ctrl+s")
                 give_up = time.monotonic() + 30
@@ -67,7 +68,7 @@ async def capture() -> list[Path]:
                 live.query_one(ThreadTable).focus()
                 await pilot.pause(0.2)
                 shots.append(Path(live.save_screenshot(name, str(HERE))))
-        models = FetchApp(f"{server.url}/delay/0 x2000", workers=8)
+        models = FetchApp(f"{server.url}/delay/0 x2000", RunConfig(workers=8))
         async with models.run_test(size=SIZE) as pilot:
             await pilot.press("f5")
             await pilot.pause(0.3)

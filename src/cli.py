@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from fetchtui import __version__
+from fetchtui.core import registry
 from fetchtui.core.config import (
-    ASYNC_BACKENDS,
-    BACKENDS,
     DEFAULT_SERIES,
     MAX_PROCESSES,
     MAX_WORKERS,
@@ -75,13 +74,13 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     else:
         parser.add_argument("-w", "--workers", type=_checked(parse_workers), default=10,
                             help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
-    parser.add_argument("-b", "--backend", choices=tuple(dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS))),
-                        default=None,
-                        help="HTTP client (default requests: one shared Session; under "
-                             "--model asyncio, httpx's AsyncClient)")
+    parser.add_argument("-b", "--backend", choices=registry.CLIENT_NAMES, default=None,
+                        help="HTTP client; " + "; ".join(
+                            f"under {m.name} {', '.join(registry.client_names(m.name))} "
+                            f"(default {m.default_client})" for m in registry.MODELS.values()))
     parser.add_argument("--model", choices=MODELS, default=None,
-                        help="threads (default): one pool of -w threads; processes: -P processes "
-                             "of -w threads each; asyncio: one event loop running -w tasks")
+                        help="; ".join(f"{m.name}: {m.summary}" for m in registry.MODELS.values())
+                        + " (default threads)")
     parser.add_argument("-P", "--processes", type=_checked(parse_processes), default=None, metavar="N",
                         help=f"worker processes under --model processes (implies it), "
                              f"1..{MAX_PROCESSES} (default: one per core)")
@@ -220,13 +219,14 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
     try:
         if args.cut_at_end and args.duration is None:
             raise ConfigError("--cut-at-end needs a duration (-z)")
-        model = check_model(args.model or ("processes" if args.processes is not None else "threads"))
-        if args.processes is not None and model != "processes":
+        implied = registry.multi_process_model() if args.processes is not None else "threads"
+        model = check_model(args.model or implied)
+        if args.processes is not None and not registry.MODELS[model].multi_process:
             raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
-        backend = args.backend or (ASYNC_BACKENDS[0] if model == "asyncio" else "requests")
+        backend = args.backend or registry.default_client(model)
         processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
         return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
-                         model=model, processes=processes if model == "processes" else 1,
+                         model=model, processes=registry.processes_for(model, processes),
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
     except ConfigError as exc:
         _fail(str(exc))
@@ -403,11 +403,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
     _keys_from_the_terminal()
     server = _demo_server(args)
     config = run_config(args, server)
-    app = FetchApp(_list_text(source, server), workers=config.workers, backend=config.backend,
-                   limits=config.limits, start=args.start, history=_history(args, "tui"),
-                   request=spec, rate=config.rate, duration=config.duration,
-                   cut_at_end=config.cut_at_end, model=config.model,
-                   processes=config.processes if config.model == "processes" else 2)
+    app = FetchApp(_list_text(source, server), config, start=args.start,
+                   history=_history(args, "tui"), request=spec)
     stats = None
     try:
         code = app.run() or 0

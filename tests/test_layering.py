@@ -59,6 +59,7 @@ def test_the_tui_opens_no_socket_of_its_own_during_a_run() -> None:
     result = run_python("""
         import asyncio, sys, time
         from fetchtui.core.demo_server import DemoServer
+        from fetchtui.core.config import RunConfig
         from fetchtui.tui.app import FetchApp
 
         connects = []
@@ -67,7 +68,7 @@ def test_the_tui_opens_no_socket_of_its_own_during_a_run() -> None:
                 connects.append(args[1])
 
         async def main(url):
-            app = FetchApp(f"{url}/delay/5 x20", workers=4)
+            app = FetchApp(f"{url}/delay/5 x20", RunConfig(workers=4))
             async with app.run_test() as pilot:
                 await pilot.press("ctrl+s")
                 give_up = time.monotonic() + 30

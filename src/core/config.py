@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, get_args
 
-BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
-#: The clients a pool of threads (in one process or several) can run.
-BACKENDS: tuple[BackendName, ...] = ("requests", "requests-per-thread", "requests-get", "httpx", "pycurl")
-#: The clients an event loop runs (`httpx` is then its AsyncClient), the default first:
-#: aiohttp, whose C parser spends a fraction of AsyncClient's CPU per request (bench/models.py).
-ASYNC_BACKENDS: tuple[BackendName, ...] = ("aiohttp", "httpx")
+from fetchtui.core import registry
+from fetchtui.core.registry import BackendName, ModelName
 
-ModelName = Literal["threads", "processes", "asyncio"]
-MODELS: tuple[ModelName, ...] = get_args(ModelName)
+MODELS: tuple[ModelName, ...] = registry.MODEL_NAMES
 MAX_PROCESSES = 64
-
-HTTP2_BACKENDS: tuple[BackendName, ...] = ("httpx", "pycurl")
 
 MAX_WORKERS = 1024
 DEFAULT_SERIES = (1, 2, 4, 8, 16, 32)
@@ -65,32 +57,24 @@ class RunConfig:
         check_model(self.model)
         check_processes(self.processes)
         check_backend(self.backend)
-        runs = ASYNC_BACKENDS if self.model == "asyncio" else BACKENDS
-        if self.backend not in runs:
-            raise ConfigError(f"the {self.model} model runs {', '.join(runs)}; not {self.backend}")
+        problem = registry.pair_problem(self.model, self.backend, self.limits.http2)
+        if problem is not None:
+            raise ConfigError(problem)
         if self.rate is not None:
             check_rate(self.rate)
         if self.duration is not None:
             check_duration(self.duration)
-        if self.limits.http2 and self.backend not in HTTP2_BACKENDS:
-            raise ConfigError(f"--http2 needs a backend that speaks it ({', '.join(HTTP2_BACKENDS)}), "
-                              f"not {self.backend}")
-
 
     @property
     def concurrency(self) -> int:
         """How many requests can be in flight at once: threads, processes times threads, or tasks."""
-        return self.workers * (self.processes if self.model == "processes" else 1)
+        return self.workers * registry.processes_for(self.model, self.processes)
 
     @property
     def label(self) -> str:
         """The client, and the model when it is not threads: how the history names a run's
         backend (`requests`, `requests, 2 processes`, `httpx, asyncio`)."""
-        if self.model == "processes":
-            return f"{self.backend}, {self.processes} processes"
-        if self.model == "asyncio":
-            return f"{self.backend}, asyncio"
-        return self.backend
+        return registry.MODELS[self.model].label(self.backend, self.processes)
 
     def planned(self, listed: int) -> int | None:
         """How many requests a run of a `listed`-line list makes; None while a duration decides.
@@ -236,18 +220,14 @@ def parse_processes(text: str) -> int:
 
 
 def check_backend(name: str) -> BackendName:
-    for backend in (*BACKENDS, *ASYNC_BACKENDS):
+    for backend in registry.CLIENT_NAMES:
         if name == backend:
             return backend
-    known = ", ".join(dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS)))
+    known = ", ".join(registry.CLIENT_NAMES)
     raise ConfigError(f"unknown backend {name!r} (choose from {known})")
 
 
 Pair = tuple[ModelName, BackendName]
-
-
-def default_backend(model: ModelName) -> BackendName:
-    return ASYNC_BACKENDS[0] if model == "asyncio" else "requests"
 
 
 def parse_models(text: str) -> list[Pair]:
@@ -259,10 +239,11 @@ def parse_models(text: str) -> list[Pair]:
             continue
         model_text, _, backend_text = part.partition("/")
         model = check_model(model_text.strip())
-        backend = check_backend(backend_text.strip()) if backend_text.strip() else default_backend(model)
-        runs = ASYNC_BACKENDS if model == "asyncio" else BACKENDS
-        if backend not in runs:
-            raise ConfigError(f"the {model} model runs {', '.join(runs)}; not {backend}")
+        backend = (check_backend(backend_text.strip()) if backend_text.strip()
+                   else registry.default_client(model))
+        problem = registry.pair_problem(model, backend)
+        if problem is not None:
+            raise ConfigError(problem)
         pairs.append((model, backend))
     if not pairs:
         raise ConfigError("give at least one model, e.g. threads/requests,processes/pycurl,asyncio")

@@ -13,6 +13,7 @@ from fetchtui.core.summary import RunSummary
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
+    from fetchtui.core.config import RunConfig
     from fetchtui.core.history_store import HistoryStore
 
 
@@ -75,9 +76,10 @@ class History:
         self.runs[:0] = stored
         self.earlier += len(stored)
 
-    def add(self, workers: int, backend: str, key: str, summary: RunSummary,
-            *, on_disk: bool = True) -> RunRecord:
-        """Add a run (and record it, unless `on_disk` is false: a replay is no new run)."""
+    def add(self, config: RunConfig, key: str, summary: RunSummary, *, on_disk: bool = True) -> RunRecord:
+        """Add a run of `config` (and record it, unless `on_disk` is false: a replay is no new
+        run): its concurrency and its model-and-client label name it."""
+        workers, backend = config.concurrency, config.label
         number = (self.runs[-1].number if self.runs else 0) + 1
         if self.store is not None and on_disk:
             from fetchtui.core.history_store import HistoryError

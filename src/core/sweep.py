@@ -7,9 +7,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from fetchtui.core import registry
 from fetchtui.core.config import MAX_PROCESSES, Pair, RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
-from fetchtui.core.runs.source import Sources
+from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 
@@ -61,8 +62,7 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
     stats = RunStats(source.targets)
     source.start()
     try:
-        while not stats.ended:
-            stats.apply(source.drain(0.1))
+        fold_to_end(source, stats)
     finally:
         source.close()
     return stats
@@ -76,7 +76,7 @@ def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = 
         return [replace(base, workers=w) for w in series]
     count = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
     return [replace(base, model=model, backend=backend, workers=w,
-                    processes=count if model == "processes" else 1)
+                    processes=registry.processes_for(model, count))
             for model, backend in pairs for w in series]
 
 
@@ -96,7 +96,7 @@ def run_sweep(
     runs = []
     for config in (configs if configs is not None else plan(base, series)):
         stats = run_once(targets, config, sources)
-        record = history.add(config.concurrency, config.label, key, stats.summary())
+        record = history.add(config, key, stats.summary())
         runs.append(record)
         if on_run is not None:
             on_run(record)

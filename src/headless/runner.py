@@ -11,8 +11,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import RequestFinished
-from fetchtui.core.runs.source import Sources
+from fetchtui.core.events import Event, RequestFinished
+from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
@@ -90,18 +90,17 @@ def run_headless(
             if progress is not None:
                 progress.start()
                 task = progress.add_task("run", total=config.planned(len(targets)), rps=0.0, pace="")
-            source.start()
-            while not stats.ended:
-                if interrupt.event.is_set() and not source.cancelled:
-                    source.cancel()
-                batch = source.drain(0.1)
-                stats.apply(batch)
+
+            def shown(batch: list[Event]) -> None:
                 if trace:
                     lines = [trace_line(stats, e) for e in batch if isinstance(e, RequestFinished)]
                     if lines:
                         human.write("\n".join(lines) + "\n")
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
+
+            source.start()
+            fold_to_end(source, stats, cancel_if=interrupt.event.is_set, on_batch=shown)
         finally:
             if progress is not None:
                 progress.stop()
@@ -114,11 +113,11 @@ def run_headless(
     if history is not None:
         from fetchtui.core.history import list_key
 
-        history.add(config.concurrency, config.label, list_key(targets), stats.summary())
+        history.add(config, list_key(targets), stats.summary())
         if history.problem:
             err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     # what the end of a duration cancelled (by the user's choice of -z) is no failure
-    clean = stats.failed == 0 and (stats.cancelled == 0 or stats.timed_end)
+    clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)
     code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if clean else EXIT_FAILED)
     if json_path or csv_path:
         from fetchtui.core.export import config_dict, write_csv, write_json

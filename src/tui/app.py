@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +17,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.config import (
-    ASYNC_BACKENDS,
-    BACKENDS,
-    HTTP2_BACKENDS,
-    ConfigError,
-    FetchLimits,
-    Pair,
-    RunConfig,
-)
+from fetchtui.core import registry
+from fetchtui.core.config import ConfigError, Pair, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
@@ -94,19 +86,14 @@ class FetchApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
     ]
 
-    def __init__(self, text: str = "", *, workers: int = 10, backend: str = "requests",
-                 limits: FetchLimits | None = None, start: bool = False,
+    def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
-                 request: RequestSpec = DEFAULT_SPEC, rate: float | None = None,
-                 duration: float | None = None, cut_at_end: bool = False, model: str = "threads",
-                 processes: int = 2) -> None:
+                 request: RequestSpec = DEFAULT_SPEC, processes: int = 2) -> None:
         super().__init__()
-        self._model = (model, processes)
-        self._pace = (rate, duration)  # the setup pane's first rate and duration
-        self._cut_at_end = cut_at_end
-        self._setup_args = (text, workers, backend)
+        self._text = text
+        self.first_config = config or RunConfig()  # the setup pane starts from it
+        self._processes = processes  # the processes field's count when the config runs one
         self._request = request  # the command line's -X/-H/-d: every line's unless it says
-        self.limits = limits or FetchLimits()
         self._start_now = start
         if sources is None:
             from fetchtui.core.runs.child import FetchProcess
@@ -118,6 +105,7 @@ class FetchApp(App[int]):
         self.stats: RunStats | None = None
         self.config: RunConfig | None = None
         self._timer: Timer | None = None
+        self.drawing = False  # the drain timer runs: only while a run is live
         self.history = history if history is not None else History()
         self._queued: list[Setup] = []  # the rest of a sweep or backend comparison
         self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
@@ -131,20 +119,14 @@ class FetchApp(App[int]):
     def replaying(cls, recording: Recording, origin: str, *, speed: float | None = None,
                   history: History | None = None) -> FetchApp:
         """The app showing an exported run: its list, its settings, played back as it ran."""
-        app = cls(list_text(recording.targets), workers=recording.config.workers,
-                  backend=recording.config.backend, limits=recording.config.limits, start=True,
-                  rate=recording.config.rate, duration=recording.config.duration,
-                  model=recording.config.model, processes=recording.config.processes,
+        app = cls(list_text(recording.targets), recording.config, start=True,
                   sources=ReplaySources(recording, speed), history=history)
         app.replay_of = origin
         return app
 
     def compose(self) -> ComposeResult:
-        text, workers, backend = self._setup_args
-        rate, duration = self._pace
-        model, processes = self._model
-        yield SetupPane(text, workers, backend, self.limits.timeout, self._request, rate=rate,
-                        duration=duration, model=model, processes=processes, id="setup")
+        yield SetupPane(self._text, self.first_config, self._request, processes=self._processes,
+                        id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):
@@ -192,7 +174,7 @@ class FetchApp(App[int]):
         if isinstance(series, str):
             self.notify(series, title="Cannot sweep", severity="error", markup=False)
             return
-        self._start_series(lambda setup: [replace(setup, workers=w) for w in series])
+        self._start_series(lambda setup: [setup.but(workers=w) for w in series])
 
     def action_compare_models(self) -> None:
         """F5: pick (model, client) pairs, then run the list under each, one after another."""
@@ -205,22 +187,22 @@ class FetchApp(App[int]):
             self.notify(setup, title="Cannot start", severity="error", markup=False)
             return
         processes = pane.default_processes  # the field's count, whichever model is selected
-        self.push_screen(ModelsScreen(setup.workers, processes),
+        self.push_screen(ModelsScreen(setup.config.workers, processes),
                          lambda pairs: self._compare_models(pairs, processes))
 
     def _compare_models(self, pairs: list[Pair] | None, processes: int) -> None:
         if pairs:
             self._start_series(lambda setup: [
-                replace(setup, model=model, backend=backend,
-                        processes=processes if model == "processes" else 1)
+                setup.but(model=model, backend=backend,
+                          processes=registry.processes_for(model, processes))
                 for model, backend in pairs])
 
     def action_compare(self) -> None:
         def backends(setup: Setup) -> list[Setup]:
-            runs = ASYNC_BACKENDS if setup.model == "asyncio" else BACKENDS
-            if self.limits.http2:
-                runs = tuple(b for b in runs if b in HTTP2_BACKENDS)
-            return [replace(setup, backend=b) for b in runs]
+            model = setup.config.model
+            runs = registry.http2_clients(model) if setup.config.limits.http2 \
+                else registry.client_names(model)
+            return [setup.but(backend=b) for b in runs]
 
         self._start_series(backends)
 
@@ -233,21 +215,16 @@ class FetchApp(App[int]):
         if isinstance(setup, str):
             self.notify(setup, title="Cannot start", severity="error", markup=False)
             return
-        first, *rest = plan(setup)
+        try:
+            first, *rest = plan(setup)
+        except ConfigError as exc:  # e.g. --http2 with a model whose client cannot speak it
+            self.notify(str(exc), title="Cannot start", severity="error", markup=False)
+            return
         self._series, self._queued = [], rest
         self.start_run(first)
 
     def start_run(self, setup: Setup) -> None:
-        limits = replace(self.limits, timeout=setup.timeout)
-        try:
-            config = RunConfig(setup.workers, setup.backend, limits, setup.rate, setup.duration,
-                               self._cut_at_end and setup.duration is not None, setup.model,
-                               setup.processes)
-        except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
-            self._queued.clear()
-            self.notify(str(exc), title="Cannot start", severity="error", markup=False)
-            return
-        self.source = self.sources.open(setup.targets, config)
+        self.source = self.sources.open(setup.targets, setup.config)
         self.config = self.source.config
         self.stats = RunStats(self.source.targets)
         self._setup = setup
@@ -262,6 +239,7 @@ class FetchApp(App[int]):
         gc.freeze()
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
+            self.drawing = True
         self.source.start()
         self._frame()
 
@@ -412,7 +390,7 @@ class FetchApp(App[int]):
             self.notify(f"run #{record.number} is from an earlier launch: its figures are kept, "
                         "its list is not", title="Cannot re-run", severity="warning")
         else:
-            self.query_one(SetupPane).worker_count = setup.workers
+            self.query_one(SetupPane).worker_count = setup.config.workers
             self._series, self._queued = [], []
             self.start_run(setup)
             self.notify(f"re-running run #{record.number}")
@@ -423,13 +401,13 @@ class FetchApp(App[int]):
         self._recorded = True
         if self._timer is not None:
             self._timer.pause()
+            self.drawing = False
         if self.source.lost:
             # longer than a toast's 5 s: why a run was lost must not slip by unread
             self.notify(safe_text(self.source.lost), title="Run cut short", severity="error",
                         markup=False, timeout=15)
         problem = self.history.problem
-        record = self.history.add(self.config.concurrency, self.config.label,
-                                  list_key(self.stats.targets), self.stats.summary(),
+        record = self.history.add(self.config, list_key(self.stats.targets), self.stats.summary(),
                                   on_disk=not self.source.replayed)
         if self.history.problem != problem and self.history.problem:
             self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)

@@ -8,6 +8,7 @@ from textual.widgets import Label, Sparkline
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.stats import RunStats
+from fetchtui.core.stats.series import latency_histogram, throughput
 
 BUCKETS = 60
 BINS = 30
@@ -22,7 +23,7 @@ class Charts(Vertical):
         yield PlotextPlot(id="latency")
 
     def show(self, stats: RunStats | None, now_ns: int | None = None) -> None:
-        series = stats.throughput_series(BUCKETS, now_ns) if stats else []
+        series = throughput(stats, BUCKETS, now_ns) if stats else []
         self.query_one(Sparkline).data = series
         caption = self.query_one(Label)
         caption.update(f"throughput over the run: up to {max(series, default=0):.0f} req/s "
@@ -34,7 +35,7 @@ class Charts(Vertical):
         plt.title("latency histogram")
         plt.xlabel("ms")
         plt.ylabel("requests")
-        edges, counts = stats.latency_histogram(BINS) if stats else ([], [])
+        edges, counts = latency_histogram(stats, BINS) if stats else ([], [])
         if counts:
             plt.bar(edges, counts, width=1)
         plot.refresh()

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
+from fetchtui.core import registry
+
 if TYPE_CHECKING:
     from fetchtui.tui.app import FetchApp
 
@@ -20,11 +22,13 @@ def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
     yield SystemCommand("Sweep workers", "Run the list at each worker count of the sweep field",
                         app.action_sweep)
     yield SystemCommand("Compare backends",
-                        "Run the list on each backend (requests, per thread, bare get, httpx)",
-                        app.action_compare)
+                        "Run the list on each backend of the chosen model ("
+                        + "; ".join(f"{m}: {', '.join(registry.client_names(m))}"
+                                    for m in registry.MODEL_NAMES)
+                        + ")", app.action_compare)
     yield SystemCommand("Compare models",
-                        "Run the list under each model and client you check: threads, processes, "
-                        "asyncio; requests, pycurl, aiohttp …", app.action_compare_models)
+                        "Run the list under each model and client you check: "
+                        + ", ".join(registry.MODEL_NAMES), app.action_compare_models)
     yield SystemCommand("Help", "What the views show and why more threads stop helping",
                         app.action_help)
     yield SystemCommand("More workers", "Raise the worker count", app.action_more_workers)

@@ -116,15 +116,16 @@ def models_lesson(runs: Sequence[RunRecord]) -> str:
 
 def session_lesson(stats: RunStats | None) -> str:
     """The lesson in the numbers of the run on screen, when it has them."""
-    setup = stats.setup_ms() if stats is not None else None
+    setup = stats.phases.setup_ms() if stats is not None else None
     if stats is None or setup is None:
         return SESSION
-    saved = setup * stats.conns_reused
+    conns = stats.connections()
+    saved = setup * conns.reused
     return SESSION + (
-        f"\nIn the run on screen, {stats.conns_opened} requests opened a connection, at "
+        f"\nIn the run on screen, {conns.opened} requests opened a connection, at "
         f"**{setup:.2f} ms** of DNS + connect + TLS each on average; the "
-        f"{stats.conns_reused} that reused one saved that: about **{saved:.0f} ms** of waiting "
-        f"in all ({stats.reused_share():.0%} of the requests).\n")
+        f"{conns.reused} that reused one saved that: about **{saved:.0f} ms** of waiting "
+        f"in all ({conns.reused_share:.0%} of the requests).\n")
 
 
 class HelpScreen(ModalScreen[None]):

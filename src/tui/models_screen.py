@@ -9,7 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
-from fetchtui.core.config import ASYNC_BACKENDS, BACKENDS, MODELS, Pair
+from fetchtui.core import registry
+from fetchtui.core.config import Pair
 
 #: Checked when the dialog opens: one of each way past the ceiling, beside the seed's way.
 PRESELECTED: tuple[Pair, ...] = (("threads", "requests"), ("threads", "pycurl"),
@@ -18,8 +19,7 @@ PRESELECTED: tuple[Pair, ...] = (("threads", "requests"), ("threads", "pycurl"),
 
 
 def every_pair() -> list[Pair]:
-    return [(model, backend) for model in MODELS
-            for backend in (ASYNC_BACKENDS if model == "asyncio" else BACKENDS)]
+    return registry.pairs()
 
 
 class ModelsScreen(ModalScreen["list[Pair] | None"]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual import events, work
@@ -14,15 +14,13 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
+from fetchtui.core import registry
 from fetchtui.core.config import (
-    ASYNC_BACKENDS,
-    BACKENDS,
     DEFAULT_SERIES,
     MAX_WORKERS,
     MODELS,
-    BackendName,
     ConfigError,
-    ModelName,
+    RunConfig,
     check_backend,
     check_model,
     parse_processes,
@@ -46,16 +44,14 @@ def _parse(text: str, defaults: RequestSpec) -> list[Target] | TargetsError:
 
 @dataclass(frozen=True, slots=True)
 class Setup:
-    """What the pane holds when the user starts a run."""
+    """What the pane holds when the user starts a run: the list, and the config to run it with."""
 
     targets: list[Target]
-    workers: int
-    backend: BackendName
-    timeout: float
-    rate: float | None = None  # requests per second in all (open loop); None: as fast as they go
-    duration: float | None = None  # repeat the list this long; None: the list once
-    model: ModelName = "threads"
-    processes: int = 1  # under the processes model
+    config: RunConfig
+
+    def but(self, **changes: object) -> Setup:
+        """The same list with some settings changed (a sweep's worker count, a model)."""
+        return Setup(self.targets, replace(self.config, **changes))  # type: ignore[arg-type]
 
 
 class WorkersInput(Input):
@@ -80,20 +76,15 @@ class SetupPane(Vertical):
 
     worker_count: reactive[int] = reactive(10, init=False)
 
-    def __init__(self, text: str, workers: int, backend: str, timeout: float,
-                 request: RequestSpec = DEFAULT_SPEC, *, rate: float | None = None,
-                 duration: float | None = None, model: str = "threads", processes: int = 2,
-                 id: str | None = None) -> None:
+    def __init__(self, text: str, config: RunConfig, request: RequestSpec = DEFAULT_SPEC, *,
+                 processes: int = 2, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._model = model
-        self._processes = processes
-        self._rate = rate
-        self._duration = duration
+        self.config = config  # what the fields start from, and what they do not show (TLS, proxy …)
+        #: the processes field's count when the model runs one process
+        self._processes = config.processes if registry.MODELS[config.model].multi_process else processes
         self._request = request
         self._text = text
-        self._backend = backend
-        self._timeout = timeout
-        self.set_reactive(SetupPane.worker_count, workers)
+        self.set_reactive(SetupPane.worker_count, config.workers)
         self._check_timer: Timer | None = None
         self._checked_text: str | None = None  # the text the last check parsed, and its result
         self._checked: list[Target] | None = None
@@ -108,22 +99,24 @@ class SetupPane(Vertical):
             yield WorkersInput(str(self.worker_count), id="workers", restrict=r"[0-9]*", max_length=4,
                                compact=True)
             yield Label("model", classes="caption")
-            yield Select([(m, m) for m in MODELS], value=self._model, allow_blank=False, id="model",
+            config = self.config
+            yield Select([(m, m) for m in MODELS], value=config.model, allow_blank=False, id="model",
                          compact=True)
             yield Label("processes", classes="caption")
             yield Input(str(self._processes), id="processes", restrict=r"[0-9]*", max_length=2,
-                        compact=True, disabled=self._model != "processes")
+                        compact=True, disabled=not registry.MODELS[config.model].multi_process)
             yield Label("backend", classes="caption")
-            yield Select([(b, b) for b in dict.fromkeys((*BACKENDS, *ASYNC_BACKENDS))],
-                         value=self._backend, allow_blank=False, id="backend", compact=True)
+            yield Select([(b, b) for b in registry.CLIENT_NAMES],
+                         value=config.backend, allow_blank=False, id="backend", compact=True)
             yield Label("timeout", classes="caption")
-            yield Input(f"{self._timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*", max_length=8,
-                        compact=True)
+            yield Input(f"{config.limits.timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*",
+                        max_length=8, compact=True)
             yield Label("rate /s", classes="caption")
-            yield Input(f"{self._rate:g}" if self._rate else "", id="rate", placeholder="as fast as it goes",
-                        restrict=r"[0-9./smh ]*", max_length=12, compact=True)
+            yield Input(f"{config.rate:g}" if config.rate else "", id="rate",
+                        placeholder="as fast as it goes", restrict=r"[0-9./smh ]*", max_length=12,
+                        compact=True)
             yield Label("duration", classes="caption")
-            yield Input(f"{self._duration:g}s" if self._duration else "", id="duration",
+            yield Input(f"{config.duration:g}s" if config.duration else "", id="duration",
                         placeholder="the list once", restrict=r"[0-9.mshMSH ]*", max_length=8,
                         compact=True)
             yield Label("sweep (ctrl+r)", classes="caption")
@@ -152,12 +145,11 @@ class SetupPane(Vertical):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "model":
             return
-        model = str(event.value)
-        self.query_one("#processes", Input).disabled = model != "processes"
+        model = check_model(str(event.value))
+        self.query_one("#processes", Input).disabled = not registry.MODELS[model].multi_process
         backend = self.query_one("#backend", Select)
-        runs = ASYNC_BACKENDS if model == "asyncio" else BACKENDS
-        if backend.value not in runs:  # the model's own default client
-            backend.value = runs[0]
+        if registry.client(model, str(backend.value)) is None:  # the model's own default client
+            backend.value = registry.default_client(model)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "workers":
@@ -228,15 +220,19 @@ class SetupPane(Vertical):
             timeout = parse_timeout(self.query_one("#timeout", Input).value)
             backend = check_backend(str(self.query_one("#backend", Select).value))
             model = check_model(str(self.query_one("#model", Select).value))
-            processes = parse_processes(self.query_one("#processes", Input).value) \
-                if model == "processes" else 1
+            processes = (parse_processes(self.query_one("#processes", Input).value)
+                         if registry.MODELS[model].multi_process else 1)
             rate_text = self.query_one("#rate", Input).value.strip()
             rate = parse_rate(rate_text) if rate_text else None
             duration_text = self.query_one("#duration", Input).value.strip()
             duration = parse_run_duration(duration_text) if duration_text else None
-        except ConfigError as exc:
+            base = self.config
+            config = replace(base, workers=workers, backend=backend, model=model, processes=processes,
+                             rate=rate, duration=duration, limits=replace(base.limits, timeout=timeout),
+                             cut_at_end=base.cut_at_end and duration is not None)
+        except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
             return str(exc)
-        return Setup(targets, workers, backend, timeout, rate, duration, model, processes)
+        return Setup(targets, config)
 
     @property
     def default_processes(self) -> int:

@@ -48,22 +48,24 @@ class StatsPanel(Static):
             lines.append(f"{left:.1f} s left  ")
         else:
             lines.append(f"ETA {eta:.1f} s  " if eta is not None else "ETA -  ")
-        if stats.rate is not None:
+        rate = stats.pace.rate
+        if rate is not None:
             behind = stats.behind(now_ns)
-            lines.append(f"rate {stats.rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
+            lines.append(f"rate {rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
                          (theme.warning or "") if behind else "")
         lines.append(f"threads {len(stats.threads)}/{stats.workers}  ")
         ceiling = stats.gil_ceiling_rps()
-        lines.append(f"cpu {stats.cpu_share():.0%} of request time, GIL ceiling "
+        lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, GIL ceiling "
                      f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
         lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
                      f"max {lat.max:.1f} ms")
-        scheduled = stats.from_schedule_ms()
+        scheduled = stats.pace.from_schedule_ms(stats.ended)
         if scheduled is not None:  # what a queue behind busy workers adds (coordinated omission)
             lines.append(f"   from schedule p50 {scheduled.p50:.1f}  p99 {scheduled.p99:.1f} ms")
         lines.append("\n")
-        lines.append(f"connections opened {stats.conns_opened}, reused {stats.reused_share():.0%}   ")
-        phases = stats.summary().phases_ms if stats.ended else stats.phase_ms()
+        conns = stats.connections()
+        lines.append(f"connections opened {conns.opened}, reused {conns.reused_share:.0%}   ")
+        phases = stats.phases.latency_ms(stats.ended)
         lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"
                                for name, lat in phases.items()) + " ms (p50/p99)\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")

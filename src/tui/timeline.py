@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from fetchtui.core.events import Phases
 from fetchtui.core.stats import RunStats
+from fetchtui.core.stats.series import lane
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.outcomes import BAR, IDLE, PHASE
 
@@ -111,7 +112,7 @@ class Timeline(ScrollView, can_focus=True):
         """Re-read the stats model (a few times a second at most, and only when shown)."""
         stats = self.stats
         self._lanes = list(stats.threads) if stats else []
-        self._bars = {ident: stats.lane(ident, now_ns) for ident in self._lanes} if stats else {}
+        self._bars = {ident: lane(stats, ident, now_ns) for ident in self._lanes} if stats else {}
         self._span = max([b[2] for bars in self._bars.values() for b in bars], default=0.0)
         self.virtual_size = Size(self.size.width, len(self._lanes) + 1)
         self.refresh()

@@ -15,6 +15,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.fetching.result import FetchResult
 from fetchtui.core.targets import Target
 
 Step = tuple[str, object]
@@ -33,14 +34,14 @@ class FakeBackend:
         self.on_start = on_start
         self.closed = threading.Event()
 
-    def fetch(self, target: Target) -> tuple[int, int]:
+    def fetch(self, target: Target) -> FetchResult:
         index = int(target.url.rsplit("/", 1)[1])
         if self.on_start is not None:
             self.on_start(index)
         what, arg = self.plan[index]
         if what == "status":
             assert isinstance(arg, int)
-            return arg, 3
+            return FetchResult(arg, 3)
         if what == "fail":
             kind: ErrorKind = arg  # type: ignore[assignment]
             raise FetchError(kind, f"planned {kind}")

@@ -3,11 +3,9 @@ fault table every model's integration tests share."""
 
 from __future__ import annotations
 
-import time
-
 from fetchtui.core.config import FetchLimits, RunConfig, check_backend
 from fetchtui.core.runs.pool import PoolSource
-from fetchtui.core.runs.source import RunSource
+from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
@@ -32,9 +30,7 @@ FAULTS = [
 def finish(source: RunSource, stats: RunStats, wall_limit: float = 30.0) -> RunStats:
     """Start `source` and fold its events until the run ends; then close it."""
     source.start()
-    give_up = time.monotonic() + wall_limit
-    while not stats.ended and time.monotonic() < give_up:
-        stats.apply(source.drain(0.05))
+    fold_to_end(source, stats, within=wall_limit, poll=0.05)
     source.close()
     assert stats.ended, f"the run did not end within {wall_limit} s"
     return stats
@@ -45,3 +41,8 @@ def run_list(text: str, workers: int = 4, backend: str = "requests", wall_limit:
     targets = parse_targets(text)
     source = PoolSource(targets, RunConfig(workers, check_backend(backend), FetchLimits(**limits)))  # type: ignore[arg-type]
     return finish(source, RunStats(targets), wall_limit)
+
+
+def pids_of(stats: RunStats) -> list[int]:
+    """The processes the run's workers ran in, in order of appearance."""
+    return list(dict.fromkeys(w.info.pid for w in stats.threads.values()))

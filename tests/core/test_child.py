@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -92,12 +93,36 @@ def test_close_kills_the_child_at_once_even_with_hanging_requests(process: Fetch
     assert stats.ended and stats.done == 8
 
 
-def test_the_child_exits_when_its_parent_goes(process: FetchProcess, base: str) -> None:
-    source, stats = start(process, f"{base}/hang x4", workers=4, timeout=60)
-    fold_until(source, stats, lambda: stats.in_flight == 4, "4 requests in flight")
-    assert process._child is not None
-    process._child._commands.close()  # what the kernel does to the pipe when the parent dies
-    assert process._child.proc.wait(5) == 0
+PARENT = """
+import sys, time
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.runs.child import FetchProcess
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+process = FetchProcess()
+targets = parse_targets(sys.argv[1] + "/hang?test=orphan x4")
+source = process.open(targets, RunConfig(4, "requests", FetchLimits(timeout=60)))
+stats = RunStats(targets)
+source.start()
+give_up = time.monotonic() + 20
+while stats.in_flight < 4 and time.monotonic() < give_up:
+    stats.apply(source.drain(0.05))
+print(process.pid, stats.in_flight, flush=True)
+time.sleep(60)  # until the test kills this process
+"""
+
+
+def test_the_child_exits_when_its_parent_is_killed(base: str) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, base], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child_pid, in_flight = map(int, parent.stdout.readline().split())
+        assert in_flight == 4 and alive(child_pid)
+        parent.kill()  # no cleanup runs: only the pipe the kernel closes tells the child
+        parent.wait(10)
+        wait_until(lambda: not alive(child_pid), "the orphaned fetch process to exit", limit=10)
+    finally:
+        parent.kill()
 
 
 def test_events_keep_their_types_across_the_pipe(process: FetchProcess, base: str) -> None:

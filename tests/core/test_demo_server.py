@@ -1,30 +1,23 @@
-"""The demo server answers without adding latency of its own."""
+"""The demo server: keep-alive, its endpoints, and what /echo gives back (its speed is bench/'s)."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import statistics
-import time
 
 from fetchtui.core.demo_server import DemoServer
 
 
-def test_delay_zero_answers_in_a_few_ms_over_a_reused_connection(server: DemoServer) -> None:
+def test_delay_zero_answers_every_request_over_one_reused_connection(server: DemoServer) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
-    took = []
     sockets = set()
     for _ in range(30):
-        began = time.perf_counter()
         conn.request("GET", "/delay/0")
         response = conn.getresponse()
         assert response.read() == b"ok\n"
-        took.append(time.perf_counter() - began)
         sockets.add(id(conn.sock))
     conn.close()
     assert len(sockets) == 1  # the same keep-alive connection every time
-    # Nagle + delayed ACK would put every answer near 40 ms; a generous bound far below it
-    assert statistics.median(took) < 0.02
 
 
 def test_index_lists_the_endpoints(server: DemoServer) -> None:

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from fetchtui.core.config import ASYNC_BACKENDS, FetchLimits, RunConfig
+from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.registry import ASYNC_CLIENTS
 from fetchtui.core.runs.event_loop import LoopSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
@@ -16,7 +17,7 @@ from fetchtui.core.targets import parse_targets
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, finish
 
-pytestmark = pytest.mark.parametrize("backend", ASYNC_BACKENDS)
+pytestmark = pytest.mark.parametrize("backend", ASYNC_CLIENTS)
 
 
 def loop_run(text: str, backend: str, workers: int = 4, **limits: object) -> RunStats:
@@ -33,7 +34,7 @@ def test_every_request_runs_on_one_thread_with_a_task_each(base: str, backend: s
     assert len(infos) == 8 and len({i.ident for i in infos}) == 1  # one thread, eight tasks
     assert sorted(i.task for i in infos) == list(range(8))  # type: ignore[type-var]
     assert sum(r.nbytes for r in stats.records if r) == 40 * 3 + 10 * 1000
-    assert stats.cpu_ms_per_request() > 0
+    assert stats.summary().cpu_ms_per_request > 0
 
 
 def test_tasks_overlap_their_waits_on_the_one_thread(base: str, backend: str) -> None:
@@ -103,4 +104,4 @@ def test_each_request_names_its_connection_under_httpx(server: DemoServer, backe
     before = server.connections
     stats = loop_run(f"{server.url}/delay/0 x30", backend, workers=3)
     ids = {stats.view(i).phases.conn_id for i in range(30)}  # type: ignore[union-attr]
-    assert None not in ids and len(ids) == stats.conns_opened == server.connections - before <= 3
+    assert None not in ids and len(ids) == stats.connections().opened == server.connections - before <= 3

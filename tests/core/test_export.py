@@ -14,6 +14,7 @@ from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.export import ExportError, write_csv, write_json
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
+from fetchtui.core.stats.series import lane, latency_histogram, throughput
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until
@@ -23,10 +24,14 @@ from .helpers import run_list
 def test_json_summary_and_timeline_are_the_stats_model(base: str, tmp_path: Path) -> None:
     stats = run_list(f"{base}/delay/5 x12\n{base}/status/404", workers=3)
     doc = json.loads(write_json(stats, {"workers": 3}, tmp_path / "r.json").read_text())
-    assert doc["summary"] == stats.summary().to_json()
+    summary = doc["summary"]
+    assert (summary["submitted"], summary["ok"], summary["failed"], summary["cancelled"]) == (13, 12, 1, 0)
+    assert summary["status_counts"] == {"200": 12, "404": 1}
+    assert 5 <= summary["latency_ms"]["p50"] <= summary["latency_ms"]["max"]
     segments = sorted((r["thread_ident"], r["start_s"], r["end_s"]) for r in doc["requests"])
     assert segments == sorted((stats.threads[w].info.ident, round(s, 9), round(e, 9))
-                              for w, s, e, _ in stats.timeline())
+                              for w in stats.threads for _, s, e, _ in lane(stats, w))
+    assert len({ident for ident, _, _ in segments}) == 3
     assert doc["summary"]["error_counts"] == {"http": 1}
 
 
@@ -52,10 +57,10 @@ def test_failed_export_leaves_no_partial_file(base: str, tmp_path: Path) -> None
 
 def test_throughput_series_and_latency_histogram_count_every_request(base: str) -> None:
     stats = run_list(f"{base}/delay/5 x40\n{base}/delay/30 x10", workers=5)
-    series = stats.throughput_series(20)
+    series = throughput(stats, 20)
     assert len(series) == 20
     assert sum(series) * stats.elapsed_s() / 20 == pytest.approx(50)
-    edges, counts = stats.latency_histogram(10)
+    edges, counts = latency_histogram(stats, 10)
     assert len(edges) == len(counts) == 10 and sum(counts) == 50
     assert edges == sorted(edges)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.history import History
 from fetchtui.core.history_store import SCHEMA_VERSION, HistoryError, HistoryStore
 from fetchtui.core.summary import RunSummary
@@ -114,7 +115,7 @@ def test_a_file_from_a_newer_fetchtui_is_read_and_never_written(tmp_path: Path) 
         store.add("run", 2, "requests", "k", summary(0.5))
     history = History(store)
     history.load()
-    history.add(2, "requests", "k", summary(0.5))  # kept in memory; the problem is said
+    history.add(RunConfig(2, "requests"), "k", summary(0.5))  # kept in memory; the problem is said
     assert len(history.runs) == 2 and history.problem is not None and "newer" in history.problem
 
 
@@ -124,7 +125,7 @@ def test_earlier_runs_come_first_and_this_launchs_speedup_uses_them(tmp_path: Pa
     history = History(HistoryStore(tmp_path / "h.sqlite3"), "tui")
     history.load()
     assert history.earlier == 1
-    now = history.add(4, "requests", "list", summary(1.0))
+    now = history.add(RunConfig(4, "requests"), "list", summary(1.0))
     assert now.number == 2 and history.speedup(now) == pytest.approx(4.0)
-    replayed = history.add(4, "requests", "list", summary(1.0), on_disk=False)
+    replayed = history.add(RunConfig(4, "requests"), "list", summary(1.0), on_disk=False)
     assert replayed.number == 3 and len(store.runs()) == 2

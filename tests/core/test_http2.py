@@ -19,9 +19,9 @@ def test_http2_is_spoken_where_asked_and_recorded_per_request(
         h2_server: str, ca_file: str, backend: str, tmp_path: Path) -> None:
     stats = run_list(f"{h2_server}/ x6", workers=3, backend=backend, ca_bundle=ca_file, http2=True)
     assert stats.ok == 6, [r.error for r in stats.records if r]
-    assert stats.http_versions == {"HTTP/2": 6}
+    assert stats.summary().http_versions == {"HTTP/2": 6}
     plain = run_list(f"{h2_server}/ x2", workers=1, backend=backend, ca_bundle=ca_file)
-    assert plain.http_versions == {"HTTP/1.1": 2}
+    assert plain.summary().http_versions == {"HTTP/1.1": 2}
 
 
 def test_the_export_and_summary_carry_the_protocol(h2_server: str, ca_file: str, tmp_path: Path) -> None:

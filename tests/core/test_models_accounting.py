@@ -6,6 +6,8 @@ number of requests has finished. Every request must end exactly once, whatever t
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +30,9 @@ def cancel_after(base: str, config: RunConfig, quick: int, hanging: int, finishe
     seen: list[int] = []
     source.start()
     try:
+        give_up = time.monotonic() + 30
         while not stats.ended and stats.ok < finished:
+            assert time.monotonic() < give_up, f"waited 30 s for {finished} requests to finish"
             batch = source.drain(0.05)
             seen += [e.req_id for e in batch if isinstance(e, RequestFinished)]
             stats.apply(batch)

@@ -96,7 +96,7 @@ def test_cut_at_end_cancels_what_is_in_flight_when_the_duration_ends(server: Dem
     assert {stats.view(i).error for i in range(3)} == {"cut at the end of the duration"}
     pace = stats.summary().open_loop
     assert pace is not None and pace.end == "cut" and pace.in_flight_at_end == 3
-    assert not stats.interrupted and stats.timed_end
+    assert not stats.interrupted and stats.pace.timed_end
 
 
 def test_open_loop_runs_the_same_in_the_fetch_process(base: str) -> None:

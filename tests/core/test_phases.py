@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import BACKENDS
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.events import PHASE_NAMES, Outcome
 from fetchtui.core.export import write_csv, write_json
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.stats import RunStats
 
 from .helpers import run_list
@@ -52,7 +52,7 @@ def test_a_shared_pool_opens_at_most_one_connection_per_worker_and_reuses_them(
 
 def test_a_bare_requests_get_opens_a_connection_for_every_request(server: DemoServer) -> None:
     stats, accepted = counted(server, f"{server.url}/delay/5 x{N}", "requests-get")
-    assert stats.conns_opened == N == accepted and stats.conns_reused == 0
+    assert stats.connections().opened == N == accepted and stats.connections().reused == 0
     assert all(p["connect"] is not None for p in phases_of(stats))
 
 
@@ -70,7 +70,7 @@ def test_tls_only_over_https_and_dns_only_for_a_name(
     assert secured and all(p["dns"] is not None and p["tls"] is not None for p in secured)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", THREAD_CLIENTS)
 def test_phases_never_add_up_to_more_than_the_request(
         server: DemoServer, tls_server: DemoServer, ca_file: str, backend: str) -> None:
     text = (f"{server.url.replace('127.0.0.1', 'localhost')}/delay/3 x10\n"
@@ -88,7 +88,7 @@ def test_every_backend_accounts_the_same_phases_for_the_same_list(
         tls_server: DemoServer, ca_file: str) -> None:
     text = f"{tls_server.url.replace('127.0.0.1', 'localhost')}/delay/2 x12"
     seen = {}
-    for backend in BACKENDS:
+    for backend in THREAD_CLIENTS:
         stats, _ = counted(tls_server, text, backend, ca_bundle=ca_file)
         seen[backend] = {name for p in phases_of(stats) for name, ns in p.items() if ns is not None}
     assert all(names == set(PHASE_NAMES) for names in seen.values()), seen

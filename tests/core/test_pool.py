@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from fetchtui.core.config import BACKENDS, BackendName, FetchLimits, RunConfig
+from fetchtui.core.config import BackendName, FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.events import Outcome, RequestFinished, RequestStarted
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
@@ -16,7 +17,7 @@ from fetchtui.core.targets import parse_targets
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, run_list
 
-pytestmark = pytest.mark.parametrize("backend", BACKENDS)
+pytestmark = pytest.mark.parametrize("backend", THREAD_CLIENTS)
 
 
 def test_every_request_is_fetched_once_by_the_pool(base: str, backend: str) -> None:

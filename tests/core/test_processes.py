@@ -19,7 +19,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until, wait_until
-from .helpers import FAULTS
+from .helpers import FAULTS, pids_of
 from .test_cli_run import CMD, run
 
 
@@ -54,7 +54,7 @@ def test_two_processes_share_the_list_and_every_request_is_counted_once(base: st
     source.start()
     fold_until(source, stats, lambda: stats.done == 42 and stats.in_flight == 4,
                "42 done and four hanging, two in each process")
-    pids = stats.pids
+    pids = pids_of(stats)
     source.cancel()
     fold_until(source, stats, lambda: stats.ended, "the cancel to close the run out")
     source.close()
@@ -76,7 +76,7 @@ def test_work_is_handed_out_on_demand_not_split_up_front(base: str) -> None:
         held = stats.view(0).thread
         assert held is not None and stats.view(0).outcome is None  # still hanging
         assert {stats.view(i).thread.pid for i in range(1, 21)} == {  # type: ignore[union-attr]
-            pid for pid in stats.pids if pid != held.pid}
+            pid for pid in pids_of(stats) if pid != held.pid}
     finally:
         source.close()
 
@@ -85,9 +85,9 @@ def test_a_killed_process_accounts_its_requests_and_the_other_goes_on(server: De
     path = "/delay/300?test=kill-one"
     source, stats = processes(f"{server.url}{path} x30", procs=2, workers=2)
     source.start()
-    fold_until(source, stats, lambda: len(stats.pids) == 2 and stats.in_flight == 4,
+    fold_until(source, stats, lambda: len(pids_of(stats)) == 2 and stats.in_flight == 4,
                "both processes with requests in flight")
-    victim = stats.pids[0]
+    victim = pids_of(stats)[0]
     os.kill(victim, signal.SIGKILL)
     fold_until(source, stats, lambda: stats.ended, "the run to end without the killed process")
     source.close()
@@ -112,7 +112,7 @@ def test_cancel_accounts_every_request_and_leaves_no_process_behind(server: Demo
     source, stats = processes(f"{server.url}{path} x50", procs=2, workers=3)
     source.start()
     fold_until(source, stats, lambda: stats.in_flight == 6, "six requests in flight")
-    pids = stats.pids
+    pids = pids_of(stats)
     source.cancel()
     fold_until(source, stats, lambda: stats.ended, "the cancel to end the run")
     assert accounted(stats) and stats.cancelled == 50 and stats.interrupted

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import BACKENDS, FetchLimits
+from fetchtui.core.config import FetchLimits
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.registry import THREAD_CLIENTS
 
 from .helpers import run_list
 
@@ -21,7 +22,7 @@ def proxied(server: DemoServer, path: str) -> list[bool]:
     return ["tinyproxy-test" in dict(seen.headers).get("Via", "") for seen in server.seen(path)]
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", THREAD_CLIENTS)
 def test_the_environments_proxy_carries_every_backends_requests(
         server: DemoServer, tinyproxy: str, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", tinyproxy)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import BACKENDS
 from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.targets import RequestSpec, TargetsError, parse_targets
 
 from .helpers import run_list
@@ -60,7 +60,7 @@ def test_credentials_in_headers_are_masked_when_shown() -> None:
     assert not any(secret in shown for secret in ("s3cret", "k3y", "c00kie"))
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("backend", THREAD_CLIENTS)
 def test_method_headers_and_body_reach_the_server(server: DemoServer, backend: str) -> None:
     path = f"/delay/0?spec={backend}"
     stats = run_list(f"{server.url}{path} -X PATCH -H 'X-Trace: 42' -H 'Content-Type: application/json'"

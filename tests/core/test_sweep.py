@@ -46,13 +46,13 @@ def test_sweep_rows_show_the_pool_speedup_against_one_worker(base: str) -> None:
 
 def test_speedup_needs_a_one_worker_run_of_the_same_list_and_backend() -> None:
     history = History()
-    other = history.add(4, "requests", "list-a", summary(1.0))
+    other = history.add(RunConfig(4, "requests"), "list-a", summary(1.0))
     assert history.speedup(other) is None
-    history.add(1, "requests", "list-b", summary(4.0))
-    history.add(1, "httpx", "list-a", summary(4.0))
-    history.add(1, "requests", "list-a", summary(4.0, cancelled=3))  # incomplete: no baseline
+    history.add(RunConfig(1, "requests"), "list-b", summary(4.0))
+    history.add(RunConfig(1, "httpx"), "list-a", summary(4.0))
+    history.add(RunConfig(1, "requests"), "list-a", summary(4.0, cancelled=3))  # incomplete: no baseline
     assert history.speedup(other) is None
-    history.add(1, "requests", "list-a", summary(4.0))
+    history.add(RunConfig(1, "requests"), "list-a", summary(4.0))
     assert history.speedup(other) == pytest.approx(4.0)
     assert list_key(parse_targets("http://a.example x2")) != list_key(parse_targets("http://a.example"))
 
@@ -90,5 +90,5 @@ def test_sweep_command_rejects_a_bad_series() -> None:
 
 def test_ideal_speedup_counts_waves_of_requests() -> None:
     history = History()
-    runs = [history.add(w, "requests", "k", summary(1.0)) for w in (1, 10, 32, 64)]
+    runs = [history.add(RunConfig(w, "requests"), "k", summary(1.0)) for w in (1, 10, 32, 64)]
     assert [p.ideal_speedup for p in points(history, runs)] == [1, 10, 20, 40]

@@ -6,6 +6,7 @@ from rich.color import Color as RichColor
 from textual.color import Color
 from textual.widgets import TabbedContent
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.history_table import HistoryTable
@@ -32,7 +33,7 @@ def near(color: RichColor | None, theme_color: str | None) -> bool:
 
 
 def replay_app(recording: Recording | None = None) -> FetchApp:
-    return FetchApp(LESSON, workers=10, sources=ReplaySources(recording or lesson()))
+    return FetchApp(LESSON, RunConfig(workers=10), sources=ReplaySources(recording or lesson()))
 
 
 async def test_ok_and_failed_requests_differ_by_glyph_in_table_and_timeline() -> None:
@@ -101,7 +102,7 @@ async def test_clicking_a_timeline_bar_selects_that_request() -> None:
 
 async def test_a_history_row_runs_again_on_enter_or_double_click_not_on_one_click() -> None:
     recordings = {w: Recording(wave_run(w)) for w in (10, 4)}
-    app = FetchApp(LESSON, workers=10, sources=ReplaySources(lambda c: recordings[c.workers]))
+    app = FetchApp(LESSON, RunConfig(workers=10), sources=ReplaySources(lambda c: recordings[c.workers]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the first run")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.history_table import HistoryTable
@@ -43,7 +44,7 @@ async def test_an_export_of_the_previous_version_opens_as_it_ended() -> None:
 async def test_a_run_exported_by_the_app_opens_again_with_the_same_summary(
         base: str, tmp_path: Path) -> None:
     out = tmp_path / "run.json"
-    first = FetchApp(f"{base}/delay/10 x9\n{base}/status/404", workers=3)
+    first = FetchApp(f"{base}/delay/10 x9\n{base}/status/404", RunConfig(workers=3))
     async with first.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await pilot_until(pilot, lambda: first.stats is not None and first.stats.ended, "the run")
@@ -77,4 +78,4 @@ async def test_an_instant_replay_leaves_no_frame_timer_running() -> None:
     app = FetchApp.replaying(Recording.load(OLD_EXPORT), str(OLD_EXPORT))
     async with app.run_test(size=SIZE) as pilot:
         await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the replay to be recorded")
-        assert app._timer is not None and app._timer._active.is_set() is False
+        assert not app.drawing

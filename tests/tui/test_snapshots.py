@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.thread_table import ThreadTable
@@ -36,7 +37,7 @@ def replaying(sources: ReplaySources, *keys: str, until: Callable[[FetchApp], bo
 
 
 def app(sources: ReplaySources | None = None) -> FetchApp:
-    return FetchApp(LESSON, workers=10, sources=sources or ReplaySources(lesson()))
+    return FetchApp(LESSON, RunConfig(workers=10), sources=sources or ReplaySources(lesson()))
 
 
 def test_idle_screen(snap_compare: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -11,9 +10,10 @@ import aiohttp
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
-from fetchtui.core.fetching.backend import check_declared_size
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.result import BodyCap, FetchResult
+from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
@@ -66,9 +66,7 @@ class AiohttpBackend:
     def __init__(self, tasks: int, limits: FetchLimits) -> None:
         self.limits = limits
         self.tasks = tasks
-        self._ssl: bool | ssl.SSLContext = limits.verify
-        if limits.verify and limits.ca_bundle:
-            self._ssl = ssl.create_default_context(cafile=limits.ca_bundle)
+        self._ssl = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._session: aiohttp.ClientSession | None = None  # made on the loop, at first use
 
@@ -80,11 +78,12 @@ class AiohttpBackend:
                 timeout=aiohttp.ClientTimeout(total=None))  # the caller holds the deadline
         return self._session
 
-    async def fetch(self, target: Target) -> tuple[int, int, Phases, str | None]:
-        """(status, body bytes, phases, protocol), or FetchError; the caller holds the deadline."""
+    async def fetch(self, target: Target) -> FetchResult:
+        """The response read to its end, or FetchError; the caller holds the deadline."""
         limits, spec = self.limits, target.spec
         marks = _Marks()
-        status, nbytes = 0, 0
+        status = 0
+        cap: BodyCap | None = None
         try:
             proxy = self._proxies.for_url(target.url)
             if proxy is not None and not proxy.lower().startswith(("http://", "https://")):
@@ -95,22 +94,22 @@ class AiohttpBackend:
                     trace_request_ctx=marks) as resp:
                 headers_ns = time.perf_counter_ns()
                 status = resp.status
-                check_declared_size(limits, resp.headers.get("Content-Length"), status)
+                cap = BodyCap(limits, status)
+                cap.declared(resp.headers.get("Content-Length"))
                 async for chunk in resp.content.iter_any():
-                    nbytes += len(chunk)
-                    if nbytes > limits.max_bytes:
-                        raise FetchError("too_large", f"body passed {limits.max_bytes} bytes", status, nbytes)
+                    cap.add(len(chunk))
                 version = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else None
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc), status or None, nbytes) from exc
+            raise FetchError(classify(exc, ERRORS), describe(exc), status or None,
+                             cap.nbytes if cap else 0) from exc
         end = time.perf_counter_ns()
         dns = marks.dns_end - marks.dns_start if marks.dns_end else None
         connect = marks.conn_end - marks.conn_start - (dns or 0) if marks.conn_end else None
         wait = headers_ns - marks.sent if marks.sent else None
-        return status, nbytes, Phases(dns, connect, None, wait, end - headers_ns, None,
-                                      marks.reused or not marks.conn_end), version
+        return FetchResult(status, cap.nbytes, Phases(dns, connect, None, wait, end - headers_ns, None,
+                                                      marks.reused or not marks.conn_end), version)
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -11,10 +10,11 @@ import httpx
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
-from fetchtui.core.fetching.backend import check_declared_size
 from fetchtui.core.fetching.errors import FetchError, classify, describe
 from fetchtui.core.fetching.httpx_backend import ERRORS
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.result import BodyCap, FetchResult
+from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
 
 
@@ -59,9 +59,7 @@ class HttpxAsyncBackend:
     def __init__(self, tasks: int, limits: FetchLimits) -> None:
         self.limits = limits
         self.tasks = tasks
-        self._verify: bool | ssl.SSLContext = limits.verify
-        if limits.ca_bundle:
-            self._verify = ssl.create_default_context(cafile=limits.ca_bundle)
+        self._verify = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._clients: dict[str | None, httpx.AsyncClient] = {}  # one loop: no lock needed
         self._conn_ids: dict[int, int] = {}  # id() of a connection's network stream -> its number
@@ -76,13 +74,14 @@ class HttpxAsyncBackend:
                 max_redirects=self.limits.max_redirects)
         return client
 
-    async def fetch(self, target: Target) -> tuple[int, int, Phases, str | None]:
-        """(status, body bytes, phases, protocol), or FetchError; the caller holds the deadline."""
+    async def fetch(self, target: Target) -> FetchResult:
+        """The response read to its end, or FetchError; the caller holds the deadline."""
         limits, spec = self.limits, target.spec
         trace = AsyncTrace()
         start = time.perf_counter_ns()
         headers_ns: int | None = None
-        status, nbytes = 0, 0
+        status = 0
+        cap: BodyCap | None = None
         try:
             client = self._client_for(self._proxies.for_url(target.url))
             request = client.build_request(spec.method, target.url, headers=list(spec.headers),
@@ -95,18 +94,19 @@ class HttpxAsyncBackend:
                 if stream is not None:
                     trace.conn_id = self._conn_ids.setdefault(id(stream), len(self._conn_ids) + 1)
                 status = resp.status_code
-                check_declared_size(limits, resp.headers.get("Content-Length"), status)
+                cap = BodyCap(limits, status)
+                cap.declared(resp.headers.get("Content-Length"))
                 async for chunk in resp.aiter_raw():
-                    nbytes += len(chunk)
-                    if nbytes > limits.max_bytes:
-                        raise FetchError("too_large", f"body passed {limits.max_bytes} bytes", status, nbytes)
+                    cap.add(len(chunk))
             finally:
                 await resp.aclose()
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc), status or None, nbytes) from exc
-        return status, nbytes, trace.phases(start, headers_ns, time.perf_counter_ns()), trace.http_version
+            raise FetchError(classify(exc, ERRORS), describe(exc), status or None,
+                             cap.nbytes if cap else 0) from exc
+        return FetchResult(status, cap.nbytes, trace.phases(start, headers_ns, time.perf_counter_ns()),
+                           trace.http_version)
 
     async def aclose(self) -> None:
         for client in list(self._clients.values()):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import ssl
 import threading
 from typing import Any
 
 import httpx
 
 from fetchtui.core.config import FetchLimits
-from fetchtui.core.fetching.backend import check_declared_size, count_body
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.result import BodyCap, FetchResult
+from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
@@ -83,9 +83,7 @@ class HttpxBackend:
     def __init__(self, workers: int, limits: FetchLimits) -> None:
         self.limits = limits
         self.workers = workers
-        self._verify: bool | ssl.SSLContext = limits.verify
-        if limits.ca_bundle:
-            self._verify = ssl.create_default_context(cafile=limits.ca_bundle)
+        self._verify = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._lock = threading.Lock()
         self._clients: dict[str | None, httpx.Client] = {}  # one per proxy (None: direct)
@@ -122,7 +120,7 @@ class HttpxBackend:
             trust_env=False,
         )
 
-    def fetch(self, target: Target) -> tuple[int, int]:
+    def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
         try:
             client = self._client_for(self._proxies.for_url(target.url))
@@ -133,8 +131,9 @@ class HttpxBackend:
                     trace.answered()  # stream() yields once the headers are in
                     trace.http_version = resp.http_version
                 status = resp.status_code
-                check_declared_size(limits, resp.headers.get("Content-Length"), status)
-                return status, count_body(resp.iter_raw(), limits, status)
+                cap = BodyCap(limits, status)
+                cap.declared(resp.headers.get("Content-Length"))
+                return FetchResult(status, cap.count(resp.iter_raw()))
         except FetchError:
             raise
         except Exception as exc:

@@ -22,6 +22,8 @@ from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import current_trace, is_name
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.result import BodyCap, FetchResult
+from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
 
 _KINDS: dict[int, ErrorKind] = {
@@ -52,8 +54,8 @@ class _Handle:
         self.curl = pycurl.Curl()
         self.sock: socket.socket | None = None
         self.conn_id: int | None = None
-        self.nbytes = 0
-        self.too_large = False
+        self.cap: BodyCap | None = None
+        self.too_large: FetchError | None = None
 
     def open_socket(self, purpose: int, address: Any) -> socket.socket:
         family, socktype, protocol, _ = address
@@ -76,11 +78,8 @@ class PycurlBackend:
         self._handles: list[_Handle] = []
         self._lock = threading.Lock()
         self._proxies = Proxies(limits)
-        self._cainfo = limits.ca_bundle
-        if self._cainfo is None and limits.verify:
-            import certifi  # requests' CA bundle: libcurl's wheel may not find the system's
-
-            self._cainfo = certifi.where()
+        self._tls = Tls.of(limits)  # -k wins over --cacert; certifi's bundle by default, as
+        # requests and httpx: libcurl's wheel may not find the system's
 
     def _handle(self) -> _Handle:
         handle: _Handle | None = getattr(self._local, "handle", None)
@@ -99,28 +98,31 @@ class PycurlBackend:
         c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
         c.setopt(pycurl.TIMEOUT_MS, max(1, int(limits.timeout * 1000)))
         c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
-        c.setopt(pycurl.SSL_VERIFYPEER, 1 if limits.verify else 0)
-        c.setopt(pycurl.SSL_VERIFYHOST, 2 if limits.verify else 0)
-        if self._cainfo:
-            c.setopt(pycurl.CAINFO, self._cainfo)
+        c.setopt(pycurl.SSL_VERIFYPEER, 1 if self._tls.verify else 0)
+        c.setopt(pycurl.SSL_VERIFYHOST, 2 if self._tls.verify else 0)
+        if self._tls.ca_file:
+            c.setopt(pycurl.CAINFO, self._tls.ca_file)
         c.setopt(pycurl.PROXY, "")  # set per request from Proxies; libcurl's own env reading off
         c.setopt(pycurl.OPENSOCKETFUNCTION, handle.open_socket)
         c.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS if limits.http2
                  else pycurl.CURL_HTTP_VERSION_1_1)
 
         def write(chunk: bytes) -> int | None:
-            handle.nbytes += len(chunk)
-            if handle.nbytes > limits.max_bytes:
-                handle.too_large = True
+            assert handle.cap is not None
+            try:
+                handle.cap.add(len(chunk))
+            except FetchError as exc:
+                handle.too_large = exc
                 return 0  # anything but len(chunk) makes libcurl abort the transfer
             return None
 
         c.setopt(pycurl.WRITEFUNCTION, write)
 
-    def fetch(self, target: Target) -> tuple[int, int]:
+    def fetch(self, target: Target) -> FetchResult:
         handle = self._handle()
         c, url, spec = handle.curl, target.url, target.spec
-        handle.nbytes, handle.too_large = 0, False
+        cap = handle.cap = BodyCap(self.limits, 0)
+        handle.too_large = None
         # the handle is reused: every request sets its method, headers and body afresh
         if spec.body is not None:
             c.setopt(pycurl.POSTFIELDS, spec.body)
@@ -143,13 +145,14 @@ class PycurlBackend:
             code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
             status = c.getinfo(pycurl.RESPONSE_CODE) or None
             self._trace(handle, url)
-            if handle.too_large or code == pycurl.E_FILESIZE_EXCEEDED:
-                raise FetchError("too_large", f"body passed {self.limits.max_bytes} bytes", status,
-                                 handle.nbytes) from None
+            if handle.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
+                cap.status = status or 0
+                what = str(handle.too_large) if handle.too_large else f"body is larger than {cap.limit} bytes"
+                raise FetchError("too_large", what, status, cap.nbytes) from None
             raise FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None,
-                             handle.nbytes) from None
+                             cap.nbytes) from None
         self._trace(handle, url)
-        return int(c.getinfo(pycurl.RESPONSE_CODE)), handle.nbytes
+        return FetchResult(int(c.getinfo(pycurl.RESPONSE_CODE)), cap.nbytes)
 
     def _trace(self, handle: _Handle, url: str) -> None:
         """The phases as libcurl timed them (µs since the transfer began)."""

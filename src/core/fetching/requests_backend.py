@@ -14,10 +14,12 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
-from fetchtui.core.fetching.backend import CHUNK, check_declared_size, count_body
+from fetchtui.core.fetching.backend import CHUNK
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.result import BodyCap, FetchResult
+from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
 
 ERRORS = LibraryErrors(
@@ -78,7 +80,8 @@ class RequestsBackend:
     def __init__(self, workers: int, limits: FetchLimits) -> None:
         self.limits = limits
         self.workers = workers
-        self._verify: bool | str = limits.ca_bundle or limits.verify
+        tls = Tls.of(limits)
+        self._verify: bool | str = tls.ca_file or False  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -93,7 +96,7 @@ class RequestsBackend:
         )
         adapter.poolmanager.pool_classes_by_scheme = {
             "http": _TracedPool,
-            "https": _TracedHTTPSPool if self.limits.verify else _QuietUnverifiedPool,
+            "https": _TracedHTTPSPool if self._verify else _QuietUnverifiedPool,
         }
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -105,10 +108,10 @@ class RequestsBackend:
     def _session(self) -> requests.Session:
         return self._shared
 
-    def fetch(self, target: Target) -> tuple[int, int]:
+    def fetch(self, target: Target) -> FetchResult:
         return self._fetch(self._session(), target)
 
-    def _fetch(self, session: requests.Session, target: Target) -> tuple[int, int]:
+    def _fetch(self, session: requests.Session, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
         proxy = self._proxies.for_url(target.url)
         try:
@@ -123,8 +126,9 @@ class RequestsBackend:
                     version = getattr(resp.raw, "version", None)
                     trace.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(version or 0)
                 status = resp.status_code
-                check_declared_size(limits, resp.headers.get("Content-Length"), status)
-                return status, count_body(_raw_chunks(resp), limits, status)
+                cap = BodyCap(limits, status)
+                cap.declared(resp.headers.get("Content-Length"))
+                return FetchResult(status, cap.count(_raw_chunks(resp)))
         except FetchError:
             raise
         except Exception as exc:
@@ -149,7 +153,7 @@ class RequestsGetBackend(RequestsBackend):
 
     name = "requests-get"
 
-    def fetch(self, target: Target) -> tuple[int, int]:
+    def fetch(self, target: Target) -> FetchResult:
         with self._new_session(keep=False) as session:  # what requests.get does inside
             return self._fetch(session, target)
 

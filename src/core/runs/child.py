@@ -13,8 +13,9 @@ import queue
 import sys
 import threading
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, cast
 
+from fetchtui.core import registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import Batch, CancelRun, Command, StartRun, spawn
@@ -150,10 +151,9 @@ class FetchProcess:
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
         """A run of `targets` in the child; call its start() to begin. Worker processes are
         spawned from here: they are out of the front end's process already."""
-        if config.model == "processes":
-            from fetchtui.core.runs.processes import ProcessesSource
-
-            return ProcessesSource(targets, config)
+        spec = registry.MODELS[config.model]
+        if spec.multi_process:  # its processes are its own children, as ours would be
+            return cast(RunSource, spec.source_class()(targets, config))
         self.warm()
         assert self._child is not None
         self._next_run += 1

@@ -13,34 +13,15 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
-from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.events import ThreadInfo
+from fetchtui.core.fetching.backend import AsyncClient, make_async_client
+from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
 _TICK_S = 0.02  # how often the loop looks at the duration's end
-
-
-class AsyncClient(Protocol):
-    """What an event loop's client does: one request within the limits, or FetchError."""
-
-    async def fetch(self, target: Target) -> tuple[int, int, Phases, str | None]: ...
-
-    async def aclose(self) -> None: ...
-
-
-def _make_client(config: RunConfig) -> AsyncClient:
-    """The loop's client; only its library is imported."""
-    if config.backend == "aiohttp":
-        from fetchtui.core.fetching.aiohttp_backend import AiohttpBackend
-
-        return AiohttpBackend(config.workers, config.limits)
-    from fetchtui.core.fetching.httpx_async_backend import HttpxAsyncBackend
-
-    return HttpxAsyncBackend(config.workers, config.limits)
 
 
 class LoopSource(RunSource):
@@ -92,7 +73,7 @@ class LoopSource(RunSource):
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
-        client = _make_client(self.config)
+        client = make_async_client(self.config.backend, self.config.workers, self.config.limits)
         current = threading.current_thread()
         ident, native = current.ident or threading.get_ident(), current.native_id or 0
         pid = os.getpid()
@@ -129,31 +110,16 @@ class LoopSource(RunSource):
                 await asyncio.sleep(max(0.0, (due - perf()) / 1e9))
                 if not ledger.begin(req_id, info):
                     continue
-            status: int | None = None
-            nbytes = 0
-            kind: ErrorKind | None = None
-            error: str | None = None
-            phases: Phases | None = None
-            version: str | None = None
+            got: FetchResult | Exception
             try:  # a total deadline, not per read
-                fetching = client.fetch(targets[req_id % listed])
-                code, nbytes, phases, version = await asyncio.wait_for(fetching, timeout)
-                status = code
-                if code >= 400:
-                    kind, error = "http", f"HTTP {code}"
-            except (TimeoutError, asyncio.TimeoutError):
-                kind, error = "timeout", f"no complete response within {timeout:g} s"
-            except FetchError as exc:
-                kind, error, status, nbytes = exc.kind, str(exc), exc.status, exc.nbytes
-            except Exception as exc:  # a client bug must not lose the request
-                kind, error = "invalid", f"{type(exc).__name__}: {exc}"
+                got = await asyncio.wait_for(client.fetch(targets[req_id % listed]), timeout)
+            except Exception as exc:  # a timeout, a FetchError, or a client bug: none loses the request
+                got = exc
             done = perf()
             # The loop's CPU is shared by every task: each request is charged what the thread
             # spent since the last one finished, so the mean per request is the true one.
             cpu_now = time.thread_time_ns()
             cpu_ns, self._cpu_mark = cpu_now - self._cpu_mark, cpu_now
-            outcome = Outcome.OK if kind is None else Outcome.FAILED
-            ledger.finish(RequestFinished(req_id, done, info, outcome, status, nbytes, kind, error,
-                                          cpu_ns, phases, version))
+            ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout))
             if ledger.ended:
                 return

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import ErrorKind, Outcome, RequestFinished, ThreadInfo
+from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.backend import Backend, make_backend
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
-from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
+from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.runs.ledger import Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
@@ -136,26 +136,17 @@ class PoolSource(RunSource):
                 target = targets[req_id % listed]
                 trace = start_trace(target.url, self._conn_ids)
                 cpu0 = cpu()
-                status: int | None = None
-                nbytes = 0
-                kind: ErrorKind | None = None
-                error: str | None = None
+                got: FetchResult | Exception
                 try:
-                    status, nbytes = fetch(target)
-                    if status >= 400:
-                        kind, error = "http", f"HTTP {status}"
-                except FetchError as exc:
-                    kind, error, status, nbytes = exc.kind, str(exc), exc.status, exc.nbytes
-                    if slot.expired:
-                        kind, error = "timeout", f"no complete response within {timeout:g} s"
-                except Exception as exc:  # a backend bug must not lose the request
-                    kind, error = "invalid", f"{type(exc).__name__}: {exc}"
+                    got = fetch(target)
+                except Exception as exc:  # a FetchError, or a backend bug: neither loses the request
+                    got = exc
                 cpu_ns = cpu() - cpu0
                 done = perf()
                 end_trace()
-                outcome = Outcome.OK if kind is None else Outcome.FAILED
-                ledger.finish(RequestFinished(req_id, done, info, outcome, status, nbytes, kind,
-                                              error, cpu_ns, trace.phases(done), trace.http_version))
+                ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout,
+                                               timed_out=slot.expired and not isinstance(got, FetchResult),
+                                               phases=trace.phases(done), http_version=trace.http_version))
                 if ledger.ended:
                     self._release()
         finally:
@@ -180,8 +171,8 @@ class PoolSource(RunSource):
 class PoolSources:
     """Runs in this process (the headless front end's choice: it draws little)."""
 
-    def __init__(self, backend: BackendFactory = make_backend) -> None:
-        self._backend = backend
+    def __init__(self, backend: BackendFactory | None = None) -> None:
+        self._backend = backend  # a test's own thread client, else each model's own
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
         from fetchtui.core.runs.models import open_source

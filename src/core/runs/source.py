@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.stats import RunStats
 
 #: The message queue: batches of events, in the order and the grouping they were sent in.
 EventQueue = queue.SimpleQueue[list[Event]]
@@ -82,6 +85,25 @@ def drain(events: EventQueue, timeout: float = 0.0, limit: int = DRAIN_LIMIT) ->
     except queue.Empty:
         pass
     return out
+
+
+def fold_to_end(source: RunSource, stats: RunStats, *, within: float | None = None,
+                cancel_if: Callable[[], bool] | None = None,
+                on_batch: Callable[[list[Event]], None] | None = None, poll: float = 0.1) -> bool:
+    """Drain `source` and fold its events into `stats` until the run has ended: the one loop
+    every front end and test runs. `cancel_if` is asked before each drain (a signal came);
+    `within` bounds the wait in seconds. True once the run has ended."""
+    give_up = None if within is None else time.monotonic() + within
+    while not stats.ended:
+        if give_up is not None and time.monotonic() >= give_up:
+            return False
+        if cancel_if is not None and not source.cancelled and cancel_if():
+            source.cancel()
+        batch = source.drain(poll)
+        stats.apply(batch)
+        if on_batch is not None:
+            on_batch(batch)
+    return True
 
 
 class Sources(Protocol):

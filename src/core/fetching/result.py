@@ -1,0 +1,78 @@
+"""The one fetch result every client returns, the body cap, and the one mapping to RequestFinished."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fetchtui.core.config import FetchLimits
+from fetchtui.core.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
+from fetchtui.core.fetching.errors import FetchError
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A response, read to its end: status, body bytes counted, and, where the client saw
+    them, its phases (with the connection it used) and protocol. A thread client's phases
+    come from the trace its worker stamps (fetching.phases), so it may leave them None."""
+
+    status: int
+    nbytes: int
+    phases: Phases | None = None
+    http_version: str | None = None
+
+
+class BodyCap:
+    """Counts a streamed body against --max-bytes; past it, fails with what was read."""
+
+    __slots__ = ("limit", "nbytes", "status")
+
+    def __init__(self, limits: FetchLimits, status: int) -> None:
+        self.limit, self.status, self.nbytes = limits.max_bytes, status, 0
+
+    def declared(self, content_length: str | None) -> None:
+        """A body announced larger than the cap fails before a byte of it is read."""
+        if content_length and content_length.isdigit() and int(content_length) > self.limit:
+            raise FetchError("too_large", f"body is larger than {self.limit} bytes", self.status)
+
+    def add(self, count: int) -> None:
+        self.nbytes += count
+        if self.nbytes > self.limit:
+            raise FetchError("too_large", f"body passed {self.limit} bytes", self.status, self.nbytes)
+
+    def count(self, chunks: Iterable[bytes]) -> int:
+        """Count every chunk, throwing it away: the body's size."""
+        for chunk in chunks:
+            self.add(len(chunk))
+        return self.nbytes
+
+
+def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult | BaseException,
+                     cpu_ns: int, timeout_s: float, *, timed_out: bool = False,
+                     phases: Phases | None = None, http_version: str | None = None) -> RequestFinished:
+    """The terminal event of a request that ran: ok, or failed with its kind, for every model.
+
+    `got` is the client's result or what it raised; `timed_out` says the request's deadline
+    cut it (a socket shut by the watchdog raises whatever the client makes of that). `phases`
+    and `http_version` fill in what the result does not carry (a thread client's trace).
+    """
+    status: int | None = None
+    nbytes = 0
+    kind: ErrorKind | None = None
+    error: str | None = None
+    if isinstance(got, FetchResult):
+        status, nbytes = got.status, got.nbytes
+        phases = got.phases if got.phases is not None else phases
+        http_version = got.http_version if got.http_version is not None else http_version
+        if status >= 400:
+            kind, error = "http", f"HTTP {status}"
+    else:
+        if isinstance(got, FetchError):
+            kind, error, status, nbytes = got.kind, str(got), got.status, got.nbytes
+        elif not isinstance(got, (TimeoutError, asyncio.TimeoutError)):  # a client bug loses nothing
+            kind, error = "invalid", f"{type(got).__name__}: {got}"
+        if timed_out or isinstance(got, (TimeoutError, asyncio.TimeoutError)):
+            kind, error = "timeout", f"no complete response within {timeout_s:g} s"
+    return RequestFinished(req_id, t_ns, info, Outcome.OK if kind is None else Outcome.FAILED, status,
+                           nbytes, kind, error, cpu_ns, phases, http_version)

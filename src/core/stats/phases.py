@@ -1,0 +1,39 @@
+"""Where the requests' time went (DNS, connect, TLS, wait, receive) and how connections were used."""
+
+from __future__ import annotations
+
+from fetchtui.core.events import PHASE_NAMES, Phases
+from fetchtui.core.stats.samples import Samples
+from fetchtui.core.summary import Connections, Latency
+
+
+class PhaseStats:
+    """Each phase's samples, and connections opened against reused."""
+
+    def __init__(self) -> None:
+        self.samples = {name: Samples() for name in PHASE_NAMES}
+        self.opened = 0
+        self.reused = 0
+        self._setup_ns = 0  # DNS + connect + TLS of the requests that opened a connection
+
+    def add(self, phases: Phases) -> None:
+        for name, ns in phases.spans():
+            if ns is not None:
+                self.samples[name].add(ns)
+        if phases.conn_reused is True:
+            self.reused += 1
+        elif phases.conn_reused is False:
+            self.opened += 1
+            self._setup_ns += sum(ns or 0 for ns in (phases.dns_ns, phases.connect_ns, phases.tls_ns))
+
+    def connections(self) -> Connections:
+        return Connections(self.opened, self.reused)
+
+    def setup_ms(self) -> float | None:
+        """Mean DNS + connect + TLS of the requests that opened a connection (ms): what each
+        request that reused one did not wait for."""
+        return self._setup_ns / self.opened / 1e6 if self.opened else None
+
+    def latency_ms(self, final: bool) -> dict[str, Latency]:
+        """p50/p90/p99/max of each phase, over the requests that had it (ms)."""
+        return {name: samples.latency(final) for name, samples in self.samples.items()}

@@ -1,0 +1,287 @@
+"""RunStats: the one fold of a run's events into its parts, and the figures read from them."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from fetchtui.core.events import (
+    Event,
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
+from fetchtui.core.stats.outcomes import Outcomes
+from fetchtui.core.stats.pace import Pace
+from fetchtui.core.stats.phases import PhaseStats
+from fetchtui.core.stats.records import Records, RequestRecord
+from fetchtui.core.stats.samples import rounded
+from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
+from fetchtui.core.summary import Connections, Latency, OpenLoop, RunSummary
+from fetchtui.core.targets import Target
+
+
+class RunStats:
+    """Every figure of a run, from its events; front ends only read it.
+
+    The fold (apply) hands each event to the parts that own what it changes: the records,
+    the outcomes, the workers, the phases and the pace. Nothing after a RunEnded counts.
+    """
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self.targets = targets
+        self._records = Records(targets)
+        self.outcomes = Outcomes()
+        self.workers_ = Workers()
+        self.phases = PhaseStats()
+        self.pace = Pace()
+        self.total = len(targets)  # an open run's: the requests made so far
+        self.open = False  # the count is open until the run's duration ends
+        self.processes = 1  # worker processes the run was given
+        self.workers = 0  # the concurrency the run was started with
+        self.t0_ns: int | None = None
+        self.end_ns: int | None = None
+        self.ended = False
+        self.interrupted = False  # the run was cancelled or lost, not run to its end
+
+    # -- folding -------------------------------------------------------------------
+    def apply(self, events: Iterable[Event]) -> None:
+        """Fold a batch of events (in queue order)."""
+        for event in events:
+            if self.ended:
+                return
+            if isinstance(event, RequestFinished):
+                self._finished(event)
+            elif isinstance(event, RequestStarted):
+                self._started(event)
+            elif isinstance(event, RunStarted):
+                self._run_started(event)
+            elif isinstance(event, RunEnded):
+                self._ended(event)
+
+    def _run_started(self, event: RunStarted) -> None:
+        self.t0_ns, self.workers, self.processes = event.t_ns, event.workers, event.processes
+        self.pace.run_started(event)
+        self.open = event.total is None
+        self.total = event.total if event.total is not None else 0
+        self._records.reserve(self.total)
+
+    def _started(self, event: RequestStarted) -> None:
+        rec = self._records.record(event.req_id)
+        rec.thread, rec.start_ns, rec.due_ns = event.thread, event.t_ns, event.due_ns
+        if self.open and event.req_id >= self.total:
+            self.total = event.req_id + 1
+        self.outcomes.began()
+        self.pace.began(event.t_ns, event.due_ns)
+        self.workers_.began(event.thread, event.req_id)
+
+    def _finished(self, event: RequestFinished) -> None:
+        rec = self._records.record(event.req_id)
+        rec.end_ns, rec.outcome = event.t_ns, event.outcome
+        rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
+        rec.error_kind, rec.error, rec.phases = event.error_kind, event.error, event.phases
+        rec.http_version = event.http_version
+        self.outcomes.finished(event, rec.start_ns)
+        if event.outcome is not Outcome.CANCELLED:
+            self.pace.finished(event.t_ns, rec.due_ns)
+        if event.phases is not None:
+            self.phases.add(event.phases)
+        if rec.thread is not None and rec.start_ns is not None:
+            self.workers_.finished(rec.thread, event.req_id, event.t_ns - rec.start_ns, event.cpu_ns)
+
+    def _ended(self, event: RunEnded) -> None:
+        """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
+        if event.total is not None:
+            self.total = event.total
+        self.open, self.pace.timed_end = False, event.timed
+        for worker in list(self.threads.values()):
+            if worker.current is not None:
+                self._finished(RequestFinished(worker.current, event.t_ns, worker.info,
+                                               Outcome.CANCELLED, error=event.error_for(started=True)))
+        left = self.total - self.done
+        if left:
+            self._records.closed_by = event
+            self.outcomes.cancelled += left  # counted in bulk; view() tells each one apart when asked
+        self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
+
+    # -- the requests --------------------------------------------------------------
+    @property
+    def records(self) -> list[RequestRecord | None]:
+        return self._records.items
+
+    def record(self, req_id: int) -> RequestRecord:
+        return self._records.record(req_id)
+
+    def view(self, req_id: int) -> RequestRecord:
+        """Request `req_id` as it stands, without keeping a record for one that never started."""
+        return self._records.view(req_id)
+
+    def target(self, req_id: int) -> Target:
+        return self._records.target(req_id)
+
+    @property
+    def closed_by(self) -> RunEnded | None:
+        return self._records.closed_by
+
+    # -- the workers ---------------------------------------------------------------
+    @property
+    def threads(self) -> dict[int, WorkerStats]:
+        """The workers by number, in order of appearance (threads, or asyncio's tasks)."""
+        return self.workers_.by_number
+
+    def worker(self, info: ThreadInfo) -> int:
+        return self.workers_.number(info)
+
+    def per_process(self) -> list[ProcessFigures]:
+        return self.workers_.per_process()
+
+    def busy_share(self, number: int, now_ns: int | None = None) -> float:
+        """Part of the run's wall time this worker spent inside requests (in-flight counts)."""
+        worker = self.threads[number]
+        elapsed = self.elapsed_ns(now_ns)
+        if elapsed <= 0:
+            return 0.0
+        busy = worker.busy_ns
+        if worker.current is not None:
+            start = self.record(worker.current).start_ns or 0
+            busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
+        return min(1.0, busy / elapsed)
+
+    def gil_ceiling_rps(self) -> float | None:
+        return self.workers_.gil_ceiling_rps(self.processes)
+
+    # -- counts --------------------------------------------------------------------
+    @property
+    def ok(self) -> int:
+        return self.outcomes.ok
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes.failed
+
+    @property
+    def cancelled(self) -> int:
+        return self.outcomes.cancelled
+
+    @property
+    def in_flight(self) -> int:
+        return self.outcomes.in_flight
+
+    @property
+    def done(self) -> int:
+        return self.outcomes.done
+
+    @property
+    def status_counts(self) -> Counter[int]:
+        return self.outcomes.status_counts
+
+    @property
+    def error_counts(self) -> Counter[str]:
+        return self.outcomes.error_counts
+
+    def latency_ms(self) -> Latency:
+        """p50/p90/p99/max of finished requests, in milliseconds."""
+        return self.outcomes.latencies.latency(self.ended)
+
+    def connections(self) -> Connections:
+        return self.phases.connections()
+
+    # -- time ----------------------------------------------------------------------
+    def elapsed_ns(self, now_ns: int | None = None) -> int:
+        if self.t0_ns is None:
+            return 0
+        end = self.end_ns if self.end_ns is not None else (
+            now_ns if now_ns is not None else time.perf_counter_ns())
+        return max(0, end - self.t0_ns)
+
+    def elapsed_s(self, now_ns: int | None = None) -> float:
+        return self.elapsed_ns(now_ns) / 1e9
+
+    def relative_s(self, t_ns: int | None) -> float | None:
+        if t_ns is None or self.t0_ns is None:
+            return None
+        return (t_ns - self.t0_ns) / 1e9
+
+    def rps(self, now_ns: int | None = None) -> float:
+        elapsed = self.elapsed_s(now_ns)
+        return (self.ok + self.failed) / elapsed if elapsed > 0 else 0.0
+
+    @property
+    def done_share(self) -> float:
+        """The part of the run done, 0..1 (an empty list counts as not started): of the list,
+        or of the duration while the count is open."""
+        if self.open and self.pace.duration_s:
+            return min(1.0, self.elapsed_s() / self.pace.duration_s)
+        return self.done / max(self.total, 1)
+
+    def eta_s(self, now_ns: int | None = None) -> float | None:
+        rate = self.rps(now_ns)
+        if self.ended or rate <= 0:
+            return None
+        if self.open:
+            return self.time_left_s(now_ns)
+        return (self.total - self.done) / rate
+
+    def time_left_s(self, now_ns: int | None = None) -> float | None:
+        """Seconds until the duration ends (None without one, or once it has)."""
+        if self.pace.duration_s is None or self.ended:
+            return None
+        return max(0.0, self.pace.duration_s - self.elapsed_s(now_ns))
+
+    def behind(self, now_ns: int | None = None) -> int:
+        """Requests due by now (with a rate) that no worker has started: the workers cannot
+        keep the rate when this grows."""
+        if self.pace.rate is None or self.t0_ns is None or self.ended:
+            return 0
+        now = now_ns if now_ns is not None else time.perf_counter_ns()
+        return max(0, min(self.pace.due_by(now - self.t0_ns), self.total) - self.outcomes.started)
+
+    # -- the summary ---------------------------------------------------------------
+    def open_loop(self) -> OpenLoop | None:
+        """The pace and how it was kept, for a run with a rate or a duration."""
+        pace = self.pace
+        if not pace.paced:
+            return None
+        in_flight_at_end = 0
+        if pace.duration_s is not None and self.t0_ns is not None:
+            end = self.t0_ns + round(pace.duration_s * 1e9)
+            for rec in self.records:
+                if rec is not None and rec.start_ns is not None and rec.start_ns < end and (
+                        rec.end_ns is None or rec.end_ns > end):
+                    in_flight_at_end += 1
+        not_started = self.total - self.outcomes.started if pace.timed_end else 0
+        scheduled = pace.from_schedule_ms(self.ended)
+        return OpenLoop(
+            rate=pace.rate, duration_s=pace.duration_s,
+            end="cut" if pace.cut_at_end else "wait",
+            in_flight_at_end=in_flight_at_end, not_started=max(0, not_started),
+            from_schedule_ms=rounded(scheduled) if scheduled is not None else None,
+            lag_ms=rounded(pace.lag_ms(self.ended)) if scheduled is not None else None,
+        )
+
+    def summary(self) -> RunSummary:
+        """The summary of the run so far (the JSON export's, and every front end's)."""
+        ceiling = self.gil_ceiling_rps()
+        outcomes = self.outcomes
+        return RunSummary(
+            submitted=self.total,
+            ok=outcomes.ok,
+            failed=outcomes.failed,
+            cancelled=outcomes.cancelled,
+            elapsed_s=round(self.elapsed_s(), 9),  # to the ns: a replay gives back its rps
+            rps=round(self.rps(), 3),
+            latency_ms=rounded(self.latency_ms()),
+            cpu_share=round(self.workers_.cpu_share(), 4),
+            cpu_ms_per_request=round(self.workers_.cpu_ms_per_request(), 4),
+            gil_ceiling_rps=round(ceiling, 1) if ceiling else None,
+            status_counts={str(k): v for k, v in sorted(outcomes.status_counts.items())},
+            error_counts=dict(sorted(outcomes.error_counts.items())),
+            connections=self.phases.connections(),
+            http_versions=dict(sorted(outcomes.http_versions.items())),
+            phases_ms={name: rounded(value) for name, value in self.phases.latency_ms(self.ended).items()},
+            open_loop=self.open_loop(),
+        )

@@ -1,0 +1,54 @@
+"""The run over time, read from the stats: one worker's lane, throughput by slice, the latency histogram."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fetchtui.core.stats.run_stats import RunStats
+
+Bar = tuple[int, float, float, str]  # (req_id, start_s, end_s, outcome or "running")
+
+
+def lane(stats: RunStats, number: int, now_ns: int | None = None) -> list[Bar]:
+    """One worker's timeline, its in-flight request last."""
+    worker = stats.threads[number]
+    bars = []
+    for req_id in worker.done:
+        rec = stats.record(req_id)
+        start, end = stats.relative_s(rec.start_ns), stats.relative_s(rec.end_ns)
+        if start is not None and end is not None and rec.outcome is not None:
+            bars.append((req_id, start, end, rec.outcome.value))
+    if worker.current is not None:
+        start = stats.relative_s(stats.record(worker.current).start_ns)
+        if start is not None:
+            bars.append((worker.current, start, stats.elapsed_s(now_ns), "running"))
+    return bars
+
+
+def throughput(stats: RunStats, buckets: int, now_ns: int | None = None) -> list[float]:
+    """Requests finished per second in `buckets` equal slices of the run so far."""
+    elapsed = stats.elapsed_s(now_ns)
+    if buckets <= 0 or elapsed <= 0:
+        return []
+    counts = [0] * buckets
+    width = elapsed / buckets
+    for rec in stats.records:
+        if rec is None or rec.end_ns is None or rec.start_ns is None:
+            continue
+        t = stats.relative_s(rec.end_ns) or 0.0
+        counts[min(buckets - 1, int(t / width))] += 1
+    return [c / width for c in counts]
+
+
+def latency_histogram(stats: RunStats, bins: int) -> tuple[list[float], list[int]]:
+    """Latency bin edges (ms, left edges) and counts over every finished request."""
+    ordered = stats.outcomes.latencies.ordered(stats.ended)
+    if not ordered or bins <= 0:
+        return [], []
+    low, high = ordered[0] / 1e6, ordered[-1] / 1e6
+    width = (high - low) / bins or 1.0
+    counts = [0] * bins
+    for value in ordered:
+        counts[min(bins - 1, int((value / 1e6 - low) / width))] += 1
+    return [round(low + i * width, 1) for i in range(bins)], counts

@@ -1,0 +1,105 @@
+"""Each worker (a thread, or an asyncio task) and each process: what it ran and what it runs now."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+
+from fetchtui.core.events import ThreadInfo
+
+RECENT = 5
+
+
+def ms_per_request(cpu_ns: int, requests: int) -> float:
+    """Mean CPU time per request in milliseconds (0 before any ran)."""
+    return cpu_ns / requests / 1e6 if requests else 0.0
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """One worker: what it has done and what it is doing now."""
+
+    info: ThreadInfo
+    requests: int = 0
+    busy_ns: int = 0
+    cpu_ns: int = 0
+    current: int | None = None
+    recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
+    done: list[int] = field(default_factory=list)  # every request it ran, in finish order
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFigures:
+    """One process's workers: how many, what they ran, their wall time in requests and CPU."""
+
+    pid: int
+    workers: int = 0
+    requests: int = 0
+    busy_ns: int = 0
+    cpu_ns: int = 0
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return ms_per_request(self.cpu_ns, self.requests)
+
+
+class Workers:
+    """The run's workers, numbered in order of appearance: the table's groups, the timeline's lanes."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[int, WorkerStats] = {}
+        self._numbers: dict[tuple[int, int, int | None], int] = {}  # ThreadInfo.worker -> number
+
+    def number(self, info: ThreadInfo) -> int:
+        """The number of the worker `info` names."""
+        key = self._numbers.get(info.worker)
+        if key is None:
+            key = self._numbers[info.worker] = len(self._numbers)
+        return key
+
+    def began(self, info: ThreadInfo, req_id: int) -> None:
+        number = self.number(info)
+        worker = self.by_number.get(number)
+        if worker is None:
+            worker = self.by_number[number] = WorkerStats(info)
+        worker.current = req_id
+
+    def finished(self, info: ThreadInfo, req_id: int, busy_ns: int, cpu_ns: int) -> None:
+        worker = self.by_number[self.number(info)]
+        worker.requests += 1
+        worker.busy_ns += busy_ns
+        worker.cpu_ns += cpu_ns
+        if worker.current == req_id:
+            worker.current = None
+        worker.recent.append(req_id)
+        worker.done.append(req_id)
+
+    def per_process(self) -> list[ProcessFigures]:
+        """Each worker process's share of the run (one, unless the model is processes)."""
+        out: dict[int, ProcessFigures] = {}
+        for worker in self.by_number.values():
+            pid = worker.info.pid
+            fig = out.get(pid) or ProcessFigures(pid)
+            out[pid] = ProcessFigures(pid, fig.workers + 1, fig.requests + worker.requests,
+                                      fig.busy_ns + worker.busy_ns, fig.cpu_ns + worker.cpu_ns)
+        return sorted(out.values(), key=lambda fig: fig.pid)
+
+    def cpu_share(self) -> float:
+        """CPU time the workers spent per wall-clock second of requests (GIL pressure)."""
+        busy = sum(w.busy_ns for w in self.by_number.values())
+        return sum(w.cpu_ns for w in self.by_number.values()) / busy if busy else 0.0
+
+    def cpu_ms_per_request(self) -> float:
+        """Mean worker CPU time per request that ran, in milliseconds."""
+        workers = self.by_number.values()
+        return ms_per_request(sum(w.cpu_ns for w in workers), sum(w.requests for w in workers))
+
+    def gil_ceiling_rps(self, processes: int) -> float | None:
+        """The most req/s any worker count could reach: Python work is serialised by the GIL,
+        so throughput cannot pass one request per mean CPU time per request, in each process;
+        worker processes each have a GIL, up to one busy process per core (min(P, cores))."""
+        cpu_ms = self.cpu_ms_per_request()
+        if cpu_ms <= 0:
+            return None
+        return min(processes, os.cpu_count() or 1) * 1000 / cpu_ms
