@@ -33,7 +33,6 @@ from fetchtui.core.config import (
     parse_timeout,
     parse_workers,
 )
-from fetchtui.core.targets import mask_url
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -209,12 +208,15 @@ def _fail(message: str) -> NoReturn:
 
 
 def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
-    if args.proxy is not None and urlsplit(args.proxy).scheme.lower() not in (
-            "http", "https", "socks5", "socks5h", "socks4"):
-        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got {mask_url(args.proxy)!r}")
+    proxy = _proxy_or_exit(args.proxy) if args.proxy is not None else None
+    from fetchtui.core.export import export_paths_problem
+
+    problem = export_paths_problem(getattr(args, "json", None), getattr(args, "csv", None))
+    if problem is not None:
+        _fail(problem)
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
-                         ca_bundle=args.cacert, proxy=args.proxy, env_proxy=not args.no_proxy,
+                         ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,
                          direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
     try:
         if args.cut_at_end and args.duration is None:
@@ -230,6 +232,27 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
     except ConfigError as exc:
         _fail(str(exc))
+
+
+def _proxy_or_exit(text: str) -> str:
+    """-x as curl takes it (no scheme: http://), checked: a bad one exits 2, its password masked."""
+    from fetchtui.core.fetching.proxies import PROXY_SCHEMES, proxy_url
+    from fetchtui.core.targets import mask_text
+
+    scheme = text.partition(":")[0].lower()
+    if scheme in PROXY_SCHEMES and "://" not in text:  # `http:u:p@host`: a typo, not a host
+        masked = mask_text(f"x://{text.partition(':')[2]}")[4:]
+        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got '{scheme}:{masked}'")
+    url = proxy_url(text)
+    shown = mask_text(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        _fail(f"-x {shown!r} is not a valid proxy URL ({exc})")
+    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
+        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got {shown!r}")
+    return url
 
 
 def request_spec(args: argparse.Namespace) -> RequestSpec:

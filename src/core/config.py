@@ -115,9 +115,14 @@ def parse_workers(text: str) -> int:
     return check_workers(_whole(text, "workers"))
 
 
+MAX_TIMEOUT = 24 * 3600.0  # past a day, a client's own timers overflow (1e10 s did)
+
+
 def check_timeout(value: float) -> float:
     if not (value > 0 and math.isfinite(value)):
         raise ConfigError(f"timeout must be more than 0 seconds, got {value:g}")
+    if value > MAX_TIMEOUT:
+        raise ConfigError(f"timeout must be at most a day ({MAX_TIMEOUT:g} s), got {value:g}")
     return value
 
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -131,9 +132,20 @@ def _threads(stats: RunStats) -> list[dict[str, Any]]:
 STDOUT = "-"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
-    """A text file at `path` that a reader sees old or new, never half written; `-` is stdout."""
+    """A text file at `path` that a reader sees old or new, never half written; `-` is stdout.
+
+    Only a new path or a regular file is replaced by a rename (keeping an existing file's
+    mode, else umask's). Anything else that is there already (a device such as /dev/null or
+    /dev/stdout, a FIFO, /dev/fd/N, a symlink) is written through, as a shell's `>` would.
+    """
     if str(path) == STDOUT:
         try:
             yield sys.stdout
@@ -142,14 +154,29 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
             raise ExportError("stdout was closed before the export was written") from exc
         return
     target = Path(path).expanduser()
-    directory = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise ExportError(f"cannot write {target}: it is a directory")
+    try:
+        there = os.lstat(target)
+    except FileNotFoundError:
+        there = None
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    if there is not None and not stat.S_ISREG(there.st_mode):
+        try:
+            with open(target, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
+                yield handle
+        except OSError as exc:
+            raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        return
+    directory = target.parent if str(target.parent) else Path(".")
+    mode = stat.S_IMODE(there.st_mode) if there is not None else 0o666 & ~_umask()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as handle:
             yield handle
         os.replace(tmp, target)
@@ -159,6 +186,24 @@ def atomic_writer(path: str | Path) -> Iterator[IO[str]]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def export_paths_problem(json_path: str | None, csv_path: str | None) -> str | None:
+    """Why these export paths cannot be written as asked (checked before anything is fetched)."""
+    given = [(flag, p) for flag, p in (("--json", json_path), ("--csv", csv_path)) if p is not None]
+    for flag, p in given:
+        if not p.strip():
+            return f"{flag} needs a path (or - for stdout), got an empty one"
+        if p != STDOUT and (p.endswith(os.sep) or (os.altsep and p.endswith(os.altsep))):
+            return f"{flag} {p!r} names a directory; give a file name"
+    if len(given) == 2:
+        (_, a), (_, b) = given
+        if a == STDOUT and b == STDOUT:
+            return "--json - and --csv - would both go to stdout, one after the other; give one a file"
+        if a != STDOUT and b != STDOUT and os.path.realpath(os.path.expanduser(a)) == \
+                os.path.realpath(os.path.expanduser(b)):
+            return f"--json and --csv name the same file ({a}): the CSV would overwrite the JSON"
+    return None
 
 
 def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:

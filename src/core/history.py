@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,8 @@ class History:
         self.front_end = front_end
         self.problem: str | None = None
         self.earlier = 0  # how many of `runs` came from earlier launches
+        #: how long a run's record waits for a busy file: a screen must not freeze on it
+        self.patience = 0.25 if front_end == "tui" else 5.0
 
     def load(self, limit: int = 1000) -> None:
         """Read the newest `limit` recorded runs, before any of this launch's."""
@@ -75,8 +77,11 @@ class History:
             return
         self.runs[:0] = stored
         self.earlier += len(stored)
+        if self.store.skipped:
+            self.problem = f"{self.store.skipped} unreadable row(s) of {self.store.path} skipped"
 
-    def add(self, config: RunConfig, key: str, summary: RunSummary, *, on_disk: bool = True) -> RunRecord:
+    def add(self, config: RunConfig, key: str, summary: RunSummary, *, on_disk: bool = True,
+            on_busy: Callable[[], None] | None = None) -> RunRecord:
         """Add a run of `config` (and record it, unless `on_disk` is false: a replay is no new
         run): its concurrency and its model-and-client label name it."""
         workers, backend = config.concurrency, config.label
@@ -85,7 +90,8 @@ class History:
             from fetchtui.core.history_store import HistoryError
 
             try:
-                number = self.store.add(self.front_end, workers, backend, key, summary)
+                number = self.store.add(self.front_end, workers, backend, key, summary,
+                                        patience=self.patience, on_busy=on_busy)
             except HistoryError as exc:
                 self.problem = str(exc)
         record = RunRecord(number, workers, backend, key, summary)

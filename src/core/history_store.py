@@ -9,15 +9,18 @@ SQLite's `user_version`; a file written by a newer fetchtui is read, never writt
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from fetchtui.core.history import RunRecord
 from fetchtui.core.summary import RunSummary
 
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 10.0
+BUSY_TIMEOUT_S = 5.0  # the most a run waits for another process's write before giving up on it
+FIRST_TRY_S = 0.25  # before saying that the file is busy
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,8 +51,14 @@ class HistoryStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
+        self.skipped = 0  # rows that could not be read back (a damaged or foreign row)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.path.parent, os.W_OK) or (
+                    self.path.exists() and not os.access(self.path, os.W_OK)):
+                raise HistoryError(f"cannot use the history file {self.path}: "
+                                   f"{'it' if self.path.exists() else 'its folder'} is not writable "
+                                   "(--history PATH picks another file, --no-history records nothing)")
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
                                        isolation_level=None)  # transactions are explicit below
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -63,21 +72,35 @@ class HistoryStore:
         except (OSError, sqlite3.Error) as exc:
             raise HistoryError(f"cannot use the history file {self.path}: {exc}") from None
 
-    def add(self, front_end: str, workers: int, backend: str, key: str, summary: RunSummary) -> int:
-        """Record one run; returns its number in the history."""
+    def add(self, front_end: str, workers: int, backend: str, key: str, summary: RunSummary, *,
+            patience: float = BUSY_TIMEOUT_S, on_busy: Callable[[], None] | None = None) -> int:
+        """Record one run; returns its number in the history. A file another process is
+        writing is tried for FIRST_TRY_S, then `on_busy` is told and it waits up to `patience`
+        seconds in all before giving up (the run is kept in memory by the caller)."""
         if self.read_only:
-            raise HistoryError(f"{self.path} was written by a newer fetchtui: not recording")
+            raise HistoryError(f"{self.path} was written by a newer fetchtui")
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-        try:
-            with self._db:
-                self._db.execute("BEGIN IMMEDIATE")
-                cursor = self._db.execute(
-                    "INSERT INTO runs (finished_at, front_end, workers, backend, list_key, summary)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (stamp, front_end, workers, backend, key, json.dumps(summary.to_json())))
-        except sqlite3.Error as exc:
-            raise HistoryError(f"cannot record the run in {self.path}: {exc}") from None
-        return int(cursor.lastrowid or 0)
+        row = (stamp, front_end, workers, backend, key, json.dumps(summary.to_json()))
+        waits = [min(FIRST_TRY_S, patience), max(0.0, patience - FIRST_TRY_S)]
+        for attempt, wait in enumerate(waits):
+            self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                with self._db:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    cursor = self._db.execute(
+                        "INSERT INTO runs (finished_at, front_end, workers, backend, list_key, summary)"
+                        " VALUES (?, ?, ?, ?, ?, ?)", row)
+                return int(cursor.lastrowid or 0)
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy:
+                    raise HistoryError(f"cannot record the run in {self.path}: {exc}") from None
+                if attempt == 0 and waits[1] > 0 and on_busy is not None:
+                    on_busy()
+            except sqlite3.Error as exc:
+                raise HistoryError(f"cannot record the run in {self.path}: {exc}") from None
+        raise HistoryError(f"the history file {self.path} stayed busy for {patience:g} s "
+                           "(another process is writing it)")
 
     def runs(self, limit: int | None = None) -> list[StoredRun]:
         """The recorded runs, oldest first (the newest `limit` of them)."""
@@ -86,9 +109,17 @@ class HistoryStore:
             rows = self._db.execute(f"{query} ORDER BY id DESC LIMIT ?", (limit or -1,)).fetchall()
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot read {self.path}: {exc}") from None
-        return [StoredRun(RunRecord(number, workers, backend, key,
-                                    RunSummary.from_json(json.loads(summary))), finished_at, front_end)
-                for number, finished_at, front_end, workers, backend, key, summary in reversed(rows)]
+        out = []
+        self.skipped = 0
+        for number, finished_at, front_end, workers, backend, key, summary in reversed(rows):
+            try:  # one damaged row (hand-edited, another tool's) is skipped, not fatal
+                record = RunRecord(int(number), int(workers), str(backend), str(key),
+                                   RunSummary.from_json(json.loads(summary)))
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+                self.skipped += 1
+                continue
+            out.append(StoredRun(record, str(finished_at), str(front_end)))
+        return out
 
     def close(self) -> None:
         self._db.close()

@@ -64,7 +64,7 @@ class LineError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}: {safe_text(self.text, 120)}"
+        return f"line {self.line}: {self.message}: {safe_text(mask_text(self.text), 120)}"
 
 
 class TargetsError(ValueError):
@@ -77,17 +77,40 @@ class TargetsError(ValueError):
 
 def mask_url(url: str) -> str:
     """Return `url` with any password replaced by `***` (the user name stays visible)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urlsplit reads (an open IPv6 bracket): mask it as text
+        return mask_text(url)
     if "@" not in parts.netloc:
-        return url
+        return url if "@" not in url else mask_text(url)
     userinfo, _, hostport = parts.netloc.rpartition("@")
     user = userinfo.split(":", 1)[0]
     masked = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
     return urlunsplit(parts._replace(netloc=masked))
 
 
+_USERINFO = re.compile(r"(://[^/@\s:]*):[^/@\s]*@")
+
+
+def mask_text(text: str) -> str:
+    """Any `scheme://user:password@` in free text (a bad list line) with the password masked."""
+    return _USERINFO.sub(r"\1:***@", text)
+
+
 def check_url(url: str) -> str | None:
-    """Return what is wrong with `url`, or None when it can be fetched."""
+    """Return what is wrong with `url`, or None when it can be fetched.
+
+    One rule for every client: a URL whose host part clients read differently (a backslash,
+    which some treat as a slash and others as data) is refused, so that what is shown is
+    where the request goes.
+    """
+    if any("\udc80" <= ch <= "\udcff" for ch in url):  # a byte that was not UTF-8 (surrogateescape)
+        bad = next(ord(ch) - 0xDC00 for ch in url if "\udc80" <= ch <= "\udcff")
+        return f"not UTF-8 text (byte 0x{bad:02x}); percent-encode it (%{bad:02X})"
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "\\" in authority:
+        return ("a backslash in the host part is read differently by different clients; "
+                "percent-encode it (%5C) or remove it")
     if "://" not in url:
         scheme, colon, rest = url.partition(":")
         if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
@@ -122,6 +145,13 @@ def parse_header(text: str) -> tuple[str, str]:
         raise ValueError(f"-H takes 'Name: value', got {text!r}")
     if any(ch in value for ch in "\r\n\x00"):
         raise ValueError("-H: a header value cannot hold a line break")
+    if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
+        raise ValueError(f"-H {name}: a header value cannot hold control characters")
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(f"-H {name}: a header value must be Latin-1 text (HTTP sends it as bytes); "
+                         "percent-encode or base64 anything else") from None
     return name, value.strip()
 
 

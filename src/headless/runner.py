@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from fetchtui.core.config import RunConfig
@@ -17,6 +15,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.report import pace_text, summary_text, trace_line
+from fetchtui.headless.stops import Stops
 
 STDOUT = "-"  # as an export path: write it to standard output
 
@@ -33,26 +32,6 @@ def _pool() -> Sources:
     from fetchtui.core.runs.pool import PoolSources
 
     return PoolSources()
-
-
-class _Interrupt:
-    """Ctrl-C sets a flag the run loop reads, for as long as the run lasts."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self._previous: object = None
-
-    def __enter__(self) -> _Interrupt:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
-        return self
-
-    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self.event.set()
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
 
 
 def _progress(err: TextIO):  # type: ignore[no-untyped-def]
@@ -83,9 +62,9 @@ def run_headless(
     err = err or sys.stderr
     source = (sources or _pool()).open(targets, config)
     stats = RunStats(source.targets)
-    human = err if STDOUT in (json_path, csv_path) else out  # stdout carries the export then
+    human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     progress = _progress(err) if err.isatty() else None
-    with _Interrupt() as interrupt:
+    with Stops() as stops:
         try:
             if progress is not None:
                 progress.start()
@@ -100,37 +79,75 @@ def run_headless(
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
             source.start()
-            fold_to_end(source, stats, cancel_if=interrupt.event.is_set, on_batch=shown)
+            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown)
         finally:
             if progress is not None:
                 progress.stop()
             source.close()
-    interrupted = interrupt.event.is_set()
-    if interrupted:
-        human.write("interrupted: partial result below (unfinished requests are cancelled)\n")
-    human.write(summary_text(stats))
-    human.flush()
-    if history is not None:
-        from fetchtui.core.history import list_key
+        # the close-out: a second signal from here on exits at once, naming what it loses
+        exports = (("JSON", json_path), ("CSV", csv_path))
+        stops.pending = [f"the {kind} export {path}" for kind, path in exports if path]
+        if history is not None and history.store is not None:
+            stops.pending.append("the history row")
+        if stops.signum is not None:
+            how = "interrupted" if stops.signum == signal.SIGINT \
+                else f"stopped by {signal.Signals(stops.signum).name}"
+            human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
+        human.write(summary_text(stats))
+        if source.lost and stats.cancelled:  # why they were cancelled: a dead worker process, a client
+            human.write(f"  cut short  {safe_text(source.lost)}\n")
+        human.flush()
+        # what the end of a duration cancelled (by the user's choice of -z) is no failure
+        clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)
+        code = stops.exit_code or (EXIT_OK if clean else EXIT_FAILED)
+        if json_path or csv_path:  # before the history: a busy history file must not cost them
+            from fetchtui.core.export import config_dict, write_csv, write_json
 
-        history.add(config, list_key(targets), stats.summary())
-        if history.problem:
-            err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
-    # what the end of a duration cancelled (by the user's choice of -z) is no failure
-    clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)
-    code = EXIT_INTERRUPTED if interrupted else (EXIT_OK if clean else EXIT_FAILED)
-    if json_path or csv_path:
-        from fetchtui.core.export import config_dict, write_csv, write_json
+            if json_path:
+                code = _exported(lambda: write_json(stats, config_dict(config, stats.total), json_path),
+                                 json_path, human, err, code)
+                stops.pending.pop(0)
+            if csv_path:
+                code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, err, code)
+                stops.pending.pop(0)
+        if history is not None:
+            from fetchtui.core.history import list_key
 
-        if json_path:
-            code = _exported(lambda: write_json(stats, config_dict(config, stats.total), json_path),
-                             json_path, human, err, code)
-        if csv_path:
-            code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, err, code)
+            def busy() -> None:
+                err.write("fetchtui: the history file is busy (another fetchtui writing?); "
+                          "waiting a few seconds for it\n")
+                err.flush()
+
+            problem = history.problem
+            history.add(config, list_key(targets), stats.summary(), on_busy=busy)
+            if history.problem and history.problem != problem:
+                err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     return code
 
 
-def _exported(write: Callable[[], Path], path: str, human: TextIO, err: TextIO, code: int) -> int:
+class _Human:
+    """Where the summary goes: the given stream, or stderr once that one's reader has gone."""
+
+    def __init__(self, stream: TextIO, err: TextIO) -> None:
+        self.stream, self.err = stream, err
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except (BrokenPipeError, ValueError):  # `| head` left, or the stream was closed
+            if self.stream is self.err:
+                return
+            self.stream = self.err
+            self.write(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (BrokenPipeError, ValueError):
+            self.stream = self.err
+
+
+def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err: TextIO, code: int) -> int:
     """Write an export and say where; if it fails, say why (the run is printed already) and
     turn a clean exit code into a failed one."""
     from fetchtui.core.export import ExportError
@@ -175,22 +192,27 @@ def run_sweep_headless(
         if err.isatty():
             err.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
-    try:
-        runs = run_sweep(targets, series, config, history, progress, sources, configs)
-    except KeyboardInterrupt:
-        runs = history.runs[first:]
-        (err if json_path == STDOUT else out).write("interrupted: the runs that ended are below\n")
-    human = err if json_path == STDOUT else out
-    human.write(sweep_text(points(history, runs)))
-    if history.problem:
-        err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
-    code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
-    if len(runs) < (len(configs) if configs is not None else len(series)):
-        code = EXIT_INTERRUPTED
-    if json_path:
-        doc = {"version": 1, "config": config_dict(config, len(targets)),
-               "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary.to_json()}
-                        for r in runs]}
-        code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
-                         json_path, human, err, code)
+    stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
+    with stops:
+        try:
+            runs = run_sweep(targets, series, config, history, progress, sources, configs)
+        except KeyboardInterrupt:
+            runs = history.runs[first:]
+            how = "interrupted" if stops.signum in (None, signal.SIGINT) \
+                else f"stopped by {signal.Signals(stops.signum).name}"
+            _Human(err if json_path == STDOUT else out, err).write(f"{how}: the runs that ended are below\n")
+        human = _Human(err if json_path == STDOUT else out, err)
+        stops.pending = [f"the JSON export {json_path}"] if json_path else []
+        human.write(sweep_text(points(history, runs)))
+        if history.problem:
+            err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
+        code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
+        if len(runs) < (len(configs) if configs is not None else len(series)):
+            code = stops.exit_code or EXIT_INTERRUPTED
+        if json_path:
+            doc = {"version": 1, "config": config_dict(config, len(targets)),
+                   "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary.to_json()}
+                            for r in runs]}
+            code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
+                             json_path, human, err, code)
     return code

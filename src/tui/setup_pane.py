@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
@@ -31,6 +33,7 @@ from fetchtui.core.config import (
     parse_workers,
 )
 from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
+from fetchtui.core.textsafe import visible_controls
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 
@@ -52,6 +55,22 @@ class Setup:
     def but(self, **changes: object) -> Setup:
         """The same list with some settings changed (a sweep's worker count, a model)."""
         return Setup(self.targets, replace(self.config, **changes))  # type: ignore[arg-type]
+
+
+class UrlEditor(TextArea):
+    """The URL list editor: a control character in the list (pasted, or from an opened
+    export) is drawn as its control picture (␛, ␇), never sent to the terminal raw."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if not any(_has_control(segment.text) for segment in strip):
+            return strip
+        return Strip([Segment(visible_controls(seg.text), seg.style, seg.control) for seg in strip],
+                     strip.cell_length)
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
 class WorkersInput(Input):
@@ -92,7 +111,7 @@ class SetupPane(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("URLs  (one per line, `URL x100` repeats, curl's -X/-H/-d after it)",
                     classes="caption")
-        yield TextArea(self._text, id="urls", soft_wrap=False, show_line_numbers=True)
+        yield UrlEditor(self._text, id="urls", soft_wrap=False, show_line_numbers=True)
         yield Static(id="url-errors")
         with Grid(id="settings"):
             yield Label("workers (+/-)", classes="caption")

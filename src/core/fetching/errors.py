@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fetchtui.core.events import ErrorKind
+from fetchtui.core.targets import mask_text
 
 ExcTypes = tuple[type[BaseException], ...]
 
@@ -87,7 +88,7 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
 def describe(exc: BaseException) -> str:
     """The innermost message is the one that says what happened."""
     for item in reversed(list(exception_chain(exc))):
-        text = str(item)
+        text = mask_text(str(item))  # a proxy's or a URL's password in a library's message
         if text:
             return f"{type(item).__name__}: {text}"
     return type(exc).__name__

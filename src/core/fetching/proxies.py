@@ -19,7 +19,7 @@ class Proxies:
     """The proxy of each URL of one run (the environment is read once, when the run starts)."""
 
     def __init__(self, limits: FetchLimits, environ: Mapping[str, str] | None = None) -> None:
-        self.explicit = limits.proxy
+        self.explicit = proxy_url(limits.proxy) if limits.proxy else None
         self.direct = limits.direct
         self._env: dict[str, str] = {}
         if limits.env_proxy:
@@ -69,4 +69,13 @@ def _proxies_from(environ: Mapping[str, str]) -> dict[str, str]:
             found[lowered[:-6]] = value
     if "REQUEST_METHOD" in environ:  # CGI: HTTP_PROXY is a request header there, not ours
         found.pop("http", None)
-    return found
+    return {key: value if key == "no" else proxy_url(value) for key, value in found.items()}
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h", "socks4")
+
+
+def proxy_url(text: str) -> str:
+    """A proxy as curl reads it: without a scheme it is http:// (`u:p@host:3128` included)."""
+    text = text.strip()
+    return text if "://" in text else f"http://{text}"
