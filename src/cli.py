@@ -136,8 +136,12 @@ def _history(args: argparse.Namespace, front_end: str) -> History:
     try:
         return History(HistoryStore(args.history or default_path()), front_end)
     except HistoryError as exc:
-        print(f"fetchtui: warning: {safe_text(str(exc))}; this run is not recorded", file=sys.stderr)
-        return History(front_end=front_end)
+        history = History(front_end=front_end)
+        if front_end == "tui":  # stderr is under the screen there: the app says it on mount
+            history.problem = f"{exc}; runs are not recorded"
+        else:
+            print(f"fetchtui: warning: {safe_text(str(exc))}; this run is not recorded", file=sys.stderr)
+        return history
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -439,8 +443,22 @@ def cmd_tui(argv: Sequence[str]) -> int:
     if stats is not None and not args.no_summary:  # the screen is restored: leave a record
         from fetchtui.headless.report import summary_text
 
-        sys.stdout.write(summary_text(stats))
+        try:
+            sys.stdout.write(summary_text(stats))
+            sys.stdout.flush()
+        except OSError:  # the terminal went away (SIGHUP): the run is in the history
+            pass
     return code
+
+
+def parse_last(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"--last takes a number of runs, got {text!r}") from None
+    if value < 1:
+        raise ConfigError(f"--last takes a number of runs from 1 up, got {value}")
+    return value
 
 
 def cmd_history(argv: Sequence[str]) -> int:
@@ -450,16 +468,20 @@ def cmd_history(argv: Sequence[str]) -> int:
                                      description="List the recorded runs, oldest first.")
     parser.add_argument("--json", action="store_true", help="print the runs as JSON")
     parser.add_argument("--history", metavar="PATH", help="the history file to read")
-    parser.add_argument("--last", type=_checked(parse_workers), metavar="N", default=None,
+    parser.add_argument("--last", type=_checked(parse_last), metavar="N", default=None,
                         help="only the last N runs")
     args = parser.parse_args(argv)
     from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
     from fetchtui.headless.report import history_text
 
     try:
-        stored = HistoryStore(args.history or default_path()).runs(args.last)
+        store = HistoryStore(args.history or default_path(), writing=False)
+        stored = store.runs(args.last)
     except HistoryError as exc:
         _fail(str(exc))
+    if store.skipped:
+        print(f"fetchtui: warning: {store.skipped} unreadable row(s) of {safe_text(str(store.path))} "
+              "skipped", file=sys.stderr)
     if args.json:
         print(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
                            "front_end": run.front_end, "workers": run.record.workers,

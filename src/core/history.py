@@ -38,6 +38,7 @@ class RunRecord:
     backend: str
     list_key: str
     summary: RunSummary
+    recorded: bool = True  # False: a history file was wanted and could not take this run
 
     @property
     def elapsed_s(self) -> float:
@@ -86,15 +87,18 @@ class History:
         run): its concurrency and its model-and-client label name it."""
         workers, backend = config.concurrency, config.label
         number = (self.runs[-1].number if self.runs else 0) + 1
+        # "-" in a history table: a run a wanted history file could not take (none asked: numbered)
+        recorded = (self.store is None and self.problem is None) or not on_disk
         if self.store is not None and on_disk:
             from fetchtui.core.history_store import HistoryError
 
             try:
                 number = self.store.add(self.front_end, workers, backend, key, summary,
                                         patience=self.patience, on_busy=on_busy)
+                recorded = True
             except HistoryError as exc:
                 self.problem = str(exc)
-        record = RunRecord(number, workers, backend, key, summary)
+        record = RunRecord(number, workers, backend, key, summary, recorded)
         self.runs.append(record)
         return record
 

@@ -49,16 +49,11 @@ def default_path() -> Path:
 class HistoryStore:
     """The history file: append a run, read the runs back."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, writing: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.skipped = 0  # rows that could not be read back (a damaged or foreign row)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not os.access(self.path.parent, os.W_OK) or (
-                    self.path.exists() and not os.access(self.path, os.W_OK)):
-                raise HistoryError(f"cannot use the history file {self.path}: "
-                                   f"{'it' if self.path.exists() else 'its folder'} is not writable "
-                                   "(--history PATH picks another file, --no-history records nothing)")
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
                                        isolation_level=None)  # transactions are explicit below
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -70,7 +65,8 @@ class HistoryStore:
                     self._db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA}")  # no-op when present
                     self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except (OSError, sqlite3.Error) as exc:
-            raise HistoryError(f"cannot use the history file {self.path}: {exc}") from None
+            why = _unwritable(self.path) if writing else None
+            raise HistoryError(f"cannot use the history file {self.path}: {why or exc}") from None
 
     def add(self, front_end: str, workers: int, backend: str, key: str, summary: RunSummary, *,
             patience: float = BUSY_TIMEOUT_S, on_busy: Callable[[], None] | None = None) -> int:
@@ -123,6 +119,23 @@ class HistoryStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _unwritable(path: Path) -> str | None:
+    """What keeps `path` from being written, in words ("unable to open database file" says none)."""
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is not a folder"
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{folder} is on a read-only file system (--history PATH picks another file, " \
+                   "--no-history records nothing)"
+    except OSError:
+        pass
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"{'it' if path.exists() else 'its folder'} is not writable (--history PATH picks " \
+               "another file, --no-history records nothing)"
+    return None
 
 
 class StoredRun:

@@ -61,6 +61,9 @@ def summary_text(stats: RunStats) -> str:
         ("cpu share", f"{s.cpu_share:.0%} of request time was the workers' CPU"),
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
+        *(("cancelled", "; ".join(f"{n} {safe_text(why)}" for why, n in
+                                  stats.outcomes.cancel_reasons.most_common()))
+          for _ in [0] if stats.outcomes.cancel_reasons),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
         ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
         *open_loop_rows(s.open_loop),

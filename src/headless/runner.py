@@ -94,8 +94,6 @@ def run_headless(
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
         human.write(summary_text(stats))
-        if source.lost and stats.cancelled:  # why they were cancelled: a dead worker process, a client
-            human.write(f"  cut short  {safe_text(source.lost)}\n")
         human.flush()
         # what the end of a duration cancelled (by the user's choice of -z) is no failure
         clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -43,6 +46,8 @@ from fetchtui.tui.timeline import Timeline, TimelinePane
 #: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
 #: the lag's p99 near 90 ms where 10/15/20 Hz gave 135/104/95 ms (bench/tui.py --hz, README).
 FRAME_HZ = 25
+#: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
 
 
@@ -154,6 +159,10 @@ class FetchApp(App[int]):
         if self.history.problem:
             self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)
         self.sources.warm()  # a fetch process imports while the user edits: the first run starts at once
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for signum in STOP_SIGNALS:  # the loop runs them: never inside a half-drawn frame
+                loop.add_signal_handler(signum, self._stop_signal, signum)
         if self._start_now:
             self.call_after_refresh(self.action_start)
 
@@ -320,10 +329,14 @@ class FetchApp(App[int]):
         self.call_from_thread(self.notify, safe_text(f"wrote {written}"), title="Exported", markup=False)
 
     async def action_quit(self) -> None:
-        self.shutdown_sources()
+        self.close_out()
         self.exit(0)
 
     def on_unmount(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            loop = asyncio.get_running_loop()
+            for signum in STOP_SIGNALS:
+                loop.remove_signal_handler(signum)
         self.shutdown_sources()
 
     def final_stats(self) -> RunStats | None:
@@ -407,8 +420,7 @@ class FetchApp(App[int]):
             self.notify(safe_text(self.source.lost), title="Run cut short", severity="error",
                         markup=False, timeout=15)
         problem = self.history.problem
-        record = self.history.add(self.config, list_key(self.stats.targets), self.stats.summary(),
-                                  on_disk=not self.source.replayed)
+        record = self._record()
         if self.history.problem != problem and self.history.problem:
             self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)
         if self._setup is not None:
@@ -419,6 +431,25 @@ class FetchApp(App[int]):
             self.query_one(SweepChart).show(self.history, self._series)
         if self._queued:
             self.start_run(self._queued.pop(0))
+
+    def _record(self) -> RunRecord:
+        """The ended run into the history (a replay is shown, not recorded again)."""
+        assert self.source is not None and self.stats is not None and self.config is not None
+        self._recorded = True
+        return self.history.add(self.config, list_key(self.stats.targets), self.stats.summary(),
+                                on_disk=not self.source.replayed)
+
+    def close_out(self) -> None:
+        """Before the app goes (ctrl+q, SIGTERM, SIGHUP, a lost terminal): cut the run off,
+        fold its close-out and record it, as a run that ended would be; never waits on the network."""
+        stats = self.final_stats()
+        if stats is not None and stats.ended and not self._recorded:
+            self._record()
+
+    def _stop_signal(self, signum: int) -> None:
+        """SIGTERM or SIGHUP: end as ctrl+q does, and exit 128+N once the terminal is restored."""
+        self.close_out()
+        self.exit(128 + signum)
 
     def fold(self, batch: list[Event]) -> None:
         """Fold one frame's events into the stats model (a hook for the lag benchmark)."""

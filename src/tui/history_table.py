@@ -47,7 +47,8 @@ class HistoryTable(DataTable[Text]):
             speedup = history.speedup(record)
             failed = s.failed + s.cancelled
             cells = [
-                Text(str(record.number)), Text(str(record.workers)), Text(record.backend),
+                Text(str(record.number) if record.recorded else "-"),  # "-": only in this launch
+                Text(str(record.workers)), Text(record.backend),
                 Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
                 Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
                 Text(f"{s.latency_ms.p50:.1f}"), Text(f"{s.latency_ms.p99:.1f}"),

@@ -205,3 +205,67 @@ def test_a_schemeless_proxy_from_the_environment_keeps_its_password(backend: str
 def test_a_timeout_past_a_day_is_refused() -> None:
     result = run("http://127.0.0.1:9/", "--timeout", "1e10")
     assert result.returncode == 2 and "at most a day" in result.stderr
+
+
+# -- exports read back, and the history ------------------------------------------------
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("start_s", "1e400", "not a fetchtui run export"),
+    ("status", '"abc"', "status must be a whole number"),
+    ("http_version", "11", "http_version must be text"),
+])
+def test_open_on_a_damaged_export_says_what_is_wrong(base: str, tmp_path: Path, field: str, value: str,
+                                                    says: str) -> None:
+    good = tmp_path / "good.json"
+    assert run(f"{base}/delay/0 x2", "--json", str(good)).returncode == 0
+    doc = json.loads(good.read_text())
+    doc["requests"][0][field] = "@@"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc).replace('"@@"', value))
+    result = subprocess.run([*CMD, "open", str(bad)], capture_output=True, text=True, timeout=30,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_malformed_history_row_is_skipped_with_a_word(base: str, tmp_path: Path) -> None:
+    hist = tmp_path / "h.sqlite3"
+    assert subprocess.run([*CMD, "run", f"{base}/delay/0", "--history", str(hist)],
+                          capture_output=True, timeout=60).returncode == 0
+    with sqlite3.connect(hist) as db:
+        db.execute("INSERT INTO runs (finished_at, front_end, workers, backend, list_key, summary) "
+                   "VALUES ('x', 'run', 1, 'requests', 'k', '{\"ok\": 1}')")
+    result = subprocess.run([*CMD, "history", "--history", str(hist)], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 0 and "1 unreadable row(s)" in result.stderr
+    assert "Traceback" not in result.stderr and "requests" in result.stdout
+
+
+def test_history_last_zero_says_what_last_takes() -> None:
+    result = subprocess.run([*CMD, "history", "--last", "0"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "--last takes a number of runs from 1 up" in result.stderr
+
+
+def test_an_unusable_history_location_says_why_once(base: str, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run(f"{base}/delay/0")  # --no-history: nothing to say
+    assert "history" not in result.stderr
+    result = subprocess.run([*CMD, "run", f"{base}/delay/0", "--history", str(blocker / "h.sqlite3")],
+                            capture_output=True, text=True, timeout=60)
+    warnings = [line for line in result.stderr.splitlines() if "history" in line]
+    assert result.returncode == 0 and len(warnings) == 1
+    assert "is not a folder" in warnings[0] and "unable to open" not in warnings[0]
+    assert warnings[0].count("not record") == 1
+
+
+def test_a_dead_worker_process_is_named_in_the_headless_summary(server: DemoServer) -> None:
+    path = "/delay/1500?test=dead-worker"
+    proc = subprocess.Popen([*CMD, "run", "--no-history", f"{server.url}{path} x4", "-P", "2", "-w", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: server.held(path) == 4, "both processes' workers waiting on the server")
+    workers = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "fetchtui.core.runs.processes"],
+                             capture_output=True, text=True).stdout.split()
+    os.kill(int(workers[0]), signal.SIGKILL)
+    stdout, _ = proc.communicate(timeout=30)  # the other process finishes its two
+    assert proc.returncode == 1
+    assert "(ok 2, failed 0, cancelled 2)" in stdout
+    assert f"2 worker process {workers[0]} died (killed by SIGKILL)" in stdout

@@ -149,3 +149,82 @@ def test_processes_model_shows_two_pids_and_quits_leaving_no_process(term: Termi
         term.send("C-q")
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
         assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def history_rows(path: Path) -> list[dict[str, object]]:
+    import json
+    import sqlite3
+
+    if not path.exists():
+        return []
+    with sqlite3.connect(path) as db:
+        return [json.loads(s) for (s,) in db.execute("SELECT summary FROM runs ORDER BY id")]
+
+
+def app_pid(term: Terminal) -> int:
+    """The fetchtui process itself: the shell's child that is not the fetch process."""
+    pane = subprocess.run(["tmux", "display-message", "-p", "-t", term.name, "#{pane_pid}"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (pid,) = subprocess.run(["pgrep", "-P", pane], capture_output=True, text=True).stdout.split()
+    return int(pid)
+
+
+@pytest.mark.parametrize("model", ["--model threads", "-P 1"])
+def test_sigterm_records_the_run_restores_the_terminal_and_leaves_no_process(
+        term: Terminal, tmp_path: Path, model: str) -> None:
+    import os
+    import signal
+
+    from fetchtui.core.demo_server import DemoServer
+
+    hist = tmp_path / "h.sqlite3"
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/hang?test=sigterm x12' -w 4 --timeout 60 "
+                  f"{model} --history {hist} --start; echo EXITED-$?", "Enter")
+        term.wait_for(lambda s: "in flight 4" in s)
+        kids = term.fetch_processes() + term.fetch_processes("fetchtui.core.runs.processes")
+        os.kill(app_pid(term), signal.SIGTERM)
+        screen = term.wait_for(lambda s: "EXITED-143" in s, limit=10)
+    assert "12  (ok 0, failed 0, cancelled 12)" in screen  # the summary, as after ctrl+q
+    assert "\x1b[?1049h" not in screen and "live: requests" not in screen  # the screen is back
+    assert [r["cancelled"] for r in history_rows(hist)] == [12]
+    assert kids and not [pid for pid in kids if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    hist = tmp_path / "h.sqlite3"
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    with DemoServer() as server:
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                        *fetchtui_command().split(), f"{server.url}/hang?test=pane x10", "-w", "2",
+                        "--timeout", "60", "--history", str(hist), "--start"], check=True)
+        term = Terminal(name)
+        try:
+            term.wait_for(lambda s: s.count("fetchtui-w") >= 2)  # 80 columns: the figures are cut
+            pane = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+            kids = term.fetch_processes()
+            assert kids
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
+        give_up = time.monotonic() + 10
+        while (Path(f"/proc/{pane}").exists() or not history_rows(hist)) and time.monotonic() < give_up:
+            time.sleep(0.1)  # one step of a bounded wait for the app to close itself out
+    assert not Path(f"/proc/{pane}").exists(), "fetchtui outlived its terminal"
+    assert not [pid for pid in kids if Path(f"/proc/{pid}").exists()], "an orphaned fetch process"
+    assert [r["cancelled"] for r in history_rows(hist)] == [10]
+
+
+def test_ctrl_q_mid_run_records_the_run(term: Terminal, tmp_path: Path) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    hist = tmp_path / "h.sqlite3"
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} '{server.url}/hang?test=ctrl-q x6' -w 3 --timeout 60 "
+                  f"--history {hist} --start; echo EXITED-$?", "Enter")
+        term.wait_for(lambda s: "in flight 3" in s)
+        term.send("C-q")
+        term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+    assert [r["cancelled"] for r in history_rows(hist)] == [6]

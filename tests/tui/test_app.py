@@ -645,3 +645,22 @@ async def test_escape_in_the_models_dialog_runs_nothing(base: str) -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, ModelsScreen), "the dialog closed")
         assert app.stats is None and not app.history.runs
+
+
+async def test_an_unusable_history_is_said_on_screen_and_its_runs_are_not_numbered(
+        base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from fetchtui.cli import _history
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    history = _history(argparse.Namespace(no_history=False, history=str(blocker / "h.sqlite3")), "tui")
+    assert capsys.readouterr().err == ""  # stderr is under the screen: nothing goes there
+    app = FetchApp(f"{base}/delay/0 x2", RunConfig(workers=1), history=history)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: notified(app, "is not a folder"), "the history's problem")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run to end")
+        table = app.query_one(HistoryTable)
+        assert str(table.get_row_at(0)[0]) == "-"  # not recorded: no number to find it by later

@@ -48,6 +48,21 @@ def _phases(row: Mapping[str, Any]) -> Phases | None:
                   conn_reused=None if reused is None else bool(reused))
 
 
+def _opt_int(value: Any, what: str) -> int | None:
+    """A whole number or null, as exported (`"abc"` or 1.5 is no status)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ReplayError(f"{what} must be a whole number or null, got {value!r:.40}")
+    return value
+
+
+def _opt_str(value: Any, what: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ReplayError(f"{what} must be text or null, got {value!r:.40}")
+    return value
+
+
 def _ns(seconds: Any) -> int | None:
     return None if seconds is None else T0_NS + round(float(seconds) * 1e9)
 
@@ -60,7 +75,7 @@ class Recording:
             self._read(doc)
         except ReplayError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             why = f"{type(exc).__name__}: {exc}"
             raise ReplayError(f"{origin} is not a fetchtui run export ({why})") from None
 
@@ -132,9 +147,13 @@ class Recording:
                 cpu_ns = total // max(left, 1)
                 cpu_left[ran.worker] = (total - cpu_ns, left - 1)
             at = end if end is not None else T0_NS
-            timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, r.get("status"),
-                                                 int(r.get("bytes") or 0), error_kind, r.get("error"),
-                                                 cpu_ns, _phases(r), r.get("http_version"))))
+            status = _opt_int(r.get("status"), f"request {req_id}'s status")
+            timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, status,
+                                                 int(r.get("bytes") or 0), error_kind,
+                                                 _opt_str(r.get("error"), f"request {req_id}'s error"),
+                                                 cpu_ns, _phases(r),
+                                                 _opt_str(r.get("http_version"),
+                                                          f"request {req_id}'s http_version"))))
         timed.sort(key=lambda item: (item[0], item[1]))
         self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
         # a duration's end cancels some requests too; only a cancel's errors say "cancelled"

@@ -7,6 +7,8 @@ from collections import Counter
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats.samples import Samples
 
+MAX_REASONS = 8
+
 
 class Outcomes:
     """ok + failed + cancelled, and what the ones that ran answered and how long they took."""
@@ -21,10 +23,17 @@ class Outcomes:
         self.error_counts: Counter[str] = Counter()
         self.http_versions: Counter[str] = Counter()
         self.latencies = Samples()
+        #: why requests were cancelled (a cancel, a dead worker process, a client that could
+        #: not be set up), a few distinct reasons at most: what a summary says beside the count
+        self.cancel_reasons: Counter[str] = Counter()
 
     @property
     def done(self) -> int:
         return self.ok + self.failed + self.cancelled
+
+    def cancelled_because(self, reason: str, count: int) -> None:
+        if reason in self.cancel_reasons or len(self.cancel_reasons) < MAX_REASONS:
+            self.cancel_reasons[reason] += count
 
     def began(self) -> None:
         self.started += 1
@@ -35,6 +44,7 @@ class Outcomes:
             self.in_flight -= 1
         if event.outcome is Outcome.CANCELLED:
             self.cancelled += 1
+            self.cancelled_because(event.error or "cancelled", 1)
         else:
             if event.outcome is Outcome.OK:
                 self.ok += 1

@@ -106,6 +106,7 @@ class RunStats:
         if left:
             self._records.closed_by = event
             self.outcomes.cancelled += left  # counted in bulk; view() tells each one apart when asked
+            self.outcomes.cancelled_because(event.error_for(started=False), left)
         self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
 
     # -- the requests --------------------------------------------------------------
