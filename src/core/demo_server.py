@@ -24,6 +24,9 @@ ENDPOINTS = {
     "/drip?bytes=N&interval_ms=M": "N bytes, one every M ms (default 10 bytes, 500 ms)",
     "/redirect/<n>": "<n> redirects, then 200",
     "/redirect-loop": "redirects to itself forever",
+    "/redirect-to?url=U": "302 to U, a loopback URL (another host: 127.0.0.1 and localhost differ)",
+    "/many-headers/<n>": "200 with <n> extra header lines",
+    "/long-header/<n>": "200 with one header line of <n> bytes",
     "/reason?text=T": "200 with reason phrase T",
     "/hang": "read the request, never answer",
     "/stall": "send headers, then nothing",
@@ -151,6 +154,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, b"redirects done\n")
         else:
             self._reply(302, b"", headers={"Location": f"/redirect/{n - 1}"})
+
+    def _ep_redirect_to(self, arg: str, query: dict[str, str]) -> None:
+        target = query.get("url", "")
+        host = (urlsplit(target).hostname or "").lower()
+        if not (host == "localhost" or host.startswith("127.") or host == "::1"):
+            raise ValueError("only loopback targets")  # the demo never sends anyone off the machine
+        self._reply(302, b"", headers={"Location": target})
+
+    def _ep_many_headers(self, arg: str, query: dict[str, str]) -> None:
+        n = min(int(arg), 100_000)
+        head = "".join(f"X-Filler-{i}: {i}\r\n" for i in range(n))
+        self.wfile.write(f"HTTP/1.1 200 OK\r\n{head}Content-Length: 3\r\n\r\nok\n".encode())
+
+    def _ep_long_header(self, arg: str, query: dict[str, str]) -> None:
+        n = min(int(arg), 16 * 1024 * 1024)
+        self.wfile.write(f"HTTP/1.1 200 OK\r\nX-Long: {'a' * n}\r\nContent-Length: 3\r\n\r\nok\n".encode())
 
     def _ep_redirect_loop(self, arg: str, query: dict[str, str]) -> None:
         self._reply(302, b"", headers={"Location": "/redirect-loop"})

@@ -10,8 +10,17 @@ import aiohttp
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
-from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+from fetchtui.core.fetching.errors import (
+    MAX_HEADER_LINE,
+    MAX_HEADER_LINES,
+    FetchError,
+    LibraryErrors,
+    classify,
+    describe,
+    oversized_head,
+)
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
@@ -75,6 +84,8 @@ class AiohttpBackend:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.tasks, ssl=self._ssl),
                 trust_env=False, auto_decompress=False, trace_configs=[_trace_config()],
+                max_line_size=MAX_HEADER_LINE, max_field_size=MAX_HEADER_LINE,
+                max_headers=MAX_HEADER_LINES,
                 timeout=aiohttp.ClientTimeout(total=None))  # the caller holds the deadline
         return self._session
 
@@ -88,22 +99,35 @@ class AiohttpBackend:
             proxy = self._proxies.for_url(target.url)
             if proxy is not None and not proxy.lower().startswith(("http://", "https://")):
                 raise FetchError("invalid", f"aiohttp speaks to http proxies only, not {proxy.split(':')[0]}")
-            async with self._get_session().request(
-                    spec.method, target.url, headers=list(spec.headers), data=spec.body,
-                    allow_redirects=True, max_redirects=limits.max_redirects, proxy=proxy,
-                    trace_request_ctx=marks) as resp:
-                headers_ns = time.perf_counter_ns()
-                status = resp.status
-                cap = BodyCap(limits, status)
-                cap.declared(resp.headers.get("Content-Length"))
-                async for chunk in resp.content.iter_any():
-                    cap.add(len(chunk))
-                version = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else None
+            url, method, body, headers = target.url, spec.method, spec.body, spec.headers
+            ourselves = carries_secrets(headers)  # aiohttp would forward X-Api-Key to another host
+            hops = 0
+            while True:
+                async with self._get_session().request(
+                        method, url, headers=list(headers), data=body, allow_redirects=not ourselves,
+                        max_redirects=limits.max_redirects, proxy=proxy, trace_request_ctx=marks) as resp:
+                    location = resp.headers.get("Location")
+                    if ourselves and resp.status in REDIRECT_CODES and location:
+                        hops += 1
+                        if hops > limits.max_redirects:
+                            raise FetchError("redirects", f"more than {limits.max_redirects} redirects")
+                        url, method, body, headers = next_hop(str(resp.url), resp.status, location, method,
+                                                              body, headers)
+                        proxy = self._proxies.for_url(url)
+                        continue
+                    headers_ns = time.perf_counter_ns()
+                    status = resp.status
+                    cap = BodyCap(limits, status)
+                    cap.declared(resp.headers.get("Content-Length"))
+                    async for chunk in resp.content.iter_any():
+                        cap.add(len(chunk))
+                    version = f"HTTP/{resp.version.major}.{resp.version.minor}" if resp.version else None
+                    break
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc), status or None,
-                             cap.nbytes if cap else 0) from exc
+            raise oversized_head(exc, status or None) or FetchError(
+                classify(exc, ERRORS), describe(exc), status or None, cap.nbytes if cap else 0) from exc
         end = time.perf_counter_ns()
         dns = marks.dns_end - marks.dns_start if marks.dns_end else None
         connect = marks.conn_end - marks.conn_start - (dns or 0) if marks.conn_end else None

@@ -85,6 +85,40 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
     return "invalid"
 
 
+#: One limit on a response's head for every client (requests' http.client cannot pass 100
+#: lines; 64 KiB a line is http.client's own): past it, the kind is too_large, as a body past
+#: --max-bytes is. Clients with their own lower or higher limits are set to these, or checked.
+MAX_HEADER_LINES = 100
+MAX_HEADER_LINE = 65536
+HEADERS_TOO_MANY = f"the response has more than {MAX_HEADER_LINES} header lines"
+HEADER_TOO_LONG = f"a response header line is longer than {MAX_HEADER_LINE} bytes"
+
+# what each library says when a head passes its limit (requests/http.client, httpx/h11,
+# aiohttp, libcurl's CURLE_TOO_LARGE)
+_TOO_MANY = ("got more than 100 headers", "too many headers")
+_TOO_LONG = ("when reading header line", "linetoolong", "receive buffer too long",
+             "got more than 8190 bytes", "header field too long", "grew larger than allowed")
+
+
+def oversized_head(exc: BaseException, status: int | None = None) -> FetchError | None:
+    """A FetchError saying which head limit an exception was about, or None if it was not."""
+    text = " ".join(f"{type(item).__name__} {item}" for item in exception_chain(exc)).lower()
+    if any(marker in text for marker in _TOO_MANY):
+        return FetchError("too_large", HEADERS_TOO_MANY, status)
+    if any(marker in text for marker in _TOO_LONG):
+        return FetchError("too_large", HEADER_TOO_LONG, status)
+    return None
+
+
+def check_head(names_values: list[tuple[bytes, bytes]] | list[tuple[str, str]], status: int) -> None:
+    """Hold a head its client let through to the same limits (raises FetchError)."""
+    if len(names_values) > MAX_HEADER_LINES:
+        raise FetchError("too_large", HEADERS_TOO_MANY, status)
+    for name, value in names_values:
+        if len(name) + len(value) + 2 > MAX_HEADER_LINE:
+            raise FetchError("too_large", HEADER_TOO_LONG, status)
+
+
 def describe(exc: BaseException) -> str:
     """The innermost message is the one that says what happened."""
     for item in reversed(list(exception_chain(exc))):

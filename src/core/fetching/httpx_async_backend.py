@@ -10,8 +10,8 @@ import httpx
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
-from fetchtui.core.fetching.errors import FetchError, classify, describe
-from fetchtui.core.fetching.httpx_backend import ERRORS
+from fetchtui.core.fetching.errors import FetchError, check_head, classify, describe, oversized_head
+from fetchtui.core.fetching.httpx_backend import ERRORS, strip_secrets_off_origin
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
@@ -51,6 +51,10 @@ class AsyncTrace:
         return Phases(None, connect, tls, wait, receive, self.conn_id, not self.connect)
 
 
+async def _strip_secrets_off_origin(request: httpx.Request) -> None:
+    strip_secrets_off_origin(request)
+
+
 class HttpxAsyncBackend:
     """httpx.AsyncClient with its pool sized to the tasks; one client per proxy."""
 
@@ -71,7 +75,8 @@ class HttpxAsyncBackend:
                 verify=self._verify, trust_env=False, proxy=proxy, http2=self.limits.http2,
                 limits=httpx.Limits(max_connections=self.tasks, max_keepalive_connections=self.tasks),
                 timeout=httpx.Timeout(self.limits.timeout, pool=None), follow_redirects=True,
-                max_redirects=self.limits.max_redirects)
+                max_redirects=self.limits.max_redirects,
+                event_hooks={"request": [_strip_secrets_off_origin]})
         return client
 
     async def fetch(self, target: Target) -> FetchResult:
@@ -85,7 +90,8 @@ class HttpxAsyncBackend:
         try:
             client = self._client_for(self._proxies.for_url(target.url))
             request = client.build_request(spec.method, target.url, headers=list(spec.headers),
-                                           content=spec.body, extensions={"trace": trace})
+                                           content=spec.body,
+                                           extensions={"trace": trace, "fetchtui_origin": target.url})
             resp = await client.send(request, stream=True)
             try:
                 headers_ns = time.perf_counter_ns()
@@ -94,6 +100,7 @@ class HttpxAsyncBackend:
                 if stream is not None:
                     trace.conn_id = self._conn_ids.setdefault(id(stream), len(self._conn_ids) + 1)
                 status = resp.status_code
+                check_head(resp.headers.raw, status)
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 async for chunk in resp.aiter_raw():
@@ -103,8 +110,8 @@ class HttpxAsyncBackend:
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc), status or None,
-                             cap.nbytes if cap else 0) from exc
+            raise oversized_head(exc, status or None) or FetchError(
+                classify(exc, ERRORS), describe(exc), status or None, cap.nbytes if cap else 0) from exc
         return FetchResult(status, cap.nbytes, trace.phases(start, headers_ns, time.perf_counter_ns()),
                            trace.http_version)
 

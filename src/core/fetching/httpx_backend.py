@@ -9,12 +9,20 @@ import httpx
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.deadline import current_slot
-from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+from fetchtui.core.fetching.errors import (
+    FetchError,
+    LibraryErrors,
+    check_head,
+    classify,
+    describe,
+    oversized_head,
+)
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.redirects import leaves_origin
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
-from fetchtui.core.targets import Target
+from fetchtui.core.targets import Target, is_secret_header
 
 ERRORS = LibraryErrors(
     redirects=(httpx.TooManyRedirects,),
@@ -75,6 +83,15 @@ class _TrackedBackend:
         return getattr(self._inner, name)
 
 
+def strip_secrets_off_origin(request: httpx.Request) -> None:
+    """httpx's request hook: a redirect that left the first request's origin sends none of
+    the headers fetchtui masks (httpx itself drops only Authorization)."""
+    origin = request.extensions.get("fetchtui_origin")
+    if origin and leaves_origin(origin, str(request.url)):
+        for name in [n for n in request.headers if is_secret_header(n)]:
+            del request.headers[name]
+
+
 class HttpxBackend:
     """httpx with one Client shared by every worker, its limits sized to the workers."""
 
@@ -118,26 +135,28 @@ class HttpxBackend:
             follow_redirects=True,
             max_redirects=limits.max_redirects,
             trust_env=False,
+            event_hooks={"request": [strip_secrets_off_origin]},
         )
 
     def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
         try:
             client = self._client_for(self._proxies.for_url(target.url))
-            with client.stream(spec.method, target.url, headers=list(spec.headers),
-                               content=spec.body) as resp:
+            with client.stream(spec.method, target.url, headers=list(spec.headers), content=spec.body,
+                               extensions={"fetchtui_origin": target.url}) as resp:
                 trace = current_trace()
                 if trace is not None:
                     trace.answered()  # stream() yields once the headers are in
                     trace.http_version = resp.http_version
                 status = resp.status_code
+                check_head(resp.headers.raw, status)
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(resp.iter_raw()))
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc)) from exc
+            raise oversized_head(exc) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

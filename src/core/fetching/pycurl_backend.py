@@ -19,9 +19,16 @@ import pycurl
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind, Phases
 from fetchtui.core.fetching.deadline import current_slot
-from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.fetching.errors import (
+    HEADER_TOO_LONG,
+    HEADERS_TOO_MANY,
+    MAX_HEADER_LINE,
+    MAX_HEADER_LINES,
+    FetchError,
+)
 from fetchtui.core.fetching.phases import current_trace, is_name
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.targets import Target
@@ -56,6 +63,7 @@ class _Handle:
         self.conn_id: int | None = None
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
+        self.header_lines = 0  # of the response being read (a redirect's count afresh)
 
     def open_socket(self, purpose: int, address: Any) -> socket.socket:
         family, socktype, protocol, _ = address
@@ -118,22 +126,54 @@ class PycurlBackend:
 
         c.setopt(pycurl.WRITEFUNCTION, write)
 
+        def header(line: bytes) -> int | None:
+            if line.startswith(b"HTTP/"):
+                handle.header_lines = 0
+                return None
+            if line in (b"\r\n", b"\n"):
+                return None
+            handle.header_lines += 1
+            problem = HEADERS_TOO_MANY if handle.header_lines > MAX_HEADER_LINES else \
+                HEADER_TOO_LONG if len(line) > MAX_HEADER_LINE else None
+            if problem is not None:
+                handle.too_large = FetchError("too_large", problem)
+                return 0  # abort the transfer
+            return None
+
+        c.setopt(pycurl.HEADERFUNCTION, header)
+
     def fetch(self, target: Target) -> FetchResult:
+        spec = target.spec
+        if not carries_secrets(spec.headers):
+            return self._fetch(target.url, spec.method, spec.body, spec.headers, follow=True)
+        # libcurl forwards a custom X-Api-Key (and more) to another host: follow by hand
+        url, method, body, headers = target.url, spec.method, spec.body, spec.headers
+        for _ in range(self.limits.max_redirects + 1):
+            result = self._fetch(url, method, body, headers, follow=False)
+            location = self._handle().curl.getinfo(pycurl.REDIRECT_URL)
+            if result.status not in REDIRECT_CODES or not location:
+                return result
+            url, method, body, headers = next_hop(url, result.status, location, method, body, headers)
+        raise FetchError("redirects", f"more than {self.limits.max_redirects} redirects")
+
+    def _fetch(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
+               follow: bool) -> FetchResult:
         handle = self._handle()
-        c, url, spec = handle.curl, target.url, target.spec
+        c = handle.curl
         cap = handle.cap = BodyCap(self.limits, 0)
-        handle.too_large = None
+        handle.too_large, handle.header_lines = None, 0
         # the handle is reused: every request sets its method, headers and body afresh
-        if spec.body is not None:
-            c.setopt(pycurl.POSTFIELDS, spec.body)
+        if body is not None:
+            c.setopt(pycurl.POSTFIELDS, body)
         else:
             c.setopt(pycurl.HTTPGET, 1)
-        c.setopt(pycurl.NOBODY, 1 if spec.method == "HEAD" else 0)  # after HTTPGET, which resets it
-        if spec.method in ("GET", "HEAD") or (spec.method == "POST" and spec.body is not None):
+        c.setopt(pycurl.NOBODY, 1 if method == "HEAD" else 0)  # after HTTPGET, which resets it
+        if method in ("GET", "HEAD") or (method == "POST" and body is not None):
             c.unsetopt(pycurl.CUSTOMREQUEST)
         else:
-            c.setopt(pycurl.CUSTOMREQUEST, spec.method)
-        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in spec.headers])
+            c.setopt(pycurl.CUSTOMREQUEST, method)
+        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
+        c.setopt(pycurl.FOLLOWLOCATION, 1 if follow else 0)
         c.setopt(pycurl.PROXY, self._proxies.for_url(url) or "")
         slot = current_slot()
         if slot is not None and handle.sock is not None:
@@ -145,6 +185,8 @@ class PycurlBackend:
             code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
             status = c.getinfo(pycurl.RESPONSE_CODE) or None
             self._trace(handle, url)
+            if code == getattr(pycurl, "E_TOO_LARGE", 100) and handle.too_large is None:  # libcurl's own
+                handle.too_large = FetchError("too_large", HEADER_TOO_LONG)
             if handle.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
                 cap.status = status or 0
                 what = str(handle.too_large) if handle.too_large else f"body is larger than {cap.limit} bytes"

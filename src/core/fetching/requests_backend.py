@@ -15,12 +15,20 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK
-from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe
+from fetchtui.core.fetching.errors import (
+    FetchError,
+    LibraryErrors,
+    check_head,
+    classify,
+    describe,
+    oversized_head,
+)
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.redirects import leaves_origin
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
-from fetchtui.core.targets import Target
+from fetchtui.core.targets import Target, is_secret_header
 
 ERRORS = LibraryErrors(
     redirects=(requests.TooManyRedirects,),
@@ -72,6 +80,18 @@ class _QuietUnverifiedPool(_TracedHTTPSPool):
             conn.connect()
 
 
+class _Session(requests.Session):
+    """A Session that drops every header fetchtui masks when a redirect leaves the origin
+    (requests itself drops only Authorization)."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        old = response.request.url if response.request is not None else None
+        if old and prepared_request.url and leaves_origin(old, prepared_request.url):
+            for name in [n for n in prepared_request.headers if is_secret_header(n)]:
+                del prepared_request.headers[name]
+
+
 class RequestsBackend:
     """requests with one Session shared by every worker, its pool sized to the workers."""
 
@@ -88,7 +108,7 @@ class RequestsBackend:
         self._shared = self._new_session()
 
     def _new_session(self, keep: bool = True) -> requests.Session:
-        session = requests.Session()
+        session = _Session()
         session.trust_env = False  # proxies are decided per request, by Proxies
         session.max_redirects = self.limits.max_redirects
         adapter = requests.adapters.HTTPAdapter(
@@ -126,13 +146,14 @@ class RequestsBackend:
                     version = getattr(resp.raw, "version", None)
                     trace.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(version or 0)
                 status = resp.status_code
+                check_head(list(resp.raw.headers.items()), status)  # http.client checks lines itself
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(_raw_chunks(resp)))
         except FetchError:
             raise
         except Exception as exc:
-            raise FetchError(classify(exc, ERRORS), describe(exc)) from exc
+            raise oversized_head(exc) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

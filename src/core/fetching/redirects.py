@@ -1,0 +1,47 @@
+"""Following a redirect without leaking a secret: every header fetchtui masks is dropped when
+a redirect leaves the origin (safer than curl, which drops only Authorization and Cookie)."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from fetchtui.core.targets import is_secret_header
+
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+Headers = tuple[tuple[str, str], ...]
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def leaves_origin(old: str, new: str) -> bool:
+    """Whether a redirect from `old` to `new` goes to another host (or port, or scheme), an
+    upgrade of the same host from http to https apart, as requests and httpx judge it."""
+    a, b = _origin(old), _origin(new)
+    if a == b:
+        return False
+    return not (a[0] == "http" and b[0] == "https" and a[1] == b[1] and a[2] == 80 and b[2] == 443)
+
+
+def carries_secrets(headers: Headers) -> bool:
+    return any(is_secret_header(name) for name, _ in headers)
+
+
+def without_secrets(headers: Headers) -> Headers:
+    return tuple((name, value) for name, value in headers if not is_secret_header(name))
+
+
+def next_hop(url: str, status: int, location: str, method: str, body: bytes | None,
+             headers: Headers) -> tuple[str, str, bytes | None, Headers]:
+    """The request a redirect asks for, as browsers and curl make it: 303, and 301/302 after a
+    POST, become a GET without a body; secrets stay behind when the origin changes."""
+    new = urljoin(url, location)
+    if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
+        method, body = "GET", None
+        headers = tuple((n, v) for n, v in headers if n.lower() not in ("content-type", "content-length"))
+    if leaves_origin(url, new):
+        headers = without_secrets(headers)
+    return new, method, body, headers
