@@ -300,7 +300,7 @@ def _list_text(source: ListSource, server: DemoServer | None) -> str:
 
 
 def _targets_or_exit(source: ListSource, server: DemoServer | None,
-                     spec: RequestSpec | None = None) -> list[Target]:
+                     spec: RequestSpec | None = None) -> Sequence[Target]:
     """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
     from fetchtui.core.targets import TargetsError, parse_targets
 
@@ -324,11 +324,22 @@ def cmd_run(argv: Sequence[str]) -> int:
     from fetchtui.headless.runner import run_headless
 
     args = build_run_parser().parse_args(argv)
-    source = read_list(args)
-    spec = request_spec(args)
-    server = _demo_server(args)
+    from fetchtui.headless.stops import Stopped, Stops
+
+    server = None
     try:
-        targets = _targets_or_exit(source, server, spec)
+        with Stops(raise_first=True):  # reading a million lines takes a moment: a stop is said
+            source = read_list(args)
+            spec = request_spec(args)
+            server = _demo_server(args)
+            targets = _targets_or_exit(source, server, spec)
+            del source  # the text: the parsed list holds what the run needs
+    except Stopped as stop:
+        if server is not None:
+            server.stop()
+        print(f"fetchtui: {stop} before the run began; nothing was fetched", file=sys.stderr)
+        return 128 + stop.signum
+    try:
         return run_headless(targets, run_config(args, server), trace=args.trace,
                             json_path=args.json, csv_path=args.csv, history=_history(args, "run"))
     finally:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import RunSummary
+from fetchtui.core.target_list import TargetList
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
@@ -24,9 +25,29 @@ def list_key(targets: Sequence[Target]) -> str:
     million, which a cancelled run would otherwise wait on as it exits.
     """
     digest = hashlib.sha1(usedforsecurity=False)
-    for url, run in itertools.groupby(map(operator.attrgetter("url"), targets)):
-        digest.update(f"{url}\t{len(list(run))}\n".encode("utf-8", "surrogatepass"))
+    runs: Iterable[tuple[str, int]]
+    if isinstance(targets, TargetList):  # its runs as parsed: no pass over a million requests
+        runs = _merged(targets.url_runs())
+    else:
+        runs = ((url, len(list(run))) for url, run in
+                itertools.groupby(map(operator.attrgetter("url"), targets)))
+    for url, count in runs:
+        digest.update(f"{url}\t{count}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:12]
+
+
+def _merged(runs: Iterable[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+    """Consecutive runs of one URL (two list lines of it) as one, as groupby counts them."""
+    last, total = None, 0
+    for url, count in runs:
+        if url == last:
+            total += count
+            continue
+        if last is not None:
+            yield last, total
+        last, total = url, count
+    if last is not None:
+        yield last, total
 
 
 @dataclass(frozen=True, slots=True)

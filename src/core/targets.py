@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from fetchtui.core.target_list import TargetList
 from fetchtui.core.textsafe import safe_text
 
 #: A list longer than this is refused rather than silently truncated.
@@ -77,6 +78,8 @@ class TargetsError(ValueError):
 
 def mask_url(url: str) -> str:
     """Return `url` with any password replaced by `***` (the user name stays visible)."""
+    if "@" not in url:
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL urlsplit reads (an open IPv6 bracket): mask it as text
@@ -97,25 +100,16 @@ def mask_text(text: str) -> str:
     return _USERINFO.sub(r"\1:***@", text)
 
 
-def check_url(url: str) -> str | None:
-    """Return what is wrong with `url`, or None when it can be fetched.
+#: What no URL may hold: a lone surrogate, whitespace (ASCII or not), C0 controls and DEL.
+_ODD_CHAR = re.compile(r"[\udc80-\udcff\s\x00-\x1f\x7f]")
 
-    One rule for every client: a URL whose host part clients read differently (a backslash,
-    which some treat as a slash and others as data) is refused, so that what is shown is
-    where the request goes.
-    """
-    if any("\udc80" <= ch <= "\udcff" for ch in url):  # a byte that was not UTF-8 (surrogateescape)
-        bad = next(ord(ch) - 0xDC00 for ch in url if "\udc80" <= ch <= "\udcff")
-        return f"not UTF-8 text (byte 0x{bad:02x}); percent-encode it (%{bad:02X})"
-    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if "\\" in authority:
-        return ("a backslash in the host part is read differently by different clients; "
-                "percent-encode it (%5C) or remove it")
-    if "://" not in url:
-        scheme, colon, rest = url.partition(":")
-        if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
-            return f"unsupported scheme {scheme.lower()!r} (only http and https)"
-        return f"missing scheme (did you mean http://{url}?)"
+
+_UNSEEN = object()
+_ORIGINS: dict[tuple[str, str], object] = {}
+
+
+def _check_origin(url: str) -> str | None:
+    """What is wrong with the scheme, host and port of `url`, or None."""
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # e.g. an unbalanced IPv6 bracket
@@ -130,9 +124,44 @@ def check_url(url: str) -> str | None:
         return "bad port (use a number from 1 to 65535)"
     if port == 0:
         return "bad port (use a number from 1 to 65535)"
-    if any(ch.isspace() for ch in url):
+    return None
+
+
+def check_url(url: str) -> str | None:
+    """Return what is wrong with `url`, or None when it can be fetched.
+
+    One rule for every client: a URL whose host part clients read differently (a backslash,
+    which some treat as a slash and others as data) is refused, so that what is shown is
+    where the request goes.
+    """
+    odd = _ODD_CHAR.search(url)  # one pass: most URLs have none of these
+    if odd is not None:
+        ch = odd.group()
+        if "\udc80" <= ch <= "\udcff":  # a byte that was not UTF-8 (surrogateescape)
+            bad = ord(ch) - 0xDC00
+            return f"not UTF-8 text (byte 0x{bad:02x}); percent-encode it (%{bad:02X})"
+    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "\\" in authority:
+        return ("a backslash in the host part is read differently by different clients; "
+                "percent-encode it (%5C) or remove it")
+    if "://" not in url:
+        scheme, colon, rest = url.partition(":")
+        if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
+            return f"unsupported scheme {scheme.lower()!r} (only http and https)"
+        return f"missing scheme (did you mean http://{url}?)"
+    scheme = url.partition("://")[0]
+    origin = (scheme, authority)
+    problem = _ORIGINS.get(origin, _UNSEEN)
+    if problem is _UNSEEN:  # a list's URLs share a few origins: each is checked once
+        problem = _check_origin(url)
+        if len(_ORIGINS) >= 4096:
+            _ORIGINS.clear()
+        _ORIGINS[origin] = problem
+    if problem is not None:
+        return str(problem)
+    if odd is not None and odd.group().isspace():
         return "a URL cannot contain spaces (percent-encode them as %20)"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if odd is not None:
         return "control characters in URL"
     return None
 
@@ -213,19 +242,35 @@ def _line_spec(tokens: list[str], defaults: RequestSpec,
     return url, count, RequestSpec(method, tuple(headers), body)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The list's lines, one at a time: a million-line list is never a million strings at once."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            end = size
+        yield text[start:end]
+        start = end + 1
+
+
+#: Distinct lines whose parse is remembered: repeated lines parse once, a million distinct
+#: ones do not keep a million entries.
+_CACHE_LINES = 4096
+
+
 def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec = DEFAULT_SPEC,
-                  read_file: Callable[[str], bytes] = _read_file) -> list[Target]:
+                  read_file: Callable[[str], bytes] = _read_file) -> TargetList:
     """Parse the whole list; raise TargetsError listing every bad line.
 
     A line is `URL`, `URL xN`, or either with curl's flags after it, parsed shell-style:
     `https://api.example/items -X POST -H 'Content-Type: application/json' -d @item.json x10`.
     `defaults` is what the command line's own -X/-H/-d asked for every line.
     """
-    targets: list[Target] = []
+    targets = TargetList()
     errors: list[LineError] = []
     checked: dict[str, tuple[Target, int] | str] = {}  # lists repeat lines; parse each once
     total = 0
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    for number, raw in enumerate(_lines(text.lstrip("\ufeff")), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -233,20 +278,22 @@ def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec =
             line = line.split(" #", 1)[0].rstrip()
         cached = checked.get(line)
         if cached is None:
-            cached = checked[line] = _parse_line(line, number, defaults, read_file)
+            cached = _parse_line(line, number, defaults, read_file)
+            if len(checked) >= _CACHE_LINES:
+                checked.clear()
+            checked[line] = cached
         if isinstance(cached, str):
-            errors.append(LineError(number, raw, cached))
+            errors.append(LineError(number, raw.rstrip("\r"), cached))
             continue
         target, count = cached
         total += count
         if total > max_total:
             errors.append(
-                LineError(number, raw, f"the list asks for more than {max_total:,} requests")
+                LineError(number, raw.rstrip("\r"), f"the list asks for more than {max_total:,} requests")
             )
             break
-        if target.line != number:
-            target = replace(target, line=number)
-        targets.extend([target] * count)
+        if not errors:
+            targets.add(target.url, number, target.spec, count)
     if errors:
         raise TargetsError(errors)
     return targets

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rich.segment import Segment
@@ -38,7 +39,7 @@ from fetchtui.core.textsafe import visible_controls
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 
 
-def _parse(text: str, defaults: RequestSpec) -> list[Target] | TargetsError:
+def _parse(text: str, defaults: RequestSpec) -> Sequence[Target] | TargetsError:
     try:
         return parse_targets(text, defaults=defaults)
     except TargetsError as exc:
@@ -49,7 +50,7 @@ def _parse(text: str, defaults: RequestSpec) -> list[Target] | TargetsError:
 class Setup:
     """What the pane holds when the user starts a run: the list, and the config to run it with."""
 
-    targets: list[Target]
+    targets: Sequence[Target]
     config: RunConfig
 
     def but(self, **changes: object) -> Setup:
@@ -106,7 +107,7 @@ class SetupPane(Vertical):
         self.set_reactive(SetupPane.worker_count, config.workers)
         self._check_timer: Timer | None = None
         self._checked_text: str | None = None  # the text the last check parsed, and its result
-        self._checked: list[Target] | None = None
+        self._checked: Sequence[Target] | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("URLs  (one per line, `URL x100` repeats, curl's -X/-H/-d after it)",
@@ -185,7 +186,7 @@ class SetupPane(Vertical):
             self._check_timer.stop()
         self._check_timer = self.set_timer(CHECK_DELAY, self._check_in_background)
 
-    def check_list(self) -> list[Target] | None:
+    def check_list(self) -> Sequence[Target] | None:
         """Parse the list; show every bad line by number. None when it has errors."""
         text = self.query_one("#urls", TextArea).text
         if text != self._checked_text:  # else the background check parsed it: 100,000 lines take 1 s
@@ -208,7 +209,7 @@ class SetupPane(Vertical):
         except RuntimeError:  # the app closed meanwhile: nobody to show it to
             pass
 
-    def _show_check(self, text: str, outcome: list[Target] | TargetsError) -> None:
+    def _show_check(self, text: str, outcome: Sequence[Target] | TargetsError) -> None:
         if self.query_one("#urls", TextArea).text != text:
             return  # typed on meanwhile: the next check shows the new text
         self._checked_text = text
