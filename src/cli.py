@@ -86,7 +86,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("--timeout", type=_checked(parse_timeout), default=10.0,
                         help="total time allowed per request: seconds, or 500ms, 10s, 2m (default 10)")
     parser.add_argument("--max-bytes", type=_checked(parse_max_bytes), default=100 * 1024 * 1024,
-                        help="largest body to read, in bytes (default 100 MiB)")
+                        help="largest body to read, in bytes (default 100 MiB); a head is capped at "
+                             "100 header lines of 64 KiB each on every client")
     parser.add_argument("--max-redirects", type=_checked(parse_redirects), default=10,
                         help="redirects to follow (default 10)")
     parser.add_argument("-X", "--request", "--method", dest="method", metavar="METHOD",
@@ -115,6 +116,9 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
     _add_history_options(parser)
+
+
+EXIT_STATUSES = "exit status: 0 all ok, 1 some failed, 2 bad input, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP"
 
 
 def _add_history_options(parser: argparse.ArgumentParser) -> None:
@@ -166,7 +170,7 @@ def build_run_parser() -> argparse.ArgumentParser:
         prog="fetchtui run",
         description="Fetch a URL list without the UI (threads, worker processes or an event "
                     "loop); print a summary.",
-        epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
+        epilog=EXIT_STATUSES,
     )
     _add_run_options(parser)
     parser.add_argument("--json", metavar="PATH",
@@ -352,7 +356,7 @@ def build_sweep_parser() -> argparse.ArgumentParser:
         prog="fetchtui sweep",
         description="Run the same list at several worker counts (and, with --models, under "
                     "several concurrency models and clients) and compare the runs.",
-        epilog="exit status: 0 all ok, 1 some failed, 2 bad input, 130 interrupted",
+        epilog=EXIT_STATUSES,
     )
     _add_run_options(parser, series=True)
     parser.add_argument("--models", type=_checked(parse_models), metavar="MODEL[/CLIENT],...",

@@ -269,3 +269,10 @@ def test_a_dead_worker_process_is_named_in_the_headless_summary(server: DemoServ
     assert proc.returncode == 1
     assert "(ok 2, failed 0, cancelled 2)" in stdout
     assert f"2 worker process {workers[0]} died (killed by SIGKILL)" in stdout
+
+
+def test_help_names_each_models_default_client_and_the_exit_statuses() -> None:
+    result = subprocess.run([*CMD, "run", "--help"], capture_output=True, text=True, timeout=30)
+    text = " ".join(result.stdout.split())
+    assert "under asyncio aiohttp, httpx (default aiohttp)" in text
+    assert "143 SIGTERM, 129 SIGHUP" in text

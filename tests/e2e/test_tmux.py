@@ -228,3 +228,17 @@ def test_ctrl_q_mid_run_records_the_run(term: Terminal, tmp_path: Path) -> None:
         term.send("C-q")
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
     assert [r["cancelled"] for r in history_rows(hist)] == [6]
+
+
+def test_escapes_in_the_list_are_shown_as_pictures_and_never_reach_the_terminal(
+        term: Terminal, tmp_path: Path) -> None:
+    listing = tmp_path / "hostile.txt"
+    listing.write_text("http://127.0.0.1:9/a\x1b]0;PWNED-TITLE\x07b\nhttp://127.0.0.1:9/\x1b[2Jc\n")
+    term.send(f"{fetchtui_command()} -f {listing}; echo EXITED-$?", "Enter")
+    screen = term.wait_for(lambda s: "␛]0;PWNED-TITLE" in s and "␛[2Jc" in s)
+    title = subprocess.run(["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "PWNED" not in title
+    assert "line 1" in screen  # the bad lines are still named below the editor
+    term.send("C-q")
+    term.wait_for(lambda s: "EXITED-0" in s, limit=10)

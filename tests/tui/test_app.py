@@ -664,3 +664,24 @@ async def test_an_unusable_history_is_said_on_screen_and_its_runs_are_not_number
         await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run to end")
         table = app.query_one(HistoryTable)
         assert str(table.get_row_at(0)[0]) == "-"  # not recorded: no number to find it by later
+
+
+async def test_a_busy_history_is_given_up_on_at_once_and_said(base: str, tmp_path: Path) -> None:
+    import sqlite3
+
+    from fetchtui.core.history import History
+    from fetchtui.core.history_store import HistoryStore
+
+    path = tmp_path / "h.sqlite3"
+    history = History(HistoryStore(path), "tui")
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another fetchtui is writing, and goes on writing
+    try:
+        app = FetchApp(f"{base}/delay/0 x2", RunConfig(workers=1), history=history)
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: notified(app, "stayed busy"), "the history's problem")
+            assert [r.recorded for r in app.history.runs] == [False]
+            assert history.patience < 1  # the screen waits a moment at most, not the CLI's 5 s
+    finally:
+        locker.close()
