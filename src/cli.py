@@ -6,12 +6,19 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, TypeVar
 
 from fetchtui import __version__
+from fetchtui.cli_input import (
+    demo_server,
+    fail,
+    history_for,
+    list_text,
+    read_list,
+    request_spec,
+    run_config,
+    targets_or_exit,
+)
 from fetchtui.core import registry
 from fetchtui.core.config import (
     DEFAULT_SERIES,
@@ -19,10 +26,6 @@ from fetchtui.core.config import (
     MAX_WORKERS,
     MODELS,
     ConfigError,
-    FetchLimits,
-    RunConfig,
-    check_backend,
-    check_model,
     parse_max_bytes,
     parse_models,
     parse_processes,
@@ -36,9 +39,7 @@ from fetchtui.core.config import (
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from fetchtui.core.demo_server import DemoServer
-    from fetchtui.core.history import History
-    from fetchtui.core.targets import RequestSpec, Target
+    pass
 
 T = TypeVar("T")
 
@@ -128,26 +129,6 @@ def _add_history_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-history", action="store_true", help="record nothing in the run history")
 
 
-def _history(args: argparse.Namespace, front_end: str) -> History:
-    """The run history the command records into; a file that cannot be used is said once,
-    and the run goes on without it."""
-    from fetchtui.core.history import History
-
-    if getattr(args, "no_history", False):
-        return History(front_end=front_end)
-    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
-
-    try:
-        return History(HistoryStore(args.history or default_path()), front_end)
-    except HistoryError as exc:
-        history = History(front_end=front_end)
-        if front_end == "tui":  # stderr is under the screen there: the app says it on mount
-            history.problem = f"{exc}; runs are not recorded"
-        else:
-            print(f"fetchtui: warning: {safe_text(str(exc))}; this run is not recorded", file=sys.stderr)
-        return history
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fetchtui",
@@ -182,148 +163,6 @@ def build_run_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass(frozen=True, slots=True)
-class ListSource:
-    """Where the URL list text came from, and the text."""
-
-    text: str
-    origin: str
-
-
-def read_list(args: argparse.Namespace) -> ListSource:
-    """The list text from URL arguments and/or -f FILE; raises SystemExit(2) with a message."""
-    parts: list[str] = list(args.urls)
-    origin = "arguments"
-    if args.file:
-        try:
-            if args.file == "-":
-                data = sys.stdin.buffer.read()
-            else:
-                with open(args.file, "rb") as handle:
-                    data = handle.read()
-            parts.insert(0, data.decode("utf-8-sig"))
-            origin = "stdin" if args.file == "-" else args.file
-        except OSError as exc:
-            _fail(f"cannot read {args.file}: {exc.strerror or exc}")
-        except UnicodeDecodeError as exc:
-            _fail(f"{args.file} is not UTF-8 text (byte {exc.start})")
-    return ListSource("\n".join(parts), origin)
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"fetchtui: error: {safe_text(message)}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
-    proxy = _proxy_or_exit(args.proxy) if args.proxy is not None else None
-    from fetchtui.core.export import export_paths_problem
-
-    problem = export_paths_problem(getattr(args, "json", None), getattr(args, "csv", None))
-    if problem is not None:
-        _fail(problem)
-    limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
-                         max_redirects=args.max_redirects, verify=not args.insecure,
-                         ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,
-                         direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
-    try:
-        if args.cut_at_end and args.duration is None:
-            raise ConfigError("--cut-at-end needs a duration (-z)")
-        implied = registry.multi_process_model() if args.processes is not None else "threads"
-        model = check_model(args.model or implied)
-        if args.processes is not None and not registry.MODELS[model].multi_process:
-            raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
-        backend = args.backend or registry.default_client(model)
-        processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
-        return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
-                         model=model, processes=registry.processes_for(model, processes),
-                         rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
-    except ConfigError as exc:
-        _fail(str(exc))
-
-
-def _proxy_or_exit(text: str) -> str:
-    """-x as curl takes it (no scheme: http://), checked: a bad one exits 2, its password masked."""
-    from fetchtui.core.fetching.proxies import PROXY_SCHEMES, proxy_url
-    from fetchtui.core.targets import mask_text
-
-    scheme = text.partition(":")[0].lower()
-    if scheme in PROXY_SCHEMES and "://" not in text:  # `http:u:p@host`: a typo, not a host
-        masked = mask_text(f"x://{text.partition(':')[2]}")[4:]
-        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got '{scheme}:{masked}'")
-    url = proxy_url(text)
-    shown = mask_text(url)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        _fail(f"-x {shown!r} is not a valid proxy URL ({exc})")
-    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
-        _fail(f"-x takes a proxy URL such as http://proxy.example:3128, got {shown!r}")
-    return url
-
-
-def request_spec(args: argparse.Namespace) -> RequestSpec:
-    """The -X/-H/-d of the command line: what every line of the list sends unless it says."""
-    from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, parse_header, parse_method, read_body
-
-    if args.method is None and not args.headers and args.data is None:
-        return DEFAULT_SPEC
-    try:
-        headers = tuple(parse_header(h) for h in args.headers)
-        body = None
-        if args.data is not None:
-            if args.data == "@-":
-                if args.file == "-":
-                    _fail("-d @- reads stdin, and so does -f -: give the body or the list a file")
-                body = sys.stdin.buffer.read()
-            else:
-                body = read_body(args.data, lambda path: Path(path).expanduser().read_bytes())
-        method = parse_method(args.method) if args.method else ("POST" if body is not None else "GET")
-    except ValueError as exc:
-        _fail(str(exc))
-    return RequestSpec(method, headers, body)
-
-
-def _demo_server(args: argparse.Namespace) -> DemoServer | None:
-    """The demo server --demo asked for, started; imported only then."""
-    if not args.demo:
-        return None
-    from fetchtui.core.demo_server import DemoServer
-
-    return DemoServer().start()
-
-
-def _list_text(source: ListSource, server: DemoServer | None) -> str:
-    """The list as given, or the demo server's list when --demo came without URLs."""
-    if server is not None and not source.text.strip():
-        from fetchtui.core.demo_server import demo_list
-
-        return demo_list(server.url)
-    return source.text
-
-
-def _targets_or_exit(source: ListSource, server: DemoServer | None,
-                     spec: RequestSpec | None = None) -> Sequence[Target]:
-    """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
-    from fetchtui.core.targets import TargetsError, parse_targets
-
-    text = _list_text(source, server)
-    if not text.strip():
-        _fail("no URLs given (pass URLs, -f FILE, or --demo)")
-    try:
-        targets = parse_targets(text, defaults=spec) if spec is not None else parse_targets(text)
-    except TargetsError as exc:
-        print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
-              file=sys.stderr)
-        for error in exc.errors:
-            print(f"  {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    if not targets:
-        _fail(f"the list from {source.origin} has no URLs (only comments or blank lines)")
-    return targets
-
-
 def cmd_run(argv: Sequence[str]) -> int:
     from fetchtui.headless.runner import run_headless
 
@@ -335,8 +174,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         with Stops(raise_first=True):  # reading a million lines takes a moment: a stop is said
             source = read_list(args)
             spec = request_spec(args)
-            server = _demo_server(args)
-            targets = _targets_or_exit(source, server, spec)
+            server = demo_server(args)
+            targets = targets_or_exit(source, server, spec)
             del source  # the text: the parsed list holds what the run needs
     except Stopped as stop:
         if server is not None:
@@ -345,7 +184,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         return 128 + stop.signum
     try:
         return run_headless(targets, run_config(args, server), trace=args.trace,
-                            json_path=args.json, csv_path=args.csv, history=_history(args, "run"))
+                            json_path=args.json, csv_path=args.csv, history=history_for(args, "run"))
     finally:
         if server is not None:
             server.stop()
@@ -374,9 +213,9 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     series: list[int] = args.workers
     source = read_list(args)
     spec = request_spec(args)
-    server = _demo_server(args)
+    server = demo_server(args)
     try:
-        targets = _targets_or_exit(source, server, spec)
+        targets = targets_or_exit(source, server, spec)
         args.workers = series[0]
         if args.models:
             args.model, models_processes, args.processes = None, args.processes, None
@@ -388,9 +227,9 @@ def cmd_sweep(argv: Sequence[str]) -> int:
             try:
                 configs = plan(base, series, args.models, models_processes)
             except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
-                _fail(str(exc))
+                fail(str(exc))
         return run_sweep_headless(targets, series, base, json_path=args.json,
-                                  history=_history(args, "sweep"), configs=configs)
+                                  history=history_for(args, "sweep"), configs=configs)
     finally:
         if server is not None:
             server.stop()
@@ -407,7 +246,7 @@ def cmd_demo_server(argv: Sequence[str]) -> int:
     try:
         server = DemoServer(args.port)
     except OSError as exc:
-        _fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
+        fail(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}")
     print(f"fetchtui demo server on {server.url}  (Ctrl-C stops it)", flush=True)
     for path, what in ENDPOINTS.items():
         print(f"  {server.url}{path:32} {what}")
@@ -426,7 +265,7 @@ def _keys_from_the_terminal() -> None:
     try:
         tty = os.open("/dev/tty", os.O_RDWR)
     except OSError:
-        _fail("the live monitor needs a terminal for its keys, and there is none here; "
+        fail("the live monitor needs a terminal for its keys, and there is none here; "
               "`fetchtui run` fetches the list without one")
     os.dup2(tty, 0)
     os.close(tty)
@@ -443,10 +282,10 @@ def cmd_tui(argv: Sequence[str]) -> int:
     source = read_list(args)
     spec = request_spec(args)
     _keys_from_the_terminal()
-    server = _demo_server(args)
+    server = demo_server(args)
     config = run_config(args, server)
-    app = FetchApp(_list_text(source, server), config, start=args.start,
-                   history=_history(args, "tui"), request=spec)
+    app = FetchApp(list_text(source, server), config, start=args.start,
+                   history=history_for(args, "tui"), request=spec)
     stats = None
     try:
         code = app.run() or 0
@@ -493,7 +332,7 @@ def cmd_history(argv: Sequence[str]) -> int:
         store = HistoryStore(args.history or default_path(), writing=False)
         stored = store.runs(args.last)
     except HistoryError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if store.skipped:
         print(f"fetchtui: warning: {store.skipped} unreadable row(s) of {safe_text(str(store.path))} "
               "skipped", file=sys.stderr)
@@ -522,13 +361,13 @@ def cmd_open(argv: Sequence[str]) -> int:
     try:
         recording = Recording.load(args.path)
     except ReplayError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _keys_from_the_terminal()
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: read once, when textual loads
     from fetchtui.tui.app import FetchApp
 
     app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
-                             history=_history(args, "tui"))
+                             history=history_for(args, "tui"))
     try:
         return app.run() or 0
     finally:

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -37,7 +37,7 @@ from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.models_screen import ModelsScreen
 from fetchtui.tui.setup_pane import Setup, SetupPane
-from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.stats_panel import StatsPanel, run_state
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 from fetchtui.tui.timeline import Timeline, TimelinePane
@@ -46,6 +46,8 @@ from fetchtui.tui.timeline import Timeline, TimelinePane
 #: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
 #: the lag's p99 near 90 ms where 10/15/20 Hz gave 135/104/95 ms (bench/tui.py --hz, README).
 FRAME_HZ = 25
+#: The live pane's tabs (TabPane ids).
+Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-history", "tab-sweep"]
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
@@ -290,7 +292,7 @@ class FetchApp(App[int]):
     def action_focus_threads(self) -> None:
         self.action_show_tab("tab-threads", "threads")
 
-    def action_show_tab(self, tab: str, widget: str) -> None:
+    def action_show_tab(self, tab: Tab, widget: str) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = tab
         target = self.query_one(f"#{widget}")
@@ -362,13 +364,12 @@ class FetchApp(App[int]):
         self.fold(self.source.drain())
         now = self.source.now_ns()
         stats = self.stats
-        state = "running" if not stats.ended else "cancelled" if stats.interrupted else "finished"
         try:
             table, panel = self.query_one(ThreadTable), self.query_one(StatsPanel)
         except NoMatches:  # the app is closing: its widgets are gone before its timer
             return
         table.update_frame(now)
-        panel.show(stats, state, now)
+        panel.show(stats, run_state(stats), now)
         self._frames += 1
         if self._frames % SLOW_EVERY == 0 or stats.ended:
             self._slow_views(now)

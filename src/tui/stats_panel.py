@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from rich.console import Group, NewLine
 from rich.progress_bar import ProgressBar
@@ -16,6 +17,19 @@ def _counts(counts: dict[str, int]) -> str:
     return "  ".join(f"{k}:{v}" for k, v in counts.items()) or "-"
 
 
+#: What the panel says the run is doing.
+RunState = Literal["idle", "running", "cancelled", "finished"]
+
+
+def run_state(stats: RunStats | None) -> RunState:
+    """The state a run's stats are in."""
+    if stats is None:
+        return "idle"
+    if not stats.ended:
+        return "running"
+    return "cancelled" if stats.interrupted else "finished"
+
+
 class StatsPanel(Static):
     """Reads the stats model once per frame; computes nothing of its own.
 
@@ -25,7 +39,7 @@ class StatsPanel(Static):
 
     figures = ""  # the text under the bar, as shown (tests read it)
 
-    def show(self, stats: RunStats | None, state: str, now_ns: int | None = None) -> None:
+    def show(self, stats: RunStats | None, state: RunState, now_ns: int | None = None) -> None:
         if stats is None:
             self.figures = "idle: no run yet"
             self.update(Group(self._bar(1, 0), NewLine(), Text(self.figures, "dim")), layout=False)

@@ -651,11 +651,11 @@ async def test_an_unusable_history_is_said_on_screen_and_its_runs_are_not_number
         base: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from fetchtui.cli import _history
+    from fetchtui.cli_input import history_for
 
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    history = _history(argparse.Namespace(no_history=False, history=str(blocker / "h.sqlite3")), "tui")
+    history = history_for(argparse.Namespace(no_history=False, history=str(blocker / "h.sqlite3")), "tui")
     assert capsys.readouterr().err == ""  # stderr is under the screen: nothing goes there
     app = FetchApp(f"{base}/delay/0 x2", RunConfig(workers=1), history=history)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

@@ -1,0 +1,192 @@
+"""What the command line's arguments become: the list, the request spec, the run config and
+the history. Bad input exits 2 with one line saying what is wrong, before anything is fetched."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
+
+from fetchtui.core import registry
+from fetchtui.core.config import (
+    MAX_PROCESSES,
+    ConfigError,
+    FetchLimits,
+    RunConfig,
+    check_backend,
+    check_model,
+)
+from fetchtui.core.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.history import History
+    from fetchtui.core.targets import RequestSpec, Target
+
+
+def history_for(args: argparse.Namespace, front_end: str) -> History:
+    """The run history the command records into; a file that cannot be used is said once,
+    and the run goes on without it."""
+    from fetchtui.core.history import History
+
+    if getattr(args, "no_history", False):
+        return History(front_end=front_end)
+    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+
+    try:
+        return History(HistoryStore(args.history or default_path()), front_end)
+    except HistoryError as exc:
+        history = History(front_end=front_end)
+        if front_end == "tui":  # stderr is under the screen there: the app says it on mount
+            history.problem = f"{exc}; runs are not recorded"
+        else:
+            print(f"fetchtui: warning: {safe_text(str(exc))}; this run is not recorded", file=sys.stderr)
+        return history
+
+
+@dataclass(frozen=True, slots=True)
+class ListSource:
+    """Where the URL list text came from, and the text."""
+
+    text: str
+    origin: str
+
+
+def read_list(args: argparse.Namespace) -> ListSource:
+    """The list text from URL arguments and/or -f FILE; raises SystemExit(2) with a message."""
+    parts: list[str] = list(args.urls)
+    origin = "arguments"
+    if args.file:
+        try:
+            if args.file == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(args.file, "rb") as handle:
+                    data = handle.read()
+            parts.insert(0, data.decode("utf-8-sig"))
+            origin = "stdin" if args.file == "-" else args.file
+        except OSError as exc:
+            fail(f"cannot read {args.file}: {exc.strerror or exc}")
+        except UnicodeDecodeError as exc:
+            fail(f"{args.file} is not UTF-8 text (byte {exc.start})")
+    return ListSource("\n".join(parts), origin)
+
+
+def fail(message: str) -> NoReturn:
+    print(f"fetchtui: error: {safe_text(message)}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
+    proxy = proxy_or_exit(args.proxy) if args.proxy is not None else None
+    from fetchtui.core.export import export_paths_problem
+
+    problem = export_paths_problem(getattr(args, "json", None), getattr(args, "csv", None))
+    if problem is not None:
+        fail(problem)
+    limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
+                         max_redirects=args.max_redirects, verify=not args.insecure,
+                         ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,
+                         direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
+    try:
+        if args.cut_at_end and args.duration is None:
+            raise ConfigError("--cut-at-end needs a duration (-z)")
+        implied = registry.multi_process_model() if args.processes is not None else "threads"
+        model = check_model(args.model or implied)
+        if args.processes is not None and not registry.MODELS[model].multi_process:
+            raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
+        backend = args.backend or registry.default_client(model)
+        processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
+                         model=model, processes=registry.processes_for(model, processes),
+                         rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def proxy_or_exit(text: str) -> str:
+    """-x as curl takes it (no scheme: http://), checked: a bad one exits 2, its password masked."""
+    from fetchtui.core.fetching.proxies import PROXY_SCHEMES, proxy_url
+    from fetchtui.core.targets import mask_text
+
+    scheme = text.partition(":")[0].lower()
+    if scheme in PROXY_SCHEMES and "://" not in text:  # `http:u:p@host`: a typo, not a host
+        masked = mask_text(f"x://{text.partition(':')[2]}")[4:]
+        fail(f"-x takes a proxy URL such as http://proxy.example:3128, got '{scheme}:{masked}'")
+    url = proxy_url(text)
+    shown = mask_text(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        fail(f"-x {shown!r} is not a valid proxy URL ({exc})")
+    if parts.scheme.lower() not in PROXY_SCHEMES or not parts.hostname:
+        fail(f"-x takes a proxy URL such as http://proxy.example:3128, got {shown!r}")
+    return url
+
+
+def request_spec(args: argparse.Namespace) -> RequestSpec:
+    """The -X/-H/-d of the command line: what every line of the list sends unless it says."""
+    from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, parse_header, parse_method, read_body
+
+    if args.method is None and not args.headers and args.data is None:
+        return DEFAULT_SPEC
+    try:
+        headers = tuple(parse_header(h) for h in args.headers)
+        body = None
+        if args.data is not None:
+            if args.data == "@-":
+                if args.file == "-":
+                    fail("-d @- reads stdin, and so does -f -: give the body or the list a file")
+                body = sys.stdin.buffer.read()
+            else:
+                body = read_body(args.data, lambda path: Path(path).expanduser().read_bytes())
+        method = parse_method(args.method) if args.method else ("POST" if body is not None else "GET")
+    except ValueError as exc:
+        fail(str(exc))
+    return RequestSpec(method, headers, body)
+
+
+def demo_server(args: argparse.Namespace) -> DemoServer | None:
+    """The demo server --demo asked for, started; imported only then."""
+    if not args.demo:
+        return None
+    from fetchtui.core.demo_server import DemoServer
+
+    return DemoServer().start()
+
+
+def list_text(source: ListSource, server: DemoServer | None) -> str:
+    """The list as given, or the demo server's list when --demo came without URLs."""
+    if server is not None and not source.text.strip():
+        from fetchtui.core.demo_server import demo_list
+
+        return demo_list(server.url)
+    return source.text
+
+
+def targets_or_exit(source: ListSource, server: DemoServer | None,
+                     spec: RequestSpec | None = None) -> Sequence[Target]:
+    """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
+    from fetchtui.core.targets import TargetsError, parse_targets
+
+    text = list_text(source, server)
+    if not text.strip():
+        fail("no URLs given (pass URLs, -f FILE, or --demo)")
+    try:
+        targets = parse_targets(text, defaults=spec) if spec is not None else parse_targets(text)
+    except TargetsError as exc:
+        print(f"fetchtui: {len(exc.errors)} bad line(s) in {source.origin}; nothing was fetched",
+              file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not targets:
+        fail(f"the list from {source.origin} has no URLs (only comments or blank lines)")
+    return targets
