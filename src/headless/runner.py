@@ -117,6 +117,7 @@ def run_headless(
                 err.flush()
 
             problem = history.problem
+            stops.closing = True  # the exports are out: a signal in the history's wait ends it
             history.add(config, list_key(targets), stats.summary(), on_busy=busy)
             if history.problem and history.problem != problem:
                 err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")

@@ -32,6 +32,9 @@ class Stops:
         self.event = threading.Event()
         self.signum: int | None = None
         self.pending: list[str] = []
+        #: the run is over and its close-out is writing: any signal now exits at once (a
+        #: Ctrl-C while a busy history file is waited for must not wait on with it)
+        self.closing = False
         self._raise = raise_first
         self._previous: dict[int, object] = {}
 
@@ -52,11 +55,12 @@ class Stops:
         return 128 + self.signum if self.signum is not None else None
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self.signum is not None:
+        if self.signum is not None or self.closing:
             lost = ", ".join(self.pending) if self.pending else "nothing"
             try:
                 os.write(sys.stderr.fileno(),
-                         f"fetchtui: {signal.Signals(signum).name} again: exiting now; not written: "
+                         f"fetchtui: {signal.Signals(signum).name}{' again' if self.signum else ''}: "
+                         f"exiting now; not written: "
                          f"{lost}\n".encode())
             except (OSError, ValueError):
                 pass

@@ -276,3 +276,41 @@ def test_help_names_each_models_default_client_and_the_exit_statuses() -> None:
     text = " ".join(result.stdout.split())
     assert "under asyncio aiohttp, httpx (default aiohttp)" in text
     assert "143 SIGTERM, 129 SIGHUP" in text
+
+
+def test_ctrl_c_while_a_busy_history_is_waited_for_exits_at_once_with_the_exports_written(
+        base: str, tmp_path: Path) -> None:
+    out, hist = tmp_path / "r.json", tmp_path / "h.sqlite3"
+    HistoryStore(hist).close()
+    locker = sqlite3.connect(hist, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    proc = subprocess.Popen([*CMD, "run", f"{base}/delay/0 x3", "--json", str(out), "--history", str(hist)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        assert "history file is busy" in proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=5)
+        assert proc.returncode == 130 and "Traceback" not in stderr
+        assert "SIGINT: exiting now; not written: the history row" in stderr
+        assert json.loads(out.read_text())["summary"]["ok"] == 3
+    finally:
+        locker.close()
+        if proc.poll() is None:
+            proc.kill()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_stop_signal_ends_a_sweep_with_the_runs_that_ended(server: DemoServer, tmp_path: Path,
+                                                            signum: int, code: int) -> None:
+    out = tmp_path / "sweep.json"
+    tag = f"sweep-{signum}"
+    proc = subprocess.Popen([*CMD, "sweep", "--no-history", f"{server.url}/delay/0 x4",
+                             f"{server.url}/hang?test={tag}", "-w", "1,2", "--timeout", "60",
+                             "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: server.held(f"/hang?test={tag}") == 1, "the first run stuck on /hang")
+    proc.send_signal(signum)
+    stdout, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == code, stderr
+    assert f"stopped by {signal.Signals(signum).name}: the runs that ended are below" in stdout
+    assert json.loads(out.read_text())["runs"] == []  # the one in flight is dropped, as on Ctrl-C

@@ -169,9 +169,11 @@ def app_pid(term: Terminal) -> int:
     return int(pid)
 
 
-@pytest.mark.parametrize("model", ["--model threads", "-P 1"])
-def test_sigterm_records_the_run_restores_the_terminal_and_leaves_no_process(
-        term: Terminal, tmp_path: Path, model: str) -> None:
+@pytest.mark.parametrize(("model", "signame", "code"), [("--model threads", "SIGTERM", 143),
+                                                       ("-P 1", "SIGTERM", 143),
+                                                       ("--model threads", "SIGHUP", 129)])
+def test_a_stop_signal_records_the_run_restores_the_terminal_and_leaves_no_process(
+        term: Terminal, tmp_path: Path, model: str, signame: str, code: int) -> None:
     import os
     import signal
 
@@ -183,8 +185,8 @@ def test_sigterm_records_the_run_restores_the_terminal_and_leaves_no_process(
                   f"{model} --history {hist} --start; echo EXITED-$?", "Enter")
         term.wait_for(lambda s: "in flight 4" in s)
         kids = term.fetch_processes() + term.fetch_processes("fetchtui.core.runs.processes")
-        os.kill(app_pid(term), signal.SIGTERM)
-        screen = term.wait_for(lambda s: "EXITED-143" in s, limit=10)
+        os.kill(app_pid(term), getattr(signal, signame))
+        screen = term.wait_for(lambda s: f"EXITED-{code}" in s, limit=10)
     assert "12  (ok 0, failed 0, cancelled 12)" in screen  # the summary, as after ctrl+q
     assert "\x1b[?1049h" not in screen and "live: requests" not in screen  # the screen is back
     assert [r["cancelled"] for r in history_rows(hist)] == [12]
