@@ -46,6 +46,9 @@ from fetchtui.tui.timeline import Timeline, TimelinePane
 #: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
 #: the lag's p99 near 90 ms where 10/15/20 Hz gave 135/104/95 ms (bench/tui.py --hz, README).
 FRAME_HZ = 25
+#: Narrower than this, the setup pane gives way to the live view while a run runs: at 80
+#: columns it left the live pane 30, and every ident and request was cut.
+ROOMY_COLUMNS = 120
 #: The live pane's tabs (TabPane ids).
 Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-history", "tab-sweep"]
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
@@ -88,6 +91,10 @@ class FetchApp(App[int]):
                 tooltip="Show the run history"),
         Binding("f4", "show_tab('tab-sweep', 'sweep-chart')", "Chart", priority=True,
                 tooltip="Show the sweep chart"),
+        # ctrl+g: free in the editor and every field (TextArea takes ctrl+e/k/u/w/x/y/z, F6, F7)
+        Binding("ctrl+g", "toggle_setup", "Setup", priority=True,
+                tooltip="Show or hide the setup pane (it gives way to the live view during a run "
+                        "on a narrow terminal)"),
         Binding("f1", "help", "Help", priority=True, tooltip="What the views show"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
@@ -248,6 +255,8 @@ class FetchApp(App[int]):
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        if self.size.width < ROOMY_COLUMNS:
+            self.show_setup(False)
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
             self.drawing = True
@@ -283,10 +292,25 @@ class FetchApp(App[int]):
     def action_fewer_workers(self) -> None:
         self.query_one(SetupPane).change_workers(-1)
 
+    def action_toggle_setup(self) -> None:
+        self.show_setup(not self.query_one(SetupPane).display)
+
+    def show_setup(self, shown: bool) -> None:
+        """Show or hide the setup pane; a hidden pane's focus moves to the live table, so no
+        key goes to a field nobody can see."""
+        pane = self.query_one(SetupPane)
+        if pane.display == shown:
+            return
+        if not shown and self.focused is not None and pane in self.focused.ancestors_with_self:
+            self.query_one(ThreadTable).focus()
+        pane.display = shown
+
     def action_focus_urls(self) -> None:
+        self.show_setup(True)
         self.query_one("#urls", TextArea).focus()
 
     def action_focus_workers(self) -> None:
+        self.show_setup(True)
         self.query_one("#workers", Input).focus()
 
     def action_focus_threads(self) -> None:
@@ -432,6 +456,8 @@ class FetchApp(App[int]):
             self.query_one(SweepChart).show(self.history, self._series)
         if self._queued:
             self.start_run(self._queued.pop(0))
+        else:
+            self.show_setup(True)  # the run is over: the next experiment starts there
 
     def _record(self) -> RunRecord:
         """The ended run into the history (a replay is shown, not recorded again)."""

@@ -33,5 +33,8 @@ def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
                         app.action_help)
     yield SystemCommand("More workers", "Raise the worker count", app.action_more_workers)
     yield SystemCommand("Fewer workers", "Lower the worker count", app.action_fewer_workers)
+    yield SystemCommand("Show or hide the setup pane",
+                        "ctrl+g: give the live view the whole width (a run on a narrow terminal does)",
+                        app.action_toggle_setup)
     yield SystemCommand("Edit URL list", "Focus the URL editor", app.action_focus_urls)
     yield SystemCommand("Edit worker count", "Focus the worker count", app.action_focus_workers)

@@ -244,3 +244,24 @@ def test_escapes_in_the_list_are_shown_as_pictures_and_never_reach_the_terminal(
     assert "line 1" in screen  # the bad lines are still named below the editor
     term.send("C-q")
     term.wait_for(lambda s: "EXITED-0" in s, limit=10)
+
+
+def test_at_80_by_24_a_whole_ident_and_a_request_status_and_ms_can_be_read(tmp_path: Path) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    with DemoServer() as server:
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                        *fetchtui_command().split(), f"{server.url}/delay/400 x40", "-w", "2",
+                        "--no-history", "--start"], check=True)
+        term = Terminal(name)
+        try:
+            screen = term.wait_for(lambda s: re.search(r"\b200\s+\d+ B\s+\d+\.\d ms", s) is not None)
+            idents = re.findall(r"\b(\d{12,20}) fetchtui-worker_\d", screen)
+            assert len(idents) == 2, screen
+            assert all(f"fetchtui-worker_{i}" in screen for i in (0, 1))
+            assert "setup" not in screen.splitlines()[0]  # the setup pane gave way
+            term.send("C-g")
+            term.wait_for(lambda s: "setup" in s.splitlines()[0])  # and comes back on its key
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], check=False)

@@ -685,3 +685,30 @@ async def test_a_busy_history_is_given_up_on_at_once_and_said(base: str, tmp_pat
             assert history.patience < 1  # the screen waits a moment at most, not the CLI's 5 s
     finally:
         locker.close()
+
+
+async def test_at_80_by_24_the_setup_pane_gives_way_to_the_run_and_comes_back(base: str) -> None:
+    app = FetchApp(f"{base}/delay/300 x8", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = app.query_one(SetupPane)
+        app.query_one("#urls", TextArea).focus()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
+        assert not setup.display
+        assert app.focused is app.query_one(ThreadTable)  # no key goes to a hidden field
+        await pilot.pause()
+        assert app.query_one("#live").outer_size.width == 80  # the whole width (the screen: tmux test)
+        await pilot.press("ctrl+g")
+        assert setup.display  # the key brings it back mid-run
+        await pilot.press("ctrl+g")
+        assert not setup.display
+        await wait_for(pilot, lambda: ended(app))
+        assert setup.display  # and the end of the run does
+
+
+async def test_on_a_wide_terminal_the_setup_pane_stays_during_a_run(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x4", RunConfig(workers=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: ended(app))
+        assert app.query_one(SetupPane).display

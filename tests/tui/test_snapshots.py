@@ -55,6 +55,14 @@ def test_run_in_progress(snap_compare: Any) -> None:
     assert snap_compare(app(sources), terminal_size=SIZE, run_before=shown)
 
 
+def test_run_in_progress_at_80_by_24(snap_compare: Any) -> None:
+    """A laptop or projector terminal: the setup pane gives way, whole idents and ms show."""
+    sources = ReplaySources(lesson(), hold_at_s=0.242)
+    shown = replaying(sources, until=lambda a: a.stats is not None and a.stats.in_flight == 10
+                      and a.stats.done == 20 and "running" in a.query_one("#stats").figures)  # type: ignore[attr-defined]
+    assert snap_compare(app(sources), terminal_size=(80, 24), run_before=shown)
+
+
 def test_finished_run(snap_compare: Any) -> None:
     sources = ReplaySources(lesson())
     shown = replaying(sources, until=lambda a: len(a.history.runs) == 1)
