@@ -98,10 +98,6 @@ MODEL_NAMES: tuple[ModelName, ...] = tuple(m.name for m in MODELS.values())
 CLIENT_NAMES: tuple[BackendName, ...] = tuple(dict.fromkeys(c.name for c in CLIENTS))
 
 
-def model(name: str) -> ModelSpec | None:
-    return MODELS.get(name)
-
-
 def multi_process_model() -> ModelName:
     """The model that -P alone implies."""
     return next(m.name for m in MODELS.values() if m.multi_process)

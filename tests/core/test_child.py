@@ -108,12 +108,13 @@ give_up = time.monotonic() + 20
 while stats.in_flight < 4 and time.monotonic() < give_up:
     stats.apply(source.drain(0.05))
 print(process.pid, stats.in_flight, flush=True)
-time.sleep(60)  # until the test kills this process
+sys.stdin.read()  # held until the test kills this process (or its end of the pipe closes)
 """
 
 
 def test_the_child_exits_when_its_parent_is_killed(base: str) -> None:
-    parent = subprocess.Popen([sys.executable, "-c", PARENT, base], stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen([sys.executable, "-c", PARENT, base], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
         child_pid, in_flight = map(int, parent.stdout.readline().split())
