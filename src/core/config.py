@@ -51,8 +51,13 @@ class RunConfig:
     cut_at_end: bool = False  # at the end of the duration, cut requests in flight, not wait
     model: ModelName = "threads"  # threads in this process, worker processes, or one event loop
     processes: int = 1  # under processes: how many, each running `workers` threads
+    #: --stages: (workers, seconds) run one after another in one run; they set `workers` (the
+    #: first stage's) and `duration` (their sum), and the list repeats as with -z
+    stages: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
+        if self.stages:
+            self._take_stages()
         check_workers(self.workers)
         check_model(self.model)
         check_processes(self.processes)
@@ -64,6 +69,27 @@ class RunConfig:
             check_rate(self.rate)
         if self.duration is not None:
             check_duration(self.duration)
+
+    def _take_stages(self) -> None:
+        for workers, seconds in self.stages:
+            check_workers(workers)
+            check_duration(seconds)
+        total = sum(seconds for _, seconds in self.stages)
+        if self.duration is not None and abs(self.duration - total) > 1e-9:
+            raise ConfigError("--stages sets the run's duration (the sum of its stages): "
+                              "leave -z out")
+        check_duration(total)
+        object.__setattr__(self, "duration", total)  # frozen: derived once, here
+        object.__setattr__(self, "workers", self.stages[0][0])
+
+    def stage_at(self, elapsed_s: float) -> int:
+        """The stage running `elapsed_s` into the run (not counting paused time)."""
+        end = 0.0
+        for index, (_, seconds) in enumerate(self.stages):
+            end += seconds
+            if elapsed_s < end:
+                return index
+        return max(0, len(self.stages) - 1)
 
     @property
     def concurrency(self) -> int:
@@ -185,6 +211,18 @@ def check_duration(value: float) -> float:
 
 def parse_run_duration(text: str) -> float:
     return check_duration(parse_duration(text, "duration"))
+
+
+def parse_stages(text: str) -> tuple[tuple[int, float], ...]:
+    """`2:10s,8:10s,32:10s`: each stage's workers and how long it runs."""
+    stages: list[tuple[int, float]] = []
+    for n, part in enumerate(text.split(","), 1):
+        workers, colon, seconds = part.strip().partition(":")
+        if not colon or not workers.strip() or not seconds.strip():
+            raise ConfigError(f"stage {n} must be WORKERS:DURATION, like 8:10s, got {part.strip()!r}")
+        stages.append((check_workers(_whole(workers, f"stage {n}'s workers")),
+                       check_duration(parse_duration(seconds, f"stage {n}'s duration"))))
+    return tuple(stages)
 
 
 def check_max_bytes(value: int) -> int:

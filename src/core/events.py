@@ -52,6 +52,7 @@ class RunStarted:
     duration_s: float | None = None
     cut_at_end: bool = False  # at the duration's end, requests in flight are cut, not waited for
     processes: int = 1  # worker processes (each its own GIL): the GIL ceiling counts them
+    stages: tuple[tuple[int, float], ...] = ()  # --stages: (workers, seconds), one after another
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,4 +129,33 @@ class RunEnded:
         return "cancelled while in flight" if started else "cancelled before it started"
 
 
-Event = RunStarted | RequestStarted | RequestFinished | RunEnded
+@dataclass(frozen=True, slots=True)
+class PoolResized:
+    """The pool's size changed while the run ran: `workers` in all from `t_ns` on (a key
+    press, or stage `stage` of --stages beginning). Growing starts workers at once;
+    shrinking retires workers as their requests finish, each with a WorkerRetired."""
+
+    t_ns: int
+    workers: int
+    stage: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRetired:
+    """A worker left the pool between two requests (it shrank): its lane ends at `t_ns`."""
+
+    t_ns: int
+    thread: ThreadInfo
+
+
+@dataclass(frozen=True, slots=True)
+class RunPaused:
+    """From `t_ns`, no new request starts (`paused`), or they start again; requests in
+    flight finish either way. Paused time is no part of req/s or of a duration."""
+
+    t_ns: int
+    paused: bool
+
+
+Event = (RunStarted | RequestStarted | RequestFinished | RunEnded | PoolResized | WorkerRetired
+         | RunPaused)

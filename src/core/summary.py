@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,42 @@ class OpenLoop:
                    _latency(lag) if lag is not None else None)
 
 
+@dataclass(frozen=True, slots=True)
+class StageFigures:
+    """One stage of --stages: its worker count and length, and what it made."""
+
+    workers: int
+    duration_s: float
+    requests: int  # ok or failed, finished while it ran
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"workers": self.workers, "duration_s": self.duration_s, "requests": self.requests,
+                "rps": self.rps, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> StageFigures:
+        return cls(int(doc["workers"]), float(doc["duration_s"]), int(doc["requests"]),
+                   float(doc["rps"]), float(doc["p50_ms"]), float(doc["p99_ms"]))
+
+
+#: What a run was bound by (see core/stats/limit.py for how each is judged).
+LimitBy = Literal["workers", "client_cpu", "server", "rate"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """What bounded the run's throughput, and the figures that say so."""
+
+    by: LimitBy
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": self.by, "why": self.why}
+
+
 def _latency(doc: Mapping[str, Any] | None) -> Latency:
     doc = doc or {}
     return Latency(*(float(doc.get(k, 0.0)) for k in ("p50", "p90", "p99", "max")))
@@ -96,6 +132,11 @@ class RunSummary:
     phases_ms: Mapping[str, Latency] = field(default_factory=dict)  # over requests that had each
     http_versions: Mapping[str, int] = field(default_factory=dict)  # "HTTP/2": requests
     open_loop: OpenLoop | None = None  # a run with a rate or a duration
+    resizes: tuple[tuple[float, int], ...] = ()  # (t_s, workers): the pool resized as it ran
+    pauses: tuple[tuple[float, float], ...] = ()  # (t_s, seconds) each pause began and lasted
+    paused_s: float = 0.0  # no part of rps
+    stages: tuple[StageFigures, ...] = ()
+    limit: Limit | None = None
 
     @property
     def complete(self) -> bool:
@@ -124,6 +165,11 @@ class RunSummary:
             "phases_ms": {name: _latency_json(lat) for name, lat in self.phases_ms.items()},
             "http_versions": dict(self.http_versions),
             "open_loop": self.open_loop.to_json() if self.open_loop is not None else None,
+            "resizes": [{"t_s": t, "workers": n} for t, n in self.resizes],
+            "pauses": [{"t_s": t, "s": seconds} for t, seconds in self.pauses],
+            "paused_s": self.paused_s,
+            "stages": [stage.to_json() for stage in self.stages],
+            "limit": self.limit.to_json() if self.limit is not None else None,
         }
 
     @classmethod
@@ -147,4 +193,10 @@ class RunSummary:
             phases_ms={str(k): _latency(v) for k, v in (doc.get("phases_ms") or {}).items()},
             http_versions={str(k): int(v) for k, v in (doc.get("http_versions") or {}).items()},
             open_loop=OpenLoop.from_json(pace) if pace else None,
+            resizes=tuple((float(r["t_s"]), int(r["workers"])) for r in doc.get("resizes") or ()),
+            pauses=tuple((float(r["t_s"]), float(r["s"])) for r in doc.get("pauses") or ()),
+            paused_s=float(doc.get("paused_s", 0.0)),
+            stages=tuple(StageFigures.from_json(r) for r in doc.get("stages") or ()),
+            limit=(Limit(cast(LimitBy, str(limit["by"])), str(limit.get("why", "")))
+                   if (limit := doc.get("limit")) else None),
         )

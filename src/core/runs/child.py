@@ -18,7 +18,7 @@ from typing import IO, cast
 from fetchtui.core import registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import Batch, CancelRun, Command, StartRun, spawn
+from fetchtui.core.runs.wire import Batch, CancelRun, Command, PauseRun, ResizeRun, StartRun, spawn
 from fetchtui.core.targets import Target
 
 
@@ -53,6 +53,19 @@ class ChildSource(RunSource):
         """Ask the child to cancel; it closes the run out, and its events follow within ms."""
         if self.ledger.ask_cancel():
             self._child.send(CancelRun(self.run_id))
+
+    def resize(self, workers: int) -> bool:
+        """Ask the child to resize; its PoolResized comes back with the events."""
+        if self.ended or self.cancelled:
+            return False
+        self._child.send(ResizeRun(self.run_id, workers))
+        return True
+
+    def pause(self, paused: bool) -> bool:
+        if self.ended or self.cancelled:
+            return False
+        self._child.send(PauseRun(self.run_id, paused))
+        return True
 
 
 class _Child:

@@ -11,7 +11,7 @@ from multiprocessing.connection import Connection
 from fetchtui.core.events import RunEnded
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import Batch, CancelRun, StartRun, child_ends
+from fetchtui.core.runs.wire import Batch, CancelRun, PauseRun, ResizeRun, StartRun, child_ends
 
 FORWARD_S = 0.005  # at most 200 batches a second cross the pipe
 
@@ -46,6 +46,10 @@ def main() -> None:
             source.start()
         elif isinstance(command, CancelRun) and command.run_id in sources:
             sources[command.run_id].cancel()
+        elif isinstance(command, ResizeRun) and command.run_id in sources:
+            sources[command.run_id].resize(command.workers)
+        elif isinstance(command, PauseRun) and command.run_id in sources:
+            sources[command.run_id].pause(command.paused)
     os._exit(0)  # the parent is gone: threads stuck on a socket must not keep us alive
 
 

@@ -12,12 +12,13 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.config import MAX_WORKERS, RunConfig
 from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.backend import AsyncClient, make_async_client
 from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.runs.ledger import RETIRE
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
@@ -30,9 +31,11 @@ class LoopSource(RunSource):
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
         super().__init__(targets, config)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # slot -> the task running in it
         self._thread: threading.Thread | None = None
         self._cpu_mark = 0  # the loop thread's CPU time at the last finish
+        self._client: AsyncClient | None = None
+        self._cap = config.workers
 
     def start(self) -> None:
         """Start the loop thread; returns at once."""
@@ -51,18 +54,41 @@ class LoopSource(RunSource):
         self.cancel()
         self._cancel_tasks()
 
-    def _cancel_tasks(self) -> None:
+    def resize(self, workers: int) -> bool:
+        if not self.ledger.resize(workers):
+            return False
+        self._call_in_loop(self._grow)  # retiring tasks leave by themselves
+        return True
+
+    def pause(self, paused: bool) -> bool:
+        return self.ledger.pause(paused)
+
+    def _call_in_loop(self, callback: Callable[[], None]) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             try:
-                loop.call_soon_threadsafe(self._cancel_all)
+                loop.call_soon_threadsafe(callback)
             except RuntimeError:  # the loop closed meanwhile
                 pass
 
+    def _cancel_tasks(self) -> None:
+        self._call_in_loop(self._cancel_all)
+
     # -- the loop thread --------------------------------------------------------------
     def _cancel_all(self) -> None:
-        for task in self._tasks:
+        for task in self._tasks.values():
             task.cancel()
+
+    def _grow(self) -> None:
+        """Start a task in every empty slot below the pool's size."""
+        if self._client is None or self.ledger.ended:
+            return
+        current = threading.current_thread()
+        ident, native = current.ident or threading.get_ident(), current.native_id or 0
+        for slot in range(min(self.ledger.wanted, self._cap)):
+            if slot not in self._tasks:  # never started, or retired: a task that ran out stays
+                info = ThreadInfo(ident, f"task-{slot}", native, os.getpid(), slot)
+                self._tasks[slot] = asyncio.create_task(self._work(self._client, info, slot))
 
     def _run(self) -> None:
         try:
@@ -73,19 +99,18 @@ class LoopSource(RunSource):
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
-        client = make_async_client(self.config.backend, self.config.workers, self.config.limits)
-        current = threading.current_thread()
-        ident, native = current.ident or threading.get_ident(), current.native_id or 0
-        pid = os.getpid()
+        # sized for the most tasks a resize can ask (as the pool's clients are)
+        client = self._client = make_async_client(self.config.backend, MAX_WORKERS,
+                                                  self.config.limits)
         self._cpu_mark = time.thread_time_ns()
         planned = self.ledger.total
-        count = min(self.config.workers, planned if planned is not None else self.config.workers)
-        self._tasks = [asyncio.create_task(self._work(client, ThreadInfo(ident, f"task-{n}", native,
-                                                                         pid, n)))
-                       for n in range(count)]
+        self._cap = planned if planned is not None else MAX_WORKERS
+        self._grow()
         ticker = asyncio.create_task(self._tick())
         try:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            # a resize adds tasks while these run: wait until none is left running
+            while running := [task for task in self._tasks.values() if not task.done()]:
+                await asyncio.wait(running)
         finally:
             ticker.cancel()
             await client.aclose()
@@ -95,16 +120,23 @@ class LoopSource(RunSource):
             if self.ledger.tick():  # the duration ended and what was in flight is cut
                 self._cancel_tasks()
                 return
+            self._grow()  # a stage began, or a task retired as the pool regrew
             await asyncio.sleep(_TICK_S)
 
-    async def _work(self, client: AsyncClient, info: ThreadInfo) -> None:
+    async def _work(self, client: AsyncClient, info: ThreadInfo, slot: int) -> None:
         ledger, targets, listed = self.ledger, self.targets, len(self.targets)
         timeout = self.config.limits.timeout
         perf = time.perf_counter_ns
         while True:
-            taken = ledger.take(info)
+            taken = ledger.take(info, slot)
+            if taken == RETIRE:
+                del self._tasks[slot]  # the slot is empty: a regrown pool fills it again
+                return
             if taken is None:
                 return
+            if isinstance(taken, str):  # HOLD: paused; the loop must not block
+                await asyncio.sleep(_TICK_S)
+                continue
             req_id, due = taken
             if due is not None:
                 await asyncio.sleep(max(0.0, (due - perf()) / 1e9))

@@ -8,25 +8,35 @@ stats model folds it, so no source builds a per-request event for a request it n
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections.abc import Callable
+from typing import Final, Literal
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
     Event,
     Outcome,
+    PoolResized,
     RequestFinished,
     RequestStarted,
     RunEnded,
+    RunPaused,
     RunStarted,
     ThreadInfo,
+    WorkerRetired,
 )
 
 Emit = Callable[[list[Event]], None]
 #: Hands out the next request id, or None when none is left: a counter shared by the worker
 #: processes of one run, so a process that finishes early takes more (none is split up front).
 Dispense = Callable[[], "int | None"]
+#: take()'s answers besides a request: the run is paused (wait_resumed(), then take again),
+#: or this worker's slot is past the pool's size (it shrank): the worker leaves.
+HOLD: Final = "hold"
+RETIRE: Final = "retire"
+Taken = tuple[int, "int | None"] | Literal["hold", "retire"] | None
 
 
 class Ledger:
@@ -54,6 +64,15 @@ class Ledger:
         self._closing = False  # the duration ended: nothing more starts
         self.cancelled = False  # a cancel was asked for (the run may not have ended yet)
         self.lost: str | None = None  # why the run was cut short from outside, if it was
+        self.wanted = config.workers  # the pool's size now: workers in slots past it retire
+        self._stage = 0  # --stages: the stage running
+        self._held = False  # paused: nothing new starts
+        self._resumed = threading.Event()  # set unless paused (and once the run ends)
+        self._resumed.set()
+        self._paused_at = 0
+        self._paused_ns = 0  # time spent paused: a duration and a rate's schedule stop for it
+        self._returned: list[int] = []  # scheduled ids whose time came while paused: run them next
+        self._per_worker = 1  # workers in all per worker of the config (processes: -P)
 
     @property
     def ended(self) -> bool:
@@ -72,20 +91,32 @@ class Ledger:
             self._t0 = t0
             if config.duration is not None:
                 self._end_ns = t0 + round(config.duration * 1e9)
+            per_worker = self._per_worker = workers // max(1, config.workers)  # processes: each
+            # runs a stage's count
+            stages = tuple((n * per_worker, seconds) for n, seconds in config.stages)
             self._emit([RunStarted(self.total, workers, t0, config.rate, config.duration,
-                                    config.cut_at_end, config.processes)])
+                                    config.cut_at_end, config.processes, stages)])
             if self.total == 0:
                 self._end_locked(RunEnded(t0, False))
         return t0
 
-    def take(self, thread: ThreadInfo) -> tuple[int, int | None] | None:
+    def take(self, thread: ThreadInfo, slot: int = 0) -> Taken:
         """The next request: (id, None) when it is now in flight on `thread`, or (id, due)
-        when it is scheduled later; then sleep_until(due) and begin() it. None: none is left."""
+        when it is scheduled later; then sleep_until(due) and begin() it. HOLD while paused,
+        RETIRE when `slot` is past the pool's size, None when none is left."""
         with self._lock:
-            if self._ended.is_set() or self._closing or self._exhausted or (
-                    self.total is not None and self._next >= self.total):
+            if self._ended.is_set() or self._closing:
                 return None
-            if self._dispense is not None:
+            if slot >= self.wanted:
+                self._emit([WorkerRetired(time.perf_counter_ns(), thread)])
+                return RETIRE
+            if self._held:
+                return HOLD
+            if self._returned:
+                req_id = heapq.heappop(self._returned)
+            elif self._exhausted or (self.total is not None and self._next >= self.total):
+                return None
+            elif self._dispense is not None:
                 shared = self._dispense()
                 if shared is None:  # the other processes took the rest: this share is done
                     self._exhausted = True
@@ -97,13 +128,21 @@ class Ledger:
                 req_id = self._next
                 self._next += 1
             now = time.perf_counter_ns()
-            due = self._config.due_ns(req_id, self._t0)
+            due = self._config.due_ns(req_id, self._t0 + self._paused_ns)
             if due is not None and due > now:
                 self._waiting.add(req_id)
                 return req_id, due
             self._inflight[req_id] = thread
             self._emit([RequestStarted(req_id, now, thread, due)])
             return req_id, None
+
+    def wait_resumed(self) -> None:
+        """Block a worker thread while the run is paused (a close-out wakes it too)."""
+        self._resumed.wait()
+
+    @property
+    def held(self) -> bool:
+        return self._held
 
     def sleep_until(self, due_ns: int) -> None:
         """Wait for a request's scheduled time; a close-out wakes the sleeper at once."""
@@ -117,9 +156,42 @@ class Ledger:
             if req_id not in self._waiting or self._closing or self._ended.is_set():
                 return False
             self._waiting.discard(req_id)
+            if self._held:  # its time came while paused: it goes first after the resume
+                heapq.heappush(self._returned, req_id)
+                return False
             self._inflight[req_id] = thread
             self._emit([RequestStarted(req_id, time.perf_counter_ns(), thread,
-                                       self._config.due_ns(req_id, self._t0))])
+                                       self._config.due_ns(req_id, self._t0 + self._paused_ns))])
+            return True
+
+    # -- steering a run that runs -----------------------------------------------------
+    def resize(self, workers: int, stage: int | None = None) -> bool:
+        """Set the pool's size from now on (the source starts any new workers); False if the
+        run has ended or it is that size already."""
+        with self._lock:
+            if self._ended.is_set() or self._closing or (workers == self.wanted and stage is None):
+                return False
+            self.wanted = workers
+            self._emit([PoolResized(time.perf_counter_ns(), workers, stage)])
+            return True
+
+    def pause(self, paused: bool) -> bool:
+        """Hold new requests, or let them go again; False if the run ended or already was so."""
+        with self._lock:
+            if self._ended.is_set() or self._closing or paused == self._held:
+                return False
+            now = time.perf_counter_ns()
+            self._held = paused
+            if paused:
+                self._paused_at = now
+                self._resumed.clear()
+            else:
+                held_ns = now - self._paused_at
+                self._paused_ns += held_ns
+                if self._end_ns is not None:
+                    self._end_ns += held_ns  # a duration's clock stops while paused
+                self._resumed.set()
+            self._emit([RunPaused(now, paused)])
             return True
 
     def tick(self) -> bool:
@@ -127,11 +199,16 @@ class Ledger:
         are waited for (each up to its timeout) or, with cut_at_end, cut now. True if the run
         ended here, so the caller cuts its sockets."""
         with self._lock:
-            if (self._end_ns is None or self._closing or self._ended.is_set()
-                    or time.perf_counter_ns() < self._end_ns):
+            if self._end_ns is None or self._closing or self._ended.is_set() or self._held:
+                return False
+            now = time.perf_counter_ns()
+            if self._config.stages:
+                self._next_stage(now)
+            if now < self._end_ns:
                 return False
             self._closing = True
             self._waiting.clear()
+            self._returned.clear()
             if self.total is None:
                 self.total = self._next
             if self._inflight and not self._config.cut_at_end:
@@ -139,6 +216,13 @@ class Ledger:
             self._inflight.clear()
             self._end_locked(self._timed_end())
             return True
+
+    def _next_stage(self, now: int) -> None:
+        stage = self._config.stage_at((now - self._t0 - self._paused_ns) / 1e9)
+        if stage > self._stage:
+            self._stage = stage
+            self.wanted = self._config.stages[stage][0]
+            self._emit([PoolResized(now, self.wanted, stage)])
 
     def _timed_end(self) -> RunEnded:
         return RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total, timed=True)
@@ -155,7 +239,8 @@ class Ledger:
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
             elif self._closing and not self._inflight:
                 self._end_locked(self._timed_end())
-            elif self._exhausted and not self._inflight and not self._waiting:
+            elif (self._exhausted and not self._inflight and not self._waiting
+                  and not self._returned):
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
 
     # -- the gatherer's side (the worker processes' events, in the process that started them)
@@ -175,6 +260,14 @@ class Ledger:
                     del self._inflight[event.req_id]
                     self._done += 1
                     out.append(event)
+                elif isinstance(event, WorkerRetired):
+                    out.append(event)
+                elif (isinstance(event, PoolResized) and event.stage is not None
+                        and event.stage > self._stage):  # the first process into a stage says so
+                    self._stage = event.stage
+                    self.wanted = event.workers * self._per_worker
+                    out.append(PoolResized(event.t_ns, self.wanted, event.stage))
+                # a process's own resizes and pauses are this ledger's resize() and pause()
             if out:
                 self._emit(out)
             if self._done == self.total:
@@ -239,6 +332,7 @@ class Ledger:
             self.lost = lost
             self._inflight.clear()
             self._waiting.clear()
+            self._returned.clear()
             if self.total is None and self._next:  # a relay never takes: it leaves it to stats
                 self.total = self._next
             self._end_locked(RunEnded(time.perf_counter_ns(), True, lost, total=self.total))
@@ -247,3 +341,4 @@ class Ledger:
     def _end_locked(self, event: RunEnded) -> None:
         self._emit([event])
         self._ended.set()
+        self._resumed.set()  # a worker held by a pause wakes, and finds the run over

@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.config import MAX_WORKERS, FetchLimits, RunConfig
 from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.backend import Backend, make_backend
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
 from fetchtui.core.fetching.result import FetchResult, request_finished
-from fetchtui.core.runs.ledger import Dispense, Ledger
+from fetchtui.core.runs.ledger import RETIRE, Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
@@ -44,6 +44,8 @@ class PoolSource(RunSource):
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
         self._conn_ids = ConnIds()
+        self._live: set[int] = set()  # the slots a worker runs in: 0..size-1 while none retires
+        self._cap = config.workers  # never more workers than requests
 
     # -- commands -------------------------------------------------------------------
     def start(self) -> None:
@@ -52,7 +54,10 @@ class PoolSource(RunSource):
         watch_sockets()
         self.ledger.open(config.workers, self._t0)
         try:
-            self._backend = self._make_backend(config.backend, config.workers, config.limits)
+            # sized for the most workers a resize can ask: a client's connection limit is no
+            # bound of its own (each worker has one request in flight), but one sized to the
+            # starting workers would queue a grown pool's requests behind a few connections
+            self._backend = self._make_backend(config.backend, MAX_WORKERS, config.limits)
         except Exception as exc:  # e.g. a CA file that cannot be read: say so, lose nothing
             self.ledger.close_out(lost=f"cannot set up {config.backend}: {type(exc).__name__}: {exc}")
             return
@@ -60,22 +65,40 @@ class PoolSource(RunSource):
             self._release()
             return
         planned = self.ledger.total
-        workers = min(config.workers, planned if planned is not None else config.workers)
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="fetchtui-worker")
+        self._cap = planned if planned is not None else MAX_WORKERS
+        # room for the most a resize can ask: the executor starts a thread only when a task
+        # finds none idle, and a retired worker's thread is idle, so a regrown pool reuses it
+        self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="fetchtui-worker")
         threading.Thread(target=self._watch, name="fetchtui-watchdog", daemon=True).start()
-        threading.Thread(target=self._spawn, args=(self._pool, workers), name="fetchtui-spawner",
-                         daemon=True).start()
-
-    def _spawn(self, pool: ThreadPoolExecutor, workers: int) -> None:
         # Each thread start waits until the new thread runs, which under a busy GIL costs
         # milliseconds: a thousand of them took 12 s in the caller (the UI thread) before.
-        for _ in range(workers):
+        threading.Thread(target=self._grow, name="fetchtui-spawner", daemon=True).start()
+
+    def _grow(self) -> None:
+        """Start a worker in every empty slot below the pool's size."""
+        pool = self._pool
+        with self._lock:
+            if pool is None or self._closed or self.ledger.ended:
+                return
+            size = min(self.ledger.wanted, self._cap)
+            empty = [slot for slot in range(size) if slot not in self._live]
+            self._live.update(empty)
+        for slot in empty:
             if self.ledger.ended:
                 return
             try:
-                pool.submit(self._work)
+                pool.submit(self._work, slot)
             except RuntimeError:  # cancel shut the pool down meanwhile
                 return
+
+    def resize(self, workers: int) -> bool:
+        if not self.ledger.resize(workers):
+            return False
+        self._grow()  # shrinking needs nothing here: workers past the size retire themselves
+        return True
+
+    def pause(self, paused: bool) -> bool:
+        return self.ledger.pause(paused)
 
     def cancel(self) -> None:
         """Close the run out, cut in-flight sockets; never waits."""
@@ -108,7 +131,7 @@ class PoolSource(RunSource):
         if self._backend is not None:
             self._backend.close()
 
-    def _work(self) -> None:
+    def _work(self, number: int) -> None:
         current = threading.current_thread()
         ident = current.ident or threading.get_ident()
         info = ThreadInfo(ident, current.name, current.native_id or 0, os.getpid())
@@ -124,9 +147,12 @@ class PoolSource(RunSource):
         perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
         try:
             while True:
-                taken = ledger.take(info)
-                if taken is None:
+                taken = ledger.take(info, number)
+                if taken is None or taken == RETIRE:
                     return
+                if isinstance(taken, str):  # HOLD: paused
+                    ledger.wait_resumed()
+                    continue
                 req_id, due = taken
                 if due is not None:  # a rate: wait for its time, unless the run ends first
                     ledger.sleep_until(due)
@@ -154,6 +180,9 @@ class PoolSource(RunSource):
             end_trace()
             with self._lock:
                 self._slots.pop(ident, None)
+                self._live.discard(number)
+            if number < ledger.wanted and not ledger.ended:  # regrown as it retired
+                self._grow()
 
     def _watch(self) -> None:
         monotonic = time.monotonic
@@ -161,6 +190,8 @@ class PoolSource(RunSource):
             if self.ledger.tick():  # the duration ended, and what was in flight is cut
                 self._release()
                 return
+            if self.ledger.wanted > len(self._live):  # a stage began
+                self._grow()
             now = monotonic()
             with self._lock:
                 slots = list(self._slots.values())

@@ -36,6 +36,8 @@ from fetchtui.core.targets import Target
 
 FORWARD_S = 0.005  # one batch per 5 ms per process crosses its pipe, not one per event
 CANCEL = "cancel"
+RESIZE = "resize"  # ("resize", threads per process)
+PAUSE = "pause"  # ("pause", True to hold, False to resume)
 _SLOT = struct.Struct("=qq")  # next id, stop flag
 
 
@@ -124,8 +126,11 @@ def main() -> None:
 
     def listen() -> None:
         with contextlib.suppress(EOFError, OSError):
-            while commands.recv() != CANCEL:
-                pass
+            while (command := commands.recv()) != CANCEL:
+                if isinstance(command, tuple) and command[0] == RESIZE:
+                    source.resize(command[1])
+                elif isinstance(command, tuple) and command[0] == PAUSE:
+                    source.pause(command[1])
         source.cancel()  # a cancel, or the parent is gone
 
     threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
@@ -176,6 +181,8 @@ class ProcessesSource(RunSource):
         self._deaths: list[str] = []
         self._timed = False
         self._closed = False
+        self._size = config.workers  # threads per process now (a resize changes it)
+        self._paused = False
         self._dir = tempfile.mkdtemp(prefix="fetchtui-")
         self._counter = SharedCounter(os.path.join(self._dir, "counter"), create=True)
 
@@ -211,8 +218,12 @@ class ProcessesSource(RunSource):
                                       daemon=True)
             self._readers.append(reader)
             reader.start()
-            with contextlib.suppress(OSError, ValueError):  # if it died, its reader says so
+            with self._lock, contextlib.suppress(OSError, ValueError):  # if it died, its reader says
                 worker.commands.send(share)
+                if self._size != self.config.workers:  # steered while the processes started
+                    worker.commands.send((RESIZE, self._size))
+                if self._paused:
+                    worker.commands.send((PAUSE, True))
 
     def _read(self, worker: _Worker) -> None:
         ended: RunEnded | None = None
@@ -244,16 +255,36 @@ class ProcessesSource(RunSource):
             if last and not self._closed:  # closed: the cancel before it closed the run out
                 self.ledger.end_gathered(self._counter.value, self._timed, deaths)
 
+    def resize(self, workers: int) -> bool:
+        """Each process's threads to `workers`; the run's size is that times the processes."""
+        with self._lock:
+            if not self.ledger.resize(workers * self.config.processes):
+                return False
+            self._size = workers
+            self._send_all((RESIZE, workers))
+        return True
+
+    def pause(self, paused: bool) -> bool:
+        with self._lock:
+            if not self.ledger.pause(paused):
+                return False
+            self._paused = paused
+            self._send_all((PAUSE, paused))
+        return True
+
+    def _send_all(self, command: object) -> None:
+        """To every process (under the lock: a Connection is no place for two writers)."""
+        for worker in self._workers:
+            with contextlib.suppress(OSError, ValueError):  # a dead one's reader says so
+                worker.commands.send(command)
+
     def cancel(self) -> None:
         """Close the run out now; the processes stop taking and cut their sockets."""
         if not self.ledger.close_out():
             return
         self._counter.stop()
         with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            with contextlib.suppress(OSError, ValueError):
-                worker.commands.send(CANCEL)
+            self._send_all(CANCEL)
 
     def close(self) -> None:
         """Cancel, then kill the processes: their sockets close with them; never waits long."""

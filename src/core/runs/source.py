@@ -50,6 +50,16 @@ class RunSource:
         """Cancel whatever is left and let go of what the run holds; never waits on the network."""
         self.cancel()
 
+    def resize(self, workers: int) -> bool:
+        """Grow or shrink the running pool to `workers` (per process under processes): new
+        workers start at once, retiring ones leave after their request. False if this run
+        cannot be steered (a replay) or has ended; never waits."""
+        return False
+
+    def pause(self, paused: bool) -> bool:
+        """Hold new requests (in flight ones finish), or let them go again; False as resize's."""
+        return False
+
     def now_ns(self) -> int:
         """The run's clock, on the scale of its events' `t_ns` (a replay has its own)."""
         return time.perf_counter_ns()

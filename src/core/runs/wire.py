@@ -1,6 +1,6 @@
 """What crosses the pipe between a front end and its fetch process, framed by multiprocessing.connection.
 
-Parent -> child, on the child's stdin: StartRun, CancelRun. Child -> parent, on a copy of the
+Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun. Child -> parent, on a copy of the
 child's stdout (fd 1 itself goes to /dev/null, so a stray print cannot corrupt the stream):
 Batch, one per forwarding tick, holding the events exactly as the child's queue grouped them.
 The child exits when its stdin closes, so it never outlives the parent.
@@ -34,12 +34,24 @@ class CancelRun:
 
 
 @dataclass(frozen=True, slots=True)
+class ResizeRun:
+    run_id: int
+    workers: int
+
+
+@dataclass(frozen=True, slots=True)
+class PauseRun:
+    run_id: int
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Batch:
     run_id: int
     events: list[Event]
 
 
-Command = StartRun | CancelRun
+Command = StartRun | CancelRun | ResizeRun | PauseRun
 
 
 @dataclass

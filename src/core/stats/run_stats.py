@@ -9,17 +9,21 @@ from collections.abc import Iterable, Sequence
 from fetchtui.core.events import (
     Event,
     Outcome,
+    PoolResized,
     RequestFinished,
     RequestStarted,
     RunEnded,
+    RunPaused,
     RunStarted,
     ThreadInfo,
+    WorkerRetired,
 )
 from fetchtui.core.stats.outcomes import Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
 from fetchtui.core.stats.records import Records, RequestRecord
 from fetchtui.core.stats.samples import rounded
+from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
 from fetchtui.core.summary import Connections, Latency, OpenLoop, RunSummary
 from fetchtui.core.targets import Target
@@ -39,6 +43,7 @@ class RunStats:
         self.workers_ = Workers()
         self.phases = PhaseStats()
         self.pace = Pace()
+        self.steering = Steering()
         self.total = len(targets)  # an open run's: the requests made so far
         self.open = False  # the count is open until the run's duration ends
         self.processes = 1  # worker processes the run was given
@@ -62,10 +67,17 @@ class RunStats:
                 self._run_started(event)
             elif isinstance(event, RunEnded):
                 self._ended(event)
+            elif isinstance(event, PoolResized):
+                self.steering.resized(event)
+            elif isinstance(event, WorkerRetired):
+                self.workers_.retired(event.thread, event.t_ns)
+            elif isinstance(event, RunPaused):
+                self.steering.paused_or_resumed(event)
 
     def _run_started(self, event: RunStarted) -> None:
         self.t0_ns, self.workers, self.processes = event.t_ns, event.workers, event.processes
         self.pace.run_started(event)
+        self.steering.run_started(event)
         self.open = event.total is None
         self.total = event.total if event.total is not None else 0
         self._records.reserve(self.total)
@@ -77,7 +89,7 @@ class RunStats:
             self.total = event.req_id + 1
         self.outcomes.began()
         self.pace.began(event.t_ns, event.due_ns)
-        self.workers_.began(event.thread, event.req_id)
+        self.workers_.began(event.thread, event.req_id, event.t_ns)
 
     def _finished(self, event: RequestFinished) -> None:
         rec = self._records.record(event.req_id)
@@ -88,6 +100,8 @@ class RunStats:
         self.outcomes.finished(event, rec.start_ns)
         if event.outcome is not Outcome.CANCELLED:
             self.pace.finished(event.t_ns, rec.due_ns)
+            if rec.start_ns is not None:
+                self.steering.finished(event.t_ns - rec.start_ns)
         if event.phases is not None:
             self.phases.add(event.phases)
         if rec.thread is not None and rec.start_ns is not None:
@@ -207,8 +221,26 @@ class RunStats:
             return None
         return (t_ns - self.t0_ns) / 1e9
 
+    def paused_s(self, now_ns: int | None = None) -> float:
+        """Time the run spent paused: no part of its req/s."""
+        if not self.steering.pauses:
+            return 0.0
+        end = self.end_ns if self.end_ns is not None else (
+            now_ns if now_ns is not None else time.perf_counter_ns())
+        return self.steering.paused_ns(end) / 1e9
+
+    @property
+    def paused(self) -> bool:
+        return self.steering.paused and not self.ended
+
+    @property
+    def size(self) -> int:
+        """The pool's size now: the workers it was started with, or its last resize."""
+        return self.steering.size
+
     def rps(self, now_ns: int | None = None) -> float:
-        elapsed = self.elapsed_s(now_ns)
+        """Requests that ran per second of the run, paused time left out."""
+        elapsed = self.elapsed_s(now_ns) - self.paused_s(now_ns)
         return (self.ok + self.failed) / elapsed if elapsed > 0 else 0.0
 
     @property
@@ -285,4 +317,11 @@ class RunStats:
             http_versions=dict(sorted(outcomes.http_versions.items())),
             phases_ms={name: rounded(value) for name, value in self.phases.latency_ms(self.ended).items()},
             open_loop=self.open_loop(),
+            resizes=tuple((round(self.relative_s(r.t_ns) or 0.0, 6), r.workers)
+                          for r in self.steering.resizes),
+            pauses=tuple((round(self.relative_s(start) or 0.0, 6),
+                          round(((end if end is not None else self.end_ns or start) - start) / 1e9, 6))
+                         for start, end in self.steering.pauses),
+            paused_s=round(self.paused_s(), 6),
+            stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
         )

@@ -27,6 +27,8 @@ class WorkerStats:
     current: int | None = None
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
     done: list[int] = field(default_factory=list)  # every request it ran, in finish order
+    first_ns: int | None = None  # its lane starts: its first request's start
+    retired_ns: int | None = None  # it left a shrinking pool (None: it is in the pool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +60,23 @@ class Workers:
             key = self._numbers[info.worker] = len(self._numbers)
         return key
 
-    def began(self, info: ThreadInfo, req_id: int) -> None:
+    def began(self, info: ThreadInfo, req_id: int, t_ns: int) -> None:
         number = self.number(info)
         worker = self.by_number.get(number)
         if worker is None:
-            worker = self.by_number[number] = WorkerStats(info)
+            worker = self.by_number[number] = WorkerStats(info, first_ns=t_ns)
         worker.current = req_id
+        worker.retired_ns = None  # a regrown pool runs a retired thread again
+
+    def retired(self, info: ThreadInfo, t_ns: int) -> None:
+        worker = self.by_number.get(self.number(info))
+        if worker is not None:
+            worker.retired_ns = t_ns
+
+    @property
+    def active(self) -> int:
+        """Workers in the pool now: seen, and not retired."""
+        return sum(1 for worker in self.by_number.values() if worker.retired_ns is None)
 
     def finished(self, info: ThreadInfo, req_id: int, busy_ns: int, cpu_ns: int) -> None:
         worker = self.by_number[self.number(info)]

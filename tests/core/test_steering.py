@@ -1,0 +1,204 @@
+"""Steering a run that runs: the pool grown and shrunk live, pauses, and --stages, on each model.
+
+Against the real demo server. Every request must still end exactly once, whatever is done
+to the pool meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.events import Event, PoolResized, RequestFinished, RequestStarted, RunPaused, WorkerRetired
+from fetchtui.core.runs.models import open_source
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+MODELS = [
+    pytest.param(dict(model="threads", backend="requests"), id="threads"),
+    pytest.param(dict(model="asyncio", backend="aiohttp"), id="asyncio"),
+    pytest.param(dict(model="processes", backend="requests", processes=2), id="processes"),
+]
+
+
+class Watched:
+    """A source and its stats, with every event kept, for what a test checks after."""
+
+    def __init__(self, source: RunSource, stats: RunStats) -> None:
+        self.source, self.stats = source, stats
+        self.events: list[Event] = []
+
+    def fold_until(self, condition: Callable[[], object], what: str, limit: float = 30.0) -> None:
+        """Fold events (keeping them) until `condition` holds; fail naming `what` past `limit`."""
+        give_up = time.monotonic() + limit
+        while not condition():
+            assert time.monotonic() < give_up, f"waited {limit:g} s for {what}"
+            batch = self.source.drain(0.05)
+            self.events += batch
+            self.stats.apply(batch)
+
+    def busy_workers(self) -> int:
+        return sum(1 for w in self.stats.threads.values() if w.current is not None)
+
+
+def start(base: str, text: str, **config: object) -> Watched:
+    targets = parse_targets(text.replace("BASE", base))
+    source = open_source(targets, RunConfig(limits=FetchLimits(timeout=30), **config))  # type: ignore[arg-type]
+    watched = Watched(source, RunStats(targets))
+    source.start()
+    return watched
+
+
+def assert_each_once(watched: Watched) -> None:
+    ids = [e.req_id for e in watched.events if isinstance(e, RequestFinished)]
+    assert len(ids) == len(set(ids)), "a request ended twice"
+    stats = watched.stats
+    assert stats.ok + stats.failed + stats.cancelled == stats.total
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_growing_the_pool_starts_new_workers_at_once(base: str, model: dict[str, object]) -> None:
+    per = int(model.get("processes", 1))  # type: ignore[call-overload]
+    run = start(base, "BASE/delay/150 x400", workers=2, **model)
+    try:
+        run.fold_until(lambda: run.busy_workers() == 2 * per, "the first workers to be busy")
+        assert run.source.resize(8)
+        run.fold_until(lambda: run.busy_workers() == 8 * per, "8 workers per process busy at once")
+        assert run.stats.size == 8 * per
+        assert any(isinstance(e, PoolResized) and e.workers == 8 * per for e in run.events)
+        run.source.cancel()
+        run.fold_until(lambda: run.stats.ended, "the cancel to close the run out")
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    assert run.stats.summary().resizes[-1][1] == 8 * per
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_shrinking_pool_retires_workers_after_their_request(base: str, model: dict[str, object]) -> None:
+    per = int(model.get("processes", 1))  # type: ignore[call-overload]
+    run = start(base, "BASE/delay/100 x60", workers=6, **model)
+    try:
+        run.fold_until(lambda: run.busy_workers() == 6 * per, "six workers per process busy")
+        assert run.source.resize(2)
+        run.fold_until(lambda: run.stats.workers_.active == 2 * per, "four workers per process to retire")
+        retired = {e.thread.worker for e in run.events if isinstance(e, WorkerRetired)}
+        assert len(retired) == 4 * per
+        run.fold_until(lambda: run.stats.ended, "the rest of the list on two workers")
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    stats = run.stats
+    assert stats.ok == 60 and stats.cancelled == 0  # nobody's request was dropped as they left
+    for event in run.events:  # a retired worker finished its request first, and took no other
+        if isinstance(event, WorkerRetired):
+            later = [e for e in run.events[run.events.index(event):]
+                     if isinstance(e, RequestStarted) and e.thread.worker == event.thread.worker]
+            assert not later
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_cancel_while_the_pool_shrinks_accounts_every_request(base: str, model: dict[str, object]) -> None:
+    run = start(base, "BASE/delay/200 x80\nBASE/hang?test=steer x4", workers=8, **model)
+    try:
+        run.fold_until(lambda: run.stats.outcomes.started >= 8, "eight requests in flight")
+        run.source.resize(1)
+        run.source.cancel()
+        run.fold_until(lambda: run.stats.ended, "the cancel to close the run out")
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    assert run.stats.total == 84 and run.stats.cancelled > 0
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_pause_holds_new_requests_and_a_resume_lets_them_go(base: str, model: dict[str, object]) -> None:
+    run = start(base, "BASE/delay/50 x200", workers=2, **model)
+    try:
+        run.fold_until(lambda: run.stats.ok >= 4, "a few requests to finish")
+        assert run.source.pause(True)
+        run.fold_until(lambda: run.stats.paused and run.stats.in_flight == 0,
+                       "the requests in flight to finish once paused")
+        paused_at = next(i for i, e in enumerate(run.events) if isinstance(e, RunPaused))
+        done = run.stats.done
+        # held: a request whose worker was already past take() may still start after the
+        # pause was asked, never after the ledger said so
+        assert not [e for e in run.events[paused_at:] if isinstance(e, RequestStarted)]
+        run.fold_until(lambda: run.stats.paused_s() > 0.3, "a third of a second paused")
+        assert run.stats.done == done, "a request ran while paused"
+        assert run.source.pause(False)
+        run.fold_until(lambda: run.stats.done > done + 4, "requests to run again after the resume")
+        run.source.cancel()
+        run.fold_until(lambda: run.stats.ended, "the cancel")
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    summary = run.stats.summary()
+    assert summary.paused_s >= 0.3 and len(summary.pauses) == 1
+    # req/s leaves the pause out: requests over the time the run was not paused
+    running_s = summary.elapsed_s - summary.paused_s
+    assert summary.rps == pytest.approx((summary.ok + summary.failed) / running_s, rel=1e-3)
+
+
+def test_a_cancel_while_paused_ends_the_run_at_once(base: str) -> None:
+    run = start(base, "BASE/delay/20 x500", workers=4)
+    try:
+        run.fold_until(lambda: run.stats.ok >= 4, "a few requests to finish")
+        run.source.pause(True)
+        run.fold_until(lambda: run.stats.paused and run.stats.in_flight == 0, "the pause to hold")
+        run.source.cancel()
+        run.fold_until(lambda: run.stats.ended, "the cancel while paused", limit=5)
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    assert run.stats.cancelled == 500 - run.stats.ok - run.stats.failed
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_stages_run_each_worker_count_for_its_time(base: str, model: dict[str, object]) -> None:
+    per = int(model.get("processes", 1))  # type: ignore[call-overload]
+    run = start(base, "BASE/delay/100", stages=((1, 0.8), (4, 0.8)), **model)
+    try:
+        run.fold_until(lambda: run.stats.ended, "both stages to run", limit=20)
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    stages = run.stats.summary().stages
+    assert [s.workers for s in stages] == [1 * per, 4 * per]
+    assert [s.duration_s for s in stages] == [0.8, 0.8]
+    first, second = stages
+    # 100 ms requests: about 10 req/s a worker, so four workers make about four times one
+    # (worker processes start inside the first stage, which makes its rate a little lower)
+    assert 2.5 < second.rps / first.rps < 7, stages
+    assert all(90 <= s.p50_ms < 300 for s in stages), stages
+    assert run.stats.cancelled == 0 and run.stats.ok == sum(s.requests for s in stages)
+
+
+def test_the_fetch_process_takes_resizes_and_pauses_over_its_pipe(base: str) -> None:
+    """The TUI's runs live in a child process: the keys reach its pool through the wire."""
+    from fetchtui.core.runs.child import FetchProcess
+
+    sources = FetchProcess()
+    targets = parse_targets(f"{base}/delay/100 x300")
+    source = sources.open(targets, RunConfig(2, limits=FetchLimits(timeout=30)))
+    run = Watched(source, RunStats(targets))
+    source.start()
+    try:
+        run.fold_until(lambda: run.busy_workers() == 2, "two workers busy")
+        assert source.resize(6)
+        run.fold_until(lambda: run.busy_workers() == 6, "six workers busy in the child")
+        assert source.pause(True)
+        run.fold_until(lambda: run.stats.paused and run.stats.in_flight == 0, "the child to hold")
+        assert source.pause(False)
+        run.fold_until(lambda: run.stats.in_flight > 0, "the child to go on")
+        source.cancel()
+        run.fold_until(lambda: run.stats.ended, "the cancel")
+    finally:
+        source.close()
+        sources.close()
+    assert_each_once(run)
+    assert run.stats.summary().resizes[0][1] == 6
