@@ -1,7 +1,8 @@
 """What crosses the pipe between a front end and its fetch process, framed by multiprocessing.connection.
 
-Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun. Child -> parent, on a copy of the
-child's stdout (fd 1 itself goes to /dev/null, so a stray print cannot corrupt the stream):
+Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun. Child ->
+parent, on a copy of the child's stdout (fd 1 itself goes to /dev/null, so a stray print
+cannot corrupt the stream):
 Batch, one per forwarding tick, holding the events exactly as the child's queue grouped them.
 The child exits when its stdin closes, so it never outlives the parent.
 """
