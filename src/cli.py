@@ -33,6 +33,7 @@ from fetchtui.core.config import (
     parse_redirects,
     parse_run_duration,
     parse_series,
+    parse_stages,
     parse_timeout,
     parse_workers,
 )
@@ -114,6 +115,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
                              "are waited for, up to the timeout")
     parser.add_argument("--cut-at-end", action="store_true",
                         help="with -z: cut the requests in flight when the duration ends")
+    if not series:
+        parser.add_argument("--stages", type=_checked(parse_stages), metavar="W:D,W:D,...",
+                            help="one run in stages: W workers for D each (e.g. 2:10s,8:10s,32:10s), "
+                                 "the list repeated as with -z; the summary has a row per stage")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
     _add_history_options(parser)

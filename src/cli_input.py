@@ -95,8 +95,8 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
                          ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,
                          direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
     try:
-        if args.cut_at_end and args.duration is None:
-            raise ConfigError("--cut-at-end needs a duration (-z)")
+        if args.cut_at_end and args.duration is None and not getattr(args, "stages", None):
+            raise ConfigError("--cut-at-end needs a duration (-z or --stages)")
         implied = registry.multi_process_model() if args.processes is not None else "threads"
         model = check_model(args.model or implied)
         if args.processes is not None and not registry.MODELS[model].multi_process:
@@ -105,7 +105,8 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
         processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
         return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
                          model=model, processes=registry.processes_for(model, processes),
-                         rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end)
+                         rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end,
+                         stages=getattr(args, "stages", None) or ())
     except ConfigError as exc:
         fail(str(exc))
 

@@ -128,3 +128,34 @@ def h2_server(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield f"https://localhost:{port}"
     proc.kill()
     proc.wait()
+
+
+NGINX_CONF = """worker_processes 1; daemon off; pid {dir}/nginx.pid; error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; keepalive_requests 1000000;
+  client_body_temp_path {dir}/b; proxy_temp_path {dir}/p; fastcgi_temp_path {dir}/f;
+  uwsgi_temp_path {dir}/u; scgi_temp_path {dir}/s;
+  server {{ listen 127.0.0.1:{port}; location / {{ return 200 "ok"; }} }} }}
+"""
+
+
+@pytest.fixture(scope="session")
+def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real instant server (the distribution's nginx) on loopback: its URL. It answers in
+    microseconds, so the client's own CPU is what a run of it measures."""
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if binary is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light; .ci/run does)")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    folder = tmp_path_factory.mktemp("nginx")
+    conf = folder / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(dir=folder, port=port))
+    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(folder)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    if not listening(proc, port, limit=10):
+        pytest.skip("nginx did not start")
+    yield f"http://127.0.0.1:{port}/"
+    proc.kill()
+    proc.wait()

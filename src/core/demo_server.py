@@ -19,6 +19,7 @@ HANG_LIMIT_S = 120.0  # even a hanging endpoint lets go in the end
 
 ENDPOINTS = {
     "/delay/<ms>": "answer 200 after <ms> milliseconds",
+    "/serial/<ms>": "take <ms> ms, one request at a time across the server: a bottleneck",
     "/status/<code>": "answer with that status code",
     "/bytes/<n>": "a body of <n> bytes",
     "/drip?bytes=N&interval_ms=M": "N bytes, one every M ms (default 10 bytes, 500 ms)",
@@ -117,6 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError(ms)
         if ms and self._wait(ms / 1000):
             return
+        self._reply(200, b"ok\n")
+
+    def _ep_serial(self, arg: str, query: dict[str, str]) -> None:
+        ms = min(int(arg or "0"), MAX_DELAY_MS)
+        if ms < 0:
+            raise ValueError(ms)
+        with self.server.serial:  # the others queue here: more clients, longer waits, same rate
+            if self._wait(ms / 1000):
+                return
         self._reply(200, b"ok\n")
 
     def _ep_status(self, arg: str, query: dict[str, str]) -> None:
@@ -235,6 +245,7 @@ class DemoHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], ssl_context: ssl.SSLContext | None = None):
         self.stopping = threading.Event()
+        self.serial = threading.Lock()  # /serial's: one request at a time
         self.ssl_context = ssl_context
         self._held: Counter[str] = Counter()
         self._held_lock = threading.Lock()

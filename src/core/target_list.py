@@ -113,6 +113,15 @@ class TargetList(Sequence["Target"]):
         self._last = (run, target)
         return target
 
+    @property
+    def run_count(self) -> int:
+        """How many runs (a line and its `xN` repeats are one)."""
+        return len(self._ends)
+
+    def run_of(self, index: int) -> int:
+        """The run request `index` (of the list's length) belongs to."""
+        return bisect.bisect_right(self._ends, index)
+
     def run_target(self, run: int) -> Target:
         from fetchtui.core.targets import Target, mask_url
 

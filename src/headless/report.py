@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats import RunStats
-from fetchtui.core.summary import Latency, OpenLoop
+from fetchtui.core.summary import Latency, OpenLoop, RunSummary, StageFigures
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -67,8 +67,11 @@ def summary_text(stats: RunStats) -> str:
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
         ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
         *open_loop_rows(s.open_loop),
+        *steering_rows(s),
     ]
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
+    if s.stages:
+        head += "\n\n" + stages_text(s.stages)
     head += "\n\n" + phases_text(s.phases_ms)
     processes = stats.per_process()
     by_pid = stats.processes > 1  # the processes model: group the threads by their process
@@ -108,6 +111,32 @@ def open_loop_rows(pace: OpenLoop | None) -> list[tuple[str, str]]:
             end += f", {pace.not_started} scheduled but never started (the workers fell behind)"
         rows.append(("at the end", end))
     return rows
+
+
+def steering_rows(s: RunSummary) -> list[tuple[str, str]]:
+    """The pool's resizes and the pauses, and what limited the run."""
+    rows = []
+    if s.resizes and not s.stages:
+        rows.append(("resized", ", ".join(f"to {n} at {t:.1f} s" for t, n in s.resizes)))
+    if s.pauses:
+        rows.append(("paused", f"{s.paused_s:.1f} s in {len(s.pauses)} pause"
+                               f"{'s' if len(s.pauses) > 1 else ''} (not counted in req/s)"))
+    if s.limit is not None:
+        rows.append(("limited by", f"{s.limit.by}: {s.limit.why}"))
+    return rows
+
+
+def stages_text(stages: Sequence[StageFigures]) -> str:
+    """One row per stage of --stages, with its speedup against the first."""
+    first = stages[0].rps if stages else 0.0
+    rows = [[str(n), str(st.workers), f"{st.duration_s:g}", str(st.requests), f"{st.rps:.1f}",
+             f"{st.rps / first:.2f}x" if first > 0 else "-",
+             f"{st.rps / first / (st.workers / stages[0].workers):.0%}" if first > 0 else "-",
+             f"{st.p50_ms:.1f}", f"{st.p99_ms:.1f}"]
+            for n, st in enumerate(stages, 1)]
+    return table("stages (speedup against the first stage; eff.: of the workers' ratio)",
+                 ("stage", "workers", "s", "requests", "req/s", "speedup", "eff.", "p50 ms",
+                  "p99 ms"), rows)
 
 
 def pace_text(stats: RunStats) -> str:

@@ -161,7 +161,7 @@ def test_bad_pace_is_one_clear_message(parse: object, given: str, says: str) -> 
 
 def test_cut_at_end_without_a_duration_is_a_usage_error(base: str) -> None:
     result = run(f"{base}/delay/0", "--cut-at-end")
-    assert result.returncode == 2 and "--cut-at-end needs a duration (-z)" in result.stderr
+    assert result.returncode == 2 and "--cut-at-end needs a duration (-z or --stages)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

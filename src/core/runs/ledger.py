@@ -89,6 +89,7 @@ class Ledger:
         t0 = t0 if t0 is not None else time.perf_counter_ns()
         with self._lock:
             self._t0 = t0
+            self.wanted = workers  # in all: under processes, the parent's is every process's
             if config.duration is not None:
                 self._end_ns = t0 + round(config.duration * 1e9)
             per_worker = self._per_worker = workers // max(1, config.workers)  # processes: each
@@ -165,14 +166,16 @@ class Ledger:
             return True
 
     # -- steering a run that runs -----------------------------------------------------
-    def resize(self, workers: int, stage: int | None = None) -> bool:
+    def resize(self, workers: int) -> bool:
         """Set the pool's size from now on (the source starts any new workers); False if the
-        run has ended or it is that size already."""
+        run has ended, is that size already, or runs --stages (they set its size)."""
         with self._lock:
-            if self._ended.is_set() or self._closing or (workers == self.wanted and stage is None):
+            if self._ended.is_set() or self._closing or workers == self.wanted:
+                return False
+            if self._config.stages:  # the stages set the size
                 return False
             self.wanted = workers
-            self._emit([PoolResized(time.perf_counter_ns(), workers, stage)])
+            self._emit([PoolResized(time.perf_counter_ns(), workers)])
             return True
 
     def pause(self, paused: bool) -> bool:

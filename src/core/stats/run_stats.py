@@ -18,6 +18,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
@@ -25,7 +26,7 @@ from fetchtui.core.stats.records import Records, RequestRecord
 from fetchtui.core.stats.samples import rounded
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
-from fetchtui.core.summary import Connections, Latency, OpenLoop, RunSummary
+from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary
 from fetchtui.core.targets import Target
 
 
@@ -44,6 +45,8 @@ class RunStats:
         self.phases = PhaseStats()
         self.pace = Pace()
         self.steering = Steering()
+        self.floors = Floors(targets)
+        self._latency_ns = 0  # the sum over requests that ran
         self.total = len(targets)  # an open run's: the requests made so far
         self.open = False  # the count is open until the run's duration ends
         self.processes = 1  # worker processes the run was given
@@ -101,7 +104,10 @@ class RunStats:
         if event.outcome is not Outcome.CANCELLED:
             self.pace.finished(event.t_ns, rec.due_ns)
             if rec.start_ns is not None:
-                self.steering.finished(event.t_ns - rec.start_ns)
+                latency = event.t_ns - rec.start_ns
+                self.steering.finished(rec.start_ns, latency)
+                self.floors.add(event.req_id, latency)
+                self._latency_ns += latency
         if event.phases is not None:
             self.phases.add(event.phases)
         if rec.thread is not None and rec.start_ns is not None:
@@ -201,6 +207,14 @@ class RunStats:
     def latency_ms(self) -> Latency:
         """p50/p90/p99/max of finished requests, in milliseconds."""
         return self.outcomes.latencies.latency(self.ended)
+
+    def latency_mean_ms(self) -> float:
+        ran = self.ok + self.failed
+        return self._latency_ns / ran / 1e6 if ran else 0.0
+
+    def limit(self, now_ns: int | None = None) -> Limit | None:
+        """What bounds the run (core/stats/limit.py); None until enough requests ran."""
+        return judge(self, now_ns)
 
     def connections(self) -> Connections:
         return self.phases.connections()
@@ -324,4 +338,5 @@ class RunStats:
                          for start, end in self.steering.pauses),
             paused_s=round(self.paused_s(), 6),
             stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
+            limit=self.limit(),
         )

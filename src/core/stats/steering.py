@@ -10,14 +10,20 @@ from fetchtui.core.summary import StageFigures
 
 
 @dataclass(slots=True)
-class Stage:
-    """One stage of --stages as it ran: from when, its requests and their latencies."""
+class Segment:
+    """A stretch of the run at one pool size (a stage of --stages, or between two resizes):
+    from when, its requests and their latencies."""
 
     workers: int
-    duration_s: float
     start_ns: int
+    duration_s: float | None = None  # a stage's planned length
     requests: int = 0
-    latencies: Samples = field(default_factory=Samples)
+    latency_ns: int = 0  # their sum
+    latencies: Samples = field(default_factory=Samples)  # a stage's, for its percentiles
+
+    @property
+    def mean_latency_ms(self) -> float:
+        return self.latency_ns / self.requests / 1e6 if self.requests else 0.0
 
 
 class Steering:
@@ -27,21 +33,25 @@ class Steering:
         self.size = 0  # workers the pool has now (what the stats line says)
         self.resizes: list[PoolResized] = []
         self.pauses: list[tuple[int, int | None]] = []  # (paused at, resumed at) in ns
-        self.stages: list[Stage] = []
+        self.segments: list[Segment] = []
         self._plan: tuple[tuple[int, float], ...] = ()
+
+    @property
+    def stages(self) -> list[Segment]:
+        return [segment for segment in self.segments if segment.duration_s is not None]
 
     def run_started(self, event: RunStarted) -> None:
         self.size, self._plan = event.workers, event.stages
-        if event.stages:
-            workers, seconds = event.stages[0]
-            self.stages.append(Stage(workers, seconds, event.t_ns))
+        self.segments.append(Segment(event.workers, event.t_ns,
+                                     event.stages[0][1] if event.stages else None))
 
     def resized(self, event: PoolResized) -> None:
         self.size = event.workers
         self.resizes.append(event)
+        seconds = None
         if event.stage is not None and event.stage < len(self._plan):
-            _, seconds = self._plan[event.stage]
-            self.stages.append(Stage(event.workers, seconds, event.t_ns))
+            seconds = self._plan[event.stage][1]
+        self.segments.append(Segment(event.workers, event.t_ns, seconds))
 
     def paused_or_resumed(self, event: RunPaused) -> None:
         if event.paused and not self.paused:
@@ -49,12 +59,17 @@ class Steering:
         elif not event.paused and self.paused:
             self.pauses[-1] = (self.pauses[-1][0], event.t_ns)
 
-    def finished(self, latency_ns: int) -> None:
-        """A request that ran (ok or failed) finished, in the stage running now."""
-        if self.stages:
-            stage = self.stages[-1]
-            stage.requests += 1
-            stage.latencies.add(latency_ns)
+    def finished(self, start_ns: int, latency_ns: int) -> None:
+        """A request that ran (ok or failed) finished: it counts in the stretch it started in,
+        so the last stage's requests in flight at the end are its own, and none is a stage's
+        that the one before started."""
+        for segment in reversed(self.segments):
+            if segment.start_ns <= start_ns or segment is self.segments[0]:
+                segment.requests += 1
+                segment.latency_ns += latency_ns
+                if segment.duration_s is not None:
+                    segment.latencies.add(latency_ns)
+                return
 
     @property
     def paused(self) -> bool:
@@ -69,19 +84,32 @@ class Steering:
             total += max(0, stop - start)
         return total
 
+    def window_s(self, index: int, now_ns: int) -> float:
+        """How long segment `index` ran, paused time left out: to where the next began; the
+        last stage for its own length (the requests in flight at the end are waited for, and
+        count in it), any other last one until `now_ns`."""
+        segment = self.segments[index]
+        if index + 1 < len(self.segments):
+            end = self.segments[index + 1].start_ns
+        elif segment.duration_s is not None:
+            end = min(now_ns, segment.start_ns + round(segment.duration_s * 1e9)
+                      + self.paused_ns(now_ns, segment.start_ns))
+        else:
+            end = now_ns
+        return max(0, end - segment.start_ns - self.paused_ns(end, segment.start_ns)) / 1e9
+
+    def rps(self, index: int, now_ns: int) -> float:
+        ran_s = self.window_s(index, now_ns)
+        return self.segments[index].requests / ran_s if ran_s > 0 else 0.0
+
     def stage_figures(self, now_ns: int, final: bool) -> list[StageFigures]:
-        """Each stage so far: a middle one's window ends where the next began; the last's
-        is its own length, as the requests in flight at the end are waited for."""
+        """Each stage of --stages so far."""
         out: list[StageFigures] = []
-        for index, stage in enumerate(self.stages):
-            if index + 1 < len(self.stages):
-                end = self.stages[index + 1].start_ns
-            else:
-                end = min(now_ns, stage.start_ns + round(stage.duration_s * 1e9)
-                          + self.paused_ns(now_ns, stage.start_ns))
-            ran_s = max(0, end - stage.start_ns - self.paused_ns(end, stage.start_ns)) / 1e9
+        for index, stage in enumerate(self.segments):
+            if stage.duration_s is None:
+                continue
             lat = stage.latencies.latency(final)
             out.append(StageFigures(stage.workers, stage.duration_s, stage.requests,
-                                    round(stage.requests / ran_s, 3) if ran_s > 0 else 0.0,
-                                    round(lat.p50, 3), round(lat.p99, 3)))
+                                    round(self.rps(index, now_ns), 3), round(lat.p50, 3),
+                                    round(lat.p99, 3)))
         return out

@@ -1,0 +1,135 @@
+"""What limits a run: the workers, the client's CPU, the server, or the rate it was given.
+
+Little's law is the check: requests in flight = throughput times latency. Judged in this order:
+
+- rate: an open-loop run (-q) that keeps its schedule is paced by it, nothing else;
+- client_cpu: the workers' CPU per request times req/s is near what the client can spend (one
+  core per process under the GIL);
+- server: requests wait at the server: more workers raised latency, not throughput (from
+  the resizes or stages of the run), or, with one pool size, requests take several times
+  as long as their URL's fastest did;
+- workers: every worker is busy, the client has CPU to spare and requests take as long as
+  they do alone: more workers would help.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from array import array
+from collections import deque
+from collections.abc import Sequence
+from statistics import median
+from typing import TYPE_CHECKING
+
+from fetchtui.core.summary import Limit
+from fetchtui.core.target_list import TargetList
+from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.stats.run_stats import RunStats
+    from fetchtui.core.stats.steering import Segment
+
+MIN_REQUESTS = 10  # fewer, and no verdict: a start-up is not a run
+CPU_BOUND = 0.75  # the share of the client's CPU capacity at which it is the bound
+QUEUED = 2.0  # latency this many times a URL's fastest: requests wait somewhere
+RECENT = 2000  # the requests the queueing ratio is read from: the run as it is now
+STEP_GAIN = 0.25  # a resize that bought less than this share of its promise hit the server
+
+
+class Floors:
+    """Each listed URL's fastest latency so far, and the latest requests' latencies against it.
+
+    A URL is a line of the list with its `xN` repeats: `URL x80` is one URL, not 80.
+    """
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self._listed = max(1, len(targets))
+        runs = targets.run_count if isinstance(targets, TargetList) else self._listed
+        self._run_of = targets.run_of if isinstance(targets, TargetList) else None
+        self._runs = max(1, runs)
+        self._floor: array[int] | None = None  # made on the first request: 8 bytes a URL
+        self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT)  # (URL, latency ns)
+
+    def add(self, req_id: int, latency_ns: int) -> None:
+        if self._floor is None:
+            self._floor = array("q", bytes(8 * self._runs))
+        line = req_id % self._listed
+        if self._run_of is not None:
+            line = self._run_of(line)
+        floor = self._floor[line]
+        if floor == 0 or latency_ns < floor:
+            self._floor[line] = max(1, latency_ns)
+        self._recent.append((line, latency_ns))
+
+    def queueing(self) -> float | None:
+        """The median of the latest requests' latency over their URL's fastest (1: no wait)."""
+        floor = self._floor
+        if floor is None or not self._recent:
+            return None
+        return median(latency / floor[line] for line, latency in self._recent)
+
+
+def _capacity(stats: RunStats) -> float:
+    """Cores of CPU the client's Python can spend at once: one per process under the GIL."""
+    return float(min(stats.processes, os.cpu_count() or 1))
+
+
+def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
+    """The bound the run is at, with its evidence; None until enough requests have run."""
+    ran = stats.ok + stats.failed
+    if ran < MIN_REQUESTS:
+        return None
+    rps = stats.rps(now_ns)
+    rate = stats.pace.rate
+    if rate is not None:
+        lag = stats.pace.lag_ms(stats.ended)
+        if lag.p90 < 50 and stats.behind(now_ns) <= max(1, rate * 0.05):
+            return Limit("rate", f"open loop at {rate:g}/s, kept: sends lag the schedule by "
+                                 f"{lag.p90:.1f} ms (p90); the workers are not the bound")
+    cpu_ms = stats.workers_.cpu_ms_per_request()
+    capacity = _capacity(stats)
+    used = cpu_ms * rps / 1000
+    cores = "one core's GIL" if capacity == 1 else f"{capacity:g} processes' GILs"
+    if used >= CPU_BOUND * capacity:
+        return Limit("client_cpu", f"{cpu_ms:.3f} ms of CPU a request x {rps:,.0f} req/s = "
+                                   f"{used:.2f} of {cores}: the ceiling is "
+                                   f"{capacity * 1000 / cpu_ms:,.0f} req/s")
+    spare = f"CPU {used / capacity:.0%} of {cores}"
+    step = _last_step(stats, now_ns)
+    if step is not None:
+        before, after, gained, promised = step
+        if gained < STEP_GAIN * promised:
+            return Limit("server", f"{before.workers} → {after.workers} workers bought "
+                                   f"{gained:+.0%} req/s while latency went "
+                                   f"{before.mean_latency_ms:.1f} → {after.mean_latency_ms:.1f} ms; "
+                                   f"{spare}: requests wait at the server")
+        return Limit("workers", f"{before.workers} → {after.workers} workers bought "
+                                f"{gained:+.0%} req/s at {after.mean_latency_ms:.1f} ms; {spare}: "
+                                "more workers would help")
+    queueing = stats.floors.queueing()
+    latency = stats.latency_mean_ms()
+    in_flight = rps * latency / 1000  # Little's law
+    if queueing is not None and queueing >= QUEUED and stats.size > 1:
+        return Limit("server", f"requests take {queueing:.1f}x their URL's fastest with "
+                               f"{stats.size} workers; {spare}: they wait at the server")
+    return Limit("workers", f"{in_flight:.1f} of {stats.size} workers busy (Little: "
+                            f"{rps:,.1f} req/s x {latency:.1f} ms), {spare}, latency "
+                            f"{queueing or 1:.1f}x the fastest: more workers would help")
+
+
+def _last_step(stats: RunStats, now_ns: int | None) -> tuple[Segment, Segment, float, float] | None:
+    """The latest resize up to a bigger pool, from a stretch with enough requests each side:
+    (before, after, the rate it gained, the rate it promised), as fractions."""
+    steering = stats.steering
+    segments = steering.segments
+    now = now_ns if now_ns is not None else (stats.end_ns or time.perf_counter_ns())
+    for index in range(len(segments) - 1, 0, -1):
+        after, before = segments[index], segments[index - 1]
+        if after.workers <= before.workers or min(after.requests, before.requests) < MIN_REQUESTS:
+            continue
+        rps_before, rps_after = steering.rps(index - 1, now), steering.rps(index, now)
+        if rps_before <= 0:
+            return None
+        return (before, after, rps_after / rps_before - 1, after.workers / before.workers - 1)
+    return None
