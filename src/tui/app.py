@@ -36,7 +36,7 @@ from fetchtui.tui.export_screen import ExportScreen
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.models_screen import ModelsScreen
-from fetchtui.tui.setup_pane import Setup, SetupPane
+from fetchtui.tui.setup_pane import Setup, SetupPane, WorkersInput
 from fetchtui.tui.stats_panel import StatsPanel, run_state
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
@@ -76,9 +76,14 @@ class FetchApp(App[int]):
         # F5, not F6: the URL editor (TextArea) binds F6 to select a line
         Binding("f5", "compare_models", "Models", priority=True,
                 tooltip="Run the list under each model and client you check"),
-        # +/- step the workers from the live pane (here) or the workers field (WorkersInput)
-        Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False),
-        Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False),
+        # +/- step the workers from the live pane (here) or the workers field (WorkersInput):
+        # the running pool's, and the next run's
+        Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False,
+                tooltip="One more worker (the running pool grows at once)"),
+        Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False,
+                tooltip="One worker fewer (a worker leaves the running pool after its request)"),
+        # p from the live pane: a letter the setup pane's fields type, so only there
+        Binding("p", "pause", "Pause", tooltip="Hold new requests (those in flight finish), or go on"),
         # focus keys stay out of the footer (the help screen and the palette list them)
         Binding("ctrl+l", "focus_urls", "URLs", priority=True, show=False),
         Binding("f2", "focus_workers", "Workers", priority=True, show=False),
@@ -127,6 +132,7 @@ class FetchApp(App[int]):
         self._frames = 0
         self._setup: Setup | None = None  # what the current run was started with
         self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
+        self._hold = False  # the pause key's last ask for the running run
 
     # -- layout -----------------------------------------------------------------------
     @classmethod
@@ -192,7 +198,13 @@ class FetchApp(App[int]):
         if isinstance(series, str):
             self.notify(series, title="Cannot sweep", severity="error", markup=False)
             return
-        self._start_series(lambda setup: [setup.but(workers=w) for w in series])
+        def sweep(setup: Setup) -> list[Setup]:
+            if setup.config.stages:
+                raise ConfigError("stages step the workers in one run already: clear them "
+                                  "(the duration field) to sweep")
+            return [setup.but(workers=w) for w in series]
+
+        self._start_series(sweep)
 
     def action_compare_models(self) -> None:
         """F5: pick (model, client) pairs, then run the list under each, one after another."""
@@ -247,6 +259,8 @@ class FetchApp(App[int]):
         self.stats = RunStats(self.source.targets)
         self._setup = setup
         self._recorded = False
+        self._hold = False
+        self.refresh_bindings()  # the footer offers pause while a run runs
         self.query_one(ThreadTable).show(self.stats)
         self.query_one(Timeline).show(self.stats)
         # A full collection walks every object Textual holds: 40-60 ms, a frame's worth of lag
@@ -257,6 +271,9 @@ class FetchApp(App[int]):
         gc.freeze()
         if self.size.width < ROOMY_COLUMNS:
             self.show_setup(False)
+        elif self.focused is not None and self.focused.id == "urls":
+            # the run is what to watch now, and +, - and p are its keys: in the editor they type
+            self.query_one(ThreadTable).focus()
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
             self.drawing = True
@@ -266,8 +283,11 @@ class FetchApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "interrupt":  # false: the key goes on to Textual's own ctrl+c
             return self.running and not self._text_selected()
-        if action in ("more_workers", "fewer_workers"):
-            return self.focused is None or self.query_one("#live") in self.focused.ancestors_with_self
+        if action in ("more_workers", "fewer_workers", "pause"):
+            in_live = self.focused is None or self.query_one("#live") in self.focused.ancestors_with_self
+            if action == "pause":  # shown only while it can do something
+                return in_live and self.running and self.replay_of is None
+            return in_live
         return True
 
     def _text_selected(self) -> bool:
@@ -288,9 +308,41 @@ class FetchApp(App[int]):
 
     def action_more_workers(self) -> None:
         self.query_one(SetupPane).change_workers(+1)
+        self.resize_running()
 
     def action_fewer_workers(self) -> None:
         self.query_one(SetupPane).change_workers(-1)
+        self.resize_running()
+
+    def on_workers_input_step(self, event: WorkersInput.Step) -> None:
+        """+/- in the workers field: the pane has stepped it (the message bubbles on to here)."""
+        self.resize_running()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "workers":  # a count typed, then enter: the running pool takes it
+            self.resize_running()
+
+    def resize_running(self) -> None:
+        """Give the running pool the setup pane's worker count (per process under processes)."""
+        if not self.running or self.source is None or self.config is None:
+            return
+        if self.config.stages:
+            self.notify("--stages sets the pool's size in this run", severity="warning")
+            return
+        workers = self.query_one(SetupPane).worker_count
+        if self.source.resize(workers):
+            self._frame()
+        elif self.source.replayed:
+            self.notify("a replay shows a run as it was: its pool cannot be resized",
+                        severity="warning")
+
+    def action_pause(self) -> None:
+        """Hold new requests, or let them go again (the stats line says paused)."""
+        if self.source is not None and self.running:
+            # what was asked, not what the stats say yet: the child's answer takes a few ms
+            self._hold = not self._hold
+            self.source.pause(self._hold)
+            self._frame()
 
     def action_toggle_setup(self) -> None:
         self.show_setup(not self.query_one(SetupPane).display)
@@ -437,6 +489,7 @@ class FetchApp(App[int]):
         """Record the run, redraw history and chart (once per run), start what is queued."""
         assert self.source is not None and self.stats is not None and self.config is not None
         self._recorded = True
+        self.refresh_bindings()
         if self._timer is not None:
             self._timer.pause()
             self.drawing = False

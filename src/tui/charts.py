@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Label, Sparkline
+from textual.widgets import Label
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.stats import RunStats
-from fetchtui.core.stats.series import latency_histogram, throughput
+from fetchtui.core.stats.series import latency_histogram, resize_marks, throughput
 
 BUCKETS = 60
 BINS = 30
@@ -17,18 +17,42 @@ BINS = 30
 class Charts(Vertical):
     """Redrawn a few times a second while shown: PlotextPlot rebuilds the plot every render."""
 
+    series: list[float] = []  # the throughput shown (req/s per slice), as tests read it
+    marks: list[tuple[float, int]] = []  # the resizes marked on it: (s, workers)
+
     def compose(self) -> ComposeResult:
         yield Label("throughput over the run (requests finished per second)", classes="caption")
-        yield Sparkline([], id="throughput")
+        yield PlotextPlot(id="throughput")
         yield PlotextPlot(id="latency")
 
     def show(self, stats: RunStats | None, now_ns: int | None = None) -> None:
-        series = throughput(stats, BUCKETS, now_ns) if stats else []
-        self.query_one(Sparkline).data = series
+        series = self.series = throughput(stats, BUCKETS, now_ns) if stats else []
+        self.marks = resize_marks(stats) if stats else []
         caption = self.query_one(Label)
         caption.update(f"throughput over the run: up to {max(series, default=0):.0f} req/s "
-                       f"(each column is 1/{BUCKETS} of the run)")
-        plot = self.query_one(PlotextPlot)
+                       f"(each point is 1/{BUCKETS} of the run; | marks a change of the pool's size)")
+        self._throughput(stats, series, now_ns)
+        self._latency(stats)
+
+    def _throughput(self, stats: RunStats | None, series: list[float], now_ns: int | None) -> None:
+        """req/s over time, a vertical line where the pool was resized, labelled with its size."""
+        plot = self.query_one("#throughput", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.xlabel("s")
+        plt.ylabel("req/s")
+        if stats is not None and series:
+            width = stats.elapsed_s(now_ns) / len(series)
+            plt.plot([(n + 0.5) * width for n in range(len(series))], series, marker="braille")
+            top = max(series)
+            for t_s, workers in self.marks:
+                plt.vline(t_s, "orange")
+                plt.text(f"{workers}w", t_s, top, color="orange")
+        plot.refresh()
+
+    def _latency(self, stats: RunStats | None) -> None:
+        plot = self.query_one("#latency", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()

@@ -47,6 +47,29 @@ it and threads help; instant requests (CPU-bound) hit it and more threads do not
 The pool runs in a process of its own (the pid in the table), so this screen takes no GIL
 time from it.
 
+**Experiments inside a run.** `+` and `-` in the live pane (or the workers field) resize
+the running pool at once: a new worker starts its first request within milliseconds, a
+retiring one leaves after the request it is on (nothing is dropped); under processes they
+set the threads of each process, under asyncio the tasks. The table gains and loses groups,
+the timeline's lanes start and end (┤) where workers joined and left, and the throughput
+chart marks each change. `p` pauses: requests in flight finish, nothing new starts, and the
+paused time counts in neither req/s nor a duration; `p` again goes on. **Stages** (the
+duration field or `--stages 2:10s,8:10s,32:10s`) run each worker count for its time in one
+run: watch req/s step up, then stop stepping.
+
+**What limits this run** — the *limit* line names the bound, with its figures. Little's law
+is the check: requests in flight = req/s times latency.
+
+- **workers** — every worker is busy, the client has CPU to spare and requests take as long
+  as they do alone: more workers would help.
+- **client_cpu** — the workers' CPU per request times req/s is near what the client's Python can
+  spend (one core per process under the GIL): more threads will not help; processes or a
+  client in C would.
+- **server** — more workers raised latency, not req/s (or requests take several times as
+  long as their URL's fastest did), with the client's CPU low: requests queue at the server.
+- **rate** — an open-loop run (`-q`) that keeps its schedule: the rate you asked for sets the
+  pace, not the workers.
+
 **Timeline** (F9) — one lane per thread, time left to right, a bar per request: █/▓ ok,
 ▚ failed, ░ cancelled, ▒ running (and coloured by the theme); a bar starts with its setup —
 ╌ DNS, ─ connect, ═ TLS — and ends with ▄ receive; dots are time a thread sat idle. Arrow
@@ -54,10 +77,12 @@ keys or a click select a request and show its details below; clicking a thread
 group in the table selects its lane. In the table ✓ marks an ok request, ✗ a failed one,
 ⊘ a cancelled one.
 
-**Charts** (F8) — requests finished per second over the run, and the latency histogram.
+**Charts** (F8) — requests finished per second over the run (a line marks each resize of
+the pool, with its new size), and the latency histogram.
 
 **Keys** — ctrl+s start · ctrl+c cancel (copies instead when text is selected) · + / -
-workers (in the workers field or the live pane) · ctrl+r sweep · ctrl+b compare backends ·
+workers, the running pool's too (in the workers field or the live pane) · p pause or go on
+(the live pane) · ctrl+r sweep · ctrl+b compare backends ·
 F5 compare models ·
 ctrl+t threads · F9 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+o export ·
 F2 workers · ctrl+l URLs · ctrl+g show or hide the setup pane · ctrl+p palette · ctrl+q quit.

@@ -15,3 +15,5 @@ IDLE = "·"
 #: The setup phases of a bar, before its wait: told apart from each other and from the wait
 #: (drawn with the outcome's cells) by glyph as well as colour.
 PHASE = {"dns": "╌", "connect": "─", "tls": "═", "receive": "▄"}
+#: Where a timeline lane ends: its worker left a shrinking pool.
+RETIRED = "┤"

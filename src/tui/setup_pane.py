@@ -30,6 +30,7 @@ from fetchtui.core.config import (
     parse_rate,
     parse_run_duration,
     parse_series,
+    parse_stages,
     parse_timeout,
     parse_workers,
 )
@@ -68,6 +69,12 @@ class UrlEditor(TextArea):
             return strip
         return Strip([Segment(visible_controls(seg.text), seg.style, seg.control) for seg in strip],
                      strip.cell_length)
+
+
+def _duration_text(config: RunConfig) -> str:
+    if config.stages:
+        return ",".join(f"{workers}:{seconds:g}s" for workers, seconds in config.stages)
+    return f"{config.duration:g}s" if config.duration else ""
 
 
 def _has_control(text: str) -> bool:
@@ -135,10 +142,12 @@ class SetupPane(Vertical):
             yield Input(f"{config.rate:g}" if config.rate else "", id="rate",
                         placeholder="as fast as it goes", restrict=r"[0-9./smh ]*", max_length=12,
                         compact=True)
+            # a duration, or stages (W:D,W:D,...): one field, as both repeat the list for a time
             yield Label("duration", classes="caption")
-            yield Input(f"{config.duration:g}s" if config.duration else "", id="duration",
-                        placeholder="the list once", restrict=r"[0-9.mshMSH ]*", max_length=8,
-                        compact=True)
+            yield Input(_duration_text(config), id="duration",
+                        placeholder="list once · 10s · 2:5s,8:5s", restrict=r"[0-9.mshMSH:, ]*",
+                        max_length=60,
+                        compact=True, tooltip="a duration (10s, 2m), or stages: W:D,W:D,...")
             yield Label("sweep (ctrl+r)", classes="caption")
             yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",
                         compact=True)
@@ -245,11 +254,13 @@ class SetupPane(Vertical):
             rate_text = self.query_one("#rate", Input).value.strip()
             rate = parse_rate(rate_text) if rate_text else None
             duration_text = self.query_one("#duration", Input).value.strip()
-            duration = parse_run_duration(duration_text) if duration_text else None
+            stages = parse_stages(duration_text) if ":" in duration_text else ()
+            duration = parse_run_duration(duration_text) if duration_text and not stages else None
             base = self.config
             config = replace(base, workers=workers, backend=backend, model=model, processes=processes,
-                             rate=rate, duration=duration, limits=replace(base.limits, timeout=timeout),
-                             cut_at_end=base.cut_at_end and duration is not None)
+                             rate=rate, duration=duration, stages=stages,
+                             limits=replace(base.limits, timeout=timeout),
+                             cut_at_end=base.cut_at_end and bool(duration or stages))
         except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
             return str(exc)
         return Setup(targets, config)

@@ -18,7 +18,7 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 #: What the panel says the run is doing.
-RunState = Literal["idle", "running", "cancelled", "finished"]
+RunState = Literal["idle", "running", "paused", "cancelled", "finished"]
 
 
 def run_state(stats: RunStats | None) -> RunState:
@@ -26,7 +26,7 @@ def run_state(stats: RunStats | None) -> RunState:
     if stats is None:
         return "idle"
     if not stats.ended:
-        return "running"
+        return "paused" if stats.paused else "running"
     return "cancelled" if stats.interrupted else "finished"
 
 
@@ -48,9 +48,9 @@ class StatsPanel(Static):
         lat = stats.summary().latency_ms if stats.ended else stats.latency_ms()
         eta = stats.eta_s(now_ns)
         lines = Text(no_wrap=True, overflow="ellipsis")  # a wrapped line would push the last out
-        lines.append(f"{state:<10}", "bold")
-        lines.append(f"done {stats.done}/{stats.total} ({stats.done_share:.0%})  ")
         theme = self.app.current_theme  # the theme's colours: a theme switch restyles them
+        lines.append(f"{state:<10}", f"bold {theme.warning}" if state == "paused" else "bold")
+        lines.append(f"done {stats.done}/{stats.total} ({stats.done_share:.0%})  ")
         lines.append(f"ok {stats.ok}  ", theme.success or "")
         lines.append(f"failed {stats.failed}  ", (theme.error or "") if stats.failed else "")
         lines.append(f"cancelled {stats.cancelled}  ", (theme.warning or "") if stats.cancelled else "")
@@ -67,7 +67,7 @@ class StatsPanel(Static):
             behind = stats.behind(now_ns)
             lines.append(f"rate {rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
                          (theme.warning or "") if behind else "")
-        lines.append(f"threads {len(stats.threads)}/{stats.workers}  ")
+        lines.append(f"threads {stats.workers_.active}/{stats.size}  ")
         ceiling = stats.gil_ceiling_rps()
         lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, GIL ceiling "
                      f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
@@ -82,8 +82,15 @@ class StatsPanel(Static):
         phases = stats.phases.latency_ms(stats.ended)
         lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"
                                for name, lat in phases.items()) + " ms (p50/p99)\n")
-        lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}\n")
-        lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}")
+        lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}   ")
+        lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}\n")
+        limit = stats.summary().limit if stats.ended else stats.limit(now_ns)
+        lines.append("limit   ")
+        if limit is None:
+            lines.append("- (judged once 10 requests have run)", "dim")
+        else:
+            lines.append(limit.by, "bold")
+            lines.append(f": {limit.why}")
         self.figures = lines.plain
         # fixed height: no relayout every frame
         self.update(Group(self._bar(max(stats.total, 1), stats.done), NewLine(), lines), layout=False)

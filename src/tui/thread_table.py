@@ -54,6 +54,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self.selected: int | None = None  # the thread whose group was clicked
         self.stats: RunStats | None = None
         self._order: list[int] = []
+        self._changes = -1  # the workers' change count the order was made at
         self._pids = 0  # processes seen: with more than one, each group says its pid
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
         self.now_ns = 0
@@ -70,6 +71,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self.stats = stats
         self.selected = None
         self._order = []
+        self._changes = -1
         self._pids = 0
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
@@ -80,9 +82,13 @@ class ThreadTable(ScrollView, can_focus=True):
         """Called once per frame by the app after the stats model folded a batch."""
         self.now_ns = now_ns or time.perf_counter_ns()
         self._style = None
-        if self.stats is not None and len(self.stats.threads) != len(self._order):
+        if self.stats is not None and self.stats.workers_.changes != self._changes:
+            self._changes = self.stats.workers_.changes
             threads = self.stats.threads  # grouped by process, then in order of appearance
-            self._order = sorted(threads, key=lambda key: (threads[key].info.pid, key))
+            # a worker that left a shrinking pool leaves the table (the timeline keeps its lane)
+            self._order = sorted(self.stats.workers_.in_pool(),
+                                 key=lambda key: (threads[key].info.pid, key))
+            self._strips.clear()
             self._pids = max(len({t.info.pid for t in threads.values()}), self.stats.processes)
         lines = max(1, len(self._order) * LINES_PER_THREAD)
         if self.virtual_size.height != lines:

@@ -21,7 +21,7 @@ from fetchtui.core.events import Phases
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.series import lane
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.outcomes import BAR, IDLE, PHASE
+from fetchtui.tui.outcomes import BAR, IDLE, PHASE, RETIRED
 
 LABEL = 20  # columns for the thread's name
 Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome
@@ -200,6 +200,14 @@ class Timeline(ScrollView, can_focus=True):
         name = safe_text(thread.info.name, LABEL - 1) if thread else "?"
         line = Text(f"{name:<{LABEL}}", self._part("current" if lane == self.lane_index else "label"))
         cells: list[tuple[str, Style]] = [(IDLE, dim)] * width
+        if thread is not None and self.stats is not None:  # a lane runs from its first request
+            joined = self.stats.relative_s(thread.first_ns)  # to its leaving the pool, if it did
+            left = self.stats.relative_s(thread.retired_ns)
+            first_col = min(width, int((joined or 0.0) / scale))
+            cells[:first_col] = [(" ", dim)] * first_col
+            if left is not None:
+                last_col = min(width - 1, int(left / scale))
+                cells[last_col:] = [(RETIRED, dim)] + [(" ", dim)] * (width - last_col - 1)
         selected = self.selected() if lane == self.lane_index else None
         styles = {name: self._part(name) for name in (*BAR, *PHASE)}
         stats = self.stats

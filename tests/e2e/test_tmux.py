@@ -265,3 +265,35 @@ def test_at_80_by_24_a_whole_ident_and_a_request_status_and_ms_can_be_read(tmp_p
             term.wait_for(lambda s: "setup" in s.splitlines()[0])  # and comes back on its key
         finally:
             subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+
+
+def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    hist = tmp_path / "h.sqlite3"
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    with DemoServer() as server:
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                        *fetchtui_command().split(), f"{server.url}/delay/200 x400", "-w", "2",
+                        "--history", str(hist), "--start"], check=True)
+        term = Terminal(name)
+        try:
+            term.wait_for(lambda s: "threads 2/2" in s and "limit   workers" in s)
+            term.send("+", "+")
+            screen = term.wait_for(lambda s: "threads 4/4" in s)
+            assert len(re.findall(r"\b\d{12,20} fetchtui-worker_\d", screen)) >= 3  # new groups
+            term.send("p")
+            term.wait_for(lambda s: "paused" in s and "in flight 0" in s)
+            term.send("p")
+            term.wait_for(lambda s: "running" in s and "in flight 4" in s)
+            term.send("C-q")
+            give_up = time.monotonic() + 10
+            while not history_rows(hist) and time.monotonic() < give_up:
+                time.sleep(0.1)  # one step of a bounded wait for the app to record the run
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+    rows = history_rows(hist)
+    assert rows, "the run was not recorded"
+    resizes = rows[0]["resizes"]
+    assert isinstance(resizes, list) and resizes[-1]["workers"] == 4
+    assert float(rows[0]["paused_s"]) > 0  # type: ignore[arg-type]

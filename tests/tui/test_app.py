@@ -15,7 +15,6 @@ from textual.widgets import (
     Markdown,
     Select,
     SelectionList,
-    Sparkline,
     Static,
     TabbedContent,
     TextArea,
@@ -25,6 +24,7 @@ from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.charts import Charts
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.models_screen import ModelsScreen
@@ -355,9 +355,9 @@ async def test_charts_show_throughput_and_latency_of_the_run(base: str) -> None:
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: ended(app))
         await pilot.press("f8")
-        sparkline = app.query_one("#throughput", Sparkline)
-        await wait_for(pilot, lambda: len(sparkline.data or []) == 60, "the throughput chart")
-        data = list(sparkline.data or [])
+        charts = app.query_one(Charts)
+        await wait_for(pilot, lambda: len(charts.series) == 60, "the throughput chart")
+        data = charts.series
         assert app.stats is not None
         assert sum(data) * app.stats.elapsed_s() / 60 == pytest.approx(30)
 

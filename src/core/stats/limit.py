@@ -45,18 +45,17 @@ class Floors:
 
     def __init__(self, targets: Sequence[Target]) -> None:
         self._listed = max(1, len(targets))
-        runs = targets.run_count if isinstance(targets, TargetList) else self._listed
-        self._run_of = targets.run_of if isinstance(targets, TargetList) else None
-        self._runs = max(1, runs)
+        # a list as built elsewhere (a replay's, a test's): its repeats as runs too
+        runs = targets if isinstance(targets, TargetList) else TargetList.of(targets)
+        self._run_of = runs.run_of
+        self._runs = max(1, runs.run_count)
         self._floor: array[int] | None = None  # made on the first request: 8 bytes a URL
         self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT)  # (URL, latency ns)
 
     def add(self, req_id: int, latency_ns: int) -> None:
         if self._floor is None:
             self._floor = array("q", bytes(8 * self._runs))
-        line = req_id % self._listed
-        if self._run_of is not None:
-            line = self._run_of(line)
+        line = self._run_of(req_id % self._listed)
         floor = self._floor[line]
         if floor == 0 or latency_ns < floor:
             self._floor[line] = max(1, latency_ns)
@@ -80,7 +79,7 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     ran = stats.ok + stats.failed
     if ran < MIN_REQUESTS:
         return None
-    rps = stats.rps(now_ns)
+    rps, latency = _now(stats, now_ns)
     rate = stats.pace.rate
     if rate is not None:
         lag = stats.pace.lag_ms(stats.ended)
@@ -108,14 +107,23 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
                                 f"{gained:+.0%} req/s at {after.mean_latency_ms:.1f} ms; {spare}: "
                                 "more workers would help")
     queueing = stats.floors.queueing()
-    latency = stats.latency_mean_ms()
-    in_flight = rps * latency / 1000  # Little's law
+    in_flight = min(rps * latency / 1000, stats.size)  # Little's law (noise can pass the size)
     if queueing is not None and queueing >= QUEUED and stats.size > 1:
         return Limit("server", f"requests take {queueing:.1f}x their URL's fastest with "
                                f"{stats.size} workers; {spare}: they wait at the server")
     return Limit("workers", f"{in_flight:.1f} of {stats.size} workers busy (Little: "
                             f"{rps:,.1f} req/s x {latency:.1f} ms), {spare}, latency "
                             f"{queueing or 1:.1f}x the fastest: more workers would help")
+
+
+def _now(stats: RunStats, now_ns: int | None) -> tuple[float, float]:
+    """req/s and mean latency (ms) at the pool's size now: since the last resize, once
+    enough requests ran in it; else over the run."""
+    segments = stats.steering.segments
+    if len(segments) > 1 and segments[-1].requests >= MIN_REQUESTS:
+        now = now_ns if now_ns is not None else (stats.end_ns or time.perf_counter_ns())
+        return stats.steering.rps(len(segments) - 1, now), segments[-1].mean_latency_ms
+    return stats.rps(now_ns), stats.latency_mean_ms()
 
 
 def _last_step(stats: RunStats, now_ns: int | None) -> tuple[Segment, Segment, float, float] | None:

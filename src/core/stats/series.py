@@ -41,6 +41,11 @@ def throughput(stats: RunStats, buckets: int, now_ns: int | None = None) -> list
     return [c / width for c in counts]
 
 
+def resize_marks(stats: RunStats) -> list[tuple[float, int]]:
+    """(seconds into the run, workers after) for each change of the pool's size."""
+    return [(stats.relative_s(r.t_ns) or 0.0, r.workers) for r in stats.steering.resizes]
+
+
 def latency_histogram(stats: RunStats, bins: int) -> tuple[list[float], list[int]]:
     """Latency bin edges (ms, left edges) and counts over every finished request."""
     ordered = stats.outcomes.latencies.ordered(stats.ended)

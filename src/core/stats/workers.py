@@ -52,6 +52,7 @@ class Workers:
     def __init__(self) -> None:
         self.by_number: dict[int, WorkerStats] = {}
         self._numbers: dict[tuple[int, int, int | None], int] = {}  # ThreadInfo.worker -> number
+        self.changes = 0  # counts workers joining and leaving: a view regroups when it moves
 
     def number(self, info: ThreadInfo) -> int:
         """The number of the worker `info` names."""
@@ -65,13 +66,21 @@ class Workers:
         worker = self.by_number.get(number)
         if worker is None:
             worker = self.by_number[number] = WorkerStats(info, first_ns=t_ns)
+            self.changes += 1
+        elif worker.retired_ns is not None:  # a regrown pool runs a retired thread again
+            worker.retired_ns = None
+            self.changes += 1
         worker.current = req_id
-        worker.retired_ns = None  # a regrown pool runs a retired thread again
 
     def retired(self, info: ThreadInfo, t_ns: int) -> None:
         worker = self.by_number.get(self.number(info))
-        if worker is not None:
+        if worker is not None and worker.retired_ns is None:
             worker.retired_ns = t_ns
+            self.changes += 1
+
+    def in_pool(self) -> list[int]:
+        """The numbers of the workers in the pool now (retired ones left it)."""
+        return [n for n, worker in self.by_number.items() if worker.retired_ns is None]
 
     @property
     def active(self) -> int:

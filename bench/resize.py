@@ -1,0 +1,103 @@
+"""How fast a live resize takes hold: from the key's command to the first request on a new worker.
+
+    python bench/resize.py [--presses 20] [--backend pycurl]
+
+The TUI's path, measured without the terminal: the run lives in the fetch process
+(FetchProcess, as the TUI runs it), on the fastest client, fetching an instant nginx
+(installed with apt-get when missing) so the fetch process is as busy as it gets. Each
+press asks for one worker more (what `+` does, through the same pipe); the figure is the
+time from the ask to the first RequestStarted of a worker that was not there before
+(perf_counter_ns, the machine's monotonic clock in both processes), and to when that event
+reached this process (what the screen can show on its next frame). Prints p50/p99 of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+
+from _helpers import ensure, start_nginx  # bench/ is on sys.path when a bench runs
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.events import RequestStarted
+from fetchtui.core.runs.child import FetchProcess
+from fetchtui.core.stats import RunStats
+from fetchtui.core.stats.samples import percentile
+from fetchtui.core.targets import parse_targets
+
+
+def measure(url: str, presses: int, backend: str) -> tuple[list[float], list[float]]:
+    """(ask -> first request on the new worker, ask -> that event here), in ms, per press."""
+    sources = FetchProcess()
+    sources.warm()
+    targets = parse_targets(f"{url} x10000000")
+    source = sources.open(targets, RunConfig(2, backend, duration=600))  # type: ignore[arg-type]
+    stats = RunStats(targets)
+    started, seen = [], []
+    source.start()
+    try:
+        give_up = time.monotonic() + 10
+        while len(stats.threads) < 2:  # the first two workers run
+            if time.monotonic() > give_up:
+                raise SystemExit("the run did not start within 10 s")
+            stats.apply(source.drain(0.05))
+        for press in range(presses):
+            known = {w.info.worker for w in stats.threads.values()}
+            asked = time.perf_counter_ns()
+            source.resize(3 + press)
+            give_up = time.monotonic() + 10
+            new: RequestStarted | None = None
+            while new is None:
+                if time.monotonic() > give_up:
+                    raise SystemExit(f"press {press + 1}: no new worker within 10 s")
+                batch = source.drain(0.01)
+                arrived = time.perf_counter_ns()
+                stats.apply(batch)
+                new = next((e for e in batch if isinstance(e, RequestStarted)
+                            and e.thread.worker not in known), None)
+            started.append((new.t_ns - asked) / 1e6)
+            seen.append((arrived - asked) / 1e6)
+        source.cancel()
+        give_up = time.monotonic() + 10
+        while not stats.ended and time.monotonic() < give_up:
+            stats.apply(source.drain(0.05))
+    finally:
+        source.close()
+        sources.close()
+    print(f"  {stats.done:,} requests meanwhile, {stats.rps():,.0f} req/s, "
+          f"{len(stats.threads)} workers at the end", file=sys.stderr)
+    return started, seen
+
+
+def figures(name: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    return (f"{name:<38} p50 {percentile(ordered, 50):7.2f} ms  p99 {percentile(ordered, 99):7.2f} ms"
+            f"  mean {statistics.fmean(values):7.2f} ms  max {ordered[-1]:7.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presses", type=int, default=20)
+    parser.add_argument("--backend", default="pycurl")
+    args = parser.parse_args()
+    nginx = ensure("nginx", "nginx-light")
+    if nginx is None:
+        raise SystemExit("nginx is needed (apt-get install nginx-light)")
+    with tempfile.TemporaryDirectory() as workdir:
+        proc, url = start_nginx(nginx, workdir)
+        try:
+            started, seen = measure(url, args.presses, args.backend)
+        finally:
+            proc.kill()
+            proc.wait()
+    print(f"live resize, {args.presses} presses of + (2 -> {2 + args.presses} workers), "
+          f"threads/{args.backend} in the fetch process, instant nginx:")
+    print(figures("ask -> first request on the new worker", started))
+    print(figures("ask -> that request seen by the UI", seen))
+
+
+if __name__ == "__main__":
+    main()

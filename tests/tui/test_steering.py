@@ -1,0 +1,97 @@
+"""Experiments inside a run, as a user does them with Pilot: + and - resize the running pool,
+p pauses, the duration field takes stages; the table, the charts and the history follow."""
+
+from __future__ import annotations
+
+from fetchtui.core.config import RunConfig
+from fetchtui.tui.app import FetchApp
+from fetchtui.tui.charts import Charts
+from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.thread_table import ThreadTable
+
+from ..waiting import pilot_until
+
+SIZE = (120, 40)
+
+
+def busy(app: FetchApp) -> int:
+    assert app.stats is not None
+    return sum(1 for w in app.stats.threads.values() if w.current is not None)
+
+
+def figures(app: FetchApp) -> str:
+    return app.query_one(StatsPanel).figures
+
+
+async def test_plus_in_the_live_pane_grows_the_running_pool(base: str) -> None:
+    app = FetchApp(f"{base}/delay/150 x400", RunConfig(workers=2), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and busy(app) == 2, "two busy workers")
+        app.query_one(ThreadTable).focus()
+        await pilot.press("plus", "plus")
+        await pilot_until(pilot, lambda: busy(app) == 4, "four workers busy after + +")
+        await pilot_until(pilot, lambda: "threads 4/4" in figures(app), "the stats line to say 4/4")
+        assert app.query_one(ThreadTable).group_count == 4
+        await pilot.press("f8")
+        charts = app.query_one(Charts)
+        await pilot_until(pilot, lambda: [w for _, w in charts.marks] == [3, 4], "the chart's marks")
+        await pilot.press("ctrl+c")
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the cancel")
+        assert app.history.runs[-1].summary.resizes[-1][1] == 4  # the history keeps the change
+        stats = app.stats
+        assert stats.ok + stats.failed + stats.cancelled == stats.total == 400
+
+
+async def test_minus_retires_workers_and_their_groups_leave_the_table(base: str) -> None:
+    app = FetchApp(f"{base}/delay/100 x60", RunConfig(workers=4), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and busy(app) == 4, "four busy workers")
+        app.query_one(ThreadTable).focus()
+        await pilot.press("minus", "minus")
+        table = app.query_one(ThreadTable)
+        await pilot_until(pilot, lambda: table.group_count == 2, "two groups left in the table")
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the list to end")
+        assert app.stats.ok == 60 and "threads 2/2" in figures(app)
+
+
+async def test_p_pauses_the_run_and_p_again_lets_it_go_on(base: str) -> None:
+    app = FetchApp(f"{base}/delay/50 x300", RunConfig(workers=3), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ok >= 3, "a few requests")
+        app.query_one(ThreadTable).focus()
+        await pilot.press("p")
+        assert app.stats is not None
+        await pilot_until(pilot, lambda: figures(app).startswith("paused") and app.stats.in_flight == 0,
+                          "the screen to say paused, nothing in flight")
+        done = app.stats.done
+        await pilot_until(pilot, lambda: app.stats.paused_s() > 0.3, "a third of a second paused")
+        assert app.stats.done == done, "a request ran while paused"
+        await pilot.press("p")
+        await pilot_until(pilot, lambda: app.stats.done > done + 3, "the run to go on")
+        assert figures(app).startswith("running")
+        await pilot.press("ctrl+c")
+        await pilot_until(pilot, lambda: app.stats.ended, "the cancel")
+        assert app.history.runs[-1].summary.paused_s >= 0.3
+
+
+async def test_p_in_the_url_editor_types_a_p(base: str) -> None:
+    app = FetchApp(f"{base}/delay/50 x300", RunConfig(workers=3), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ok >= 1, "a request")
+        await pilot.press("ctrl+l", "end", "p")
+        assert app.query_one("#urls").text.endswith("p")  # type: ignore[attr-defined]
+        assert app.stats is not None and not app.stats.paused
+        await pilot.press("ctrl+c")
+
+
+async def test_stages_typed_in_the_duration_field_run_as_stages(base: str) -> None:
+    app = FetchApp(f"{base}/delay/100", RunConfig(workers=1))
+    async with app.run_test(size=SIZE) as pilot:
+        duration = app.query_one("#duration")
+        duration.value = "1:0.6s,3:0.6s"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the staged run to end", limit=20)
+        stages = app.history.runs[0].summary.stages
+        assert [s.workers for s in stages] == [1, 3]
+        assert stages[1].rps > 2 * stages[0].rps
+        assert app.history.runs[0].summary.limit is not None
