@@ -76,5 +76,15 @@ def start_nginx(nginx: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]
             return proc, f"http://127.0.0.1:{port}/"
         except OSError:
             time.sleep(0.05)
-    proc.kill()
+    stop_nginx(proc)
     raise SystemExit("nginx did not start listening within 10 s")
+
+
+def stop_nginx(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM: nginx stops its workers too (SIGKILL to the master left them running)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

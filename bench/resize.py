@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from _helpers import ensure, start_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import ensure, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RequestStarted
@@ -33,7 +33,7 @@ def measure(url: str, presses: int, backend: str) -> tuple[list[float], list[flo
     """(ask -> first request on the new worker, ask -> that event here), in ms, per press."""
     sources = FetchProcess()
     sources.warm()
-    targets = parse_targets(f"{url} x10000000")
+    targets = parse_targets(f"{url} x1000")  # repeated for the duration
     source = sources.open(targets, RunConfig(2, backend, duration=600))  # type: ignore[arg-type]
     stats = RunStats(targets)
     started, seen = [], []
@@ -91,8 +91,7 @@ def main() -> None:
         try:
             started, seen = measure(url, args.presses, args.backend)
         finally:
-            proc.kill()
-            proc.wait()
+            stop_nginx(proc)
     print(f"live resize, {args.presses} presses of + (2 -> {2 + args.presses} workers), "
           f"threads/{args.backend} in the fetch process, instant nginx:")
     print(figures("ask -> first request on the new worker", started))

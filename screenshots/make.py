@@ -1,10 +1,11 @@
 """Regenerate the screenshots: real runs of the app against the demo server.
 
-    python screenshots/make.py      (PNG needs rsvg-convert: apt-get install librsvg2-bin)
+    python screenshots/make.py [--only resize]   (PNG needs rsvg-convert: apt-get install librsvg2-bin)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import shutil
 import subprocess
@@ -27,9 +28,39 @@ def busy(app: FetchApp) -> bool:
                 and stats.done >= config.concurrency)
 
 
-async def capture() -> list[Path]:
+async def wait_s(pilot: object, seconds: float) -> None:
+    """Let the run go on for `seconds` (a capture is taken of a run in its stride)."""
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        await pilot.pause(0.1)  # type: ignore[attr-defined]
+
+
+async def capture_resize(server: DemoServer) -> list[Path]:
+    """A live resize on a server that serves 8 requests at a time: 2 workers, + to 8 (req/s
+    steps up fourfold), then + to 20 (it stays: the server's ceiling, and latency grows)."""
+    shots = []
+    app = FetchApp(f"{server.url}/serial/100?slots=8 x5000", RunConfig(workers=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.press("f8")
+        await wait_s(pilot, 3)
+        shots.append(Path(app.save_screenshot("resize-2.svg", str(HERE))))
+        await pilot.press(*["plus"] * 6)
+        await wait_s(pilot, 3)
+        shots.append(Path(app.save_screenshot("resize-8.svg", str(HERE))))
+        await pilot.press(*["plus"] * 3)  # 9, 10, then by tens: 20
+        await wait_s(pilot, 4)
+        shots.append(Path(app.save_screenshot("resize-ceiling.svg", str(HERE))))
+        await pilot.press("ctrl+c")
+    return shots
+
+
+async def capture(only: str | None = None) -> list[Path]:
     shots = []
     with DemoServer() as server:
+        if only == "resize":
+            return await capture_resize(server)
+        shots += await capture_resize(server)
         app = FetchApp(demo_list(server.url), RunConfig(workers=10))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
@@ -83,7 +114,9 @@ async def capture() -> list[Path]:
 
 
 def main() -> None:
-    for svg in asyncio.run(capture()):
+    parser = argparse.ArgumentParser(description="regenerate the screenshots")
+    parser.add_argument("--only", choices=["resize"], help="only this set")
+    for svg in asyncio.run(capture(parser.parse_args().only)):
         print(f"wrote {svg}")
         if shutil.which("rsvg-convert"):
             png = svg.with_suffix(".png")

@@ -83,6 +83,17 @@ def listening(proc: subprocess.Popen[bytes], port: int, limit: float) -> bool:
             time.sleep(0.05)  # one step of the bounded wait
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a server and its own workers: SIGTERM, which nginx and hypercorn pass on to them
+    (SIGKILL to the parent alone left its workers running, orphaned, after the session)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture(scope="session")
 def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real forward proxy (the distribution's tinyproxy) on loopback: its URL. It marks what
@@ -126,8 +137,7 @@ def h2_server(ca: trustme.CA, tmp_path_factory: pytest.TempPathFactory) -> Itera
     if not listening(proc, port, limit=15):
         pytest.fail("hypercorn did not start")
     yield f"https://localhost:{port}"
-    proc.kill()
-    proc.wait()
+    stop(proc)
 
 
 NGINX_CONF = """worker_processes 1; daemon off; pid {dir}/nginx.pid; error_log {dir}/error.log;
@@ -157,5 +167,4 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not listening(proc, port, limit=10):
         pytest.skip("nginx did not start")
     yield f"http://127.0.0.1:{port}/"
-    proc.kill()
-    proc.wait()
+    stop(proc)

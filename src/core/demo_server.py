@@ -19,7 +19,8 @@ HANG_LIMIT_S = 120.0  # even a hanging endpoint lets go in the end
 
 ENDPOINTS = {
     "/delay/<ms>": "answer 200 after <ms> milliseconds",
-    "/serial/<ms>": "take <ms> ms, one request at a time across the server: a bottleneck",
+    "/serial/<ms>?slots=N": "take <ms> ms, N requests at a time across the server (default 1): "
+                            "a bottleneck",
     "/status/<code>": "answer with that status code",
     "/bytes/<n>": "a body of <n> bytes",
     "/drip?bytes=N&interval_ms=M": "N bytes, one every M ms (default 10 bytes, 500 ms)",
@@ -124,7 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
         ms = min(int(arg or "0"), MAX_DELAY_MS)
         if ms < 0:
             raise ValueError(ms)
-        with self.server.serial:  # the others queue here: more clients, longer waits, same rate
+        slots = int(query.get("slots", "1"))
+        if not 1 <= slots <= 1024:
+            raise ValueError(slots)
+        with self.server.serial(slots):  # the rest queue here: more clients, longer waits, same rate
             if self._wait(ms / 1000):
                 return
         self._reply(200, b"ok\n")
@@ -245,7 +249,7 @@ class DemoHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], ssl_context: ssl.SSLContext | None = None):
         self.stopping = threading.Event()
-        self.serial = threading.Lock()  # /serial's: one request at a time
+        self._serial: dict[int, threading.Semaphore] = {}  # /serial's, by its slots
         self.ssl_context = ssl_context
         self._held: Counter[str] = Counter()
         self._held_lock = threading.Lock()
@@ -260,6 +264,11 @@ class DemoHTTPServer(ThreadingHTTPServer):
         with self._held_lock:
             self.accepted += 1
         super().process_request(request, client_address)
+
+    def serial(self, slots: int) -> threading.Semaphore:
+        """The one semaphore every /serial request with `slots` shares."""
+        with self._held_lock:
+            return self._serial.setdefault(slots, threading.Semaphore(slots))
 
     def hold(self, path: str, delta: int) -> None:
         with self._held_lock:

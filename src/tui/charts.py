@@ -45,10 +45,12 @@ class Charts(Vertical):
         if stats is not None and series:
             width = stats.elapsed_s(now_ns) / len(series)
             plt.plot([(n + 0.5) * width for n in range(len(series))], series, marker="braille")
-            top = max(series)
-            for t_s, workers in self.marks:
+            top, span = max(series), stats.elapsed_s(now_ns)
+            for n, (t_s, workers) in enumerate(self.marks):
                 plt.vline(t_s, "orange")
-                plt.text(f"{workers}w", t_s, top, color="orange")
+                following = self.marks[n + 1][0] if n + 1 < len(self.marks) else None
+                if following is None or following - t_s > span / 12:  # a burst of keys: its last
+                    plt.text(f"{workers}w", t_s, top, color="orange")
         plot.refresh()
 
     def _latency(self, stats: RunStats | None) -> None:

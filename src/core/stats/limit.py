@@ -35,6 +35,7 @@ CPU_BOUND = 0.75  # the share of the client's CPU capacity at which it is the bo
 QUEUED = 2.0  # latency this many times a URL's fastest: requests wait somewhere
 RECENT = 2000  # the requests the queueing ratio is read from: the run as it is now
 STEP_GAIN = 0.25  # a resize that bought less than this share of its promise hit the server
+SETTLE_S = 0.5  # a pool size read for less than this (or 3 latencies) says nothing yet
 
 
 class Floors:
@@ -127,17 +128,29 @@ def _now(stats: RunStats, now_ns: int | None) -> tuple[float, float]:
 
 
 def _last_step(stats: RunStats, now_ns: int | None) -> tuple[Segment, Segment, float, float] | None:
-    """The latest resize up to a bigger pool, from a stretch with enough requests each side:
+    """The pool's size now against the last smaller size it ran at, each for long enough to
+    read (a burst of key presses leaves stretches of a few ms: they are passed over):
     (before, after, the rate it gained, the rate it promised), as fractions."""
     steering = stats.steering
     segments = steering.segments
     now = now_ns if now_ns is not None else (stats.end_ns or time.perf_counter_ns())
-    for index in range(len(segments) - 1, 0, -1):
-        after, before = segments[index], segments[index - 1]
-        if after.workers <= before.workers or min(after.requests, before.requests) < MIN_REQUESTS:
+
+    def settled(index: int) -> bool:
+        segment = segments[index]
+        least_s = max(SETTLE_S, 3 * segment.mean_latency_ms / 1000)
+        return segment.requests >= MIN_REQUESTS and steering.window_s(index, now) >= least_s
+
+    last = len(segments) - 1
+    if last < 1 or not settled(last):
+        return None
+    after = segments[last]
+    for index in range(last - 1, -1, -1):
+        before = segments[index]
+        if before.workers >= after.workers or not settled(index):
             continue
-        rps_before, rps_after = steering.rps(index - 1, now), steering.rps(index, now)
+        rps_before = steering.rps(index, now)
         if rps_before <= 0:
             return None
-        return (before, after, rps_after / rps_before - 1, after.workers / before.workers - 1)
+        gained = steering.rps(last, now) / rps_before - 1
+        return before, after, gained, after.workers / before.workers - 1
     return None
