@@ -44,7 +44,8 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
             "model": config.model, "processes": config.processes,
             "requests": total, **limits, "rate": config.rate, "duration_s": config.duration,
-            "cut_at_end": config.cut_at_end}
+            "cut_at_end": config.cut_at_end,
+            "stages": [{"workers": w, "duration_s": d} for w, d in config.stages]}
 
 
 def _round(value: float | None) -> float | None:
@@ -124,6 +125,8 @@ def _threads(stats: RunStats) -> list[dict[str, Any]]:
             "requests": t.requests,
             "busy_s": round(t.busy_ns / 1e9, 9),
             "cpu_s": round(t.cpu_ns / 1e9, 9),
+            # it left a shrinking pool this far into the run (None: it stayed to the end)
+            "retired_s": _round(stats.relative_s(t.retired_ns)),
         }
         for t in stats.threads.values()
     ]

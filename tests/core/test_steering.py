@@ -6,15 +6,19 @@ to the pool meanwhile.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.events import Event, PoolResized, RequestFinished, RequestStarted, RunPaused, WorkerRetired
+from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.models import open_source
-from fetchtui.core.runs.source import RunSource
+from fetchtui.core.runs.replay import Recording, ReplaySource
+from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
@@ -202,3 +206,46 @@ def test_the_fetch_process_takes_resizes_and_pauses_over_its_pipe(base: str) -> 
         sources.close()
     assert_each_once(run)
     assert run.stats.summary().resizes[0][1] == 6
+
+
+def test_a_steered_run_opens_again_with_its_resizes_pauses_and_summary(base: str, tmp_path: Path) -> None:
+    run = start(base, "BASE/delay/50 x120", workers=2)
+    try:
+        run.fold_until(lambda: run.stats.ok >= 4, "a few requests")
+        run.source.resize(5)
+        run.fold_until(lambda: run.busy_workers() == 5, "five workers busy")
+        run.source.pause(True)
+        run.fold_until(lambda: run.stats.paused and run.stats.in_flight == 0, "the pause")
+        run.fold_until(lambda: run.stats.paused_s() > 0.2, "a fifth of a second paused")
+        run.source.pause(False)
+        run.source.resize(3)
+        run.fold_until(lambda: run.stats.ended, "the rest of the list")
+    finally:
+        run.source.close()
+    path = tmp_path / "steered.json"
+    write_json(run.stats, config_dict(run.source.config, run.stats.total), path)
+    recording = Recording.load(path)
+    replayed = RunStats(recording.targets)
+    source = ReplaySource(recording)
+    source.start()
+    fold_to_end(source, replayed, within=10)
+    assert replayed.summary().to_json() == json.loads(path.read_text())["summary"]
+    assert [n for _, n in replayed.summary().resizes] == [5, 3]
+    assert replayed.workers_.active == 3  # the two that retired left the pool in the replay too
+
+
+def test_a_staged_run_opens_again_with_its_stages(base: str, tmp_path: Path) -> None:
+    run = start(base, "BASE/delay/50", stages=((1, 0.4), (3, 0.4)))
+    try:
+        run.fold_until(lambda: run.stats.ended, "both stages")
+    finally:
+        run.source.close()
+    path = tmp_path / "staged.json"
+    write_json(run.stats, config_dict(run.source.config, run.stats.total), path)
+    recording = Recording.load(path)
+    assert recording.config.stages == ((1, 0.4), (3, 0.4))
+    replayed = RunStats(recording.targets)
+    source = ReplaySource(recording)
+    source.start()
+    fold_to_end(source, replayed, within=10)
+    assert replayed.summary().stages == run.stats.summary().stages

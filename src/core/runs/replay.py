@@ -19,11 +19,14 @@ from fetchtui.core.events import (
     Event,
     Outcome,
     Phases,
+    PoolResized,
     RequestFinished,
     RequestStarted,
     RunEnded,
+    RunPaused,
     RunStarted,
     ThreadInfo,
+    WorkerRetired,
 )
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
@@ -98,29 +101,35 @@ class Recording:
         try:
             limits = FetchLimits(timeout=float(config.get("timeout", 10.0)))
             rate, duration = config.get("rate"), config.get("duration_s")
+            stages = tuple((int(st["workers"]), float(st["duration_s"]))
+                           for st in config.get("stages") or ())
             self.config = RunConfig(int(config.get("workers", 1)),
                                     check_backend(str(config.get("backend", "requests"))), limits,
                                     float(rate) if rate is not None else None,
-                                    float(duration) if duration is not None else None,
+                                    float(duration) if duration is not None and not stages else None,
                                     bool(config.get("cut_at_end", False)),
                                     check_model(str(config.get("model", "threads"))),
-                                    int(config.get("processes", 1)))
-        except ConfigError as exc:
+                                    int(config.get("processes", 1)), stages)
+        except (ConfigError, KeyError, TypeError, ValueError) as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
         threads: dict[tuple[int, int, int | None], ThreadInfo] = {}  # by ThreadInfo.worker
         # worker -> (CPU ns not yet handed out, requests left)
         cpu_left: dict[tuple[int, int, int | None], tuple[int, int]] = {}
+        timed: list[tuple[int, int, Event]] = []  # (t_ns, order, event): starts before ends
         for t in doc.get("threads", []):
             task = t.get("task")
             info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
                               int(t.get("pid") or 0), int(task) if task is not None else None)
             threads[info.worker] = info
+            retired = _ns(t.get("retired_s"))
+            if retired is not None:  # after its last request's end, at the same instant
+                timed.append((retired, 2, WorkerRetired(retired, info)))
             cpu_left[info.worker] = (round(float(t.get("cpu_s", 0.0)) * 1e9), int(t.get("requests", 0)))
         rows = sorted(doc["requests"], key=lambda r: int(r["id"]))
         if [int(r["id"]) for r in rows] != list(range(len(rows))):
             raise ReplayError("the export's request ids are not 0..n-1")
         self.targets = [Target(str(r["url"]), str(r["url"]), 0) for r in rows]
-        timed: list[tuple[int, int, Event]] = []  # (t_ns, order, event): starts before ends
+        timed += self._steering(summary)
         for r in rows:
             req_id = int(r["id"])
             thread = None
@@ -161,10 +170,30 @@ class Recording:
         self.timed = self.config.duration is not None and not by_cancel
         self.cancelled = int(summary.get("cancelled", 0)) > 0 and not self.timed
         cfg = self.config
+        per_worker = cfg.concurrency // max(1, cfg.workers)
         self.events: list[Event] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
-                                               cfg.duration, cfg.cut_at_end, cfg.processes)]
+                                               cfg.duration, cfg.cut_at_end, cfg.processes,
+                                               tuple((w * per_worker, d) for w, d in cfg.stages))]
         self.events += [event for _, _, event in timed]
         self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
+
+
+    def _steering(self, summary: Mapping[str, Any]) -> list[tuple[int, int, Event]]:
+        """What the live monitor did to the run (resizes, pauses), back as the events it was."""
+        out: list[tuple[int, int, Event]] = []
+        staged = bool(self.config.stages)
+        try:
+            for n, resize in enumerate(summary.get("resizes") or ()):
+                at = _ns(resize["t_s"]) or T0_NS
+                out.append((at, -1, PoolResized(at, int(resize["workers"]), n + 1 if staged else None)))
+            for pause in summary.get("pauses") or ():
+                at = _ns(pause["t_s"]) or T0_NS
+                out.append((at, -1, RunPaused(at, True)))
+                resumed = at + round(float(pause["s"]) * 1e9)
+                out.append((resumed, -1, RunPaused(resumed, False)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReplayError(f"the export's resizes or pauses are not valid: {exc}") from None
+        return out
 
 
 def list_text(targets: Sequence[Target]) -> str:
