@@ -20,6 +20,7 @@ from fetchtui.cli_input import (
     targets_or_exit,
 )
 from fetchtui.core import registry
+from fetchtui.core.checks import CheckError, parse_check
 from fetchtui.core.config import (
     DEFAULT_SERIES,
     MAX_PROCESSES,
@@ -40,6 +41,7 @@ from fetchtui.core.config import (
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
+    from fetchtui.core.diff import RunData
     pass
 
 T = TypeVar("T")
@@ -50,7 +52,7 @@ def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
     def convert(text: str) -> T:
         try:
             return parse(text)
-        except ConfigError as exc:
+        except (ConfigError, CheckError) as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     convert.__name__ = parse.__name__.removeprefix("parse_")
     return convert
@@ -121,10 +123,15 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
                                  "the list repeated as with -z; the summary has a row per stage")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
+    parser.add_argument("--check", dest="checks", action="append", default=[], metavar="EXPR",
+                        type=_checked(parse_check),
+                        help="a pass/fail check on the run, repeatable: p99<200ms, p50<=1s, errors<1%%, "
+                             "failed==0, rps>=500, url[2].p99<300ms; a failed one exits 3")
     _add_history_options(parser)
 
 
-EXIT_STATUSES = "exit status: 0 all ok, 1 some failed, 2 bad input, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP"
+EXIT_STATUSES = ("exit status: 0 all ok (with --check: every check passed), 1 some failed, 2 bad input, "
+                 "3 a --check failed, 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP")
 
 
 def _add_history_options(parser: argparse.ArgumentParser) -> None:
@@ -189,7 +196,8 @@ def cmd_run(argv: Sequence[str]) -> int:
         return 128 + stop.signum
     try:
         return run_headless(targets, run_config(args, server), trace=args.trace,
-                            json_path=args.json, csv_path=args.csv, history=history_for(args, "run"))
+                            json_path=args.json, csv_path=args.csv, history=history_for(args, "run"),
+                            checks=args.checks)
     finally:
         if server is not None:
             server.stop()
@@ -234,7 +242,8 @@ def cmd_sweep(argv: Sequence[str]) -> int:
             except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
                 fail(str(exc))
         return run_sweep_headless(targets, series, base, json_path=args.json,
-                                  history=history_for(args, "sweep"), configs=configs)
+                                  history=history_for(args, "sweep"), configs=configs,
+                                  checks=args.checks)
     finally:
         if server is not None:
             server.stop()
@@ -379,9 +388,70 @@ def cmd_open(argv: Sequence[str]) -> int:
         app.shutdown_sources()
 
 
+def cmd_diff(argv: Sequence[str]) -> int:
+    """`fetchtui diff A B`: each figure of B against A, with a 95% interval and a verdict."""
+    import json
+
+    from fetchtui.core import diff
+
+    parser = argparse.ArgumentParser(
+        prog="fetchtui diff", epilog="exit status: 0 compared, 2 bad input, 3 a --fail-if-slower held",
+        description="Compare two runs (JSON exports, or history numbers): req/s, p50, p90, p99, "
+                    "error rate and CPU per request, each with a 95%% interval and a verdict: "
+                    "slower, faster or no significant change.")
+    parser.add_argument("a", metavar="A", help="the baseline: RUN.json, or a history number")
+    parser.add_argument("b", metavar="B", help="the run to compare with it")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    parser.add_argument("--history", metavar="PATH", help="the history file the numbers are in")
+    parser.add_argument("--fail-if-slower", dest="gates", action="append", default=[],
+                        choices=diff.FIGURES, metavar="FIGURE",
+                        help=f"exit 3 when B is slower on FIGURE (one of {', '.join(diff.FIGURES)}; "
+                             "for errors: more of them), repeatable")
+    args = parser.parse_args(argv)
+    sides = []
+    for given in (args.a, args.b):
+        try:
+            sides.append(_diff_side(given, args.history))
+        except diff.DiffInputError as exc:
+            fail(str(exc))
+    figures = diff.diff(*sides)
+    failed = [f.figure for f in figures if f.figure in args.gates and f.verdict == "slower"]
+    if args.json:
+        print(json.dumps({"a": sides[0].name, "b": sides[1].name,
+                          "figures": [f.to_json() for f in figures],
+                          "failed_gates": failed}, indent=2))
+    else:
+        from fetchtui.headless.report import diff_text
+
+        sys.stdout.write(diff_text(sides[0].name, sides[1].name, figures))
+        for figure in failed:
+            print(f"✗ --fail-if-slower {figure}: B is slower on {figure}")
+    return 3 if failed else 0
+
+
+def _diff_side(given: str, history: str | None) -> RunData:
+    from fetchtui.core import diff
+
+    if os.path.exists(given) or not given.lstrip("#").isdigit():
+        return diff.from_export(given)
+    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+
+    number = int(given.lstrip("#"))
+    try:
+        store = HistoryStore(history or default_path(), writing=False)
+        stored = {run.record.number: run for run in store.runs()}
+    except HistoryError as exc:
+        raise diff.DiffInputError(str(exc)) from None
+    if number not in stored:
+        raise diff.DiffInputError(f"there is no run #{number} in the history "
+                                  f"({safe_text(str(store.path))}); `fetchtui history` lists them")
+    return diff.from_history(stored[number].record.summary, number)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history, "open": cmd_open,
+                "diff": cmd_diff,
                 "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])

@@ -26,7 +26,7 @@ REQUEST_FIELDS = (
     "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
     "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
     "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
-    "http_version", "scheduled_s", "task",
+    "http_version", "scheduled_s", "task", "cpu_ms",
 )
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
@@ -75,6 +75,8 @@ def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
         "http_version": rec.http_version,
         "scheduled_s": _round(stats.relative_s(rec.due_ns)),
         "task": thread.task if thread else None,  # the asyncio task (its thread is the loop's)
+        # the worker's CPU for it (under asyncio: the loop's since the one before): diff resamples it
+        "cpu_ms": round(rec.cpu_ns / 1e6, 6) if rec.start_ns is not None else None,
     }
 
 

@@ -35,6 +35,10 @@ CREATE INDEX IF NOT EXISTS runs_by_list ON runs (list_key, backend, workers);
 """
 
 
+#: The per-URL rows a history row keeps at most (an export keeps every one).
+HISTORY_URL_ROWS = 1000
+
+
 class HistoryError(Exception):
     """The history file cannot be opened or written; the message says which and why."""
 
@@ -76,7 +80,10 @@ class HistoryStore:
         if self.read_only:
             raise HistoryError(f"{self.path} was written by a newer fetchtui")
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-        row = (stamp, front_end, workers, backend, key, json.dumps(summary.to_json()))
+        doc = summary.to_json(sample=True)
+        if len(doc["by_url"]) > HISTORY_URL_ROWS:  # a million-URL list: its export has them all
+            doc["by_url_rows"], doc["by_url"] = len(doc["by_url"]), doc["by_url"][:HISTORY_URL_ROWS]
+        row = (stamp, front_end, workers, backend, key, json.dumps(doc))
         waits = [min(FIRST_TRY_S, patience), max(0.0, patience - FIRST_TRY_S)]
         for attempt, wait in enumerate(waits):
             self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")

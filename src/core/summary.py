@@ -88,6 +88,50 @@ class StageFigures:
                    float(doc["rps"]), float(doc["p50_ms"]), float(doc["p99_ms"]))
 
 
+@dataclass(frozen=True, slots=True)
+class UrlFigures:
+    """One distinct URL of the list (credentials masked): its requests and how they went."""
+
+    url: str
+    requests: int
+    ok: int
+    failed: int
+    cancelled: int
+    latency_ms: Latency = field(default_factory=Latency)
+    bytes: int = 0
+    error_counts: Mapping[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "requests": self.requests, "ok": self.ok, "failed": self.failed,
+                "cancelled": self.cancelled, "latency_ms": _latency_json(self.latency_ms),
+                "bytes": self.bytes, "error_counts": dict(self.error_counts)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> UrlFigures:
+        return cls(str(doc["url"]), int(doc["requests"]), int(doc["ok"]), int(doc["failed"]),
+                   int(doc["cancelled"]), _latency(doc.get("latency_ms")), int(doc.get("bytes", 0)),
+                   {str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One --check against the run: what it says, the value measured, and whether it held."""
+
+    expr: str
+    value: float | None  # None: the run has no such figure (no request ran)
+    passed: bool
+    shown: str = ""  # the value as the check reads it: `212.4 ms`, `0.5%`
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expr": self.expr, "value": self.value, "passed": self.passed}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> CheckResult:
+        value = doc.get("value")
+        return cls(str(doc["expr"]), float(value) if value is not None else None,
+                   bool(doc["passed"]))
+
+
 #: What a run was bound by (see core/stats/limit.py for how each is judged).
 LimitBy = Literal["workers", "client_cpu", "server", "rate"]
 
@@ -137,6 +181,11 @@ class RunSummary:
     paused_s: float = 0.0  # no part of rps
     stages: tuple[StageFigures, ...] = ()
     limit: Limit | None = None
+    by_url: tuple[UrlFigures, ...] = ()  # a row per distinct URL of the list, in list order
+    checks: tuple[CheckResult, ...] = ()  # --check, judged once the run ended
+    #: (latency ms, CPU ms) of up to SAMPLE requests that ran, spread over the run: what
+    #: `fetchtui diff` resamples when a run is a history row (an export has every request)
+    sample: tuple[tuple[float, float], ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -147,8 +196,10 @@ class RunSummary:
     def all_ok(self) -> bool:
         return self.ok == self.submitted
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, sample: bool = False) -> dict[str, Any]:
+        """The export's summary object; with `sample`, the history's (its latency sample too)."""
         return {
+            **({"sample": [list(pair) for pair in self.sample]} if sample else {}),
             "submitted": self.submitted,
             "ok": self.ok,
             "failed": self.failed,
@@ -170,6 +221,8 @@ class RunSummary:
             "paused_s": self.paused_s,
             "stages": [stage.to_json() for stage in self.stages],
             "limit": self.limit.to_json() if self.limit is not None else None,
+            "by_url": [row.to_json() for row in self.by_url],
+            "checks": [check.to_json() for check in self.checks],
         }
 
     @classmethod
@@ -199,4 +252,7 @@ class RunSummary:
             stages=tuple(StageFigures.from_json(r) for r in doc.get("stages") or ()),
             limit=(Limit(cast(LimitBy, str(limit["by"])), str(limit.get("why", "")))
                    if (limit := doc.get("limit")) else None),
+            by_url=tuple(UrlFigures.from_json(r) for r in doc.get("by_url") or ()),
+            checks=tuple(CheckResult.from_json(r) for r in doc.get("checks") or ()),
+            sample=tuple((float(a), float(b)) for a, b in doc.get("sample") or ()),
         )

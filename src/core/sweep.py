@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from fetchtui.core import registry
+from fetchtui.core.checks import Check
 from fetchtui.core.config import MAX_PROCESSES, Pair, RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.runs.source import Sources, fold_to_end
@@ -52,14 +53,16 @@ def mean_ceiling(swept: Sequence[SweepPoint]) -> float | None:
     return sum(ceilings) / len(ceilings) if ceilings else None
 
 
-def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | None = None) -> RunStats:
-    """Run the list to the end (in this process unless `sources` says otherwise); its stats."""
+def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | None = None,
+             checks: Sequence[Check] = ()) -> RunStats:
+    """Run the list to the end (in this process unless `sources` says otherwise); its stats,
+    its summary judging `checks`."""
     if sources is None:
         from fetchtui.core.runs.pool import PoolSources
 
         sources = PoolSources()
     source = sources.open(targets, config)
-    stats = RunStats(source.targets)
+    stats = RunStats(source.targets, checks)
     source.start()
     try:
         fold_to_end(source, stats)
@@ -88,6 +91,7 @@ def run_sweep(
     on_run: Callable[[RunRecord], None] | None = None,
     sources: Sources | None = None,
     configs: Sequence[RunConfig] | None = None,
+    checks: Sequence[Check] = (),
 ) -> list[RunRecord]:
     """Run the list once per worker count (or per config of `configs`, a comparison of
     models); each run lands in `history` as it ends."""
@@ -95,7 +99,7 @@ def run_sweep(
     key = list_key(targets)
     runs = []
     for config in (configs if configs is not None else plan(base, series)):
-        stats = run_once(targets, config, sources)
+        stats = run_once(targets, config, sources, checks)
         record = history.add(config, key, stats.summary())
         runs.append(record)
         if on_run is not None:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome, RequestFinished
 from fetchtui.core.stats import RunStats
-from fetchtui.core.summary import Latency, OpenLoop, RunSummary, StageFigures
+from fetchtui.core.summary import CheckResult, Latency, OpenLoop, RunSummary, StageFigures, UrlFigures
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
+    from fetchtui.core.diff import FigureDiff
     from fetchtui.core.history_store import StoredRun
     from fetchtui.core.sweep import SweepPoint
 
@@ -72,6 +73,8 @@ def summary_text(stats: RunStats) -> str:
     head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
     if s.stages:
         head += "\n\n" + stages_text(s.stages)
+    if len(s.by_url) > 1:
+        head += "\n\n" + by_url_text(s.by_url)
     head += "\n\n" + phases_text(s.phases_ms)
     processes = stats.per_process()
     by_pid = stats.processes > 1  # the processes model: group the threads by their process
@@ -124,6 +127,48 @@ def steering_rows(s: RunSummary) -> list[tuple[str, str]]:
     if s.limit is not None:
         rows.append(("limited by", f"{s.limit.by}: {s.limit.why}"))
     return rows
+
+
+def diff_text(a: str, b: str, figures: Sequence[FigureDiff]) -> str:
+    """`fetchtui diff`: a row per figure, A, B, the change and its 95% interval, the verdict."""
+    def change(f: FigureDiff, value: float | None) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.2f}x" if f.ratio else f"{value:+.2f} pt"
+
+    units = {"rps": "req/s", "p50": "ms", "p90": "ms", "p99": "ms", "errors": "%", "cpu": "ms/req"}
+    rows = [[f.figure, units[f.figure], f"{f.a:,.2f}", f"{f.b:,.2f}", change(f, f.change),
+             f"{change(f, f.low)} .. {change(f, f.high)}" if f.low is not None else "-", f.verdict]
+            for f in figures]
+    return table(f"B ({safe_text(b)}) against A ({safe_text(a)}); 95% intervals by bootstrap",
+                 ("figure", "unit", "A", "B", "change", "95% interval", "verdict"), rows,
+                 left=("figure", "unit", "verdict")) + "\n"
+
+
+def checks_text(results: Sequence[CheckResult]) -> str:
+    """A line per --check: ✓ or ✗, what it says, and the value measured."""
+    lines = [f"  {'✓' if r.passed else '✗'} {safe_text(r.expr):<24} {r.shown}" for r in results]
+    passed = sum(r.passed for r in results)
+    return "\n".join([f"checks: {passed} of {len(results)} passed", *lines]) + "\n"
+
+
+PRINTED_URLS = 50
+
+
+def by_url_text(rows: Sequence[UrlFigures]) -> str:
+    """One row per distinct URL, in list order (the first 50: the JSON export has them all)."""
+    shown = rows[:PRINTED_URLS]
+    lines = [[str(n), str(r.requests), str(r.ok), str(r.failed), str(r.cancelled),
+              f"{r.latency_ms.p50:.1f}", f"{r.latency_ms.p90:.1f}", f"{r.latency_ms.p99:.1f}",
+              f"{r.latency_ms.max:.1f}",
+              " ".join(f"{k}:{v}" for k, v in r.error_counts.items()) or "-", safe_text(r.url)]
+             for n, r in enumerate(shown, 1)]
+    text = table("by URL (in list order; url[N] in a --check)",
+                 ("#", "requests", "ok", "failed", "cancelled", "p50 ms", "p90 ms", "p99 ms",
+                  "max ms", "errors", "url"), lines, left=("errors", "url"))
+    if len(rows) > len(shown):
+        text += f"\n… and {len(rows) - len(shown):,} more URLs (the JSON export has every one)"
+    return text
 
 
 def stages_text(stages: Sequence[StageFigures]) -> str:
@@ -200,11 +245,20 @@ def history_text(stored: Sequence[StoredRun]) -> str:
             str(record.number), run.finished_at.replace("T", " ").removesuffix("+00:00"), run.front_end,
             str(record.workers), record.backend, str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
-            f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), record.list_key,
+            f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), _checks_cell(s),
+            record.list_key,
         ])
     if not rows:
         return "no runs recorded yet\n"
     return table("run history (speedup against the 1-worker run of the same list and backend)",
                  ("#", "finished (UTC)", "via", "workers", "backend", "requests", "elapsed s",
-                  "req/s", "speedup", "p50 ms", "p99 ms", "failed", "list"),
-                 rows, left=("finished (UTC)", "via", "backend", "list")) + "\n"
+                  "req/s", "speedup", "p50 ms", "p99 ms", "failed", "checks", "list"),
+                 rows, left=("finished (UTC)", "via", "backend", "checks", "list")) + "\n"
+
+
+def _checks_cell(s: RunSummary) -> str:
+    """✓ 3/3 when every --check passed, ✗ 1/3 when one failed, - without checks."""
+    if not s.checks:
+        return "-"
+    passed = sum(c.passed for c in s.checks)
+    return f"{'✓' if passed == len(s.checks) else '✗'} {passed}/{len(s.checks)}"

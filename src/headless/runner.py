@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from fetchtui.core.checks import Check
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished
 from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
-from fetchtui.headless.report import pace_text, summary_text, trace_line
+from fetchtui.headless.report import checks_text, pace_text, summary_text, trace_line
 from fetchtui.headless.stops import Stops
 
 STDOUT = "-"  # as an export path: write it to standard output
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
 # timed against the seed's bare script (bench/startup.py), and each costs milliseconds.
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _pool() -> Sources:
@@ -56,12 +57,14 @@ def run_headless(
     err: TextIO | None = None,
     sources: Sources | None = None,
     history: History | None = None,
+    checks: Sequence[Check] = (),
 ) -> int:
-    """Fetch `targets`, report, record in `history`, export; return the exit code."""
+    """Fetch `targets`, report, record in `history`, export; return the exit code (with
+    `checks`, 0 when they all pass and 3 when one fails)."""
     out = out or sys.stdout
     err = err or sys.stderr
     source = (sources or _pool()).open(targets, config)
-    stats = RunStats(source.targets)
+    stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     progress = _progress(err) if err.isatty() else None
     with Stops() as stops:
@@ -94,10 +97,16 @@ def run_headless(
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
         human.write(summary_text(stats))
+        results = stats.summary().checks
+        if results:
+            human.write(checks_text(results))
         human.flush()
         # what the end of a duration cancelled (by the user's choice of -z) is no failure
         clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)
-        code = stops.exit_code or (EXIT_OK if clean else EXIT_FAILED)
+        if checks:  # the checks are what passing means: they decide, as k6's thresholds do
+            code = stops.exit_code or (EXIT_OK if all(r.passed for r in results) else EXIT_CHECK_FAILED)
+        else:
+            code = stops.exit_code or (EXIT_OK if clean else EXIT_FAILED)
         if json_path or csv_path:  # before the history: a busy history file must not cost them
             from fetchtui.core.export import config_dict, write_csv, write_json
 
@@ -172,6 +181,7 @@ def run_sweep_headless(
     sources: Sources | None = None,
     history: History | None = None,
     configs: Sequence[RunConfig] | None = None,
+    checks: Sequence[Check] = (),
 ) -> int:
     """`fetchtui sweep`: run the series, or `configs` (a comparison of models), each run
     recorded in `history`; print the table, write the JSON; return the exit code."""
@@ -194,7 +204,7 @@ def run_sweep_headless(
     stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
     with stops:
         try:
-            runs = run_sweep(targets, series, config, history, progress, sources, configs)
+            runs = run_sweep(targets, series, config, history, progress, sources, configs, checks)
         except KeyboardInterrupt:
             runs = history.runs[first:]
             how = "interrupted" if stops.signum in (None, signal.SIGINT) \
@@ -205,7 +215,10 @@ def run_sweep_headless(
         human.write(sweep_text(points(history, runs)))
         if history.problem:
             err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
-        code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
+        if checks:
+            code = EXIT_OK if all(c.passed for r in runs for c in r.summary.checks) else EXIT_CHECK_FAILED
+        else:
+            code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
         if len(runs) < (len(configs) if configs is not None else len(series)):
             code = stops.exit_code or EXIT_INTERRUPTED
         if json_path:

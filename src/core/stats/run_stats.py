@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
+from fetchtui.core.checks import Check, judge_all
 from fetchtui.core.events import (
     Event,
     Outcome,
@@ -18,6 +20,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.stats.by_url import UrlRows, url_figures
 from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import Outcomes
 from fetchtui.core.stats.pace import Pace
@@ -26,8 +29,10 @@ from fetchtui.core.stats.records import Records, RequestRecord
 from fetchtui.core.stats.samples import rounded
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
-from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary
+from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
 from fetchtui.core.targets import Target
+
+SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
 
 
 class RunStats:
@@ -37,8 +42,9 @@ class RunStats:
     the outcomes, the workers, the phases and the pace. Nothing after a RunEnded counts.
     """
 
-    def __init__(self, targets: Sequence[Target]) -> None:
+    def __init__(self, targets: Sequence[Target], checks: Sequence[Check] = ()) -> None:
         self.targets = targets
+        self.checks = tuple(checks)  # --check: judged in an ended run's summary
         self._records = Records(targets)
         self.outcomes = Outcomes()
         self.workers_ = Workers()
@@ -46,6 +52,9 @@ class RunStats:
         self.pace = Pace()
         self.steering = Steering()
         self.floors = Floors(targets)
+        self.url_rows = UrlRows(targets)
+        self._by_url: list[UrlFigures] | None = None  # an ended run's, made once
+        self._sampled: tuple[tuple[float, float], ...] | None = None  # likewise
         self._latency_ns = 0  # the sum over requests that ran
         self.total = len(targets)  # an open run's: the requests made so far
         self.open = False  # the count is open until the run's duration ends
@@ -212,6 +221,14 @@ class RunStats:
         ran = self.ok + self.failed
         return self._latency_ns / ran / 1e6 if ran else 0.0
 
+    def by_url(self, limit: int | None = None) -> list[UrlFigures]:
+        """A row per distinct URL, in list order (the first `limit`); an ended run's is made once."""
+        if self.ended:
+            if self._by_url is None:
+                self._by_url = url_figures(self.url_rows, self.records, self.total, final=True)
+            return self._by_url[:limit] if limit is not None else self._by_url
+        return url_figures(self.url_rows, self.records, self.total, final=False, limit=limit)
+
     def limit(self, now_ns: int | None = None) -> Limit | None:
         """What bounds the run (core/stats/limit.py); None until enough requests ran."""
         return judge(self, now_ns)
@@ -311,7 +328,14 @@ class RunStats:
         )
 
     def summary(self) -> RunSummary:
-        """The summary of the run so far (the JSON export's, and every front end's)."""
+        """The summary of the run so far (the JSON export's, and every front end's); an
+        ended run's carries its checks, judged."""
+        summary = self._summary()
+        if self.checks and self.ended:
+            summary = replace(summary, checks=judge_all(self.checks, summary))
+        return summary
+
+    def _summary(self) -> RunSummary:
         ceiling = self.gil_ceiling_rps()
         outcomes = self.outcomes
         return RunSummary(
@@ -339,4 +363,20 @@ class RunStats:
             paused_s=round(self.paused_s(), 6),
             stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
             limit=self.limit(),
+            by_url=tuple(self.by_url()) if self.ended else (),
+            sample=self._sample() if self.ended else (),
         )
+
+    def _sample(self) -> tuple[tuple[float, float], ...]:
+        """(latency ms, CPU ms) of up to SAMPLE requests that ran, every k-th by id (an ended
+        run's, made once)."""
+        if self._sampled is None:
+            self._sampled = self._take_sample()
+        return self._sampled
+
+    def _take_sample(self) -> tuple[tuple[float, float], ...]:
+        ran = [rec for rec in self.records if rec is not None and rec.start_ns is not None
+               and rec.end_ns is not None and rec.outcome is not Outcome.CANCELLED]
+        step = max(1, -(-len(ran) // SAMPLE))
+        return tuple((round((rec.end_ns - rec.start_ns) / 1e6, 4), round(rec.cpu_ns / 1e6, 4))  # type: ignore[operator]
+                     for rec in ran[::step])

@@ -1,0 +1,186 @@
+"""`fetchtui diff A B`: did B change from A, or is that noise?
+
+For each figure: A, B, the change (B / A, or B - A for the error rate), a 95% interval for
+the change, and a verdict. The latency percentiles and the CPU per request come with a
+bootstrap over each run's per-request values (resampled BOOTSTRAP times with a fixed seed,
+so a diff reads the same twice). req/s has one figure per run, no sample: its interval is
+the mean latency's, turned round (a closed-loop run's req/s is its workers over its mean
+latency). The error rate's is the normal interval of a difference of two proportions.
+
+A verdict needs both: the interval clear of "no change", and a change of at least
+MIN_EFFECT (10% for req/s and p50, 15% p90, 25% p99 and CPU, half a point of errors), so two runs of
+the same list read `no significant change` even when thousands of requests make a 1% wobble
+"significant".
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from fetchtui.core.summary import RunSummary
+
+BOOTSTRAP = 400
+MAX_SAMPLE = 2000  # values a run is resampled from (every k-th beyond it)
+#: The least change that is one, by figure: between two runs a machine's own noise moves
+#: latency a few percent and the CPU a request costs more (other processes, frequency).
+MIN_EFFECT = {"rps": 0.10, "p50": 0.10, "p90": 0.15, "p99": 0.25, "cpu": 0.25}  # tails are noisier
+MIN_ERRORS_POINTS = 0.5
+SEED = 20261201
+
+Verdict = Literal["slower", "faster", "no significant change"]
+FIGURES = ("rps", "p50", "p90", "p99", "errors", "cpu")
+
+
+@dataclass(frozen=True, slots=True)
+class RunData:
+    """One side of a diff: its summary, and the per-request values it is resampled from."""
+
+    name: str
+    summary: RunSummary
+    latencies_ms: Sequence[float]  # of the requests that ran
+    cpu_ms: Sequence[float]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureDiff:
+    """One figure of A and B, the change, its 95% interval and the verdict."""
+
+    figure: str
+    a: float
+    b: float
+    change: float | None  # B / A (for errors: B - A in points); None when A has none
+    low: float | None
+    high: float | None
+    verdict: Verdict
+    ratio: bool = True  # the change is a ratio (else a difference)
+
+    def to_json(self) -> dict[str, object]:
+        return {"figure": self.figure, "a": self.a, "b": self.b, "change": self.change,
+                "ci95": [self.low, self.high], "verdict": self.verdict,
+                "change_is": "ratio" if self.ratio else "difference"}
+
+
+def _thin(values: Sequence[float]) -> list[float]:
+    step = max(1, -(-len(values) // MAX_SAMPLE))
+    return list(values[::step])
+
+
+def _boot(a: Sequence[float], b: Sequence[float], stat: object, rng: random.Random) -> list[float]:
+    """BOOTSTRAP ratios stat(resample of b) / stat(resample of a)."""
+    assert callable(stat)
+    out = []
+    for _ in range(BOOTSTRAP):
+        sa, sb = stat(rng.choices(a, k=len(a))), stat(rng.choices(b, k=len(b)))
+        if sa > 0:
+            out.append(sb / sa)
+    return sorted(out)
+
+
+def _interval(ratios: Sequence[float]) -> tuple[float | None, float | None]:
+    if not ratios:
+        return None, None
+    return ratios[int(0.025 * (len(ratios) - 1))], ratios[int(0.975 * (len(ratios) - 1))]
+
+
+def _verdict(low: float | None, high: float | None, change: float | None, *, higher_is_slower: bool,
+             effect: float) -> Verdict:
+    if low is None or high is None or change is None:
+        return "no significant change"
+    if low > 1 and change - 1 >= effect:
+        return "slower" if higher_is_slower else "faster"
+    if high < 1 and 1 - change >= effect:
+        return "faster" if higher_is_slower else "slower"
+    return "no significant change"
+
+
+def _quantile(q: float) -> object:
+    def stat(values: list[float]) -> float:
+        values.sort()  # nearest rank, as the summary's percentiles
+        return values[max(0, math.ceil(len(values) * q / 100) - 1)] if values else 0.0
+    return stat
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def diff(a: RunData, b: RunData) -> list[FigureDiff]:
+    """Every figure of B against A."""
+    rng = random.Random(SEED)
+    la, lb = _thin(a.latencies_ms), _thin(b.latencies_ms)
+    out: list[FigureDiff] = []
+    sa, sb = a.summary, b.summary
+    # req/s: its interval from the mean latency's, turned round
+    rps_change = sb.rps / sa.rps if sa.rps > 0 else None
+    low = high = None
+    if la and lb and rps_change is not None:
+        ratios = _boot(la, lb, _mean, rng)  # latency B / A
+        point = _mean(lb) / _mean(la) if _mean(la) > 0 else 1.0
+        lo, hi = _interval(ratios)
+        if lo and hi:
+            low, high = rps_change * point / hi, rps_change * point / lo
+    out.append(FigureDiff("rps", sa.rps, sb.rps, rps_change, low, high,
+                          _verdict(low, high, rps_change, higher_is_slower=False,
+                                   effect=MIN_EFFECT["rps"])))
+    for q, name in ((50, "p50"), (90, "p90"), (99, "p99")):
+        va, vb = getattr(sa.latency_ms, name), getattr(sb.latency_ms, name)
+        change = vb / va if va > 0 else None
+        low, high = _interval(_boot(la, lb, _quantile(q), rng)) if la and lb else (None, None)
+        out.append(FigureDiff(name, va, vb, change, low, high,
+                              _verdict(low, high, change, higher_is_slower=True,
+                                       effect=MIN_EFFECT[name])))
+    out.append(_errors(sa, sb))
+    ca, cb = _thin(a.cpu_ms), _thin(b.cpu_ms)
+    change = sb.cpu_ms_per_request / sa.cpu_ms_per_request if sa.cpu_ms_per_request > 0 else None
+    low, high = _interval(_boot(ca, cb, _mean, rng)) if ca and cb and any(ca) else (None, None)
+    out.append(FigureDiff("cpu", sa.cpu_ms_per_request, sb.cpu_ms_per_request, change, low, high,
+                          _verdict(low, high, change, higher_is_slower=True, effect=MIN_EFFECT["cpu"])))
+    return out
+
+
+def _errors(sa: RunSummary, sb: RunSummary) -> FigureDiff:
+    """The error rate (failed / ran), B - A in points, with a normal interval."""
+    na, nb = sa.ok + sa.failed, sb.ok + sb.failed
+    pa, pb = (sa.failed / na if na else 0.0), (sb.failed / nb if nb else 0.0)
+    change = (pb - pa) * 100
+    se = math.sqrt((pa * (1 - pa) / na if na else 0) + (pb * (1 - pb) / nb if nb else 0)) * 100
+    low, high = change - 1.96 * se, change + 1.96 * se
+    verdict: Verdict = "no significant change"
+    if low > 0 and change >= MIN_ERRORS_POINTS:
+        verdict = "slower"  # more errors: worse, as a slower run is
+    elif high < 0 and change <= -MIN_ERRORS_POINTS:
+        verdict = "faster"
+    return FigureDiff("errors", pa * 100, pb * 100, change, low, high, verdict, ratio=False)
+
+
+class DiffInputError(ValueError):
+    """A side of a diff that cannot be read: the message says which and why."""
+
+
+def from_export(path: str) -> RunData:
+    """A run exported with --json: its summary and every request that ran."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            doc = json.load(handle)
+        summary = RunSummary.from_json(doc["summary"])
+        rows = [r for r in doc["requests"] if r.get("outcome") in ("ok", "failed")
+                and r.get("elapsed_ms") is not None]
+    except OSError as exc:
+        raise DiffInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise DiffInputError(f"{path} is not a fetchtui run export (fetchtui run --json)") from None
+    cpu = [float(r["cpu_ms"]) for r in rows if r.get("cpu_ms") is not None]
+    return RunData(path, summary, [float(r["elapsed_ms"]) for r in rows],
+                   cpu if len(cpu) == len(rows) else [])
+
+
+def from_history(summary: RunSummary, number: int) -> RunData:
+    """A history row: its summary and the sample of requests it kept."""
+    return RunData(f"run #{number}", summary, [lat for lat, _ in summary.sample],
+                   [cpu for _, cpu in summary.sample])

@@ -1,0 +1,109 @@
+"""Each URL's own figures: a row per distinct URL of the list, in list order.
+
+A `URL x100` line is one URL; the same URL on two lines is one row too. The rows are made
+when asked (a summary at the end, a view a few times a second), from the request records,
+so the fold pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from fetchtui.core.events import Outcome
+from fetchtui.core.stats.samples import percentile
+from fetchtui.core.summary import Latency, UrlFigures
+from fetchtui.core.target_list import TargetList
+from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.stats.records import RequestRecord
+
+
+class UrlRows:
+    """Which row each line of the list counts in, and each row's URL as shown (masked)."""
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self._runs = targets if isinstance(targets, TargetList) else TargetList.of(targets)
+        self._listed = max(1, len(targets))
+        self._row_of_run: array[int] | None = None
+        self._first_run = array("q")  # each row's first run: where its URL is read from
+        self._run_sizes = array("q")
+
+    def _build(self) -> array[int]:
+        if self._row_of_run is None:
+            rows: dict[int, int] = {}  # hash(URL) -> row: ints, not a million strings
+            row_of_run = array("q")
+            for run, (url, count) in enumerate(self._runs.url_runs()):
+                row = rows.setdefault(hash(url), len(rows))
+                if row == len(self._first_run):
+                    self._first_run.append(run)
+                row_of_run.append(row)
+                self._run_sizes.append(count)
+            self._row_of_run = row_of_run
+        return self._row_of_run
+
+    @property
+    def count(self) -> int:
+        self._build()
+        return len(self._first_run)
+
+    def row(self, req_id: int) -> int:
+        return self._build()[self._runs.run_of(req_id % self._listed)]
+
+    def url(self, row: int) -> str:
+        self._build()
+        return self._runs.run_target(self._first_run[row]).display
+
+    def planned(self, total: int) -> array[int]:
+        """How many of the run's `total` requests each row has (a duration repeats the list)."""
+        row_of_run = self._build()
+        out = array("q", bytes(8 * self.count))
+        cycles, rest = divmod(total, self._listed)
+        begin = 0
+        for run, size in enumerate(self._run_sizes):
+            extra = max(0, min(size, rest - begin))
+            out[row_of_run[run]] += size * cycles + extra
+            begin += size
+        return out
+
+
+def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: int,
+                final: bool, limit: int | None = None) -> list[UrlFigures]:
+    """The rows, in list order (the first `limit` of them, when given)."""
+    count = rows.count if limit is None else min(limit, rows.count)
+    planned = rows.planned(total)
+    ok, failed, cancelled, nbytes = ([0] * count for _ in range(4))
+    errors: dict[int, Counter[str]] = {}
+    latencies: dict[int, list[int]] = {}
+    for rec in records:
+        if rec is None or rec.outcome is None:
+            continue
+        row = rows.row(rec.req_id)
+        if row >= count:
+            continue
+        if rec.outcome is Outcome.CANCELLED:
+            cancelled[row] += 1
+            continue
+        if rec.outcome is Outcome.OK:
+            ok[row] += 1
+        else:
+            failed[row] += 1
+            errors.setdefault(row, Counter())[rec.error_kind or "invalid"] += 1
+        nbytes[row] += rec.nbytes
+        if rec.start_ns is not None and rec.end_ns is not None:
+            latencies.setdefault(row, []).append(rec.end_ns - rec.start_ns)
+    out = []
+    for row in range(count):
+        ordered = sorted(latencies.get(row, ()))
+        p50, p90, p99 = (round(percentile(ordered, q) / 1e6, 3) for q in (50, 90, 99))
+        lat = Latency(p50, p90, p99, round((ordered[-1] if ordered else 0) / 1e6, 3))
+        # a request never started (a cancel, the end of a duration) has no record: it is
+        # this row's all the same
+        unaccounted = max(0, planned[row] - ok[row] - failed[row] - cancelled[row]) if final else 0
+        out.append(UrlFigures(rows.url(row), planned[row], ok[row], failed[row],
+                              cancelled[row] + unaccounted, lat, nbytes[row],
+                              dict(sorted(errors.get(row, Counter()).items()))))
+    return out
