@@ -299,7 +299,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
     server = demo_server(args)
     config = run_config(args, server)
     app = FetchApp(list_text(source, server), config, start=args.start,
-                   history=history_for(args, "tui"), request=spec)
+                   history=history_for(args, "tui"), request=spec, checks=args.checks)
     stats = None
     try:
         code = app.run() or 0

@@ -7,7 +7,7 @@ import gc
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core import registry
+from fetchtui.core.checks import Check
 from fetchtui.core.config import ConfigError, Pair, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
@@ -32,6 +33,7 @@ from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.charts import Charts
 from fetchtui.tui.commands import run_commands
+from fetchtui.tui.diff_screen import DiffScreen
 from fetchtui.tui.export_screen import ExportScreen
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
@@ -41,6 +43,7 @@ from fetchtui.tui.stats_panel import StatsPanel, run_state
 from fetchtui.tui.sweep_chart import SweepChart
 from fetchtui.tui.thread_table import ThreadTable
 from fetchtui.tui.timeline import Timeline, TimelinePane
+from fetchtui.tui.url_table import UrlView
 
 #: Frames per second of the drain timer. The workers run in a child process (FetchProcess),
 #: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
@@ -50,7 +53,7 @@ FRAME_HZ = 25
 #: columns it left the live pane 30, and every ident and request was cut.
 ROOMY_COLUMNS = 120
 #: The live pane's tabs (TabPane ids).
-Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-history", "tab-sweep"]
+Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-urls", "tab-history", "tab-sweep"]
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
@@ -107,8 +110,10 @@ class FetchApp(App[int]):
 
     def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
-                 request: RequestSpec = DEFAULT_SPEC, processes: int = 2) -> None:
+                 request: RequestSpec = DEFAULT_SPEC, processes: int = 2,
+                 checks: Sequence[Check] = ()) -> None:
         super().__init__()
+        self.checks = tuple(checks)  # --check: shown live, judged at the end of every run
         self._text = text
         self.first_config = config or RunConfig()  # the setup pane starts from it
         self._processes = processes  # the processes field's count when the config runs one
@@ -156,6 +161,8 @@ class FetchApp(App[int]):
                     yield TimelinePane()
                 with TabPane("Charts", id="tab-charts"):
                     yield Charts(id="charts")
+                with TabPane("URLs", id="tab-urls"):
+                    yield UrlView(id="urls-view")
                 with TabPane("History", id="tab-history"):
                     yield HistoryTable(id="history")
                 with TabPane("Sweep", id="tab-sweep"):
@@ -256,13 +263,14 @@ class FetchApp(App[int]):
     def start_run(self, setup: Setup) -> None:
         self.source = self.sources.open(setup.targets, setup.config)
         self.config = self.source.config
-        self.stats = RunStats(self.source.targets)
+        self.stats = RunStats(self.source.targets, self.checks)
         self._setup = setup
         self._recorded = False
         self._hold = False
         self.refresh_bindings()  # the footer offers pause while a run runs
         self.query_one(ThreadTable).show(self.stats)
         self.query_one(Timeline).show(self.stats)
+        self.query_one(StatsPanel).styles.height = 8 if self.checks else 7  # a line of checks
         # A full collection walks every object Textual holds: 40-60 ms, a frame's worth of lag
         # when it struck mid-run. Do it now, before the first event, and freeze what survives
         # so the run's own collections only walk what the run creates.
@@ -461,6 +469,8 @@ class FetchApp(App[int]):
             self.query_one(Timeline).update_view(now_ns)
         elif active == "tab-charts":
             self.query_one(Charts).show(self.stats, now_ns)
+        elif active == "tab-urls":
+            self.query_one(UrlView).show(self.stats)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._slow_views()
@@ -468,6 +478,17 @@ class FetchApp(App[int]):
     def on_thread_table_selected(self, event: ThreadTable.Selected) -> None:
         """A clicked thread group is the lane the timeline selects too."""
         self.query_one(Timeline).select_thread(event.ident)
+
+    def on_history_table_compare(self, event: HistoryTable.Compare) -> None:
+        """Two marked history rows: each figure of the second against the first, in a dialog."""
+        from fetchtui.core import diff
+
+        runs = self.history.runs
+        if not (0 <= event.a < len(runs) and 0 <= event.b < len(runs)):
+            return
+        a, b = runs[event.a], runs[event.b]
+        sides = [diff.from_history(r.summary, r.number) for r in (a, b)]
+        self.push_screen(DiffScreen(sides[0].name, sides[1].name, diff.diff(*sides)))
 
     def on_history_table_rerun(self, event: HistoryTable.Rerun) -> None:
         """Enter or a double click on a history row runs that run again (same list, workers

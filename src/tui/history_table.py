@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -18,12 +20,42 @@ COLUMNS = (
 
 class HistoryTable(DataTable[Text]):
     """Rebuilt when a run ends (a handful of rows), never per frame. Enter or a double click
-    asks to run a row again; a single click only moves the cursor."""
+    asks to run a row again; a single click only moves the cursor; m marks a row, and a
+    second mark asks to compare the two."""
+
+    BINDINGS = [Binding("m", "mark", "Mark to compare",
+                        tooltip="Mark this run; mark another to compare the two")]
 
     class Rerun(Message):
         def __init__(self, row: int) -> None:
             self.row = row
             super().__init__()
+
+    class Compare(Message):
+        """Two rows were marked: `a` first, then `b`."""
+
+        def __init__(self, a: int, b: int) -> None:
+            self.a, self.b = a, b
+            super().__init__()
+
+    marked: int | None = None  # the row marked first, waiting for its pair
+
+    def action_mark(self) -> None:
+        if not self.row_count:
+            return
+        row = self.cursor_row
+        if self.marked is None or self.marked == row:
+            self.marked = None if self.marked == row else row
+            self._mark_cell(row)
+            return
+        first, self.marked = self.marked, None
+        self._mark_cell(first)
+        self.post_message(self.Compare(first, row))
+
+    def _mark_cell(self, row: int) -> None:
+        number = self._numbers[row] if row < len(self._numbers) else "-"
+        self.update_cell_at(Coordinate(row, 0), Text(f"{number}*" if self.marked == row else number,
+                                                     "bold" if self.marked == row else ""))
 
     def action_select_cursor(self) -> None:
         super().action_select_cursor()
@@ -40,8 +72,12 @@ class HistoryTable(DataTable[Text]):
         for label, width in COLUMNS:
             self.add_column(label, width=width, key=label)
 
+    _numbers: list[str] = []
+
     def show(self, history: History) -> None:
         self.clear()
+        self.marked = None
+        self._numbers = [str(r.number) if r.recorded else "-" for r in history.runs]
         for record in history.runs:
             s = record.summary
             speedup = history.speedup(record)

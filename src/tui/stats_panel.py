@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from fetchtui.core.stats import RunStats
+from fetchtui.core.textsafe import safe_text
 
 
 def _counts(counts: dict[str, int]) -> str:
@@ -91,6 +92,15 @@ class StatsPanel(Static):
         else:
             lines.append(limit.by, "bold")
             lines.append(f": {limit.why}")
+        states = stats.check_states(now_ns)
+        if states:
+            marks = {"pass": ("✓", theme.success or ""), "fail": ("✗", theme.error or ""),
+                     "open": ("·", "")}
+            lines.append("\nchecks  ")
+            for expr, verdict, shown in states:
+                glyph, style = marks[verdict]
+                lines.append(f"{glyph} ", style)
+                lines.append(f"{safe_text(expr)} {shown}   ")
         self.figures = lines.plain
         # fixed height: no relayout every frame
         self.update(Group(self._bar(max(stats.total, 1), stats.done), NewLine(), lines), layout=False)

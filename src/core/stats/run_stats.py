@@ -229,6 +229,25 @@ class RunStats:
             return self._by_url[:limit] if limit is not None else self._by_url
         return url_figures(self.url_rows, self.records, self.total, final=False, limit=limit)
 
+    def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
+        """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
+        An ended run's are its summary's; while it runs a check is "fail" once a growing
+        figure has crossed its bound for good, else "open" (a percentile is judged at the
+        end; a URL's figures too)."""
+        if not self.checks:
+            return []
+        if self.ended:
+            return [(r.expr, "pass" if r.passed else "fail", r.shown) for r in self.summary().checks]
+        ran = self.ok + self.failed
+        live = RunSummary(self.total, self.ok, self.failed, self.cancelled, self.elapsed_s(now_ns),
+                          self.rps(now_ns), self.latency_ms() if ran else Latency())
+        out = []
+        for check in self.checks:
+            value = check.value(live) if check.url is None else None
+            state = "fail" if check.url is None and check.failed_for_good(live) else "open"
+            out.append((check.expr, state, check.shown(value) if value is not None else "…"))
+        return out
+
     def limit(self, now_ns: int | None = None) -> Limit | None:
         """What bounds the run (core/stats/limit.py); None until enough requests ran."""
         return judge(self, now_ns)

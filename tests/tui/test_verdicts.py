@@ -1,0 +1,73 @@
+"""Verdicts in the live monitor, with Pilot: checks live, the per-URL view, two history rows
+compared."""
+
+from __future__ import annotations
+
+from fetchtui.core.checks import parse_checks
+from fetchtui.core.config import RunConfig
+from fetchtui.tui.app import FetchApp
+from fetchtui.tui.diff_screen import DiffScreen
+from fetchtui.tui.history_table import HistoryTable
+from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.url_table import UrlView
+
+from ..waiting import pilot_until
+
+SIZE = (140, 40)
+
+
+def figures(app: FetchApp) -> str:
+    return app.query_one(StatsPanel).figures
+
+
+async def test_a_count_check_turns_red_while_the_run_runs_a_percentile_at_the_end(base: str) -> None:
+    checks = parse_checks(["failed==0", "p99<50ms", "max<10s"])
+    app = FetchApp(f"{base}/status/503\n{base}/delay/100 x40", RunConfig(workers=2), start=True,
+                   checks=checks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.failed == 1
+                          and "✗ failed==0 1" in figures(app), "failed==0 to fail during the run")
+        assert app.stats is not None and not app.stats.ended
+        assert "· p99<50ms" in figures(app)  # a percentile waits for the end
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the end")
+        await pilot_until(pilot, lambda: "✗ p99<50ms" in figures(app) and "✓ max<10s" in figures(app),
+                          "the percentile judged at the end")
+        assert [c.passed for c in app.history.runs[-1].summary.checks] == [False, False, True]
+
+
+async def test_the_urls_tab_has_a_row_per_distinct_url_updated_live(base: str) -> None:
+    app = FetchApp(f"{base}/delay/50 x40\n{base}/status/404 x4\n{base}/delay/50", RunConfig(workers=2),
+                   start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#tabs Tab#--content-tab-tab-urls")
+        view = app.query_one(UrlView)
+        await pilot_until(pilot, lambda: len(view.rows) == 2, "two rows: the same URL twice is one")
+        await pilot_until(pilot, lambda: int(view.rows[0][2]) >= 4 and app.stats is not None
+                          and not app.stats.ended, "the first row's ok count to grow mid-run")
+        first_ok = int(view.rows[0][2])
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the end")
+        await pilot_until(pilot, lambda: view.rows[0][2] == "41", "the final rows")
+        assert int(view.rows[0][2]) > first_ok
+        assert view.rows[1][1:4] == ["4", "0", "4"] and view.rows[1][9] == "http:4"
+
+
+async def test_marking_two_history_rows_compares_them(base: str) -> None:
+    app = FetchApp(f"{base}/delay/30 x60", RunConfig(workers=6))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the first run")
+        app.query_one("#urls").text = f"{base}/delay/60 x60"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 2, "the second run")
+        await pilot.press("f3")
+        table = app.query_one(HistoryTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("m")
+        table.move_cursor(row=1)
+        await pilot.press("m")
+        await pilot_until(pilot, lambda: isinstance(app.screen, DiffScreen), "the comparison")
+        assert isinstance(app.screen, DiffScreen)
+        verdicts = {f.figure: f.verdict for f in app.screen.figures}
+        assert verdicts["p50"] == "slower" and verdicts["rps"] == "slower"
+        await pilot.press("escape")
