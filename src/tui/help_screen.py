@@ -70,6 +70,13 @@ is the check: requests in flight = req/s times latency.
 - **rate** — an open-loop run (`-q`) that keeps its schedule: the rate you asked for sets the
   pace, not the workers.
 
+**Verdicts.** The *URLs* tab gives a row per distinct URL of the list, in list order, live:
+which URL is slow. `--check` (e.g. `p99<200ms`, `errors<1%`, `url[2].p50<1s`) shows its
+checks under the figures — `·` open, ✗ as soon as a count or the max is past its bound for
+good, ✓/✗ for the percentiles at the end. In the History tab, `m` on one run and `m` on
+another compares them: each figure's change with a 95% interval and a verdict (slower,
+faster, no significant change), as `fetchtui diff` does.
+
 **Timeline** (F9) — one lane per thread, time left to right, a bar per request: █/▓ ok,
 ▚ failed, ░ cancelled, ▒ running (and coloured by the theme); a bar starts with its setup —
 ╌ DNS, ─ connect, ═ TLS — and ends with ▄ receive; dots are time a thread sat idle. Arrow
