@@ -225,7 +225,8 @@ def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:
 
 
 def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Path:
-    """The version-1 document: config, summary, threads, then one request per line."""
+    """The version-1 document: config, summary, threads, one request per line, then every
+    URL's row."""
     head = json.dumps({"version": FORMAT_VERSION, "config": config,
                        "summary": stats.summary().to_json(), "threads": _threads(stats),
                        "processes": [{"pid": p.pid, "workers": p.workers, "requests": p.requests,
@@ -238,6 +239,9 @@ def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Pat
         handle.write(head[:-2] + ',\n  "requests": [\n    ')  # the head without its closing brace
         rows = _rows(stats, encode, lambda req_id, rest: f'{{"id": {req_id}, {rest[1:]}')
         _write_lines(handle, rows, ",\n    ")
+        # every URL's row (the summary's by_url stops at its first 1,000), one at a time
+        handle.write('\n  ],\n  "by_url": [\n    ')
+        _write_lines(handle, (encode(row.to_json()) for row in stats.all_urls()), ",\n    ")
         handle.write("\n  ]\n}\n")
     return target
 

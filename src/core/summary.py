@@ -182,6 +182,7 @@ class RunSummary:
     stages: tuple[StageFigures, ...] = ()
     limit: Limit | None = None
     by_url: tuple[UrlFigures, ...] = ()  # a row per distinct URL of the list, in list order
+    url_count: int = 0  # distinct URLs in all: by_url has the first 1,000 (an export every one)
     checks: tuple[CheckResult, ...] = ()  # --check, judged once the run ended
     #: (latency ms, CPU ms) of up to SAMPLE requests that ran, spread over the run: what
     #: `fetchtui diff` resamples when a run is a history row (an export has every request)
@@ -222,6 +223,7 @@ class RunSummary:
             "stages": [stage.to_json() for stage in self.stages],
             "limit": self.limit.to_json() if self.limit is not None else None,
             "by_url": [row.to_json() for row in self.by_url],
+            "url_count": self.url_count,
             "checks": [check.to_json() for check in self.checks],
         }
 
@@ -253,6 +255,7 @@ class RunSummary:
             limit=(Limit(cast(LimitBy, str(limit["by"])), str(limit.get("why", "")))
                    if (limit := doc.get("limit")) else None),
             by_url=tuple(UrlFigures.from_json(r) for r in doc.get("by_url") or ()),
+            url_count=int(doc.get("url_count", len(doc.get("by_url") or ()))),
             checks=tuple(CheckResult.from_json(r) for r in doc.get("checks") or ()),
             sample=tuple((float(a), float(b)) for a, b in doc.get("sample") or ()),
         )

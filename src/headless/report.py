@@ -74,7 +74,7 @@ def summary_text(stats: RunStats) -> str:
     if s.stages:
         head += "\n\n" + stages_text(s.stages)
     if len(s.by_url) > 1:
-        head += "\n\n" + by_url_text(s.by_url)
+        head += "\n\n" + by_url_text(s.by_url, s.url_count)
     head += "\n\n" + phases_text(s.phases_ms)
     processes = stats.per_process()
     by_pid = stats.processes > 1  # the processes model: group the threads by their process
@@ -155,7 +155,7 @@ def checks_text(results: Sequence[CheckResult]) -> str:
 PRINTED_URLS = 50
 
 
-def by_url_text(rows: Sequence[UrlFigures]) -> str:
+def by_url_text(rows: Sequence[UrlFigures], count: int = 0) -> str:
     """One row per distinct URL, in list order (the first 50: the JSON export has them all)."""
     shown = rows[:PRINTED_URLS]
     lines = [[str(n), str(r.requests), str(r.ok), str(r.failed), str(r.cancelled),
@@ -166,8 +166,9 @@ def by_url_text(rows: Sequence[UrlFigures]) -> str:
     text = table("by URL (in list order; url[N] in a --check)",
                  ("#", "requests", "ok", "failed", "cancelled", "p50 ms", "p90 ms", "p99 ms",
                   "max ms", "errors", "url"), lines, left=("errors", "url"))
-    if len(rows) > len(shown):
-        text += f"\n… and {len(rows) - len(shown):,} more URLs (the JSON export has every one)"
+    count = max(count, len(rows))
+    if count > len(shown):
+        text += f"\n… and {count - len(shown):,} more URLs (the JSON export has every one)"
     return text
 
 

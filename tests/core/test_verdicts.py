@@ -185,3 +185,16 @@ def test_diff_of_something_that_is_no_run_exits_2(tmp_path: Path, given: str, sa
     result = cli("diff", given, given, "--history", str(tmp_path / "h.sqlite3"))
     assert result.returncode == 2 and said in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_long_list_caps_the_per_url_view_and_the_export_keeps_every_row(base: str, tmp_path: Path) -> None:
+    listing = tmp_path / "many.txt"
+    listing.write_text("".join(f"{base}/get?n={n}\n" for n in range(1500)))
+    out = tmp_path / "many.json"
+    result = run("-f", str(listing), "-w", "8", "--no-history", "--json", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "… and 1,450 more URLs (the JSON export has every one)" in result.stdout
+    doc = json.loads(out.read_text())
+    assert len(doc["summary"]["by_url"]) == 1000 and doc["summary"]["url_count"] == 1500
+    assert [r["url"] for r in doc["by_url"]] == [f"{base}/get?n={n}" for n in range(1500)]
+    assert all(r["ok"] == 1 for r in doc["by_url"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome
@@ -34,14 +34,25 @@ class UrlRows:
 
     def _build(self) -> array[int]:
         if self._row_of_run is None:
-            rows: dict[int, int] = {}  # hash(URL) -> row: ints, not a million strings
-            row_of_run = array("q")
-            for run, (url, count) in enumerate(self._runs.url_runs()):
-                row = rows.setdefault(hash(url), len(rows))
-                if row == len(self._first_run):
+            # runs with the same URL share a row. One sorted copy of the hashes finds the
+            # ones seen twice (a million distinct URLs: none, and no dict of them at all)
+            hashes, sizes = array("q"), self._run_sizes
+            for url, count in self._runs.url_runs():
+                hashes.append(hash(url))
+                sizes.append(count)
+            ordered = sorted(hashes)
+            twice = {ordered[i] for i in range(1, len(ordered)) if ordered[i] == ordered[i - 1]}
+            del ordered
+            row_of_run = array("q", bytes(8 * len(hashes)))
+            rows_of: dict[int, int] = {}  # a repeated URL's hash -> its row
+            for run, key in enumerate(hashes):
+                row = rows_of.get(key) if key in twice else None
+                if row is None:
+                    row = len(self._first_run)
                     self._first_run.append(run)
-                row_of_run.append(row)
-                self._run_sizes.append(count)
+                    if key in twice:
+                        rows_of[key] = row
+                row_of_run[run] = row
             self._row_of_run = row_of_run
         return self._row_of_run
 
@@ -71,11 +82,11 @@ class UrlRows:
 
 
 def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: int,
-                final: bool, limit: int | None = None) -> list[UrlFigures]:
-    """The rows, in list order (the first `limit` of them, when given)."""
+                final: bool, limit: int | None = None) -> Iterator[UrlFigures]:
+    """The rows, in list order (the first `limit` of them, when given), one at a time."""
     count = rows.count if limit is None else min(limit, rows.count)
     planned = rows.planned(total)
-    ok, failed, cancelled, nbytes = ([0] * count for _ in range(4))
+    ok, failed, cancelled, nbytes = (array("q", bytes(8 * count)) for _ in range(4))
     errors: dict[int, Counter[str]] = {}
     latencies: dict[int, list[int]] = {}
     for rec in records:
@@ -95,7 +106,6 @@ def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: i
         nbytes[row] += rec.nbytes
         if rec.start_ns is not None and rec.end_ns is not None:
             latencies.setdefault(row, []).append(rec.end_ns - rec.start_ns)
-    out = []
     for row in range(count):
         ordered = sorted(latencies.get(row, ()))
         p50, p90, p99 = (round(percentile(ordered, q) / 1e6, 3) for q in (50, 90, 99))
@@ -103,7 +113,6 @@ def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: i
         # a request never started (a cancel, the end of a duration) has no record: it is
         # this row's all the same
         unaccounted = max(0, planned[row] - ok[row] - failed[row] - cancelled[row]) if final else 0
-        out.append(UrlFigures(rows.url(row), planned[row], ok[row], failed[row],
-                              cancelled[row] + unaccounted, lat, nbytes[row],
-                              dict(sorted(errors.get(row, Counter()).items()))))
-    return out
+        yield UrlFigures(rows.url(row), planned[row], ok[row], failed[row],
+                         cancelled[row] + unaccounted, lat, nbytes[row],
+                         dict(sorted(errors.get(row, Counter()).items())))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from fetchtui.core.checks import Check, judge_all
@@ -32,6 +32,7 @@ from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
 from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
 from fetchtui.core.targets import Target
 
+SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
 
 
@@ -221,13 +222,19 @@ class RunStats:
         ran = self.ok + self.failed
         return self._latency_ns / ran / 1e6 if ran else 0.0
 
-    def by_url(self, limit: int | None = None) -> list[UrlFigures]:
-        """A row per distinct URL, in list order (the first `limit`); an ended run's is made once."""
+    def by_url(self, limit: int | None = SUMMARY_URL_ROWS) -> list[UrlFigures]:
+        """The first `limit` rows of the per-URL table, in list order (an ended run's are
+        made once); every row, one at a time, is all_urls()'s."""
         if self.ended:
             if self._by_url is None:
-                self._by_url = url_figures(self.url_rows, self.records, self.total, final=True)
+                self._by_url = list(url_figures(self.url_rows, self.records, self.total, True,
+                                                SUMMARY_URL_ROWS))
             return self._by_url[:limit] if limit is not None else self._by_url
-        return url_figures(self.url_rows, self.records, self.total, final=False, limit=limit)
+        return list(url_figures(self.url_rows, self.records, self.total, False, limit))
+
+    def all_urls(self) -> Iterator[UrlFigures]:
+        """Every row of the per-URL table (an export's: a million URLs, one at a time)."""
+        return url_figures(self.url_rows, self.records, self.total, self.ended)
 
     def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
         """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
@@ -383,6 +390,7 @@ class RunStats:
             stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
             limit=self.limit(),
             by_url=tuple(self.by_url()) if self.ended else (),
+            url_count=self.url_rows.count if self.ended else 0,
             sample=self._sample() if self.ended else (),
         )
 
