@@ -34,14 +34,21 @@ class Charts(Vertical):
         self._throughput(stats, series, now_ns)
         self._latency(stats)
 
+    def _blank(self, selector: str, title: str, x: str, y: str) -> PlotextPlot:
+        """A plot cleared of the last frame's data, its title and axes named."""
+        plot = self.query_one(selector, PlotextPlot)
+        plot.plt.clear_data()
+        plot.plt.clear_figure()
+        if title:
+            plot.plt.title(title)
+        plot.plt.xlabel(x)
+        plot.plt.ylabel(y)
+        return plot
+
     def _throughput(self, stats: RunStats | None, series: list[float], now_ns: int | None) -> None:
         """req/s over time, a vertical line where the pool was resized, labelled with its size."""
-        plot = self.query_one("#throughput", PlotextPlot)
+        plot = self._blank("#throughput", "", "s", "req/s")
         plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.xlabel("s")
-        plt.ylabel("req/s")
         if stats is not None and series:
             width = stats.elapsed_s(now_ns) / len(series)
             plt.plot([(n + 0.5) * width for n in range(len(series))], series, marker="braille")
@@ -54,13 +61,8 @@ class Charts(Vertical):
         plot.refresh()
 
     def _latency(self, stats: RunStats | None) -> None:
-        plot = self.query_one("#latency", PlotextPlot)
+        plot = self._blank("#latency", "latency histogram", "ms", "requests")
         plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title("latency histogram")
-        plt.xlabel("ms")
-        plt.ylabel("requests")
         edges, counts = latency_histogram(stats, BINS) if stats else ([], [])
         if counts:
             plt.bar(edges, counts, width=1)
