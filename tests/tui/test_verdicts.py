@@ -36,19 +36,23 @@ async def test_a_count_check_turns_red_while_the_run_runs_a_percentile_at_the_en
 
 
 async def test_the_urls_tab_has_a_row_per_distinct_url_updated_live(base: str) -> None:
-    app = FetchApp(f"{base}/delay/50 x40\n{base}/status/404 x4\n{base}/delay/50", RunConfig(workers=2),
+    app = FetchApp(f"{base}/status/404 x4\n{base}/delay/50 x200\n{base}/status/404", RunConfig(workers=2),
                    start=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#tabs Tab#--content-tab-tab-urls")
         view = app.query_one(UrlView)
         await pilot_until(pilot, lambda: len(view.rows) == 2, "two rows: the same URL twice is one")
-        await pilot_until(pilot, lambda: int(view.rows[0][2]) >= 4 and app.stats is not None
-                          and not app.stats.ended, "the first row's ok count to grow mid-run")
-        first_ok = int(view.rows[0][2])
-        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the end")
-        await pilot_until(pilot, lambda: view.rows[0][2] == "41", "the final rows")
-        assert int(view.rows[0][2]) > first_ok
-        assert view.rows[1][1:4] == ["4", "0", "4"] and view.rows[1][9] == "http:4"
+        await pilot_until(pilot, lambda: int(view.rows[1][2]) >= 4, "the second row's ok count to grow")
+        assert app.stats is not None and not app.stats.ended  # live: 200 × 50 ms on 2 workers
+        first_ok = int(view.rows[1][2])
+        await pilot_until(pilot, lambda: int(view.rows[1][2]) > first_ok, "it to grow again")
+        await pilot.press("ctrl+c")
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the cancel")
+        await pilot_until(pilot, lambda: int(view.rows[1][4]) > 0, "the final rows, with the cancelled")
+        # the last line's 404 came after the cancel: it is the row's, cancelled
+        assert view.rows[0][1:5] == ["5", "0", "4", "1"] and view.rows[0][9] == "http:4"
+        requests, ok, failed, cancelled = map(int, view.rows[1][1:5])
+        assert requests == 200 and ok + failed + cancelled == 200 and failed == 0
 
 
 async def test_marking_two_history_rows_compares_them(base: str) -> None:
