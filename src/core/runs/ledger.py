@@ -73,6 +73,9 @@ class Ledger:
         self._paused_ns = 0  # time spent paused: a duration and a rate's schedule stop for it
         self._returned: list[int] = []  # scheduled ids whose time came while paused: run them next
         self._per_worker = 1  # workers in all per worker of the config (processes: -P)
+        self._processes_left = 0  # a gatherer's worker processes still running
+        self._paused_pids: set[int] = set()  # ...and those of them that said they paused
+        self._said_paused = False  # the gatherer's RunPaused(True) is out
 
     @property
     def ended(self) -> bool:
@@ -178,8 +181,10 @@ class Ledger:
             self._emit([PoolResized(time.perf_counter_ns(), workers)])
             return True
 
-    def pause(self, paused: bool) -> bool:
-        """Hold new requests, or let them go again; False if the run ended or already was so."""
+    def pause(self, paused: bool, announce: bool = True) -> bool:
+        """Hold new requests, or let them go again; False if the run ended or already was so.
+        Worker processes pause on their own: their parent's `announce` is False, and it says
+        the run is paused once every process has said so (see gather)."""
         with self._lock:
             if self._ended.is_set() or self._closing or paused == self._held:
                 return False
@@ -194,7 +199,8 @@ class Ledger:
                 if self._end_ns is not None:
                     self._end_ns += held_ns  # a duration's clock stops while paused
                 self._resumed.set()
-            self._emit([RunPaused(now, paused)])
+            if announce:
+                self._emit([RunPaused(now, paused)])
             return True
 
     def tick(self) -> bool:
@@ -247,7 +253,31 @@ class Ledger:
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
 
     # -- the gatherer's side (the worker processes' events, in the process that started them)
-    def gather(self, batch: list[Event]) -> None:
+    def expect_processes(self, count: int) -> None:
+        """The gatherer's run has `count` worker processes: a pause holds once all have paused."""
+        with self._lock:
+            self._processes_left = count
+
+    def process_gone(self, pid: int) -> None:
+        """A worker process ended or died: it holds nothing back any more."""
+        with self._lock:
+            self._processes_left -= 1
+            self._paused_pids.discard(pid)
+            if not self._ended.is_set():
+                self._emit(self._pause_said(time.perf_counter_ns()))
+
+    def _pause_said(self, t_ns: int) -> list[Event]:
+        """The run's RunPaused, once every process still running has paused (then no process
+        starts a request after it), or as soon as one goes on again."""
+        if self._held and not self._said_paused and len(self._paused_pids) >= self._processes_left:
+            self._said_paused = True
+            return [RunPaused(t_ns, True)]
+        if self._said_paused and (not self._held or len(self._paused_pids) < self._processes_left):
+            self._said_paused = False
+            return [RunPaused(t_ns, False)]
+        return []
+
+    def gather(self, batch: list[Event], pid: int = 0) -> None:
         """Take in a worker process's batch: its starts and outcomes count here, exactly once."""
         with self._lock:
             if self._ended.is_set():
@@ -265,12 +295,15 @@ class Ledger:
                     out.append(event)
                 elif isinstance(event, WorkerRetired):
                     out.append(event)
+                elif isinstance(event, RunPaused):  # this process holds (or goes on) from here
+                    (self._paused_pids.add if event.paused else self._paused_pids.discard)(pid)
+                    out += self._pause_said(event.t_ns)
                 elif (isinstance(event, PoolResized) and event.stage is not None
                         and event.stage > self._stage):  # the first process into a stage says so
                     self._stage = event.stage
                     self.wanted = event.workers * self._per_worker
                     out.append(PoolResized(event.t_ns, self.wanted, event.stage))
-                # a process's own resizes and pauses are this ledger's resize() and pause()
+                # a process's own resizes are this ledger's resize()
             if out:
                 self._emit(out)
             if self._done == self.total:

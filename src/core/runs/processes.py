@@ -194,6 +194,7 @@ class ProcessesSource(RunSource):
     def start(self) -> None:
         """Spawn the processes (on a thread: pickling a long list takes a moment); returns at once."""
         t0 = self.ledger.open(self.config.concurrency)
+        self.ledger.expect_processes(self.config.processes)
         if self.ledger.ended:
             return
         share = Share(self.targets, self.config, t0, self._counter.path)
@@ -212,6 +213,7 @@ class ProcessesSource(RunSource):
                 else:
                     self._workers.append(worker)
             if worker is None:
+                self.ledger.process_gone(0)
                 self._one_gone()
                 continue
             reader = threading.Thread(target=self._read, args=(worker,), name="fetchtui-reader",
@@ -234,7 +236,7 @@ class ProcessesSource(RunSource):
                 break
             if batch and isinstance(batch[-1], RunEnded):
                 ended = batch[-1]
-            self.ledger.gather(batch)
+            self.ledger.gather(batch, worker.proc.pid)
         if ended is None:  # it died: what it had in flight ends here, with why
             code = worker.proc.wait()
             said = last_error(worker.stderr)
@@ -245,6 +247,7 @@ class ProcessesSource(RunSource):
                 self._deaths.append(why)
         elif ended.timed:
             self._timed = True
+        self.ledger.process_gone(worker.proc.pid)
         self._one_gone()
 
     def _one_gone(self) -> None:
@@ -266,7 +269,7 @@ class ProcessesSource(RunSource):
 
     def pause(self, paused: bool) -> bool:
         with self._lock:
-            if not self.ledger.pause(paused):
+            if not self.ledger.pause(paused, announce=False):  # the processes announce it
                 return False
             self._paused = paused
             self._send_all((PAUSE, paused))
