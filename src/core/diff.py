@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,6 +58,12 @@ class FigureDiff:
     verdict: Verdict
     ratio: bool = True  # the change is a ratio (else a difference)
 
+    def shown(self, value: float | None) -> str:
+        """A change or an interval's end as read: `1.98x`, or `+0.50 pt` for the error rate."""
+        if value is None:
+            return "-"
+        return f"{value:.2f}x" if self.ratio else f"{value:+.2f} pt"
+
     def to_json(self) -> dict[str, object]:
         return {"figure": self.figure, "a": self.a, "b": self.b, "change": self.change,
                 "ci95": [self.low, self.high], "verdict": self.verdict,
@@ -69,9 +75,11 @@ def _thin(values: Sequence[float]) -> list[float]:
     return list(values[::step])
 
 
-def _boot(a: Sequence[float], b: Sequence[float], stat: object, rng: random.Random) -> list[float]:
+Statistic = Callable[[list[float]], float]
+
+
+def _boot(a: Sequence[float], b: Sequence[float], stat: Statistic, rng: random.Random) -> list[float]:
     """BOOTSTRAP ratios stat(resample of b) / stat(resample of a)."""
-    assert callable(stat)
     out = []
     for _ in range(BOOTSTRAP):
         sa, sb = stat(rng.choices(a, k=len(a))), stat(rng.choices(b, k=len(b)))
@@ -97,7 +105,7 @@ def _verdict(low: float | None, high: float | None, change: float | None, *, hig
     return "no significant change"
 
 
-def _quantile(q: float) -> object:
+def _quantile(q: float) -> Statistic:
     def stat(values: list[float]) -> float:
         values.sort()  # nearest rank, as the summary's percentiles
         return values[max(0, math.ceil(len(values) * q / 100) - 1)] if values else 0.0

@@ -131,14 +131,9 @@ def steering_rows(s: RunSummary) -> list[tuple[str, str]]:
 
 def diff_text(a: str, b: str, figures: Sequence[FigureDiff]) -> str:
     """`fetchtui diff`: a row per figure, A, B, the change and its 95% interval, the verdict."""
-    def change(f: FigureDiff, value: float | None) -> str:
-        if value is None:
-            return "-"
-        return f"{value:.2f}x" if f.ratio else f"{value:+.2f} pt"
-
     units = {"rps": "req/s", "p50": "ms", "p90": "ms", "p99": "ms", "errors": "%", "cpu": "ms/req"}
-    rows = [[f.figure, units[f.figure], f"{f.a:,.2f}", f"{f.b:,.2f}", change(f, f.change),
-             f"{change(f, f.low)} .. {change(f, f.high)}" if f.low is not None else "-", f.verdict]
+    rows = [[f.figure, units[f.figure], f"{f.a:,.2f}", f"{f.b:,.2f}", f.shown(f.change),
+             f"{f.shown(f.low)} .. {f.shown(f.high)}" if f.low is not None else "-", f.verdict]
             for f in figures]
     return table(f"B ({safe_text(b)}) against A ({safe_text(a)}); 95% intervals by bootstrap",
                  ("figure", "unit", "A", "B", "change", "95% interval", "verdict"), rows,

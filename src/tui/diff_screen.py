@@ -14,12 +14,6 @@ from fetchtui.core.diff import FigureDiff
 from fetchtui.core.textsafe import safe_text
 
 
-def _change(figure: FigureDiff, value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.2f}x" if figure.ratio else f"{value:+.2f} pt"
-
-
 class DiffScreen(ModalScreen[None]):
     """`fetchtui diff` for two runs of the history, as a dialog."""
 
@@ -41,8 +35,8 @@ class DiffScreen(ModalScreen[None]):
         for f in self.figures:
             style = {"slower": "bold red", "faster": "bold green"}.get(f.verdict, "")
             table.add_row(Text(f.figure), Text(f"{f.a:,.2f}"), Text(f"{f.b:,.2f}"),
-                          Text(_change(f, f.change)),
-                          Text(f"{_change(f, f.low)} .. {_change(f, f.high)}" if f.low is not None else "-"),
+                          Text(f.shown(f.change)),
+                          Text(f"{f.shown(f.low)} .. {f.shown(f.high)}" if f.low is not None else "-"),
                           Text(f.verdict, style))
 
     def action_close(self) -> None:

@@ -26,8 +26,9 @@ class UrlRows:
     """Which row each line of the list counts in, and each row's URL as shown (masked)."""
 
     def __init__(self, targets: Sequence[Target]) -> None:
-        self._runs = targets if isinstance(targets, TargetList) else TargetList.of(targets)
-        self._listed = max(1, len(targets))
+        #: the list as runs (a line and its repeats): a plain list (a replay's) is made one
+        self.runs = targets if isinstance(targets, TargetList) else TargetList.of(targets)
+        self.listed = max(1, len(targets))
         self._row_of_run: array[int] | None = None
         self._first_run = array("q")  # each row's first run: where its URL is read from
         self._run_sizes = array("q")
@@ -37,7 +38,7 @@ class UrlRows:
             # runs with the same URL share a row. One sorted copy of the hashes finds the
             # ones seen twice (a million distinct URLs: none, and no dict of them at all)
             hashes, sizes = array("q"), self._run_sizes
-            for url, count in self._runs.url_runs():
+            for url, count in self.runs.url_runs():
                 hashes.append(hash(url))
                 sizes.append(count)
             ordered = sorted(hashes)
@@ -62,17 +63,17 @@ class UrlRows:
         return len(self._first_run)
 
     def row(self, req_id: int) -> int:
-        return self._build()[self._runs.run_of(req_id % self._listed)]
+        return self._build()[self.runs.run_of(req_id % self.listed)]
 
     def url(self, row: int) -> str:
         self._build()
-        return self._runs.run_target(self._first_run[row]).display
+        return self.runs.run_target(self._first_run[row]).display
 
     def planned(self, total: int) -> array[int]:
         """How many of the run's `total` requests each row has (a duration repeats the list)."""
         row_of_run = self._build()
         out = array("q", bytes(8 * self.count))
-        cycles, rest = divmod(total, self._listed)
+        cycles, rest = divmod(total, self.listed)
         begin = 0
         for run, size in enumerate(self._run_sizes):
             extra = max(0, min(size, rest - begin))

@@ -18,15 +18,13 @@ import os
 import time
 from array import array
 from collections import deque
-from collections.abc import Sequence
 from statistics import median
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import Limit
-from fetchtui.core.target_list import TargetList
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
+    from fetchtui.core.stats.by_url import UrlRows
     from fetchtui.core.stats.run_stats import RunStats
     from fetchtui.core.stats.steering import Segment
 
@@ -44,14 +42,12 @@ class Floors:
     A URL is a line of the list with its `xN` repeats: `URL x80` is one URL, not 80.
     """
 
-    def __init__(self, targets: Sequence[Target]) -> None:
-        self._listed = max(1, len(targets))
-        # a list as built elsewhere (a replay's, a test's): its repeats as runs too
-        runs = targets if isinstance(targets, TargetList) else TargetList.of(targets)
-        self._run_of = runs.run_of
-        self._runs = max(1, runs.run_count)
-        self._floor: array[int] | None = None  # made on the first request: 8 bytes a URL
-        self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT)  # (URL, latency ns)
+    def __init__(self, rows: UrlRows) -> None:
+        self._listed = rows.listed
+        self._run_of = rows.runs.run_of
+        self._runs = max(1, rows.runs.run_count)
+        self._floor: array[int] | None = None  # made on the first request: 8 bytes a line
+        self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT)  # (line, latency ns)
 
     def add(self, req_id: int, latency_ns: int) -> None:
         if self._floor is None:

@@ -52,8 +52,8 @@ class RunStats:
         self.phases = PhaseStats()
         self.pace = Pace()
         self.steering = Steering()
-        self.floors = Floors(targets)
         self.url_rows = UrlRows(targets)
+        self.floors = Floors(self.url_rows)
         self._by_url: list[UrlFigures] | None = None  # an ended run's, made once
         self._sampled: tuple[tuple[float, float], ...] | None = None  # likewise
         self._latency_ns = 0  # the sum over requests that ran
