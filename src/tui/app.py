@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import threading
 import time
@@ -57,6 +58,9 @@ Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-urls", "tab-hist
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
+#: After SIGTERM or SIGHUP, the most the terminal's restoring may take before the process
+#: exits regardless (a closed terminal once left fetchtui blocked in Textual's shutdown).
+EXIT_GRACE_S = 3.0
 
 
 class FetchApp(App[int]):
@@ -548,8 +552,13 @@ class FetchApp(App[int]):
             self._record()
 
     def _stop_signal(self, signum: int) -> None:
-        """SIGTERM or SIGHUP: end as ctrl+q does, and exit 128+N once the terminal is restored."""
+        """SIGTERM or SIGHUP: end as ctrl+q does, and exit 128+N once the terminal is restored.
+        The run is recorded first; if restoring the terminal then hangs (Textual's writer
+        thread can block for good on a terminal that is gone), the process exits anyway."""
         self.close_out()
+        guard = threading.Timer(EXIT_GRACE_S, os._exit, (128 + signum,))
+        guard.daemon = True  # a normal exit does not wait for it
+        guard.start()
         self.exit(128 + signum)
 
     def fold(self, batch: list[Event]) -> None:
