@@ -14,6 +14,7 @@ from fetchtui.cli_input import (
     fail,
     history_for,
     list_text,
+    python_or_exit,
     read_list,
     request_spec,
     run_config,
@@ -87,6 +88,14 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("-P", "--processes", type=_checked(parse_processes), default=None, metavar="N",
                         help=f"worker processes under --model processes (implies it), "
                              f"1..{MAX_PROCESSES} (default: one per core)")
+    if series:
+        parser.add_argument("--python", action="append", default=[], metavar="PATH",
+                            help="run the fetch process on this Python (e.g. a free-threaded "
+                                 "python3.13t); repeatable: every worker count runs under each")
+    else:
+        parser.add_argument("--python", metavar="PATH",
+                            help="run the fetch process on this Python (e.g. a free-threaded "
+                                 "python3.13t, GIL off); it needs this fetchtui installed")
     parser.add_argument("--timeout", type=_checked(parse_timeout), default=10.0,
                         help="total time allowed per request: seconds, or 500ms, 10s, 2m (default 10)")
     parser.add_argument("--max-bytes", type=_checked(parse_max_bytes), default=100 * 1024 * 1024,
@@ -230,15 +239,18 @@ def cmd_sweep(argv: Sequence[str]) -> int:
     try:
         targets = targets_or_exit(source, server, spec)
         args.workers = series[0]
+        pythons: list[str | None] = [python_or_exit(p) for p in args.python] or [None]
+        args.python = None
+        models_processes = args.processes
         if args.models:
-            args.model, models_processes, args.processes = None, args.processes, None
+            args.model, args.processes = None, None
         base = run_config(args, server)
         configs = None
-        if args.models:
+        if args.models or len(pythons) > 1 or pythons[0] is not None:
             from fetchtui.core.sweep import plan
 
             try:
-                configs = plan(base, series, args.models, models_processes)
+                configs = plan(base, series, args.models, models_processes, pythons)
             except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
                 fail(str(exc))
         return run_sweep_headless(targets, series, base, json_path=args.json,

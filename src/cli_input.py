@@ -106,9 +106,24 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
         return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
                          model=model, processes=registry.processes_for(model, processes),
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end,
-                         stages=getattr(args, "stages", None) or ())
+                         stages=getattr(args, "stages", None) or (),
+                         python=python_or_exit(args.python) if args.python else None)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def python_or_exit(path: str) -> str | None:
+    """--python PATH, checked by running it (it must import this fetchtui): a bad one exits 2
+    with one line saying what to install. This interpreter itself is None (the run's own)."""
+    from fetchtui.core.interpreter import InterpreterError, probe, same
+
+    if same(path):
+        return None
+    try:
+        probe(path)
+    except InterpreterError as exc:
+        fail(str(exc))
+    return path
 
 
 def proxy_or_exit(text: str) -> str:

@@ -11,11 +11,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-import trustme
 
 from fetchtui.core.demo_server import DemoServer
+
+if TYPE_CHECKING:
+    import trustme
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,6 +46,9 @@ def base(server: DemoServer) -> str:
 
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
+    # imported here: the free-threaded run of the thread tests (.ci/run) has no trustme, as
+    # cryptography has no wheel for 3.13t, and skips the tests that need a certificate
+    trustme = pytest.importorskip("trustme", reason="trustme (cryptography) is not installable here")
     return trustme.CA()
 
 
@@ -168,3 +174,26 @@ def nginx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("nginx did not start")
     yield f"http://127.0.0.1:{port}/"
     stop(proc)
+
+
+#: A free-threaded Python (3.13t or newer) with this fetchtui installed: .ci/run builds one
+#: (ci/free-threaded-python) and names it here; the tests that need one skip without it.
+FREE_THREADED_ENV = "FETCHTUI_FREE_THREADED_PYTHON"
+
+
+@pytest.fixture(scope="session")
+def free_threaded_python() -> str:
+    """The path of a free-threaded Python that can run fetchtui's fetch process."""
+    path = os.environ.get(FREE_THREADED_ENV)
+    if not path:
+        pytest.skip(f"no free-threaded Python: {FREE_THREADED_ENV} is not set (ci/free-threaded-python "
+                    "builds one; .ci/run builds it and sets this)")
+    from fetchtui.core.interpreter import InterpreterError, probe
+
+    try:
+        info = probe(path)
+    except InterpreterError as exc:
+        pytest.fail(f"{FREE_THREADED_ENV}={path} cannot run fetchtui: {exc}")
+    if not info.free_threaded:
+        pytest.fail(f"{FREE_THREADED_ENV}={path} is Python {info.version} with the GIL built in")
+    return path

@@ -54,8 +54,13 @@ class RunConfig:
     #: --stages: (workers, seconds) run one after another in one run; they set `workers` (the
     #: first stage's) and `duration` (their sum), and the list repeats as with -z
     stages: tuple[tuple[int, float], ...] = ()
+    #: --python: the interpreter the fetch process runs on (None: the front end's own); the
+    #: CLI and the setup pane check it can run one (interpreter.probe) before a run is made
+    python: str | None = None
 
     def __post_init__(self) -> None:
+        if self.python is not None and not self.python.strip():
+            raise ConfigError("--python needs the path of a Python interpreter")
         if self.stages:
             self._take_stages()
         check_workers(self.workers)

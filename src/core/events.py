@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, get_args
 
+from fetchtui.core.interpreter import PythonInfo
+
 
 class Outcome(str, Enum):
     """How a request ended; every request ends in exactly one of these."""
@@ -53,6 +55,8 @@ class RunStarted:
     cut_at_end: bool = False  # at the duration's end, requests in flight are cut, not waited for
     processes: int = 1  # worker processes (each its own GIL): the GIL ceiling counts them
     stages: tuple[tuple[int, float], ...] = ()  # --stages: (workers, seconds), one after another
+    python: PythonInfo | None = None  # the fetch process's interpreter, read there as the run began
+    parallel: float | None = None  # cores of CPU its clients can spend at once (interpreter.parallelism)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,8 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
             "model": config.model, "processes": config.processes,
             "requests": total, **limits, "rate": config.rate, "duration_s": config.duration,
             "cut_at_end": config.cut_at_end,
-            "stages": [{"workers": w, "duration_s": d} for w, d in config.stages]}
+            "stages": [{"workers": w, "duration_s": d} for w, d in config.stages],
+            "python": config.python}
 
 
 def _round(value: float | None) -> float | None:

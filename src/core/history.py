@@ -127,10 +127,11 @@ class History:
         """The latest complete 1-worker run of the same list and client, if any: under any
         model, the seed's sequential run is the one to beat (a backend `requests, 2
         processes` is measured against `requests` at 1 worker)."""
+        python = _python(record)
         for backend in dict.fromkeys((record.backend, record.backend.split(",")[0])):
             for other in reversed(self.runs):  # asyncio at 1 task first, else the client's
                 if (other.list_key == record.list_key and other.workers == 1 and other.complete
-                        and other.backend == backend):
+                        and other.backend == backend and _python(other) in (python, None)):
                     return other
         return None
 
@@ -140,3 +141,10 @@ class History:
         if base is None or not record.complete or record.elapsed_s <= 0:
             return None
         return base.elapsed_s / record.elapsed_s
+
+
+def _python(record: RunRecord) -> str | None:
+    """The interpreter a run names (`3.13t`): a speedup compares runs on the same one (a run
+    recorded before runs named theirs matches any)."""
+    python = record.summary.python
+    return python.short if python is not None else None

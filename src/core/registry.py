@@ -31,6 +31,9 @@ class ClientSpec:
     summary: str
     factory: str
     http2: bool = False
+    #: its HTTP runs in C with the GIL let go: CPU per request is paid on every core at once,
+    #: so its ceiling is the cores' even with the GIL (interpreter.parallelism)
+    releases_gil: bool = False
 
     def build(self, workers: int, limits: Any) -> Any:
         """A new client for one run of `workers` concurrent requests within `limits`."""
@@ -75,7 +78,7 @@ CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("httpx", "sync", "one httpx.Client shared by every worker",
                f"{_PKG}.httpx_backend:HttpxBackend", http2=True),
     ClientSpec("pycurl", "sync", "libcurl, one easy handle per thread: its HTTP runs in C, GIL released",
-               f"{_PKG}.pycurl_backend:PycurlBackend", http2=True),
+               f"{_PKG}.pycurl_backend:PycurlBackend", http2=True, releases_gil=True),
     ClientSpec("aiohttp", "async", "aiohttp, one ClientSession on the event loop",
                f"{_PKG}.aiohttp_backend:AiohttpBackend"),
     ClientSpec("httpx", "async", "httpx's AsyncClient on the event loop",

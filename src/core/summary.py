@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from fetchtui.core.interpreter import PythonInfo
+
 
 @dataclass(frozen=True, slots=True)
 class Latency:
@@ -187,6 +189,7 @@ class RunSummary:
     #: (latency ms, CPU ms) of up to SAMPLE requests that ran, spread over the run: what
     #: `fetchtui diff` resamples when a run is a history row (an export has every request)
     sample: tuple[tuple[float, float], ...] = ()
+    python: PythonInfo | None = None  # the fetch process's interpreter, and its GIL
 
     @property
     def complete(self) -> bool:
@@ -225,6 +228,7 @@ class RunSummary:
             "by_url": [row.to_json() for row in self.by_url],
             "url_count": self.url_count,
             "checks": [check.to_json() for check in self.checks],
+            "python": self.python.to_json() if self.python is not None else None,
         }
 
     @classmethod
@@ -258,4 +262,5 @@ class RunSummary:
             url_count=int(doc.get("url_count", len(doc.get("by_url") or ()))),
             checks=tuple(CheckResult.from_json(r) for r in doc.get("checks") or ()),
             sample=tuple((float(a), float(b)) for a, b in doc.get("sample") or ()),
+            python=PythonInfo.from_json(python) if (python := doc.get("python")) else None,
         )

@@ -57,30 +57,40 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
              checks: Sequence[Check] = ()) -> RunStats:
     """Run the list to the end (in this process unless `sources` says otherwise); its stats,
     its summary judging `checks`."""
+    own = sources is None
     if sources is None:
         from fetchtui.core.runs.pool import PoolSources
 
         sources = PoolSources()
-    source = sources.open(targets, config)
-    stats = RunStats(source.targets, checks)
-    source.start()
     try:
-        fold_to_end(source, stats)
+        source = sources.open(targets, config)
+        stats = RunStats(source.targets, checks)
+        source.start()
+        try:
+            fold_to_end(source, stats)
+        finally:
+            source.close()
     finally:
-        source.close()
+        if own:  # a run on another interpreter had a fetch process of its own: it ends here
+            sources.close()
     return stats
 
 
 def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = None,
-         processes: int | None = None) -> list[RunConfig]:
+         processes: int | None = None, pythons: Sequence[str | None] = ()) -> list[RunConfig]:
     """The runs of a sweep: each worker count, under each (model, client) pair when given
-    (worker processes: `processes` of them, default one per core)."""
-    if not pairs:
-        return [replace(base, workers=w) for w in series]
-    count = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
-    return [replace(base, model=model, backend=backend, workers=w,
-                    processes=registry.processes_for(model, count))
-            for model, backend in pairs for w in series]
+    (worker processes: `processes` of them, default one per core), on each interpreter of
+    `pythons` when given (None: the front end's own), one interpreter after another."""
+    if pairs:
+        count = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        shapes = [replace(base, model=model, backend=backend, workers=w,
+                          processes=registry.processes_for(model, count))
+                  for model, backend in pairs for w in series]
+    else:
+        shapes = [replace(base, workers=w) for w in series]
+    if not pythons:
+        return shapes
+    return [replace(shape, python=python) for python in pythons for shape in shapes]
 
 
 def run_sweep(

@@ -60,6 +60,7 @@ def summary_text(stats: RunStats) -> str:
         ("latency", f"p50 {lat.p50:.1f} ms  p90 {lat.p90:.1f} ms  "
                     f"p99 {lat.p99:.1f} ms  max {lat.max:.1f} ms"),
         ("cpu share", f"{s.cpu_share:.0%} of request time was the workers' CPU"),
+        *(("python", python_text(s)) for _ in [0] if s.python is not None),
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
         *(("cancelled", "; ".join(f"{n} {safe_text(why)}" for why, n in
@@ -206,6 +207,19 @@ def phases_text(phases: Mapping[str, Latency]) -> str:
                  ("phase", "p50", "p90", "p99", "max"), rows, left=("phase",))
 
 
+def python_text(s: RunSummary) -> str:
+    """`3.13.5t, GIL off (/path/python3.13t); ceiling 2 cores / 0.410 ms CPU = 4,878 req/s`."""
+    python = s.python
+    assert python is not None
+    text = (f"{python.version}{'t' if python.free_threaded else ''}, GIL {'on' if python.gil else 'off'} "
+            f"({safe_text(python.executable)})")
+    if s.gil_ceiling_rps and s.cpu_ms_per_request:
+        cores = s.gil_ceiling_rps * s.cpu_ms_per_request / 1000
+        text += (f"; ceiling {cores:.0f} core{'s' if round(cores) != 1 else ''} / "
+                 f"{s.cpu_ms_per_request:.3f} ms CPU = {s.gil_ceiling_rps:,.0f} req/s")
+    return text
+
+
 def sweep_text(points: Sequence[SweepPoint]) -> str:
     """One row per sweep run: measured against ideal speedup, and the GIL ceiling."""
     rows = []
@@ -213,7 +227,8 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
         s = point.record.summary
         speedup = point.speedup
         rows.append([
-            str(point.record.workers), point.record.backend, f"{s.elapsed_s:.3f}",
+            str(point.record.workers), point.record.backend,
+            s.python.label if s.python is not None else "-", f"{s.elapsed_s:.3f}",
             f"{s.rps:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-",
             f"{point.ideal_speedup:.1f}x",
@@ -222,9 +237,11 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
             str(s.failed + s.cancelled), f"{s.cpu_ms_per_request:.2f}",
             f"{point.ceiling_rps:.0f}" if point.ceiling_rps else "-",
         ])
-    return table("worker sweep (speedup against 1 worker; ceiling: processes on cores / CPU per request)",
-                 ("workers", "backend", "elapsed s", "req/s", "speedup", "ideal", "eff.",
-                  "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows, left=("backend",)) + "\n"
+    return table("worker sweep (speedup against 1 worker on the same Python; ceiling: the cores its "
+                 "GILs let the client use / CPU per request)",
+                 ("workers", "backend", "python", "elapsed s", "req/s", "speedup", "ideal", "eff.",
+                  "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows,
+                 left=("backend", "python")) + "\n"
 
 
 def history_text(stored: Sequence[StoredRun]) -> str:

@@ -63,7 +63,9 @@ def run_headless(
     `checks`, 0 when they all pass and 3 when one fails)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    source = (sources or _pool()).open(targets, config)
+    own = sources is None
+    sources = sources or _pool()
+    source = sources.open(targets, config)
     stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     progress = _progress(err) if err.isatty() else None
@@ -87,6 +89,8 @@ def run_headless(
             if progress is not None:
                 progress.stop()
             source.close()
+            if own:  # another interpreter's fetch process (--python) ends with its run
+                sources.close()
         # the close-out: a second signal from here on exits at once, naming what it loses
         exports = (("JSON", json_path), ("CSV", csv_path))
         stops.pending = [f"the {kind} export {path}" for kind, path in exports if path]
@@ -223,8 +227,8 @@ def run_sweep_headless(
             code = stops.exit_code or EXIT_INTERRUPTED
         if json_path:
             doc = {"version": 1, "config": config_dict(config, len(targets)),
-                   "runs": [{"workers": r.workers, "backend": r.backend, "summary": r.summary.to_json()}
-                            for r in runs]}
+                   "runs": [{"workers": r.workers, "backend": r.backend, "speedup": history.speedup(r),
+                             "summary": r.summary.to_json()} for r in runs]}
             code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
                              json_path, human, err, code)
     return code

@@ -34,9 +34,12 @@ class ConnIds:
 
     def __init__(self) -> None:
         self._next = itertools.count(1)
+        # the GIL made next() on a shared count atomic; a free-threaded Python does not
+        self._lock = threading.Lock()
 
     def new(self) -> int:
-        return next(self._next)
+        with self._lock:  # once per new connection, not per request
+            return next(self._next)
 
 
 class Trace:

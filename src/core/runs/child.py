@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import IO, cast
 
-from fetchtui.core import registry
+from fetchtui.core import interpreter, registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import Batch, CancelRun, Command, PauseRun, ResizeRun, StartRun, spawn
@@ -147,25 +147,32 @@ class _Child:
 
 
 class FetchProcess:
-    """The fetch process that carries a front end's runs, one after another; spawned on first use."""
+    """The fetch process that carries a front end's runs, one after another; spawned on first
+    use, on `python` (None: this interpreter)."""
 
-    def __init__(self, command: Sequence[str] | None = None) -> None:
-        self._command = list(command or [sys.executable, "-m", "fetchtui.core.runs.child_main"])
+    def __init__(self, command: Sequence[str] | None = None, python: str | None = None) -> None:
+        self._python = None if interpreter.same(python) else python
+        python_path = self._python or sys.executable
+        self._command = list(command or [python_path, "-m", "fetchtui.core.runs.child_main"])
         self._child: _Child | None = None
         self._next_run = 0
 
     def warm(self) -> None:
-        """Spawn the child now (it takes a moment to import); a dead one is replaced."""
+        """Spawn the child now (it takes a moment to import); a dead one is replaced. Another
+        interpreter is asked first whether it can run fetchtui (InterpreterError if not)."""
         if self._child is None or not self._child.alive:
+            if self._python is not None:
+                interpreter.probe(self._python)
             if self._child is not None:
                 self._child.kill()  # dead already: this closes its pipes and temp file
             self._child = _Child(self._command)
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
-        """A run of `targets` in the child; call its start() to begin. Worker processes are
-        spawned from here: they are out of the front end's process already."""
+        """A run of `targets` in the child; call its start() to begin. On this interpreter a
+        multi-process model's processes are spawned from here: they are out of the front end's
+        process already. On another, the child spawns them, on its own interpreter."""
         spec = registry.MODELS[config.model]
-        if spec.multi_process:  # its processes are its own children, as ours would be
+        if spec.multi_process and self._python is None:  # its processes are its own children
             return cast(RunSource, spec.source_class()(targets, config))
         self.warm()
         assert self._child is not None
@@ -181,3 +188,32 @@ class FetchProcess:
     @property
     def pid(self) -> int | None:
         return self._child.proc.pid if self._child is not None else None
+
+
+class FetchProcesses:
+    """A front end's fetch processes, one per interpreter its runs ask for (config.python)."""
+
+    def __init__(self) -> None:
+        self._by_python: dict[str | None, FetchProcess] = {}
+
+    def process(self, python: str | None) -> FetchProcess:
+        key = None if interpreter.same(python) else python
+        if key not in self._by_python:
+            self._by_python[key] = FetchProcess(python=key)
+        return self._by_python[key]
+
+    def warm(self) -> None:
+        self.process(None).warm()
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
+        return self.process(config.python).open(targets, config)
+
+    def close(self) -> None:
+        for fetch in self._by_python.values():
+            fetch.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The own interpreter's fetch process, if spawned."""
+        fetch = self._by_python.get(None)
+        return fetch.pid if fetch is not None else None

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Final, Literal
 
+from fetchtui.core import interpreter, registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
     Event,
@@ -98,8 +99,12 @@ class Ledger:
             per_worker = self._per_worker = workers // max(1, config.workers)  # processes: each
             # runs a stage's count
             stages = tuple((n * per_worker, seconds) for n, seconds in config.stages)
+            python = interpreter.current()  # in the process that runs the pool: its GIL
+            client = registry.client(config.model, config.backend)
+            parallel = interpreter.parallelism(python, registry.processes_for(config.model, config.processes),
+                                               client is not None and client.releases_gil)
             self._emit([RunStarted(self.total, workers, t0, config.rate, config.duration,
-                                    config.cut_at_end, config.processes, stages)])
+                                    config.cut_at_end, config.processes, stages, python, parallel)])
             if self.total == 0:
                 self._end_locked(RunEnded(t0, False))
         return t0

@@ -7,7 +7,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
+from fetchtui.core import interpreter
 from fetchtui.core.config import MAX_WORKERS, FetchLimits, RunConfig
 from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.backend import Backend, make_backend
@@ -17,6 +19,9 @@ from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.runs.ledger import RETIRE, Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.runs.child import FetchProcesses
 
 _WATCH_INTERVAL = 0.02
 BackendFactory = Callable[[str, int, FetchLimits], Backend]
@@ -204,14 +209,22 @@ class PoolSources:
 
     def __init__(self, backend: BackendFactory | None = None) -> None:
         self._backend = backend  # a test's own thread client, else each model's own
+        self._elsewhere: FetchProcesses | None = None  # runs on another interpreter (--python)
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
         from fetchtui.core.runs.models import open_source
 
+        if not interpreter.same(config.python):  # its pool runs in a process of that Python
+            from fetchtui.core.runs.child import FetchProcesses
+
+            if self._elsewhere is None:
+                self._elsewhere = FetchProcesses()
+            return self._elsewhere.open(targets, config)
         return open_source(targets, config, self._backend)
 
     def warm(self) -> None:
         pass
 
     def close(self) -> None:
-        pass
+        if self._elsewhere is not None:
+            self._elsewhere.close()

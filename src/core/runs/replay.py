@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fetchtui.core import interpreter, registry
 from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend, check_model
 from fetchtui.core.events import (
     ERROR_KINDS,
@@ -28,6 +29,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
@@ -171,9 +173,14 @@ class Recording:
         self.cancelled = int(summary.get("cancelled", 0)) > 0 and not self.timed
         cfg = self.config
         per_worker = cfg.concurrency // max(1, cfg.workers)
+        python = PythonInfo.from_json(summary["python"]) if summary.get("python") else None
+        client = registry.client(cfg.model, cfg.backend)
+        parallel = interpreter.parallelism(python, registry.processes_for(cfg.model, cfg.processes),
+                                           client is not None and client.releases_gil)
         self.events: list[Event] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
                                                cfg.duration, cfg.cut_at_end, cfg.processes,
-                                               tuple((w * per_worker, d) for w, d in cfg.stages))]
+                                               tuple((w * per_worker, d) for w, d in cfg.stages),
+                                               python, parallel)]
         self.events += [event for _, _, event in timed]
         self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
 

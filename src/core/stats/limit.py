@@ -14,7 +14,6 @@ Little's law is the check: requests in flight = throughput times latency. Judged
 
 from __future__ import annotations
 
-import os
 import time
 from array import array
 from collections import deque
@@ -66,11 +65,6 @@ class Floors:
         return median(latency / floor[line] for line, latency in self._recent)
 
 
-def _capacity(stats: RunStats) -> float:
-    """Cores of CPU the client's Python can spend at once: one per process under the GIL."""
-    return float(min(stats.processes, os.cpu_count() or 1))
-
-
 def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     """The bound the run is at, with its evidence; None until enough requests have run."""
     ran = stats.ok + stats.failed
@@ -84,9 +78,14 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
             return Limit("rate", f"open loop at {rate:g}/s, kept: sends lag the schedule by "
                                  f"{lag.p90:.1f} ms (p90); the workers are not the bound")
     cpu_ms = stats.workers_.cpu_ms_per_request()
-    capacity = _capacity(stats)
+    capacity = stats.parallel()
     used = cpu_ms * rps / 1000
-    cores = "one core's GIL" if capacity == 1 else f"{capacity:g} processes' GILs"
+    if stats.python is not None and not stats.python.gil:
+        cores = f"{capacity:g} cores (GIL off)"
+    elif capacity == 1:
+        cores = "one core's GIL"
+    else:
+        cores = f"{capacity:g} processes' GILs" if capacity == stats.processes else f"{capacity:g} cores"
     if used >= CPU_BOUND * capacity:
         return Limit("client_cpu", f"{cpu_ms:.3f} ms of CPU a request x {rps:,.0f} req/s = "
                                    f"{used:.2f} of {cores}: the ceiling is "

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from fetchtui.core import interpreter
 from fetchtui.core.checks import Check, judge_all
 from fetchtui.core.events import (
     Event,
@@ -20,6 +21,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows, url_figures
 from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import Outcomes
@@ -60,6 +62,8 @@ class RunStats:
         self.total = len(targets)  # an open run's: the requests made so far
         self.open = False  # the count is open until the run's duration ends
         self.processes = 1  # worker processes the run was given
+        self.python: PythonInfo | None = None  # the interpreter that ran it, as it said
+        self._parallel: float | None = None  # cores its clients could spend at once, as it said
         self.workers = 0  # the concurrency the run was started with
         self.t0_ns: int | None = None
         self.end_ns: int | None = None
@@ -89,6 +93,7 @@ class RunStats:
 
     def _run_started(self, event: RunStarted) -> None:
         self.t0_ns, self.workers, self.processes = event.t_ns, event.workers, event.processes
+        self.python, self._parallel = event.python, event.parallel
         self.pace.run_started(event)
         self.steering.run_started(event)
         self.open = event.total is None
@@ -182,8 +187,17 @@ class RunStats:
             busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
         return min(1.0, busy / elapsed)
 
+    def parallel(self) -> float:
+        """Cores of CPU the run's clients can spend at once: one per process with the GIL,
+        the cores without it (what the run's own interpreter said; interpreter.parallelism)."""
+        if self._parallel is not None:
+            return self._parallel
+        return interpreter.parallelism(self.python, self.processes)
+
     def gil_ceiling_rps(self) -> float | None:
-        return self.workers_.gil_ceiling_rps(self.processes)
+        """The most req/s any worker count could reach: the CPU a request costs the client,
+        paid on `parallel()` cores at once."""
+        return self.workers_.ceiling_rps(self.parallel())
 
     # -- counts --------------------------------------------------------------------
     @property
@@ -392,6 +406,7 @@ class RunStats:
             by_url=tuple(self.by_url()) if self.ended else (),
             url_count=self.url_rows.count if self.ended else 0,
             sample=self._sample() if self.ended else (),
+            python=self.python,
         )
 
     def _sample(self) -> tuple[tuple[float, float], ...]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -117,11 +116,10 @@ class Workers:
         workers = self.by_number.values()
         return ms_per_request(sum(w.cpu_ns for w in workers), sum(w.requests for w in workers))
 
-    def gil_ceiling_rps(self, processes: int) -> float | None:
-        """The most req/s any worker count could reach: Python work is serialised by the GIL,
-        so throughput cannot pass one request per mean CPU time per request, in each process;
-        worker processes each have a GIL, up to one busy process per core (min(P, cores))."""
+    def ceiling_rps(self, parallel: float) -> float | None:
+        """The most req/s any worker count could reach: one request per mean CPU time per
+        request on each of `parallel` cores (one per process's GIL, or the cores without it)."""
         cpu_ms = self.cpu_ms_per_request()
         if cpu_ms <= 0:
             return None
-        return min(processes, os.cpu_count() or 1) * 1000 / cpu_ms
+        return parallel * 1000 / cpu_ms
