@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,10 +23,11 @@ from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextAre
 
 from fetchtui.core import registry
 from fetchtui.core.checks import Check
-from fetchtui.core.config import ConfigError, Pair, RunConfig
+from fetchtui.core.config import ConfigError, RunConfig
 from fetchtui.core.events import Event
 from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
 from fetchtui.core.history import History, RunRecord, list_key
+from fetchtui.core.interpreter import InterpreterError
 from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
@@ -38,7 +39,7 @@ from fetchtui.tui.diff_screen import DiffScreen
 from fetchtui.tui.export_screen import ExportScreen
 from fetchtui.tui.help_screen import HelpScreen
 from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.models_screen import ModelsScreen
+from fetchtui.tui.models_screen import Cell, ModelsScreen
 from fetchtui.tui.setup_pane import Setup, SetupPane, WorkersInput
 from fetchtui.tui.stats_panel import StatsPanel, run_state
 from fetchtui.tui.sweep_chart import SweepChart
@@ -53,6 +54,8 @@ FRAME_HZ = 25
 #: Narrower than this, the setup pane gives way to the live view while a run runs: at 80
 #: columns it left the live pane 30, and every ident and request was cut.
 ROOMY_COLUMNS = 120
+#: Below this many rows the setup pane's settings close up (no gutter), so all of them fit at 80x24.
+ROOMY_ROWS = 34
 #: The live pane's tabs (TabPane ids).
 Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-urls", "tab-history", "tab-sweep"]
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
@@ -124,9 +127,9 @@ class FetchApp(App[int]):
         self._request = request  # the command line's -X/-H/-d: every line's unless it says
         self._start_now = start
         if sources is None:
-            from fetchtui.core.runs.child import FetchProcess
+            from fetchtui.core.runs.child import FetchProcesses
 
-            sources = FetchProcess()  # the pool lives in a child: frames never take its GIL
+            sources = FetchProcesses()  # the pool lives in a child: frames never take its GIL
         self.sources = sources
         self.source: RunSource | None = None
         self.replay_of: str | None = None  # the export this app plays back, if it does
@@ -173,7 +176,11 @@ class FetchApp(App[int]):
                     yield SweepChart(id="sweep-chart")
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < ROOMY_ROWS, "-short")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.height < ROOMY_ROWS, "-short")
         self.query_one("#setup").border_title = "setup"
         self.query_one("#live").border_title = (
             "live: requests in flight, by thread" if self.replay_of is None
@@ -228,15 +235,16 @@ class FetchApp(App[int]):
             self.notify(setup, title="Cannot start", severity="error", markup=False)
             return
         processes = pane.default_processes  # the field's count, whichever model is selected
-        self.push_screen(ModelsScreen(setup.config.workers, processes),
-                         lambda pairs: self._compare_models(pairs, processes))
+        self.push_screen(ModelsScreen(setup.config.workers, processes, pythons=pane.pythons,
+                                      python=setup.config.python),
+                         lambda cells: self._compare_models(cells, processes))
 
-    def _compare_models(self, pairs: list[Pair] | None, processes: int) -> None:
-        if pairs:
+    def _compare_models(self, cells: list[Cell] | None, processes: int) -> None:
+        if cells:
             self._start_series(lambda setup: [
-                setup.but(model=model, backend=backend,
+                setup.but(model=model, backend=backend, python=python,
                           processes=registry.processes_for(model, processes))
-                for model, backend in pairs])
+                for model, backend, python in cells])
 
     def action_compare(self) -> None:
         def backends(setup: Setup) -> list[Setup]:
@@ -265,7 +273,12 @@ class FetchApp(App[int]):
         self.start_run(first)
 
     def start_run(self, setup: Setup) -> None:
-        self.source = self.sources.open(setup.targets, setup.config)
+        try:
+            self.source = self.sources.open(setup.targets, setup.config)
+        except InterpreterError as exc:  # a Python of the setup pane that cannot run fetchtui
+            self._queued = []
+            self.notify(str(exc), title="Cannot start", severity="error", markup=False)
+            return
         self.config = self.source.config
         self.stats = RunStats(self.source.targets, self.checks)
         self._setup = setup

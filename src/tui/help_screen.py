@@ -123,16 +123,26 @@ sweep --models` does it headless).
   time switching threads, and aiohttp's C parser spends little CPU per request.
 - **a client whose HTTP runs in C** — `pycurl`: libcurl parses and moves the bytes in C and
   lets go of the GIL while it does, so the Python per request is small and the ceiling high,
-  even with threads.
+  even with threads: it is bounded by the cores, not by one GIL.
+- **no GIL at all** — a free-threaded Python (3.13t, 3.14t: PEP 703) runs every thread's
+  Python at once. Pick one in the *python* field (or start with `--python PATH`): the pool's
+  process runs on it while this screen stays on its own Python, and the stats line says
+  `GIL off`. The ceiling moves from *one core per process* to *the cores / CPU per
+  request*, so two threads can nearly double an instant list. The lesson's own advice turns
+  into an experiment there: a shared `requests.Session` loses ground to a Session per thread
+  (`requests-per-thread`) as threads are added — they now queue on the shared pool's lock
+  instead of on the GIL. F5 checks interpreters as well as models, to run them side by side.
 """
 
 
 def models_lesson(runs: Sequence[RunRecord]) -> str:
     """The models in the user's own numbers: the latest run of each model and client."""
+    ran = [record for record in runs if record.summary.ok]
+    several = len({r.summary.python.label if r.summary.python else "" for r in ran}) > 1
     latest: dict[str, RunRecord] = {}
-    for record in runs:
-        if record.summary.ok:
-            latest[record.backend] = record
+    for record in ran:  # on more than one interpreter, each (client, interpreter) apart
+        python = record.summary.python
+        latest[record.backend + (f" · {python.label}" if several and python is not None else "")] = record
     if len(latest) < 2:
         return MODELS
     rows = ["| model, client | workers | req/s | CPU ms / request | ceiling req/s |",
@@ -142,10 +152,10 @@ def models_lesson(runs: Sequence[RunRecord]) -> str:
         ceiling = f"{s.gil_ceiling_rps:,.0f}" if s.gil_ceiling_rps else "-"
         rows.append(f"| {safe_text(backend)} | {record.workers} | {s.rps:,.0f} | "
                     f"{s.cpu_ms_per_request:.3f} | {ceiling} |")
-    fastest = max(latest.values(), key=lambda r: r.summary.rps)
+    fastest = max(latest, key=lambda name: latest[name].summary.rps)
     return (MODELS + "\nYour latest run of each (the history has them all):\n\n" + "\n".join(rows)
-            + f"\n\nThe fastest here: **{safe_text(fastest.backend)}** at "
-              f"**{fastest.summary.rps:,.0f} req/s**.\n")
+            + f"\n\nThe fastest here: **{safe_text(fastest)}** at "
+              f"**{latest[fastest].summary.rps:,.0f} req/s**.\n")
 
 
 def session_lesson(stats: RunStats | None) -> str:

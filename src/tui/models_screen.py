@@ -1,6 +1,9 @@
-"""The models dialog: pick (model, client) pairs to run the list under, one after another."""
+"""The models dialog: pick (model, client) pairs, and the interpreters to run each on, then run
+the list under every cell, one after another."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,17 +25,25 @@ def every_pair() -> list[Pair]:
     return registry.pairs()
 
 
-class ModelsScreen(ModalScreen["list[Pair] | None"]):
-    """Check the pairs to compare; enter runs them, escape cancels."""
+#: A cell of the comparison: (model, client, interpreter; None is the front end's own).
+Cell = tuple[str, str, "str | None"]
+
+
+class ModelsScreen(ModalScreen["list[Cell] | None"]):
+    """Check the pairs and the interpreters to compare; enter runs every cell, escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"),
                 Binding("enter", "run", "Run the checked ones", priority=True)]  # not a toggle
 
-    def __init__(self, workers: int, processes: int, chosen: tuple[Pair, ...] = PRESELECTED) -> None:
+    def __init__(self, workers: int, processes: int, chosen: tuple[Pair, ...] = PRESELECTED,
+                 pythons: Sequence[tuple[str, str | None]] = (), python: str | None = None) -> None:
         super().__init__()
         self._workers = workers
         self._processes = processes
         self._chosen = chosen
+        #: (label, path) of each interpreter offered; `python` (the setup pane's) starts checked
+        self._pythons = list(pythons) or [("this Python", None)]
+        self._python = python
 
     def compose(self) -> ComposeResult:
         with Vertical(id="models-dialog"):
@@ -42,13 +53,25 @@ class ModelsScreen(ModalScreen["list[Pair] | None"]):
             yield SelectionList[str](
                 *(Selection(f"{model:<10} {backend}", f"{model}/{backend}", (model, backend) in self._chosen)
                   for model, backend in every_pair()), id="models-list")
-            yield Label("space checks, enter runs, escape cancels", classes="caption")
+            if len(self._pythons) > 1:
+                yield Label("on each checked Python (GIL on, or off on a free-threaded build):")
+                yield SelectionList[str](
+                    *(Selection(label, path or "", path == self._python) for label, path in self._pythons),
+                    id="models-pythons")
+            yield Label("space checks, tab moves between the lists, enter runs, escape cancels",
+                        classes="caption")
 
     def action_run(self) -> None:
-        chosen = [value.split("/", 1) for value in self.query_one(SelectionList).selected]
+        chosen = [value.split("/", 1) for value in self.query_one("#models-list", SelectionList).selected]
         pairs: list[Pair] = [(model, backend) for model, backend in every_pair()
                              if [model, backend] in chosen]
-        self.dismiss(pairs or None)
+        if len(self._pythons) > 1:
+            checked = set(self.query_one("#models-pythons", SelectionList).selected)
+            pythons = [path for _, path in self._pythons if (path or "") in checked]
+        else:
+            pythons = [self._python]
+        cells: list[Cell] = [(model, backend, python) for python in pythons for model, backend in pairs]
+        self.dismiss(cells or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

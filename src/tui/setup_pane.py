@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -17,7 +18,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
-from fetchtui.core import registry
+from fetchtui.core import interpreter, registry
 from fetchtui.core.config import (
     DEFAULT_SERIES,
     MAX_WORKERS,
@@ -34,6 +35,7 @@ from fetchtui.core.config import (
     parse_timeout,
     parse_workers,
 )
+from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
 from fetchtui.core.textsafe import visible_controls
 
@@ -98,6 +100,26 @@ class WorkersInput(Input):
         await super()._on_key(event)
 
 
+def _python_label(path: str | None, asked: PythonInfo | str | None = None) -> str:
+    """`3.11 (this one)`; another as `3.13t GIL off · PATH` once asked what it is (or `PATH:
+    why not` if it cannot run fetchtui), the bare path until then."""
+    if path is None:
+        return f"{interpreter.current().short} (this one)"
+    if isinstance(asked, PythonInfo):
+        return f"{asked.short} GIL {'on' if asked.gil else 'off'} · {path}"
+    if isinstance(asked, str):
+        return f"{path}: {asked}"
+    return path
+
+
+def _ask(path: str) -> PythonInfo | str:
+    """What `path` is, or in a few words why it cannot run a fetch process."""
+    try:
+        return interpreter.probe(path)
+    except interpreter.InterpreterError as exc:
+        return "no fetchtui" if "does not import" in str(exc) or "has fetchtui" in str(exc) else "unusable"
+
+
 class SetupPane(Vertical):
     """Everything a run needs, with bad lines and bad settings shown before anything runs."""
 
@@ -111,6 +133,9 @@ class SetupPane(Vertical):
         self._processes = config.processes if registry.MODELS[config.model].multi_process else processes
         self._request = request
         self._text = text
+        #: the interpreters offered: this one (None), --python's, those found on PATH
+        self._pythons = interpreter.offered([config.python] if config.python else [])
+        self._python_labels = {path: _python_label(path) for path in self._pythons}
         self.set_reactive(SetupPane.worker_count, config.workers)
         self._check_timer: Timer | None = None
         self._checked_text: str | None = None  # the text the last check parsed, and its result
@@ -135,6 +160,11 @@ class SetupPane(Vertical):
             yield Label("backend", classes="caption")
             yield Select([(b, b) for b in registry.CLIENT_NAMES],
                          value=config.backend, allow_blank=False, id="backend", compact=True)
+            yield Label("python", classes="caption")
+            yield Select([(self._python_labels[path], path or "") for path in self._pythons],
+                         value=config.python or "", allow_blank=False, id="python", compact=True,
+                         tooltip="the interpreter the fetch process runs on: this one, those given "
+                                 "with --python, python3.13t/3.14t/3.14 found on PATH")
             yield Label("timeout", classes="caption")
             yield Input(f"{config.limits.timeout:g}", id="timeout", restrict=r"[0-9.mshMSH ]*",
                         max_length=8, compact=True)
@@ -154,6 +184,22 @@ class SetupPane(Vertical):
 
     def on_mount(self) -> None:
         self.check_list()
+        if len(self._pythons) > 1:
+            self._ask_pythons()
+
+    @work(thread=True, exclusive=True, group="pythons")
+    def _ask_pythons(self) -> None:
+        """Ask each other interpreter what it is (it imports fetchtui: a fraction of a second)."""
+        labels = {path: _python_label(path, _ask(path) if path else None) for path in self._pythons}
+        with contextlib.suppress(RuntimeError):  # the app closed meanwhile
+            self.app.call_from_thread(self._name_pythons, labels)
+
+    def _name_pythons(self, labels: dict[str | None, str]) -> None:
+        self._python_labels = labels
+        field = self.query_one("#python", Select)
+        chosen = field.value
+        field.set_options([(labels[path], path or "") for path in self._pythons])
+        field.value = chosen
 
     # -- workers ----------------------------------------------------------------------
     def watch_worker_count(self, workers: int) -> None:
@@ -257,13 +303,20 @@ class SetupPane(Vertical):
             stages = parse_stages(duration_text) if ":" in duration_text else ()
             duration = parse_run_duration(duration_text) if duration_text and not stages else None
             base = self.config
+            python = str(self.query_one("#python", Select).value) or None
             config = replace(base, workers=workers, backend=backend, model=model, processes=processes,
+                             python=python,
                              rate=rate, duration=duration, stages=stages,
                              limits=replace(base.limits, timeout=timeout),
                              cut_at_end=base.cut_at_end and bool(duration or stages))
         except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
             return str(exc)
         return Setup(targets, config)
+
+    @property
+    def pythons(self) -> list[tuple[str, str | None]]:
+        """(label, path) of each interpreter offered (None: this one)."""
+        return [(self._python_labels[path], path) for path in self._pythons]
 
     @property
     def default_processes(self) -> int:

@@ -69,8 +69,10 @@ class StatsPanel(Static):
             lines.append(f"rate {rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
                          (theme.warning or "") if behind else "")
         lines.append(f"threads {stats.workers_.active}/{stats.size}  ")
+        if stats.python is not None:  # the fetch process's interpreter, as it said
+            lines.append(f"{stats.python.label}  ", "" if stats.python.gil else (theme.accent or ""))
         ceiling = stats.gil_ceiling_rps()
-        lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, GIL ceiling "
+        lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, ceiling "
                      f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
         lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
                      f"max {lat.max:.1f} ms")

@@ -20,33 +20,52 @@ class SweepChart(Horizontal):
         yield PlotextPlot(id="sweep-rps")
 
     def show(self, history: History, runs: list[RunRecord]) -> None:
-        if len({r.backend for r in runs}) > 1:
-            self._compare(history, runs)
+        if len({r.backend for r in runs}) > 1 or (len(runs) > 1 and len({r.workers for r in runs}) == 1):
+            self._compare(history, runs)  # models (or interpreters) side by side, not a sweep
             return
         self.compared = []
         swept = sorted(points(history, runs), key=lambda p: p.record.workers)
+        pythons = list(dict.fromkeys(_python(p.record) for p in swept))
+        if len(pythons) > 1:  # one line and one ceiling per interpreter
+            self._by_python(swept, pythons)
+            return
         self._plot("#sweep-elapsed", "elapsed vs workers (measured, ideal)", "s", swept,
                    [("measured", [p.record.elapsed_s for p in swept]),
                     ("ideal", [p.ideal_elapsed_s for p in swept])])
         ceiling = mean_ceiling(swept)
-        self._plot("#sweep-rps", "req/s vs workers (measured, ideal, GIL ceiling)", "req/s", swept,
-                   [("measured", [p.record.summary.rps for p in swept]),
-                    ("ideal", [p.ideal_rps for p in swept]),
-                    ("GIL ceiling", [ceiling] * len(swept))])
+        self._plot("#sweep-rps", f"req/s vs workers (measured, ideal, ceiling{_on(pythons[0])})", "req/s",
+                   swept, [("measured", [p.record.summary.rps for p in swept]),
+                           ("ideal", [p.ideal_rps for p in swept]),
+                           ("ceiling", [ceiling] * len(swept))])
+
+    def _by_python(self, swept: list[SweepPoint], pythons: list[str]) -> None:
+        """The same sweep on several interpreters: each its measured line and its own ceiling."""
+        elapsed: list[tuple[str, list[SweepPoint], list[float | None]]] = []
+        rps: list[tuple[str, list[SweepPoint], list[float | None]]] = []
+        for python in pythons:
+            mine = [p for p in swept if _python(p.record) == python]
+            ceiling = mean_ceiling(mine)
+            elapsed.append((python, mine, [p.record.elapsed_s for p in mine]))
+            rps.append((python, mine, [p.record.summary.rps for p in mine]))
+            rps.append((f"ceiling {python}", mine, [ceiling] * len(mine)))
+        self._plot_each("#sweep-elapsed", "elapsed vs workers, by Python", "s", swept, elapsed)
+        self._plot_each("#sweep-rps", "req/s vs workers, by Python (measured, ceiling)", "req/s", swept, rps)
 
     def _compare(self, history: History, runs: list[RunRecord]) -> None:
         """Models side by side: req/s beside each one's GIL ceiling (processes: one per core
         they ran on), and CPU per request: the price each pays for a request."""
         swept = points(history, runs)
-        labels = self.compared = [f"{p.record.backend} ({p.record.workers})" for p in swept]
+        several = len({_python(p.record) for p in swept}) > 1
+        labels = self.compared = [f"{p.record.backend}{f' · {_python(p.record)}' if several else ''} "
+                                  f"({p.record.workers})" for p in swept]
         rps = self.query_one("#sweep-rps", PlotextPlot)
         plt = rps.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("req/s by model (measured, GIL ceiling)")
+        plt.title("req/s by model (measured, ceiling)")
         plt.multiple_bar(labels, [[p.record.summary.rps for p in swept],
                                   [p.ceiling_rps or 0.0 for p in swept]],
-                         labels=["measured", "GIL ceiling"],  # type: ignore[call-arg]  # its stub says label
+                         labels=["measured", "ceiling"],  # type: ignore[call-arg]  # its stub says label
                          orientation="horizontal")
         rps.refresh()
         cpu = self.query_one("#sweep-elapsed", PlotextPlot)
@@ -59,6 +78,11 @@ class SweepChart(Horizontal):
 
     def _plot(self, selector: str, title: str, unit: str, swept: list[SweepPoint],
               series: list[tuple[str, list[float | None]]]) -> None:
+        self._plot_each(selector, title, unit, swept, [(label, swept, values) for label, values in series])
+
+    def _plot_each(self, selector: str, title: str, unit: str, swept: list[SweepPoint],
+                   series: list[tuple[str, list[SweepPoint], list[float | None]]]) -> None:
+        """Lines over the sweep's worker counts, each over its own runs."""
         plot = self.query_one(selector, PlotextPlot)
         plt = plot.plt
         plt.clear_data()
@@ -67,11 +91,21 @@ class SweepChart(Horizontal):
         plt.xlabel("workers (log scale)")
         plt.ylabel(unit)
         plt.xscale("log")
-        workers = [float(p.record.workers) for p in swept]
-        if workers:
-            plt.xticks(workers, [str(int(w)) for w in workers])
-        for label, values in series:
-            if workers and all(v is not None for v in values):
-                plt.plot(workers, [float(v) for v in values if v is not None], label=label,
-                         marker="braille")
+        ticks = sorted({float(p.record.workers) for p in swept})
+        if ticks:
+            plt.xticks(ticks, [str(int(w)) for w in ticks])
+        for label, runs, values in series:
+            if runs and all(v is not None for v in values):
+                plt.plot([float(p.record.workers) for p in runs], [float(v) for v in values if v is not None],
+                         label=label, marker="braille")
         plot.refresh()
+
+
+def _python(record: RunRecord) -> str:
+    """The interpreter a run names (`3.13t`), or "" for a run recorded before runs named it."""
+    python = record.summary.python
+    return python.label if python is not None else ""
+
+
+def _on(python: str) -> str:
+    return f", {python}" if python else ""

@@ -22,7 +22,7 @@ from textual.widgets import (
 
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.registry import THREAD_CLIENTS
-from fetchtui.core.runs.child import FetchProcess
+from fetchtui.core.runs.child import FetchProcesses
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.charts import Charts
 from fetchtui.tui.help_screen import HelpScreen
@@ -52,8 +52,8 @@ def errors_shown(app: FetchApp) -> str:
     return str(app.query_one("#url-errors", Static).render())
 
 
-def fetch_process(app: FetchApp) -> FetchProcess:
-    assert isinstance(app.sources, FetchProcess)
+def fetch_process(app: FetchApp) -> FetchProcesses:
+    assert isinstance(app.sources, FetchProcesses)
     return app.sources
 
 

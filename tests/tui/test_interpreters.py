@@ -1,0 +1,94 @@
+"""The interpreter in the live monitor: the python field, the stats line, F5's cells on each
+Python (a free-threaded Python's tests need FETCHTUI_FREE_THREADED_PYTHON)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList, Select, SelectionList
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.interpreter import current, same
+from fetchtui.tui.app import FetchApp
+from fetchtui.tui.models_screen import ModelsScreen
+from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.sweep_chart import SweepChart
+
+from ..waiting import pilot_until as wait_for
+
+SIZE = (150, 46)
+
+
+def options(app: FetchApp) -> list[str]:
+    """What the python field's drop-down lists, in order."""
+    listed = app.query_one("#python", Select).query_one(OptionList)
+    return [str(listed.get_option_at_index(i).prompt) for i in range(listed.option_count)]
+
+
+def notified(app: FetchApp, text: str) -> bool:
+    return any(text in str(toast.render()) for toast in app.screen.query("Toast"))
+
+
+async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores(
+        base: str, free_threaded_python: str) -> None:
+    if same(free_threaded_python):
+        pytest.skip("the tests run on the free-threaded Python itself")
+    app = FetchApp(f"{base}/delay/2 x80", RunConfig(workers=4, python=free_threaded_python))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: any("GIL off" in o for o in options(app)),
+                       "the python field to say GIL off")
+        assert options(app)[0] == f"{current().short} (this one)"
+        assert options(app)[1].endswith(f"· {free_threaded_python}")
+        assert app.query_one("#python", Select).value == free_threaded_python
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended, "the run to end")
+        stats = app.stats
+        assert stats is not None and stats.ok == 80
+        assert stats.python is not None and stats.python.executable == free_threaded_python
+        assert "GIL off" in app.query_one(StatsPanel).figures
+        assert stats.parallel() == stats.python.cores  # the ceiling counts every core
+
+
+async def test_f5_runs_a_pair_on_each_checked_python_side_by_side(
+        base: str, free_threaded_python: str) -> None:
+    if same(free_threaded_python):
+        pytest.skip("the tests run on the free-threaded Python itself")
+    app = FetchApp(f"{base}/delay/0 x60\n", RunConfig(workers=2, python=free_threaded_python))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+        pairs = app.screen.query_one("#models-list", SelectionList)
+        pairs.deselect_all()
+        pairs.select("threads/requests")
+        pythons = app.screen.query_one("#models-pythons", SelectionList)
+        assert pythons.selected == [free_threaded_python]  # the setup pane's own, checked
+        pythons.select("")  # and this one
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "a run on each",
+                       limit=40)
+        ran_on = [r.summary.python for r in app.history.runs]
+        assert [p.executable if p else None for p in ran_on] == [sys.executable, free_threaded_python]
+        await pilot.press("f4")
+        chart = app.query_one(SweepChart)
+        assert ran_on[0] is not None and ran_on[1] is not None
+        await wait_for(pilot, lambda: chart.compared == [f"requests · {ran_on[0].label} (2)",
+                                                         f"requests · {ran_on[1].label} (2)"],
+                       "the two side by side")
+        ceilings = [r.summary.gil_ceiling_rps for r in app.history.runs]
+        assert all(c is not None for c in ceilings)
+
+
+async def test_a_python_that_cannot_run_fetchtui_is_said_and_nothing_runs(
+        base: str, tmp_path: Path) -> None:
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    python = str(bare / "bin" / "python")
+    app = FetchApp(f"{base}/delay/0 x3", RunConfig(workers=1, python=python))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: f"{python}: no fetchtui" in options(app), "the field to say why not")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "fetchtui does not import there"), "the reason, said")
+        assert app.stats is None and not app.running and not app.history.runs
