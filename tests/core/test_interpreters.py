@@ -86,7 +86,9 @@ def test_a_free_threaded_run_says_gil_off_and_its_ceiling_counts_the_cores(
     python = summary["python"]
     assert python["executable"] == free_threaded_python
     assert (python["free_threaded"], python["gil"]) == (True, False)
-    assert summary["ok"] == 200 and doc["config"]["python"] == free_threaded_python
+    assert summary["ok"] == 200
+    # the config names another interpreter; run on that one itself, it is the run's own (null)
+    assert doc["config"]["python"] == (None if same(free_threaded_python) else free_threaded_python)
     pids = {t["pid"] for t in doc["threads"]}
     assert len(pids) == 1 and os.getpid() not in pids  # the pool ran in the fetch process
     cores = python["cores"]
