@@ -4,7 +4,6 @@ the history. Bad input exits 2 with one line saying what is wrong, before anythi
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,6 @@ from urllib.parse import urlsplit
 
 from fetchtui.core import registry
 from fetchtui.core.config import (
-    MAX_PROCESSES,
     ConfigError,
     FetchLimits,
     RunConfig,
@@ -102,7 +100,7 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
         if args.processes is not None and not registry.MODELS[model].multi_process:
             raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
         backend = args.backend or registry.default_client(model)
-        processes = args.processes or min(os.cpu_count() or 1, MAX_PROCESSES)
+        processes = args.processes or registry.default_processes(model)
         return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
                          model=model, processes=registry.processes_for(model, processes),
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end,

@@ -158,12 +158,15 @@ def offered(given: Sequence[str] = ()) -> list[str | None]:
     return out
 
 
-def parallelism(python: PythonInfo | None, processes: int, releases_gil: bool = False) -> float:
+def parallelism(python: PythonInfo | None, processes: int, releases_gil: bool = False,
+                threaded: bool = True) -> float:
     """Cores of CPU a run's clients can spend at once. With the GIL: one per process (up to
     the cores), as Python runs one thread of a process at a time; a client whose HTTP runs in
-    C with the GIL released is bounded by the cores instead. Without the GIL: the cores."""
+    C with the GIL released is bounded by the cores instead. Without the GIL: the cores. A
+    model that runs all of a process's workers on one thread (an event loop) spends at most
+    one core per process, GIL or not."""
     n = python.cores if python is not None else cores()
     gil = python.gil if python is not None else True
-    if gil and not releases_gil:
+    if not threaded or (gil and not releases_gil):
         return float(min(processes, n))
     return float(n)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
-ModelName = Literal["threads", "processes", "asyncio"]
-Kind = Literal["sync", "async"]
+ModelName = Literal["threads", "processes", "asyncio", "curl-multi"]
+Kind = Literal["sync", "async", "multi"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +49,27 @@ class ModelSpec:
     kind: Kind  # the clients it runs are those of this kind
     summary: str
     default_client: BackendName
-    source: str  # `module:Class` of its RunSource, imported only when a run uses it
+    source: str  # `module:Class` of its RunSource (or a function making one), imported only when used
     multi_process: bool = False  # takes -P: that many processes, each running the workers
+    #: a thread per worker; False: one thread per process runs them all (an event loop), so
+    #: it can spend no more than one core per process, with the GIL or without
+    threaded: bool = True
+    default_processes: int | None = None  # -P's default; None: one per core
+    #: what runs in each of its worker processes (`module:Class`, taking dispense= and t0=)
+    per_process: str = "fetchtui.core.runs.pool:PoolSource"
 
     def source_class(self) -> Any:
         module, _, cls = self.source.partition(":")
         return getattr(importlib.import_module(module), cls)
+
+    def per_process_class(self) -> Any:
+        module, _, cls = self.per_process.partition(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def processes_of_its_own(self, processes: int) -> bool:
+        """Whether a run of `processes` fetches in worker processes it spawns (then it is out
+        of a front end's process already); a model whose default is one runs that one inline."""
+        return self.multi_process and (processes > 1 or self.default_processes is None)
 
     def label(self, client: str, processes: int) -> str:
         """How the history names a run's backend: `requests`, `requests, 2 processes`, `httpx, asyncio`."""
@@ -83,9 +98,12 @@ CLIENTS: tuple[ClientSpec, ...] = (
                f"{_PKG}.aiohttp_backend:AiohttpBackend"),
     ClientSpec("httpx", "async", "httpx's AsyncClient on the event loop",
                f"{_PKG}.httpx_async_backend:HttpxAsyncBackend", http2=True),
+    # the multi loop makes an easy handle per transfer slot itself (runs/curl_multi.py)
+    ClientSpec("pycurl", "multi", "libcurl's multi interface: a process's transfers all on one thread, in C",
+               f"{_PKG}.pycurl_backend:CurlHandle", http2=True),
 )
 _BY_KIND: dict[Kind, dict[str, ClientSpec]] = {
-    kind: {c.name: c for c in CLIENTS if c.kind == kind} for kind in ("sync", "async")}
+    kind: {c.name: c for c in CLIENTS if c.kind == kind} for kind in ("sync", "async", "multi")}
 
 MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     ModelSpec("threads", "sync", "one pool of -w threads in one process (the lesson's way)", "requests",
@@ -93,7 +111,11 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     ModelSpec("processes", "sync", "-P worker processes of -w threads each: a GIL per process",
               "requests", f"{_RUNS}.processes:ProcessesSource", multi_process=True),
     ModelSpec("asyncio", "async", "one event loop thread running -w tasks", "aiohttp",
-              f"{_RUNS}.event_loop:LoopSource"),
+              f"{_RUNS}.event_loop:LoopSource", threaded=False),
+    ModelSpec("curl-multi", "multi", "one thread per process drives -w transfers through libcurl's "
+              "multi interface: asyncio's event loop, in C (-P N processes, default 1)", "pycurl",
+              f"{_RUNS}.curl_multi:open_curl_multi", multi_process=True, threaded=False,
+              default_processes=1, per_process=f"{_RUNS}.curl_multi:CurlMultiSource"),
 )}
 
 MODEL_NAMES: tuple[ModelName, ...] = tuple(m.name for m in MODELS.values())
@@ -129,6 +151,15 @@ def default_client(model_name: str) -> BackendName:
 def pairs() -> list[tuple[ModelName, BackendName]]:
     """Every (model, client) a run can be: the models dialog's rows."""
     return [(m, c) for m in MODEL_NAMES for c in client_names(m)]
+
+
+def default_processes(model_name: str) -> int:
+    """-P's default for a model: its own, else one per core."""
+    import os
+
+    from fetchtui.core.config import MAX_PROCESSES
+
+    return MODELS[model_name].default_processes or min(os.cpu_count() or 1, MAX_PROCESSES)
 
 
 def processes_for(model_name: str, processes: int) -> int:

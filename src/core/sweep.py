@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from fetchtui.core import registry
 from fetchtui.core.checks import Check
-from fetchtui.core.config import MAX_PROCESSES, Pair, RunConfig
+from fetchtui.core.config import Pair, RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
@@ -82,9 +81,8 @@ def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = 
     (worker processes: `processes` of them, default one per core), on each interpreter of
     `pythons` when given (None: the front end's own), one interpreter after another."""
     if pairs:
-        count = processes or min(os.cpu_count() or 1, MAX_PROCESSES)
-        shapes = [replace(base, model=model, backend=backend, workers=w,
-                          processes=registry.processes_for(model, count))
+        shapes = [replace(base, model=model, backend=backend, workers=w, processes=registry.processes_for(
+                          model, processes or registry.default_processes(model)))
                   for model, backend in pairs for w in series]
     else:
         shapes = [replace(base, workers=w) for w in series]

@@ -124,6 +124,11 @@ sweep --models` does it headless).
 - **a client whose HTTP runs in C** — `pycurl`: libcurl parses and moves the bytes in C and
   lets go of the GIL while it does, so the Python per request is small and the ceiling high,
   even with threads: it is bounded by the cores, not by one GIL.
+- **curl-multi** — the lesson's last step: asyncio's event loop, written in C. One thread
+  per process hands libcurl's multi interface `-w` transfers, and libcurl moves each one as
+  its socket is ready; the table has a group per transfer slot, all with the one thread's
+  ident. The Python left per request is a few calls to hand a transfer out and take it
+  back, so its ceiling (one core per process, `-P` of them) sits far above the others'.
 - **no GIL at all** — a free-threaded Python (3.13t, 3.14t: PEP 703) runs every thread's
   Python at once. Pick one in the *python* field (or start with `--python PATH`): the pool's
   process runs on it while this screen stays on its own Python, and the stats line says

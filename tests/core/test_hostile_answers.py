@@ -17,7 +17,8 @@ from fetchtui.core.targets import RequestSpec, parse_targets
 
 from .helpers import finish
 
-PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].multi_process]
+# every pair that runs in the caller's process (processes spawn theirs: tested in test_processes)
+PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].processes_of_its_own(1)]
 SECRETS = (("Authorization", "Bearer A1"), ("X-Api-Key", "K1"), ("Cookie", "c=C1"),
            ("Proxy-Authorization", "Basic P1"), ("X-Other", "kept"))
 

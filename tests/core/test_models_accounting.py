@@ -1,4 +1,4 @@
-"""Accounting under a cancel at a random moment, under the processes and asyncio models.
+"""Accounting under a cancel at a random moment, under the processes, asyncio and curl-multi models.
 
 Against the real demo server: a list of short and hanging requests, cancelled once a drawn
 number of requests has finished. Every request must end exactly once, whatever the moment.
@@ -61,4 +61,13 @@ def test_asyncio_accounts_every_request_wherever_the_cancel_comes(
 def test_processes_account_every_request_wherever_the_cancel_comes(
         base: str, quick: int, hanging: int, finished: int, threads: int) -> None:
     config = RunConfig(threads, "requests", FetchLimits(timeout=30), model="processes", processes=2)
+    cancel_after(base, config, quick, hanging, min(finished, quick))
+
+
+@settings(max_examples=12, deadline=None)
+@given(quick=st.integers(1, 40), hanging=st.integers(0, 12), finished=st.integers(0, 40),
+       transfers=st.integers(1, 16), processes=st.sampled_from([1, 2]))
+def test_curl_multi_accounts_every_request_wherever_the_cancel_comes(
+        base: str, quick: int, hanging: int, finished: int, transfers: int, processes: int) -> None:
+    config = RunConfig(transfers, "pycurl", FetchLimits(timeout=30), model="curl-multi", processes=processes)
     cancel_after(base, config, quick, hanging, min(finished, quick))

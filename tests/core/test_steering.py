@@ -26,6 +26,8 @@ MODELS = [
     pytest.param(dict(model="threads", backend="requests"), id="threads"),
     pytest.param(dict(model="asyncio", backend="aiohttp"), id="asyncio"),
     pytest.param(dict(model="processes", backend="requests", processes=2), id="processes"),
+    pytest.param(dict(model="curl-multi", backend="pycurl"), id="curl-multi"),
+    pytest.param(dict(model="curl-multi", backend="pycurl", processes=2), id="curl-multi-P2"),
 ]
 
 

@@ -16,7 +16,8 @@ from fetchtui.core.targets import parse_targets
 
 from .helpers import finish
 
-PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].multi_process]
+# every pair that runs in the caller's process (processes spawn theirs: tested in test_processes)
+PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].processes_of_its_own(1)]
 
 
 @pytest.fixture(scope="module")

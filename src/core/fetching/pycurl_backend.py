@@ -26,7 +26,7 @@ from fetchtui.core.fetching.errors import (
     MAX_HEADER_LINES,
     FetchError,
 )
-from fetchtui.core.fetching.phases import current_trace, is_name
+from fetchtui.core.fetching.phases import ConnIds, current_trace, is_name
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import BodyCap, FetchResult
@@ -54,16 +54,19 @@ _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
 
 
-class _Handle:
-    """A worker's easy handle, the socket of its connection, and that connection's id."""
+class CurlHandle:
+    """One easy handle, set up for a run's limits, the socket of its connection, and that
+    connection's id: a worker thread's own (PycurlBackend), or a slot of the multi loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: FetchLimits, tls: Tls) -> None:
         self.curl = pycurl.Curl()
+        self.limits = limits
         self.sock: socket.socket | None = None
         self.conn_id: int | None = None
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
         self.header_lines = 0  # of the response being read (a redirect's count afresh)
+        self._configure(tls)
 
     def open_socket(self, purpose: int, address: Any) -> socket.socket:
         family, socktype, protocol, _ = address
@@ -74,6 +77,115 @@ class _Handle:
             slot.attach(sock)  # a cancel or the deadline shuts it down: perform() returns
         return sock
 
+    def _configure(self, tls: Tls) -> None:
+        c, limits = self.curl, self.limits
+        c.setopt(pycurl.NOSIGNAL, 1)
+        c.setopt(pycurl.MAXCONNECTS, 1)
+        c.setopt(pycurl.FOLLOWLOCATION, 1)
+        c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
+        c.setopt(pycurl.TIMEOUT_MS, max(1, int(limits.timeout * 1000)))
+        c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
+        c.setopt(pycurl.SSL_VERIFYPEER, 1 if tls.verify else 0)
+        c.setopt(pycurl.SSL_VERIFYHOST, 2 if tls.verify else 0)
+        if tls.ca_file:
+            c.setopt(pycurl.CAINFO, tls.ca_file)
+        c.setopt(pycurl.PROXY, "")  # set per request from Proxies; libcurl's own env reading off
+        c.setopt(pycurl.OPENSOCKETFUNCTION, self.open_socket)
+        c.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS if limits.http2
+                 else pycurl.CURL_HTTP_VERSION_1_1)
+        c.setopt(pycurl.WRITEFUNCTION, self._write)
+        c.setopt(pycurl.HEADERFUNCTION, self._header)
+
+    def _write(self, chunk: bytes) -> int | None:
+        assert self.cap is not None
+        try:
+            self.cap.add(len(chunk))
+        except FetchError as exc:
+            self.too_large = exc
+            return 0  # anything but len(chunk) makes libcurl abort the transfer
+        return None
+
+    def _header(self, line: bytes) -> int | None:
+        if line.startswith(b"HTTP/"):
+            self.header_lines = 0
+            return None
+        if line in (b"\r\n", b"\n"):
+            return None
+        self.header_lines += 1
+        problem = HEADERS_TOO_MANY if self.header_lines > MAX_HEADER_LINES else \
+            HEADER_TOO_LONG if len(line) > MAX_HEADER_LINE else None
+        if problem is not None:
+            self.too_large = FetchError("too_large", problem)
+            return 0  # abort the transfer
+        return None
+
+    def prepare(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
+                follow: bool, proxy: str | None, timeout_ms: int | None = None) -> None:
+        """Set the handle for one transfer (it is reused: method, headers and body afresh)."""
+        c = self.curl
+        self.cap = BodyCap(self.limits, 0)
+        self.too_large, self.header_lines = None, 0
+        if body is not None:
+            c.setopt(pycurl.POSTFIELDS, body)
+        else:
+            c.setopt(pycurl.HTTPGET, 1)
+        c.setopt(pycurl.NOBODY, 1 if method == "HEAD" else 0)  # after HTTPGET, which resets it
+        if method in ("GET", "HEAD") or (method == "POST" and body is not None):
+            c.unsetopt(pycurl.CUSTOMREQUEST)
+        else:
+            c.setopt(pycurl.CUSTOMREQUEST, method)
+        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
+        c.setopt(pycurl.FOLLOWLOCATION, 1 if follow else 0)
+        c.setopt(pycurl.PROXY, proxy or "")
+        if timeout_ms is not None:  # what is left of the request's total deadline
+            c.setopt(pycurl.TIMEOUT_MS, max(1, timeout_ms))
+        c.setopt(pycurl.URL, url)
+
+    def result(self) -> FetchResult:
+        """A transfer that completed."""
+        assert self.cap is not None
+        return FetchResult(int(self.curl.getinfo(pycurl.RESPONSE_CODE)), self.cap.nbytes)
+
+    def failure(self, code: int, message: str) -> FetchError:
+        """A transfer that libcurl ended with error `code`, as a FetchError of its kind."""
+        cap = self.cap
+        assert cap is not None
+        status = self.curl.getinfo(pycurl.RESPONSE_CODE) or None
+        if code == getattr(pycurl, "E_TOO_LARGE", 100) and self.too_large is None:  # libcurl's own
+            self.too_large = FetchError("too_large", HEADER_TOO_LONG)
+        if self.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
+            cap.status = status or 0
+            what = str(self.too_large) if self.too_large else f"body is larger than {cap.limit} bytes"
+            return FetchError("too_large", what, status, cap.nbytes)
+        return FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None, cap.nbytes)
+
+    def phases(self, url: str, ids: ConnIds) -> tuple[Phases, str | None]:
+        """The phases as libcurl timed them (µs since the transfer began), and the protocol."""
+        c = self.curl
+        new = c.getinfo(pycurl.NUM_CONNECTS) > 0
+        if new or self.conn_id is None:
+            self.conn_id = ids.new()
+        lookup, connect = c.getinfo(pycurl.NAMELOOKUP_TIME_T), c.getinfo(pycurl.CONNECT_TIME_T)
+        secured, ready = c.getinfo(pycurl.APPCONNECT_TIME_T), c.getinfo(pycurl.PRETRANSFER_TIME_T)
+        first, total = c.getinfo(pycurl.STARTTRANSFER_TIME_T), c.getinfo(pycurl.TOTAL_TIME_T)
+        https = url[:6].lower() == "https:"
+        connected = new and connect > 0
+        return Phases(
+            dns_ns=lookup * 1000 if connected and is_name(urlsplit(url).hostname) else None,
+            connect_ns=(connect - lookup) * 1000 if connected else None,
+            tls_ns=(secured - connect) * 1000 if connected and https and secured else None,
+            wait_ns=(first - ready) * 1000 if first else None,
+            receive_ns=(total - first) * 1000 if first else None,
+            conn_id=self.conn_id,
+            conn_reused=not new,
+        ), _VERSIONS.get(c.getinfo(pycurl.INFO_HTTP_VERSION))
+
+    def close(self) -> None:
+        try:
+            self.curl.close()
+        except pycurl.error:  # still unwinding a cut transfer: it goes with its thread
+            pass
+
 
 class PycurlBackend:
     """libcurl through pycurl, one easy handle (and connection) per worker thread."""
@@ -83,64 +195,19 @@ class PycurlBackend:
     def __init__(self, workers: int, limits: FetchLimits) -> None:
         self.limits = limits
         self._local = threading.local()
-        self._handles: list[_Handle] = []
+        self._handles: list[CurlHandle] = []
         self._lock = threading.Lock()
         self._proxies = Proxies(limits)
         self._tls = Tls.of(limits)  # -k wins over --cacert; certifi's bundle by default, as
         # requests and httpx: libcurl's wheel may not find the system's
 
-    def _handle(self) -> _Handle:
-        handle: _Handle | None = getattr(self._local, "handle", None)
+    def _handle(self) -> CurlHandle:
+        handle: CurlHandle | None = getattr(self._local, "handle", None)
         if handle is None:
-            handle = self._local.handle = _Handle()
-            self._setup(handle)
+            handle = self._local.handle = CurlHandle(self.limits, self._tls)
             with self._lock:
                 self._handles.append(handle)
         return handle
-
-    def _setup(self, handle: _Handle) -> None:
-        c, limits = handle.curl, self.limits
-        c.setopt(pycurl.NOSIGNAL, 1)
-        c.setopt(pycurl.MAXCONNECTS, 1)
-        c.setopt(pycurl.FOLLOWLOCATION, 1)
-        c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
-        c.setopt(pycurl.TIMEOUT_MS, max(1, int(limits.timeout * 1000)))
-        c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
-        c.setopt(pycurl.SSL_VERIFYPEER, 1 if self._tls.verify else 0)
-        c.setopt(pycurl.SSL_VERIFYHOST, 2 if self._tls.verify else 0)
-        if self._tls.ca_file:
-            c.setopt(pycurl.CAINFO, self._tls.ca_file)
-        c.setopt(pycurl.PROXY, "")  # set per request from Proxies; libcurl's own env reading off
-        c.setopt(pycurl.OPENSOCKETFUNCTION, handle.open_socket)
-        c.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_2TLS if limits.http2
-                 else pycurl.CURL_HTTP_VERSION_1_1)
-
-        def write(chunk: bytes) -> int | None:
-            assert handle.cap is not None
-            try:
-                handle.cap.add(len(chunk))
-            except FetchError as exc:
-                handle.too_large = exc
-                return 0  # anything but len(chunk) makes libcurl abort the transfer
-            return None
-
-        c.setopt(pycurl.WRITEFUNCTION, write)
-
-        def header(line: bytes) -> int | None:
-            if line.startswith(b"HTTP/"):
-                handle.header_lines = 0
-                return None
-            if line in (b"\r\n", b"\n"):
-                return None
-            handle.header_lines += 1
-            problem = HEADERS_TOO_MANY if handle.header_lines > MAX_HEADER_LINES else \
-                HEADER_TOO_LONG if len(line) > MAX_HEADER_LINE else None
-            if problem is not None:
-                handle.too_large = FetchError("too_large", problem)
-                return 0  # abort the transfer
-            return None
-
-        c.setopt(pycurl.HEADERFUNCTION, header)
 
     def fetch(self, target: Target) -> FetchResult:
         spec = target.spec
@@ -159,73 +226,27 @@ class PycurlBackend:
     def _fetch(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
                follow: bool) -> FetchResult:
         handle = self._handle()
-        c = handle.curl
-        cap = handle.cap = BodyCap(self.limits, 0)
-        handle.too_large, handle.header_lines = None, 0
-        # the handle is reused: every request sets its method, headers and body afresh
-        if body is not None:
-            c.setopt(pycurl.POSTFIELDS, body)
-        else:
-            c.setopt(pycurl.HTTPGET, 1)
-        c.setopt(pycurl.NOBODY, 1 if method == "HEAD" else 0)  # after HTTPGET, which resets it
-        if method in ("GET", "HEAD") or (method == "POST" and body is not None):
-            c.unsetopt(pycurl.CUSTOMREQUEST)
-        else:
-            c.setopt(pycurl.CUSTOMREQUEST, method)
-        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
-        c.setopt(pycurl.FOLLOWLOCATION, 1 if follow else 0)
-        c.setopt(pycurl.PROXY, self._proxies.for_url(url) or "")
+        handle.prepare(url, method, body, headers, follow, self._proxies.for_url(url))
         slot = current_slot()
         if slot is not None and handle.sock is not None:
             slot.attach(handle.sock)  # a reused connection: its socket is the handle's last one
-        c.setopt(pycurl.URL, url)
         try:
-            c.perform()
+            handle.curl.perform()
         except pycurl.error as exc:
             code, message = exc.args[0], str(exc.args[1]) if len(exc.args) > 1 else ""
-            status = c.getinfo(pycurl.RESPONSE_CODE) or None
             self._trace(handle, url)
-            if code == getattr(pycurl, "E_TOO_LARGE", 100) and handle.too_large is None:  # libcurl's own
-                handle.too_large = FetchError("too_large", HEADER_TOO_LONG)
-            if handle.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
-                cap.status = status or 0
-                what = str(handle.too_large) if handle.too_large else f"body is larger than {cap.limit} bytes"
-                raise FetchError("too_large", what, status, cap.nbytes) from None
-            raise FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None,
-                             cap.nbytes) from None
+            raise handle.failure(code, message) from None
         self._trace(handle, url)
-        return FetchResult(int(c.getinfo(pycurl.RESPONSE_CODE)), cap.nbytes)
+        return handle.result()
 
-    def _trace(self, handle: _Handle, url: str) -> None:
-        """The phases as libcurl timed them (µs since the transfer began)."""
+    def _trace(self, handle: CurlHandle, url: str) -> None:
         trace = current_trace()
         if trace is None:
             return
-        c = handle.curl
-        new = c.getinfo(pycurl.NUM_CONNECTS) > 0
-        if new or handle.conn_id is None:
-            handle.conn_id = trace.ids.new()
-        lookup, connect = c.getinfo(pycurl.NAMELOOKUP_TIME_T), c.getinfo(pycurl.CONNECT_TIME_T)
-        secured, ready = c.getinfo(pycurl.APPCONNECT_TIME_T), c.getinfo(pycurl.PRETRANSFER_TIME_T)
-        first, total = c.getinfo(pycurl.STARTTRANSFER_TIME_T), c.getinfo(pycurl.TOTAL_TIME_T)
-        https = url[:6].lower() == "https:"
-        connected = new and connect > 0
-        trace.http_version = _VERSIONS.get(c.getinfo(pycurl.INFO_HTTP_VERSION))
-        trace.measured = Phases(
-            dns_ns=lookup * 1000 if connected and is_name(urlsplit(url).hostname) else None,
-            connect_ns=(connect - lookup) * 1000 if connected else None,
-            tls_ns=(secured - connect) * 1000 if connected and https and secured else None,
-            wait_ns=(first - ready) * 1000 if first else None,
-            receive_ns=(total - first) * 1000 if first else None,
-            conn_id=handle.conn_id,
-            conn_reused=not new,
-        )
+        trace.measured, trace.http_version = handle.phases(url, trace.ids)
 
     def close(self) -> None:
         with self._lock:
             handles = list(self._handles)
         for handle in handles:
-            try:
-                handle.curl.close()
-            except pycurl.error:  # still unwinding a cut transfer: it goes with its thread
-                pass
+            handle.close()

@@ -172,7 +172,7 @@ class FetchProcess:
         multi-process model's processes are spawned from here: they are out of the front end's
         process already. On another, the child spawns them, on its own interpreter."""
         spec = registry.MODELS[config.model]
-        if spec.multi_process and self._python is None:  # its processes are its own children
+        if spec.processes_of_its_own(config.processes) and self._python is None:  # they are its children
             return cast(RunSource, spec.source_class()(targets, config))
         self.warm()
         assert self._child is not None

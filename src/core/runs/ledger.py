@@ -102,7 +102,8 @@ class Ledger:
             python = interpreter.current()  # in the process that runs the pool: its GIL
             client = registry.client(config.model, config.backend)
             parallel = interpreter.parallelism(python, registry.processes_for(config.model, config.processes),
-                                               client is not None and client.releases_gil)
+                                               client is not None and client.releases_gil,
+                                               registry.MODELS[config.model].threaded)
             self._emit([RunStarted(self.total, workers, t0, config.rate, config.duration,
                                     config.cut_at_end, config.processes, stages, python, parallel)])
             if self.total == 0:

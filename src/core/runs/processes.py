@@ -110,8 +110,9 @@ def _describe_exit(code: int | None) -> str:
 
 
 def main() -> None:
-    """One worker process: a pool of threads taking ids from the shared counter."""
-    from fetchtui.core.runs.pool import PoolSource
+    """One worker process: its model's per-process source (a pool of threads, or a multi
+    loop) taking ids from the shared counter."""
+    from fetchtui.core import registry
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal's Ctrl-C is the parent's
     commands, out = child_ends()
@@ -121,8 +122,9 @@ def main() -> None:
         os._exit(0)
     counter = SharedCounter(share.counter_path)
     total = share.config.planned(len(share.targets))
-    source = PoolSource(share.targets, share.config, dispense=lambda: counter.take(total),
-                        t0=share.t0)
+    per_process = registry.MODELS[share.config.model].per_process_class()
+    source: RunSource = per_process(share.targets, share.config, dispense=lambda: counter.take(total),
+                                    t0=share.t0)
 
     def listen() -> None:
         with contextlib.suppress(EOFError, OSError):

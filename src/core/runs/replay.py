@@ -176,7 +176,8 @@ class Recording:
         python = PythonInfo.from_json(summary["python"]) if summary.get("python") else None
         client = registry.client(cfg.model, cfg.backend)
         parallel = interpreter.parallelism(python, registry.processes_for(cfg.model, cfg.processes),
-                                           client is not None and client.releases_gil)
+                                           client is not None and client.releases_gil,
+                                           registry.MODELS[cfg.model].threaded)
         self.events: list[Event] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
                                                cfg.duration, cfg.cut_at_end, cfg.processes,
                                                tuple((w * per_worker, d) for w, d in cfg.stages),

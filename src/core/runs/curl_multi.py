@@ -1,0 +1,267 @@
+"""The curl-multi source: one thread per process drives -w transfers through libcurl's multi interface.
+
+The lesson's last step. asyncio switches between requests on one thread, in Python; libcurl's
+multi interface does the same in C: one thread hands it -w transfers, it moves every one of
+them as its socket is ready, and hands back the ones that ended. Each transfer slot is a
+worker (the table's groups, the timeline's lanes) with the loop thread's ident, its pid and
+its slot number, as asyncio's tasks are. Every request still takes its id from the ledger
+and ends there once: the total deadline is libcurl's TIMEOUT_MS, a cancel or a retiring slot
+only stops handing out, and `-P N` runs one such loop in each of N worker processes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pycurl
+
+from fetchtui.core.config import MAX_WORKERS, RunConfig
+from fetchtui.core.events import ThreadInfo
+from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.fetching.phases import ConnIds
+from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.fetching.pycurl_backend import CurlHandle
+from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
+from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.fetching.tls import Tls
+from fetchtui.core.runs.ledger import HOLD, RETIRE, Dispense, Ledger
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.targets import Target
+
+_SELECT_S = 0.01  # the longest the loop waits on sockets: how soon it sees a cancel or a resize
+
+
+def open_curl_multi(targets: Sequence[Target], config: RunConfig) -> RunSource:
+    """The registry's source for curl-multi: the loop here, or one in each of -P processes."""
+    if config.processes > 1:
+        from fetchtui.core.runs.processes import ProcessesSource
+
+        return ProcessesSource(targets, config)
+    return CurlMultiSource(targets, config)
+
+
+@dataclass(slots=True)
+class _Transfer:
+    """A request on its way through a slot: what it is, and where its redirects have got to."""
+
+    req_id: int
+    url: str
+    method: str
+    body: bytes | None
+    headers: tuple[tuple[str, str], ...]
+    follow_by_hand: bool  # its headers carry secrets: libcurl must not forward them to another host
+    deadline_ns: int
+    hops: int = 0
+
+
+class CurlMultiSource(RunSource):
+    """Fetch `targets` with `config.workers` transfers on one libcurl multi handle, one thread."""
+
+    def __init__(self, targets: Sequence[Target], config: RunConfig, *, dispense: Dispense | None = None,
+                 t0: int | None = None) -> None:
+        super().__init__(targets, config)
+        if dispense is not None:  # one process's share of a run: ids come from a shared counter
+            self.ledger = Ledger(len(targets), self.events.put, config, dispense)
+        self._t0 = t0
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the loop thread; returns at once."""
+        self.ledger.open(self.config.workers, self._t0)
+        if self.ledger.ended:
+            return
+        self._thread = threading.Thread(target=self._run, name="fetchtui-curl-multi", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Close the run out; the loop drops its transfers within a select (10 ms). Never waits."""
+        self.ledger.close_out()
+
+    def resize(self, workers: int) -> bool:
+        return self.ledger.resize(workers)  # the loop fills or empties slots as it goes
+
+    def pause(self, paused: bool) -> bool:
+        return self.ledger.pause(paused)
+
+    def _run(self) -> None:
+        try:
+            _Loop(self).run()
+        except Exception as exc:  # libcurl could not be set up (a CA file, say): lose nothing
+            self.ledger.close_out(lost=f"cannot run curl-multi: {type(exc).__name__}: {exc}")
+
+
+class _Loop:
+    """The loop thread's state: the multi handle, a handle per slot, what each slot carries."""
+
+    def __init__(self, source: CurlMultiSource) -> None:
+        self.ledger = source.ledger
+        self.targets = source.targets
+        self.config = config = source.config
+        self.limits = config.limits
+        self.tls = Tls.of(config.limits)
+        self.proxies = Proxies(config.limits)
+        self.ids = ConnIds()
+        self.ports: dict[int, int] = {}  # local port -> connection id: the multi shares its connections
+        self.multi = pycurl.CurlMulti()
+        self.handles: list[CurlHandle] = []  # by slot, made as the pool first reaches it
+        self.busy: dict[int, _Transfer] = {}  # slot -> what it carries
+        self.by_curl: dict[int, int] = {}  # id(curl) -> slot
+        self.scheduled: list[tuple[int, int, int]] = []  # (due_ns, slot, req_id): a rate's
+        self.waiting: set[int] = set()  # the slots of those
+        self.spent: set[int] = set()  # slots the ledger had nothing more for
+        self.retired: set[int] = set()  # slots past the pool's size (a regrown pool fills them)
+        current = threading.current_thread()
+        ident, native, pid = current.ident or threading.get_ident(), current.native_id or 0, os.getpid()
+        self.info = [ThreadInfo(ident, f"transfer-{slot}", native, pid, slot) for slot in range(MAX_WORKERS)]
+        planned = self.ledger.total
+        self.cap = min(MAX_WORKERS, planned) if planned is not None else MAX_WORKERS
+        self.cpu_mark = time.thread_time_ns()
+
+    def run(self) -> None:
+        ledger, multi = self.ledger, self.multi
+        try:
+            while not ledger.ended:
+                if ledger.tick():  # the duration ended, and what was in flight is cut
+                    break
+                self._fill()
+                while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+                    pass
+                self._collect()
+                if not ledger.ended:
+                    multi.select(self._wait_s())
+        finally:
+            self._close()
+
+    # -- handing out ------------------------------------------------------------------
+    def _fill(self) -> None:
+        """Start a transfer in every free slot below the pool's size; start scheduled ones due."""
+        ledger = self.ledger
+        size = min(ledger.wanted, self.cap)
+        if self.retired:
+            self.retired = {slot for slot in self.retired if slot >= size}  # a resize or a stage regrew them
+        for slot in range(size):
+            if slot in self.busy or slot in self.waiting or slot in self.spent or slot in self.retired:
+                continue
+            taken = ledger.take(self.info[slot], slot)
+            if taken is None:
+                self.spent.add(slot)
+            elif taken == RETIRE:
+                self.retired.add(slot)
+            elif taken == HOLD:
+                return  # paused: nothing starts, and every slot would say the same
+            else:
+                req_id, due = taken
+                if due is None:
+                    self._start(slot, req_id)
+                else:
+                    heapq.heappush(self.scheduled, (due, slot, req_id))
+                    self.waiting.add(slot)
+        now = time.perf_counter_ns()
+        while self.scheduled and self.scheduled[0][0] <= now:
+            _, slot, req_id = heapq.heappop(self.scheduled)
+            self.waiting.discard(slot)
+            if ledger.begin(req_id, self.info[slot]):
+                self._start(slot, req_id)
+        for slot in range(size, len(self.handles)):  # past the size, with nothing in flight: it leaves
+            if slot not in self.busy and slot not in self.retired and slot not in self.spent:
+                if ledger.take(self.info[slot], slot) == RETIRE:
+                    self.retired.add(slot)
+
+    def _handle(self, slot: int) -> CurlHandle:
+        while len(self.handles) <= slot:
+            self.handles.append(CurlHandle(self.limits, self.tls))
+        return self.handles[slot]
+
+    def _start(self, slot: int, req_id: int) -> None:
+        target = self.targets[req_id % len(self.targets)]
+        spec = target.spec
+        deadline = time.perf_counter_ns() + round(self.limits.timeout * 1e9)
+        transfer = _Transfer(req_id, target.url, spec.method, spec.body, spec.headers,
+                             carries_secrets(spec.headers), deadline)
+        self._send(slot, transfer)
+
+    def _send(self, slot: int, transfer: _Transfer) -> None:
+        handle = self._handle(slot)
+        left_ms = (transfer.deadline_ns - time.perf_counter_ns()) // 1_000_000
+        handle.prepare(transfer.url, transfer.method, transfer.body, transfer.headers,
+                       follow=not transfer.follow_by_hand, proxy=self.proxies.for_url(transfer.url),
+                       timeout_ms=int(left_ms))
+        self.busy[slot] = transfer
+        self.by_curl[id(handle.curl)] = slot
+        self.multi.add_handle(handle.curl)
+
+    # -- taking back ------------------------------------------------------------------
+    def _collect(self) -> None:
+        while True:
+            queued, done, failed = self.multi.info_read()
+            for curl in done:
+                self._ended(curl, None)
+            for curl, code, message in failed:
+                self._ended(curl, (int(code), str(message)))
+            if not queued:
+                return
+
+    def _ended(self, curl: Any, error: tuple[int, str] | None) -> None:
+        slot = self.by_curl.pop(id(curl))
+        self.multi.remove_handle(curl)
+        transfer = self.busy.pop(slot)
+        handle = self.handles[slot]
+        got: FetchResult | FetchError
+        got = handle.result() if error is None else handle.failure(*error)
+        if isinstance(got, FetchResult) and transfer.follow_by_hand and got.status in REDIRECT_CODES:
+            location = curl.getinfo(pycurl.REDIRECT_URL)
+            if location:
+                if transfer.hops >= self.limits.max_redirects:
+                    got = FetchError("redirects", f"more than {self.limits.max_redirects} redirects")
+                else:
+                    self._phases_of(handle, transfer.url)  # its connection is counted, then the next hop
+                    url, method, body, headers = next_hop(transfer.url, got.status, location,
+                                                          transfer.method, transfer.body, transfer.headers)
+                    self._send(slot, _Transfer(transfer.req_id, url, method, body, headers, True,
+                                               transfer.deadline_ns, transfer.hops + 1))
+                    return
+        phases, version = self._phases_of(handle, transfer.url)
+        done = time.perf_counter_ns()
+        # one thread moves every transfer: each request is charged what the thread spent since
+        # the last one ended, so the mean per request is the true one (as asyncio's tasks)
+        cpu_now = time.thread_time_ns()
+        cpu_ns, self.cpu_mark = cpu_now - self.cpu_mark, cpu_now
+        timed_out = error is not None and error[0] == pycurl.E_OPERATION_TIMEDOUT
+        self.ledger.finish(request_finished(transfer.req_id, done, self.info[slot], got, cpu_ns,
+                                            self.limits.timeout, timed_out=timed_out, phases=phases,
+                                            http_version=version))
+
+    def _phases_of(self, handle: CurlHandle, url: str) -> tuple[Any, str | None]:
+        """The transfer's phases; its connection named by local port, as the multi handle's
+        connections are shared by every slot (CURLINFO_CONN_ID is newer than this libcurl)."""
+        port = int(handle.curl.getinfo(pycurl.LOCAL_PORT) or 0)
+        new = handle.curl.getinfo(pycurl.NUM_CONNECTS) > 0
+        handle.conn_id = None if new or port not in self.ports else self.ports[port]
+        phases, version = handle.phases(url, self.ids)
+        if port:
+            self.ports[port] = handle.conn_id or 0
+        return phases, version
+
+    def _wait_s(self) -> float:
+        """How long select may wait: until the next scheduled request, at most _SELECT_S."""
+        if self.ledger.held or (not self.busy and not self.scheduled):
+            return _SELECT_S
+        if self.scheduled:
+            return max(0.0, min(_SELECT_S, (self.scheduled[0][0] - time.perf_counter_ns()) / 1e9))
+        timeout_ms = self.multi.timeout()  # what libcurl itself waits for (a connect, a deadline)
+        return _SELECT_S if timeout_ms < 0 else min(_SELECT_S, timeout_ms / 1000)
+
+    def _close(self) -> None:
+        """The run ended (all done, cancelled, cut): drop what is in flight, free libcurl's handles."""
+        for slot in list(self.busy):
+            self.multi.remove_handle(self.handles[slot].curl)
+        self.busy.clear()
+        for handle in self.handles:
+            handle.close()
+        self.multi.close()
