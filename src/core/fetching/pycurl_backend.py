@@ -66,6 +66,9 @@ class CurlHandle:
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
         self.header_lines = 0  # of the response being read (a redirect's count afresh)
+        self.timeout_ms = max(1, int(limits.timeout * 1000))  # a request's whole deadline
+        self._timeout_ms = self.timeout_ms  # what TIMEOUT_MS is set to now
+        self._prepared: tuple[object, ...] | None = None  # the options the last transfer set
         self._configure(tls)
 
     def open_socket(self, purpose: int, address: Any) -> socket.socket:
@@ -83,7 +86,7 @@ class CurlHandle:
         c.setopt(pycurl.MAXCONNECTS, 1)
         c.setopt(pycurl.FOLLOWLOCATION, 1)
         c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
-        c.setopt(pycurl.TIMEOUT_MS, max(1, int(limits.timeout * 1000)))
+        c.setopt(pycurl.TIMEOUT_MS, self.timeout_ms)
         c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
         c.setopt(pycurl.SSL_VERIFYPEER, 1 if tls.verify else 0)
         c.setopt(pycurl.SSL_VERIFYHOST, 2 if tls.verify else 0)
@@ -121,10 +124,18 @@ class CurlHandle:
 
     def prepare(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
                 follow: bool, proxy: str | None, timeout_ms: int | None = None) -> None:
-        """Set the handle for one transfer (it is reused: method, headers and body afresh)."""
+        """Set the handle for one transfer (it is reused: method, headers and body afresh,
+        unless they are the last transfer's: libcurl keeps a handle's options between them)."""
         c = self.curl
         self.cap = BodyCap(self.limits, 0)
         self.too_large, self.header_lines = None, 0
+        if timeout_ms is not None and timeout_ms != self._timeout_ms:  # what is left of its deadline
+            self._timeout_ms = max(1, timeout_ms)
+            c.setopt(pycurl.TIMEOUT_MS, self._timeout_ms)
+        wanted = (url, method, body, headers, follow, proxy)
+        if wanted == self._prepared:  # a list of one URL x30000: ten setopt calls a request saved
+            return
+        self._prepared = wanted
         if body is not None:
             c.setopt(pycurl.POSTFIELDS, body)
         else:
@@ -137,8 +148,6 @@ class CurlHandle:
         c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
         c.setopt(pycurl.FOLLOWLOCATION, 1 if follow else 0)
         c.setopt(pycurl.PROXY, proxy or "")
-        if timeout_ms is not None:  # what is left of the request's total deadline
-            c.setopt(pycurl.TIMEOUT_MS, max(1, timeout_ms))
         c.setopt(pycurl.URL, url)
 
     def result(self) -> FetchResult:
