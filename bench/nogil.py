@@ -6,8 +6,9 @@ For each client and model, `fetchtui sweep -w 1,2,4,16` on --requests instant ng
 (nginx from the distribution's packages, keep-alive, `200 ok`: not the bottleneck), once on
 this Python and once on a free-threaded one (--python, else $FETCHTUI_FREE_THREADED_PYTHON,
 else the one `ci/free-threaded-python` builds and caches). Each cell is the speedup over the
-same interpreter's 1-worker run (req/s over req/s; processes: 1 thread in each); `cpu ms` is the client's CPU per request at 16 workers, and
-`ceiling` the run's own (cores its GILs let it use / CPU per request). Processes run -P 2.
+same interpreter's 1-worker run (req/s over req/s; processes: 1 thread in each); `cpu ms`
+is the client's CPU per request at 16 workers, and `ceiling` the run's own (the cores its
+GILs and threads let it use / CPU per request). Processes run -P 2.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from _helpers import ensure, fetchtui, start_nginx, stop_nginx  # bench/ is on s
 
 SERIES = (1, 2, 4, 16)
 ROWS = (("threads", "requests"), ("threads", "requests-per-thread"), ("threads", "pycurl"),
-        ("processes", "requests"), ("processes", "pycurl"), ("asyncio", "aiohttp"))
+        ("processes", "requests"), ("processes", "pycurl"), ("asyncio", "aiohttp"),
+        ("curl-multi", "pycurl"))
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -40,9 +42,10 @@ def free_threaded(given: str | None) -> str:
     venv = Path(tempfile.gettempdir()) / "fetchtui-bench-nogil-venv"  # fetchtui into a venv of it, once
     if not (venv / "bin" / "python").exists():
         subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
-        subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "-q",
-                        "pip"], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--prefer-binary", "-e", str(ROOT)], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
+                        "install", "-q", "pip"], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--prefer-binary", "-e", str(ROOT)],
+                   check=True)
     return str(venv / "bin" / "python")
 
 
@@ -72,7 +75,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         proc, url = start_nginx(nginx, workdir)
         try:
-            print(f"{args.requests:,} instant nginx requests, `fetchtui sweep -w {','.join(map(str, SERIES))}`, "
+            series = ",".join(map(str, SERIES))
+            print(f"{args.requests:,} instant nginx requests, `fetchtui sweep -w {series}`, "
                   f"{os.cpu_count()} cores; speedup over the same Python's 1 worker\n")
             print("| model, client | python | 1 worker req/s | 2 | 4 | 16 | cpu ms/req (16) | ceiling (16) |")
             print("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -83,8 +87,9 @@ def main() -> None:
                     label = first["python"]["version"] + ("t" if first["python"]["free_threaded"] else "")
                     gil = "GIL on" if first["python"]["gil"] else "GIL off"
                     cells = [f"{r['summary']['rps'] / first['rps']:.2f}x" for r in runs[1:]]
-                    print(f"| {model}, {client} | {label} {gil} | {first['rps']:,.0f} | {' | '.join(cells)} | "
-                          f"{last['cpu_ms_per_request']:.3f} | {last['gil_ceiling_rps'] or 0:,.0f} |", flush=True)
+                    print(f"| {model}, {client} | {label} {gil} | {first['rps']:,.0f} | "
+                          f"{' | '.join(cells)} | {last['cpu_ms_per_request']:.3f} | "
+                          f"{last['gil_ceiling_rps'] or 0:,.0f} |", flush=True)
         finally:
             stop_nginx(proc)
 

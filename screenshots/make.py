@@ -1,16 +1,23 @@
 """Regenerate the screenshots: real runs of the app against the demo server.
 
-    python screenshots/make.py [--only resize]   (PNG needs rsvg-convert: apt-get install librsvg2-bin)
+    python screenshots/make.py [--only resize|nogil] [--python PATH]
+    (PNG needs rsvg-convert: apt-get install librsvg2-bin; `nogil` needs nginx and a free-threaded
+    Python with fetchtui: --python, or $FETCHTUI_FREE_THREADED_PYTHON)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+
+from textual.widgets import SelectionList
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.demo_server import DemoServer, demo_list
@@ -55,8 +62,46 @@ async def capture_resize(server: DemoServer) -> list[Path]:
     return shots
 
 
-async def capture(only: str | None = None) -> list[Path]:
+async def capture_nogil(python: str) -> list[Path]:
+    """F5 on instant nginx requests: threads/requests and threads/requests-per-thread, each on
+    this Python and on a free-threaded one, side by side with each run's own ceiling."""
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    from _helpers import ensure, start_nginx, stop_nginx
+
+    nginx = ensure("nginx", "nginx-light")
+    if nginx is None:
+        raise SystemExit("the nogil screenshot needs nginx (apt-get install nginx-light)")
+    with tempfile.TemporaryDirectory() as workdir:
+        proc, url = start_nginx(nginx, workdir)
+        try:
+            app = FetchApp(f"{url} x3000", RunConfig(workers=4, python=python))
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.press("f5")
+                await pilot.pause(0.5)
+                pairs = app.screen.query_one("#models-list", SelectionList)
+                pairs.deselect_all()
+                pairs.select("threads/requests")
+                pairs.select("threads/requests-per-thread")
+                app.screen.query_one("#models-pythons", SelectionList).select("")
+                await pilot.press("enter")
+                give_up = time.monotonic() + 120
+                while (len(app.history.runs) < 4 or app.running) and time.monotonic() < give_up:
+                    await pilot.pause(0.2)
+                await pilot.press("f4")
+                await pilot.pause(0.5)
+                return [Path(app.save_screenshot("nogil.svg", str(HERE)))]
+        finally:
+            stop_nginx(proc)
+
+
+async def capture(only: str | None = None, python: str | None = None) -> list[Path]:
     shots = []
+    if only == "nogil" or (only is None and python):
+        if not python:
+            raise SystemExit("--only nogil needs --python PATH (or $FETCHTUI_FREE_THREADED_PYTHON)")
+        shots += await capture_nogil(python)
+        if only == "nogil":
+            return shots
     with DemoServer() as server:
         if only == "resize":
             return await capture_resize(server)
@@ -115,8 +160,11 @@ async def capture(only: str | None = None) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="regenerate the screenshots")
-    parser.add_argument("--only", choices=["resize"], help="only this set")
-    for svg in asyncio.run(capture(parser.parse_args().only)):
+    parser.add_argument("--only", choices=["resize", "nogil"], help="only this set")
+    parser.add_argument("--python", default=os.environ.get("FETCHTUI_FREE_THREADED_PYTHON"),
+                        help="a free-threaded Python with fetchtui, for the nogil screenshot")
+    args = parser.parse_args()
+    for svg in asyncio.run(capture(args.only, args.python)):
         print(f"wrote {svg}")
         if shutil.which("rsvg-convert"):
             png = svg.with_suffix(".png")

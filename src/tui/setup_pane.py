@@ -101,12 +101,12 @@ class WorkersInput(Input):
 
 
 def _python_label(path: str | None, asked: PythonInfo | str | None = None) -> str:
-    """`3.11 (this one)`; another as `3.13t GIL off · PATH` once asked what it is (or `PATH:
-    why not` if it cannot run fetchtui), the bare path until then."""
+    """`3.11 (this one)`; another as `3.13t PATH` once asked what it is (the `t`: free-threaded;
+    or `PATH: why not` if it cannot run fetchtui), the bare path until then."""
     if path is None:
         return f"{interpreter.current().short} (this one)"
     if isinstance(asked, PythonInfo):
-        return f"{asked.short} GIL {'on' if asked.gil else 'off'} · {path}"
+        return f"{asked.short} {path}"
     if isinstance(asked, str):
         return f"{path}: {asked}"
     return path

@@ -55,8 +55,8 @@ class SweepChart(Horizontal):
         """Models side by side: req/s beside each one's GIL ceiling (processes: one per core
         they ran on), and CPU per request: the price each pays for a request."""
         swept = points(history, runs)
-        several = len({_python(p.record) for p in swept}) > 1
-        labels = self.compared = [f"{p.record.backend}{f' · {_python(p.record)}' if several else ''} "
+        several = len({_short(p.record) for p in swept}) > 1
+        labels = self.compared = [f"{p.record.backend}{f' {_short(p.record)}' if several else ''} "
                                   f"({p.record.workers})" for p in swept]
         rps = self.query_one("#sweep-rps", PlotextPlot)
         plt = rps.plt
@@ -105,6 +105,12 @@ def _python(record: RunRecord) -> str:
     """The interpreter a run names (`3.13t`), or "" for a run recorded before runs named it."""
     python = record.summary.python
     return python.label if python is not None else ""
+
+
+def _short(record: RunRecord) -> str:
+    """`3.13t`: a bar's label has no room for more (the `t` says free-threaded)."""
+    python = record.summary.python
+    return python.short if python is not None else "?"
 
 
 def _on(python: str) -> str:

@@ -1,0 +1,178 @@
+"""fetchtui beside the tools people pick instead, on one nginx, in one run: wrk, hey, locust, the seed.
+
+    python bench/peers.py [--requests 30000] [--rounds 2]
+
+nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port. Each row is its
+best of --rounds:
+
+- wrk -t2 -c16 -d3s: C, the machine's limit (Debian's package);
+- hey -n N -c 16 and -c 64: Go (Debian's package), the peer to beat;
+- locust, one process, 16 users for 5 s, FastHttpUser and HttpUser (bench/requirements.txt,
+  installed into a venv of its own under the temp dir on first use);
+- the seed's script, 16 threads sharing a requests.Session, printing pid and ident per fetch;
+- `fetchtui run URL xN` under each model: threads, processes, asyncio, curl-multi, with every
+  request `ok` and accounted (checked) and its phases recorded (checked).
+
+req/s is each tool's own figure; fetchtui's is its summary's (start-up excluded, as hey's).
+The ratios at the end are to hey's best and to wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _helpers import ensure, fetchtui, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+
+HERE = Path(__file__).resolve().parent
+SEED = """
+import os, sys, threading, time, requests
+from concurrent.futures import ThreadPoolExecutor
+url, n = sys.argv[1], int(sys.argv[2])
+session = requests.Session()
+def fetch(u):
+    with session.get(u) as response:
+        response.text
+    print(f"{os.getpid()} process | {threading.get_ident()} url : {u}")
+began = time.perf_counter()
+with ThreadPoolExecutor(max_workers=16) as pool:
+    list(pool.map(fetch, [url] * n))
+print("RESULT", time.perf_counter() - began, file=sys.stderr)
+"""
+LOCUSTFILE = """
+from locust import FastHttpUser, HttpUser, constant, task
+
+class Fast(FastHttpUser):
+    wait_time = constant(0)
+
+    @task
+    def get(self):
+        self.client.get("/")
+
+class Plain(HttpUser):
+    wait_time = constant(0)
+
+    @task
+    def get(self):
+        self.client.get("/")
+"""
+FETCHTUI = [
+    ("fetchtui threads 16, pycurl", ["-w", "16", "-b", "pycurl"]),
+    ("fetchtui processes 2x8, pycurl", ["-P", "2", "-w", "8", "-b", "pycurl"]),
+    ("fetchtui asyncio 64, aiohttp", ["--model", "asyncio", "-w", "64"]),
+    ("fetchtui curl-multi 16", ["--model", "curl-multi", "-w", "16"]),
+    ("fetchtui curl-multi 64", ["--model", "curl-multi", "-w", "64"]),
+    ("fetchtui curl-multi 2x16", ["--model", "curl-multi", "-P", "2", "-w", "16"]),
+]
+
+
+def locust_bin() -> str | None:
+    venv = Path(tempfile.gettempdir()) / "fetchtui-bench-locust"
+    binary = venv / "bin" / "locust"
+    if not binary.exists():
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True)
+        requirements = str(HERE / "requirements.txt")
+        pip = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-r", requirements],
+                             capture_output=True, text=True) if made.returncode == 0 else made
+        if pip.returncode != 0:
+            print(f"locust: cannot be installed ({pip.stderr.strip()[-200:]}); its rows are left out")
+            return None
+    return str(binary)
+
+
+def run_locust(locust: str, url: str, user: str, workdir: str) -> float:
+    locustfile = Path(workdir) / "locustfile.py"
+    locustfile.write_text(LOCUSTFILE)
+    prefix = Path(workdir) / f"locust-{user}"
+    subprocess.run([locust, "-f", str(locustfile), "--headless", "-u", "16", "-r", "16", "-t", "5s",
+                    "--host", url.rstrip("/"), "--only-summary", "--csv", str(prefix), user],
+                   capture_output=True, text=True, timeout=120, check=False)
+    with open(f"{prefix}_stats.csv") as stats:
+        rows = [row for row in csv.DictReader(stats) if row["Name"] == "Aggregated"]
+    return float(rows[0]["Requests/s"]) if rows else 0.0
+
+
+def run_hey(hey: str, url: str, n: int, concurrency: int) -> float:
+    done = subprocess.run([hey, "-n", str(n), "-c", str(concurrency), url], capture_output=True, text=True,
+                          timeout=300, check=True)
+    found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    return float(found.group(1)) if found else 0.0
+
+
+def run_wrk(wrk: str, url: str) -> float:
+    done = subprocess.run([wrk, "-t2", "-c16", "-d3s", url], capture_output=True, text=True, check=True)
+    found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    return float(found.group(1)) if found else 0.0
+
+
+def run_seed(url: str, n: int) -> float:
+    done = subprocess.run([sys.executable, "-c", SEED, url, str(n)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True, check=True, timeout=600)
+    return n / float(done.stderr.split("RESULT", 1)[1].split()[0])
+
+
+def run_fetchtui(url: str, n: int, flags: list[str], workdir: str) -> float:
+    out = Path(workdir) / "run.json"
+    done = subprocess.run([*fetchtui(), "run", f"{url} x{n}", *flags, "--no-history", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"fetchtui run {' '.join(flags)} failed:\n{done.stdout}{done.stderr}")
+    summary = json.loads(out.read_text())["summary"]
+    if summary["ok"] != n or summary["submitted"] != n:
+        raise SystemExit(f"fetchtui run {' '.join(flags)}: {summary['ok']} of {n} ok")
+    if not summary["phases_ms"].get("wait", {}).get("max"):
+        raise SystemExit(f"fetchtui run {' '.join(flags)}: no phases recorded")
+    return float(summary["rps"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    n, rounds = args.requests, args.rounds
+    nginx = ensure("nginx", "nginx-light")
+    if nginx is None:
+        raise SystemExit("bench/peers.py needs nginx (apt-get install nginx-light)")
+    wrk, hey, locust = ensure("wrk", "wrk"), ensure("hey", "hey"), locust_bin()
+    rows: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="fetchtui-peers-") as workdir:
+        server, url = start_nginx(nginx, workdir)
+        try:
+            if wrk:
+                rows["wrk -t2 -c16 (C, the limit)"] = max(run_wrk(wrk, url) for _ in range(rounds))
+            if hey:
+                for c in (16, 64):
+                    rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
+            if locust:
+                rows["locust FastHttpUser, 16 users"] = max(run_locust(locust, url, "Fast", workdir)
+                                                            for _ in range(rounds))
+                rows["locust HttpUser, 16 users"] = max(run_locust(locust, url, "Plain", workdir)
+                                                        for _ in range(rounds))
+            rows["the seed's script, 16 threads"] = max(run_seed(url, min(n, 6000)) for _ in range(rounds))
+            for name, flags in FETCHTUI:
+                rows[name] = max(run_fetchtui(url, n, flags, workdir) for _ in range(rounds))
+        finally:
+            stop_nginx(server)
+    hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
+    limit = next((v for k, v in rows.items() if k.startswith("wrk")), None)
+    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
+    print("| tool | req/s | / hey's best | / wrk |")
+    print("|---|---:|---:|---:|")
+    for name, rps in rows.items():
+        to_hey = f"{rps / hey_best:.2f}" if hey_best else "-"
+        to_wrk = f"{rps / limit:.2f}" if limit else "-"
+        print(f"| {name} | {rps:,.0f} | {to_hey} | {to_wrk} |")
+    best = max((k for k in rows if k.startswith("fetchtui")), key=lambda k: rows[k])
+    if hey_best:
+        print(f"\nfetchtui's fastest, {best}: {rows[best] / hey_best:.2f}x hey's best (target >= 1.0)")
+
+
+if __name__ == "__main__":
+    main()
