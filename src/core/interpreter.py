@@ -9,7 +9,6 @@ process itself, and its ceiling follows: one GIL per process with the GIL, the c
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -90,6 +89,8 @@ def current() -> PythonInfo:
 def _key(path: str) -> tuple[str, str]:
     """What tells interpreters apart: the binary, and the directory it was called from (two
     venvs of one Python share the binary, not their packages)."""
+    import shutil  # here: events import this module, and `fetchtui run URL` is timed (startup)
+
     found = shutil.which(path) or path
     return os.path.dirname(os.path.abspath(found)), os.path.realpath(found)
 
@@ -106,6 +107,7 @@ def probe(path: str) -> PythonInfo:
     """What `path` is, asked by running it: InterpreterError (one line, what to install) if it
     is not a Python or has no fetchtui of this version to import. Cached per path."""
     import json
+    import shutil
     import subprocess
 
     from fetchtui import __version__
@@ -149,6 +151,8 @@ def found_on_path() -> list[str]:
 def offered(given: Sequence[str] = ()) -> list[str | None]:
     """The interpreters a front end lists: its own (None), those given with --python, then
     those of ON_PATH that PATH has; each once."""
+    import shutil
+
     out: list[str | None] = [None]
     seen = {_key(sys.executable)}
     for path in [*given, *filter(None, map(shutil.which, ON_PATH))]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 from array import array
 from collections import deque
-from statistics import median
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import Limit
@@ -62,7 +61,14 @@ class Floors:
         floor = self._floor
         if floor is None or not self._recent:
             return None
-        return median(latency / floor[line] for line, latency in self._recent)
+        return _median([latency / floor[line] for line, latency in self._recent])
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, without importing statistics (fractions, decimal: 2 ms of start-up)."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
