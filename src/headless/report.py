@@ -256,17 +256,18 @@ def history_text(stored: Sequence[StoredRun]) -> str:
         speedup = history.speedup(record)
         rows.append([
             str(record.number), run.finished_at.replace("T", " ").removesuffix("+00:00"), run.front_end,
-            str(record.workers), record.backend, str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
+            str(record.workers), record.backend, s.python.label if s.python is not None else "-",
+            str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
             f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), _checks_cell(s),
             record.list_key,
         ])
     if not rows:
         return "no runs recorded yet\n"
-    return table("run history (speedup against the 1-worker run of the same list and backend)",
-                 ("#", "finished (UTC)", "via", "workers", "backend", "requests", "elapsed s",
+    return table("run history (speedup against the 1-worker run of the same list, backend and Python)",
+                 ("#", "finished (UTC)", "via", "workers", "backend", "python", "requests", "elapsed s",
                   "req/s", "speedup", "p50 ms", "p99 ms", "failed", "checks", "list"),
-                 rows, left=("finished (UTC)", "via", "backend", "checks", "list")) + "\n"
+                 rows, left=("finished (UTC)", "via", "backend", "python", "checks", "list")) + "\n"
 
 
 def _checks_cell(s: RunSummary) -> str:

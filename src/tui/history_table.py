@@ -13,7 +13,7 @@ from fetchtui.core.history import History
 
 # The figures a sweep is read by come first, so a narrow pane still shows them.
 COLUMNS = (
-    ("#", 3), ("workers", 7), ("backend", 22), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
+    ("#", 3), ("workers", 7), ("backend", 22), ("python", 6), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
     ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8),
 )
 
@@ -85,6 +85,7 @@ class HistoryTable(DataTable[Text]):
             cells = [
                 Text(str(record.number) if record.recorded else "-"),  # "-": only in this launch
                 Text(str(record.workers)), Text(record.backend),
+                Text(s.python.short if s.python is not None else "-"),  # 3.13t: free-threaded
                 Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
                 Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
                 Text(f"{s.latency_ms.p50:.1f}"), Text(f"{s.latency_ms.p99:.1f}"),

@@ -137,3 +137,17 @@ def test_a_measured_rate_stays_under_its_own_ceiling_on_either_interpreter(
             assert summary["ok"] == 1500
             assert summary["rps"] <= summary["gil_ceiling_rps"] * 1.05, (python, workers, summary["rps"],
                                                                          summary["gil_ceiling_rps"])
+
+
+def test_the_history_names_the_python_of_each_run(base: str, tmp_path: Path,
+                                                  free_threaded_python: str) -> None:
+    history = str(tmp_path / "h.sqlite3")
+    for python in dict.fromkeys((sys.executable, free_threaded_python)):
+        done = fetchtui("run", f"{base}/delay/1 x5", "-w", "1", "--python", python, "--history", history)
+        assert done.returncode == 0, done.stderr
+    listed = fetchtui("history", "--history", history, "--json")
+    assert listed.returncode == 0, listed.stderr
+    pythons = [run["summary"]["python"]["executable"] for run in json.loads(listed.stdout)]
+    assert pythons == list(dict.fromkeys((sys.executable, free_threaded_python)))
+    table = fetchtui("history", "--history", history).stdout
+    assert "GIL off" in table  # the free-threaded run's row
