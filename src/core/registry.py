@@ -72,10 +72,12 @@ class ModelSpec:
         return self.multi_process and (processes > 1 or self.default_processes is None)
 
     def label(self, client: str, processes: int) -> str:
-        """How the history names a run's backend: `requests`, `requests, 2 processes`, `httpx, asyncio`."""
-        if self.multi_process:
+        """How the history names a run's backend: `requests`, `requests, 2 processes`, `httpx,
+        asyncio`, `pycurl, curl-multi` (and `, 2 processes` when it ran more than its one)."""
+        if self.multi_process and self.default_processes is None:  # processes are what it is
             return f"{client}, {processes} processes"
-        return client if self.name == "threads" else f"{client}, {self.name}"
+        text = client if self.name == "threads" else f"{client}, {self.name}"
+        return text + (f", {processes} processes" if self.multi_process and processes > 1 else "")
 
 
 _PKG = "fetchtui.core.fetching"
