@@ -7,10 +7,13 @@ import os
 import re
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.coordinate import Coordinate
 from textual.pilot import Pilot
 from textual.widgets import (
+    DataTable,
     Input,
     Markdown,
     Select,
@@ -55,6 +58,11 @@ def errors_shown(app: FetchApp) -> str:
 def fetch_process(app: FetchApp) -> FetchProcesses:
     assert isinstance(app.sources, FetchProcesses)
     return app.sources
+
+
+def history_cell(table: DataTable[Any], row: int, column: str) -> str:
+    """A history cell as shown, found by its column's heading."""
+    return str(table.get_cell_at(Coordinate(row, table.get_column_index(column))))
 
 
 def figures(app: FetchApp) -> str:
@@ -277,7 +285,7 @@ async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> N
         await pilot.press("f3")
         table = app.query_one(HistoryTable)
         assert table.row_count == 2
-        assert str(table.get_row_at(1)[5]) == f"{speedup:.2f}x"  # the speedup column
+        assert history_cell(table, 1, "speedup") == f"{speedup:.2f}x"
         await pilot.press("f4")
         assert app.query_one(TabbedContent).active == "tab-sweep"
 
@@ -500,7 +508,7 @@ async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: st
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: table.row_count == 2, "this launch's run in the history")
         _earlier, now = app.history.runs
-        assert now.number == 2 and str(table.get_row_at(1)[5]) == f"{2.0 / now.elapsed_s:.2f}x"
+        assert now.number == 2 and history_cell(table, 1, "speedup") == f"{2.0 / now.elapsed_s:.2f}x"
         await pilot.press("f3", "up", "enter")  # an earlier launch's list is not kept
         await wait_for(pilot, lambda: notified(app, "from an earlier launch"), "the explanation")
     assert [r.record.number for r in store.runs()] == [1, 2]
