@@ -1,9 +1,10 @@
 """What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
 
     python bench/tui.py [--rounds 3] [--hz N] [--busy-workers 256] [--keys-only]
-                        [--backend pycurl] [--nginx]
+                        [--backend pycurl] [--model curl-multi] [--workers 16] [--nginx]
 
---backend runs the UI cases on that client; --nginx runs them against nginx instead of the
+--backend and --model run the UI cases on that client and model (curl-multi, the fastest:
+`--model curl-multi --backend pycurl --workers 64 --nginx`); --nginx runs them against nginx instead of the
 demo server (the fastest configuration, threads 16 with pycurl, outruns the demo server).
 
 Prints, in one run:
@@ -44,7 +45,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
 
     if hz:
         app_module.FRAME_HZ = hz
-    from fetchtui.core.config import RunConfig, check_backend
+    from fetchtui.core.config import RunConfig, check_backend, check_model
     from fetchtui.core.events import Event
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.thread_table import ThreadTable
@@ -93,14 +94,18 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.exit(0)
 
     text = Path(list_path).read_text()
-    Instrumented(text, RunConfig(workers=workers, backend=check_backend(backend))).run()
+    model, _, client = backend.rpartition("/")  # "curl-multi/pycurl", or a client alone
+    Instrumented(text, RunConfig(workers=workers, backend=check_backend(client),
+                                 model=check_model(model or "threads"), processes=1)).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------
 def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
     out = tmp / "headless.json"
+    model, _, client = backend.rpartition("/")
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
-                    "-b", backend, "--no-history", "--json", str(out)], check=True, capture_output=True)
+                    "-b", client, "--model", model or "threads", "--no-history", "--json", str(out)],
+                   check=True, capture_output=True)
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
 
@@ -142,9 +147,12 @@ def main() -> None:
     parser.add_argument("--busy-workers", type=int, default=256, help="workers busy during the key test")
     parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
     parser.add_argument("--backend", default="requests", help="the client of the UI cases")
+    parser.add_argument("--model", default="threads", help="the model of the UI cases")
+    parser.add_argument("--workers", type=int, default=16, help="workers of the UI cases")
     parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
     parser.add_argument("--requests", type=int, default=5000, help="instant requests per UI case")
     args = parser.parse_args()
+    spec = f"{args.model}/{args.backend}"  # what the UI cases run: model and client
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
     proc, base = start_server()
@@ -163,8 +171,8 @@ def main() -> None:
             instant.write_text(f"{instant_url} x{args.requests}\n")
             head, ui, lags, worst = [], [], [], []
             for _ in range(0 if args.keys_only else args.rounds):
-                head.append(headless(str(instant), 16, tmp, args.backend))
-                result, _ = with_ui(str(instant), 16, tmp, args.hz, args.backend)
+                head.append(headless(str(instant), args.workers, tmp, spec))
+                result, _ = with_ui(str(instant), args.workers, tmp, args.hz, spec)
                 assert result["ok"] == args.requests
                 ui.append(result["elapsed_s"])
                 lags += [lag / 1e6 for lag in result["lags_ns"]]
@@ -174,8 +182,8 @@ def main() -> None:
             if not args.keys_only:
                 h, u = statistics.median(head), statistics.median(ui)
                 server = "nginx" if args.nginx else "demo server"
-                print(f"UI overhead, {args.requests} instant requests ({server}) at 16 workers"
-                      f", {args.backend}, median of {args.rounds} rounds")
+                print(f"UI overhead, {args.requests} instant requests ({server}) at {args.workers} workers"
+                      f", {spec}, median of {args.rounds} rounds")
                 print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
                 print(f"frames: {len(worst)}, each one's oldest event waited p50 {pct(worst, 50):.1f} ms, "
                       f"max {max(worst, default=float('nan')):.1f} ms")
@@ -184,7 +192,7 @@ def main() -> None:
 
             busy = tmp / "busy.txt"
             busy.write_text(f"{base}/delay/200 x{args.busy_workers * 30}\n")
-            result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, args.backend, keys=30)
+            result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, spec, keys=30)
             shown = result["keys"]
             response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
             print(f"key response with {args.busy_workers} workers busy ({len(shown)}/{len(sent)} keys seen): "
