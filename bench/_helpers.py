@@ -10,6 +10,23 @@ import sys
 import time
 from pathlib import Path
 
+#: The lesson's script at 16 threads, as a peer: a shared requests.Session, each fetch's pid and
+#: ident printed; `RESULT elapsed_s cpu_s` on stderr (argv: URL, N).
+SEED = """
+import os, sys, threading, time, requests
+from concurrent.futures import ThreadPoolExecutor
+url, n = sys.argv[1], int(sys.argv[2])
+session = requests.Session()
+def fetch(u):
+    with session.get(u) as response:
+        response.text
+    print(f"{os.getpid()} process | {threading.get_ident()} url : {u}")
+began, cpu = time.perf_counter(), time.process_time()
+with ThreadPoolExecutor(max_workers=16) as pool:
+    list(pool.map(fetch, [url] * n))
+print("RESULT", time.perf_counter() - began, time.process_time() - cpu, file=sys.stderr)
+"""
+
 
 def start_server() -> tuple[subprocess.Popen[str], str]:
     """`fetchtui demo-server` on a free port, in its own process: (process, base URL)."""

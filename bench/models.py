@@ -30,22 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _helpers import ensure, fetchtui, start_nginx  # bench/ is on sys.path when a bench runs
-
-SEED = """
-import os, sys, threading, time, requests
-from concurrent.futures import ThreadPoolExecutor
-url, n = sys.argv[1], int(sys.argv[2])
-session = requests.Session()
-def fetch(u):
-    with session.get(u) as response:
-        response.text
-    print(f"{os.getpid()} process | {threading.get_ident()} url : {u}")
-began, cpu = time.perf_counter(), time.process_time()
-with ThreadPoolExecutor(max_workers=16) as pool:
-    list(pool.map(fetch, [url] * n))
-print("RESULT", time.perf_counter() - began, time.process_time() - cpu, file=sys.stderr)
-"""
+from _helpers import SEED, ensure, fetchtui, start_nginx  # bench/ is on sys.path when a bench runs
 
 CONFIGS = [
     ("threads 16, requests", ["-w", "16", "-b", "requests"]),

@@ -28,23 +28,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _helpers import ensure, fetchtui, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import (  # bench/ is on sys.path when a bench runs
+    SEED,
+    ensure,
+    fetchtui,
+    start_nginx,
+    stop_nginx,
+)
 
 HERE = Path(__file__).resolve().parent
-SEED = """
-import os, sys, threading, time, requests
-from concurrent.futures import ThreadPoolExecutor
-url, n = sys.argv[1], int(sys.argv[2])
-session = requests.Session()
-def fetch(u):
-    with session.get(u) as response:
-        response.text
-    print(f"{os.getpid()} process | {threading.get_ident()} url : {u}")
-began = time.perf_counter()
-with ThreadPoolExecutor(max_workers=16) as pool:
-    list(pool.map(fetch, [url] * n))
-print("RESULT", time.perf_counter() - began, file=sys.stderr)
-"""
 LOCUSTFILE = """
 from locust import FastHttpUser, HttpUser, constant, task
 

@@ -599,40 +599,29 @@ async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
         assert app.history.runs[-1].workers == 4
 
 
-async def test_the_asyncio_model_groups_the_table_by_task_on_one_thread(base: str) -> None:
+@pytest.mark.parametrize(("model", "client", "worker", "label"), [
+    ("asyncio", "aiohttp", "task", "aiohttp, asyncio"),
+    ("curl-multi", "pycurl", "transfer", "pycurl, curl-multi"),
+])
+async def test_an_event_loop_model_groups_the_table_by_slot_on_its_one_thread(
+        base: str, model: str, client: str, worker: str, label: str) -> None:
     app = FetchApp(f"{base}/delay/200 x12\n", RunConfig(workers=3))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.query_one("#model", Select).value = "asyncio"
-        await wait_for(pilot, lambda: app.query_one("#backend", Select).value == "aiohttp",
+        app.query_one("#model", Select).value = model
+        await wait_for(pilot, lambda: app.query_one("#backend", Select).value == client,
                        "the model's own client in the backend select")
+        processes = app.query_one("#processes", Input)
+        assert processes.disabled is (model == "asyncio")  # curl-multi takes -P
+        processes.value = "1"
         await pilot.press("ctrl+s")
         table = app.query_one(ThreadTable)
-        await wait_for(pilot, lambda: table.group_count == 3, "three tasks")
-        heads = [table.group_text(i)[0].split() for i in range(3)]
-        assert len({head[0] for head in heads}) == 1  # every task shows the loop thread's ident
-        assert sorted(head[1] for head in heads) == ["task-0", "task-1", "task-2"]
-        await wait_for(pilot, lambda: ended(app))
-        assert app.stats is not None and app.stats.ok == 12
-        assert app.history.runs[-1].backend == "aiohttp, asyncio"
-
-
-async def test_the_curl_multi_model_shows_a_group_per_transfer_slot_on_one_thread(base: str) -> None:
-    app = FetchApp(f"{base}/delay/200 x12\n", RunConfig(workers=3))
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.query_one("#model", Select).value = "curl-multi"
-        await wait_for(pilot, lambda: app.query_one("#backend", Select).value == "pycurl",
-                       "the model's own client in the backend select")
-        assert not app.query_one("#processes", Input).disabled  # it takes -P
-        app.query_one("#processes", Input).value = "1"
-        await pilot.press("ctrl+s")
-        table = app.query_one(ThreadTable)
-        await wait_for(pilot, lambda: table.group_count == 3, "three transfer slots")
+        await wait_for(pilot, lambda: table.group_count == 3, "three slots")
         heads = [table.group_text(i)[0].split() for i in range(3)]
         assert len({head[0] for head in heads}) == 1  # every slot shows the loop thread's ident
-        assert sorted(head[1] for head in heads) == ["transfer-0", "transfer-1", "transfer-2"]
+        assert sorted(head[1] for head in heads) == [f"{worker}-{n}" for n in range(3)]
         await wait_for(pilot, lambda: ended(app))
         assert app.stats is not None and app.stats.ok == 12
-        assert app.history.runs[-1].backend == "pycurl, curl-multi"
+        assert app.history.runs[-1].backend == label
 
 
 async def test_f5_runs_the_list_under_each_checked_model_and_charts_them(base: str) -> None:

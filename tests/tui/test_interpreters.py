@@ -32,10 +32,17 @@ def notified(app: FetchApp, text: str) -> bool:
     return any(text in str(toast.render()) for toast in app.screen.query("Toast"))
 
 
-async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores(
-        base: str, free_threaded_python: str) -> None:
+@pytest.fixture
+def other_python(free_threaded_python: str) -> str:
+    """The free-threaded Python, when it is not the one the tests run on."""
     if same(free_threaded_python):
         pytest.skip("the tests run on the free-threaded Python itself")
+    return free_threaded_python
+
+
+async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores(
+        base: str, other_python: str) -> None:
+    free_threaded_python = other_python
     app = FetchApp(f"{base}/delay/2 x80", RunConfig(workers=4, python=free_threaded_python))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: any(o.endswith(f"t {free_threaded_python}") for o in options(app)),
@@ -51,10 +58,8 @@ async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores
         assert stats.parallel() == stats.python.cores  # the ceiling counts every core
 
 
-async def test_f5_runs_a_pair_on_each_checked_python_side_by_side(
-        base: str, free_threaded_python: str) -> None:
-    if same(free_threaded_python):
-        pytest.skip("the tests run on the free-threaded Python itself")
+async def test_f5_runs_a_pair_on_each_checked_python_side_by_side(base: str, other_python: str) -> None:
+    free_threaded_python = other_python
     app = FetchApp(f"{base}/delay/0 x60\n", RunConfig(workers=2, python=free_threaded_python))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("f5")
