@@ -191,7 +191,8 @@ def main() -> None:
                       f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
 
             busy = tmp / "busy.txt"
-            busy.write_text(f"{base}/delay/200 x{args.busy_workers * 30}\n")
+            # long enough to outlast the 30 keys on the fastest model too (curl-multi: ~1,200 req/s)
+            busy.write_text(f"{base}/delay/200 x{args.busy_workers * 80}\n")
             result, sent = with_ui(str(busy), args.busy_workers, tmp, args.hz, spec, keys=30)
             shown = result["keys"]
             response = [(s2 - s1) * 1000 for s1, s2 in zip(sent, shown, strict=False)]
