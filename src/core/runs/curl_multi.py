@@ -108,7 +108,8 @@ class _Loop:
         self.proxies = Proxies(config.limits)
         self.proxy_of: dict[str, str | None] = {}
         self.ids = ConnIds()
-        self.ports: dict[int, int] = {}  # local port -> connection id: the multi shares its connections
+        self.conns: dict[int, int] = {}  # libcurl's connection name -> the run's connection id
+        self.conn_info: int | None = getattr(pycurl, "CONN_ID", None)
         self.multi = pycurl.CurlMulti()
         self.handles: list[CurlHandle] = []  # by slot, made as the pool first reaches it
         self.busy: dict[int, _Transfer] = {}  # slot -> what it carries
@@ -253,15 +254,26 @@ class _Loop:
                                             self.limits.timeout, timed_out=timed_out, phases=phases,
                                             http_version=version))
 
+    def _connection(self, curl: Any) -> int | None:
+        """libcurl's name for the transfer's connection: CURLINFO_CONN_ID (libcurl 8.2 and
+        newer), else its local port, which tells loopback connections open at once apart."""
+        if self.conn_info is not None:
+            try:
+                return int(curl.getinfo(self.conn_info))
+            except pycurl.error:  # pycurl knows the name, this libcurl does not
+                self.conn_info = None
+        port = int(curl.getinfo(pycurl.LOCAL_PORT) or 0)
+        return port or None
+
     def _phases_of(self, handle: CurlHandle, url: str) -> tuple[Any, str | None]:
-        """The transfer's phases; its connection named by local port, as the multi handle's
-        connections are shared by every slot (CURLINFO_CONN_ID is newer than this libcurl)."""
-        port = int(handle.curl.getinfo(pycurl.LOCAL_PORT) or 0)
+        """The transfer's phases, its connection named as libcurl names it: the multi handle's
+        connections are shared by every slot, so a handle's last one says nothing."""
+        key = self._connection(handle.curl)
         new = handle.curl.getinfo(pycurl.NUM_CONNECTS) > 0
-        handle.conn_id = None if new or port not in self.ports else self.ports[port]
+        handle.conn_id = None if new or key not in self.conns else self.conns[key]
         phases, version = handle.phases(url, self.ids)
-        if port:
-            self.ports[port] = handle.conn_id or 0
+        if key is not None:
+            self.conns[key] = handle.conn_id or 0
         return phases, version
 
     def _wait_s(self) -> float:
