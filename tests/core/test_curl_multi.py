@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.events import Event, RequestStarted, WorkerRetired
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
@@ -103,3 +105,33 @@ def test_processes_each_run_a_loop_and_the_ceiling_counts_one_core_each(base: st
     assert len({(t["pid"], t["ident"]) for t in doc["threads"]}) == 2  # a loop thread each
     # one thread per process: at most one core each, whether or not the Python has a GIL
     assert summary["gil_ceiling_rps"] == pytest.approx(2 * 1000 / summary["cpu_ms_per_request"], rel=0.01)
+
+
+def test_a_shrink_under_a_rate_starts_nothing_on_a_retired_slot(base: str) -> None:
+    targets = parse_targets(f"{base}/delay/5 x60")
+    config = RunConfig(4, "pycurl", FetchLimits(timeout=10), model="curl-multi", rate=150.0)
+    source = open_source(targets, config)
+    stats = RunStats(targets)
+    events: list[Event] = []
+
+    def fold_until(condition: Callable[[], bool], what: str) -> None:
+        give_up = time.monotonic() + 30
+        while not condition():
+            assert time.monotonic() < give_up, f"waited 30 s for {what}"
+            batch = source.drain(0.05)
+            events.extend(batch)
+            stats.apply(batch)
+
+    source.start()
+    try:
+        fold_until(lambda: stats.ok >= 10, "ten requests")  # slots hold scheduled requests now
+        assert source.resize(1)
+        fold_until(lambda: stats.ended, "the run to end")
+    finally:
+        source.close()
+    retired = {e.thread.worker: e.t_ns for e in events if isinstance(e, WorkerRetired)}
+    assert len(retired) == 3
+    late = [e for e in events
+            if isinstance(e, RequestStarted) and e.t_ns > retired.get(e.thread.worker, e.t_ns)]
+    assert late == []  # each retired slot's scheduled request went first, then the slot left
+    assert (stats.ok, stats.failed, stats.cancelled) == (60, 0, 0)

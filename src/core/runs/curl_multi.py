@@ -171,7 +171,8 @@ class _Loop:
             if ledger.begin(req_id, self.info[slot]):
                 self._start(slot, req_id)
         for slot in range(size, len(self.handles)):  # past the size, with nothing in flight: it leaves
-            if slot not in self.busy and slot not in self.retired and slot not in self.spent:
+            if slot not in self.busy and slot not in self.waiting and slot not in self.retired \
+                    and slot not in self.spent:  # a scheduled request goes first, then the slot
                 if ledger.take(self.info[slot], slot) == RETIRE:
                     self.retired.add(slot)
 
