@@ -42,6 +42,13 @@ async def wait_s(pilot: object, seconds: float) -> None:
         await pilot.pause(0.1)  # type: ignore[attr-defined]
 
 
+async def runs_ended(pilot: object, app: FetchApp, count: int) -> None:
+    """Let a comparison run until `count` runs are in the history and none runs (2 min at most)."""
+    give_up = time.monotonic() + 120
+    while (len(app.history.runs) < count or app.running) and time.monotonic() < give_up:
+        await pilot.pause(0.2)  # type: ignore[attr-defined]
+
+
 async def capture_resize(server: DemoServer) -> list[Path]:
     """A live resize on a server that serves 8 requests at a time: 2 workers, + to 8 (req/s
     steps up fourfold), then + to 20 (it stays: the server's ceiling, and latency grows)."""
@@ -84,9 +91,7 @@ async def capture_nogil(python: str) -> list[Path]:
                 pairs.select("threads/requests-per-thread")
                 app.screen.query_one("#models-pythons", SelectionList).select("")
                 await pilot.press("enter")
-                give_up = time.monotonic() + 120
-                while (len(app.history.runs) < 4 or app.running) and time.monotonic() < give_up:
-                    await pilot.pause(0.2)
+                await runs_ended(pilot, app, 4)
                 await pilot.press("f4")
                 await pilot.pause(0.5)
                 return [Path(app.save_screenshot("nogil.svg", str(HERE)))]
@@ -149,9 +154,7 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
             await pilot.press("f5")
             await pilot.pause(0.3)
             await pilot.press("enter")
-            give_up = time.monotonic() + 120
-            while (len(models.history.runs) < 5 or models.running) and time.monotonic() < give_up:
-                await pilot.pause(0.2)
+            await runs_ended(pilot, models, 5)
             await pilot.press("f4")
             await pilot.pause(0.3)
             shots.append(Path(models.save_screenshot("models.svg", str(HERE))))

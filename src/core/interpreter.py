@@ -31,7 +31,12 @@ else:
 
 
 class InterpreterError(ValueError):
-    """A --python that cannot run a fetch process: the message says what to install."""
+    """A --python that cannot run a fetch process: the message says what to install, `brief`
+    what a drop-down has room for (`no such file`, `not a Python`, `no fetchtui`)."""
+
+    def __init__(self, message: str, brief: str) -> None:
+        super().__init__(message)
+        self.brief = brief
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +122,12 @@ def probe(path: str) -> PythonInfo:
     found = shutil.which(path)
     if found is None:
         why = "no such file" if not os.path.exists(path) else "not executable"
-        raise InterpreterError(f"--python {path}: {why}")
+        raise InterpreterError(f"--python {path}: {why}", why)
     try:
         done = subprocess.run([found, "-c", _PROBE], capture_output=True, text=True,
                               timeout=PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InterpreterError(f"--python {path}: could not run it ({exc})") from None
+        raise InterpreterError(f"--python {path}: could not run it ({exc})", "cannot run it") from None
     lines = done.stdout.strip().splitlines()
     try:
         doc = json.loads(lines[-1]) if lines else None
@@ -130,22 +135,17 @@ def probe(path: str) -> PythonInfo:
         doc = None
     if not isinstance(doc, dict):
         raise InterpreterError(f"--python {path}: not a Python interpreter (`{path} -c CODE` "
-                               f"exited {done.returncode} without answering)")
+                               f"exited {done.returncode} without answering)", "not a Python")
     install = f"install it there: {path} -m pip install fetchtui=={__version__} " \
               f"(or, from a checkout, `pip --python {path} install .`)"
     if "missing" in doc:
         raise InterpreterError(f"--python {path}: fetchtui does not import there "
-                               f"({str(doc['missing'])[:100]}); {install}")
+                               f"({str(doc['missing'])[:100]}); {install}", "no fetchtui")
     if doc.get("fetchtui") != __version__:
         raise InterpreterError(f"--python {path} has fetchtui {doc.get('fetchtui')}, this is "
-                               f"{__version__}; {install}")
+                               f"{__version__}; {install}", "another fetchtui")
     info = _probed[path] = PythonInfo.from_json(doc)
     return info
-
-
-def found_on_path() -> list[str]:
-    """The interpreters of ON_PATH that PATH has, each once, not this one."""
-    return [path for path in offered() if path is not None]
 
 
 def offered(given: Sequence[str] = ()) -> list[str | None]:

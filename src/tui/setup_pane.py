@@ -117,7 +117,7 @@ def _ask(path: str) -> PythonInfo | str:
     try:
         return interpreter.probe(path)
     except interpreter.InterpreterError as exc:
-        return "no fetchtui" if "does not import" in str(exc) or "has fetchtui" in str(exc) else "unusable"
+        return exc.brief
 
 
 class SetupPane(Vertical):

@@ -102,7 +102,7 @@ class _Loop:
     def __init__(self, source: CurlMultiSource) -> None:
         self.ledger = source.ledger
         self.targets = source.targets
-        self.config = config = source.config
+        config = source.config
         self.limits = config.limits
         self.tls = Tls.of(config.limits)
         self.proxies = Proxies(config.limits)
