@@ -17,8 +17,9 @@ from typing import IO, cast
 
 from fetchtui.core import interpreter, registry
 from fetchtui.core.config import RunConfig
+from fetchtui.core.runs.packing import Packed, Unpacker
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import Batch, CancelRun, Command, PauseRun, ResizeRun, StartRun, spawn
+from fetchtui.core.runs.wire import CancelRun, Command, PauseRun, ResizeRun, StartRun, spawn
 from fetchtui.core.targets import Target
 
 
@@ -40,6 +41,7 @@ class ChildSource(RunSource):
         super().__init__(targets, config)
         self._child = child
         self.run_id = run_id
+        self.unpacker = Unpacker()  # the reader's, for this run's batches
 
     def start(self) -> None:
         """Hand the run to the child; returns at once."""
@@ -123,12 +125,12 @@ class _Child:
                 batch = self._batches.recv()
             except (EOFError, OSError):
                 break
-            if not isinstance(batch, Batch):
+            if not isinstance(batch, Packed):
                 continue
             with self._lock:
                 run = self._runs.get(batch.run_id)
             if run is not None:
-                run.ledger.relay(batch.events)
+                run.ledger.relay(run.unpacker.unpack(batch))
                 if run.ended:
                     with self._lock:
                         del self._runs[batch.run_id]

@@ -10,18 +10,20 @@ from multiprocessing.connection import Connection
 
 from fetchtui.core.events import RunEnded
 from fetchtui.core.runs.models import open_source
+from fetchtui.core.runs.packing import Packer
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import Batch, CancelRun, PauseRun, ResizeRun, StartRun, child_ends
+from fetchtui.core.runs.wire import CancelRun, PauseRun, ResizeRun, StartRun, child_ends
 
 FORWARD_S = 0.005  # at most 200 batches a second cross the pipe
 
 
 def _forward(run_id: int, source: RunSource, out: Connection, lock: threading.Lock) -> None:
+    packer = Packer()
     while True:
         batch = source.drain(0.05)
         if batch:
             with lock:  # one forwarding thread per run, one pipe
-                out.send(Batch(run_id, batch))
+                out.send(packer.pack(run_id, batch))
             if isinstance(batch[-1], RunEnded):
                 source.close()
                 return

@@ -28,8 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, RunEnded, RunStarted
+from fetchtui.core.events import RunEnded, RunStarted
 from fetchtui.core.runs.child import last_error
+from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import child_ends, spawn
 from fetchtui.core.targets import Target
@@ -137,11 +138,12 @@ def main() -> None:
 
     threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
     source.start()
+    packer = Packer()
     try:
         while True:
             batch = [e for e in source.drain(0.05) if not isinstance(e, RunStarted)]
             if batch:
-                out.send(batch)
+                out.send(packer.pack(0, batch))
                 if isinstance(batch[-1], RunEnded):
                     break
                 time.sleep(FORWARD_S)
@@ -231,9 +233,10 @@ class ProcessesSource(RunSource):
 
     def _read(self, worker: _Worker) -> None:
         ended: RunEnded | None = None
+        unpacker = Unpacker()
         while ended is None:
             try:
-                batch: list[Event] = worker.batches.recv()
+                batch = unpacker.unpack(worker.batches.recv())
             except (EOFError, OSError, TypeError, ValueError):  # dead, or closed under us
                 break
             if batch and isinstance(batch[-1], RunEnded):

@@ -3,7 +3,8 @@
 Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun. Child ->
 parent, on a copy of the child's stdout (fd 1 itself goes to /dev/null, so a stray print
 cannot corrupt the stream):
-Batch, one per forwarding tick, holding the events exactly as the child's queue grouped them.
+a Packed batch (packing.py), one per forwarding tick, holding the events exactly as the child's
+queue grouped them.
 The child exits when its stdin closes, so it never outlives the parent.
 """
 
@@ -18,7 +19,6 @@ from multiprocessing.connection import Connection
 from typing import IO
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event
 from fetchtui.core.targets import Target
 
 
@@ -44,12 +44,6 @@ class ResizeRun:
 class PauseRun:
     run_id: int
     paused: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    run_id: int
-    events: list[Event]
 
 
 Command = StartRun | CancelRun | ResizeRun | PauseRun
