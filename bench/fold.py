@@ -14,7 +14,15 @@ import argparse
 import pickle
 import time
 
-from fetchtui.core.events import Event, Outcome, Phases, RequestFinished, RequestStarted, RunStarted, ThreadInfo
+from fetchtui.core.events import (
+    Event,
+    Outcome,
+    Phases,
+    RequestFinished,
+    RequestStarted,
+    RunStarted,
+    ThreadInfo,
+)
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets

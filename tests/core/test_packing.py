@@ -35,8 +35,10 @@ finished = st.builds(RequestFinished, st.integers(0, 10**9), stamps, st.none() |
                      st.none() | st.sampled_from(ERROR_KINDS), st.none() | st.text(max_size=20),
                      st.integers(0, 10**9), st.none() | phases,
                      st.sampled_from([None, "HTTP/1.1", "HTTP/2", "HTTP/0.9"]))
-others = st.one_of(st.builds(RunEnded, stamps, st.booleans()), st.builds(PoolResized, stamps, st.integers(1, 9)),
-                   st.builds(WorkerRetired, stamps, threads), st.builds(RunPaused, stamps, st.booleans()))
+others = st.one_of(st.builds(RunEnded, stamps, st.booleans()),
+                   st.builds(PoolResized, stamps, st.integers(1, 9)),
+                   st.builds(WorkerRetired, stamps, threads),
+                   st.builds(RunPaused, stamps, st.booleans()))
 batches = st.lists(st.lists(st.one_of(started, finished, others), max_size=30), max_size=5)
 
 
@@ -54,8 +56,9 @@ def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     """The two events a request makes are rows; its worker's ThreadInfo crosses in the first
     batch only, and an error's text crosses with its event as itself."""
     worker = ThreadInfo(11, "transfer-0", 12, 13, 0)
-    ok = [RequestStarted(0, 1, worker), RequestFinished(0, 2, worker, Outcome.OK, 200, 2, cpu_ns=5,
-                                                        phases=Phases(wait_ns=1, conn_id=0), http_version="HTTP/1.1")]
+    phases = Phases(wait_ns=1, conn_id=0)
+    ok = [RequestStarted(0, 1, worker),
+          RequestFinished(0, 2, worker, Outcome.OK, 200, 2, cpu_ns=5, phases=phases, http_version="HTTP/1.1")]
     failed = RequestFinished(1, 3, worker, Outcome.FAILED, error_kind="reset", error="connection reset")
     packer, unpacker = Packer(), Unpacker()
     first, second = packer.pack(1, ok), packer.pack(1, [RequestStarted(1, 2, worker), failed])
