@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ def test_hostile_text_is_exported_verbatim_and_escaped_by_the_format(base: str, 
     stats = run_list(f"{base}/delay/0", workers=1)
     rec = stats.records[0]
     assert rec is not None
-    rec.url = 'http://x/[bold red]x[/]\x1b[2J"quoted",comma\nline'
+    hostile = 'http://x/[bold red]x[/]\x1b[2J"quoted",comma\nline'
+    rec.listed = [replace(stats.target(0), display=hostile)]  # as a list line's URL would show
+    assert rec.url == hostile
     doc = json.loads(write_json(stats, {}, tmp_path / "r.json").read_text())
     assert doc["requests"][0]["url"] == rec.url
     (row,) = csv.DictReader((write_csv(stats, tmp_path / "r.csv")).open(newline=""))
