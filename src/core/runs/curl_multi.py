@@ -107,6 +107,9 @@ class _Loop:
         self.tls = Tls.of(config.limits)
         self.proxies = Proxies(config.limits)
         self.proxy_of: dict[str, str | None] = {}
+        self.secrets: dict[tuple[tuple[str, str], ...], bool] = {}  # a list's few header sets: asked once
+        self.listed = len(self.targets)
+        self.timeout_ns = round(self.limits.timeout * 1e9)
         self.ids = ConnIds()
         self.conns: dict[int, int] = {}  # libcurl's connection name -> the run's connection id
         self.conn_info: int | None = getattr(pycurl, "CONN_ID", None)
@@ -182,11 +185,13 @@ class _Loop:
         return self.handles[slot]
 
     def _start(self, slot: int, req_id: int) -> None:
-        target = self.targets[req_id % len(self.targets)]
+        target = self.targets[req_id % self.listed]
         spec = target.spec
-        deadline = time.perf_counter_ns() + round(self.limits.timeout * 1e9)
-        transfer = _Transfer(req_id, target.url, spec.method, spec.body, spec.headers,
-                             carries_secrets(spec.headers), deadline)
+        secrets = self.secrets.get(spec.headers)
+        if secrets is None:
+            secrets = self.secrets[spec.headers] = carries_secrets(spec.headers)
+        transfer = _Transfer(req_id, target.url, spec.method, spec.body, spec.headers, secrets,
+                             time.perf_counter_ns() + self.timeout_ns)
         self._send(slot, transfer)
 
     def _proxy(self, url: str) -> str | None:
@@ -272,7 +277,7 @@ class _Loop:
         key = self._connection(handle.curl)
         new = handle.curl.getinfo(pycurl.NUM_CONNECTS) > 0
         handle.conn_id = None if new or key not in self.conns else self.conns[key]
-        phases, version = handle.phases(url, self.ids)
+        phases, version = handle.phases(url, self.ids, new)
         if key is not None:
             self.conns[key] = handle.conn_id or 0
         return phases, version
