@@ -1,10 +1,12 @@
 """What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
 
     python bench/tui.py [--rounds 3] [--hz N] [--busy-workers 256] [--keys-only]
-                        [--backend pycurl] [--model curl-multi] [--workers 16] [--nginx]
+                        [--backend pycurl] [--model curl-multi] [--workers 16] [--processes 2]
+                        [--nginx] [--requests 5000]
 
---backend and --model run the UI cases on that client and model (curl-multi, the fastest:
-`--model curl-multi --backend pycurl --workers 64 --nginx`); --nginx runs them against nginx instead of the
+--backend, --model, --workers and --processes run the UI cases on that configuration (the
+fastest: `--model curl-multi --backend pycurl --processes 2 --workers 16 --nginx --requests 20000`);
+--nginx runs them against nginx instead of the
 demo server (the fastest configuration, threads 16 with pycurl, outruns the demo server).
 
 Prints, in one run:
@@ -94,17 +96,17 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.exit(0)
 
     text = Path(list_path).read_text()
-    model, _, client = backend.rpartition("/")  # "curl-multi/pycurl", or a client alone
+    model, client, processes = backend.split("/")  # "curl-multi/pycurl/2": model, client, -P
     Instrumented(text, RunConfig(workers=workers, backend=check_backend(client),
-                                 model=check_model(model or "threads"), processes=1)).run()
+                                 model=check_model(model), processes=int(processes))).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------
 def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
     out = tmp / "headless.json"
-    model, _, client = backend.rpartition("/")
+    model, client, processes = backend.split("/")
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
-                    "-b", client, "--model", model or "threads", "--no-history", "--json", str(out)],
+                    "-b", client, "--model", model, "-P", processes, "--no-history", "--json", str(out)],
                    check=True, capture_output=True)
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
@@ -149,10 +151,11 @@ def main() -> None:
     parser.add_argument("--backend", default="requests", help="the client of the UI cases")
     parser.add_argument("--model", default="threads", help="the model of the UI cases")
     parser.add_argument("--workers", type=int, default=16, help="workers of the UI cases")
+    parser.add_argument("--processes", type=int, default=1, help="-P of the UI cases (processes, curl-multi)")
     parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
     parser.add_argument("--requests", type=int, default=5000, help="instant requests per UI case")
     args = parser.parse_args()
-    spec = f"{args.model}/{args.backend}"  # what the UI cases run: model and client
+    spec = f"{args.model}/{args.backend}/{args.processes}"  # what the UI cases run: model, client, -P
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
     proc, base = start_server()

@@ -83,10 +83,12 @@ def cores() -> int:
 
 def current() -> PythonInfo:
     """This process's interpreter, with its GIL as it is now."""
-    import sysconfig  # here: `fetchtui run URL` is timed against the seed's script (bench/startup.py)
-
     is_enabled = getattr(sys, "_is_gil_enabled", None)
-    free = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    free = False  # no build before 3.13 has one: sysconfig is not imported for it (bench/startup.py)
+    if sys.version_info >= (3, 13):
+        import sysconfig
+
+        free = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
     return PythonInfo(sys.executable, ".".join(map(str, sys.version_info[:3])),
                       sys.implementation.name, free, bool(is_enabled()) if is_enabled else True, cores())
 

@@ -67,8 +67,8 @@ class ModelSpec:
         return getattr(importlib.import_module(module), cls)
 
     def processes_of_its_own(self, processes: int) -> bool:
-        """Whether a run of `processes` fetches in worker processes it spawns (then it is out
-        of a front end's process already); a model whose default is one runs that one inline."""
+        """Whether a run of `processes` fetches in worker processes it spawns; a model whose
+        default is one runs that one inline (in the process that opened the run)."""
         return self.multi_process and (processes > 1 or self.default_processes is None)
 
     def label(self, client: str, processes: int) -> str:
