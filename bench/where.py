@@ -1,0 +1,107 @@
+"""Where a request's CPU goes at fetchtui's fastest: the worker processes, the gathering one, nginx.
+
+    python bench/where.py [--requests 100000] [--processes 2] [--workers 16] [--rounds 3]
+
+A curl-multi run of N instant requests to nginx (as bench/peers.py's), headless as
+`fetchtui run` does it: the worker processes drive libcurl and pack their batches, this
+process gathers and folds them. Each process's CPU (user + system, from /proc) is divided by
+the requests, beside what the machine's cores had to give per request in that wall time,
+and what hey's rate (bench/peers.py) would leave. Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+
+from _helpers import ensure, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.runs.processes import ProcessesSource
+from fetchtui.core.runs.source import fold_to_end
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float:
+    """A process's user + system CPU so far, in seconds."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def children(pid: int) -> list[int]:
+    return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+def one_run(url: str, n: int, processes: int, workers: int, nginx_pid: int) -> dict[str, float]:
+    targets = parse_targets(f"{url} x{n}")
+    source = ProcessesSource(targets, RunConfig(workers=workers, backend="pycurl", model="curl-multi",
+                                                processes=processes))
+    stats = RunStats(targets)
+    nginx_workers = children(nginx_pid)
+    nginx_before = sum(cpu_s(p) for p in nginx_workers)
+    seen: dict[int, float] = {}
+    running = True
+
+    def sample() -> None:  # a worker process's CPU, read until it exits (its last reading stays)
+        while running:
+            for pid in source.pids:
+                try:
+                    seen[pid] = cpu_s(pid)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    began_cpu, began = time.process_time(), time.perf_counter()
+    source.start()
+    sampler.start()
+    fold_to_end(source, stats, within=300)
+    wall, here = time.perf_counter() - began, time.process_time() - began_cpu
+    running = False
+    sampler.join()
+    nginx = sum(cpu_s(p) for p in nginx_workers) - nginx_before
+    source.close()
+    assert stats.ok == n, f"{stats.ok} of {n} ok"
+    us = 1e6 / n
+    return {"rps": n / stats.elapsed_s(), "workers": sum(seen.values()) * us, "gathering": here * us,
+            "nginx": nginx * us, "cores": (os.cpu_count() or 1) * wall * us}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=100_000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--hey", type=float, default=0, help="hey's req/s, to print what it leaves")
+    args = parser.parse_args()
+    nginx_bin = ensure("nginx", "nginx-light")
+    if nginx_bin is None:
+        raise SystemExit("bench/where.py needs nginx (apt-get install nginx-light)")
+    with tempfile.TemporaryDirectory(prefix="fetchtui-where-") as workdir:
+        proc, url = start_nginx(nginx_bin, workdir)
+        try:
+            rounds = [one_run(url, args.requests, args.processes, args.workers, proc.pid)
+                      for _ in range(args.rounds)]
+        finally:
+            stop_nginx(proc)
+    print(f"curl-multi {args.processes}x{args.workers}, {args.requests} instant requests to nginx, "
+          f"CPU per request (us), {args.rounds} rounds")
+    print(f"  {'req/s':>8} {'workers':>8} {'gather':>8} {'nginx':>8} {'sum':>8} {'cores had':>10}")
+    for r in rounds:
+        total = r["workers"] + r["gathering"] + r["nginx"]
+        print(f"  {r['rps']:8,.0f} {r['workers']:8.1f} {r['gathering']:8.1f} {r['nginx']:8.1f} "
+              f"{total:8.1f} {r['cores']:10.1f}")
+    if args.hey:
+        budget = (os.cpu_count() or 1) * 1e6 / args.hey
+        print(f"  at hey's {args.hey:,.0f} req/s the cores have {budget:.1f} us a request for all of it")
+
+
+if __name__ == "__main__":
+    main()
