@@ -21,7 +21,6 @@ from fetchtui.cli_input import (
     targets_or_exit,
 )
 from fetchtui.core import registry
-from fetchtui.core.checks import CheckError, parse_check
 from fetchtui.core.config import (
     DEFAULT_SERIES,
     MAX_PROCESSES,
@@ -42,10 +41,22 @@ from fetchtui.core.config import (
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
+    from fetchtui.core.checks import Check
     from fetchtui.core.diff import RunData
-    pass
 
 T = TypeVar("T")
+
+
+def parse_check(text: str) -> Check:
+    """--check, parsed where one is given: a plain run does not import the checks module
+    (bench/startup.py times `fetchtui run URL`)."""
+    from fetchtui.core.checks import CheckError
+    from fetchtui.core.checks import parse_check as parse
+
+    try:
+        return parse(text)
+    except CheckError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
@@ -53,7 +64,7 @@ def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
     def convert(text: str) -> T:
         try:
             return parse(text)
-        except (ConfigError, CheckError) as exc:
+        except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     convert.__name__ = parse.__name__.removeprefix("parse_")
     return convert

@@ -83,11 +83,13 @@ def fail(message: str) -> NoReturn:
 
 def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
     proxy = proxy_or_exit(args.proxy) if args.proxy is not None else None
-    from fetchtui.core.export import export_paths_problem
+    json_path, csv_path = getattr(args, "json", None), getattr(args, "csv", None)
+    if json_path is not None or csv_path is not None:  # a plain run does not import the exports
+        from fetchtui.core.export import export_paths_problem
 
-    problem = export_paths_problem(getattr(args, "json", None), getattr(args, "csv", None))
-    if problem is not None:
-        fail(problem)
+        problem = export_paths_problem(json_path, csv_path)
+        if problem is not None:
+            fail(problem)
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
                          ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,

@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from fetchtui.core import registry
-from fetchtui.core.checks import Check
 from fetchtui.core.config import Pair, RunConfig
 from fetchtui.core.history import History, RunRecord, list_key
 from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.checks import Check
 
 
 @dataclass(frozen=True, slots=True)

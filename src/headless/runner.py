@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from fetchtui.core.checks import Check
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished
 from fetchtui.core.runs.source import Sources, fold_to_end
@@ -21,6 +20,7 @@ from fetchtui.headless.stops import Stops
 STDOUT = "-"  # as an export path: write it to standard output
 
 if TYPE_CHECKING:
+    from fetchtui.core.checks import Check
     from fetchtui.core.history import History
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is

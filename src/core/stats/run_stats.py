@@ -6,9 +6,9 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from fetchtui.core import interpreter
-from fetchtui.core.checks import Check, judge_all
 from fetchtui.core.events import (
     Event,
     Outcome,
@@ -33,6 +33,9 @@ from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
 from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.checks import Check
 
 SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
@@ -372,6 +375,8 @@ class RunStats:
         ended run's carries its checks, judged."""
         summary = self._summary()
         if self.checks and self.ended:
+            from fetchtui.core.checks import judge_all  # only a run given --check has any
+
             summary = replace(summary, checks=judge_all(self.checks, summary))
         return summary
 
