@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import signal
@@ -191,7 +192,7 @@ class FetchApp(App[int]):
         self.query_one(HistoryTable).show(self.history)
         if self.history.problem:
             self.notify(safe_text(self.history.problem), title="History", severity="warning", markup=False)
-        self.sources.warm()  # a fetch process imports while the user edits: the first run starts at once
+        self._warm()
         if threading.current_thread() is threading.main_thread():
             loop = asyncio.get_running_loop()
             for signum in STOP_SIGNALS:  # the loop runs them: never inside a half-drawn frame
@@ -451,6 +452,12 @@ class FetchApp(App[int]):
         while not self.stats.ended and time.monotonic() < give_up:
             self.fold(self.source.drain(0.05))
         return self.stats
+
+    def _warm(self) -> None:
+        """A fetch process on the run's Python imports while the user edits (the first run
+        starts at once); one that cannot run fetchtui is said when a run is started on it."""
+        with contextlib.suppress(InterpreterError):
+            self.sources.warm(self.first_config.python)
 
     def shutdown_sources(self) -> None:
         """Cut every run off (a fetch process is killed, its sockets close with it); never waits."""

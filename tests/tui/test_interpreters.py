@@ -49,6 +49,9 @@ async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores
                        "the python field to name it free-threaded (3.13t)")
         assert options(app)[0] == f"{current().short} (this one)"
         assert app.query_one("#python", Select).value == free_threaded_python
+        # the fetch process warmed at mount is the one on that Python: none on this one
+        assert app.sources.pid is None  # type: ignore[attr-defined]
+        assert app.sources.process(free_threaded_python).pid is not None  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.stats is not None and app.stats.ended, "the run to end")
         stats = app.stats

@@ -202,8 +202,8 @@ class FetchProcesses:
             self._by_python[key] = FetchProcess(python=key)
         return self._by_python[key]
 
-    def warm(self) -> None:
-        self.process(None).warm()
+    def warm(self, python: str | None = None) -> None:
+        self.process(python).warm()
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
         return self.process(config.python).open(targets, config)

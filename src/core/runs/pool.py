@@ -222,7 +222,7 @@ class PoolSources:
             return self._elsewhere.open(targets, config)
         return open_source(targets, config, self._backend)
 
-    def warm(self) -> None:
+    def warm(self, python: str | None = None) -> None:
         pass
 
     def close(self) -> None:

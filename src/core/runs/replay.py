@@ -290,7 +290,7 @@ class ReplaySources:
     def open(self, targets: Sequence[Target], config: RunConfig) -> ReplaySource:
         return ReplaySource(self._pick(config), self.speed, self.hold_at_s)
 
-    def warm(self) -> None:
+    def warm(self, python: str | None = None) -> None:
         pass
 
     def close(self) -> None:

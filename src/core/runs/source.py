@@ -123,8 +123,8 @@ class Sources(Protocol):
         """A source for one run of `targets`; call its start() to begin."""
         ...
 
-    def warm(self) -> None:
-        """Get ready for the first run (a child process imports meanwhile)."""
+    def warm(self, python: str | None = None) -> None:
+        """Get ready for a first run on `python` (None: this one): a fetch process imports meanwhile."""
         ...
 
     def close(self) -> None:
