@@ -149,10 +149,7 @@ def test_processes_model_shows_two_pids_and_quits_leaving_no_process(term: Termi
         term.send("C-q")
         term.wait_for(lambda s: "EXITED-0" in s, limit=10)
         # they are the fetch process's children: its end closes their pipe, and they leave
-        give_up = time.monotonic() + 10
-        while any(running(pid) for pid in workers) and time.monotonic() < give_up:
-            time.sleep(0.05)
-        assert not [pid for pid in workers if running(pid)]
+        assert not still_running(workers)
 
 
 def running(pid: int | str) -> bool:
@@ -163,6 +160,14 @@ def running(pid: int | str) -> bool:
     except OSError:
         return False
     return "\nState:\tZ" not in status
+
+
+def still_running(pids: list[int], within: float = 10.0) -> list[int]:
+    """Those of `pids` still running once they have had `within` seconds to leave."""
+    give_up = time.monotonic() + within
+    while any(running(pid) for pid in pids) and time.monotonic() < give_up:
+        time.sleep(0.05)
+    return [pid for pid in pids if running(pid)]
 
 
 def history_rows(path: Path) -> list[dict[str, object]]:
@@ -205,10 +210,7 @@ def test_a_stop_signal_records_the_run_restores_the_terminal_and_leaves_no_proce
     assert "\x1b[?1049h" not in screen and "live: requests" not in screen  # the screen is back
     assert [r["cancelled"] for r in history_rows(hist)] == [12]
     # -P 1: the worker process is the fetch process's child, and leaves when its pipe closes
-    give_up = time.monotonic() + 10
-    while any(running(pid) for pid in kids) and time.monotonic() < give_up:
-        time.sleep(0.05)
-    assert kids and not [pid for pid in kids if running(pid)]
+    assert kids and not still_running(kids)
 
 
 def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> None:
