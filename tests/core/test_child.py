@@ -146,6 +146,28 @@ def test_a_child_that_cannot_start_ends_the_run_with_its_own_words(base: str) ->
         broken.close()
 
 
+# a fetch process of another fetchtui: it answers the run with what this one's reader cannot take
+OTHER_WIRE = """
+from fetchtui.core.runs.wire import child_ends
+commands, out = child_ends()
+commands.recv()
+out.send({"run_id": 1, "events": []})
+commands.recv()  # until the parent closes the pipe
+"""
+
+
+def test_a_fetch_process_that_speaks_another_wire_ends_the_run_saying_so(base: str) -> None:
+    other = FetchProcess([sys.executable, "-c", OTHER_WIRE])
+    try:
+        source, stats = start(other, f"{base}/delay/0 x5", workers=2)
+        fold_until(source, stats, lambda: stats.ended, "the run to end", limit=10)
+        assert stats.cancelled == 5 and stats.interrupted
+        assert source.lost is not None and "cannot read (a dict)" in source.lost
+        assert "same fetchtui" in source.lost
+    finally:
+        other.close()
+
+
 def test_a_cancel_right_after_a_long_list_starts_reaches_the_child_after_the_run(
         process: FetchProcess, base: str) -> None:
     # the list is pickled off the caller's thread: the cancel must still arrive second

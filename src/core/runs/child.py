@@ -120,13 +120,18 @@ class _Child:
                 closable.close()
 
     def _read_loop(self) -> None:
+        unreadable: str | None = None  # what it sent instead of a batch, if it did
         while True:
             try:
                 batch = self._batches.recv()
             except (EOFError, OSError):
                 break
+            except Exception as exc:  # it does not unpickle here: another wire
+                unreadable = f"{type(exc).__name__}: {exc}"
+                break
             if not isinstance(batch, Packed):
-                continue
+                unreadable = f"a {type(batch).__name__}"
+                break
             with self._lock:
                 run = self._runs.get(batch.run_id)
             if run is not None:
@@ -135,7 +140,12 @@ class _Child:
                     with self._lock:
                         del self._runs[batch.run_id]
         why = "the fetch process exited"
-        if not self.killed:  # not our own close(): say what the child said
+        if unreadable is not None:  # a run would wait for it forever: it goes, and says why
+            why = (f"the fetch process sent what this fetchtui cannot read ({unreadable[:120]}): "
+                   "is the same fetchtui installed on its Python?")
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        elif not self.killed:  # not our own close(): say what the child said
             why += f" ({self._last_error() or f'exit code {self.proc.wait()}'})"
         with self._lock:
             self.gone = why
