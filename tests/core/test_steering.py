@@ -251,3 +251,32 @@ def test_a_staged_run_opens_again_with_its_stages(base: str, tmp_path: Path) -> 
     source.start()
     fold_to_end(source, replayed, within=10)
     assert replayed.summary().stages == run.stats.summary().stages
+
+
+def test_a_replayed_pause_keeps_its_nanoseconds_so_the_rate_reads_the_same(tmp_path: Path) -> None:
+    """rps leaves paused time out: a pause exported to the µs once moved a replay's rps by a
+    thousandth (58.916 against 58.917, seen in CI); these figures sit on that boundary."""
+    from fetchtui.core.events import Outcome, RunEnded, RunStarted, ThreadInfo
+
+    targets = parse_targets("http://127.0.0.1:9/x x120")
+    worker = ThreadInfo(1, "fetchtui-worker_0", 2, 3)
+    paused_at, paused_ns, end_ns = 1_000_000_000, 202_381_105, 2_239_161_972
+    events: list[Event] = [RunStarted(120, 1, 0)]
+    t = 1_000
+    for req_id in range(120):
+        if req_id == 60:
+            events += [RunPaused(paused_at, True), RunPaused(paused_at + paused_ns, False)]
+            t = paused_at + paused_ns + 1_000
+        events += [RequestStarted(req_id, t, worker),
+                   RequestFinished(req_id, t + 5_000_000, worker, Outcome.OK, 200, 2)]
+        t += 5_000_000 if req_id != 59 else 0
+    events.append(RunEnded(end_ns, False, total=120))
+    stats = RunStats(targets)
+    stats.apply(events)
+    path = write_json(stats, config_dict(RunConfig(workers=1), 120), tmp_path / "paused.json")
+    recording = Recording.load(path)
+    replayed = RunStats(recording.targets)
+    source = ReplaySource(recording)
+    source.start()
+    fold_to_end(source, replayed, within=10)
+    assert replayed.summary().rps == stats.summary().rps == 58.917

@@ -402,10 +402,11 @@ class RunStats:
             open_loop=self.open_loop(),
             resizes=tuple((round(self.relative_s(r.t_ns) or 0.0, 6), r.workers)
                           for r in self.steering.resizes),
-            pauses=tuple((round(self.relative_s(start) or 0.0, 6),
-                          round(((end if end is not None else self.end_ns or start) - start) / 1e9, 6))
+            # to the ns, as elapsed_s: rps leaves the paused time out, and a replay gives it back
+            pauses=tuple((round(self.relative_s(start) or 0.0, 9),
+                          round(((end if end is not None else self.end_ns or start) - start) / 1e9, 9))
                          for start, end in self.steering.pauses),
-            paused_s=round(self.paused_s(), 6),
+            paused_s=round(self.paused_s(), 9),
             stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
             limit=self.limit(),
             by_url=tuple(self.by_url()) if self.ended else (),
