@@ -400,9 +400,10 @@ class RunStats:
             http_versions=dict(sorted(outcomes.http_versions.items())),
             phases_ms={name: rounded(value) for name, value in self.phases.latency_ms(self.ended).items()},
             open_loop=self.open_loop(),
-            resizes=tuple((round(self.relative_s(r.t_ns) or 0.0, 6), r.workers)
+            # to the ns, as elapsed_s: rps leaves the paused time out, a resize starts a stage's
+            # window, and a replay gives both back
+            resizes=tuple((round(self.relative_s(r.t_ns) or 0.0, 9), r.workers)
                           for r in self.steering.resizes),
-            # to the ns, as elapsed_s: rps leaves the paused time out, and a replay gives it back
             pauses=tuple((round(self.relative_s(start) or 0.0, 9),
                           round(((end if end is not None else self.end_ns or start) - start) / 1e9, 9))
                          for start, end in self.steering.pauses),
