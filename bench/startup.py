@@ -6,7 +6,9 @@ Prints, in one run, the median of paired runs (alternating, so drift hits both a
 - the same with --no-history (recording the run in SQLite is part of a run);
 - `fetchtui --version` and `fetchtui --help`;
 - which of requests / httpx / rich / textual each command imports;
-- `run URL` against the seed as a difference and as a ratio, each the median over the pairs.
+- `run URL` against the seed as a difference and as a ratio, each the median over the pairs;
+- where fetchtui's part goes, in one process: its own imports (and of them, making its
+  dataclasses) and the run, beside importing requests.
 
     python bench/startup.py [--rounds 21]
 """
@@ -55,6 +57,46 @@ def imports(args: list[str]) -> list[str]:
     return found[-1].split()[1:] if found else ["(failed)"]
 
 
+# Where fetchtui's part of `run URL` goes, in one process: requests imported first (the seed
+# pays that too), then fetchtui's own modules, the time the dataclasses module spends making
+# their classes (it compiles each generated method with exec), and the run itself.
+SPLIT = """
+import dataclasses, sys, time
+made = [0.0]
+process_class = dataclasses._process_class
+def timed(*args, **kwargs):
+    began = time.perf_counter()
+    try:
+        return process_class(*args, **kwargs)
+    finally:
+        made[0] += time.perf_counter() - began
+dataclasses._process_class = timed
+began = time.perf_counter()
+import requests
+imported = time.perf_counter()
+import fetchtui.cli, fetchtui.headless.runner, fetchtui.core.runs.pool, fetchtui.core.history
+import fetchtui.core.fetching.requests_backend
+own = time.perf_counter()
+try:
+    fetchtui.cli.main(["run", {url!r}, "--no-history"])
+except SystemExit:
+    pass
+ran = time.perf_counter()
+print("SPLIT", imported - began, own - imported, made[0], ran - own, file=sys.stderr)
+"""
+
+
+def split(url: str, rounds: int) -> list[float]:
+    """Medians (ms) of: requests' import, fetchtui's own imports, their dataclass creation, the run."""
+    runs = []
+    for _ in range(rounds):
+        done = subprocess.run([sys.executable, "-c", SPLIT.format(url=url)], capture_output=True, text=True,
+                              check=False, env=ENV)
+        line = [ln for ln in done.stderr.splitlines() if ln.startswith("SPLIT")][-1]
+        runs.append([float(x) * 1000 for x in line.split()[1:]])
+    return [statistics.median(column) for column in zip(*runs, strict=True)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21)
@@ -87,6 +129,9 @@ def main() -> None:
         print(f"  {'run URL / seed, paired':30} {ratio:7.2f}x  (target: 1.25x or less)")
         history = median["fetchtui run URL"] - median["fetchtui run URL --no-history"]
         print(f"  {'(of which the history)':30} {history:+7.1f}")
+        requests_ms, own_ms, classes_ms, run_ms = split(url, args.rounds)
+        print(f"  in one process: import requests {requests_ms:.1f}, fetchtui's own imports {own_ms:.1f} "
+              f"(making its dataclasses {classes_ms:.1f}), the run {run_ms:.1f} ms")
         for name, argv in (("run URL", ["run", url]), ("--version", ["--version"]),
                            ("--help", ["--help"])):
             print(f"  imports of {name:13} {' '.join(imports(argv)) or '(none of them)'}")
