@@ -225,6 +225,8 @@ class ProcessesSource(RunSource):
             self._readers.append(reader)
             reader.start()
             with self._lock, contextlib.suppress(OSError, ValueError):  # if it died, its reader says
+                if self._closed:  # close() came while it started: it closes the pipes next
+                    return
                 worker.commands.send(share)
                 if self._size != self.config.workers:  # steered while the processes started
                     worker.commands.send((RESIZE, self._size))
