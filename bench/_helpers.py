@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 #: The lesson's script at 16 threads, as a peer: a shared requests.Session, each fetch's pid and
@@ -95,6 +98,21 @@ def start_nginx(nginx: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]
             time.sleep(0.05)
     stop_nginx(proc)
     raise SystemExit("nginx did not start listening within 10 s")
+
+
+@contextlib.contextmanager
+def serving_nginx(needed_by: str) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    """nginx (installed with apt-get if missing) on a free port for the block, then stopped:
+    (its master process, its URL, the temp dir it runs in, free for the block's files too)."""
+    nginx = ensure("nginx", "nginx-light")
+    if nginx is None:
+        raise SystemExit(f"{needed_by} needs nginx (apt-get install nginx-light)")
+    with tempfile.TemporaryDirectory(prefix="fetchtui-bench-") as workdir:
+        proc, url = start_nginx(nginx, workdir)
+        try:
+            yield proc, url, workdir
+        finally:
+            stop_nginx(proc)
 
 
 def stop_nginx(proc: subprocess.Popen[bytes]) -> None:

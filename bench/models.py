@@ -27,10 +27,9 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from _helpers import SEED, ensure, fetchtui, start_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import SEED, ensure, fetchtui, serving_nginx  # bench/ is on sys.path when a bench runs
 
 CONFIGS = [
     ("threads 16, requests", ["-w", "16", "-b", "requests"]),
@@ -71,25 +70,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    nginx = ensure("nginx", "nginx-light")
-    if nginx is None:
-        raise SystemExit("bench/models.py needs nginx (apt-get install nginx-light): not found, "
-                         "and it cannot be installed here")
     wrk = ensure("wrk", "wrk")
     n = args.requests
-    with tempfile.TemporaryDirectory(prefix="fetchtui-bench-") as workdir:
-        server, url = start_nginx(nginx, workdir)
-        try:
-            rows: dict[str, tuple[float, float]] = {}
-            best = max((run_seed(url, n) for _ in range(args.rounds)), key=lambda r: r[0])
-            rows["seed script, 16 workers"] = best
-            for name, flags in CONFIGS:
-                rows[name] = max((run_fetchtui(url, n, flags, workdir) for _ in range(args.rounds)),
-                                 key=lambda r: r[0])
-            limit = run_wrk(wrk, url) if wrk else None
-        finally:
-            server.terminate()
-            server.wait(10)
+    with serving_nginx("bench/models.py") as (_, url, workdir):
+        rows: dict[str, tuple[float, float]] = {}
+        best = max((run_seed(url, n) for _ in range(args.rounds)), key=lambda r: r[0])
+        rows["seed script, 16 workers"] = best
+        for name, flags in CONFIGS:
+            rows[name] = max((run_fetchtui(url, n, flags, workdir) for _ in range(args.rounds)),
+                             key=lambda r: r[0])
+        limit = run_wrk(wrk, url) if wrk else None
     cores = os.cpu_count() or 1
     print(f"{n:,} instant requests to nginx on loopback, best of {args.rounds}; {cores} cores\n")
     print(f"{'configuration':<26} {'req/s':>9} {'cpu ms/req':>11}")

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _helpers import ensure, fetchtui, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import fetchtui, serving_nginx  # bench/ is on sys.path when a bench runs
 
 SERIES = (1, 2, 4, 16)
 ROWS = (("threads", "requests"), ("threads", "requests-per-thread"), ("threads", "pycurl"),
@@ -68,30 +68,23 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--python", help="a free-threaded Python with this fetchtui installed")
     args = parser.parse_args()
-    nginx = ensure("nginx", "nginx-light")
-    if nginx is None:
-        raise SystemExit("nginx is not installed (apt-get install nginx-light)")
     pythons = [sys.executable, free_threaded(args.python)]
-    with tempfile.TemporaryDirectory() as workdir:
-        proc, url = start_nginx(nginx, workdir)
-        try:
-            series = ",".join(map(str, SERIES))
-            print(f"{args.requests:,} instant nginx requests, `fetchtui sweep -w {series}`, "
-                  f"{os.cpu_count()} cores; speedup over the same Python's 1 worker\n")
-            print("| model, client | python | 1 worker req/s | 2 | 4 | 16 | cpu ms/req (16) | ceiling (16) |")
-            print("|---|---|---:|---:|---:|---:|---:|---:|")
-            for model, client in ROWS:
-                for python in pythons:
-                    runs = sweep(url, args.requests, model, client, python)
-                    first, last = runs[0]["summary"], runs[-1]["summary"]
-                    label = first["python"]["version"] + ("t" if first["python"]["free_threaded"] else "")
-                    gil = "GIL on" if first["python"]["gil"] else "GIL off"
-                    cells = [f"{r['summary']['rps'] / first['rps']:.2f}x" for r in runs[1:]]
-                    print(f"| {model}, {client} | {label} {gil} | {first['rps']:,.0f} | "
-                          f"{' | '.join(cells)} | {last['cpu_ms_per_request']:.3f} | "
-                          f"{last['gil_ceiling_rps'] or 0:,.0f} |", flush=True)
-        finally:
-            stop_nginx(proc)
+    with serving_nginx("bench/nogil.py") as (_, url, _):
+        series = ",".join(map(str, SERIES))
+        print(f"{args.requests:,} instant nginx requests, `fetchtui sweep -w {series}`, "
+              f"{os.cpu_count()} cores; speedup over the same Python's 1 worker\n")
+        print("| model, client | python | 1 worker req/s | 2 | 4 | 16 | cpu ms/req (16) | ceiling (16) |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        for model, client in ROWS:
+            for python in pythons:
+                runs = sweep(url, args.requests, model, client, python)
+                first, last = runs[0]["summary"], runs[-1]["summary"]
+                label = first["python"]["version"] + ("t" if first["python"]["free_threaded"] else "")
+                gil = "GIL on" if first["python"]["gil"] else "GIL off"
+                cells = [f"{r['summary']['rps'] / first['rps']:.2f}x" for r in runs[1:]]
+                print(f"| {model}, {client} | {label} {gil} | {first['rps']:,.0f} | "
+                      f"{' | '.join(cells)} | {last['cpu_ms_per_request']:.3f} | "
+                      f"{last['gil_ceiling_rps'] or 0:,.0f} |", flush=True)
 
 
 if __name__ == "__main__":

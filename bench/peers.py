@@ -32,8 +32,7 @@ from _helpers import (  # bench/ is on sys.path when a bench runs
     SEED,
     ensure,
     fetchtui,
-    start_nginx,
-    stop_nginx,
+    serving_nginx,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -129,29 +128,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     n, rounds = args.requests, args.rounds
-    nginx = ensure("nginx", "nginx-light")
-    if nginx is None:
-        raise SystemExit("bench/peers.py needs nginx (apt-get install nginx-light)")
     wrk, hey, locust = ensure("wrk", "wrk"), ensure("hey", "hey"), locust_bin()
     rows: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="fetchtui-peers-") as workdir:
-        server, url = start_nginx(nginx, workdir)
-        try:
-            if wrk:
-                rows["wrk -t2 -c16 (C, the limit)"] = max(run_wrk(wrk, url) for _ in range(rounds))
-            if hey:
-                for c in (16, 64):
-                    rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
-            if locust:
-                rows["locust FastHttpUser, 16 users"] = max(run_locust(locust, url, "Fast", workdir)
-                                                            for _ in range(rounds))
-                rows["locust HttpUser, 16 users"] = max(run_locust(locust, url, "Plain", workdir)
+    with serving_nginx("bench/peers.py") as (_, url, workdir):
+        if wrk:
+            rows["wrk -t2 -c16 (C, the limit)"] = max(run_wrk(wrk, url) for _ in range(rounds))
+        if hey:
+            for c in (16, 64):
+                rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
+        if locust:
+            rows["locust FastHttpUser, 16 users"] = max(run_locust(locust, url, "Fast", workdir)
                                                         for _ in range(rounds))
-            rows["the seed's script, 16 threads"] = max(run_seed(url, min(n, 6000)) for _ in range(rounds))
-            for name, flags in FETCHTUI:
-                rows[name] = max(run_fetchtui(url, n, flags, workdir) for _ in range(rounds))
-        finally:
-            stop_nginx(server)
+            rows["locust HttpUser, 16 users"] = max(run_locust(locust, url, "Plain", workdir)
+                                                    for _ in range(rounds))
+        rows["the seed's script, 16 threads"] = max(run_seed(url, min(n, 6000)) for _ in range(rounds))
+        for name, flags in FETCHTUI:
+            rows[name] = max(run_fetchtui(url, n, flags, workdir) for _ in range(rounds))
     hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
     limit = next((v for k, v in rows.items() if k.startswith("wrk")), None)
     print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")

@@ -16,10 +16,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 
-from _helpers import ensure, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RequestStarted
@@ -83,15 +82,8 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=20)
     parser.add_argument("--backend", default="pycurl")
     args = parser.parse_args()
-    nginx = ensure("nginx", "nginx-light")
-    if nginx is None:
-        raise SystemExit("nginx is needed (apt-get install nginx-light)")
-    with tempfile.TemporaryDirectory() as workdir:
-        proc, url = start_nginx(nginx, workdir)
-        try:
-            started, seen = measure(url, args.presses, args.backend)
-        finally:
-            stop_nginx(proc)
+    with serving_nginx("bench/resize.py") as (_, url, _):
+        started, seen = measure(url, args.presses, args.backend)
     print(f"live resize, {args.presses} presses of + (2 -> {2 + args.presses} workers), "
           f"threads/{args.backend} in the fetch process, instant nginx:")
     print(figures("ask -> first request on the new worker", started))

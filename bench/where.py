@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import threading
 import time
 
-from _helpers import ensure, start_nginx, stop_nginx  # bench/ is on sys.path when a bench runs
+from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.processes import ProcessesSource
@@ -81,16 +80,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hey", type=float, default=0, help="hey's req/s, to print what it leaves")
     args = parser.parse_args()
-    nginx_bin = ensure("nginx", "nginx-light")
-    if nginx_bin is None:
-        raise SystemExit("bench/where.py needs nginx (apt-get install nginx-light)")
-    with tempfile.TemporaryDirectory(prefix="fetchtui-where-") as workdir:
-        proc, url = start_nginx(nginx_bin, workdir)
-        try:
-            rounds = [one_run(url, args.requests, args.processes, args.workers, proc.pid)
-                      for _ in range(args.rounds)]
-        finally:
-            stop_nginx(proc)
+    with serving_nginx("bench/where.py") as (proc, url, _):
+        rounds = [one_run(url, args.requests, args.processes, args.workers, proc.pid)
+                  for _ in range(args.rounds)]
     print(f"curl-multi {args.processes}x{args.workers}, {args.requests} instant requests to nginx, "
           f"CPU per request (us), {args.rounds} rounds")
     print(f"  {'req/s':>8} {'workers':>8} {'gather':>8} {'nginx':>8} {'sum':>8} {'cores had':>10}")

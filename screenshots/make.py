@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -73,30 +72,23 @@ async def capture_nogil(python: str) -> list[Path]:
     """F5 on instant nginx requests: threads/requests and threads/requests-per-thread, each on
     this Python and on a free-threaded one, side by side with each run's own ceiling."""
     sys.path.insert(0, str(HERE.parent / "bench"))
-    from _helpers import ensure, start_nginx, stop_nginx
+    from _helpers import serving_nginx
 
-    nginx = ensure("nginx", "nginx-light")
-    if nginx is None:
-        raise SystemExit("the nogil screenshot needs nginx (apt-get install nginx-light)")
-    with tempfile.TemporaryDirectory() as workdir:
-        proc, url = start_nginx(nginx, workdir)
-        try:
-            app = FetchApp(f"{url} x3000", RunConfig(workers=4, python=python))
-            async with app.run_test(size=SIZE) as pilot:
-                await pilot.press("f5")
-                await pilot.pause(0.5)
-                pairs = app.screen.query_one("#models-list", SelectionList)
-                pairs.deselect_all()
-                pairs.select("threads/requests")
-                pairs.select("threads/requests-per-thread")
-                app.screen.query_one("#models-pythons", SelectionList).select("")
-                await pilot.press("enter")
-                await runs_ended(pilot, app, 4)
-                await pilot.press("f4")
-                await pilot.pause(0.5)
-                return [Path(app.save_screenshot("nogil.svg", str(HERE)))]
-        finally:
-            stop_nginx(proc)
+    with serving_nginx("the nogil screenshot") as (_, url, _):
+        app = FetchApp(f"{url} x3000", RunConfig(workers=4, python=python))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f5")
+            await pilot.pause(0.5)
+            pairs = app.screen.query_one("#models-list", SelectionList)
+            pairs.deselect_all()
+            pairs.select("threads/requests")
+            pairs.select("threads/requests-per-thread")
+            app.screen.query_one("#models-pythons", SelectionList).select("")
+            await pilot.press("enter")
+            await runs_ended(pilot, app, 4)
+            await pilot.press("f4")
+            await pilot.pause(0.5)
+            return [Path(app.save_screenshot("nogil.svg", str(HERE)))]
 
 
 async def capture(only: str | None = None, python: str | None = None) -> list[Path]:
