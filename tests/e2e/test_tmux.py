@@ -166,7 +166,7 @@ def still_running(pids: list[int], within: float = 10.0) -> list[int]:
     """Those of `pids` still running once they have had `within` seconds to leave."""
     give_up = time.monotonic() + within
     while any(running(pid) for pid in pids) and time.monotonic() < give_up:
-        time.sleep(0.05)
+        time.sleep(0.05)  # one step of the bounded wait
     return [pid for pid in pids if running(pid)]
 
 

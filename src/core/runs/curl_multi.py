@@ -151,7 +151,7 @@ class _Loop:
         if self.retired:
             self.retired = {slot for slot in self.retired if slot >= size}  # a resize or a stage regrew them
         for slot in range(size):
-            if slot in self.busy or slot in self.waiting or slot in self.spent or slot in self.retired:
+            if not self._free(slot):
                 continue
             taken = ledger.take(self.info[slot], slot)
             if taken is None:
@@ -174,10 +174,12 @@ class _Loop:
             if ledger.begin(req_id, self.info[slot]):
                 self._start(slot, req_id)
         for slot in range(size, len(self.handles)):  # past the size, with nothing in flight: it leaves
-            if slot not in self.busy and slot not in self.waiting and slot not in self.retired \
-                    and slot not in self.spent:  # a scheduled request goes first, then the slot
-                if ledger.take(self.info[slot], slot) == RETIRE:
-                    self.retired.add(slot)
+            if self._free(slot) and ledger.take(self.info[slot], slot) == RETIRE:  # a scheduled
+                self.retired.add(slot)  # request went first, then the slot
+
+    def _free(self, slot: int) -> bool:
+        """Nothing in flight or scheduled on `slot`, and it is neither spent nor retired."""
+        return not (slot in self.busy or slot in self.waiting or slot in self.spent or slot in self.retired)
 
     def _handle(self, slot: int) -> CurlHandle:
         while len(self.handles) <= slot:
