@@ -1,0 +1,143 @@
+"""The floor under curl-multi: a bare pycurl multi loop, no fetchtui at all, beside hey and fetchtui.
+
+    python bench/floor.py [--requests 30000] [--rounds 3]
+
+On one nginx (keep-alive, `200 ok`), in one run, each row its best of --rounds:
+
+- hey -c 16 and -c 64 (Go), the peer of the "faster than hey" issue;
+- the bare loop: one Python thread per process drives 16 easy handles through CurlMulti and
+  drops each transfer's result: no events, no stats, no pipe. In 1 and in 2 processes, reading
+  the status only (the least a Python loop can do); what fetchtui records of a transfer (the
+  status, the six timers, the connection); and that with a Python callback per header line
+  and body chunk, as fetchtui's caps need;
+- fetchtui curl-multi -P 2 -w 16, every request ok and accounted.
+
+What the bare loop makes is the most any model that drives libcurl from Python can make on
+this machine: what fetchtui adds to it (events, the pipe, the ledger, the stats) only costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _helpers import ensure, fetchtui, serving_nginx  # bench/ is on sys.path when a bench runs
+from peers import run_hey
+
+# argv: URL, requests, handles, and what it reads: "status", "records" (what fetchtui records
+# of a transfer) or "capped" (that, and a Python callback per header line and body chunk, as
+# fetchtui's caps on header lines and --max-bytes need). Prints `RESULT requests seconds`.
+BARE = """
+import sys, time, pycurl
+url, n, handles, what = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+full = what != "status"
+multi = pycurl.CurlMulti()
+sink = []
+def easy():
+    c = pycurl.Curl()
+    c.setopt(pycurl.URL, url)
+    c.setopt(pycurl.WRITEFUNCTION, sink.append)
+    if what == "capped":
+        lines, got = [0], [0]
+        def header(line):
+            if line.startswith(b"HTTP/"):
+                lines[0] = 0
+            elif line not in (b"\\r\\n", b"\\n"):
+                lines[0] += 1
+                if lines[0] > 100 or len(line) > 65536:
+                    return 0
+            return None
+        def write(chunk):
+            got[0] += len(chunk)
+            return 0 if got[0] > 1 << 30 else None
+        c.setopt(pycurl.HEADERFUNCTION, header)
+        c.setopt(pycurl.WRITEFUNCTION, write)
+    return c
+free = [easy() for _ in range(handles)]
+left, done = n, 0
+INFO = (pycurl.NAMELOOKUP_TIME, pycurl.CONNECT_TIME, pycurl.APPCONNECT_TIME,
+        pycurl.PRETRANSFER_TIME, pycurl.STARTTRANSFER_TIME, pycurl.TOTAL_TIME)
+began = time.perf_counter()
+while done < n:
+    while free and left:
+        multi.add_handle(free.pop())
+        left -= 1
+    while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
+        pass
+    queued, ok, failed = multi.info_read()
+    for c in ok:
+        status = c.getinfo(pycurl.RESPONSE_CODE)
+        if full:
+            timers = [c.getinfo(i) for i in INFO]
+            conn = c.getinfo(pycurl.LOCAL_PORT)
+        multi.remove_handle(c)
+        free.append(c)
+        done += 1
+    for c, _, _ in failed:
+        raise SystemExit("a transfer failed")
+    sink.clear()
+    if done < n and not ok:
+        multi.select(1.0)
+print("RESULT", n, time.perf_counter() - began)
+"""
+
+
+def bare(url: str, n: int, processes: int, handles: int, what: str) -> float:
+    """req/s of `processes` bare loops started together, each taking its share of n."""
+    share = n // processes
+    procs = [subprocess.Popen([sys.executable, "-c", BARE, url, str(share), str(handles), what],
+                              stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    began = time.perf_counter()
+    outs = [p.communicate(timeout=600)[0] for p in procs]
+    wall = time.perf_counter() - began
+    if any(p.returncode != 0 for p in procs):
+        raise SystemExit("a bare loop failed")
+    slowest = max(float(out.split("RESULT", 1)[1].split()[1]) for out in outs)
+    return share * processes / min(slowest, wall)
+
+
+def run_fetchtui(url: str, n: int, workdir: str) -> float:
+    out = Path(workdir) / "run.json"
+    subprocess.run([*fetchtui(), "run", f"{url} x{n}", "--model", "curl-multi", "-P", "2", "-w", "16",
+                    "--no-history", "--json", str(out)], capture_output=True, timeout=600, check=True)
+    summary = json.loads(out.read_text())["summary"]
+    if summary["ok"] != n:
+        raise SystemExit(f"fetchtui: {summary['ok']} of {n} ok")
+    return float(summary["rps"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=30_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    n, rounds = args.requests, args.rounds
+    hey = ensure("hey", "hey")
+    rows: dict[str, float] = {}
+    with serving_nginx("bench/floor.py") as (_, url, workdir):
+        if hey:
+            for c in (16, 64):
+                rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
+        for processes in (1, 2):
+            for what, reads in (("status", "the status only"), ("records", "what fetchtui records"),
+                                ("capped", "that, with fetchtui's header and body callbacks")):
+                rows[f"bare pycurl multi loop {processes}x16, reading {reads}"] = max(
+                    bare(url, n, processes, 16, what) for _ in range(rounds))
+        rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, workdir) for _ in range(rounds))
+    hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
+    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
+    print("| what | req/s | / hey's best |")
+    print("|---|---:|---:|")
+    for name, rps in rows.items():
+        print(f"| {name} | {rps:,.0f} | {f'{rps / hey_best:.2f}' if hey_best else '-'} |")
+    floor = rows["bare pycurl multi loop 2x16, reading that, with fetchtui's header and body callbacks"]
+    print(f"\nthe bare loop doing what fetchtui's curl-multi must, 2x16: {floor:,.0f} req/s"
+          + (f", {floor / hey_best:.2f}x hey's best" if hey_best else "")
+          + f"; fetchtui curl-multi 2x16 makes {rows['fetchtui curl-multi 2x16'] / floor:.2f} of it")
+
+if __name__ == "__main__":
+    main()
