@@ -91,6 +91,11 @@ class Phases:
 PHASE_NAMES = ("dns", "connect", "tls", "wait", "receive")
 
 
+#: A request's phases as Phases' fields, in its order: dns, connect, tls, wait and receive (ns,
+#: or None), conn_id, conn_reused. What a source that reports an ok end by its fields gives.
+PhaseFields = tuple[int | None, int | None, int | None, int | None, int | None, int | None, bool | None]
+
+
 @dataclass(frozen=True, slots=True)
 class RequestFinished:
     """Request `req_id` reached its terminal state (`thread` is None if it never started)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
     ERROR_KINDS,
     Event,
@@ -20,6 +22,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.runs.ledger import RETIRE, Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
 
 # a few workers, so threads repeat within and across batches as a run's do
@@ -66,3 +69,79 @@ def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     assert (second.threads, second.others) == ((), (failed,))
     assert unpacker.unpack(first) == ok
     assert unpacker.unpack(second) == [RequestStarted(1, 2, worker), failed]
+
+
+reused = st.none() | st.booleans()
+fields = st.tuples(maybe_ns, maybe_ns, maybe_ns, maybe_ns, maybe_ns, st.none() | st.integers(0, 50), reused)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**9), stamps, threads, st.integers(100, 399),
+                          st.integers(0, 2**40), st.integers(0, 10**9),
+                          st.sampled_from([None, "HTTP/1.1", "HTTP/2", "HTTP/0.9"]), st.none() | fields),
+                max_size=20))
+def test_a_start_and_an_ok_end_written_from_their_fields_come_back_as_their_events(
+        requests: list[tuple]) -> None:  # type: ignore[type-arg]
+    """What a loop that reports by fields writes is what its events would have said; a field
+    no row holds (a number past int64, an unknown version) is refused, and nothing of it written."""
+    packer, unpacker = Packer(), Unpacker()
+    expected: list[Event] = []
+    for req_id, t_ns, thread, status, nbytes, cpu_ns, version, phase_fields in requests:
+        if packer.started(req_id, t_ns, thread, None):
+            expected.append(RequestStarted(req_id, t_ns, thread))
+        else:
+            assert t_ns >= 2**63
+        if packer.finished(req_id, t_ns, thread, status, nbytes, cpu_ns, version, phase_fields):
+            expected.append(RequestFinished(req_id, t_ns, thread, Outcome.OK, status, nbytes, cpu_ns=cpu_ns,
+                                            phases=None if phase_fields is None else Phases(*phase_fields),
+                                            http_version=version))
+        else:
+            assert t_ns >= 2**63 or version == "HTTP/0.9"
+    assert unpacker.unpack(pickle.loads(pickle.dumps(packer.take(3)))) == expected
+    assert packer.empty
+
+
+def _unstamped(events: list[Event]) -> list[Event]:
+    return [dataclasses.replace(e, t_ns=0) if hasattr(e, "t_ns") else e for e in events]  # type: ignore[type-var]
+
+
+def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -> None:
+    """The same calls on two ledgers, one writing its events into frames as a fetch or worker
+    process does: the frames open to the events the other queued, in the same order (each
+    stamps them with its own clock, so the stamps aside): starts, ends reported by their
+    fields and as events, one no row holds, a resize and a retiring slot, a pause, a close-out."""
+    config = RunConfig(workers=2)
+    queued: list[Event] = []
+    plain = Ledger(4, queued.extend, config)
+    framed = Ledger(4, lambda batch: None, config)
+    packer = Packer()
+    framed.write_into(packer)
+    frames = []
+    worker = [ThreadInfo(1, "transfer-0", 2, 3, 0), ThreadInfo(1, "transfer-1", 2, 3, 1)]
+    phases = (None, None, None, 900, 100, 1, True)
+    for ledger in (plain, framed):
+        ledger.open(2, t0=5)
+        assert ledger.take(worker[0], 0) == (0, None) and ledger.take(worker[1], 1) == (1, None)
+        ledger.finish_ok(0, 10, worker[0], 200, 2, 7, "HTTP/1.1", phases)
+        if ledger is framed:
+            frames.append(framed.take_frame(9))
+        ledger.finish(RequestFinished(1, 11, worker[1], Outcome.FAILED, 503, error_kind="http",
+                                      error="HTTP 503"))
+        assert ledger.resize(1)
+        assert ledger.take(worker[1], 1) == RETIRE
+        assert ledger.take(worker[0], 0) == (2, None)
+        assert ledger.pause(True) and ledger.pause(False)
+        ledger.finish_ok(2, 12, worker[0], 204, 0, 8, "HTTP/0.9", None)  # a version no row holds
+        assert ledger.take(worker[0], 0) == (3, None)
+        assert ledger.close_out()
+    frames.append(framed.take_frame(9))
+    unpacker = Unpacker()
+    crossed = [pickle.loads(pickle.dumps(frame)) for frame in frames if frame is not None]
+    sent = [event for frame in crossed for event in unpacker.unpack(frame)]
+    assert frames[0] is not None and not frames[0].ends_run
+    assert frames[-1] is not None and frames[-1].ends_run
+    assert _unstamped(sent) == _unstamped(queued)
+    assert [type(e).__name__ for e in queued] == [
+        "RunStarted", "RequestStarted", "RequestStarted", "RequestFinished", "RequestFinished", "PoolResized",
+        "WorkerRetired", "RequestStarted", "RunPaused", "RunPaused", "RequestFinished", "RequestStarted",
+        "RunEnded"]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pycurl
 
 from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import ErrorKind, Phases
+from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import (
     HEADER_TOO_LONG,
@@ -152,8 +152,12 @@ class CurlHandle:
 
     def result(self) -> FetchResult:
         """A transfer that completed."""
+        return FetchResult(*self.completed())
+
+    def completed(self) -> tuple[int, int]:
+        """A transfer that completed: its status and the body's bytes."""
         assert self.cap is not None
-        return FetchResult(int(self.curl.getinfo(pycurl.RESPONSE_CODE)), self.cap.nbytes)
+        return int(self.curl.getinfo(pycurl.RESPONSE_CODE)), self.cap.nbytes
 
     def failure(self, code: int, message: str) -> FetchError:
         """A transfer that libcurl ended with error `code`, as a FetchError of its kind."""
@@ -169,8 +173,14 @@ class CurlHandle:
         return FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None, cap.nbytes)
 
     def phases(self, url: str, ids: ConnIds, new: bool | None = None) -> tuple[Phases, str | None]:
-        """The phases as libcurl timed them (µs since the transfer began), and the protocol.
-        `new`: whether the transfer opened its connection, if the caller has asked libcurl."""
+        """The phases as libcurl timed them, and the protocol (see phase_fields)."""
+        fields, version = self.phase_fields(url, ids, new)
+        return Phases(*fields), version
+
+    def phase_fields(self, url: str, ids: ConnIds, new: bool | None = None) -> tuple[PhaseFields, str | None]:
+        """The phases as libcurl timed them (ns, from its µs since the transfer began), as
+        Phases' fields, and the protocol. `new`: whether the transfer opened its connection,
+        if the caller has asked libcurl."""
         c = self.curl
         if new is None:
             new = c.getinfo(pycurl.NUM_CONNECTS) > 0
@@ -182,18 +192,13 @@ class CurlHandle:
         wait, receive = ((first - ready) * 1000, (total - first) * 1000) if first else (None, None)
         connect = c.getinfo(pycurl.CONNECT_TIME_T) if new else 0
         if not connect:  # a reused connection: no DNS, connect or TLS (three getinfo calls saved)
-            return Phases(None, None, None, wait, receive, self.conn_id, not new), version
+            return (None, None, None, wait, receive, self.conn_id, not new), version
         lookup, secured = c.getinfo(pycurl.NAMELOOKUP_TIME_T), c.getinfo(pycurl.APPCONNECT_TIME_T)
         https = url[:6].lower() == "https:"
-        return Phases(
-            dns_ns=lookup * 1000 if is_name(urlsplit(url).hostname) else None,
-            connect_ns=(connect - lookup) * 1000,
-            tls_ns=(secured - connect) * 1000 if https and secured else None,
-            wait_ns=wait,
-            receive_ns=receive,
-            conn_id=self.conn_id,
-            conn_reused=not new,
-        ), version
+        return (lookup * 1000 if is_name(urlsplit(url).hostname) else None,  # dns
+                (connect - lookup) * 1000,  # connect
+                (secured - connect) * 1000 if https and secured else None,  # tls
+                wait, receive, self.conn_id, not new), version
 
     def close(self) -> None:
         try:

@@ -8,9 +8,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
-from fetchtui.core.events import RunEnded
 from fetchtui.core.runs.models import open_source
-from fetchtui.core.runs.packing import Packer
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import CancelRun, PauseRun, ResizeRun, StartRun, child_ends
 
@@ -18,16 +16,15 @@ FORWARD_S = 0.005  # at most 200 batches a second cross the pipe
 
 
 def _forward(run_id: int, source: RunSource, out: Connection, lock: threading.Lock) -> None:
-    packer = Packer()
     while True:
-        batch = source.drain(0.05)
-        if batch:
+        frame = source.take_frame(run_id)
+        if frame is not None:
             with lock:  # one forwarding thread per run, one pipe
-                out.send(packer.pack(run_id, batch))
-            if isinstance(batch[-1], RunEnded):
+                out.send(frame)
+            if frame.ends_run:
                 source.close()
                 return
-            time.sleep(FORWARD_S)  # let the next batch gather: one send per 5 ms, not per event
+        time.sleep(FORWARD_S)  # let the next batch gather: one send per 5 ms, not per event
 
 
 def main() -> None:
@@ -43,6 +40,7 @@ def main() -> None:
         sources = {run_id: source for run_id, source in sources.items() if not source.ended}
         if isinstance(command, StartRun):
             source = sources[command.run_id] = open_source(command.targets, command.config)
+            source.frame_for_pipe()
             threading.Thread(target=_forward, args=(command.run_id, source, out, lock),
                              name="fetchtui-forward", daemon=True).start()
             source.start()

@@ -22,7 +22,7 @@ from typing import Any
 import pycurl
 
 from fetchtui.core.config import MAX_WORKERS, RunConfig
-from fetchtui.core.events import ThreadInfo
+from fetchtui.core.events import PhaseFields, Phases, ThreadInfo
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import ConnIds
 from fetchtui.core.fetching.proxies import Proxies
@@ -241,6 +241,13 @@ class _Loop:
         self.multi.remove_handle(curl)
         transfer = self.busy.pop(slot)
         handle = self.handles[slot]
+        if error is None:  # the common end, reported by its fields: no result or event object made
+            status, nbytes = handle.completed()
+            if status < 400 and not (transfer.follow_by_hand and status in REDIRECT_CODES):
+                fields, version = self._phases_of(handle, transfer.url)
+                self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes, cpu_ns,
+                                      version, fields)
+                return
         got: FetchResult | FetchError
         got = handle.result() if error is None else handle.failure(*error)
         if isinstance(got, FetchResult) and transfer.follow_by_hand and got.status in REDIRECT_CODES:
@@ -256,10 +263,10 @@ class _Loop:
                                                transfer.deadline_ns, transfer.hops + 1))
                     self.cpu_mark -= cpu_ns  # the request goes on: its share is the next batch's
                     return
-        phases, version = self._phases_of(handle, transfer.url)
+        fields, version = self._phases_of(handle, transfer.url)
         timed_out = error is not None and error[0] == pycurl.E_OPERATION_TIMEDOUT
         self.ledger.finish(request_finished(transfer.req_id, done_ns, self.info[slot], got, cpu_ns,
-                                            self.limits.timeout, timed_out=timed_out, phases=phases,
+                                            self.limits.timeout, timed_out=timed_out, phases=Phases(*fields),
                                             http_version=version))
 
     def _connection(self, curl: Any) -> int | None:
@@ -273,16 +280,17 @@ class _Loop:
         port = int(curl.getinfo(pycurl.LOCAL_PORT) or 0)
         return port or None
 
-    def _phases_of(self, handle: CurlHandle, url: str) -> tuple[Any, str | None]:
-        """The transfer's phases, its connection named as libcurl names it: the multi handle's
-        connections are shared by every slot, so a handle's last one says nothing."""
+    def _phases_of(self, handle: CurlHandle, url: str) -> tuple[PhaseFields, str | None]:
+        """The transfer's phases (as Phases' fields), its connection named as libcurl names it:
+        the multi handle's connections are shared by every slot, so a handle's last one says
+        nothing."""
         key = self._connection(handle.curl)
         new = handle.curl.getinfo(pycurl.NUM_CONNECTS) > 0
         handle.conn_id = None if new or key not in self.conns else self.conns[key]
-        phases, version = handle.phases(url, self.ids, new)
+        fields, version = handle.phase_fields(url, self.ids, new)
         if key is not None:
             self.conns[key] = handle.conn_id or 0
-        return phases, version
+        return fields, version
 
     def _wait_s(self) -> float:
         """How long select may wait: until the next scheduled request, at most _SELECT_S."""

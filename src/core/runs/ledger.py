@@ -12,13 +12,15 @@ import heapq
 import threading
 import time
 from collections.abc import Callable
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from fetchtui.core import interpreter, registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
     Event,
     Outcome,
+    PhaseFields,
+    Phases,
     PoolResized,
     RequestFinished,
     RequestStarted,
@@ -29,7 +31,11 @@ from fetchtui.core.events import (
     WorkerRetired,
 )
 
+if TYPE_CHECKING:
+    from fetchtui.core.runs.packing import Packed, Packer
+
 Emit = Callable[[list[Event]], None]
+_GONE: Final = object()  # not in flight (a close-out accounted it)
 #: Hands out the next request id, or None when none is left: a counter shared by the worker
 #: processes of one run, so a process that finishes early takes more (none is split up front).
 Dispense = Callable[[], "int | None"]
@@ -77,10 +83,28 @@ class Ledger:
         self._processes_left = 0  # a gatherer's worker processes still running
         self._paused_pids: set[int] = set()  # ...and those of them that said they paused
         self._said_paused = False  # the gatherer's RunPaused(True) is out
+        self._rows: Packer | None = None  # where the run's events are written, for a pipe
 
     @property
     def ended(self) -> bool:
         return self._ended.is_set()
+
+    def write_into(self, packer: Packer) -> None:
+        """Write the run's events into `packer`, not through emit: a request's start and end
+        go in as rows, and no event object is made for them. Before anything is emitted."""
+        with self._lock:
+            self._rows, self._emit = packer, packer.add
+
+    @property
+    def writes_rows(self) -> bool:
+        return self._rows is not None
+
+    def take_frame(self, run_id: int) -> Packed | None:
+        """What was written into the packer since the last take (None: nothing)."""
+        with self._lock:
+            rows = self._rows
+            assert rows is not None, "take_frame() needs write_into() first"
+            return None if rows.empty else rows.take(run_id)
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
@@ -143,7 +167,7 @@ class Ledger:
                 self._waiting.add(req_id)
                 return req_id, due
             self._inflight[req_id] = thread
-            self._emit([RequestStarted(req_id, now, thread, due)])
+            self._started(req_id, now, thread, due)
             return req_id, None
 
     def wait_resumed(self) -> None:
@@ -170,9 +194,13 @@ class Ledger:
                 heapq.heappush(self._returned, req_id)
                 return False
             self._inflight[req_id] = thread
-            self._emit([RequestStarted(req_id, time.perf_counter_ns(), thread,
-                                       self._config.due_ns(req_id, self._t0 + self._paused_ns))])
+            self._started(req_id, time.perf_counter_ns(), thread,
+                          self._config.due_ns(req_id, self._t0 + self._paused_ns))
             return True
+
+    def _started(self, req_id: int, t_ns: int, thread: ThreadInfo, due: int | None) -> None:
+        if self._rows is None or not self._rows.started(req_id, t_ns, thread, due):
+            self._emit([RequestStarted(req_id, t_ns, thread, due)])
 
     # -- steering a run that runs -----------------------------------------------------
     def resize(self, workers: int) -> bool:
@@ -245,18 +273,35 @@ class Ledger:
     def finish(self, event: RequestFinished) -> None:
         """Record a request's outcome, unless a close-out accounted it already."""
         with self._lock:
-            if event.req_id not in self._inflight:
+            if self._inflight.pop(event.req_id, _GONE) is _GONE:
                 return
-            del self._inflight[event.req_id]
-            self._done += 1
             self._emit([event])
-            if self._done == self.total:
-                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
-            elif self._closing and not self._inflight:
-                self._end_locked(self._timed_end())
-            elif (self._exhausted and not self._inflight and not self._waiting
-                  and not self._returned):
-                self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
+            self._finished()
+
+    def finish_ok(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
+                  http_version: str | None, phases: PhaseFields | None) -> None:
+        """finish() of an ok request (a status below 400, no error) from its fields: where the
+        ledger writes rows, none of its event objects is made."""
+        with self._lock:
+            if self._inflight.pop(req_id, _GONE) is _GONE:
+                return
+            rows = self._rows
+            if rows is None or not rows.finished(req_id, t_ns, thread, status, nbytes, cpu_ns, http_version,
+                                                 phases):
+                self._emit([RequestFinished(req_id, t_ns, thread, Outcome.OK, status, nbytes, cpu_ns=cpu_ns,
+                                            phases=None if phases is None else Phases(*phases),
+                                            http_version=http_version)])
+            self._finished()
+
+    def _finished(self) -> None:
+        """A request left the ledger's in-flight set with its outcome: the run may end here."""
+        self._done += 1
+        if self._done == self.total:
+            self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
+        elif self._closing and not self._inflight:
+            self._end_locked(self._timed_end())
+        elif self._exhausted and not self._inflight and not self._waiting and not self._returned:
+            self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
 
     # -- the gatherer's side (the worker processes' events, in the process that started them)
     def expect_processes(self, count: int) -> None:

@@ -15,7 +15,16 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fetchtui.core.events import Event, Outcome, Phases, RequestFinished, RequestStarted, ThreadInfo
+from fetchtui.core.events import (
+    Event,
+    Outcome,
+    PhaseFields,
+    Phases,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    ThreadInfo,
+)
 
 _NONE = -(1 << 63)  # a field that is None
 _STARTED = struct.Struct("<qqiq")  # req_id, t_ns, thread, due_ns
@@ -27,6 +36,8 @@ _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(_OUTCOMES)}
 _VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
 _VERSION_CODE = {version: code for code, version in enumerate(_VERSIONS)}
 STARTED, FINISHED, OTHER = 0, 1, 2  # what each event of a batch is, in order
+_OK = _OUTCOME_CODE[Outcome.OK]
+_NO_PHASES = (_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,11 @@ class Packed:
     threads: tuple[ThreadInfo, ...]
     others: tuple[Event, ...]
 
+    @property
+    def ends_run(self) -> bool:
+        """Its last event is the run's RunEnded: nothing of the run follows it."""
+        return bool(self.kinds) and self.kinds[-1] == OTHER and isinstance(self.others[-1], RunEnded)
+
 
 def _n(value: int | None) -> int:
     return _NONE if value is None else value
@@ -51,53 +67,112 @@ def _v(value: int) -> int | None:
 
 
 class Packer:
-    """The sending side of one stream of batches (a run's, or a worker process's)."""
+    """The sending side of one stream of batches (a run's, or a worker process's).
+
+    A batch is written as its events come (add), or a request's start and end straight from
+    their fields (started, finished: no event object is made for them), and take() hands the
+    batch written so far on. pack() is both at once. Not locked: one writer at a time (a
+    ledger writes into its own under its lock).
+    """
 
     def __init__(self) -> None:
         self._threads: dict[ThreadInfo, int] = {}
+        self._clear()
+        self.ended = False  # a RunEnded went into a batch: the stream is over
 
-    def _thread(self, info: ThreadInfo | None, new: list[ThreadInfo]) -> int:
+    def _clear(self) -> None:
+        self._kinds, self._started, self._finished = bytearray(), bytearray(), bytearray()
+        self._new: list[ThreadInfo] = []
+        self._others: list[Event] = []
+
+    def _thread(self, info: ThreadInfo | None) -> int:
         if info is None:
             return -1
         number = self._threads.get(info)
         if number is None:
             number = self._threads[info] = len(self._threads)
-            new.append(info)
+            self._new.append(info)
         return number
 
     def pack(self, run_id: int, events: Sequence[Event]) -> Packed:
-        kinds = bytearray()
-        started, finished = bytearray(), bytearray()
-        new: list[ThreadInfo] = []
-        others: list[Event] = []
+        """`events` as one batch."""
+        self.add(events)
+        return self.take(run_id)
+
+    def take(self, run_id: int) -> Packed:
+        """The batch written since the last take (it may be empty)."""
+        packed = Packed(run_id, bytes(self._kinds), bytes(self._started), bytes(self._finished),
+                        tuple(self._new), tuple(self._others))
+        self._clear()
+        return packed
+
+    @property
+    def empty(self) -> bool:
+        return not self._kinds
+
+    def add(self, events: Sequence[Event]) -> None:
+        """Write `events` into the batch, in order."""
         for event in events:
             try:
-                if isinstance(event, RequestStarted):
-                    started += _STARTED.pack(event.req_id, event.t_ns, self._thread(event.thread, new),
-                                             _n(event.due_ns))
-                    kinds.append(STARTED)
+                if isinstance(event, RequestStarted) and self.started(event.req_id, event.t_ns, event.thread,
+                                                                      event.due_ns):
                     continue
                 if isinstance(event, RequestFinished) and event.error is None and event.error_kind is None \
                         and event.http_version in _VERSION_CODE:
-                    finished += self._finished(event, new)
-                    kinds.append(FINISHED)
+                    self._finished_event(event)
                     continue
             except (struct.error, TypeError):  # a value no row holds (a huge number): as itself
                 pass
-            others.append(event)
-            kinds.append(OTHER)
-        return Packed(run_id, bytes(kinds), bytes(started), bytes(finished), tuple(new), tuple(others))
+            self._others.append(event)
+            self._kinds.append(OTHER)
+            if isinstance(event, RunEnded):
+                self.ended = True
 
-    def _finished(self, event: RequestFinished, new: list[ThreadInfo]) -> bytes:
+    def started(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> bool:
+        """What RequestStarted(req_id, t_ns, thread, due_ns) says, as a row; False if a field
+        fits no row (a huge number): then the caller sends the event itself."""
+        try:
+            row = _STARTED.pack(req_id, t_ns, self._thread(thread), _n(due_ns))
+        except struct.error:
+            return False
+        self._started += row
+        self._kinds.append(STARTED)
+        return True
+
+    def finished(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
+                 http_version: str | None, phases: PhaseFields | None) -> bool:
+        """What an ok RequestFinished with these fields says, as a row; False if a field fits
+        no row (an odd version, a huge number): then the caller sends the event itself."""
+        version = _VERSION_CODE.get(http_version)
+        if version is None:
+            return False
+        head = (req_id, t_ns, self._thread(thread), _OK, status, nbytes, cpu_ns, version)
+        try:
+            if phases is None:
+                row = _FINISHED.pack(*head, 0, *_NO_PHASES)
+            else:
+                dns, connect, tls, wait, receive, conn_id, reused = phases
+                row = _FINISHED.pack(*head, 1, _n(dns), _n(connect), _n(tls), _n(wait), _n(receive),
+                                     _n(conn_id), -1 if reused is None else int(reused))
+        except struct.error:
+            return False
+        self._finished += row
+        self._kinds.append(FINISHED)
+        return True
+
+    def _finished_event(self, event: RequestFinished) -> None:
         phases = event.phases
         status = -1 if event.status is None else event.status
-        head = (event.req_id, event.t_ns, self._thread(event.thread, new), _OUTCOME_CODE[event.outcome],
+        head = (event.req_id, event.t_ns, self._thread(event.thread), _OUTCOME_CODE[event.outcome],
                 status, event.nbytes, event.cpu_ns, _VERSION_CODE[event.http_version])
         if phases is None:
-            return _FINISHED.pack(*head, 0, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE, -1)
-        reused = -1 if phases.conn_reused is None else int(phases.conn_reused)
-        return _FINISHED.pack(*head, 1, _n(phases.dns_ns), _n(phases.connect_ns), _n(phases.tls_ns),
-                              _n(phases.wait_ns), _n(phases.receive_ns), _n(phases.conn_id), reused)
+            row = _FINISHED.pack(*head, 0, *_NO_PHASES)
+        else:
+            reused = -1 if phases.conn_reused is None else int(phases.conn_reused)
+            row = _FINISHED.pack(*head, 1, _n(phases.dns_ns), _n(phases.connect_ns), _n(phases.tls_ns),
+                                 _n(phases.wait_ns), _n(phases.receive_ns), _n(phases.conn_id), reused)
+        self._finished += row  # only once the row is whole: a struct.error leaves no half of it
+        self._kinds.append(FINISHED)
 
 
 class Unpacker:

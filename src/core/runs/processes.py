@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import RunEnded, RunStarted
+from fetchtui.core.events import RunEnded
 from fetchtui.core.runs.child import last_error
-from fetchtui.core.runs.packing import Packer, Unpacker
+from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import child_ends, spawn
 from fetchtui.core.targets import Target
@@ -137,16 +137,16 @@ def main() -> None:
         source.cancel()  # a cancel, or the parent is gone
 
     threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
+    source.frame_for_pipe()
     source.start()
-    packer = Packer()
     try:
         while True:
-            batch = [e for e in source.drain(0.05) if not isinstance(e, RunStarted)]
-            if batch:
-                out.send(packer.pack(0, batch))
-                if isinstance(batch[-1], RunEnded):
+            frame = source.take_frame(0)
+            if frame is not None:
+                out.send(frame)
+                if frame.ends_run:
                     break
-                time.sleep(FORWARD_S)
+            time.sleep(FORWARD_S)
     except (OSError, ValueError):
         pass  # the parent is gone
     source.close()

@@ -13,6 +13,7 @@ from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
+    from fetchtui.core.runs.packing import Packed, Packer
     from fetchtui.core.stats import RunStats
 
 #: The message queue: batches of events, in the order and the grouping they were sent in.
@@ -37,6 +38,7 @@ class RunSource:
         self.config = config
         self.events: EventQueue = queue.SimpleQueue()
         self.ledger = Ledger(len(targets), self.events.put, config)
+        self._packer: Packer | None = None  # the stream's, once its events cross a pipe
 
     def start(self) -> None:
         """Begin the run; returns at once."""
@@ -83,6 +85,29 @@ class RunSource:
     def drain(self, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
         """The events queued now, in order (waiting up to `timeout` for the first batch)."""
         return drain(self.events, timeout, limit)
+
+    def frame_for_pipe(self) -> None:
+        """Have the run's events written as packed batches for a pipe (take_frame), not queued:
+        a request's start, and an ok end where the source reports it by its fields, go in as
+        rows with no event object made. Before start()."""
+        from fetchtui.core.runs.packing import Packer  # only where events cross a pipe
+
+        self._packer = Packer()
+        self.ledger.write_into(self._packer)
+
+    def take_frame(self, run_id: int, timeout: float = 0.0) -> Packed | None:
+        """The run's events since the last take, packed for a pipe (None: none came). A source
+        not framed for a pipe drains its queue, waiting up to `timeout` for the first batch."""
+        if self.ledger.writes_rows:
+            return self.ledger.take_frame(run_id)
+        batch = self.drain(timeout)
+        if not batch:
+            return None
+        if self._packer is None:
+            from fetchtui.core.runs.packing import Packer
+
+            self._packer = Packer()  # one per stream: a thread crosses once
+        return self._packer.pack(run_id, batch)
 
 
 def drain(events: EventQueue, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
