@@ -93,7 +93,7 @@ def pieces(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as scratch:
         def ledger() -> Callable[[], object]:
             counter = SharedCounter(os.path.join(scratch, f"counter-{time.perf_counter_ns()}"), create=True)
-            book = Ledger(n, queue.SimpleQueue().put, config, lambda: counter.take(n))
+            book = Ledger(n, queue.SimpleQueue().put, config, lambda count: counter.take(n, count))
             book.open(16)
 
             def run() -> None:

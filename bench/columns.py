@@ -80,10 +80,11 @@ exhausted = False
 flushed = time.perf_counter_ns()
 while True:
     while free and not exhausted:
-        req_id = counter.take(total)
-        if req_id is None:
+        taken = counter.take(total)
+        if not taken:
             exhausted = True
             break
+        req_id = taken[0]
         c = free.pop()
         now = time.perf_counter_ns()
         inflight[req_id] = c.slot

@@ -135,3 +135,22 @@ def test_a_shrink_under_a_rate_starts_nothing_on_a_retired_slot(base: str) -> No
             if isinstance(e, RequestStarted) and e.t_ns > retired.get(e.thread.worker, e.t_ns)]
     assert late == []  # each retired slot's scheduled request went first, then the slot left
     assert (stats.ok, stats.failed, stats.cancelled) == (60, 0, 0)
+
+
+def test_a_process_takes_only_the_ids_its_free_transfer_slots_can_run(base: str) -> None:
+    """A loop fills its free slots with ids taken under one lock, never more: when both of a
+    process's slots hang, every quick request is left to the other process, not held back."""
+    from fetchtui.core.runs.processes import ProcessesSource
+
+    from ..waiting import fold_until
+
+    targets = parse_targets(f"{base}/hang?test=reserve x2\n{base}/delay/0 x40")
+    config = RunConfig(2, "pycurl", FetchLimits(timeout=30), model="curl-multi", processes=2)
+    source, stats = ProcessesSource(targets, config), RunStats(targets)
+    source.start()
+    try:
+        fold_until(source, stats, lambda: stats.ok == 40, "the forty quick requests")
+        assert stats.view(0).outcome is None and stats.view(1).outcome is None  # still hanging
+        assert stats.ok == 40 and stats.failed == 0
+    finally:
+        source.close()

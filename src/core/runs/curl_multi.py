@@ -150,9 +150,10 @@ class _Loop:
         size = min(ledger.wanted, self.cap)
         if self.retired:
             self.retired = {slot for slot in self.retired if slot >= size}  # a resize or a stage regrew them
-        for slot in range(size):
-            if not self._free(slot):
-                continue
+        free = [slot for slot in range(size) if self._free(slot)]
+        if len(free) > 1:
+            ledger.reserve(len(free))  # their ids under one lock across the processes
+        for slot in free:
             taken = ledger.take(self.info[slot], slot)
             if taken is None:
                 self.spent.add(slot)

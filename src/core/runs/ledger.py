@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
 Emit = Callable[[list[Event]], None]
 _GONE: Final = object()  # not in flight (a close-out accounted it)
-#: Hands out the next request id, or None when none is left: a counter shared by the worker
-#: processes of one run, so a process that finishes early takes more (none is split up front).
-Dispense = Callable[[], "int | None"]
+#: Hands out up to n of the next request ids, in a row (an empty range when none is left): a
+#: counter shared by the worker processes of one run, so a process that finishes early takes
+#: more (none is split up front).
+Dispense = Callable[[int], range]
 #: take()'s answers besides a request: the run is paused (wait_resumed(), then take again),
 #: or this worker's slot is past the pool's size (it shrank): the worker leaves.
 HOLD: Final = "hold"
@@ -58,6 +59,7 @@ class Ledger:
         self._config = config = config if config is not None else RunConfig()
         self._dispense = dispense  # a share of a run other processes take from too
         self._exhausted = False  # the dispenser said none is left
+        self._ahead = range(0)  # ids reserve() took from it for the slots being filled now
         self.total: int | None = config.planned(listed)  # None: until the duration ends
         self._emit = emit
         self._lock = threading.Lock()
@@ -148,16 +150,20 @@ class Ledger:
                 return HOLD
             if self._returned:
                 req_id = heapq.heappop(self._returned)
+            elif self._ahead:
+                req_id, self._ahead = self._ahead[0], self._ahead[1:]
+                self._next = req_id + 1
             elif self._exhausted or (self.total is not None and self._next >= self.total):
                 return None
             elif self._dispense is not None:
-                shared = self._dispense()
-                if shared is None:  # the other processes took the rest: this share is done
+                shared = self._dispense(1)
+                if not shared:  # the other processes took the rest: this share is done
                     self._exhausted = True
                     if not self._inflight and not self._waiting:
                         self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
                     return None
-                req_id, self._next = shared, shared + 1
+                req_id = shared[0]
+                self._next = req_id + 1
             else:
                 req_id = self._next
                 self._next += 1
@@ -169,6 +175,17 @@ class Ledger:
             self._inflight[req_id] = thread
             self._started(req_id, now, thread, due)
             return req_id, None
+
+    def reserve(self, count: int) -> None:
+        """Take up to `count` ids ahead from a shared dispenser, for as many slots about to be
+        filled (take() hands them out first): one lock across the processes for them all, not
+        one each. Only as many as the free slots ask for, so no process sits on ids another
+        could run; a pause or a shrink between keeps them for the next take."""
+        with self._lock:
+            if (self._dispense is None or count < 2 or self._ahead or self._exhausted or self._closing
+                    or self._held or self._ended.is_set()):
+                return
+            self._ahead = self._dispense(count)
 
     def wait_resumed(self) -> None:
         """Block a worker thread while the run is paused (a close-out wakes it too)."""
@@ -252,6 +269,7 @@ class Ledger:
             self._closing = True
             self._waiting.clear()
             self._returned.clear()
+            self._ahead = range(0)
             if self.total is None:
                 self.total = self._next
             if self._inflight and not self._config.cut_at_end:
@@ -300,7 +318,8 @@ class Ledger:
             self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
         elif self._closing and not self._inflight:
             self._end_locked(self._timed_end())
-        elif self._exhausted and not self._inflight and not self._waiting and not self._returned:
+        elif (self._exhausted and not self._inflight and not self._waiting and not self._returned
+              and not self._ahead):
             self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
 
     # -- the gatherer's side (the worker processes' events, in the process that started them)
@@ -420,6 +439,7 @@ class Ledger:
             self._inflight.clear()
             self._waiting.clear()
             self._returned.clear()
+            self._ahead = range(0)
             if self.total is None and self._next:  # a relay never takes: it leaves it to stats
                 self.total = self._next
             self._end_locked(RunEnded(time.perf_counter_ns(), True, lost, total=self.total))

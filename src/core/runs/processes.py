@@ -46,7 +46,8 @@ class SharedCounter:
     """The next request id and a stop flag in a small file every worker process maps.
 
     take() is atomic across processes (an fcntl lock) and across the threads of one (a
-    lock: fcntl locks belong to a process). A few microseconds, against a request's ~100.
+    lock: fcntl locks belong to a process): 1-1.6 µs of CPU, the more when both processes
+    take at once, so a loop filling several slots takes their ids under one lock.
     """
 
     def __init__(self, path: str, create: bool = False) -> None:
@@ -57,15 +58,17 @@ class SharedCounter:
         self._map = mmap.mmap(self._fd, _SLOT.size)
         self._lock = threading.Lock()
 
-    def take(self, total: int | None) -> int | None:
+    def take(self, total: int | None, count: int = 1) -> range:
+        """Up to `count` of the next ids, in a row; an empty range when none is left."""
         with self._lock:
             fcntl.lockf(self._fd, fcntl.LOCK_EX)
             try:
                 req_id, stop = _SLOT.unpack_from(self._map)
-                if stop or (total is not None and req_id >= total):
-                    return None
-                _SLOT.pack_into(self._map, 0, req_id + 1, stop)
-                return int(req_id)
+                end = req_id + count if total is None else min(req_id + count, total)
+                if stop or end <= req_id:
+                    return range(0)
+                _SLOT.pack_into(self._map, 0, end, stop)
+                return range(req_id, end)
             finally:
                 fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
@@ -124,8 +127,8 @@ def main() -> None:
     counter = SharedCounter(share.counter_path)
     total = share.config.planned(len(share.targets))
     per_process = registry.MODELS[share.config.model].per_process_class()
-    source: RunSource = per_process(share.targets, share.config, dispense=lambda: counter.take(total),
-                                    t0=share.t0)
+    source: RunSource = per_process(share.targets, share.config,
+                                    dispense=lambda count: counter.take(total, count), t0=share.t0)
 
     def listen() -> None:
         with contextlib.suppress(EOFError, OSError):
