@@ -12,10 +12,10 @@ In one run, on one nginx (keep-alive, `200 ok`):
 3. What that leaves, per request, for fetchtui's own part, beside what each piece of it costs,
    timed here in one process on synthetic requests (warm, uncontended: a lower bound of what
    a run pays, which bench/where.py measures whole):
-   - the worker's ledger: take (a request id from the shared counter, its RequestStarted) and
-     finish (its RequestFinished, accounted once);
-   - the worker's events of the request: its result, phases and RequestFinished;
-   - packing them for the pipe, and the gatherer unpacking them;
+   - the worker's ledger, as a worker process runs it: take (request ids from the shared
+     counter, eight to a lock as a fill pass takes them) and finish_ok (the request
+     accounted once), each writing its row into the frame for the pipe, and the frame taken;
+   - the gatherer unpacking the frames into the events;
    - the gatherer's ledger (every request counted once, in the process that ends the run);
    - the stats model folding them (the summary, the table, the exports read it).
 """
@@ -94,19 +94,22 @@ def pieces(n: int) -> dict[str, float]:
         def ledger() -> Callable[[], object]:
             counter = SharedCounter(os.path.join(scratch, f"counter-{time.perf_counter_ns()}"), create=True)
             book = Ledger(n, queue.SimpleQueue().put, config, lambda count: counter.take(n, count))
+            packer = Packer()
+            book.write_into(packer)
             book.open(16)
+            fields = (None, None, None, 90_000, 10_000, 1, True)
 
             def run() -> None:
-                for end in ends:
+                for req_id in range(n):
+                    if req_id % 8 == 0:
+                        book.reserve(8)
                     book.take(thread, 0)
-                    book.finish(end)  # type: ignore[arg-type]
+                    book.finish_ok(req_id, 10 * req_id + 5, thread, 200, 2, 100, "HTTP/1.1", fields)
+                    if req_id % 100 == 99:
+                        book.take_frame(0)
             return run
 
-        out["worker: ledger take + finish (its id, RequestStarted)"] = timed(ledger, n)
-    out["worker: its result, phases, RequestFinished"] = timed(
-        lambda: lambda: [finished(req_id) for req_id in range(n)], n)
-    out["worker: packing them for the pipe"] = timed(
-        lambda: (lambda packer: lambda: [packer.pack(0, b) for b in batches])(Packer()), n)
+        out["worker: ledger take + finish_ok, as rows into the frame"] = timed(ledger, n)
     packed = [Packer().pack(0, b) for b in batches]
     out["gatherer: unpacking them"] = timed(
         lambda: (lambda unpacker: lambda: [unpacker.unpack(p) for p in packed])(Unpacker()), n)
@@ -163,8 +166,7 @@ def main() -> None:
           "\nbeating hey leaves nothing for fetchtui's own part")
     # The least any design that keeps a request's events and stats could pay: no pipe at all
     # (each worker process folding its own stats, merged at the end), at 100% of the cores.
-    piped = {"worker: packing them for the pipe", "gatherer: unpacking them",
-             "gatherer: its ledger, counting each once"}
+    piped = {"gatherer: unpacking them", "gatherer: its ledger, counting each once"}
     unpiped = sum(us for name, us in costs.items() if name not in piped)
     least = nginx_us + floor_us + unpiped
     print(f"without the pipe (each worker folding its own stats): {least:.1f} us a request, "
