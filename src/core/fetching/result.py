@@ -56,6 +56,11 @@ def _is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or (asyncio is not None and isinstance(exc, asyncio.TimeoutError))
 
 
+def ok_status(status: int) -> bool:
+    """Whether a completed transfer's status is an ok outcome (an HTTP error is a failure)."""
+    return status < 400
+
+
 def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult | BaseException,
                      cpu_ns: int, timeout_s: float, *, timed_out: bool = False,
                      phases: Phases | None = None, http_version: str | None = None) -> RequestFinished:
@@ -73,7 +78,7 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
         status, nbytes = got.status, got.nbytes
         phases = got.phases if got.phases is not None else phases
         http_version = got.http_version if got.http_version is not None else http_version
-        if status >= 400:
+        if not ok_status(status):
             kind, error = "http", f"HTTP {status}"
     else:
         if isinstance(got, FetchError):

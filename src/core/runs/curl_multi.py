@@ -28,7 +28,7 @@ from fetchtui.core.fetching.phases import ConnIds
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.pycurl_backend import CurlHandle
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
-from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.fetching.result import FetchResult, ok_status, request_finished
 from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.runs.ledger import HOLD, RETIRE, Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
@@ -244,7 +244,7 @@ class _Loop:
         handle = self.handles[slot]
         if error is None:  # the common end, reported by its fields: no result or event object made
             status, nbytes = handle.completed()
-            if status < 400 and not (transfer.follow_by_hand and status in REDIRECT_CODES):
+            if ok_status(status) and not (transfer.follow_by_hand and status in REDIRECT_CODES):
                 fields, version = self._phases_of(handle, transfer.url)
                 self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes, cpu_ns,
                                       version, fields)

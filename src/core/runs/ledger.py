@@ -298,7 +298,7 @@ class Ledger:
 
     def finish_ok(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
                   http_version: str | None, phases: PhaseFields | None) -> None:
-        """finish() of an ok request (a status below 400, no error) from its fields: where the
+        """finish() of an ok request (`result.ok_status`, no error) from its fields: where the
         ledger writes rows, none of its event objects is made."""
         with self._lock:
             if self._inflight.pop(req_id, _GONE) is _GONE:
