@@ -97,10 +97,6 @@ class Ledger:
         with self._lock:
             self._rows, self._emit = packer, packer.add
 
-    @property
-    def writes_rows(self) -> bool:
-        return self._rows is not None
-
     def take_frame(self, run_id: int) -> Packed | None:
         """What was written into the packer since the last take (None: nothing)."""
         with self._lock:

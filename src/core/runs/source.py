@@ -13,7 +13,7 @@ from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
-    from fetchtui.core.runs.packing import Packed, Packer
+    from fetchtui.core.runs.packing import Packed
     from fetchtui.core.stats import RunStats
 
 #: The message queue: batches of events, in the order and the grouping they were sent in.
@@ -38,7 +38,6 @@ class RunSource:
         self.config = config
         self.events: EventQueue = queue.SimpleQueue()
         self.ledger = Ledger(len(targets), self.events.put, config)
-        self._packer: Packer | None = None  # the stream's, once its events cross a pipe
 
     def start(self) -> None:
         """Begin the run; returns at once."""
@@ -92,22 +91,12 @@ class RunSource:
         rows with no event object made. Before start()."""
         from fetchtui.core.runs.packing import Packer  # only where events cross a pipe
 
-        self._packer = Packer()
-        self.ledger.write_into(self._packer)
+        self.ledger.write_into(Packer())
 
-    def take_frame(self, run_id: int, timeout: float = 0.0) -> Packed | None:
-        """The run's events since the last take, packed for a pipe (None: none came). A source
-        not framed for a pipe drains its queue, waiting up to `timeout` for the first batch."""
-        if self.ledger.writes_rows:
-            return self.ledger.take_frame(run_id)
-        batch = self.drain(timeout)
-        if not batch:
-            return None
-        if self._packer is None:
-            from fetchtui.core.runs.packing import Packer
-
-            self._packer = Packer()  # one per stream: a thread crosses once
-        return self._packer.pack(run_id, batch)
+    def take_frame(self, run_id: int) -> Packed | None:
+        """The run's events since the last take, packed for the pipe (None: none came); after
+        frame_for_pipe()."""
+        return self.ledger.take_frame(run_id)
 
 
 def drain(events: EventQueue, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
