@@ -30,6 +30,7 @@ import time
 from array import array
 
 from _helpers import ensure, serving_nginx  # bench/ is on sys.path when a bench runs
+from floor import CAPPED
 from peers import run_fetchtui, run_hey
 
 from fetchtui.core.runs.processes import SharedCounter
@@ -47,25 +48,12 @@ TIMERS = (pycurl.PRETRANSFER_TIME_T, pycurl.STARTTRANSFER_TIME_T, pycurl.TOTAL_T
 # a start: req_id, t_ns; an end: req_id, start, end, status, nbytes, cpu, wait, receive, conn, reused
 starts, ends = array("q"), array("q")
 inflight = {}
+''' + CAPPED + r'''
 
 def easy(slot):
     c = pycurl.Curl()
-    lines, got = [0], [0]
-    def header(line):
-        if line.startswith(b"HTTP/"):
-            lines[0] = 0
-        elif line not in (b"\r\n", b"\n"):
-            lines[0] += 1
-            if lines[0] > 100 or len(line) > 65536:
-                return 0
-        return None
-    def write(chunk):
-        got[0] += len(chunk)
-        return 0 if got[0] > 1 << 30 else None
-    c.setopt(pycurl.HEADERFUNCTION, header)
-    c.setopt(pycurl.WRITEFUNCTION, write)
     c.setopt(pycurl.URL, url)
-    c.slot, c.got = slot, got
+    c.slot, c.got = slot, capped(c)
     return c
 
 def flush():

@@ -28,34 +28,45 @@ from pathlib import Path
 from _helpers import ensure, fetchtui, serving_nginx  # bench/ is on sys.path when a bench runs
 from peers import run_hey
 
+#: What fetchtui's caps need of a transfer, as script text: a Python callback per header line
+#: (at most 100 lines of at most 64 KiB) and per body chunk (counted against a cap). After it,
+#: `capped(c)` gives an easy handle those callbacks and returns the list its body's bytes
+#: are counted in.
+CAPPED = r"""
+def capped(c):
+    lines, got = [0], [0]
+    def header(line):
+        if line.startswith(b"HTTP/"):
+            lines[0] = 0
+        elif line not in (b"\r\n", b"\n"):
+            lines[0] += 1
+            if lines[0] > 100 or len(line) > 65536:
+                return 0
+        return None
+    def write(chunk):
+        got[0] += len(chunk)
+        return 0 if got[0] > 1 << 30 else None
+    c.setopt(pycurl.HEADERFUNCTION, header)
+    c.setopt(pycurl.WRITEFUNCTION, write)
+    return got
+"""
+
 # argv: URL, requests, handles, and what it reads: "status", "records" (what fetchtui records
-# of a transfer) or "capped" (that, and a Python callback per header line and body chunk, as
-# fetchtui's caps on header lines and --max-bytes need). Prints `RESULT requests seconds`.
+# of a transfer) or "capped" (that, and fetchtui's callbacks, CAPPED). Prints
+# `RESULT requests seconds`.
 BARE = """
 import sys, time, pycurl
 url, n, handles, what = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 full = what != "status"
 multi = pycurl.CurlMulti()
 sink = []
+""" + CAPPED + """
 def easy():
     c = pycurl.Curl()
     c.setopt(pycurl.URL, url)
     c.setopt(pycurl.WRITEFUNCTION, sink.append)
     if what == "capped":
-        lines, got = [0], [0]
-        def header(line):
-            if line.startswith(b"HTTP/"):
-                lines[0] = 0
-            elif line not in (b"\\r\\n", b"\\n"):
-                lines[0] += 1
-                if lines[0] > 100 or len(line) > 65536:
-                    return 0
-            return None
-        def write(chunk):
-            got[0] += len(chunk)
-            return 0 if got[0] > 1 << 30 else None
-        c.setopt(pycurl.HEADERFUNCTION, header)
-        c.setopt(pycurl.WRITEFUNCTION, write)
+        capped(c)
     return c
 free = [easy() for _ in range(handles)]
 left, done = n, 0

@@ -92,8 +92,8 @@ class Ledger:
         return self._ended.is_set()
 
     def write_into(self, packer: Packer) -> None:
-        """Write the run's events into `packer`, not through emit: a request's start and end
-        go in as rows, and no event object is made for them. Before anything is emitted."""
+        """Write the run's events into `packer`, not through emit: a start, and an end that
+        finish_ok reports, go in as rows with no event object made. Before anything is emitted."""
         with self._lock:
             self._rows, self._emit = packer, packer.add
 
