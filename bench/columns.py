@@ -29,9 +29,9 @@ import threading
 import time
 from array import array
 
-from _helpers import ensure, serving_nginx  # bench/ is on sys.path when a bench runs
-from floor import CAPPED
-from peers import run_fetchtui, run_hey
+from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
+from floor import CAPPED, FASTEST
+from peers import hey_rows, print_beside_hey, run_fetchtui
 
 from fetchtui.core.runs.processes import SharedCounter
 
@@ -176,22 +176,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     n, rounds = args.requests, args.rounds
-    hey = ensure("hey", "hey")
-    rows: dict[str, float] = {}
     with serving_nginx("bench/columns.py") as (_, url, workdir):
-        if hey:
-            for c in (16, 64):
-                rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
-        flags = ["--model", "curl-multi", "-P", "2", "-w", "16"]
-        rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, flags, workdir) for _ in range(rounds))
+        rows = hey_rows(url, n, rounds)
+        rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, FASTEST, workdir) for _ in range(rounds))
         runs = [study(url, n) for _ in range(rounds)]
         rows["columnar study 2x16"] = max(rps for rps, _ in runs)
-    hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
-    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
-    print("| what | req/s | / hey's best |")
-    print("|---|---:|---:|")
-    for name, rps in rows.items():
-        print(f"| {name} | {rps:,.0f} | {f'{rps / hey_best:.2f}' if hey_best else '-'} |")
+    print_beside_hey(rows, n, rounds)
     cpu = sorted(us for _, us in runs)
     print(f"\nthe study's gathering process: {cpu[0]:.1f}-{cpu[-1]:.1f} us of CPU a request "
           "(fetchtui's today: bench/where.py)")

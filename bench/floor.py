@@ -19,14 +19,14 @@ this machine: what fetchtui adds to it (events, the pipe, the ledger, the stats)
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from _helpers import ensure, fetchtui, serving_nginx  # bench/ is on sys.path when a bench runs
-from peers import run_hey
+from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
+from peers import hey_rows, print_beside_hey, run_fetchtui
+
+FASTEST = ["--model", "curl-multi", "-P", "2", "-w", "16"]
 
 #: What fetchtui's caps need of a transfer, as script text: a Python callback per header line
 #: (at most 100 lines of at most 64 KiB) and per body chunk (counted against a cap). After it,
@@ -111,40 +111,21 @@ def bare(url: str, n: int, processes: int, handles: int, what: str) -> float:
     return share * processes / min(slowest, wall)
 
 
-def run_fetchtui(url: str, n: int, workdir: str) -> float:
-    out = Path(workdir) / "run.json"
-    subprocess.run([*fetchtui(), "run", f"{url} x{n}", "--model", "curl-multi", "-P", "2", "-w", "16",
-                    "--no-history", "--json", str(out)], capture_output=True, timeout=600, check=True)
-    summary = json.loads(out.read_text())["summary"]
-    if summary["ok"] != n:
-        raise SystemExit(f"fetchtui: {summary['ok']} of {n} ok")
-    return float(summary["rps"])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     n, rounds = args.requests, args.rounds
-    hey = ensure("hey", "hey")
-    rows: dict[str, float] = {}
     with serving_nginx("bench/floor.py") as (_, url, workdir):
-        if hey:
-            for c in (16, 64):
-                rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
+        rows = hey_rows(url, n, rounds)
         for processes in (1, 2):
             for what, reads in (("status", "the status only"), ("records", "what fetchtui records"),
                                 ("capped", "that, with fetchtui's header and body callbacks")):
                 rows[f"bare pycurl multi loop {processes}x16, reading {reads}"] = max(
                     bare(url, n, processes, 16, what) for _ in range(rounds))
-        rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, workdir) for _ in range(rounds))
-    hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
-    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
-    print("| what | req/s | / hey's best |")
-    print("|---|---:|---:|")
-    for name, rps in rows.items():
-        print(f"| {name} | {rps:,.0f} | {f'{rps / hey_best:.2f}' if hey_best else '-'} |")
+        rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, FASTEST, workdir) for _ in range(rounds))
+    hey_best = print_beside_hey(rows, n, rounds)
     floor = rows["bare pycurl multi loop 2x16, reading that, with fetchtui's header and body callbacks"]
     print(f"\nthe bare loop doing what fetchtui's curl-multi must, 2x16: {floor:,.0f} req/s"
           + (f", {floor / hey_best:.2f}x hey's best" if hey_best else "")

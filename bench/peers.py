@@ -96,6 +96,25 @@ def run_hey(hey: str, url: str, n: int, concurrency: int) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def hey_rows(url: str, n: int, rounds: int) -> dict[str, float]:
+    """hey's best of `rounds` at -c 16 and at -c 64 (nothing if hey cannot be installed)."""
+    hey = ensure("hey", "hey")
+    if hey is None:
+        return {}
+    return {f"hey -c {c} (Go)": max(run_hey(hey, url, n, c) for _ in range(rounds)) for c in (16, 64)}
+
+
+def print_beside_hey(rows: dict[str, float], n: int, rounds: int) -> float | None:
+    """The rows as a table with each one's ratio to hey's best; returns that best."""
+    hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
+    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
+    print("| what | req/s | / hey's best |")
+    print("|---|---:|---:|")
+    for name, rps in rows.items():
+        print(f"| {name} | {rps:,.0f} | {f'{rps / hey_best:.2f}' if hey_best else '-'} |")
+    return hey_best
+
+
 def run_wrk(wrk: str, url: str) -> float:
     done = subprocess.run([wrk, "-t2", "-c16", "-d3s", url], capture_output=True, text=True, check=True)
     found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
