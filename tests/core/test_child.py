@@ -83,14 +83,19 @@ def test_a_killed_child_still_accounts_every_request_and_says_why(process: Fetch
 
 
 def test_close_kills_the_child_at_once_even_with_hanging_requests(process: FetchProcess, base: str) -> None:
-    source, stats = start(process, f"{base}/hang x8", workers=8, timeout=60)
+    """Closing (quitting, SIGTERM) cancels what was in flight, as Ctrl-C does: the requests say
+    they were cancelled, not that the fetch process failed them."""
+    source, stats = start(process, f"{base}/hang x8\n{base}/delay/0 x4", workers=8, timeout=60)
     fold_until(source, stats, lambda: stats.in_flight == 8, "8 requests in flight")
     pid = process.pid
     assert pid is not None
     process.close()
     wait_until(lambda: not alive(pid), "the killed child to be gone", limit=2)
     stats.apply(source.drain())
-    assert stats.ended and stats.done == 8
+    assert stats.ended and stats.done == 12 and stats.cancelled == 12
+    assert source.lost is None and source.cancelled
+    assert {stats.view(i).error for i in range(8)} == {"cancelled while in flight"}
+    assert {stats.view(i).error for i in range(8, 12)} == {"cancelled before it started"}
 
 
 PARENT = """

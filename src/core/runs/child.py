@@ -151,8 +151,11 @@ class _Child:
             self.gone = why
             runs = list(self._runs.values())
             self._runs.clear()
+        # Our own close() (quitting, SIGTERM, SIGHUP) cut the runs off as a cancel does: their
+        # requests were cancelled, the fetch process did not fail them.
+        lost = None if self.killed and unreadable is None else why
         for run in runs:
-            run.ledger.close_out(lost=why)
+            run.ledger.close_out(lost=lost)
 
     def _last_error(self) -> str:
         return last_error(self.stderr)
