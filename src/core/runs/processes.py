@@ -129,6 +129,7 @@ def main() -> None:
     per_process = registry.MODELS[share.config.model].per_process_class()
     source: RunSource = per_process(share.targets, share.config,
                                     dispense=lambda count: counter.take(total, count), t0=share.t0)
+    source.frame_for_pipe()  # before a command can make the ledger emit: nothing goes astray
 
     def listen() -> None:
         with contextlib.suppress(EOFError, OSError):
@@ -140,7 +141,6 @@ def main() -> None:
         source.cancel()  # a cancel, or the parent is gone
 
     threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
-    source.frame_for_pipe()
     source.start()
     try:
         while True:
