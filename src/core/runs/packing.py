@@ -78,7 +78,6 @@ class Packer:
     def __init__(self) -> None:
         self._threads: dict[ThreadInfo, int] = {}
         self._clear()
-        self.ended = False  # a RunEnded went into a batch: the stream is over
 
     def _clear(self) -> None:
         self._kinds, self._started, self._finished = bytearray(), bytearray(), bytearray()
@@ -125,8 +124,6 @@ class Packer:
                 pass
             self._others.append(event)
             self._kinds.append(OTHER)
-            if isinstance(event, RunEnded):
-                self.ended = True
 
     def started(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> bool:
         """What RequestStarted(req_id, t_ns, thread, due_ns) says, as a row; False if a field
