@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -35,6 +36,9 @@ from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
 _SELECT_S = 0.01  # the longest the loop waits on sockets: how soon it sees a cancel or a resize
+# The loop is the process's one fetching thread: whatever else holds the GIL (the stats fold,
+# headless) stalls every transfer until it lets go, after 5 ms by default.
+_SWITCH_S = 0.001
 
 
 def open_curl_multi(targets: Sequence[Target], config: RunConfig) -> RunSource:
@@ -76,6 +80,8 @@ class CurlMultiSource(RunSource):
         self.ledger.open(self.config.workers, self._t0)
         if self.ledger.ended:
             return
+        if sys.getswitchinterval() > _SWITCH_S:
+            sys.setswitchinterval(_SWITCH_S)  # another thread hands the GIL back within 1 ms
         self._thread = threading.Thread(target=self._run, name="fetchtui-curl-multi", daemon=True)
         self._thread.start()
 
