@@ -82,6 +82,12 @@ class Phases:
     conn_id: int | None = None  # unique within the run
     conn_reused: bool | None = None
 
+    @property
+    def fields(self) -> PhaseFields:
+        """Its fields, in order: what a source that reports an ok end by its fields gives."""
+        return (self.dns_ns, self.connect_ns, self.tls_ns, self.wait_ns, self.receive_ns, self.conn_id,
+                self.conn_reused)
+
     def spans(self) -> tuple[tuple[str, int | None], ...]:
         """(name, ns) in the order they happen."""
         return (("dns", self.dns_ns), ("connect", self.connect_ns), ("tls", self.tls_ns),

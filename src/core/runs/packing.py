@@ -118,7 +118,10 @@ class Packer:
                     continue
                 if isinstance(event, RequestFinished) and event.error is None and event.error_kind is None \
                         and event.http_version in _VERSION_CODE:
-                    self._finished_event(event)
+                    self._finished_row(event.req_id, event.t_ns, event.thread, _OUTCOME_CODE[event.outcome],
+                                       -1 if event.status is None else event.status, event.nbytes,
+                                       event.cpu_ns, _VERSION_CODE[event.http_version],
+                                       None if event.phases is None else event.phases.fields)
                     continue
             except (struct.error, TypeError):  # a value no row holds (a huge number): as itself
                 pass
@@ -143,31 +146,21 @@ class Packer:
         version = _VERSION_CODE.get(http_version)
         if version is None:
             return False
-        head = (req_id, t_ns, self._thread(thread), _OK, status, nbytes, cpu_ns, version)
         try:
-            if phases is None:
-                row = _FINISHED.pack(*head, 0, *_NO_PHASES)
-            else:
-                dns, connect, tls, wait, receive, conn_id, reused = phases
-                row = _FINISHED.pack(*head, 1, _n(dns), _n(connect), _n(tls), _n(wait), _n(receive),
-                                     _n(conn_id), -1 if reused is None else int(reused))
+            self._finished_row(req_id, t_ns, thread, _OK, status, nbytes, cpu_ns, version, phases)
         except struct.error:
             return False
-        self._finished += row
-        self._kinds.append(FINISHED)
         return True
 
-    def _finished_event(self, event: RequestFinished) -> None:
-        phases = event.phases
-        status = -1 if event.status is None else event.status
-        head = (event.req_id, event.t_ns, self._thread(event.thread), _OUTCOME_CODE[event.outcome],
-                status, event.nbytes, event.cpu_ns, _VERSION_CODE[event.http_version])
+    def _finished_row(self, req_id: int, t_ns: int, thread: ThreadInfo | None, outcome: int, status: int,
+                      nbytes: int, cpu_ns: int, version: int, phases: PhaseFields | None) -> None:
+        head = (req_id, t_ns, self._thread(thread), outcome, status, nbytes, cpu_ns, version)
         if phases is None:
             row = _FINISHED.pack(*head, 0, *_NO_PHASES)
         else:
-            reused = -1 if phases.conn_reused is None else int(phases.conn_reused)
-            row = _FINISHED.pack(*head, 1, _n(phases.dns_ns), _n(phases.connect_ns), _n(phases.tls_ns),
-                                 _n(phases.wait_ns), _n(phases.receive_ns), _n(phases.conn_id), reused)
+            dns, connect, tls, wait, receive, conn_id, reused = phases
+            row = _FINISHED.pack(*head, 1, _n(dns), _n(connect), _n(tls), _n(wait), _n(receive),
+                                 _n(conn_id), -1 if reused is None else int(reused))
         self._finished += row  # only once the row is whole: a struct.error leaves no half of it
         self._kinds.append(FINISHED)
 

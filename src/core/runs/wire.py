@@ -4,7 +4,7 @@ Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun.
 parent, on a copy of the child's stdout (fd 1 itself goes to /dev/null, so a stray print
 cannot corrupt the stream):
 a Packed batch (packing.py), one per forwarding tick, holding the events exactly as the child's
-queue grouped them.
+ledger wrote them into it.
 The child exits when its stdin closes, so it never outlives the parent.
 """
 
