@@ -143,8 +143,8 @@ class _Loop:
                 self._fill()
                 while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
                     pass
-                self._collect()
-                if not ledger.ended:
+                # a transfer that just ended frees a slot: fill it before waiting on sockets
+                if not self._collect() and not ledger.ended:
                     multi.select(self._wait_s())
         finally:
             self._close()
@@ -224,7 +224,8 @@ class _Loop:
         self.multi.add_handle(handle.curl)
 
     # -- taking back ------------------------------------------------------------------
-    def _collect(self) -> None:
+    def _collect(self) -> int:
+        """Report the transfers libcurl has ended; how many it had."""
         ended: list[tuple[Any, tuple[int, str] | None]] = []
         while True:
             queued, done, failed = self.multi.info_read()
@@ -233,7 +234,7 @@ class _Loop:
             if not queued:
                 break
         if not ended:
-            return
+            return 0
         # One thread moves every transfer: the requests that ended together share what it spent
         # since the last ones did, so the mean per request is the true one (as asyncio's tasks).
         # Read once per batch: a thread's CPU clock is a system call, not a vDSO read.
@@ -242,6 +243,7 @@ class _Loop:
         self.cpu_mark = cpu_now
         for n, (curl, error) in enumerate(ended):
             self._ended(curl, error, done_ns, share + (extra if n == 0 else 0))
+        return len(ended)
 
     def _ended(self, curl: Any, error: tuple[int, str] | None, done_ns: int, cpu_ns: int) -> None:
         slot = self.by_curl.pop(id(curl))

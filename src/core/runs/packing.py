@@ -76,7 +76,7 @@ class Packer:
     """
 
     def __init__(self) -> None:
-        self._threads: dict[ThreadInfo, int] = {}
+        self._threads: dict[int, tuple[ThreadInfo, int]] = {}  # id(info) -> (info, its number)
         self._clear()
 
     def _clear(self) -> None:
@@ -87,11 +87,13 @@ class Packer:
     def _thread(self, info: ThreadInfo | None) -> int:
         if info is None:
             return -1
-        number = self._threads.get(info)
-        if number is None:
-            number = self._threads[info] = len(self._threads)
+        # by identity: a ThreadInfo's hash is Python over its five fields, asked twice a
+        # request, and a source hands the same object for a thread every time
+        known = self._threads.get(id(info))
+        if known is None:
+            known = self._threads[id(info)] = (info, len(self._threads))  # held: its id stays its
             self._new.append(info)
-        return number
+        return known[1]
 
     def pack(self, run_id: int, events: Sequence[Event]) -> Packed:
         """`events` as one batch."""
@@ -154,13 +156,17 @@ class Packer:
 
     def _finished_row(self, req_id: int, t_ns: int, thread: ThreadInfo | None, outcome: int, status: int,
                       nbytes: int, cpu_ns: int, version: int, phases: PhaseFields | None) -> None:
-        head = (req_id, t_ns, self._thread(thread), outcome, status, nbytes, cpu_ns, version)
+        number = self._thread(thread)
         if phases is None:
-            row = _FINISHED.pack(*head, 0, *_NO_PHASES)
-        else:
+            row = _FINISHED.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 0,
+                                 *_NO_PHASES)
+        else:  # spelled out, not through _n() and a head tuple: this runs once a request
             dns, connect, tls, wait, receive, conn_id, reused = phases
-            row = _FINISHED.pack(*head, 1, _n(dns), _n(connect), _n(tls), _n(wait), _n(receive),
-                                 _n(conn_id), -1 if reused is None else int(reused))
+            row = _FINISHED.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 1,
+                                 _NONE if dns is None else dns, _NONE if connect is None else connect,
+                                 _NONE if tls is None else tls, _NONE if wait is None else wait,
+                                 _NONE if receive is None else receive, _NONE if conn_id is None else conn_id,
+                                 -1 if reused is None else int(reused))
         self._finished += row  # only once the row is whole: a struct.error leaves no half of it
         self._kinds.append(FINISHED)
 
