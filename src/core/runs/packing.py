@@ -62,10 +62,6 @@ def _n(value: int | None) -> int:
     return _NONE if value is None else value
 
 
-def _v(value: int) -> int | None:
-    return None if value == _NONE else value
-
-
 class Packer:
     """The sending side of one stream of batches (a run's, or a worker process's).
 
@@ -185,18 +181,21 @@ class Unpacker:
         others = iter(packed.others)
         out: list[Event] = []
         add = out.append
+        none = _NONE  # each field spelled out, not through _v(): this runs twice a request
         for kind in packed.kinds:
             if kind == FINISHED:
                 (req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has_phases,
                  dns, connect, tls, wait, receive, conn, reused) = next(finished)
-                phases = Phases(_v(dns), _v(connect), _v(tls), _v(wait), _v(receive), _v(conn),
-                                None if reused < 0 else bool(reused)) if has_phases else None
+                phases = Phases(None if dns == none else dns, None if connect == none else connect,
+                                None if tls == none else tls, None if wait == none else wait,
+                                None if receive == none else receive, None if conn == none else conn,
+                                None if reused < 0 else reused == 1) if has_phases else None
                 add(RequestFinished(req_id, t_ns, threads[thread] if thread >= 0 else None,
                                     _OUTCOMES[outcome], None if status < 0 else status, nbytes,
                                     None, None, cpu_ns, phases, _VERSIONS[version]))
             elif kind == STARTED:
                 req_id, t_ns, thread, due = next(started)
-                add(RequestStarted(req_id, t_ns, threads[thread], _v(due)))
+                add(RequestStarted(req_id, t_ns, threads[thread], None if due == none else due))
             else:
                 add(next(others))
         return out
