@@ -17,10 +17,21 @@ from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.events import Event, PoolResized, RequestFinished, RequestStarted, RunPaused, WorkerRetired
 from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.models import open_source
+from fetchtui.core.runs.processes import ProcessesSource
 from fetchtui.core.runs.replay import Recording, ReplaySource
 from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+
+from ..waiting import wait_until
+
+
+def exited(pid: int) -> bool:
+    """The process has ended (a zombie its parent has not reaped yet counts)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 MODELS = [
     pytest.param(dict(model="threads", backend="requests"), id="threads"),
@@ -280,3 +291,65 @@ def test_a_replayed_pause_keeps_its_nanoseconds_so_the_rate_reads_the_same(tmp_p
     source.start()
     fold_to_end(source, replayed, within=10)
     assert replayed.summary().rps == stats.summary().rps == 58.917
+
+
+PROCESS_MODELS = [m for m in MODELS if "processes" in m.values[0]]  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("model", PROCESS_MODELS)
+def test_a_size_and_a_pause_asked_while_the_processes_start_hold_from_the_first_request(
+        base: str, model: dict[str, object]) -> None:
+    """Worker processes take a Python start-up to be ready, and the run opens only then: what
+    was asked meanwhile is how it opens, so no request starts before the resume."""
+    run = start(base, "BASE/delay/20 x40", workers=2, **model)
+    try:
+        assert run.source.resize(3) and run.source.pause(True)
+        run.fold_until(lambda: run.stats.paused, "the run to open held")
+        assert not [e for e in run.events if isinstance(e, RequestStarted)], "one started though paused"
+        assert run.source.pause(False)
+        run.fold_until(lambda: run.stats.ended, "every request after the resume")
+    finally:
+        run.source.close()
+    assert_each_once(run)
+    assert run.stats.ok == 40
+    assert run.stats.steering.size == 6  # three a process, two processes
+    per_pid: dict[int, set[tuple[int, int, int | None]]] = {}
+    for worker in run.stats.threads.values():
+        per_pid.setdefault(worker.info.pid, set()).add(worker.info.worker)
+    assert all(len(workers) <= 3 for workers in per_pid.values()), per_pid
+
+
+@pytest.mark.parametrize("model", PROCESS_MODELS)
+def test_a_cancel_while_the_processes_start_ends_the_run_with_nothing_run(
+        base: str, model: dict[str, object]) -> None:
+    run = start(base, "BASE/delay/20 x40", workers=2, **model)
+    source = run.source
+    assert isinstance(source, ProcessesSource)
+    try:
+        wait_until(lambda: len(source.pids) == 2, "both worker processes to be spawned")
+        source.cancel()  # they are still starting Python: a start-up is ~0.1 s, this is at once
+        run.fold_until(lambda: run.stats.ended, "the cancel to end the run", limit=5)
+        for pid in source.pids:  # none is left waiting for the word to go (close() would kill it)
+            wait_until(lambda pid=pid: exited(pid), f"worker process {pid} to exit by itself")
+    finally:
+        source.close()
+    assert_each_once(run)
+    assert run.stats.interrupted and run.stats.cancelled == 40 - run.stats.ok - run.stats.failed
+
+
+@pytest.mark.parametrize("model", PROCESS_MODELS)
+def test_a_processes_run_counts_from_when_its_processes_are_ready_not_from_their_spawning(
+        base: str, model: dict[str, object]) -> None:
+    """A Python process's start-up is the tool's, not the server's: the run's elapsed time (and
+    so its req/s) starts once the processes can fetch. Starting them is a whole interpreter
+    each, far more than what is left to do after the word to go."""
+    before = time.perf_counter_ns()
+    run = start(base, "BASE/delay/0 x20", workers=2, **model)
+    try:
+        run.fold_until(lambda: run.stats.ended, "the run to end")
+    finally:
+        run.source.close()
+    t0 = run.stats.t0_ns
+    assert t0 is not None and run.stats.ok == 20
+    first = min(e.t_ns for e in run.events if isinstance(e, RequestStarted))
+    assert first - t0 < t0 - before, "the run's clock started before its processes were ready"

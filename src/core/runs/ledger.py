@@ -114,6 +114,8 @@ class Ledger:
         config = self._config
         t0 = t0 if t0 is not None else time.perf_counter_ns()
         with self._lock:
+            if self._ended.is_set():  # closed out before it opened (a cancel while processes started)
+                return t0
             self._t0 = t0
             self.wanted = workers  # in all: under processes, the parent's is every process's
             if config.duration is not None:
