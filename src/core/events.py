@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from fetchtui.core.interpreter import PythonInfo
 
@@ -172,5 +174,84 @@ class RunPaused:
     paused: bool
 
 
-Event = (RunStarted | RequestStarted | RequestFinished | RunEnded | PoolResized | WorkerRetired
-         | RunPaused)
+NONE_FIELD = -(1 << 63)  # a row's field that is None
+#: A start as a row: req_id, t_ns, thread (a number into the stream's table), due_ns.
+STARTED_ROW = struct.Struct("<qqiq")
+#: An end as a row: req_id, t_ns, thread (-1: None), outcome, status (-1: None), nbytes, cpu_ns,
+#: version, has phases, dns, connect, tls, wait, receive, conn_id, conn_reused (-1 None, 0, 1).
+#: An end with an error's text does not fit one: it crosses as its event.
+FINISHED_ROW = struct.Struct("<qqiBhqqBB6qb")
+OUTCOMES = tuple(Outcome)
+VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
+STARTED, FINISHED = 0, 1  # what each row of RequestRows is, in order
+#: A start's fields as RequestStarted has them; an end's as RequestFinished has them, but its
+#: error kind and error (None in a row).
+StartFields = tuple[int, int, ThreadInfo, int | None]
+EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, Phases | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRows:
+    """Requests' starts and ends as rows, in order: what the RequestStarted and RequestFinished
+    events of one batch say (events() makes them), as a batch crosses a pipe.
+
+    A worker process sends its requests this way, and the process that gathers them folds the
+    rows as they came: at tens of thousands of requests a second, making two frozen events a
+    request was a third of that process's CPU. `threads` is the stream's table its rows'
+    thread numbers index (it only grows).
+    """
+
+    kinds: bytes  # STARTED or FINISHED, a byte a row
+    started: bytes  # STARTED_ROW rows
+    finished: bytes  # FINISHED_ROW rows
+    threads: Sequence[ThreadInfo]
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def fields(self) -> Iterator[StartFields | EndFields]:
+        """Each row's fields, in order (kinds says which a row is)."""
+        threads, none = self.threads, NONE_FIELD
+        started = STARTED_ROW.iter_unpack(self.started)
+        finished = FINISHED_ROW.iter_unpack(self.finished)
+        for kind in self.kinds:
+            if kind == FINISHED:  # each field spelled out, not through a call: twice a request
+                (req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has_phases,
+                 dns, connect, tls, wait, receive, conn, reused) = next(finished)
+                phases = Phases(None if dns == none else dns, None if connect == none else connect,
+                                None if tls == none else tls, None if wait == none else wait,
+                                None if receive == none else receive, None if conn == none else conn,
+                                None if reused < 0 else reused == 1) if has_phases else None
+                yield (req_id, t_ns, threads[thread] if thread >= 0 else None, OUTCOMES[outcome],
+                       None if status < 0 else status, nbytes, cpu_ns, phases, VERSIONS[version])
+            else:
+                req_id, t_ns, thread, due = next(started)
+                yield req_id, t_ns, threads[thread], None if due == none else due
+
+    def events(self) -> Iterator[RequestStarted | RequestFinished]:
+        """The events the rows stand for, in order."""
+        for kind, fields in zip(self.kinds, self.fields(), strict=True):
+            if kind == FINISHED:
+                end = cast(EndFields, fields)  # an end in a row has no error kind or text
+                yield RequestFinished(end[0], end[1], end[2], end[3], end[4], end[5], None, None, end[6],
+                                      end[7], end[8])
+            else:
+                yield RequestStarted(*cast(StartFields, fields))
+
+
+#: An event that stands for itself alone (what a recording replays).
+SingleEvent = (RunStarted | RequestStarted | RequestFinished | RunEnded | PoolResized | WorkerRetired
+               | RunPaused)
+Event = SingleEvent | RequestRows
+
+
+def each_request_event(events: Sequence[Event]) -> list[Event]:
+    """`events` with every RequestRows made into the events it stands for (for what reads
+    requests one event at a time: a trace line, a test)."""
+    out: list[Event] = []
+    for event in events:
+        if isinstance(event, RequestRows):
+            out.extend(event.events())
+        else:
+            out.append(event)
+    return out

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, RequestFinished
+from fetchtui.core.events import Event, RequestFinished, each_request_event
 from fetchtui.core.runs.source import Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
@@ -77,7 +77,8 @@ def run_headless(
 
             def shown(batch: list[Event]) -> None:
                 if trace:
-                    lines = [trace_line(stats, e) for e in batch if isinstance(e, RequestFinished)]
+                    lines = [trace_line(stats, e) for e in each_request_event(batch)
+                             if isinstance(e, RequestFinished)]
                     if lines:
                         human.write("\n".join(lines) + "\n")
                 if progress is not None:

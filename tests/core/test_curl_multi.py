@@ -13,7 +13,7 @@ import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Event, RequestStarted, WorkerRetired
+from fetchtui.core.events import Event, RequestStarted, WorkerRetired, each_request_event
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
@@ -119,7 +119,7 @@ def test_a_shrink_under_a_rate_starts_nothing_on_a_retired_slot(base: str) -> No
         while not condition():
             assert time.monotonic() < give_up, f"waited 30 s for {what}"
             batch = source.drain(0.05)
-            events.extend(batch)
+            events.extend(each_request_event(batch))
             stats.apply(batch)
 
     source.start()

@@ -16,14 +16,18 @@ from fetchtui.core.events import (
     Phases,
     PoolResized,
     RequestFinished,
+    RequestRows,
     RequestStarted,
     RunEnded,
     RunPaused,
     ThreadInfo,
     WorkerRetired,
+    each_request_event,
 )
 from fetchtui.core.runs.ledger import RETIRE, Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import Target, parse_targets
 
 # a few workers, so threads repeat within and across batches as a run's do
 threads = st.builds(ThreadInfo, st.integers(1, 3), st.sampled_from(["t-0", "t-1"]), st.integers(1, 2),
@@ -52,7 +56,7 @@ def test_packed_batches_come_back_as_the_same_events_in_order(sent: list[list[Ev
     for batch in sent:
         crossed = pickle.loads(pickle.dumps(packer.pack(7, batch)))  # as Connection.send does
         assert crossed.run_id == 7
-        assert unpacker.unpack(crossed) == batch
+        assert each_request_event(unpacker.unpack(crossed)) == batch
 
 
 def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
@@ -67,8 +71,8 @@ def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     first, second = packer.pack(1, ok), packer.pack(1, [RequestStarted(1, 2, worker), failed])
     assert (first.threads, first.others) == ((worker,), ())
     assert (second.threads, second.others) == ((), (failed,))
-    assert unpacker.unpack(first) == ok
-    assert unpacker.unpack(second) == [RequestStarted(1, 2, worker), failed]
+    assert each_request_event(unpacker.unpack(first)) == ok
+    assert each_request_event(unpacker.unpack(second)) == [RequestStarted(1, 2, worker), failed]
 
 
 reused = st.none() | st.booleans()
@@ -97,7 +101,7 @@ def test_a_start_and_an_ok_end_written_from_their_fields_come_back_as_their_even
                                             http_version=version))
         else:
             assert t_ns >= 2**63 or version == "HTTP/0.9"
-    assert unpacker.unpack(pickle.loads(pickle.dumps(packer.take(3)))) == expected
+    assert each_request_event(unpacker.unpack(pickle.loads(pickle.dumps(packer.take(3))))) == expected
     assert packer.empty
 
 
@@ -137,7 +141,7 @@ def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -
     frames.append(framed.take_frame(9))
     unpacker = Unpacker()
     crossed = [pickle.loads(pickle.dumps(frame)) for frame in frames if frame is not None]
-    sent = [event for frame in crossed for event in unpacker.unpack(frame)]
+    sent = [event for frame in crossed for event in each_request_event(unpacker.unpack(frame))]
     assert frames[0] is not None and not frames[0].ends_run
     assert frames[-1] is not None and frames[-1].ends_run
     assert _unstamped(sent) == _unstamped(queued)
@@ -145,3 +149,82 @@ def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -
         "RunStarted", "RequestStarted", "RequestStarted", "RequestFinished", "RequestFinished", "PoolResized",
         "WorkerRetired", "RequestStarted", "RunPaused", "RunPaused", "RequestFinished", "RequestStarted",
         "RunEnded"]
+
+
+def test_the_rows_between_two_events_come_as_one_request_rows() -> None:
+    worker = ThreadInfo(1, "transfer-0", 2, 3, 0)
+    ok = RequestFinished(0, 2, worker, Outcome.OK, 200, 2, phases=Phases(wait_ns=1), http_version="HTTP/1.1")
+    failed = RequestFinished(1, 4, worker, Outcome.FAILED, error_kind="reset", error="connection reset")
+    batch: list[Event] = [RequestStarted(0, 1, worker), ok, RunPaused(3, True), RequestStarted(1, 3, worker),
+                          failed, RequestStarted(2, 5, worker)]
+    got = Unpacker().unpack(Packer().pack(1, batch))
+    assert [type(e).__name__ for e in got] == ["RequestRows", "RunPaused", "RequestRows", "RequestFinished",
+                                               "RequestRows"]
+    assert [len(e) for e in got if isinstance(e, RequestRows)] == [2, 1, 1]
+    assert each_request_event(got) == batch
+
+
+def _run_frames(n: int) -> tuple[list[Target], list[list[Event]]]:
+    """A worker process's frames of a run of `n` requests on two slots, as they cross: ok ends
+    with phases (a new connection, then reused), a failure with its text, a resize, a retiring slot."""
+    targets = parse_targets(f"http://127.0.0.1:9/a x{n // 2}\nhttp://127.0.0.1:9/b x{n - n // 2}")
+    sent: list[Event] = []
+    ledger = Ledger(len(targets), sent.extend, RunConfig(workers=2))
+    packer = Packer()
+    ledger.write_into(packer)
+    ledger.open(2, t0=1_000)
+    slots = [ThreadInfo(7, f"transfer-{slot}", 8, 9, slot) for slot in (0, 1)]
+    frames = []
+    for req_id in range(n):
+        number = req_id % 2 if req_id <= n // 2 else 0  # one slot after the resize
+        slot = slots[number]
+        assert ledger.take(slot, number) == (req_id, None)
+        if req_id % 7 == 6:  # a frame ends with a request in flight: its end crosses in the next
+            frames.append(ledger.take_frame(0))
+        t_ns = 2_000 + 1_000 * req_id
+        if req_id == 5:
+            ledger.finish(RequestFinished(req_id, t_ns + 700, slot, Outcome.FAILED, 503, error_kind="http",
+                                          error="HTTP 503"))
+        else:
+            fields = (100, 200, None, 300 + req_id, 50, req_id % 2, False) if req_id < 2 else \
+                (None, None, None, 300 + req_id, 50, req_id % 2, True)
+            ledger.finish_ok(req_id, t_ns + 400 + req_id, slot, 200, 2, 90, "HTTP/1.1", fields)
+        if req_id == n // 2:
+            assert ledger.resize(1) and ledger.take(slots[1], 1) == RETIRE
+    frames.append(ledger.take_frame(0))
+    unpacker = Unpacker()
+    return targets, [unpacker.unpack(pickle.loads(pickle.dumps(f))) for f in frames if f is not None]
+
+
+def test_folding_rows_makes_the_stats_their_events_would() -> None:
+    """The gathering process folds rows as they crossed; a fold of the same requests as events
+    (as every in-process run makes them) ends with the same records and the same summary."""
+    targets, frames = _run_frames(40)
+    assert any(isinstance(e, RequestRows) for frame in frames for e in frame)
+    as_rows, as_events = RunStats(targets), RunStats(targets)
+    for frame in frames:
+        as_rows.apply(frame)
+        as_events.apply(each_request_event(frame))
+    assert as_rows.ended and as_rows.ok == 39 and as_rows.failed == 1
+    assert as_rows.records == as_events.records
+    assert as_rows.summary().to_json() == as_events.summary().to_json()
+    assert [(w.info, w.requests, w.busy_ns, w.cpu_ns) for w in as_rows.threads.values()] == \
+        [(w.info, w.requests, w.busy_ns, w.cpu_ns) for w in as_events.threads.values()]
+
+
+def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted() -> None:
+    """A worker process's rows count as its events do; an end that comes after the ledger
+    accounted its request (the process was dropped as dead meanwhile) is left out."""
+    targets, frames = _run_frames(40)
+    kept: list[Event] = []
+    gathering = Ledger(len(targets), kept.extend, RunConfig(workers=2))
+    gathering.open(2)
+    first, rest = frames[0], frames[1:]
+    gathering.gather([e for e in first if not isinstance(e, RunEnded)], pid=9)
+    gathering.drop_worker(9, "worker process 9 died")  # request 6, in flight, ends here
+    for frame in rest:  # its ok end comes after all, in the next frame's rows
+        gathering.gather(frame, pid=9)
+    ends = [e for e in each_request_event(kept) if isinstance(e, RequestFinished)]
+    assert sorted(e.req_id for e in ends) == list(range(40)), "a request ended twice, or never"
+    assert [e.outcome for e in ends if e.req_id == 6] == [Outcome.CANCELLED]
+    assert gathering.ended

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event, PoolResized, RequestFinished, RequestStarted, RunPaused, WorkerRetired
+from fetchtui.core.events import (
+    Event,
+    PoolResized,
+    RequestFinished,
+    RequestStarted,
+    RunPaused,
+    WorkerRetired,
+    each_request_event,
+)
 from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.processes import ProcessesSource
@@ -55,7 +63,7 @@ class Watched:
         while not condition():
             assert time.monotonic() < give_up, f"waited {limit:g} s for {what}"
             batch = self.source.drain(0.05)
-            self.events += batch
+            self.events += each_request_event(batch)  # a worker process's rows, as events
             self.stats.apply(batch)
 
     def busy_workers(self) -> int:

@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Final, Literal
 from fetchtui.core import interpreter, registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
+    FINISHED_ROW,
+    STARTED_ROW,
     Event,
     Outcome,
     PhaseFields,
     Phases,
     PoolResized,
     RequestFinished,
+    RequestRows,
     RequestStarted,
     RunEnded,
     RunPaused,
@@ -352,7 +355,9 @@ class Ledger:
                 return
             out: list[Event] = []
             for event in batch:
-                if isinstance(event, RequestStarted):
+                if isinstance(event, RequestRows):
+                    out += self._gather_rows(event)
+                elif isinstance(event, RequestStarted):
                     self._inflight[event.req_id] = event.thread
                     if self.total is None:
                         self._next = max(self._next, event.req_id + 1)
@@ -376,6 +381,33 @@ class Ledger:
                 self._emit(out)
             if self._done == self.total:
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
+
+    def _gather_rows(self, rows: RequestRows) -> list[Event]:
+        """A process's rows counted (its starts, then its ends: no request ends before it starts);
+        an end this ledger has accounted already (a dropped process's) is left out."""
+        inflight, threads = self._inflight, rows.threads
+        last = -1
+        for req_id, _, thread, _ in STARTED_ROW.iter_unpack(rows.started):
+            inflight[req_id] = threads[thread]
+            if req_id > last:
+                last = req_id
+        if self.total is None and last >= 0:
+            self._next = max(self._next, last + 1)
+        ended = [row[0] for row in FINISHED_ROW.iter_unpack(rows.finished)]
+        if not all(req_id in inflight for req_id in ended):  # rare: one at a time
+            out: list[Event] = []
+            for event in rows.events():
+                if isinstance(event, RequestStarted):
+                    out.append(event)
+                elif event.req_id in inflight:
+                    del inflight[event.req_id]
+                    self._done += 1
+                    out.append(event)
+            return out
+        for req_id in ended:
+            del inflight[req_id]
+        self._done += len(ended)
+        return [rows]
 
     def drop_worker(self, pid: int, why: str) -> None:
         """A worker process died: what it had in flight ends now, with why; the rest go on."""

@@ -6,7 +6,8 @@ requests a second that is a core's third on each side of the pipe. A Packer writ
 events every request makes, RequestStarted and RequestFinished, as fixed rows of struct
 fields; a thread is a number into a table each side keeps (a new one crosses once); every
 other event, and one that does not fit a row (an error's text, an odd version), crosses as
-itself. An Unpacker gives back the same events, in the same order.
+itself. An Unpacker gives back the same events, in the same order, the rows between two
+others as one RequestRows: the receiving side folds them as rows, with no event made.
 """
 
 from __future__ import annotations
@@ -16,26 +17,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.events import (
+    FINISHED,
+    FINISHED_ROW,
+    NONE_FIELD,
+    OUTCOMES,
+    STARTED,
+    STARTED_ROW,
+    VERSIONS,
     Event,
     Outcome,
     PhaseFields,
-    Phases,
     RequestFinished,
+    RequestRows,
     RequestStarted,
     RunEnded,
     ThreadInfo,
 )
 
-_NONE = -(1 << 63)  # a field that is None
-_STARTED = struct.Struct("<qqiq")  # req_id, t_ns, thread, due_ns
-# req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has phases,
-# dns, connect, tls, wait, receive, conn_id, conn_reused (-1 None, 0, 1)
-_FINISHED = struct.Struct("<qqiBhqqBB6qb")
-_OUTCOMES = tuple(Outcome)
-_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(_OUTCOMES)}
-_VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
-_VERSION_CODE = {version: code for code, version in enumerate(_VERSIONS)}
-STARTED, FINISHED, OTHER = 0, 1, 2  # what each event of a batch is, in order
+_NONE, _STARTED, _FINISHED = NONE_FIELD, STARTED_ROW, FINISHED_ROW
+_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+_VERSION_CODE = {version: code for code, version in enumerate(VERSIONS)}
+OTHER = 2  # what each event of a batch is, in order: a row of STARTED, FINISHED, or this
+_OTHER, _A_START = bytes([OTHER]), bytes([STARTED])
 _OK = _OUTCOME_CODE[Outcome.OK]
 _NO_PHASES = (_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, -1)
 
@@ -110,6 +113,9 @@ class Packer:
     def add(self, events: Sequence[Event]) -> None:
         """Write `events` into the batch, in order."""
         for event in events:
+            if isinstance(event, RequestRows):  # a stream's rows, on into another (a fetch process's)
+                self.add(list(event.events()))
+                continue
             try:
                 if isinstance(event, RequestStarted) and self.started(event.req_id, event.t_ns, event.thread,
                                                                       event.due_ns):
@@ -168,34 +174,32 @@ class Packer:
 
 
 class Unpacker:
-    """The receiving side of one stream: the same events, in the same order."""
+    """The receiving side of one stream: the same events, in the same order; the rows between
+    two events that crossed as themselves come as one RequestRows."""
 
     def __init__(self) -> None:
-        self._threads: list[ThreadInfo] = []
+        self._threads: list[ThreadInfo] = []  # the stream's table: every RequestRows reads it
 
     def unpack(self, packed: Packed) -> list[Event]:
         threads = self._threads
         threads.extend(packed.threads)
-        started = _STARTED.iter_unpack(packed.started)
-        finished = _FINISHED.iter_unpack(packed.finished)
-        others = iter(packed.others)
+        kinds, started, finished = packed.kinds, packed.started, packed.finished
         out: list[Event] = []
-        add = out.append
-        none = _NONE  # each field spelled out, not through _v(): this runs twice a request
-        for kind in packed.kinds:
-            if kind == FINISHED:
-                (req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has_phases,
-                 dns, connect, tls, wait, receive, conn, reused) = next(finished)
-                phases = Phases(None if dns == none else dns, None if connect == none else connect,
-                                None if tls == none else tls, None if wait == none else wait,
-                                None if receive == none else receive, None if conn == none else conn,
-                                None if reused < 0 else reused == 1) if has_phases else None
-                add(RequestFinished(req_id, t_ns, threads[thread] if thread >= 0 else None,
-                                    _OUTCOMES[outcome], None if status < 0 else status, nbytes,
-                                    None, None, cpu_ns, phases, _VERSIONS[version]))
-            elif kind == STARTED:
-                req_id, t_ns, thread, due = next(started)
-                add(RequestStarted(req_id, t_ns, threads[thread], None if due == none else due))
-            else:
-                add(next(others))
+        others = iter(packed.others)
+        at = started_at = finished_at = 0
+        while at < len(kinds):  # by bytes.find and slices: no Python per row
+            other = kinds.find(_OTHER, at)
+            end = len(kinds) if other < 0 else other
+            if end > at:
+                rows = kinds[at:end]
+                starts = rows.count(_A_START)
+                started_end = started_at + starts * _STARTED.size
+                finished_end = finished_at + (len(rows) - starts) * _FINISHED.size
+                out.append(RequestRows(rows, started[started_at:started_end],
+                                       finished[finished_at:finished_end], threads))
+                started_at, finished_at = started_end, finished_end
+            if other < 0:
+                break
+            out.append(next(others))
+            at = other + 1
         return out

@@ -17,7 +17,6 @@ from fetchtui.core.events import (
     ERROR_KINDS,
     PHASE_NAMES,
     ErrorKind,
-    Event,
     Outcome,
     Phases,
     PoolResized,
@@ -26,6 +25,7 @@ from fetchtui.core.events import (
     RunEnded,
     RunPaused,
     RunStarted,
+    SingleEvent,
     ThreadInfo,
     WorkerRetired,
 )
@@ -117,7 +117,7 @@ class Recording:
         threads: dict[tuple[int, int, int | None], ThreadInfo] = {}  # by ThreadInfo.worker
         # worker -> (CPU ns not yet handed out, requests left)
         cpu_left: dict[tuple[int, int, int | None], tuple[int, int]] = {}
-        timed: list[tuple[int, int, Event]] = []  # (t_ns, order, event): starts before ends
+        timed: list[tuple[int, int, SingleEvent]] = []  # (t_ns, order, event): starts before ends
         for t in doc.get("threads", []):
             task = t.get("task")
             info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
@@ -178,7 +178,7 @@ class Recording:
         parallel = interpreter.parallelism(python, registry.processes_for(cfg.model, cfg.processes),
                                            client is not None and client.releases_gil,
                                            registry.MODELS[cfg.model].threaded)
-        self.events: list[Event] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
+        self.events: list[SingleEvent] = [RunStarted(len(rows), cfg.concurrency, T0_NS, cfg.rate,
                                                cfg.duration, cfg.cut_at_end, cfg.processes,
                                                tuple((w * per_worker, d) for w, d in cfg.stages),
                                                python, parallel)]
@@ -186,9 +186,9 @@ class Recording:
         self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
 
 
-    def _steering(self, summary: Mapping[str, Any]) -> list[tuple[int, int, Event]]:
+    def _steering(self, summary: Mapping[str, Any]) -> list[tuple[int, int, SingleEvent]]:
         """What the live monitor did to the run (resizes, pauses), back as the events it was."""
-        out: list[tuple[int, int, Event]] = []
+        out: list[tuple[int, int, SingleEvent]] = []
         staged = bool(self.config.stages)
         try:
             for n, resize in enumerate(summary.get("resizes") or ()):

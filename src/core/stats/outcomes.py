@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fetchtui.core.events import Outcome, RequestFinished
+from fetchtui.core.events import Outcome
+from fetchtui.core.stats.records import RequestRecord
 from fetchtui.core.stats.samples import Samples
 
 MAX_REASONS = 8
@@ -39,22 +40,24 @@ class Outcomes:
         self.started += 1
         self.in_flight += 1
 
-    def finished(self, event: RequestFinished, start_ns: int | None) -> None:
+    def finished(self, rec: RequestRecord) -> None:
+        """A request ended: its record, with its end written in."""
+        start_ns = rec.start_ns
         if start_ns is not None:
             self.in_flight -= 1
-        if event.outcome is Outcome.CANCELLED:
+        if rec.outcome is Outcome.CANCELLED:
             self.cancelled += 1
-            self.cancelled_because(event.error or "cancelled", 1)
+            self.cancelled_because(rec.error or "cancelled", 1)
         else:
-            if event.outcome is Outcome.OK:
+            if rec.outcome is Outcome.OK:
                 self.ok += 1
             else:
                 self.failed += 1
-            if start_ns is not None:
-                self.latencies.add(event.t_ns - start_ns)
-        if event.http_version is not None:
-            self.http_versions[event.http_version] += 1
-        if event.status is not None:
-            self.status_counts[event.status] += 1
-        if event.error_kind is not None:
-            self.error_counts[event.error_kind] += 1
+            if start_ns is not None and rec.end_ns is not None:
+                self.latencies.add(rec.end_ns - start_ns)
+        if rec.http_version is not None:
+            self.http_versions[rec.http_version] += 1
+        if rec.status is not None:
+            self.status_counts[rec.status] += 1
+        if rec.error_kind is not None:
+            self.error_counts[rec.error_kind] += 1

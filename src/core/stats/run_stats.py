@@ -6,18 +6,22 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from fetchtui.core import interpreter
 from fetchtui.core.events import (
+    FINISHED,
+    EndFields,
     Event,
     Outcome,
     PoolResized,
     RequestFinished,
+    RequestRows,
     RequestStarted,
     RunEnded,
     RunPaused,
     RunStarted,
+    StartFields,
     ThreadInfo,
     WorkerRetired,
 )
@@ -79,7 +83,9 @@ class RunStats:
         for event in events:
             if self.ended:
                 return
-            if isinstance(event, RequestFinished):
+            if isinstance(event, RequestRows):
+                self._rows(event)
+            elif isinstance(event, RequestFinished):
                 self._finished(event)
             elif isinstance(event, RequestStarted):
                 self._started(event)
@@ -104,13 +110,16 @@ class RunStats:
         self._records.reserve(self.total)
 
     def _started(self, event: RequestStarted) -> None:
-        rec = self._records.record(event.req_id)
-        rec.thread, rec.start_ns, rec.due_ns = event.thread, event.t_ns, event.due_ns
-        if self.open and event.req_id >= self.total:
-            self.total = event.req_id + 1
+        self._start(event.req_id, event.t_ns, event.thread, event.due_ns)
+
+    def _start(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> None:
+        rec = self._records.record(req_id)
+        rec.thread, rec.start_ns, rec.due_ns = thread, t_ns, due_ns
+        if self.open and req_id >= self.total:
+            self.total = req_id + 1
         self.outcomes.began()
-        self.pace.began(event.t_ns, event.due_ns)
-        self.workers_.began(event.thread, event.req_id, event.t_ns)
+        self.pace.began(t_ns, due_ns)
+        self.workers_.began(thread, req_id, t_ns)
 
     def _finished(self, event: RequestFinished) -> None:
         rec = self._records.record(event.req_id)
@@ -118,18 +127,38 @@ class RunStats:
         rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
         rec.error_kind, rec.error, rec.phases = event.error_kind, event.error, event.phases
         rec.http_version = event.http_version
-        self.outcomes.finished(event, rec.start_ns)
-        if event.outcome is not Outcome.CANCELLED:
-            self.pace.finished(event.t_ns, rec.due_ns)
-            if rec.start_ns is not None:
-                latency = event.t_ns - rec.start_ns
-                self.steering.finished(rec.start_ns, latency)
-                self.floors.add(event.req_id, latency)
+        self._end(rec)
+
+    def _rows(self, rows: RequestRows) -> None:
+        """A batch's rows, folded as the events they stand for would be, with none of them made."""
+        record = self._records.record
+        for kind, fields in zip(rows.kinds, rows.fields(), strict=True):
+            if kind == FINISHED:
+                req_id, t_ns, _, outcome, status, nbytes, cpu_ns, phases, version = cast(EndFields, fields)
+                rec = record(req_id)
+                rec.end_ns, rec.outcome, rec.status = t_ns, outcome, status
+                rec.nbytes, rec.cpu_ns, rec.phases, rec.http_version = nbytes, cpu_ns, phases, version
+                # no error to write: an end with one crossed as its event
+                self._end(rec)
+            else:
+                self._start(*cast(StartFields, fields))
+
+    def _end(self, rec: RequestRecord) -> None:
+        """What a request's end changes, read from its record (its end just written in)."""
+        t_ns, start_ns = rec.end_ns, rec.start_ns
+        assert t_ns is not None
+        self.outcomes.finished(rec)
+        if rec.outcome is not Outcome.CANCELLED:
+            self.pace.finished(t_ns, rec.due_ns)
+            if start_ns is not None:
+                latency = t_ns - start_ns
+                self.steering.finished(start_ns, latency)
+                self.floors.add(rec.req_id, latency)
                 self._latency_ns += latency
-        if event.phases is not None:
-            self.phases.add(event.phases)
-        if rec.thread is not None and rec.start_ns is not None:
-            self.workers_.finished(rec.thread, event.req_id, event.t_ns - rec.start_ns, event.cpu_ns)
+        if rec.phases is not None:
+            self.phases.add(rec.phases)
+        if rec.thread is not None and start_ns is not None:
+            self.workers_.finished(rec.thread, rec.req_id, t_ns - start_ns, rec.cpu_ns)
 
     def _ended(self, event: RunEnded) -> None:
         """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
