@@ -15,7 +15,8 @@ In one run, on one nginx (keep-alive, `200 ok`):
    - the worker's ledger, as a worker process runs it: take (request ids from the shared
      counter, eight to a lock as a fill pass takes them) and finish_ok (the request
      accounted once), each writing its row into the frame for the pipe, and the frame taken;
-   - the gatherer unpacking the frames into the events;
+   - the gatherer unpacking the frames (the starts and ends between two other events stay rows:
+     one RequestRows event);
    - the gatherer's ledger (every request counted once, in the process that ends the run);
    - the stats model folding them (the summary, the table, the exports read it).
 """
@@ -110,21 +111,24 @@ def pieces(n: int) -> dict[str, float]:
             return run
 
         out["worker: ledger take + finish_ok, as rows into the frame"] = timed(ledger, n)
-    packed = [Packer().pack(0, b) for b in batches]
-    out["gatherer: unpacking them"] = timed(
+    packer = Packer()  # one stream: a thread's number crosses once
+    packed = [packer.pack(0, b) for b in batches]
+    out["gatherer: unpacking them (into RequestRows)"] = timed(
         lambda: (lambda unpacker: lambda: [unpacker.unpack(p) for p in packed])(Unpacker()), n)
+    unpacker = Unpacker()
+    gathered = [unpacker.unpack(p) for p in packed]  # what the gathering ledger and the stats read
 
     def gather() -> Callable[[], object]:
         book = Ledger(n, queue.SimpleQueue().put, config)
         book.open(32)
-        return lambda: [book.gather(batch, os.getpid()) for batch in batches]  # type: ignore[arg-type]
+        return lambda: [book.gather(batch, os.getpid()) for batch in gathered]
 
     out["gatherer: its ledger, counting each once"] = timed(gather, n)
 
     def fold() -> Callable[[], object]:
         stats = RunStats(targets)
         Ledger(n, stats.apply, config).open(32)  # its RunStarted
-        return lambda: [stats.apply(batch) for batch in batches]  # type: ignore[arg-type]
+        return lambda: [stats.apply(batch) for batch in gathered]
 
     out["gatherer: the stats model folding them"] = timed(fold, n)
     return out
@@ -166,7 +170,7 @@ def main() -> None:
           "\nbeating hey leaves nothing for fetchtui's own part")
     # The least any design that keeps a request's events and stats could pay: no pipe at all
     # (each worker process folding its own stats, merged at the end), at 100% of the cores.
-    piped = {"gatherer: unpacking them", "gatherer: its ledger, counting each once"}
+    piped = {"gatherer: unpacking them (into RequestRows)", "gatherer: its ledger, counting each once"}
     unpiped = sum(us for name, us in costs.items() if name not in piped)
     least = nginx_us + floor_us + unpiped
     print(f"without the pipe (each worker folding its own stats): {least:.1f} us a request, "

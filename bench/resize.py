@@ -21,7 +21,7 @@ import time
 from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import RequestStarted
+from fetchtui.core.events import RequestStarted, each_request_event
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.samples import percentile
@@ -55,7 +55,7 @@ def measure(url: str, presses: int, backend: str) -> tuple[list[float], list[flo
                 batch = source.drain(0.01)
                 arrived = time.perf_counter_ns()
                 stats.apply(batch)
-                new = next((e for e in batch if isinstance(e, RequestStarted)
+                new = next((e for e in each_request_event(batch) if isinstance(e, RequestStarted)
                             and e.thread.worker not in known), None)
             started.append((new.t_ns - asked) / 1e6)
             seen.append((arrived - asked) / 1e6)

@@ -228,3 +228,17 @@ def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted()
     assert sorted(e.req_id for e in ends) == list(range(40)), "a request ended twice, or never"
     assert [e.outcome for e in ends if e.req_id == 6] == [Outcome.CANCELLED]
     assert gathering.ended
+
+
+@settings(max_examples=200, deadline=None)
+@given(batches, batches)
+def test_rows_passed_from_one_stream_into_another_come_back_as_their_events(
+        first: list[list[Event]], second: list[list[Event]]) -> None:
+    """A fetch process passes its worker processes' rows on into its own stream, whose thread
+    numbers are its own (another worker's threads came first): the same events come out."""
+    worker_a, worker_b, relay, out = Packer(), Packer(), Packer(), Unpacker()
+    from_a, from_b = Unpacker(), Unpacker()
+    for batch_a, batch_b in zip(first, second, strict=False):
+        for packer, unpacker, batch in ((worker_a, from_a, batch_a), (worker_b, from_b, batch_b)):
+            crossed = unpacker.unpack(pickle.loads(pickle.dumps(packer.pack(1, batch))))
+            assert each_request_event(out.unpack(pickle.loads(pickle.dumps(relay.pack(2, crossed))))) == batch

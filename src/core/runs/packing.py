@@ -113,8 +113,8 @@ class Packer:
     def add(self, events: Sequence[Event]) -> None:
         """Write `events` into the batch, in order."""
         for event in events:
-            if isinstance(event, RequestRows):  # a stream's rows, on into another (a fetch process's)
-                self.add(list(event.events()))
+            if isinstance(event, RequestRows):  # a worker process's rows, on into a fetch process's
+                self._add_rows(event)
                 continue
             try:
                 if isinstance(event, RequestStarted) and self.started(event.req_id, event.t_ns, event.thread,
@@ -131,6 +131,19 @@ class Packer:
                 pass
             self._others.append(event)
             self._kinds.append(OTHER)
+
+    def _add_rows(self, rows: RequestRows) -> None:
+        """Another stream's rows, as rows: only their thread numbers change to this stream's."""
+        mine = [self._thread(info) for info in rows.threads]  # each has crossed that stream
+        started, finished = bytearray(), bytearray()
+        for req_id, t_ns, thread, due in _STARTED.iter_unpack(rows.started):
+            started += _STARTED.pack(req_id, t_ns, mine[thread], due)
+        for row in _FINISHED.iter_unpack(rows.finished):
+            thread = row[2]
+            finished += _FINISHED.pack(row[0], row[1], mine[thread] if thread >= 0 else -1, *row[3:])
+        self._started += started
+        self._finished += finished
+        self._kinds += rows.kinds
 
     def started(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> bool:
         """What RequestStarted(req_id, t_ns, thread, due_ns) says, as a row; False if a field
