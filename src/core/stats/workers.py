@@ -51,13 +51,21 @@ class Workers:
     def __init__(self) -> None:
         self.by_number: dict[int, WorkerStats] = {}
         self._numbers: dict[tuple[int, int, int | None], int] = {}  # ThreadInfo.worker -> number
+        # the same, by the ThreadInfo object a source hands every time (held: its id stays its):
+        # `worker` is a property making a tuple, asked twice a request
+        self._by_object: dict[int, tuple[ThreadInfo, int]] = {}
         self.changes = 0  # counts workers joining and leaving: a view regroups when it moves
 
     def number(self, info: ThreadInfo) -> int:
         """The number of the worker `info` names."""
+        known = self._by_object.get(id(info))
+        if known is not None:
+            return known[1]
         key = self._numbers.get(info.worker)
         if key is None:
             key = self._numbers[info.worker] = len(self._numbers)
+        if len(self._by_object) < 100_000:  # a source making a ThreadInfo a request still folds
+            self._by_object[id(info)] = (info, key)
         return key
 
     def began(self, info: ThreadInfo, req_id: int, t_ns: int) -> None:
