@@ -185,9 +185,9 @@ OUTCOMES = tuple(Outcome)
 VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
 STARTED, FINISHED = 0, 1  # what each row of RequestRows is, in order
 #: A start's fields as RequestStarted has them; an end's as RequestFinished has them, but its
-#: error kind and error (None in a row).
+#: error kind and error (None in a row), and its phases as Phases' fields.
 StartFields = tuple[int, int, ThreadInfo, int | None]
-EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, Phases | None, str | None]
+EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, PhaseFields | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,10 +218,10 @@ class RequestRows:
             if kind == FINISHED:  # each field spelled out, not through a call: twice a request
                 (req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has_phases,
                  dns, connect, tls, wait, receive, conn, reused) = next(finished)
-                phases = Phases(None if dns == none else dns, None if connect == none else connect,
-                                None if tls == none else tls, None if wait == none else wait,
-                                None if receive == none else receive, None if conn == none else conn,
-                                None if reused < 0 else reused == 1) if has_phases else None
+                phases = (None if dns == none else dns, None if connect == none else connect,
+                          None if tls == none else tls, None if wait == none else wait,
+                          None if receive == none else receive, None if conn == none else conn,
+                          None if reused < 0 else reused == 1) if has_phases else None
                 yield (req_id, t_ns, threads[thread] if thread >= 0 else None, OUTCOMES[outcome],
                        None if status < 0 else status, nbytes, cpu_ns, phases, VERSIONS[version])
             else:
@@ -233,8 +233,9 @@ class RequestRows:
         for kind, fields in zip(self.kinds, self.fields(), strict=True):
             if kind == FINISHED:
                 end = cast(EndFields, fields)  # an end in a row has no error kind or text
+                phases = end[7]
                 yield RequestFinished(end[0], end[1], end[2], end[3], end[4], end[5], None, None, end[6],
-                                      end[7], end[8])
+                                      None if phases is None else Phases(*phases), end[8])
             else:
                 yield RequestStarted(*cast(StartFields, fields))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fetchtui.core.events import PHASE_NAMES, Phases
+from fetchtui.core.events import PHASE_NAMES, PhaseFields
 from fetchtui.core.stats.samples import Samples
 from fetchtui.core.summary import Connections, Latency
 
@@ -16,15 +16,25 @@ class PhaseStats:
         self.reused = 0
         self._setup_ns = 0  # DNS + connect + TLS of the requests that opened a connection
 
-    def add(self, phases: Phases) -> None:
-        for name, ns in phases.spans():
-            if ns is not None:
-                self.samples[name].add(ns)
-        if phases.conn_reused is True:
+    def add(self, phases: PhaseFields) -> None:
+        """One request's phases, as Phases' fields."""
+        samples = self.samples
+        dns, connect, tls, wait, receive, _, reused = phases
+        if dns is not None:
+            samples["dns"].add(dns)
+        if connect is not None:
+            samples["connect"].add(connect)
+        if tls is not None:
+            samples["tls"].add(tls)
+        if wait is not None:
+            samples["wait"].add(wait)
+        if receive is not None:
+            samples["receive"].add(receive)
+        if reused is True:
             self.reused += 1
-        elif phases.conn_reused is False:
+        elif reused is False:
             self.opened += 1
-            self._setup_ns += sum(ns or 0 for ns in (phases.dns_ns, phases.connect_ns, phases.tls_ns))
+            self._setup_ns += (dns or 0) + (connect or 0) + (tls or 0)
 
     def connections(self) -> Connections:
         return Connections(self.opened, self.reused)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from fetchtui.core.events import ErrorKind, Outcome, Phases, RunEnded, ThreadInfo
+from fetchtui.core.events import ErrorKind, Outcome, PhaseFields, Phases, RunEnded, ThreadInfo
 from fetchtui.core.targets import Target
 
 #: A plan bigger than this grows its records as requests start, instead of up front.
@@ -27,7 +27,7 @@ class RequestRecord:
     error_kind: ErrorKind | None = None
     error: str | None = None
     cpu_ns: int = 0
-    phases: Phases | None = None
+    phase_fields: PhaseFields | None = None  # its Phases' fields: a row's are a tuple, no Phases made
     http_version: str | None = None
     due_ns: int | None = None  # its scheduled time, in a run with a rate
 
@@ -37,6 +37,12 @@ class RequestRecord:
         starts: a list line is rebuilt from the compact list, ~2 us a request in the fold."""
         listed = self.listed
         return listed[self.req_id % len(listed)].display
+
+    @property
+    def phases(self) -> Phases | None:
+        """Where its time went, made when read (a view, an export): not once a request in the fold."""
+        fields = self.phase_fields
+        return None if fields is None else Phases(*fields)
 
     @property
     def elapsed_ns(self) -> int | None:

@@ -125,7 +125,8 @@ class RunStats:
         rec = self._records.record(event.req_id)
         rec.end_ns, rec.outcome = event.t_ns, event.outcome
         rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
-        rec.error_kind, rec.error, rec.phases = event.error_kind, event.error, event.phases
+        rec.error_kind, rec.error = event.error_kind, event.error
+        rec.phase_fields = None if event.phases is None else event.phases.fields
         rec.http_version = event.http_version
         self._end(rec)
 
@@ -137,7 +138,7 @@ class RunStats:
                 req_id, t_ns, _, outcome, status, nbytes, cpu_ns, phases, version = cast(EndFields, fields)
                 rec = record(req_id)
                 rec.end_ns, rec.outcome, rec.status = t_ns, outcome, status
-                rec.nbytes, rec.cpu_ns, rec.phases, rec.http_version = nbytes, cpu_ns, phases, version
+                rec.nbytes, rec.cpu_ns, rec.phase_fields, rec.http_version = nbytes, cpu_ns, phases, version
                 # no error to write: an end with one crossed as its event
                 self._end(rec)
             else:
@@ -155,8 +156,8 @@ class RunStats:
                 self.steering.finished(start_ns, latency)
                 self.floors.add(rec.req_id, latency)
                 self._latency_ns += latency
-        if rec.phases is not None:
-            self.phases.add(rec.phases)
+        if rec.phase_fields is not None:
+            self.phases.add(rec.phase_fields)
         if rec.thread is not None and start_ns is not None:
             self.workers_.finished(rec.thread, rec.req_id, t_ns - start_ns, rec.cpu_ns)
 
