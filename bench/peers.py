@@ -60,6 +60,7 @@ FETCHTUI = [
     ("fetchtui curl-multi 16", ["--model", "curl-multi", "-w", "16"]),
     ("fetchtui curl-multi 64", ["--model", "curl-multi", "-w", "64"]),
     ("fetchtui curl-multi 2x16", ["--model", "curl-multi", "-P", "2", "-w", "16"]),
+    ("fetchtui curl-multi 2x64", ["--model", "curl-multi", "-P", "2", "-w", "64"]),  # hey's -c 64
 ]
 
 
