@@ -48,9 +48,20 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
     if hz:
         app_module.FRAME_HZ = hz
     from fetchtui.core.config import RunConfig, check_backend, check_model
-    from fetchtui.core.events import Event
+    from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.thread_table import ThreadTable
+
+    def stamps_of(batch: list[Event]) -> list[int]:
+        """Every event's stamp, a RequestRows' rows' read from the rows (no event made)."""
+        out: list[int] = []
+        for event in batch:
+            if isinstance(event, RequestRows):
+                out += [row[1] for row in STARTED_ROW.iter_unpack(event.started)]
+                out += [row[1] for row in FINISHED_ROW.iter_unpack(event.finished)]
+            elif hasattr(event, "t_ns"):
+                out.append(event.t_ns)
+        return out
 
     class Instrumented(FetchApp):
         lags_ns: list[int] = []
@@ -67,7 +78,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
         def fold(self, batch: list[Event]) -> None:
             self.frames += 1
             super().fold(batch)
-            stamps = [e.t_ns for e in batch if hasattr(e, "t_ns")]
+            stamps = stamps_of(batch)
             if stamps:
                 self.call_after_refresh(self._painted, stamps)
             if self.stats is not None and self.stats.ended:
