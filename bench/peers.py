@@ -14,6 +14,7 @@ best of --rounds:
   request `ok` and accounted (checked) and its phases recorded (checked).
 
 req/s is each tool's own figure; fetchtui's is its summary's (start-up excluded, as hey's).
+Every tool runs once a round, in turn, so a drift of the machine's speed hits them alike.
 The ratios at the end are to hey's best and to wrk.
 """
 
@@ -26,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from _helpers import (  # bench/ is on sys.path when a bench runs
@@ -151,19 +153,23 @@ def main() -> None:
     wrk, hey, locust = ensure("wrk", "wrk"), ensure("hey", "hey"), locust_bin()
     rows: dict[str, float] = {}
     with serving_nginx("bench/peers.py") as (_, url, workdir):
+        tools: dict[str, Callable[[], float]] = {}
         if wrk:
-            rows["wrk -t2 -c16 (C, the limit)"] = max(run_wrk(wrk, url) for _ in range(rounds))
+            tools["wrk -t2 -c16 (C, the limit)"] = lambda: run_wrk(wrk, url)
         if hey:
             for c in (16, 64):
-                rows[f"hey -c {c} (Go)"] = max(run_hey(hey, url, n, c) for _ in range(rounds))
+                tools[f"hey -c {c} (Go)"] = lambda c=c: run_hey(hey, url, n, c)
         if locust:
-            rows["locust FastHttpUser, 16 users"] = max(run_locust(locust, url, "Fast", workdir)
-                                                        for _ in range(rounds))
-            rows["locust HttpUser, 16 users"] = max(run_locust(locust, url, "Plain", workdir)
-                                                    for _ in range(rounds))
-        rows["the seed's script, 16 threads"] = max(run_seed(url, min(n, 6000)) for _ in range(rounds))
+            tools["locust FastHttpUser, 16 users"] = lambda: run_locust(locust, url, "Fast", workdir)
+            tools["locust HttpUser, 16 users"] = lambda: run_locust(locust, url, "Plain", workdir)
+        tools["the seed's script, 16 threads"] = lambda: run_seed(url, min(n, 6000))
         for name, flags in FETCHTUI:
-            rows[name] = max(run_fetchtui(url, n, flags, workdir) for _ in range(rounds))
+            tools[name] = lambda flags=flags: run_fetchtui(url, n, flags, workdir)
+        # round after round of every tool, not one tool's rounds after another's: this machine's
+        # speed drifts by tens of percent over minutes, and hey ran minutes before fetchtui did
+        for _ in range(rounds):
+            for name, run in tools.items():
+                rows[name] = max(rows.get(name, 0.0), run())
     hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
     limit = next((v for k, v in rows.items() if k.startswith("wrk")), None)
     print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
