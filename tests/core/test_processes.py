@@ -120,6 +120,25 @@ def test_cancel_accounts_every_request_and_leaves_no_process_behind(server: Demo
     assert all(gone(pid) for pid in pids)
 
 
+def test_a_cancel_counts_what_each_process_had_started_as_in_flight(server: DemoServer) -> None:
+    """The moment the server holds a request, its process has started it; a cancel then,
+    however soon (before the start's 5 ms batch has crossed), ends it as that process's,
+    cancelled in flight, not as one that never started."""
+    path = "/hang?test=processes-cancel-in-flight"
+    source, stats = processes(f"{server.url}{path} x20", procs=2, workers=2)
+    source.start()
+    try:
+        wait_until(lambda: server.held(path) == 4, "four requests held by the server", limit=30)
+        source.cancel()
+        fold_until(source, stats, lambda: stats.ended, "the cancel to end the run")
+    finally:
+        source.close()
+    assert accounted(stats) and stats.cancelled == 20
+    in_flight = [r for r in stats.records if r is not None and r.start_ns is not None]
+    assert len(in_flight) == 4 and all(r.error == "cancelled while in flight" for r in in_flight)
+    assert len({r.thread.pid for r in in_flight if r.thread is not None}) == 2
+
+
 def test_ctrl_c_on_a_processes_run_exits_130_with_every_request_accounted(
     server: DemoServer, tmp_path: Path
 ) -> None:

@@ -46,6 +46,7 @@ RESIZE = "resize"  # ("resize", threads per process)
 PAUSE = "pause"  # ("pause", True to hold, False to resume)
 READY = "ready"  # a process's first word: it can start at once
 GO = "go"  # ("go", the run's t0): start
+CANCEL_GRACE_S = 0.5  # how long a cancel waits for the processes' last batches, at most
 _SLOT = struct.Struct("=qq")  # next id, stop flag
 
 
@@ -342,16 +343,28 @@ class ProcessesSource(RunSource):
                 worker.commands.send(command)
 
     def cancel(self) -> None:
-        """Close the run out now; the processes stop taking and cut their sockets."""
-        if not self.ledger.close_out():
+        """The processes stop taking and cut their sockets, and each closes its share out: the
+        run ends with their last batches, so a request a process had started by then is
+        accounted as its own (its pid, cancelled in flight), not as never started for want
+        of the 5 ms its start had yet to cross. A process that does not answer within
+        CANCEL_GRACE_S is not waited for: the run is closed out here."""
+        if not self.ledger.ask_cancel():
             return
         self._counter.stop()
         with self._lock:
             self._send_all(CANCEL)
+            begun = self._begun
+        if not begun:  # nothing ran: the processes are told, and the run ends now
+            self.ledger.close_out()
+            return
+        timer = threading.Timer(CANCEL_GRACE_S, self.ledger.close_out)
+        timer.daemon = True
+        timer.start()
 
     def close(self) -> None:
         """Cancel, then kill the processes: their sockets close with them; never waits long."""
         self.cancel()
+        self.ledger.close_out()  # they are killed next: their last batches would never come
         with self._lock:
             self._closed = True
             workers = list(self._workers)
