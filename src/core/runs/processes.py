@@ -9,8 +9,8 @@ with the reason, and the others go on with the rest of the list.
 
 The run begins once every process is ready: each imports its model and reads the list, says
 so, and waits for the word to go with the run's start instant. A Python process takes about a
-tenth of a second to get there; counted in the run, it was a third of the wall time of a run of
-30,000 instant requests that was not the server's, and only -P 2 and more paid it.
+tenth of a second to get there; counted in the run, it was a seventh of the wall time of a run
+of 30,000 instant requests that was not the server's, and only -P 2 and more paid it.
 
 The processes are spawned as `python -m fetchtui.core.runs.processes`, not through
 multiprocessing: that would run the caller's main module again in each one.
