@@ -355,59 +355,58 @@ class Ledger:
                 return
             out: list[Event] = []
             for event in batch:
-                if isinstance(event, RequestRows):
-                    out += self._gather_rows(event)
-                elif isinstance(event, RequestStarted):
-                    self._inflight[event.req_id] = event.thread
-                    if self.total is None:
-                        self._next = max(self._next, event.req_id + 1)
+                if isinstance(event, RequestRows) and self._gather_rows(event):
                     out.append(event)
-                elif isinstance(event, RequestFinished) and event.req_id in self._inflight:
-                    del self._inflight[event.req_id]
-                    self._done += 1
-                    out.append(event)
-                elif isinstance(event, WorkerRetired):
-                    out.append(event)
-                elif isinstance(event, RunPaused):  # this process holds (or goes on) from here
-                    (self._paused_pids.add if event.paused else self._paused_pids.discard)(pid)
-                    out += self._pause_said(event.t_ns)
-                elif (isinstance(event, PoolResized) and event.stage is not None
-                        and event.stage > self._stage):  # the first process into a stage says so
-                    self._stage = event.stage
-                    self.wanted = event.workers * self._per_worker
-                    out.append(PoolResized(event.t_ns, self.wanted, event.stage))
-                # a process's own resizes are this ledger's resize()
+                elif isinstance(event, RequestRows):  # an end of it was accounted already: one at a time
+                    for single in event.events():
+                        self._gather_one(single, pid, out)
+                else:
+                    self._gather_one(event, pid, out)
             if out:
                 self._emit(out)
             if self._done == self.total:
                 self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled, total=self.total))
 
-    def _gather_rows(self, rows: RequestRows) -> list[Event]:
-        """A process's rows counted (its starts, then its ends: no request ends before it starts);
-        an end this ledger has accounted already (a dropped process's) is left out."""
-        inflight, threads = self._inflight, rows.threads
-        last = -1
-        for req_id, _, thread, _ in STARTED_ROW.iter_unpack(rows.started):
-            inflight[req_id] = threads[thread]
-            if req_id > last:
-                last = req_id
-        if self.total is None and last >= 0:
-            self._next = max(self._next, last + 1)
-        ended = [row[0] for row in FINISHED_ROW.iter_unpack(rows.finished)]
-        if not all(req_id in inflight for req_id in ended):  # rare: one at a time
-            out: list[Event] = []
-            for event in rows.events():
-                if isinstance(event, RequestStarted):
-                    out.append(event)
-                elif event.req_id in inflight:
-                    del inflight[event.req_id]
-                    self._done += 1
-                    out.append(event)
-            return out
-        for req_id in ended:
+    def _gather_one(self, event: Event, pid: int, out: list[Event]) -> None:
+        """One event of a worker process's batch, counted; what the run says of it goes to `out`."""
+        if isinstance(event, RequestStarted):
+            self._inflight[event.req_id] = event.thread
+            if self.total is None:
+                self._next = max(self._next, event.req_id + 1)
+            out.append(event)
+        elif isinstance(event, RequestFinished) and event.req_id in self._inflight:
+            del self._inflight[event.req_id]
+            self._done += 1
+            out.append(event)
+        elif isinstance(event, WorkerRetired):
+            out.append(event)
+        elif isinstance(event, RunPaused):  # this process holds (or goes on) from here
+            (self._paused_pids.add if event.paused else self._paused_pids.discard)(pid)
+            out += self._pause_said(event.t_ns)
+        elif (isinstance(event, PoolResized) and event.stage is not None
+                and event.stage > self._stage):  # the first process into a stage says so
+            self._stage = event.stage
+            self.wanted = event.workers * self._per_worker
+            out.append(PoolResized(event.t_ns, self.wanted, event.stage))
+        # a process's own resizes are this ledger's resize()
+
+    def _gather_rows(self, rows: RequestRows) -> bool:
+        """Count a process's rows whole (its starts, then its ends: none ends before it starts);
+        False, counting nothing, if an end among them was accounted already (a dropped process's)."""
+        threads = rows.threads
+        starts = [(req_id, threads[thread]) for req_id, _, thread, _ in STARTED_ROW.iter_unpack(rows.started)]
+        ends = [row[0] for row in FINISHED_ROW.iter_unpack(rows.finished)]
+        inflight = self._inflight
+        begun = {req_id for req_id, _ in starts}
+        if not all(req_id in inflight or req_id in begun for req_id in ends):
+            return False
+        inflight.update(starts)
+        if self.total is None and starts:
+            self._next = max(self._next, max(begun) + 1)
+        for req_id in ends:
             del inflight[req_id]
-        self._done += len(ended)
-        return [rows]
+        self._done += len(ends)
+        return True
 
     def drop_worker(self, pid: int, why: str) -> None:
         """A worker process died: what it had in flight ends now, with why; the rest go on."""
