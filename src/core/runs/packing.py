@@ -34,13 +34,12 @@ from fetchtui.core.events import (
     ThreadInfo,
 )
 
-_NONE, _STARTED, _FINISHED = NONE_FIELD, STARTED_ROW, FINISHED_ROW
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 _VERSION_CODE = {version: code for code, version in enumerate(VERSIONS)}
 OTHER = 2  # what each event of a batch is, in order: a row of STARTED, FINISHED, or this
 _OTHER, _A_START = bytes([OTHER]), bytes([STARTED])
 _OK = _OUTCOME_CODE[Outcome.OK]
-_NO_PHASES = (_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, -1)
+_NO_PHASES = (NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +61,7 @@ class Packed:
 
 
 def _n(value: int | None) -> int:
-    return _NONE if value is None else value
+    return NONE_FIELD if value is None else value
 
 
 class Packer:
@@ -136,11 +135,11 @@ class Packer:
         """Another stream's rows, as rows: only their thread numbers change to this stream's."""
         mine = [self._thread(info) for info in rows.threads]  # each has crossed that stream
         started, finished = bytearray(), bytearray()
-        for req_id, t_ns, thread, due in _STARTED.iter_unpack(rows.started):
-            started += _STARTED.pack(req_id, t_ns, mine[thread], due)
-        for row in _FINISHED.iter_unpack(rows.finished):
+        for req_id, t_ns, thread, due in STARTED_ROW.iter_unpack(rows.started):
+            started += STARTED_ROW.pack(req_id, t_ns, mine[thread], due)
+        for row in FINISHED_ROW.iter_unpack(rows.finished):
             thread = row[2]
-            finished += _FINISHED.pack(row[0], row[1], mine[thread] if thread >= 0 else -1, *row[3:])
+            finished += FINISHED_ROW.pack(row[0], row[1], mine[thread] if thread >= 0 else -1, *row[3:])
         self._started += started
         self._finished += finished
         self._kinds += rows.kinds
@@ -149,7 +148,7 @@ class Packer:
         """What RequestStarted(req_id, t_ns, thread, due_ns) says, as a row; False if a field
         fits no row (a huge number): then the caller sends the event itself."""
         try:
-            row = _STARTED.pack(req_id, t_ns, self._thread(thread), _n(due_ns))
+            row = STARTED_ROW.pack(req_id, t_ns, self._thread(thread), _n(due_ns))
         except struct.error:
             return False
         self._started += row
@@ -172,16 +171,18 @@ class Packer:
     def _finished_row(self, req_id: int, t_ns: int, thread: ThreadInfo | None, outcome: int, status: int,
                       nbytes: int, cpu_ns: int, version: int, phases: PhaseFields | None) -> None:
         number = self._thread(thread)
+        none = NONE_FIELD
         if phases is None:
-            row = _FINISHED.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 0,
-                                 *_NO_PHASES)
+            row = FINISHED_ROW.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 0,
+                                    *_NO_PHASES)
         else:  # spelled out, not through _n() and a head tuple: this runs once a request
             dns, connect, tls, wait, receive, conn_id, reused = phases
-            row = _FINISHED.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 1,
-                                 _NONE if dns is None else dns, _NONE if connect is None else connect,
-                                 _NONE if tls is None else tls, _NONE if wait is None else wait,
-                                 _NONE if receive is None else receive, _NONE if conn_id is None else conn_id,
-                                 -1 if reused is None else int(reused))
+            row = FINISHED_ROW.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 1,
+                                    none if dns is None else dns, none if connect is None else connect,
+                                    none if tls is None else tls, none if wait is None else wait,
+                                    none if receive is None else receive,
+                                    none if conn_id is None else conn_id,
+                                    -1 if reused is None else int(reused))
         self._finished += row  # only once the row is whole: a struct.error leaves no half of it
         self._kinds.append(FINISHED)
 
@@ -206,8 +207,8 @@ class Unpacker:
             if end > at:
                 rows = kinds[at:end]
                 starts = rows.count(_A_START)
-                started_end = started_at + starts * _STARTED.size
-                finished_end = finished_at + (len(rows) - starts) * _FINISHED.size
+                started_end = started_at + starts * STARTED_ROW.size
+                finished_end = finished_at + (len(rows) - starts) * FINISHED_ROW.size
                 out.append(RequestRows(rows, started[started_at:started_end],
                                        finished[finished_at:finished_end], threads))
                 started_at, finished_at = started_end, finished_end
