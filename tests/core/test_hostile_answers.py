@@ -68,3 +68,24 @@ def test_a_redirect_on_the_same_host_keeps_the_headers(server: DemoServer, model
     (seen,) = server.seen(echo)
     names = {name.lower() for name, _ in seen.headers}
     assert {"authorization", "x-api-key"} <= names
+
+
+CURL_PAIRS = [(m, c) for m, c in PAIRS if c == "pycurl"]
+
+
+@pytest.mark.parametrize(("model", "client"), CURL_PAIRS)
+def test_a_libcurl_without_limits_of_its_own_is_held_to_them_by_callbacks(
+        base: str, model: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fetchtui.core.fetching import pycurl_backend
+
+    monkeypatch.setattr(pycurl_backend, "_LIBCURL_CAPS", False)  # as before libcurl 8.9
+    paths = [f"/many-headers/{MAX_HEADER_LINES + 1}", f"/long-header/{MAX_HEADER_LINE + 100}",
+             "/chunked-forever", f"/many-headers/{MAX_HEADER_LINES - 5}", "/bytes/900"]
+    text = "\n".join(base + path for path in paths)
+    config = RunConfig(1, client, FetchLimits(timeout=10, max_bytes=1000), model=model)  # type: ignore[arg-type]
+    targets = parse_targets(text)
+    stats = finish(open_source(targets, config), RunStats(targets))
+    errors = [stats.view(i).error or "" for i in range(5)]
+    assert [stats.view(i).error_kind for i in range(3)] == ["too_large"] * 3, errors
+    assert "header lines" in errors[0] and "header line is longer" in errors[1] and "body" in errors[2]
+    assert (stats.view(3).status, stats.view(4).status, stats.view(4).nbytes) == (200, 200, 900), errors

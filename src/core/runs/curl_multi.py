@@ -250,15 +250,22 @@ class _Loop:
         self.multi.remove_handle(curl)
         transfer = self.busy.pop(slot)
         handle = self.handles[slot]
-        if error is None:  # the common end, reported by its fields: no result or event object made
-            status, nbytes = handle.completed()
-            if ok_status(status) and not (transfer.follow_by_hand and status in REDIRECT_CODES):
-                fields, version = self._phases_of(handle, transfer.url)
-                self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes, cpu_ns,
-                                      version, fields)
-                return
         got: FetchResult | FetchError
-        got = handle.result() if error is None else handle.failure(*error)
+        if error is not None:
+            got = handle.failure(*error)
+        else:
+            try:
+                status, nbytes = handle.completed()
+            except FetchError as exc:  # a head past the limits
+                got = exc
+            else:
+                if ok_status(status) and not (transfer.follow_by_hand and status in REDIRECT_CODES):
+                    # the common end, reported by its fields: no result or event object made
+                    fields, version = self._phases_of(handle, transfer.url)
+                    self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes,
+                                          cpu_ns, version, fields)
+                    return
+                got = FetchResult(status, nbytes)
         if isinstance(got, FetchResult) and transfer.follow_by_hand and got.status in REDIRECT_CODES:
             location = curl.getinfo(pycurl.REDIRECT_URL)
             if location:
