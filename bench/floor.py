@@ -8,8 +8,8 @@ On one nginx (keep-alive, `200 ok`), in one run, each row its best of --rounds:
 - the bare loop: one Python thread per process drives 16 easy handles through CurlMulti and
   drops each transfer's result: no events, no stats, no pipe. In 1 and in 2 processes, reading
   the status only (the least a Python loop can do); what fetchtui records of a transfer (the
-  status, the six timers, the connection); and that with a Python callback per header line
-  and body chunk, as fetchtui's caps need;
+  status, the six timers, the connection); and that with the head and body caps as fetchtui
+  holds a transfer to them (libcurl 8.9+: C callbacks, the head judged once read);
 - fetchtui curl-multi -P 2 -w 16, every request ok and accounted.
 
 What the bare loop makes is the most any model that drives libcurl from Python can make on
@@ -28,27 +28,22 @@ from peers import hey_rows, print_beside_hey, run_fetchtui
 
 FASTEST = ["--model", "curl-multi", "-P", "2", "-w", "16"]
 
-#: What fetchtui's caps need of a transfer, as script text: a Python callback per header line
-#: (at most 100 lines of at most 64 KiB) and per body chunk (counted against a cap). After it,
-#: `capped(c)` gives an easy handle those callbacks and returns the list its body's bytes
-#: are counted in.
+#: What fetchtui's caps need of a transfer, as script text, as pycurl_backend does it where
+#: libcurl caps heads and bodies itself (8.9+): the head lines gathered by a list's append and
+#: judged once read (at most 100 lines of at most 64 KiB), the body counted by libcurl and held
+#: to MAXFILESIZE. `capped(c)` sets an easy handle so; `judged(c, head)` judges a transfer.
 CAPPED = r"""
 def capped(c):
-    lines, got = [0], [0]
-    def header(line):
-        if line.startswith(b"HTTP/"):
-            lines[0] = 0
-        elif line not in (b"\r\n", b"\n"):
-            lines[0] += 1
-            if lines[0] > 100 or len(line) > 65536:
-                return 0
-        return None
-    def write(chunk):
-        got[0] += len(chunk)
-        return 0 if got[0] > 1 << 30 else None
-    c.setopt(pycurl.HEADERFUNCTION, header)
-    c.setopt(pycurl.WRITEFUNCTION, write)
-    return got
+    head = []
+    c.setopt(pycurl.HEADERFUNCTION, head.append)
+    c.setopt(pycurl.WRITEFUNCTION, len)
+    c.setopt(pycurl.MAXFILESIZE_LARGE, 1 << 30)
+    return head
+def judged(c, head):
+    ok = len(head) <= 102 and c.getinfo(pycurl.HEADER_SIZE) <= 65536
+    nbytes = c.getinfo(pycurl.SIZE_DOWNLOAD_T)
+    head.clear()
+    return ok, nbytes
 """
 
 # argv: URL, requests, handles, and what it reads: "status", "records" (what fetchtui records
@@ -66,8 +61,9 @@ def easy():
     c.setopt(pycurl.URL, url)
     c.setopt(pycurl.WRITEFUNCTION, sink.append)
     if what == "capped":
-        capped(c)
+        heads[id(c)] = capped(c)
     return c
+heads = {}
 free = [easy() for _ in range(handles)]
 left, done = n, 0
 INFO = (pycurl.NAMELOOKUP_TIME, pycurl.CONNECT_TIME, pycurl.APPCONNECT_TIME,
@@ -85,6 +81,8 @@ while done < n:
         if full:
             timers = [c.getinfo(i) for i in INFO]
             conn = c.getinfo(pycurl.LOCAL_PORT)
+        if what == "capped":
+            judged(c, heads[id(c)])
         multi.remove_handle(c)
         free.append(c)
         done += 1
