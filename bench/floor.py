@@ -119,12 +119,12 @@ def main() -> None:
         rows = hey_rows(url, n, rounds)
         for processes in (1, 2):
             for what, reads in (("status", "the status only"), ("records", "what fetchtui records"),
-                                ("capped", "that, with fetchtui's header and body callbacks")):
+                                ("capped", "that, held to fetchtui's head and body caps")):
                 rows[f"bare pycurl multi loop {processes}x16, reading {reads}"] = max(
                     bare(url, n, processes, 16, what) for _ in range(rounds))
         rows["fetchtui curl-multi 2x16"] = max(run_fetchtui(url, n, FASTEST, workdir) for _ in range(rounds))
     hey_best = print_beside_hey(rows, n, rounds)
-    floor = rows["bare pycurl multi loop 2x16, reading that, with fetchtui's header and body callbacks"]
+    floor = rows["bare pycurl multi loop 2x16, reading that, held to fetchtui's head and body caps"]
     print(f"\nthe bare loop doing what fetchtui's curl-multi must, 2x16: {floor:,.0f} req/s"
           + (f", {floor / hey_best:.2f}x hey's best" if hey_best else "")
           + f"; fetchtui curl-multi 2x16 makes {rows['fetchtui curl-multi 2x16'] / floor:.2f} of it")

@@ -75,8 +75,9 @@ class Records:
         if req_id >= len(items):
             items.extend([None] * (max(req_id + 1, len(items) * 2) - len(items)))
         rec = items[req_id]
-        if rec is None:
-            rec = items[req_id] = self.view(req_id)
+        if rec is None:  # made here, not through view(), as it is once a request
+            rec = items[req_id] = RequestRecord(req_id, self.targets) if self.closed_by is None \
+                else self.view(req_id)
         return rec
 
     def view(self, req_id: int) -> RequestRecord:

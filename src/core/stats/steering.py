@@ -63,13 +63,16 @@ class Steering:
         """A request that ran (ok or failed) finished: it counts in the stretch it started in,
         so the last stage's requests in flight at the end are its own, and none is a stage's
         that the one before started."""
-        for segment in reversed(self.segments):
-            if segment.start_ns <= start_ns or segment is self.segments[0]:
-                segment.requests += 1
-                segment.latency_ns += latency_ns
-                if segment.duration_s is not None:
-                    segment.latencies.add(latency_ns)
-                return
+        segments = self.segments
+        segment = segments[-1]  # where nearly every request started: asked first, as it runs once a request
+        if segment.start_ns > start_ns and len(segments) > 1:  # before a resize or a stage
+            for segment in reversed(segments):  # the last stretch it started in, else the first
+                if segment.start_ns <= start_ns:
+                    break
+        segment.requests += 1
+        segment.latency_ns += latency_ns
+        if segment.duration_s is not None:
+            segment.latencies.add(latency_ns)
 
     @property
     def paused(self) -> bool:
