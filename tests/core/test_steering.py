@@ -361,3 +361,17 @@ def test_a_processes_run_counts_from_when_its_processes_are_ready_not_from_their
     assert t0 is not None and run.stats.ok == 20
     first = min(e.t_ns for e in run.events if isinstance(e, RequestStarted))
     assert first - t0 < t0 - before, "the run's clock started before its processes were ready"
+
+
+def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
+    from fetchtui.core.events import RunStarted
+    from fetchtui.core.stats.steering import Steering
+
+    steering = Steering()
+    steering.run_started(RunStarted(10, 2, t_ns=1_000))
+    steering.resized(PoolResized(2_000, 4))
+    steering.resized(PoolResized(3_000, 8))
+    for start_ns in (1_500, 2_999, 3_000, 3_500, 500):  # 500: stamped before the run's own t0
+        steering.finished(start_ns, 10)
+    assert [segment.requests for segment in steering.segments] == [2, 1, 2]
+    assert [segment.latency_ns for segment in steering.segments] == [20, 10, 20]
