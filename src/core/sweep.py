@@ -69,7 +69,7 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
         stats = RunStats(source.targets, checks)
         source.start()
         try:
-            fold_to_end(source, stats)
+            fold_to_end(source, stats, live=False)  # nothing reads a sweep's run before its end
         finally:
             source.close()
     finally:

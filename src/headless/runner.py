@@ -85,7 +85,9 @@ def run_headless(
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
             source.start()
-            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown)
+            # with no bar or trace to feed, the fold waits for the fetching to end
+            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown,
+                        live=progress is not None or trace)
         finally:
             if progress is not None:
                 progress.stop()
