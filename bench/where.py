@@ -5,7 +5,8 @@
 A curl-multi run of N instant requests to nginx (as bench/peers.py's), headless as
 `fetchtui run` does it: the worker processes drive libcurl and pack their batches, this
 process gathers and folds them. Each process's CPU (user + system, from /proc) is divided by
-the requests, beside what the machine's cores had to give per request in that wall time,
+the requests, beside what the machine's cores had to give per request while it fetched (the
+gathering process folds once the fetching has ended, as `fetchtui run` does with no terminal),
 and what hey's rate (bench/peers.py) would leave. Linux only (/proc).
 """
 
@@ -57,11 +58,11 @@ def one_run(url: str, n: int, processes: int, workers: int, nginx_pid: int) -> d
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    began_cpu, began = time.process_time(), time.perf_counter()
+    began_cpu = time.process_time()
     source.start()
     sampler.start()
-    fold_to_end(source, stats, within=300)
-    wall, here = time.perf_counter() - began, time.process_time() - began_cpu
+    fold_to_end(source, stats, within=300, live=False)  # as `fetchtui run` folds, with no terminal
+    here = time.process_time() - began_cpu
     running = False
     sampler.join()
     nginx = sum(cpu_s(p) for p in nginx_workers) - nginx_before
@@ -69,7 +70,7 @@ def one_run(url: str, n: int, processes: int, workers: int, nginx_pid: int) -> d
     assert stats.ok == n, f"{stats.ok} of {n} ok"
     us = 1e6 / n
     return {"rps": n / stats.elapsed_s(), "workers": sum(seen.values()) * us, "gathering": here * us,
-            "nginx": nginx * us, "cores": (os.cpu_count() or 1) * wall * us}
+            "nginx": nginx * us, "cores": (os.cpu_count() or 1) * stats.elapsed_s() * us}
 
 
 def main() -> None:
