@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished, each_request_event
-from fetchtui.core.runs.source import Sources, fold_to_end
+from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
@@ -46,6 +47,13 @@ def _progress(err: TextIO):  # type: ignore[no-untyped-def]
                     console=Console(file=err), transient=True)
 
 
+def _feed(progress, task, source: RunSource, stopped: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """The bar of a run whose stats wait for its end: the ledger's count and rate, 10 times a second."""
+    while not stopped.wait(0.1):
+        done, rps = source.progress()
+        progress.update(task, completed=done, rps=rps)
+
+
 def run_headless(
     targets: Sequence[Target],
     config: RunConfig,
@@ -69,6 +77,10 @@ def run_headless(
     stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     progress = _progress(err) if err.isatty() else None
+    # A count and a rate the ledger gives while the fold waits for the run's end; a trace, and
+    # an open loop's pace (time left, behind schedule), need the stats as the run goes.
+    live = trace or (progress is not None and (config.rate is not None or config.duration is not None))
+    fed = threading.Event()  # set: the bar's feeder stops
     with Stops() as stops:
         try:
             if progress is not None:
@@ -85,10 +97,12 @@ def run_headless(
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
             source.start()
-            # with no bar or trace to feed, the fold waits for the fetching to end
-            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown,
-                        live=progress is not None or trace)
+            if progress is not None and not live:
+                threading.Thread(target=_feed, args=(progress, task, source, fed), name="fetchtui-bar",
+                                 daemon=True).start()
+            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown, live=live)
         finally:
+            fed.set()
             if progress is not None:
                 progress.stop()
             source.close()

@@ -317,3 +317,21 @@ def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) ->
     resizes = rows[0]["resizes"]
     assert isinstance(resizes, list) and resizes[-1]["workers"] == 4
     assert float(rows[0]["paused_s"]) > 0  # type: ignore[arg-type]
+
+
+def test_run_in_a_terminal_counts_its_requests_on_a_bar_as_they_end_then_prints_the_summary(
+        term: Terminal) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    def counted(screen: str) -> int | None:
+        found = re.search(r"fetching .*? (\d+)/60 (\d+) req/s", screen)
+        return int(found.group(1)) if found else None
+
+    with DemoServer() as server:
+        term.send(f"{fetchtui_command()} run '{server.url}/delay/100 x60' -w 4 --no-history; "
+                  "echo EXITED-$?", "Enter")
+        first = counted(term.wait_for(lambda s: (counted(s) or 0) > 0))
+        assert first is not None and first < 60  # mid-run, the bar counts what has ended
+        term.wait_for(lambda s: (counted(s) or 0) > first or "EXITED-" in s)
+        screen = term.wait_for(lambda s: "EXITED-0" in s)
+    assert "requests    60  (ok 60, failed 0, cancelled 0)" in screen

@@ -110,6 +110,13 @@ class Ledger:
     def wait(self, timeout: float | None = None) -> bool:
         return self._ended.wait(timeout)
 
+    def progress(self) -> tuple[int, float]:
+        """(requests accounted, per second of the run so far): what a progress bar shows
+        while the stats wait for the run's end (fold_to_end's live=False). Two reads, no lock."""
+        done, t0 = self._done, self._t0
+        elapsed = (time.perf_counter_ns() - t0) / 1e9 if t0 else 0.0
+        return done, done / elapsed if elapsed > 0 else 0.0
+
     # -- the pool's side --------------------------------------------------------------
     def open(self, workers: int, t0: int | None = None) -> int:
         """Announce the run; an empty one ends at once. Returns its start instant (`t0`: one

@@ -69,6 +69,10 @@ class RunSource:
     def ended(self) -> bool:
         return self.ledger.ended
 
+    def progress(self) -> tuple[int, float]:
+        """(requests accounted, per second so far), from the ledger: see Ledger.progress."""
+        return self.ledger.progress()
+
     @property
     def cancelled(self) -> bool:
         return self.ledger.cancelled
