@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -76,6 +77,7 @@ def run_headless(
     source = sources.open(targets, config)
     stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
+    warn = _Human(err, err)
     progress = _progress(err) if err.isatty() else None
     # A count and a rate the ledger gives while the fold waits for the run's end; a trace, and
     # an open loop's pace (time left, behind schedule), need the stats as the run goes.
@@ -104,7 +106,8 @@ def run_headless(
         finally:
             fed.set()
             if progress is not None:
-                progress.stop()
+                with contextlib.suppress(OSError):  # the terminal closed: the close-out goes on
+                    progress.stop()
             source.close()
             if own:  # another interpreter's fetch process (--python) ends with its run
                 sources.close()
@@ -133,29 +136,30 @@ def run_headless(
 
             if json_path:
                 code = _exported(lambda: write_json(stats, config_dict(config, stats.total), json_path),
-                                 json_path, human, err, code)
+                                 json_path, human, warn, code)
                 stops.pending.pop(0)
             if csv_path:
-                code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, err, code)
+                code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, warn, code)
                 stops.pending.pop(0)
         if history is not None:
             from fetchtui.core.history import list_key
 
             def busy() -> None:
-                err.write("fetchtui: the history file is busy (another fetchtui writing?); "
-                          "waiting a few seconds for it\n")
-                err.flush()
+                warn.write("fetchtui: the history file is busy (another fetchtui writing?); "
+                           "waiting a few seconds for it\n")
+                warn.flush()
 
             problem = history.problem
             stops.closing = True  # the exports are out: a signal in the history's wait ends it
             history.add(config, list_key(targets), stats.summary(), on_busy=busy)
             if history.problem and history.problem != problem:
-                err.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
+                warn.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     return code
 
 
 class _Human:
-    """Where the summary goes: the given stream, or stderr once that one's reader has gone."""
+    """Where the summary goes: the given stream, or stderr once that one's reader has gone;
+    nowhere once that has gone too (a closed terminal: the exports and history still follow)."""
 
     def __init__(self, stream: TextIO, err: TextIO) -> None:
         self.stream, self.err = stream, err
@@ -163,7 +167,7 @@ class _Human:
     def write(self, text: str) -> None:
         try:
             self.stream.write(text)
-        except (BrokenPipeError, ValueError):  # `| head` left, or the stream was closed
+        except (OSError, ValueError):  # `| head` left, the terminal closed (EIO), the stream closed
             if self.stream is self.err:
                 return
             self.stream = self.err
@@ -172,11 +176,13 @@ class _Human:
     def flush(self) -> None:
         try:
             self.stream.flush()
-        except (BrokenPipeError, ValueError):
-            self.stream = self.err
+        except (OSError, ValueError):
+            if self.stream is not self.err:
+                self.stream = self.err
 
 
-def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err: TextIO, code: int) -> int:
+def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err: _Human | TextIO,
+              code: int) -> int:
     """Write an export and say where; if it fails, say why (the run is printed already) and
     turn a clean exit code into a failed one."""
     from fetchtui.core.export import ExportError

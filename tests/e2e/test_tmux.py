@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -335,3 +336,28 @@ def test_run_in_a_terminal_counts_its_requests_on_a_bar_as_they_end_then_prints_
         term.wait_for(lambda s: (counted(s) or 0) > first or "EXITED-" in s)
         screen = term.wait_for(lambda s: "EXITED-0" in s)
     assert "requests    60  (ok 60, failed 0, cancelled 0)" in screen
+
+
+def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_path: Path) -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    hist, out = tmp_path / "h.sqlite3", tmp_path / "run.json"
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    with DemoServer() as server:
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "20",
+                        *fetchtui_command().split(), "run", f"{server.url}/delay/100 x400", "-w", "4",
+                        "--history", str(hist), "--json", str(out)], check=True)
+        term = Terminal(name)
+        try:
+            term.wait_for(lambda s: re.search(r"fetching .*? [1-9]\d*/400", s) is not None)  # under way
+            pane = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
+        give_up = time.monotonic() + 10
+        while (running(pane) or not history_rows(hist)) and time.monotonic() < give_up:
+            time.sleep(0.1)  # one step of a bounded wait for the run to close itself out
+    assert not running(pane), "fetchtui run outlived its terminal"
+    summary = json.loads(out.read_text())["summary"]
+    assert summary["ok"] > 0 and summary["ok"] + summary["cancelled"] == 400
+    assert [r["cancelled"] for r in history_rows(hist)] == [summary["cancelled"]]
