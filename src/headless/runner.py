@@ -223,10 +223,12 @@ def run_sweep_headless(
     err = err or sys.stderr
     history = history if history is not None else History(front_end="sweep")
     first = len(history.runs)
+    warn = _Human(err, err)  # a closed terminal is written to no more; the sweep goes on
+    said = err.isatty()
 
     def progress(record: RunRecord) -> None:
-        if err.isatty():
-            err.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
+        if said:
+            warn.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
     stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
     with stops:
@@ -241,7 +243,7 @@ def run_sweep_headless(
         stops.pending = [f"the JSON export {json_path}"] if json_path else []
         human.write(sweep_text(points(history, runs)))
         if history.problem:
-            err.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
+            warn.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
         if checks:
             code = EXIT_OK if all(c.passed for r in runs for c in r.summary.checks) else EXIT_CHECK_FAILED
         else:
@@ -253,5 +255,5 @@ def run_sweep_headless(
                    "runs": [{"workers": r.workers, "backend": r.backend, "speedup": history.speedup(r),
                              "summary": r.summary.to_json()} for r in runs]}
             code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
-                             json_path, human, err, code)
+                             json_path, human, warn, code)
     return code
