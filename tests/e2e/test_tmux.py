@@ -30,9 +30,7 @@ class Terminal:
 
     def fetch_processes(self, module: str = "fetchtui.core.runs.child_main") -> list[int]:
         """Pids of the fetch processes started from this terminal (any depth below its shell)."""
-        pane = subprocess.run(["tmux", "display-message", "-p", "-t", self.name, "#{pane_pid}"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        found, todo = [], [pane]
+        found, todo = [], [pane_pid(self.name)]
         while todo:
             children = subprocess.run(["pgrep", "-P", todo.pop()], capture_output=True, text=True).stdout
             for pid in children.split():
@@ -183,9 +181,8 @@ def history_rows(path: Path) -> list[dict[str, object]]:
 
 def app_pid(term: Terminal) -> int:
     """The fetchtui process itself: the shell's child that is not the fetch process."""
-    pane = subprocess.run(["tmux", "display-message", "-p", "-t", term.name, "#{pane_pid}"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    (pid,) = subprocess.run(["pgrep", "-P", pane], capture_output=True, text=True).stdout.split()
+    (pid,) = subprocess.run(["pgrep", "-P", pane_pid(term.name)], capture_output=True,
+                            text=True).stdout.split()
     return int(pid)
 
 
@@ -214,6 +211,19 @@ def test_a_stop_signal_records_the_run_restores_the_terminal_and_leaves_no_proce
     assert kids and not still_running(kids)
 
 
+def pane_pid(name: str) -> str:
+    """The pid of what runs in tmux session `name`'s pane."""
+    return subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def wait_closed_out(pane: str, hist: Path, within: float = 10.0) -> None:
+    """Wait, bounded, for what ran in a closed terminal to end and record its run in `hist`."""
+    give_up = time.monotonic() + within
+    while (running(pane) or not history_rows(hist)) and time.monotonic() < give_up:
+        time.sleep(0.1)  # one step of the bounded wait
+
+
 def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> None:
     from fetchtui.core.demo_server import DemoServer
 
@@ -226,15 +236,12 @@ def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> 
         term = Terminal(name)
         try:
             term.wait_for(lambda s: s.count("fetchtui-w") >= 2)  # 80 columns: the figures are cut
-            pane = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+            pane = pane_pid(name)
             kids = term.fetch_processes()
             assert kids
         finally:
             subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
-        give_up = time.monotonic() + 10
-        while (running(pane) or not history_rows(hist)) and time.monotonic() < give_up:
-            time.sleep(0.1)  # one step of a bounded wait for the app to close itself out
+        wait_closed_out(pane, hist)
     assert not running(pane), "fetchtui outlived its terminal"
     assert not [pid for pid in kids if running(pid)], "an orphaned fetch process"
     assert [r["cancelled"] for r in history_rows(hist)] == [10]
@@ -350,13 +357,10 @@ def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_p
         term = Terminal(name)
         try:
             term.wait_for(lambda s: re.search(r"fetching .*? [1-9]\d*/400", s) is not None)  # under way
-            pane = subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+            pane = pane_pid(name)
         finally:
             subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
-        give_up = time.monotonic() + 10
-        while (running(pane) or not history_rows(hist)) and time.monotonic() < give_up:
-            time.sleep(0.1)  # one step of a bounded wait for the run to close itself out
+        wait_closed_out(pane, hist)
     assert not running(pane), "fetchtui run outlived its terminal"
     summary = json.loads(out.read_text())["summary"]
     assert summary["ok"] > 0 and summary["ok"] + summary["cancelled"] == 400
