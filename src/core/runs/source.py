@@ -123,10 +123,11 @@ def fold_to_end(source: RunSource, stats: RunStats, *, within: float | None = No
     every front end and test runs. `cancel_if` is asked before each drain (a signal came);
     `within` bounds the wait in seconds. True once the run has ended.
 
-    `live=False`, where nothing reads `stats` before the run ends (headless with no progress
-    bar or trace, a sweep's runs): the batches are held and folded once the source has ended,
-    so the fold takes no CPU (in one process, no GIL) from the fetching while it fetches.
-    The stats are the same: a fold reads only the events' own stamps."""
+    `live=False`, where nothing reads `stats` before the run ends (headless with no trace or
+    open loop's pace to show, whose bar reads progress(); a sweep's runs): the batches are
+    held and folded once the source has ended, so the fold takes no CPU (in one process, no
+    GIL) from the fetching while it fetches. The stats are the same: a fold reads only the
+    events' own stamps."""
     give_up = None if within is None else time.monotonic() + within
     held: list[list[Event]] = []
     while not stats.ended:
