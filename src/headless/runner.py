@@ -177,8 +177,7 @@ class _Human:
         try:
             self.stream.flush()
         except (OSError, ValueError):
-            if self.stream is not self.err:
-                self.stream = self.err
+            self.stream = self.err
 
 
 def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err: _Human | TextIO,
@@ -224,10 +223,9 @@ def run_sweep_headless(
     history = history if history is not None else History(front_end="sweep")
     first = len(history.runs)
     warn = _Human(err, err)  # a closed terminal is written to no more; the sweep goes on
-    said = err.isatty()
 
     def progress(record: RunRecord) -> None:
-        if said:
+        if err.isatty():
             warn.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
     stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
