@@ -286,7 +286,7 @@ class FetchApp(App[int]):
         self._recorded = False
         self._hold = False
         self.refresh_bindings()  # the footer offers pause while a run runs
-        self.query_one(ThreadTable).show(self.stats)
+        self.query_one(ThreadTable).show(self.stats, self.config.concurrency)
         self.query_one(Timeline).show(self.stats)
         self.query_one(StatsPanel).styles.height = 8 if self.checks else 7  # a line of checks
         # A full collection walks every object Textual holds: 40-60 ms, a frame's worth of lag

@@ -57,6 +57,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self._changes = -1  # the workers' change count the order was made at
         self._pids = 0  # processes seen: with more than one, each group says its pid
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
+        self._room = 0  # lines kept for a starting pool whose workers have not all come yet
         self.now_ns = 0
         self._style: Style | None = None  # rich_style walks the DOM: once a frame, not per line
         self._styles: dict[str, Style] = {}  # style name -> base + that style
@@ -66,8 +67,11 @@ class ThreadTable(ScrollView, can_focus=True):
         self._strips.clear()
         super().notify_style_update()
 
-    def show(self, stats: RunStats | None) -> None:
-        """Display this run (None: the idle hint)."""
+    def show(self, stats: RunStats | None, groups: int = 0) -> None:
+        """Display this run (None: the idle hint), room made for the `groups` its pool will
+        have: the scrollbar comes now, not in the frames where the run's first requests are."""
+        self._room = groups * LINES_PER_THREAD  # kept until the pool's workers have come
+        self._set_lines(max(1, self._room))
         self.stats = stats
         self.selected = None
         self._order = []
@@ -90,14 +94,34 @@ class ThreadTable(ScrollView, can_focus=True):
                                  key=lambda key: (threads[key].info.pid, key))
             self._strips.clear()
             self._pids = max(len({t.info.pid for t in threads.values()}), self.stats.processes)
-        lines = max(1, len(self._order) * LINES_PER_THREAD)
+        lines = len(self._order) * LINES_PER_THREAD
+        if lines >= self._room:
+            self._room = 0
+        lines = max(1, lines, self._room)
         if self.virtual_size.height != lines:
-            self.virtual_size = Size(self.size.width, lines)
+            self._set_lines(lines)
         top = self.scroll_offset.y
         for index in range(top, min(top + self.size.height, lines)):
             cached = self._strips.get(index)
             if cached is None or cached[0] != self._key(index):  # width changes repaint all
                 self.refresh_line(index)
+
+    def _set_lines(self, lines: int) -> None:
+        """The table's height in lines. Setting virtual_size lays the whole screen out again
+        (13-45 ms at 200x50: once a frame while a pool's workers appear, once a + key), so it
+        is set so only when the scrollbar must come; else the scrollbar is told, the lines
+        redrawn. A bar no longer needed stays until the next layout (a resize) takes it."""
+        size = Size(self.size.width, lines)
+        if lines > self.scrollable_content_region.height and not self.show_vertical_scrollbar:
+            self.virtual_size = size
+            return
+        self.set_reactive(ThreadTable.virtual_size, size)
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.window_virtual_size = lines
+            self.vertical_scrollbar.refresh()
+        if self.scroll_y > self.max_scroll_y:  # fewer lines: the view ends at the last one
+            self.scroll_to(y=self.max_scroll_y, animate=False)
+        self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         where = self._locate(event.y + self.scroll_offset.y)

@@ -95,3 +95,29 @@ async def test_stages_typed_in_the_duration_field_run_as_stages(base: str) -> No
         assert [s.workers for s in stages] == [1, 3]
         assert stages[1].rps > 2 * stages[0].rps
         assert app.history.runs[0].summary.limit is not None
+
+
+async def test_a_pool_taller_than_the_view_scrolls_to_its_newest_worker_and_back(base: str) -> None:
+    app = FetchApp(f"{base}/delay/150 x2000", RunConfig(workers=9), start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and busy(app) == 9, "nine busy workers")
+        table = app.query_one(ThreadTable)
+        table.focus()
+        await pilot.press("plus")
+        await pilot_until(pilot, lambda: table.group_count == 10, "the new worker's group")
+        height = table.scrollable_content_region.height
+        assert 10 * 3 > height  # the pool is taller than the view
+        await pilot_until(pilot, lambda: table.max_scroll_y == 10 * 3 - height, "room to scroll to the new group")
+        assert table.show_vertical_scrollbar and table.vertical_scrollbar.window_virtual_size == 10 * 3
+        table.scroll_end(animate=False)
+        await pilot_until(pilot, lambda: table.scroll_offset.y == 10 * 3 - height, "the view at the last group")
+        newest = table.group_text(table.group_count - 1)[0].split()[0]  # the last group's ident
+        last_lines = "".join(seg.text for y in range(height - 3, height) for seg in table.render_line(y))
+        assert newest.isdigit() and newest in last_lines
+        await pilot.press("minus", "minus", "minus")
+        await pilot_until(pilot, lambda: table.group_count == 7, "seven groups after three -")
+        # the view ends at the last group: no scrolled-off blank screen
+        await pilot_until(pilot, lambda: table.max_scroll_y == max(0, 7 * 3 - height), "the shorter table")
+        assert table.scroll_offset.y == table.max_scroll_y
+        await pilot.press("ctrl+c")
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the cancel")
