@@ -97,12 +97,10 @@ def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],
     A run of never-started cancelled requests of one URL (most of a cancelled million-request
     list) is encoded once and stamped with each id.
     """
-    records = stats.records
     last_target: object = None
     rest = ""
     for req_id in range(stats.total):
-        rec = records[req_id] if req_id < len(records) else None
-        if rec is None and stats.closed_by is not None:
+        if not stats.kept(req_id) and stats.closed_by is not None:
             if stats.target(req_id) is not last_target:
                 last_target = stats.target(req_id)
                 rest = encode(_without_id(request_row(stats, stats.view(req_id))))

@@ -19,7 +19,7 @@ from fetchtui.core.stats.series import lane, latency_histogram, throughput
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until
-from .helpers import run_list
+from .helpers import finish, run_list
 
 
 def test_json_summary_and_timeline_are_the_stats_model(base: str, tmp_path: Path) -> None:
@@ -37,12 +37,12 @@ def test_json_summary_and_timeline_are_the_stats_model(base: str, tmp_path: Path
 
 
 def test_hostile_text_is_exported_verbatim_and_escaped_by_the_format(base: str, tmp_path: Path) -> None:
-    stats = run_list(f"{base}/delay/0", workers=1)
-    rec = stats.records[0]
-    assert rec is not None
+    targets = parse_targets(f"{base}/delay/0")
     hostile = 'http://x/[bold red]x[/]\x1b[2J"quoted",comma\nline'
-    rec.listed = [replace(stats.target(0), display=hostile)]  # as a list line's URL would show
-    assert rec.url == hostile
+    shown = [replace(targets[0], display=hostile)]  # as a list line's URL would show
+    stats = finish(PoolSource(targets, RunConfig(workers=1)), RunStats(shown))
+    rec = stats.records[0]
+    assert rec is not None and rec.url == hostile
     doc = json.loads(write_json(stats, {}, tmp_path / "r.json").read_text())
     assert doc["requests"][0]["url"] == rec.url
     (row,) = csv.DictReader((write_csv(stats, tmp_path / "r.csv")).open(newline=""))

@@ -13,13 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core.events import Outcome
+from fetchtui.core.stats.records import NONE
 from fetchtui.core.stats.samples import percentile
 from fetchtui.core.summary import Latency, UrlFigures
 from fetchtui.core.target_list import TargetList
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
-    from fetchtui.core.stats.records import RequestRecord
+    from fetchtui.core.stats.records import Records
 
 
 class UrlRows:
@@ -82,7 +83,7 @@ class UrlRows:
         return out
 
 
-def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: int,
+def url_figures(rows: UrlRows, records: Records, total: int,
                 final: bool, limit: int | None = None) -> Iterator[UrlFigures]:
     """The rows, in list order (the first `limit` of them, when given), one at a time."""
     count = rows.count if limit is None else min(limit, rows.count)
@@ -90,23 +91,25 @@ def url_figures(rows: UrlRows, records: Sequence[RequestRecord | None], total: i
     ok, failed, cancelled, nbytes = (array("q", bytes(8 * count)) for _ in range(4))
     errors: dict[int, Counter[str]] = {}
     latencies: dict[int, list[int]] = {}
-    for rec in records:
-        if rec is None or rec.outcome is None:
+    none, ok_, cancelled_, row_of, failures = NONE, Outcome.OK, Outcome.CANCELLED, rows.row, records.errors
+    for req_id, (outcome, start, end, size) in enumerate(
+            zip(records.outcome, records.start, records.end, records.nbytes, strict=True)):
+        if outcome is None:
             continue
-        row = rows.row(rec.req_id)
+        row = row_of(req_id)
         if row >= count:
             continue
-        if rec.outcome is Outcome.CANCELLED:
+        if outcome is cancelled_:
             cancelled[row] += 1
             continue
-        if rec.outcome is Outcome.OK:
+        if outcome is ok_:
             ok[row] += 1
         else:
             failed[row] += 1
-            errors.setdefault(row, Counter())[rec.error_kind or "invalid"] += 1
-        nbytes[row] += rec.nbytes
-        if rec.start_ns is not None and rec.end_ns is not None:
-            latencies.setdefault(row, []).append(rec.end_ns - rec.start_ns)
+            errors.setdefault(row, Counter())[failures.get(req_id, (None, None))[0] or "invalid"] += 1
+        nbytes[row] += size
+        if start != none:
+            latencies.setdefault(row, []).append(end - start)
     for row in range(count):
         ordered = sorted(latencies.get(row, ()))
         p50, p90, p99 = (round(percentile(ordered, q) / 1e6, 3) for q in (50, 90, 99))

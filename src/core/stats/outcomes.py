@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from fetchtui.core.events import Outcome
-from fetchtui.core.stats.records import RequestRecord
+from fetchtui.core.events import ErrorKind, Outcome
 from fetchtui.core.stats.samples import Samples
 
 MAX_REASONS = 8
+OK, CANCELLED = Outcome.OK, Outcome.CANCELLED  # a module's name: an Enum's member costs 70 ns to look up
 
 
 class Outcomes:
@@ -40,24 +40,24 @@ class Outcomes:
         self.started += 1
         self.in_flight += 1
 
-    def finished(self, rec: RequestRecord) -> None:
-        """A request ended: its record, with its end written in."""
-        start_ns = rec.start_ns
-        if start_ns is not None:
+    def finished(self, outcome: Outcome, latency_ns: int | None, version: str | None,
+                 status: int | None, error_kind: ErrorKind | None, error: str | None) -> None:
+        """A request ended (`latency_ns` None: it never started)."""
+        if latency_ns is not None:
             self.in_flight -= 1
-        if rec.outcome is Outcome.CANCELLED:
+        if outcome is CANCELLED:
             self.cancelled += 1
-            self.cancelled_because(rec.error or "cancelled", 1)
+            self.cancelled_because(error or "cancelled", 1)
         else:
-            if rec.outcome is Outcome.OK:
+            if outcome is OK:
                 self.ok += 1
             else:
                 self.failed += 1
-            if start_ns is not None and rec.end_ns is not None:
-                self.latencies.add(rec.end_ns - start_ns)
-        if rec.http_version is not None:
-            self.http_versions[rec.http_version] += 1
-        if rec.status is not None:
-            self.status_counts[rec.status] += 1
-        if rec.error_kind is not None:
-            self.error_counts[rec.error_kind] += 1
+            if latency_ns is not None:
+                self.latencies.add(latency_ns)
+        if version is not None:
+            self.http_versions[version] += 1
+        if status is not None:
+            self.status_counts[status] += 1
+        if error_kind is not None:
+            self.error_counts[error_kind] += 1

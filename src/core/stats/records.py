@@ -1,20 +1,24 @@
-"""What is known of each request, by id: kept for those that started, read on demand for the rest."""
+"""What is known of each request, by id, in columns: kept for those that started or ended,
+read on demand for the rest."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from fetchtui.core.events import ErrorKind, Outcome, PhaseFields, Phases, RunEnded, ThreadInfo
 from fetchtui.core.targets import Target
 
-#: A plan bigger than this grows its records as requests start, instead of up front.
-PREALLOCATE_UP_TO = 10_000_000
+#: A plan bigger than this grows its columns as requests start, instead of up front.
+PREALLOCATE_UP_TO = 1_000_000
+NONE = -(1 << 63)  # a cell of a time column with no value
 
 
 @dataclass(slots=True)
 class RequestRecord:
-    """What is known of one request; `start_ns`/`end_ns` are perf_counter_ns stamps."""
+    """One request as it stands, read from the columns; `start_ns`/`end_ns` are perf_counter_ns stamps."""
 
     req_id: int
     listed: Sequence[Target] = field(repr=False, compare=False)  # the run's list: `url` reads its line
@@ -52,41 +56,146 @@ class RequestRecord:
 
 
 class Records:
-    """Every request's record, by id. A request nobody reported has none: after a close-out
-    it is one the close-out cancelled, and view() says so (an export of a million cancelled
-    requests reads them one at a time)."""
+    """Every request's fields by id, a column a field (arrays of numbers: no object a request,
+    so nothing the cyclic collector walks; a record object a request made a million-request
+    run's collections take 0.25 s each). A request nobody reported has no cells: after a
+    close-out it is one the close-out cancelled, and view() says so (an export of a million
+    cancelled requests reads them one at a time)."""
 
-    def __init__(self, targets: Sequence[Target]) -> None:
+    def __init__(self, targets: Sequence[Target], info_of: Callable[[int], ThreadInfo]) -> None:
         self.targets = targets
-        self.items: list[RequestRecord | None] = [None] * len(targets)
+        self._info_of = info_of  # a worker's number -> its ThreadInfo (the workers number them)
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
+        self.size = 0  # the ids the columns hold
+        self.worker = array("i")  # the number of the worker that started it; -1: never started
+        self.start = array("q")
+        self.due = array("q")
+        self.end = array("q")
+        self.outcome: list[Outcome | None] = []  # None: not ended
+        self.status = array("i")  # -1: none
+        self.nbytes = array("q")
+        self.cpu = array("q")
+        self.phases: list[PhaseFields | None] = []  # tuples of numbers: the collector soon stops walking them
+        self.versions: list[str | None] = []
+        self.errors: dict[int, tuple[ErrorKind | None, str | None]] = {}  # the few that have one
 
     def target(self, req_id: int) -> Target:
         """The list line request `req_id` fetches (a duration repeats the list)."""
         return self.targets[req_id % len(self.targets)]
 
     def reserve(self, count: int) -> None:
-        if count > len(self.items) and count <= PREALLOCATE_UP_TO:
-            self.items.extend([None] * (count - len(self.items)))
+        if count > self.size and count <= PREALLOCATE_UP_TO:
+            self._grow(count)
 
-    def record(self, req_id: int) -> RequestRecord:
-        """The kept record of `req_id`, made on first use."""
-        items = self.items
-        if req_id >= len(items):
-            items.extend([None] * (max(req_id + 1, len(items) * 2) - len(items)))
-        rec = items[req_id]
-        if rec is None:  # made here, not through view(), as it is once a request
-            rec = items[req_id] = RequestRecord(req_id, self.targets) if self.closed_by is None \
-                else self.view(req_id)
-        return rec
+    def _grow(self, size: int) -> None:
+        more = size - self.size
+        self.worker.extend(array("i", [-1]) * more)
+        for column in (self.start, self.due, self.end):
+            column.extend(array("q", [NONE]) * more)
+        self.outcome.extend([None] * more)
+        self.status.extend(array("i", [-1]) * more)
+        self.nbytes.frombytes(bytes(8 * more))
+        self.cpu.frombytes(bytes(8 * more))
+        self.phases.extend([None] * more)
+        self.versions.extend([None] * more)
+        self.size = size
+
+    # -- the fold writes ------------------------------------------------------------------
+    def started(self, req_id: int, worker: int, t_ns: int, due_ns: int | None) -> None:
+        if req_id >= self.size:
+            self._grow(max(req_id + 1, self.size * 2))
+        self.worker[req_id], self.start[req_id] = worker, t_ns
+        if due_ns is not None:
+            self.due[req_id] = due_ns
+
+    def ended(self, req_id: int, t_ns: int, outcome: Outcome, status: int | None, nbytes: int,
+              cpu_ns: int, phases: PhaseFields | None, version: str | None) -> tuple[int, int, int]:
+        """Write a request's end; answers its (worker number, start, due) cells."""
+        if req_id >= self.size:
+            self._grow(max(req_id + 1, self.size * 2))
+        self.end[req_id], self.outcome[req_id] = t_ns, outcome
+        self.nbytes[req_id], self.cpu[req_id] = nbytes, cpu_ns
+        if status is not None:
+            self.status[req_id] = status
+        self.phases[req_id], self.versions[req_id] = phases, version
+        return self.worker[req_id], self.start[req_id], self.due[req_id]
+
+    def failed_with(self, req_id: int, kind: ErrorKind | None, error: str | None) -> None:
+        if kind is not None or error is not None:
+            self.errors[req_id] = (kind, error)
+
+    # -- reading --------------------------------------------------------------------------
+    def kept(self, req_id: int) -> bool:
+        """Whether the request was reported (it started or ended)."""
+        return req_id < self.size and (self.start[req_id] != NONE or self.outcome[req_id] is not None)
+
+    def start_of(self, req_id: int) -> int | None:
+        t = self.start[req_id] if req_id < self.size else NONE
+        return None if t == NONE else t
+
+    def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
+        """(start, end, outcome) of a reported request: what a timeline's bar needs."""
+        if req_id >= self.size:
+            return None, None, None
+        start, end = self.start[req_id], self.end[req_id]
+        return None if start == NONE else start, None if end == NONE else end, self.outcome[req_id]
 
     def view(self, req_id: int) -> RequestRecord:
-        """Request `req_id` as it stands, without keeping a record for one that never started."""
-        rec = self.items[req_id] if req_id < len(self.items) else None
-        if rec is not None:
+        """Request `req_id` as it stands (a never-started one after a close-out: cancelled)."""
+        if not self.kept(req_id):
+            rec = RequestRecord(req_id, self.targets)
+            if self.closed_by is not None:
+                rec.end_ns, rec.outcome = self.closed_by.t_ns, Outcome.CANCELLED
+                rec.error = self.closed_by.error_for(started=False)
             return rec
-        rec = RequestRecord(req_id, self.targets)
-        if self.closed_by is not None:
-            rec.end_ns, rec.outcome = self.closed_by.t_ns, Outcome.CANCELLED
-            rec.error = self.closed_by.error_for(started=False)
-        return rec
+        worker, start, due, end = self.worker[req_id], self.start[req_id], self.due[req_id], self.end[req_id]
+        status = self.status[req_id]
+        kind, error = self.errors.get(req_id, (None, None))
+        return RequestRecord(
+            req_id, self.targets, self._info_of(worker) if worker >= 0 else None,
+            None if start == NONE else start, None if end == NONE else end,
+            self.outcome[req_id], None if status < 0 else status,
+            self.nbytes[req_id], kind, error, self.cpu[req_id], self.phases[req_id],
+            self.versions[req_id], None if due == NONE else due)
+
+    def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
+        """(req_id, outcome, start, end) of every request that started and ended, in id order."""
+        none = NONE
+        for req_id, (outcome, start, end) in enumerate(zip(self.outcome, self.start, self.end, strict=True)):
+            if outcome is not None and start != none:
+                yield req_id, outcome, start, end
+
+
+class RecordsView(Sequence[RequestRecord | None]):
+    """The records as a sequence by id: a reported request's view, None for the rest."""
+
+    def __init__(self, records: Records) -> None:
+        self._records = records
+
+    def __len__(self) -> int:
+        return self._records.size
+
+    @overload
+    def __getitem__(self, index: int) -> RequestRecord | None: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RequestRecord | None]: ...
+
+    def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord | None] | None:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._records.view(index) if self._records.kept(index) else None
+
+    def __iter__(self) -> Iterator[RequestRecord | None]:
+        records = self._records
+        for req_id in range(records.size):
+            yield records.view(req_id) if records.kept(req_id) else None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordsView) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+

@@ -12,8 +12,10 @@ from fetchtui.core import interpreter
 from fetchtui.core.events import (
     FINISHED,
     EndFields,
+    ErrorKind,
     Event,
     Outcome,
+    PhaseFields,
     PoolResized,
     RequestFinished,
     RequestRows,
@@ -31,7 +33,7 @@ from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
-from fetchtui.core.stats.records import Records, RequestRecord
+from fetchtui.core.stats.records import NONE, Records, RecordsView, RequestRecord
 from fetchtui.core.stats.samples import rounded
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
+CANCELLED = Outcome.CANCELLED  # a module's name: an Enum's member costs 70 ns to look up
 
 
 class RunStats:
@@ -55,9 +58,9 @@ class RunStats:
     def __init__(self, targets: Sequence[Target], checks: Sequence[Check] = ()) -> None:
         self.targets = targets
         self.checks = tuple(checks)  # --check: judged in an ended run's summary
-        self._records = Records(targets)
         self.outcomes = Outcomes()
         self.workers_ = Workers()
+        self._records = Records(targets, lambda number: self.workers_.by_number[number].info)
         self.phases = PhaseStats()
         self.pace = Pace()
         self.steering = Steering()
@@ -113,53 +116,49 @@ class RunStats:
         self._start(event.req_id, event.t_ns, event.thread, event.due_ns)
 
     def _start(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> None:
-        rec = self._records.record(req_id)
-        rec.thread, rec.start_ns, rec.due_ns = thread, t_ns, due_ns
+        self._records.started(req_id, self.workers_.began(thread, req_id, t_ns), t_ns, due_ns)
         if self.open and req_id >= self.total:
             self.total = req_id + 1
         self.outcomes.began()
         self.pace.began(t_ns, due_ns)
-        self.workers_.began(thread, req_id, t_ns)
 
     def _finished(self, event: RequestFinished) -> None:
-        rec = self._records.record(event.req_id)
-        rec.end_ns, rec.outcome = event.t_ns, event.outcome
-        rec.status, rec.nbytes, rec.cpu_ns = event.status, event.nbytes, event.cpu_ns
-        rec.error_kind, rec.error = event.error_kind, event.error
-        rec.phase_fields = None if event.phases is None else event.phases.fields
-        rec.http_version = event.http_version
-        self._end(rec)
+        self._end(event.req_id, event.t_ns, event.outcome, event.status, event.nbytes, event.cpu_ns,
+                  None if event.phases is None else event.phases.fields, event.http_version,
+                  event.error_kind, event.error)
 
     def _rows(self, rows: RequestRows) -> None:
         """A batch's rows, folded as the events they stand for would be, with none of them made."""
-        record = self._records.record
+        end = self._end
         for kind, fields in zip(rows.kinds, rows.fields(), strict=True):
             if kind == FINISHED:
                 req_id, t_ns, _, outcome, status, nbytes, cpu_ns, phases, version = cast(EndFields, fields)
-                rec = record(req_id)
-                rec.end_ns, rec.outcome, rec.status = t_ns, outcome, status
-                rec.nbytes, rec.cpu_ns, rec.phase_fields, rec.http_version = nbytes, cpu_ns, phases, version
                 # no error to write: an end with one crossed as its event
-                self._end(rec)
+                end(req_id, t_ns, outcome, status, nbytes, cpu_ns, phases, version, None, None)
             else:
                 self._start(*cast(StartFields, fields))
 
-    def _end(self, rec: RequestRecord) -> None:
-        """What a request's end changes, read from its record (its end just written in)."""
-        t_ns, start_ns = rec.end_ns, rec.start_ns
-        assert t_ns is not None
-        self.outcomes.finished(rec)
-        if rec.outcome is not Outcome.CANCELLED:
-            self.pace.finished(t_ns, rec.due_ns)
-            if start_ns is not None:
-                latency = t_ns - start_ns
+    def _end(self, req_id: int, t_ns: int, outcome: Outcome, status: int | None, nbytes: int,
+             cpu_ns: int, phases: PhaseFields | None, version: str | None,
+             error_kind: ErrorKind | None, error: str | None) -> None:
+        """What a request's end changes: written into its record, and into each part."""
+        records = self._records
+        worker, start_ns, due_ns = records.ended(req_id, t_ns, outcome, status, nbytes, cpu_ns, phases,
+                                                 version)
+        if error_kind is not None or error is not None:
+            records.failed_with(req_id, error_kind, error)
+        latency = None if start_ns == NONE else t_ns - start_ns
+        self.outcomes.finished(outcome, latency, version, status, error_kind, error)
+        if outcome is not CANCELLED:
+            self.pace.finished(t_ns, None if due_ns == NONE else due_ns)
+            if latency is not None:
                 self.steering.finished(start_ns, latency)
-                self.floors.add(rec.req_id, latency)
+                self.floors.add(req_id, latency)
                 self._latency_ns += latency
-        if rec.phase_fields is not None:
-            self.phases.add(rec.phase_fields)
-        if rec.thread is not None and start_ns is not None:
-            self.workers_.finished(rec.thread, rec.req_id, t_ns - start_ns, rec.cpu_ns)
+        if phases is not None:
+            self.phases.add(phases)
+        if worker >= 0 and latency is not None:
+            self.workers_.finished(worker, req_id, latency, cpu_ns)
 
     def _ended(self, event: RunEnded) -> None:
         """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
@@ -179,15 +178,27 @@ class RunStats:
 
     # -- the requests --------------------------------------------------------------
     @property
-    def records(self) -> list[RequestRecord | None]:
-        return self._records.items
+    def records(self) -> RecordsView:
+        """Every request's record by id (None: never reported), each made when read."""
+        return RecordsView(self._records)
 
     def record(self, req_id: int) -> RequestRecord:
-        return self._records.record(req_id)
-
-    def view(self, req_id: int) -> RequestRecord:
-        """Request `req_id` as it stands, without keeping a record for one that never started."""
+        """Request `req_id` as it stands (a view: made when read, from the records' columns)."""
         return self._records.view(req_id)
+
+    view = record
+
+    def kept(self, req_id: int) -> bool:
+        """Whether request `req_id` was reported (it started or ended): else it has no record."""
+        return self._records.kept(req_id)
+
+    def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
+        """(start, end, outcome) of request `req_id`, with no record made: a timeline's bar."""
+        return self._records.span(req_id)
+
+    def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
+        """(req_id, outcome, start, end) of every request that started and ended, in id order."""
+        return self._records.ran()
 
     def target(self, req_id: int) -> Target:
         return self._records.target(req_id)
@@ -216,7 +227,7 @@ class RunStats:
             return 0.0
         busy = worker.busy_ns
         if worker.current is not None:
-            start = self.record(worker.current).start_ns or 0
+            start = self._records.start_of(worker.current) or 0
             busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
         return min(1.0, busy / elapsed)
 
@@ -274,14 +285,14 @@ class RunStats:
         made once); every row, one at a time, is all_urls()'s."""
         if self.ended:
             if self._by_url is None:
-                self._by_url = list(url_figures(self.url_rows, self.records, self.total, True,
+                self._by_url = list(url_figures(self.url_rows, self._records, self.total, True,
                                                 SUMMARY_URL_ROWS))
             return self._by_url[:limit] if limit is not None else self._by_url
-        return list(url_figures(self.url_rows, self.records, self.total, False, limit))
+        return list(url_figures(self.url_rows, self._records, self.total, False, limit))
 
     def all_urls(self) -> Iterator[UrlFigures]:
         """Every row of the per-URL table (an export's: a million URLs, one at a time)."""
-        return url_figures(self.url_rows, self.records, self.total, self.ended)
+        return url_figures(self.url_rows, self._records, self.total, self.ended)
 
     def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
         """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
@@ -386,10 +397,9 @@ class RunStats:
         in_flight_at_end = 0
         if pace.duration_s is not None and self.t0_ns is not None:
             end = self.t0_ns + round(pace.duration_s * 1e9)
-            for rec in self.records:
-                if rec is not None and rec.start_ns is not None and rec.start_ns < end and (
-                        rec.end_ns is None or rec.end_ns > end):
-                    in_flight_at_end += 1
+            records = self._records
+            in_flight_at_end = sum(1 for start, stop in zip(records.start, records.end, strict=True)
+                                   if NONE != start < end and (stop == NONE or stop > end))
         not_started = self.total - self.outcomes.started if pace.timed_end else 0
         scheduled = pace.from_schedule_ms(self.ended)
         return OpenLoop(
@@ -454,8 +464,9 @@ class RunStats:
         return self._sampled
 
     def _take_sample(self) -> tuple[tuple[float, float], ...]:
-        ran = [rec for rec in self.records if rec is not None and rec.start_ns is not None
-               and rec.end_ns is not None and rec.outcome is not Outcome.CANCELLED]
+        records = self._records
+        ran = [(req_id, start, end) for req_id, outcome, start, end in records.ran()
+               if outcome is not CANCELLED]
         step = max(1, -(-len(ran) // SAMPLE))
-        return tuple((round((rec.end_ns - rec.start_ns) / 1e6, 4), round(rec.cpu_ns / 1e6, 4))  # type: ignore[operator]
-                     for rec in ran[::step])
+        return tuple((round((end - start) / 1e6, 4), round(records.cpu[req_id] / 1e6, 4))
+                     for req_id, start, end in ran[::step])

@@ -15,12 +15,12 @@ def lane(stats: RunStats, number: int, now_ns: int | None = None) -> list[Bar]:
     worker = stats.threads[number]
     bars = []
     for req_id in worker.done:
-        rec = stats.record(req_id)
-        start, end = stats.relative_s(rec.start_ns), stats.relative_s(rec.end_ns)
-        if start is not None and end is not None and rec.outcome is not None:
-            bars.append((req_id, start, end, rec.outcome.value))
+        start_ns, end_ns, outcome = stats.span(req_id)
+        start, end = stats.relative_s(start_ns), stats.relative_s(end_ns)
+        if start is not None and end is not None and outcome is not None:
+            bars.append((req_id, start, end, outcome.value))
     if worker.current is not None:
-        start = stats.relative_s(stats.record(worker.current).start_ns)
+        start = stats.relative_s(stats.span(worker.current)[0])
         if start is not None:
             bars.append((worker.current, start, stats.elapsed_s(now_ns), "running"))
     return bars
@@ -33,11 +33,10 @@ def throughput(stats: RunStats, buckets: int, now_ns: int | None = None) -> list
         return []
     counts = [0] * buckets
     width = elapsed / buckets
-    for rec in stats.records:
-        if rec is None or rec.end_ns is None or rec.start_ns is None:
-            continue
-        t = stats.relative_s(rec.end_ns) or 0.0
-        counts[min(buckets - 1, int(t / width))] += 1
+    t0 = stats.t0_ns or 0
+    for _, _, _, end_ns in stats.ran():
+        t = (end_ns - t0) / 1e9
+        counts[min(buckets - 1, max(0, int(t / width)))] += 1
     return [c / width for c in counts]
 
 

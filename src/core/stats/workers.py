@@ -68,7 +68,8 @@ class Workers:
             self._by_object[id(info)] = (info, key)
         return key
 
-    def began(self, info: ThreadInfo, req_id: int, t_ns: int) -> None:
+    def began(self, info: ThreadInfo, req_id: int, t_ns: int) -> int:
+        """A request began on `info`'s worker; answers the worker's number."""
         number = self.number(info)
         worker = self.by_number.get(number)
         if worker is None:
@@ -78,6 +79,7 @@ class Workers:
             worker.retired_ns = None
             self.changes += 1
         worker.current = req_id
+        return number
 
     def retired(self, info: ThreadInfo, t_ns: int) -> None:
         worker = self.by_number.get(self.number(info))
@@ -94,8 +96,8 @@ class Workers:
         """Workers in the pool now: seen, and not retired."""
         return sum(1 for worker in self.by_number.values() if worker.retired_ns is None)
 
-    def finished(self, info: ThreadInfo, req_id: int, busy_ns: int, cpu_ns: int) -> None:
-        worker = self.by_number[self.number(info)]
+    def finished(self, number: int, req_id: int, busy_ns: int, cpu_ns: int) -> None:
+        worker = self.by_number[number]
         worker.requests += 1
         worker.busy_ns += busy_ns
         worker.cpu_ns += cpu_ns
