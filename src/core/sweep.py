@@ -67,6 +67,7 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
     try:
         source = sources.open(targets, config)
         stats = RunStats(source.targets, checks)
+        source.fold_rows()
         source.start()
         try:
             fold_to_end(source, stats, live=False)  # nothing reads a sweep's run before its end

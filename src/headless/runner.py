@@ -98,6 +98,7 @@ def run_headless(
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
+            source.fold_rows()  # folded here: rows, as from a pipe, no event object a request
             source.start()
             if progress is not None and not live:
                 threading.Thread(target=_feed, args=(progress, task, source, fed), name="fetchtui-bar",

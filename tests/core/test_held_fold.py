@@ -5,15 +5,16 @@ demo server."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event
+from fetchtui.core.events import Event, RequestFinished, RequestRows, each_request_event
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.source import fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
+from fetchtui.core.targets import Target, parse_targets
 
 MODELS = [{"model": "threads", "backend": "requests"}, {"model": "curl-multi", "backend": "pycurl"},
           {"model": "processes", "backend": "requests", "processes": 2}]
@@ -60,6 +61,62 @@ def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str) -> Non
     stats = RunStats(source.targets)
     asked = threading.Event()
     threading.Timer(0.3, asked.set).start()  # a Ctrl-C, a third of a second in
+    source.start()
+    try:
+        assert fold_to_end(source, stats, within=30, cancel_if=asked.is_set, live=False)
+    finally:
+        source.close()
+    assert stats.interrupted and stats.done == 40
+    assert 0 < stats.ok < 40 and stats.ok + stats.cancelled == 40
+
+
+HERE = [{"model": "threads", "backend": "requests"}, {"model": "curl-multi", "backend": "pycurl"},
+        {"model": "asyncio", "backend": "aiohttp"}]
+
+
+def _folded(targets: Sequence[Target], config: RunConfig, rows: bool) -> tuple[RunStats, list[Event]]:
+    source = open_source(targets, config)
+    stats = RunStats(source.targets)
+    seen: list[Event] = []
+    if rows:
+        source.fold_rows()
+    source.start()
+    try:
+        assert fold_to_end(source, stats, within=30, on_batch=seen.extend)
+    finally:
+        source.close()
+    return stats, seen
+
+
+@pytest.mark.parametrize("shape", HERE, ids=lambda shape: str(shape["model"]))
+def test_a_run_folded_as_rows_accounts_each_request_as_its_events_would(
+        base: str, shape: dict[str, object]) -> None:
+    targets = parse_targets(f"{base}/delay/5 x30\n{base}/status/404 x5\n{base}/bytes/100 x5")
+    config = RunConfig(4, limits=FetchLimits(timeout=10), **shape)  # type: ignore[arg-type]
+    as_rows, batches = _folded(targets, config, rows=True)
+    as_events, _ = _folded(targets, config, rows=False)
+    assert any(isinstance(event, RequestRows) for event in batches)  # the rows' path ran
+    ends = [e for e in each_request_event(batches) if isinstance(e, RequestFinished)]
+    assert sorted(e.req_id for e in ends) == list(range(40))  # a trace line each, once
+    for stats in (as_rows, as_events):
+        assert (stats.ok, stats.failed, stats.cancelled) == (35, 5, 0)
+    assert as_rows.status_counts == as_events.status_counts == {200: 35, 404: 5}
+
+    def each(stats: RunStats) -> list[tuple[object, ...]]:
+        return [(r.outcome, r.status, r.nbytes, r.thread is not None, r.start_ns is not None)
+                for r in (stats.view(i) for i in range(40))]
+
+    assert each(as_rows) == each(as_events)
+    assert len(as_rows.threads) == len(as_events.threads) == 4
+
+
+def test_a_cancel_ends_a_run_folded_as_rows_with_every_request_accounted(base: str) -> None:
+    targets = parse_targets(f"{base}/delay/200 x40")
+    source = open_source(targets, RunConfig(4, "pycurl", model="curl-multi", limits=FetchLimits(timeout=10)))
+    stats = RunStats(source.targets)
+    asked = threading.Event()
+    threading.Timer(0.3, asked.set).start()  # a Ctrl-C, a third of a second in
+    source.fold_rows()
     source.start()
     try:
         assert fold_to_end(source, stats, within=30, cancel_if=asked.is_set, live=False)

@@ -35,6 +35,8 @@ class PoolSource(RunSource):
     request's deadline (a total timeout, not per read) or on cancel, so no thread stays blocked.
     """
 
+    fetches_here = True
+
     def __init__(self, targets: Sequence[Target], config: RunConfig,
                  backend: BackendFactory = make_backend, *, dispense: Dispense | None = None,
                  t0: int | None = None) -> None:
