@@ -142,6 +142,7 @@ class FetchApp(App[int]):
         self._queued: list[Setup] = []  # the rest of a sweep or backend comparison
         self._series: list[RunRecord] = []  # the runs of the current sweep, for the chart
         self._recorded = True
+        self._ending = False
         self._frames = 0
         self._setup: Setup | None = None  # what the current run was started with
         self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
@@ -284,6 +285,7 @@ class FetchApp(App[int]):
         self.stats = RunStats(self.source.targets, self.checks)
         self._setup = setup
         self._recorded = False
+        self._ending = False  # its end is shown, its recording to come (after that frame's paint)
         self._hold = False
         self.refresh_bindings()  # the footer offers pause while a run runs
         self.query_one(ThreadTable).show(self.stats, self.config.concurrency)
@@ -481,8 +483,14 @@ class FetchApp(App[int]):
         self._frames += 1
         if self._frames % SLOW_EVERY == 0 or stats.ended:
             self._slow_views(now)
-        if stats.ended and not self._recorded:
-            self._run_ended()
+        if stats.ended and not self._recorded and not self._ending:
+            # the frame that shows the end is painted first; recording the run (the history's
+            # file, the footer, the setup pane's return: ~60 ms) comes after, not in its lag
+            self._ending = True
+            if self._timer is not None:
+                self._timer.pause()
+                self.drawing = False
+            self.call_after_refresh(self._run_ended)
 
     def _slow_views(self, now_ns: int | None = None) -> None:
         """Timeline and charts redraw the whole run: a few times a second, and only if shown."""
@@ -533,11 +541,11 @@ class FetchApp(App[int]):
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""
         assert self.source is not None and self.stats is not None and self.config is not None
+        self._ending = False
+        if self._recorded:  # a quit came first, and its close-out recorded the run
+            return
         self._recorded = True
         self.refresh_bindings()
-        if self._timer is not None:
-            self._timer.pause()
-            self.drawing = False
         if self.source.lost:
             # longer than a toast's 5 s: why a run was lost must not slip by unread
             self.notify(safe_text(self.source.lost), title="Run cut short", severity="error",

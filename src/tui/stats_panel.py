@@ -46,7 +46,8 @@ class StatsPanel(Static):
             self.update(Group(self._bar(1, 0), NewLine(), Text(self.figures, "dim")), layout=False)
             return
         now_ns = now_ns if now_ns is not None else time.perf_counter_ns()
-        lat = stats.summary().latency_ms if stats.ended else stats.latency_ms()
+        summary = stats.summary() if stats.ended else None  # an ended run's figures, as exported
+        lat = summary.latency_ms if summary is not None else stats.latency_ms()
         eta = stats.eta_s(now_ns)
         lines = Text(no_wrap=True, overflow="ellipsis")  # a wrapped line would push the last out
         theme = self.app.current_theme  # the theme's colours: a theme switch restyles them
@@ -87,7 +88,7 @@ class StatsPanel(Static):
                                for name, lat in phases.items()) + " ms (p50/p99)\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}   ")
         lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}\n")
-        limit = stats.summary().limit if stats.ended else stats.limit(now_ns)
+        limit = summary.limit if summary is not None else stats.limit(now_ns)
         lines.append("limit   ")
         if limit is None:
             lines.append("- (judged once 10 requests have run)", "dim")

@@ -594,6 +594,7 @@ async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
         assert os.getpid() not in pids
         await pilot.press("ctrl+c")
         await wait_for(pilot, lambda: ended(app))
+        await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.stats is not None and app.stats.cancelled == 4
         assert app.history.runs[-1].backend == "requests, 2 processes"
         assert app.history.runs[-1].workers == 4
@@ -620,6 +621,7 @@ async def test_an_event_loop_model_groups_the_table_by_slot_on_its_one_thread(
         assert len({head[0] for head in heads}) == 1  # every slot shows the loop thread's ident
         assert sorted(head[1] for head in heads) == [f"{worker}-{n}" for n in range(3)]
         await wait_for(pilot, lambda: ended(app))
+        await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.stats is not None and app.stats.ok == 12
         assert app.history.runs[-1].backend == label
 

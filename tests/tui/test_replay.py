@@ -32,7 +32,8 @@ async def test_an_export_of_the_previous_version_opens_as_it_ended() -> None:
         assert table.group_count == 4
         assert all("fetchtui-worker_" in table.group_text(i)[0] for i in range(4))
         assert app.query_one("#live").border_title.startswith("replay of ")  # type: ignore[union-attr]
-        assert app.query_one(HistoryTable).row_count == 1
+        # the history takes the run once the frame that shows its end is painted
+        await pilot_until(pilot, lambda: app.query_one(HistoryTable).row_count == 1, "the history's row")
         assert app.history.runs[0].summary.elapsed_s == 0.314
         await pilot.press("f9")
         await pilot_until(pilot, lambda: app.query_one(Timeline).lane_count == 4, "the timeline lanes")

@@ -37,6 +37,7 @@ async def test_plus_in_the_live_pane_grows_the_running_pool(base: str) -> None:
         await pilot_until(pilot, lambda: [w for _, w in charts.marks] == [3, 4], "the chart's marks")
         await pilot.press("ctrl+c")
         await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the cancel")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.history.runs[-1].summary.resizes[-1][1] == 4  # the history keeps the change
         stats = app.stats
         assert stats.ok + stats.failed + stats.cancelled == stats.total == 400
@@ -71,6 +72,7 @@ async def test_p_pauses_the_run_and_p_again_lets_it_go_on(base: str) -> None:
         assert figures(app).startswith("running")
         await pilot.press("ctrl+c")
         await pilot_until(pilot, lambda: app.stats.ended, "the cancel")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.history.runs[-1].summary.paused_s >= 0.3
 
 

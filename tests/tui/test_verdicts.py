@@ -32,6 +32,7 @@ async def test_a_count_check_turns_red_while_the_run_runs_a_percentile_at_the_en
         await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the end")
         await pilot_until(pilot, lambda: "✗ p99<50ms" in figures(app) and "✓ max<10s" in figures(app),
                           "the percentile judged at the end")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert [c.passed for c in app.history.runs[-1].summary.checks] == [False, False, True]
 
 
