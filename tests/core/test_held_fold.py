@@ -55,12 +55,17 @@ def test_a_held_fold_reads_nothing_until_the_fetching_ends_then_the_same_as_a_li
     assert live.ended and live.summary().to_json() == stats.summary().to_json()
 
 
-def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str) -> None:
+@pytest.mark.parametrize("shape,rows", [({}, False), ({"backend": "pycurl", "model": "curl-multi"}, True)],
+                         ids=["threads, events", "curl-multi, rows"])
+def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str, shape: dict[str, object],
+                                                               rows: bool) -> None:
     targets = parse_targets(f"{base}/delay/200 x40")
-    source = open_source(targets, RunConfig(4, limits=FetchLimits(timeout=10)))
+    source = open_source(targets, RunConfig(4, limits=FetchLimits(timeout=10), **shape))  # type: ignore[arg-type]
     stats = RunStats(source.targets)
     asked = threading.Event()
     threading.Timer(0.3, asked.set).start()  # a Ctrl-C, a third of a second in
+    if rows:
+        source.fold_rows()
     source.start()
     try:
         assert fold_to_end(source, stats, within=30, cancel_if=asked.is_set, live=False)
@@ -108,19 +113,3 @@ def test_a_run_folded_as_rows_accounts_each_request_as_its_events_would(
 
     assert each(as_rows) == each(as_events)
     assert len(as_rows.threads) == len(as_events.threads) == 4
-
-
-def test_a_cancel_ends_a_run_folded_as_rows_with_every_request_accounted(base: str) -> None:
-    targets = parse_targets(f"{base}/delay/200 x40")
-    source = open_source(targets, RunConfig(4, "pycurl", model="curl-multi", limits=FetchLimits(timeout=10)))
-    stats = RunStats(source.targets)
-    asked = threading.Event()
-    threading.Timer(0.3, asked.set).start()  # a Ctrl-C, a third of a second in
-    source.fold_rows()
-    source.start()
-    try:
-        assert fold_to_end(source, stats, within=30, cancel_if=asked.is_set, live=False)
-    finally:
-        source.close()
-    assert stats.interrupted and stats.done == 40
-    assert 0 < stats.ok < 40 and stats.ok + stats.cancelled == 40
