@@ -714,8 +714,8 @@ async def test_at_80_by_24_the_setup_pane_gives_way_to_the_run_and_comes_back(ba
         await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
         assert not setup.display
         assert app.focused is app.query_one(ThreadTable)  # no key goes to a hidden field
-        await pilot.pause()
-        assert app.query_one("#live").outer_size.width == 80  # the whole width (the screen: tmux test)
+        await wait_for(pilot, lambda: app.query_one("#live").outer_size.width == 80,  # the screen: tmux test
+                       "the live pane to take the whole width")
         await pilot.press("ctrl+g")
         assert setup.display  # the key brings it back mid-run
         await pilot.press("ctrl+g")

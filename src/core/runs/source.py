@@ -93,7 +93,8 @@ class RunSource:
         return self.ledger.wait(timeout)
 
     def drain(self, timeout: float = 0.0, limit: int = DRAIN_LIMIT) -> list[Event]:
-        """The events queued now, in order (waiting up to `timeout` for the first batch)."""
+        """The events queued now, in order (waiting up to `timeout` for the first batch); after
+        fold_rows(), the frame the ledger has written since the last drain, unpacked."""
         if self._unpacker is None:
             return drain(self.events, timeout, limit)
         frame = self.ledger.take_frame(0)

@@ -121,8 +121,7 @@ class Records:
         return self.worker[req_id], self.start[req_id], self.due[req_id]
 
     def failed_with(self, req_id: int, kind: ErrorKind | None, error: str | None) -> None:
-        if kind is not None or error is not None:
-            self.errors[req_id] = (kind, error)
+        self.errors[req_id] = (kind, error)
 
     # -- reading --------------------------------------------------------------------------
     def kept(self, req_id: int) -> bool:
@@ -183,19 +182,5 @@ class RecordsView(Sequence[RequestRecord | None]):
     def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord | None] | None:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+        index = range(len(self))[index]  # negative from the end; IndexError past it
         return self._records.view(index) if self._records.kept(index) else None
-
-    def __iter__(self) -> Iterator[RequestRecord | None]:
-        records = self._records
-        for req_id in range(records.size):
-            yield records.view(req_id) if records.kept(req_id) else None
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, RecordsView) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-

@@ -30,7 +30,7 @@ from fetchtui.core.events import (
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows, url_figures
 from fetchtui.core.stats.limit import Floors, judge
-from fetchtui.core.stats.outcomes import Outcomes
+from fetchtui.core.stats.outcomes import CANCELLED, Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
 from fetchtui.core.stats.records import NONE, Records, RecordsView, RequestRecord
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
-CANCELLED = Outcome.CANCELLED  # a module's name: an Enum's member costs 70 ns to look up
 
 
 class RunStats:
