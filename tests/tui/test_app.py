@@ -721,7 +721,8 @@ async def test_at_80_by_24_the_setup_pane_gives_way_to_the_run_and_comes_back(ba
         await pilot.press("ctrl+g")
         assert not setup.display
         await wait_for(pilot, lambda: ended(app))
-        assert setup.display  # and the end of the run does
+        # and the end of the run does, once the frame that shows the end is painted
+        await wait_for(pilot, lambda: setup.display, "the setup pane back after the run")
 
 
 async def test_on_a_wide_terminal_the_setup_pane_stays_during_a_run(base: str) -> None:
