@@ -147,6 +147,7 @@ class FetchApp(App[int]):
         self._setup: Setup | None = None  # what the current run was started with
         self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
         self._hold = False  # the pause key's last ask for the running run
+        self._unstarted: RunSource | None = None  # opened, its view being laid out, not started
 
     # -- layout -----------------------------------------------------------------------
     @classmethod
@@ -302,10 +303,26 @@ class FetchApp(App[int]):
         elif self.focused is not None and self.focused.id == "urls":
             # the run is what to watch now, and +, - and p are its keys: in the editor they type
             self.query_one(ThreadTable).focus()
+        # The view's changes above lay the screen out again (the footer, the table's room, the
+        # panel's height: three layouts, 70-90 ms at 200x50). The run starts once they are
+        # painted, so its first frames and its fetch process do not share the CPU with them.
+        self._unstarted = self.source
+        # the footer recomposes after the first refresh and mounts its keys; the second one lays them out
+        source = self.source
+        self.call_after_refresh(lambda: self.call_after_refresh(self._go, source))
+
+    def _go(self, source: RunSource) -> None:
+        """Start a run whose view is laid out; one cancelled (or quit) meanwhile ends unstarted."""
+        if self._unstarted is not source:
+            return
+        self._unstarted = None
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
             self.drawing = True
-        self.source.start()
+        if source.cancelled:  # every request cancelled, none sent
+            source.ledger.close_out()
+        else:
+            source.start()
         self._frame()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -463,6 +480,9 @@ class FetchApp(App[int]):
 
     def shutdown_sources(self) -> None:
         """Cut every run off (a fetch process is killed, its sockets close with it); never waits."""
+        if self._unstarted is not None:  # it never reached its fetch process: it ends here
+            self._unstarted.ledger.close_out()
+            self._unstarted = None
         if self.source is not None:
             self.source.close()
         self.sources.close()
