@@ -14,9 +14,11 @@ Little's law is the check: requests in flight = throughput times latency. Judged
 
 from __future__ import annotations
 
+import itertools
 import time
 from array import array
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import Limit
@@ -55,6 +57,19 @@ class Floors:
         if floor == 0 or latency_ns < floor:
             self._floor[line] = max(1, latency_ns)
         self._recent.append((line, latency_ns))
+
+    def add_rows(self, req_ids: Sequence[int], latencies: Sequence[int]) -> None:
+        """add() for each, in order; a one-line list's at once."""
+        if self._runs > 1:
+            for req_id, latency_ns in zip(req_ids, latencies, strict=True):
+                self.add(req_id, latency_ns)
+            return
+        if self._floor is None:
+            self._floor = array("q", bytes(8))
+        fastest = min(latencies)
+        if self._floor[0] == 0 or fastest < self._floor[0]:
+            self._floor[0] = max(1, fastest)
+        self._recent.extend(zip(itertools.repeat(0), latencies[-RECENT:]))
 
     def queueing(self) -> float | None:
         """The median of the latest requests' latency over their URL's fastest (1: no wait)."""

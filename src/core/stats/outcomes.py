@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from typing import cast
 
 from fetchtui.core.events import ErrorKind, Outcome
 from fetchtui.core.stats.samples import Samples
@@ -61,3 +63,25 @@ class Outcomes:
             self.status_counts[status] += 1
         if error_kind is not None:
             self.error_counts[error_kind] += 1
+
+    def finished_rows(self, outcomes: Sequence[Outcome], latencies: Sequence[int | None],
+                      versions: Sequence[str | None], statuses: Sequence[int]) -> None:
+        """Requests that ended as rows (none with an error's text), a column a field: as
+        finished() for each, counted in C (`statuses` -1 where none)."""
+        counts = Counter(outcomes)
+        cancelled, ok = counts.pop(CANCELLED, 0), counts.pop(OK, 0)
+        self.ok += ok
+        self.failed += sum(counts.values())
+        never_ran = latencies.count(None)
+        self.in_flight -= len(latencies) - never_ran
+        if cancelled:
+            self.cancelled += cancelled
+            self.cancelled_because("cancelled", cancelled)
+        if not cancelled and not never_ran:
+            self.latencies.add_all(cast("Sequence[int]", latencies))
+        else:
+            self.latencies.add_all(latency for outcome, latency in zip(outcomes, latencies, strict=True)
+                                   if outcome is not CANCELLED and latency is not None)
+        self.http_versions.update(filter(None, versions))
+        self.status_counts.update(statuses)
+        self.status_counts.pop(-1, None)

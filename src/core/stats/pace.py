@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fetchtui.core.events import RunStarted
+from collections.abc import Sequence
+
+from fetchtui.core.events import NONE_FIELD, RunStarted
 from fetchtui.core.stats.samples import Samples
 from fetchtui.core.summary import Latency
 
@@ -34,6 +36,11 @@ class Pace:
     def finished(self, t_ns: int, due_ns: int | None) -> None:
         if due_ns is not None:
             self.from_due.add(t_ns - due_ns)
+
+    def finished_rows(self, t_ns: Sequence[int], dues: Sequence[int]) -> None:
+        """Ends of requests that ran, as rows (`dues` NONE_FIELD where a request had none)."""
+        if max(dues, default=NONE_FIELD) != NONE_FIELD:
+            self.from_due.add_all(t - due for t, due in zip(t_ns, dues, strict=True) if due != NONE_FIELD)
 
     def due_by(self, elapsed_ns: int) -> int:
         """How many requests the schedule has made due after `elapsed_ns` (with a rate)."""

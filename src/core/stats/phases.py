@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fetchtui.core.events import PHASE_NAMES, PhaseFields
+from collections.abc import Sequence
+
+from fetchtui.core.events import NONE_FIELD, PHASE_NAMES, PhaseFields
 from fetchtui.core.stats.samples import Samples
 from fetchtui.core.summary import Connections, Latency
 
@@ -35,6 +37,23 @@ class PhaseStats:
         elif reused is False:
             self.opened += 1
             self._setup_ns += (dns or 0) + (connect or 0) + (tls or 0)
+
+    def add_rows(self, columns: Sequence[Sequence[int]], reused: Sequence[int]) -> None:
+        """Rows' phases: a column a phase in PHASE_NAMES' order (NONE_FIELD: the row has no
+        such phase, or no phases), and `reused` a row's 1, 0 or -1 (not known)."""
+        for name, column in zip(PHASE_NAMES, columns, strict=True):
+            if min(column) != NONE_FIELD:  # every row had it: the usual wait and receive
+                self.samples[name].add_all(column)
+            elif max(column) != NONE_FIELD:
+                self.samples[name].add_all(value for value in column if value != NONE_FIELD)
+        self.reused += reused.count(1)
+        opened = reused.count(0)
+        if opened:
+            self.opened += opened
+            dns, connect, tls = columns[0], columns[1], columns[2]
+            none = NONE_FIELD
+            self._setup_ns += sum((d if d != none else 0) + (c if c != none else 0) + (t if t != none else 0)
+                                  for d, c, t, r in zip(dns, connect, tls, reused, strict=True) if r == 0)
 
     def connections(self) -> Connections:
         return Connections(self.opened, self.reused)

@@ -120,6 +120,45 @@ class Records:
         self.phases[req_id], self.versions[req_id] = phases, version
         return self.worker[req_id], self.start[req_id], self.due[req_id]
 
+    def started_rows(self, req_ids: Sequence[int], workers: Sequence[int], t_ns: Sequence[int],
+                     dues: Sequence[int]) -> None:
+        """Rows' starts, a column a field (`dues` NONE where a start had none)."""
+        top = max(req_ids)
+        if top >= self.size:
+            self._grow(max(top + 1, self.size * 2))
+        worker, start = self.worker, self.start
+        for req_id, number, t in zip(req_ids, workers, t_ns, strict=True):
+            worker[req_id] = number
+            start[req_id] = t
+        if max(dues) != NONE:
+            due = self.due
+            for req_id, t in zip(req_ids, dues, strict=True):
+                if t != NONE:
+                    due[req_id] = t
+
+    def ended_rows(self, req_ids: Sequence[int], t_ns: Sequence[int], outcomes: Sequence[Outcome],
+                   statuses: Sequence[int], nbytes: Sequence[int], cpu_ns: Sequence[int],
+                   phases: Sequence[PhaseFields | None], versions: Sequence[str | None],
+                   ) -> tuple[list[int], list[int], list[int]]:
+        """Rows' ends, a column a field (`statuses` -1 where none); answers the (worker
+        number, start, due) columns of the same requests."""
+        top = max(req_ids)
+        if top >= self.size:
+            self._grow(max(top + 1, self.size * 2))
+        end, outcome, status, sizes, cpu = self.end, self.outcome, self.status, self.nbytes, self.cpu
+        phases_, versions_ = self.phases, self.versions
+        for req_id, t, out, code, size, spent, fields, version in zip(
+                req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns, phases, versions, strict=True):
+            end[req_id] = t
+            outcome[req_id] = out
+            status[req_id] = code  # -1, as a cell with no status holds
+            sizes[req_id] = size
+            cpu[req_id] = spent
+            phases_[req_id] = fields
+            versions_[req_id] = version
+        return (list(map(self.worker.__getitem__, req_ids)), list(map(self.start.__getitem__, req_ids)),
+                list(map(self.due.__getitem__, req_ids)))
+
     def failed_with(self, req_id: int, kind: ErrorKind | None, error: str | None) -> None:
         self.errors[req_id] = (kind, error)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -10,8 +11,11 @@ from typing import TYPE_CHECKING, cast
 
 from fetchtui.core import interpreter
 from fetchtui.core.events import (
-    FINISHED,
-    EndFields,
+    FINISHED_ROW,
+    NONE_FIELD,
+    OUTCOMES,
+    STARTED_ROW,
+    VERSIONS,
     ErrorKind,
     Event,
     Outcome,
@@ -23,9 +27,9 @@ from fetchtui.core.events import (
     RunEnded,
     RunPaused,
     RunStarted,
-    StartFields,
     ThreadInfo,
     WorkerRetired,
+    phase_fields,
 )
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows, url_figures
@@ -127,15 +131,68 @@ class RunStats:
                   event.error_kind, event.error)
 
     def _rows(self, rows: RequestRows) -> None:
-        """A batch's rows, folded as the events they stand for would be, with none of them made."""
-        end = self._end
-        for kind, fields in zip(rows.kinds, rows.fields(), strict=True):
-            if kind == FINISHED:
-                req_id, t_ns, _, outcome, status, nbytes, cpu_ns, phases, version = cast(EndFields, fields)
-                # no error to write: an end with one crossed as its event
-                end(req_id, t_ns, outcome, status, nbytes, cpu_ns, phases, version, None, None)
-            else:
-                self._start(*cast(StartFields, fields))
+        """A batch's rows, folded a column at a time: every start, then every end.
+
+        The figures come out as folding them one by one in order would: an end reads only
+        what its own start wrote (its worker, its start time), a worker runs one request at a
+        time, and each part's samples keep their order. One by one, through each part's
+        methods, the fold cost ~3.5 µs a request, the live UI's largest cost after painting;
+        a column at a time, most of it runs in C.
+        """
+        if rows.started:
+            self._started_rows(rows)
+        if rows.finished:
+            self._finished_rows(rows)
+
+    def _started_rows(self, rows: RequestRows) -> None:
+        req_ids, t_ns, threads, dues = zip(*STARTED_ROW.iter_unpack(rows.started), strict=True)
+        numbers = self.workers_.began_rows(rows.threads, threads, req_ids, t_ns)
+        self._records.started_rows(req_ids, numbers, t_ns, dues)
+        if self.open:
+            self.total = max(self.total, max(req_ids) + 1)
+        self.outcomes.started += len(req_ids)
+        self.outcomes.in_flight += len(req_ids)
+        if max(dues) != NONE_FIELD:
+            for t, due in zip(t_ns, dues, strict=True):
+                self.pace.began(t, None if due == NONE_FIELD else due)
+
+    def _finished_rows(self, rows: RequestRows) -> None:
+        (req_ids, t_ns, _, outcome_codes, statuses, nbytes, cpu_ns, version_codes, has_phases,
+         dns, connect, tls, wait, receive, conn_ids, reused) = zip(*FINISHED_ROW.iter_unpack(rows.finished),
+                                                                  strict=True)
+        outcomes = list(map(OUTCOMES.__getitem__, outcome_codes))
+        versions = list(map(VERSIONS.__getitem__, version_codes))
+        phase_columns = (dns, connect, tls, wait, receive)
+        workers, starts, dues = self._records.ended_rows(
+            req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns,
+            phase_fields(has_phases, (*phase_columns, conn_ids), reused), versions)
+        latencies: list[int | None] = [t - s for t, s in zip(t_ns, starts, strict=True)]
+        every_ran = min(starts) != NONE
+        if not every_ran:
+            latencies = [None if s == NONE else lat for s, lat in zip(starts, latencies, strict=True)]
+        self.outcomes.finished_rows(outcomes, latencies, versions, statuses)
+        self.phases.add_rows(phase_columns, reused)
+        if every_ran and CANCELLED not in outcomes and min(workers) >= 0:  # a batch of requests that ran
+            ran = cast("list[int]", latencies)
+            self._ran_rows(req_ids, t_ns, starts, dues, ran)
+            self.workers_.finished_rows(workers, req_ids, ran, cpu_ns)
+            return
+        timed = [lat is not None and o is not CANCELLED for lat, o in zip(latencies, outcomes, strict=True)]
+        self._ran_rows(*(list(itertools.compress(column, timed))
+                         for column in (req_ids, t_ns, starts, dues, latencies)))
+        counted = [lat is not None and w >= 0 for lat, w in zip(latencies, workers, strict=True)]
+        self.workers_.finished_rows(*(list(itertools.compress(column, counted))
+                                      for column in (workers, req_ids, latencies, cpu_ns)))
+
+    def _ran_rows(self, req_ids: Sequence[int], t_ns: Sequence[int], starts: Sequence[int],
+                  dues: Sequence[int], latencies: Sequence[int]) -> None:
+        """What the ends of requests that ran, and were not cancelled, count in."""
+        if not req_ids:
+            return
+        self.pace.finished_rows(t_ns, dues)
+        self.steering.finished_rows(starts, latencies)
+        self.floors.add_rows(req_ids, latencies)
+        self._latency_ns += sum(latencies)
 
     def _end(self, req_id: int, t_ns: int, outcome: Outcome, status: int | None, nbytes: int,
              cpu_ns: int, phases: PhaseFields | None, version: str | None,

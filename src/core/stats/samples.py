@@ -7,7 +7,7 @@ import itertools
 import operator
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from fetchtui.core.summary import Latency
 
@@ -55,6 +55,9 @@ class Samples:
 
     def add(self, value: int) -> None:
         self.values.append(value)
+
+    def add_all(self, values: Iterable[int]) -> None:
+        self.values.extend(values)
 
     def ordered(self) -> Sequence[int]:
         """Every value in order (sorted once, in place: call it once the run has ended)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fetchtui.core.events import PoolResized, RunPaused, RunStarted
@@ -73,6 +74,18 @@ class Steering:
         segment.latency_ns += latency_ns
         if segment.duration_s is not None:
             segment.latencies.add(latency_ns)
+
+    def finished_rows(self, starts: Sequence[int], latencies: Sequence[int]) -> None:
+        """Requests that ran, as rows: in one sum when all began in the last stretch."""
+        segment = self.segments[-1]
+        if min(starts) < segment.start_ns:
+            for start_ns, latency_ns in zip(starts, latencies, strict=True):
+                self.finished(start_ns, latency_ns)
+            return
+        segment.requests += len(latencies)
+        segment.latency_ns += sum(latencies)
+        if segment.duration_s is not None:
+            segment.latencies.add_all(latencies)
 
     @property
     def paused(self) -> bool:

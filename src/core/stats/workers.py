@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fetchtui.core.events import ThreadInfo
@@ -84,6 +86,24 @@ class Workers:
         worker.current = req_id
         return number
 
+    def began_rows(self, table: Sequence[ThreadInfo], threads: Sequence[int], req_ids: Sequence[int],
+                   t_ns: Sequence[int]) -> list[int]:
+        """Requests began, as rows (`threads` index `table`): began() for each; answers
+        each one's worker number. A worker's current request is its last one to begin."""
+        number_of = {index: self.number(table[index]) for index in set(threads)}
+        numbers = list(map(number_of.__getitem__, threads))
+        for number, req_id in dict(zip(numbers, req_ids, strict=True)).items():
+            worker = self.by_number.get(number)
+            if worker is None:
+                worker = self.by_number[number] = WorkerStats(table[threads[numbers.index(number)]],
+                                                              first_ns=t_ns[numbers.index(number)])
+                self.changes += 1
+            elif worker.retired_ns is not None:
+                worker.retired_ns = None
+                self.changes += 1
+            worker.current = req_id
+        return numbers
+
     def retired(self, info: ThreadInfo, t_ns: int) -> None:
         worker = self.by_number.get(self.number(info))
         if worker is not None and worker.retired_ns is None:
@@ -108,6 +128,22 @@ class Workers:
             worker.current = None
         worker.recent.append(req_id)
         worker.done.append(req_id)
+
+    def finished_rows(self, numbers: Sequence[int], req_ids: Sequence[int], busy_ns: Sequence[int],
+                      cpu_ns: Sequence[int]) -> None:
+        """finished() for each row, a worker's rows at once (its ends keep their order)."""
+        rows = sorted(range(len(numbers)), key=numbers.__getitem__)  # stable: in order within a worker
+        for number, group in itertools.groupby(rows, key=numbers.__getitem__):
+            mine = list(group)
+            ids = list(map(req_ids.__getitem__, mine))
+            worker = self.by_number[number]
+            worker.requests += len(mine)
+            worker.busy_ns += sum(map(busy_ns.__getitem__, mine))
+            worker.cpu_ns += sum(map(cpu_ns.__getitem__, mine))
+            if worker.current is not None and worker.current in ids:
+                worker.current = None
+            worker.recent.extend(ids[-RECENT:])
+            worker.done.extend(ids)
 
     def per_process(self) -> list[ProcessFigures]:
         """Each worker process's share of the run (one, unless the model is processes)."""
