@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fetchtui.core.events import (
+    ERROR_KINDS,
     Event,
     Outcome,
     Phases,
@@ -25,6 +26,7 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
+from fetchtui.core.stats.samples import percentile
 from fetchtui.core.targets import parse_targets
 
 WORKERS = [ThreadInfo(10 + n, f"worker-{n}", 500, 9, n) for n in range(3)]
@@ -37,7 +39,7 @@ step = st.one_of(
     st.tuples(st.just("start"), st.integers(0, 2)),
     st.tuples(st.just("end"), st.integers(0, 2), st.sampled_from(list(Outcome)),
               st.none() | st.sampled_from([200, 404, 503]), phases,
-              st.sampled_from([None, "HTTP/1.1", "HTTP/2"])),
+              st.sampled_from([None, "HTTP/1.1", "HTTP/2"]), st.none() | st.sampled_from(ERROR_KINDS)),
     st.tuples(st.just("unstarted"), st.sampled_from(list(Outcome))),
     st.tuples(st.just("resize"), st.integers(1, 3)),
     st.tuples(st.just("pause"), st.booleans()),
@@ -69,10 +71,11 @@ class Run:
                 self.emit(RequestStarted(self.next_id, self.t, WORKERS[worker], due))
                 self.busy[worker], self.next_id = self.next_id, self.next_id + 1
             elif kind == "end" and args[0] in self.busy:
-                worker, outcome, status, fields, version = args
+                worker, outcome, status, fields, version, kind = args
                 req_id = self.busy.pop(worker)  # type: ignore[call-overload]
+                error = None if kind is None else f"{kind} error"  # such an end crosses as its event
                 self.emit(RequestFinished(req_id, self.t, WORKERS[worker], outcome, status,  # type: ignore
-                                          req_id * 7, None, None, gap * 3, fields, version))
+                                          req_id * 7, kind, error, gap * 3, fields, version))
             elif kind == "unstarted" and self.next_id < self.total:
                 self.emit(RequestFinished(self.next_id, self.t, None, args[0]))  # type: ignore[arg-type]
                 self.next_id += 1
@@ -151,3 +154,51 @@ def test_a_run_of_many_workers_crosses_as_rows_and_folds_as_its_events() -> None
     assert as_rows.ok == 2000 - 16 and as_rows.outcomes.in_flight == 16
     with mock.patch("time.perf_counter_ns", return_value=20_000):
         assert state(as_rows) == state(as_events)
+
+
+def urls_one_by_one(stats: RunStats) -> list[tuple[str, int, int, int, int, list[int], dict[str, int]]]:
+    """Each URL's figures read from its requests' records one at a time: the reference."""
+    rows: dict[str, list[object]] = {}
+    for req_id, record in enumerate(stats.records):
+        if record is None or record.outcome is None:
+            continue
+        row = rows.setdefault(stats.target(req_id).display, [0, 0, 0, 0, [], {}])
+        if record.outcome is Outcome.CANCELLED:
+            row[2] += 1  # type: ignore[operator]
+            continue
+        if record.outcome is Outcome.OK:
+            row[0] += 1  # type: ignore[operator]
+        else:
+            row[1] += 1  # type: ignore[operator]
+            kinds: dict[str, int] = row[5]  # type: ignore[assignment]
+            kinds[record.error_kind or "invalid"] = kinds.get(record.error_kind or "invalid", 0) + 1
+        row[3] += record.nbytes  # type: ignore[operator]
+        if record.elapsed_ns is not None:
+            row[4].append(record.elapsed_ns)  # type: ignore[attr-defined]
+    return [(url, *row[:4], sorted(row[4]), row[5]) for url, row in rows.items()]  # type: ignore[misc]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(step, max_size=120), st.lists(st.integers(0, 5_000), min_size=120, max_size=120))
+def test_each_urls_figures_are_what_its_requests_records_say(
+        steps: list[tuple[object, ...]], gaps: list[int]) -> None:
+    """Per-URL figures, read a span of ids at a time, against a read of every record: a URL
+    on two lines is one row, and the list repeats (30 requests of a 10-line list)."""
+    targets = parse_targets("http://127.0.0.1:9/a x4\nhttp://127.0.0.1:9/b x3\nhttp://127.0.0.1:9/a x3")
+    run = Run(30, False)
+    run.emit(RunStarted(30, 2, 1_000))
+    run.play(steps, gaps)
+    run.emit(RunEnded(run.t + 1, cancelled=True))
+    stats = RunStats(targets)
+    for batch in run.batches:
+        stats.apply(batch)
+    expected = {url: row for url, *row in urls_one_by_one(stats)}
+    for figures in stats.by_url():
+        ok, failed, cancelled, nbytes, latencies, errors = expected.get(figures.url, [0, 0, 0, 0, [], {}])
+        assert (figures.ok, figures.failed, figures.bytes) == (ok, failed, nbytes)
+        assert figures.error_counts == errors
+        assert figures.cancelled >= cancelled  # and those the close-out cancelled unreported
+        assert figures.latency_ms.max == round((latencies[-1] if latencies else 0) / 1e6, 3)
+        assert figures.latency_ms.p50 == round(percentile(latencies, 50) / 1e6, 3)
+    assert sum(f.requests for f in stats.by_url()) == 30
+    assert sum(f.ok + f.failed + f.cancelled for f in stats.by_url()) == 30

@@ -521,8 +521,11 @@ class RunStats:
 
     def _take_sample(self) -> tuple[tuple[float, float], ...]:
         records = self._records
-        ran = [(req_id, start, end) for req_id, outcome, start, end in records.ran()
-               if outcome is not CANCELLED]
+        none, cancelled = NONE, CANCELLED
+        ran = [req_id for req_id, (outcome, start)
+               in enumerate(zip(records.outcome, records.start, strict=True))
+               if outcome is not None and outcome is not cancelled and start != none]
         step = max(1, -(-len(ran) // SAMPLE))
-        return tuple((round((end - start) / 1e6, 4), round(records.cpu[req_id] / 1e6, 4))
-                     for req_id, start, end in ran[::step])
+        start_of, end_of, cpu_of = records.start, records.end, records.cpu
+        return tuple((round((end_of[req_id] - start_of[req_id]) / 1e6, 4), round(cpu_of[req_id] / 1e6, 4))
+                     for req_id in ran[::step])
