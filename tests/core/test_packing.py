@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fetchtui.core import events
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
     ERROR_KINDS,
@@ -231,11 +233,17 @@ def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted()
 
 
 @settings(max_examples=200, deadline=None)
-@given(batches, batches)
+@given(batches, batches, st.booleans())
 def test_rows_passed_from_one_stream_into_another_come_back_as_their_events(
-        first: list[list[Event]], second: list[list[Event]]) -> None:
+        first: list[list[Event]], second: list[list[Event]], native: bool) -> None:
     """A fetch process passes its worker processes' rows on into its own stream, whose thread
-    numbers are its own (another worker's threads came first): the same events come out."""
+    numbers are its own (another worker's threads came first): the same events come out,
+    with rows read through a memoryview or (a big-endian machine's way) unpacked."""
+    with mock.patch.object(events, "_NATIVE_INT64", native):
+        _relay(first, second)
+
+
+def _relay(first: list[list[Event]], second: list[list[Event]]) -> None:
     worker_a, worker_b, relay, out = Packer(), Packer(), Packer(), Unpacker()
     from_a, from_b = Unpacker(), Unpacker()
     for batch_a, batch_b in zip(first, second, strict=False):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fetchtui.core.stats.samples import LIVE_KEYS, LIVE_UNIT_NS, Samples, percentile
 
 
@@ -38,7 +41,7 @@ def test_a_wide_spread_counts_coarser_and_keeps_its_percentiles_within_a_unit() 
     ordered = sorted(values)
     unit_ms = live._unit / 1e6
     assert unit_ms > LIVE_UNIT_NS / 1e6  # it coarsened, so a read walks few keys
-    assert len(live._keys) <= LIVE_KEYS
+    assert len(live._keys) <= LIVE_KEYS  # the buckets a read walks
     for q, got in ((50, shown.p50), (99, shown.p99)):
         exact = percentile(ordered, q) / 1e6
         assert exact - unit_ms < got <= exact
@@ -46,3 +49,20 @@ def test_a_wide_spread_counts_coarser_and_keeps_its_percentiles_within_a_unit() 
 
 def test_no_samples_read_as_zero_live_and_at_the_end() -> None:
     assert Samples().latency(False).p99 == 0 == Samples().latency(True).max
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 3_000_000) | st.sampled_from([99_999, 100_000, 100_999]),
+                         min_size=1, max_size=60), min_size=1, max_size=5))
+def test_a_live_read_by_buckets_finds_each_percentile_within_a_unit_below(frames: list[list[int]]) -> None:
+    """Any values, a frame at a time (a bucket's edges, repeats): each live percentile is
+    the exact one to the unit, never above it."""
+    live = Samples()
+    for frame in frames:
+        for value in frame:
+            live.add(value)
+        shown = live.latency(False)
+    ordered = sorted(v for frame in frames for v in frame)
+    for q, got in ((50, shown.p50), (90, shown.p90), (99, shown.p99)):
+        exact = percentile(ordered, q) / 1e6
+        assert exact - LIVE_UNIT_NS / 1e6 < got <= exact

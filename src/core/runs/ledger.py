@@ -32,6 +32,7 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
     WorkerRetired,
+    row_columns,
 )
 
 if TYPE_CHECKING:
@@ -401,8 +402,9 @@ class Ledger:
         """Count a process's rows whole (its starts, then its ends: none ends before it starts);
         False, counting nothing, if an end among them was accounted already (a dropped process's)."""
         threads = rows.threads
-        starts = [(req_id, threads[thread]) for req_id, _, thread, _ in STARTED_ROW.iter_unpack(rows.started)]
-        ends = [row[0] for row in FINISHED_ROW.iter_unpack(rows.finished)]
+        start_ids, _, numbers, _ = row_columns(STARTED_ROW, rows.started)
+        starts = list(zip(start_ids, map(threads.__getitem__, numbers), strict=True))
+        ends = row_columns(FINISHED_ROW, rows.finished)[0]
         inflight = self._inflight
         begun = {req_id for req_id, _ in starts}
         if not all(req_id in inflight or req_id in begun for req_id in ends):

@@ -32,6 +32,7 @@ from fetchtui.core.events import (
     RequestStarted,
     RunEnded,
     ThreadInfo,
+    renumber_threads,
 )
 
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
@@ -134,14 +135,8 @@ class Packer:
     def _add_rows(self, rows: RequestRows) -> None:
         """Another stream's rows, as rows: only their thread numbers change to this stream's."""
         mine = [self._thread(info) for info in rows.threads]  # each has crossed that stream
-        started, finished = bytearray(), bytearray()
-        for req_id, t_ns, thread, due in STARTED_ROW.iter_unpack(rows.started):
-            started += STARTED_ROW.pack(req_id, t_ns, mine[thread], due)
-        for row in FINISHED_ROW.iter_unpack(rows.finished):
-            thread = row[2]
-            finished += FINISHED_ROW.pack(row[0], row[1], mine[thread] if thread >= 0 else -1, *row[3:])
-        self._started += started
-        self._finished += finished
+        self._started += renumber_threads(STARTED_ROW, rows.started, mine)
+        self._finished += renumber_threads(FINISHED_ROW, rows.finished, mine)
         self._kinds += rows.kinds
 
     def started(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> bool:

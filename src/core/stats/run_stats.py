@@ -30,6 +30,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
     phase_fields,
+    row_columns,
 )
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows, url_figures
@@ -145,7 +146,7 @@ class RunStats:
             self._finished_rows(rows)
 
     def _started_rows(self, rows: RequestRows) -> None:
-        req_ids, t_ns, threads, dues = zip(*STARTED_ROW.iter_unpack(rows.started), strict=True)
+        req_ids, t_ns, threads, dues = row_columns(STARTED_ROW, rows.started)
         numbers = self.workers_.began_rows(rows.threads, threads, req_ids, t_ns)
         self._records.started_rows(req_ids, numbers, t_ns, dues)
         if self.open:
@@ -158,8 +159,7 @@ class RunStats:
 
     def _finished_rows(self, rows: RequestRows) -> None:
         (req_ids, t_ns, _, outcome_codes, statuses, nbytes, cpu_ns, version_codes, has_phases,
-         dns, connect, tls, wait, receive, conn_ids, reused) = zip(*FINISHED_ROW.iter_unpack(rows.finished),
-                                                                  strict=True)
+         dns, connect, tls, wait, receive, conn_ids, reused) = row_columns(FINISHED_ROW, rows.finished)
         outcomes = list(map(OUTCOMES.__getitem__, outcome_codes))
         versions = list(map(VERSIONS.__getitem__, version_codes))
         phase_columns = (dns, connect, tls, wait, receive)
@@ -177,12 +177,13 @@ class RunStats:
             self._ran_rows(req_ids, t_ns, starts, dues, ran)
             self.workers_.finished_rows(workers, req_ids, ran, cpu_ns)
             return
+        took = cast("list[int]", latencies)  # read only where a request ran
         timed = [lat is not None and o is not CANCELLED for lat, o in zip(latencies, outcomes, strict=True)]
         self._ran_rows(*(list(itertools.compress(column, timed))
-                         for column in (req_ids, t_ns, starts, dues, latencies)))
+                         for column in (req_ids, t_ns, starts, dues, took)))
         counted = [lat is not None and w >= 0 for lat, w in zip(latencies, workers, strict=True)]
         self.workers_.finished_rows(*(list(itertools.compress(column, counted))
-                                      for column in (workers, req_ids, latencies, cpu_ns)))
+                                      for column in (workers, req_ids, took, cpu_ns)))
 
     def _ran_rows(self, req_ids: Sequence[int], t_ns: Sequence[int], starts: Sequence[int],
                   dues: Sequence[int], latencies: Sequence[int]) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fetchtui.core.events import ThreadInfo
 
 RECENT = 5
+#: Rows a worker from which a batch's ends are folded a worker's at once (a group costs
+#: ~1.5 µs of its own, a row one at a time ~0.3 µs)
+GROUPED = 6
 
 
 def ms_per_request(cpu_ns: int, requests: int) -> float:
@@ -131,7 +134,23 @@ class Workers:
 
     def finished_rows(self, numbers: Sequence[int], req_ids: Sequence[int], busy_ns: Sequence[int],
                       cpu_ns: Sequence[int]) -> None:
-        """finished() for each row, a worker's rows at once (its ends keep their order)."""
+        """finished() for each row, in order within each worker."""
+        counts = Counter(numbers)
+        if len(numbers) < GROUPED * len(counts):  # a few rows a worker: one at a time is cheaper
+            by_number = self.by_number
+            for number, req_id, busy, cpu in zip(numbers, req_ids, busy_ns, cpu_ns, strict=True):
+                worker = by_number[number]
+                worker.busy_ns += busy
+                worker.cpu_ns += cpu
+                worker.recent.append(req_id)
+                worker.done.append(req_id)
+            ended = set(req_ids)
+            for number, count in counts.items():
+                worker = by_number[number]
+                worker.requests += count
+                if worker.current in ended:
+                    worker.current = None
+            return
         rows = sorted(range(len(numbers)), key=numbers.__getitem__)  # stable: in order within a worker
         for number, group in itertools.groupby(rows, key=numbers.__getitem__):
             mine = list(group)
