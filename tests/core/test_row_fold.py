@@ -200,5 +200,8 @@ def test_each_urls_figures_are_what_its_requests_records_say(
         assert figures.cancelled >= cancelled  # and those the close-out cancelled unreported
         assert figures.latency_ms.max == round((latencies[-1] if latencies else 0) / 1e6, 3)
         assert figures.latency_ms.p50 == round(percentile(latencies, 50) / 1e6, 3)
+    assert stats.summary().sample == tuple(  # fetchtui diff's: each request that ran, in id order
+        (round(r.elapsed_ns / 1e6, 4), round(r.cpu_ns / 1e6, 4)) for r in stats.records
+        if r is not None and r.outcome not in (None, Outcome.CANCELLED) and r.elapsed_ns is not None)
     assert sum(f.requests for f in stats.by_url()) == 30
     assert sum(f.ok + f.failed + f.cancelled for f in stats.by_url()) == 30
