@@ -2,6 +2,8 @@
 
     python bench/fold.py [--requests 100000]
 
+Then, what an ended run's summary costs once the fold is done (its last frame computes it).
+
 Each frame's batch crosses the pipe packed in columns (core/runs/packing.py) and is folded
 into RunStats, with the live percentiles taken once per batch, as a frame does. Printed
 beside it, in the same run: the same batches pickled event by event (as they crossed before),
@@ -20,6 +22,7 @@ from fetchtui.core.events import (
     Phases,
     RequestFinished,
     RequestStarted,
+    RunEnded,
     RunStarted,
     ThreadInfo,
     each_request_event,
@@ -78,6 +81,12 @@ def main() -> None:
     print(f"  fold + percentiles {count / (folded - began) / 1e3:8.0f}k events/s")
     print(f"  load + fold        {count / (folded - began + count / new[1]) / 1e3:8.0f}k events/s")
     assert stats.ok == n
+    # the last frame of a live run computes the ended run's summary (per-URL figures, exact
+    # percentiles, the history's sample), as an export and the history do
+    stats.apply([RunEnded(t + 1, False)])
+    began = time.perf_counter()
+    stats.summary()
+    print(f"  an ended run's summary  {(time.perf_counter() - began) * 1e3:6.1f} ms ({n} requests)")
 
 
 if __name__ == "__main__":

@@ -179,12 +179,15 @@ def urls_one_by_one(stats: RunStats) -> list[tuple[str, int, int, int, int, list
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(step, max_size=120), st.lists(st.integers(0, 5_000), min_size=120, max_size=120))
+@given(st.lists(step, max_size=120), st.lists(st.integers(0, 5_000), min_size=120, max_size=120),
+       st.booleans())
 def test_each_urls_figures_are_what_its_requests_records_say(
-        steps: list[tuple[object, ...]], gaps: list[int]) -> None:
+        steps: list[tuple[object, ...]], gaps: list[int], one_url: bool) -> None:
     """Per-URL figures, read a span of ids at a time, against a read of every record: a URL
-    on two lines is one row, and the list repeats (30 requests of a 10-line list)."""
-    targets = parse_targets("http://127.0.0.1:9/a x4\nhttp://127.0.0.1:9/b x3\nhttp://127.0.0.1:9/a x3")
+    on two lines is one row, and the list repeats (30 requests of a 10-line list); a list of
+    one URL, whose row takes the run's own sorted latencies."""
+    targets = parse_targets("http://127.0.0.1:9/a x10" if one_url else
+                            "http://127.0.0.1:9/a x4\nhttp://127.0.0.1:9/b x3\nhttp://127.0.0.1:9/a x3")
     run = Run(30, False)
     run.emit(RunStarted(30, 2, 1_000))
     run.play(steps, gaps)
@@ -200,6 +203,7 @@ def test_each_urls_figures_are_what_its_requests_records_say(
         assert figures.cancelled >= cancelled  # and those the close-out cancelled unreported
         assert figures.latency_ms.max == round((latencies[-1] if latencies else 0) / 1e6, 3)
         assert figures.latency_ms.p50 == round(percentile(latencies, 50) / 1e6, 3)
+        assert figures.latency_ms.p90 == round(percentile(latencies, 90) / 1e6, 3)
     assert stats.summary().sample == tuple(  # fetchtui diff's: each request that ran, in id order
         (round(r.elapsed_ns / 1e6, 4), round(r.cpu_ns / 1e6, 4)) for r in stats.records
         if r is not None and r.outcome not in (None, Outcome.CANCELLED) and r.elapsed_ns is not None)

@@ -99,10 +99,12 @@ class UrlRows:
         return out
 
 
-def url_figures(rows: UrlRows, records: Records, total: int,
-                final: bool, limit: int | None = None) -> Iterator[UrlFigures]:
-    """The rows, in list order (the first `limit` of them, when given), one at a time."""
+def url_figures(rows: UrlRows, records: Records, total: int, final: bool, limit: int | None = None,
+                every_latency: Sequence[int] | None = None) -> Iterator[UrlFigures]:
+    """The rows, in list order (the first `limit` of them, when given), one at a time.
+    `every_latency`, in order: the run's own, which a one-row table's row has (not sorted twice)."""
     count = rows.count if limit is None else min(limit, rows.count)
+    every_latency = every_latency if rows.count == 1 else None
     planned = rows.planned(total)
     ok, failed, cancelled, nbytes = (array("q", bytes(8 * count)) for _ in range(4))
     errors: dict[int, Counter[str]] = {}
@@ -131,6 +133,8 @@ def url_figures(rows: UrlRows, records: Records, total: int,
             ran = [outcome is not None and outcome is not cancelled_ for outcome in outcomes]
             starts, ends, sizes = (array("q", itertools.compress(c, ran)) for c in (starts, ends, sizes))
         nbytes[row] += sum(sizes)
+        if every_latency is not None:
+            continue
         if starts and min(starts) == none:
             took = [end - start for start, end in zip(starts, ends, strict=True) if start != none]
         else:
@@ -138,7 +142,7 @@ def url_figures(rows: UrlRows, records: Records, total: int,
         if took:
             latencies.setdefault(row, []).extend(took)
     for row in range(count):
-        ordered = sorted(latencies.get(row, ()))
+        ordered = every_latency if every_latency is not None else sorted(latencies.get(row, ()))
         p50, p90, p99 = (round(percentile(ordered, q) / 1e6, 3) for q in (50, 90, 99))
         lat = Latency(p50, p90, p99, round((ordered[-1] if ordered else 0) / 1e6, 3))
         # a request never started (a cancel, the end of a duration) has no record: it is

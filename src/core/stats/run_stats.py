@@ -342,8 +342,10 @@ class RunStats:
         made once); every row, one at a time, is all_urls()'s."""
         if self.ended:
             if self._by_url is None:
+                one_row = self.url_rows.count == 1  # its latencies are the run's, sorted already
                 self._by_url = list(url_figures(self.url_rows, self._records, self.total, True,
-                                                SUMMARY_URL_ROWS))
+                                                SUMMARY_URL_ROWS,
+                                                self.outcomes.latencies.ordered() if one_row else None))
             return self._by_url[:limit] if limit is not None else self._by_url
         return list(url_figures(self.url_rows, self._records, self.total, False, limit))
 
