@@ -48,17 +48,20 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
     if hz:
         app_module.FRAME_HZ = hz
     from fetchtui.core.config import RunConfig, check_backend, check_model
-    from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows
+    from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.thread_table import ThreadTable
 
     def stamps_of(batch: list[Event]) -> list[int]:
-        """Every event's stamp, a RequestRows' rows' read from the rows (no event made)."""
+        """Every event's stamp, a RequestRows' read from its stamp column (no row made: read
+        a row at a time, this instrument took 5% of the UI's CPU in a -P 2 run)."""
         out: list[int] = []
         for event in batch:
             if isinstance(event, RequestRows):
-                out += [row[1] for row in STARTED_ROW.iter_unpack(event.started)]
-                out += [row[1] for row in FINISHED_ROW.iter_unpack(event.finished)]
+                if event.started:
+                    out += row_columns(STARTED_ROW, event.started)[1]
+                if event.finished:
+                    out += row_columns(FINISHED_ROW, event.finished)[1]
             elif hasattr(event, "t_ns"):
                 out.append(event.t_ns)
         return out
