@@ -212,22 +212,6 @@ def renumber_threads(row: struct.Struct, data: bytes, mine: Sequence[int]) -> by
 OUTCOMES = tuple(Outcome)
 VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
 STARTED, FINISHED = 0, 1  # what each row of RequestRows is, in order
-_AS_NONE = {NONE_FIELD: None}
-_REUSED: tuple[bool | None, ...] = (False, True, None)  # by a row's conn_reused: 0, 1, -1
-
-
-def phase_fields(has_phases: Sequence[int], columns: Sequence[Sequence[int]],
-                 reused: Sequence[int]) -> list[PhaseFields | None]:
-    """Rows' phases as Phases' fields, a tuple a row (None: the row has none), made in C:
-    `columns` are the dns, connect, tls, wait, receive and conn_id columns of FINISHED_ROW."""
-    as_none = _AS_NONE.get
-    fields: list[PhaseFields | None] = list(zip(*(map(as_none, column, column) for column in columns),
-                                               map(_REUSED.__getitem__, reused), strict=True))
-    if 0 in has_phases:
-        fields = [row if has else None for row, has in zip(fields, has_phases, strict=True)]
-    return fields
-
-
 #: A start's fields as RequestStarted has them; an end's as RequestFinished has them, but its
 #: error kind and error (None in a row), and its phases as Phases' fields.
 StartFields = tuple[int, int, ThreadInfo, int | None]

@@ -72,11 +72,12 @@ class Records:
         self.due = array("q")
         self.end = array("q")
         self.outcome: list[Outcome | None] = []  # None: not ended
-        self.status = array("i")  # -1: none
         self.nbytes = array("q")
-        self.cpu = array("q")
-        self.phases: list[PhaseFields | None] = []  # tuples of numbers: the collector soon stops walking them
-        self.versions: list[str | None] = []
+        self.place = array("q")  # its row in the ends' columns; -1: not ended
+        # What only a view reads, in the order the ends came: written a batch at a time by
+        # extending each column in C, where a cell by id is a store a request in Python
+        # (and a tuple of phases a request was the fold's largest allocation).
+        self.ends = _Ends()
         self.errors: dict[int, tuple[ErrorKind | None, str | None]] = {}  # the few that have one
 
     def target(self, req_id: int) -> Target:
@@ -93,11 +94,8 @@ class Records:
         for column in (self.start, self.due, self.end):
             column.extend(array("q", [NONE]) * more)
         self.outcome.extend([None] * more)
-        self.status.extend(array("i", [-1]) * more)
         self.nbytes.frombytes(bytes(8 * more))
-        self.cpu.frombytes(bytes(8 * more))
-        self.phases.extend([None] * more)
-        self.versions.extend([None] * more)
+        self.place.extend(array("q", [-1]) * more)
         self.size = size
 
     # -- the fold writes ------------------------------------------------------------------
@@ -113,11 +111,8 @@ class Records:
         """Write a request's end; answers its (worker number, start, due) cells."""
         if req_id >= self.size:
             self._grow(max(req_id + 1, self.size * 2))
-        self.end[req_id], self.outcome[req_id] = t_ns, outcome
-        self.nbytes[req_id], self.cpu[req_id] = nbytes, cpu_ns
-        if status is not None:
-            self.status[req_id] = status
-        self.phases[req_id], self.versions[req_id] = phases, version
+        self.end[req_id], self.outcome[req_id], self.nbytes[req_id] = t_ns, outcome, nbytes
+        self.place[req_id] = self.ends.add(status, cpu_ns, phases, version)
         return self.worker[req_id], self.start[req_id], self.due[req_id]
 
     def started_rows(self, req_ids: Sequence[int], workers: Sequence[int], t_ns: Sequence[int],
@@ -138,26 +133,29 @@ class Records:
 
     def ended_rows(self, req_ids: Sequence[int], t_ns: Sequence[int], outcomes: Sequence[Outcome],
                    statuses: Sequence[int], nbytes: Sequence[int], cpu_ns: Sequence[int],
-                   phases: Sequence[PhaseFields | None], versions: Sequence[str | None],
-                   ) -> tuple[list[int], list[int], list[int]]:
-        """Rows' ends, a column a field (`statuses` -1 where none); answers the (worker
-        number, start, due) columns of the same requests."""
+                   phase_columns: Sequence[Sequence[int]], reused: Sequence[int],
+                   versions: Sequence[str | None]) -> tuple[list[int], list[int], list[int]]:
+        """Rows' ends, a column a field (`statuses` -1 where none; the phases as FINISHED_ROW
+        has them, `reused` NO_PHASES where a row has none); answers the (worker number,
+        start, due) columns of the same requests."""
         top = max(req_ids)
         if top >= self.size:
             self._grow(max(top + 1, self.size * 2))
-        end, outcome, status, sizes, cpu = self.end, self.outcome, self.status, self.nbytes, self.cpu
-        phases_, versions_ = self.phases, self.versions
-        for req_id, t, out, code, size, spent, fields, version in zip(
-                req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns, phases, versions, strict=True):
+        end, outcome, sizes, place = self.end, self.outcome, self.nbytes, self.place
+        first = self.ends.add_rows(statuses, cpu_ns, phase_columns, reused, versions)
+        for req_id, t, out, size, row in zip(req_ids, t_ns, outcomes, nbytes,
+                                             range(first, first + len(req_ids)), strict=True):
             end[req_id] = t
             outcome[req_id] = out
-            status[req_id] = code  # -1, as a cell with no status holds
             sizes[req_id] = size
-            cpu[req_id] = spent
-            phases_[req_id] = fields
-            versions_[req_id] = version
+            place[req_id] = row
         return (list(map(self.worker.__getitem__, req_ids)), list(map(self.start.__getitem__, req_ids)),
                 list(map(self.due.__getitem__, req_ids)))
+
+    def cpu_ns(self, req_id: int) -> int:
+        """The CPU time an ended request's worker spent on it (0: not ended)."""
+        row = self.place[req_id] if req_id < self.size else -1
+        return self.ends.cpu[row] if row >= 0 else 0
 
     def failed_with(self, req_id: int, kind: ErrorKind | None, error: str | None) -> None:
         self.errors[req_id] = (kind, error)
@@ -187,14 +185,13 @@ class Records:
                 rec.error = self.closed_by.error_for(started=False)
             return rec
         worker, start, due, end = self.worker[req_id], self.start[req_id], self.due[req_id], self.end[req_id]
-        status = self.status[req_id]
+        status, cpu, phases, version = self.ends.read(self.place[req_id])
         kind, error = self.errors.get(req_id, (None, None))
         return RequestRecord(
             req_id, self.targets, self._info_of(worker) if worker >= 0 else None,
             None if start == NONE else start, None if end == NONE else end,
-            self.outcome[req_id], None if status < 0 else status,
-            self.nbytes[req_id], kind, error, self.cpu[req_id], self.phases[req_id],
-            self.versions[req_id], None if due == NONE else due)
+            self.outcome[req_id], status, self.nbytes[req_id], kind, error, cpu, phases,
+            version, None if due == NONE else due)
 
     def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
         """(req_id, outcome, start, end) of every request that started and ended, in id order."""
@@ -202,6 +199,61 @@ class Records:
         for req_id, (outcome, start, end) in enumerate(zip(self.outcome, self.start, self.end, strict=True)):
             if outcome is not None and start != none:
                 yield req_id, outcome, start, end
+
+
+NO_PHASES = -2  # an end's `reused` cell when it recorded no phases at all
+_REUSED: tuple[bool | None, ...] = (False, True, None)  # by a `reused` cell: 0, 1, -1
+
+
+class _Ends:
+    """What the ends said that only a view reads, a row an end in the order they came."""
+
+    def __init__(self) -> None:
+        self.status = array("q")  # -1: none
+        self.cpu = array("q")
+        self.versions: list[str | None] = []
+        self.phases = [array("q") for _ in range(6)]  # dns .. conn_id, NONE where it had none
+        self.reused = array("b")  # 1, 0, -1 (not known), NO_PHASES
+
+    def add(self, status: int | None, cpu_ns: int, phases: PhaseFields | None, version: str | None) -> int:
+        """One end's row; answers its place."""
+        row = len(self.cpu)
+        self.status.append(-1 if status is None else status)
+        self.cpu.append(cpu_ns)
+        self.versions.append(version)
+        if phases is None:
+            for column in self.phases:
+                column.append(NONE)
+            self.reused.append(NO_PHASES)
+        else:
+            for column, value in zip(self.phases, phases[:6], strict=True):
+                column.append(NONE if value is None else value)
+            self.reused.append(-1 if phases[6] is None else int(phases[6]))
+        return row
+
+    def add_rows(self, statuses: Sequence[int], cpu_ns: Sequence[int], phase_columns: Sequence[Sequence[int]],
+                 reused: Sequence[int], versions: Sequence[str | None]) -> int:
+        """Rows of ends, a column a field; answers the first one's place."""
+        first = len(self.cpu)
+        self.status.extend(statuses)
+        self.cpu.extend(cpu_ns)
+        self.versions.extend(versions)
+        for column, values in zip(self.phases, phase_columns, strict=True):
+            column.extend(values)
+        self.reused.extend(reused)
+        return first
+
+    def read(self, row: int) -> tuple[int | None, int, PhaseFields | None, str | None]:
+        """(status, CPU, phases, version) of the end in `row` (-1: it has not ended)."""
+        if row < 0:
+            return None, 0, None, None
+        status, reused = self.status[row], self.reused[row]
+        phases: PhaseFields | None = None
+        if reused != NO_PHASES:
+            dns, connect, tls, wait, receive, conn = (None if column[row] == NONE else column[row]
+                                                      for column in self.phases)
+            phases = (dns, connect, tls, wait, receive, conn, _REUSED[reused])
+        return None if status < 0 else status, self.cpu[row], phases, self.versions[row]
 
 
 class RecordsView(Sequence[RequestRecord | None]):

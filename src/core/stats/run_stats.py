@@ -29,7 +29,6 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
     WorkerRetired,
-    phase_fields,
     row_columns,
 )
 from fetchtui.core.interpreter import PythonInfo
@@ -38,7 +37,7 @@ from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import CANCELLED, Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
-from fetchtui.core.stats.records import NONE, Records, RecordsView, RequestRecord
+from fetchtui.core.stats.records import NO_PHASES, NONE, Records, RecordsView, RequestRecord
 from fetchtui.core.stats.samples import rounded
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
@@ -163,9 +162,11 @@ class RunStats:
         outcomes = list(map(OUTCOMES.__getitem__, outcome_codes))
         versions = list(map(VERSIONS.__getitem__, version_codes))
         phase_columns = (dns, connect, tls, wait, receive)
+        kept_reused = reused if 0 not in has_phases else [
+            code if has else NO_PHASES for code, has in zip(reused, has_phases, strict=True)]
         workers, starts, dues = self._records.ended_rows(
-            req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns,
-            phase_fields(has_phases, (*phase_columns, conn_ids), reused), versions)
+            req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns, (*phase_columns, conn_ids), kept_reused,
+            versions)
         latencies: list[int | None] = [t - s for t, s in zip(t_ns, starts, strict=True)]
         every_ran = min(starts) != NONE
         if not every_ran:
@@ -529,6 +530,6 @@ class RunStats:
                in enumerate(zip(records.outcome, records.start, strict=True))
                if outcome is not None and outcome is not cancelled and start != none]
         step = max(1, -(-len(ran) // SAMPLE))
-        start_of, end_of, cpu_of = records.start, records.end, records.cpu
-        return tuple((round((end_of[req_id] - start_of[req_id]) / 1e6, 4), round(cpu_of[req_id] / 1e6, 4))
+        start_of, end_of, cpu_of = records.start, records.end, records.cpu_ns
+        return tuple((round((end_of[req_id] - start_of[req_id]) / 1e6, 4), round(cpu_of(req_id) / 1e6, 4))
                      for req_id in ran[::step])
