@@ -2,7 +2,8 @@
 
     python bench/fold.py [--requests 100000]
 
-Then, what an ended run's summary costs once the fold is done (its last frame computes it).
+Then, what the folded stats hold in memory, and what an ended run's summary costs once the
+fold is done (its last frame computes it).
 
 Each frame's batch crosses the pipe packed in columns (core/runs/packing.py) and is folded
 into RunStats, with the live percentiles taken once per batch, as a frame does. Printed
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import time
+import tracemalloc
 
 from fetchtui.core.events import (
     Event,
@@ -81,6 +83,14 @@ def main() -> None:
     print(f"  fold + percentiles {count / (folded - began) / 1e3:8.0f}k events/s")
     print(f"  load + fold        {count / (folded - began + count / new[1]) / 1e3:8.0f}k events/s")
     assert stats.ok == n
+    # what the stats hold once folded (a second fold, traced: tracing slows it)
+    tracemalloc.start()
+    held = RunStats(parse_targets(f"http://127.0.0.1:9/x x{n}"))
+    for batch in batches:
+        held.apply(batch)
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(f"  the folded stats hold {size / 1e6:8.1f} MB ({size / n:.0f} bytes a request)")
     # the last frame of a live run computes the ended run's summary (per-URL figures, exact
     # percentiles, the history's sample), as an export and the history do
     stats.apply([RunEnded(t + 1, False)])
