@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from fetchtui.core.events import ErrorKind, Outcome, PhaseFields, Phases, RunEnded, ThreadInfo
+from fetchtui.core.events import NONE_FIELD, ErrorKind, Outcome, PhaseFields, Phases, RunEnded, ThreadInfo
 from fetchtui.core.targets import Target
 
 #: A plan bigger than this grows its columns as requests start, instead of up front.
 PREALLOCATE_UP_TO = 1_000_000
-NONE = -(1 << 63)  # a cell of a time column with no value
+NONE = NONE_FIELD  # a cell with no value: a row's own, so the ends' columns take rows' cells as they are
 
 
 @dataclass(slots=True)

@@ -97,9 +97,9 @@ class Workers:
         numbers = list(map(number_of.__getitem__, threads))
         for number, req_id in dict(zip(numbers, req_ids, strict=True)).items():
             worker = self.by_number.get(number)
-            if worker is None:
-                worker = self.by_number[number] = WorkerStats(table[threads[numbers.index(number)]],
-                                                              first_ns=t_ns[numbers.index(number)])
+            if worker is None:  # its first row is its first request
+                first = numbers.index(number)
+                worker = self.by_number[number] = WorkerStats(table[threads[first]], first_ns=t_ns[first])
                 self.changes += 1
             elif worker.retired_ns is not None:
                 worker.retired_ns = None
