@@ -180,9 +180,11 @@ def test_diff_of_the_same_list_twice_reads_no_significant_change(tmp_path: Path)
 
 def test_diff_of_a_doubled_delay_reads_slower_by_about_two(tmp_path: Path) -> None:
     hist = tmp_path / "h.sqlite3"
-    with own_server() as own:  # in the suite's process a GC pause in A's tail hid B's p99 (seen in CI)
-        export(tmp_path, "a", f"{own}/delay/40 x200", "-w", "5", history=hist)
-        export(tmp_path, "b", f"{own}/delay/80 x200", "-w", "5", history=hist)
+    # its own server: in the suite's process a GC pause in A's tail hid B's p99 (seen in CI);
+    # 500 requests: p99 is the 5th slowest, where at 200 (the 2nd) two stalls of A's hid it again
+    with own_server() as own:
+        export(tmp_path, "a", f"{own}/delay/40 x500", "-w", "10", history=hist)
+        export(tmp_path, "b", f"{own}/delay/80 x500", "-w", "10", history=hist)
     for sides in ((str(tmp_path / "a.json"), str(tmp_path / "b.json")), ("1", "2")):  # exports, history
         code, doc = diff_of(*sides, "--history", str(hist), "--fail-if-slower", "p99")
         assert code == 3  # the gate held: B is slower on p99
