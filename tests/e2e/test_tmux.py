@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,16 +17,29 @@ import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
+#: A tmux server of this run's own: on the default one a bench or another suite's session
+#: (same server, its own environment and sizes) once broke a setup here.
+SOCKET = f"fetchtui-tests-{uuid.uuid4().hex[:8]}"
+TMUX = ["tmux", "-L", SOCKET]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_tmux_server() -> Iterator[None]:
+    yield
+    subprocess.run([*TMUX, "kill-server"], check=False, capture_output=True)
+    # the server leaves its socket behind when its last session ends
+    Path(os.environ.get("TMUX_TMPDIR", "/tmp"), f"tmux-{os.getuid()}", SOCKET).unlink(missing_ok=True)
+
 
 class Terminal:
     def __init__(self, name: str) -> None:
         self.name = name
 
     def send(self, *keys: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+        subprocess.run([*TMUX, "send-keys", "-t", self.name, *keys], check=True)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
+        return subprocess.run([*TMUX, "capture-pane", "-p", "-t", self.name],
                               capture_output=True, text=True, check=True).stdout
 
     def fetch_processes(self, module: str = "fetchtui.core.runs.child_main") -> list[int]:
@@ -53,13 +67,13 @@ class Terminal:
 @pytest.fixture
 def term() -> Iterator[Terminal]:
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "160", "-y", "50",
+    subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "160", "-y", "50",
                     "env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "PS1=$ ",
                     "bash", "--norc", "--noprofile"], check=True)
     try:
         yield Terminal(name)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+        subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
 
 
 def fetchtui_command() -> str:
@@ -213,7 +227,7 @@ def test_a_stop_signal_records_the_run_restores_the_terminal_and_leaves_no_proce
 
 def pane_pid(name: str) -> str:
     """The pid of what runs in tmux session `name`'s pane."""
-    return subprocess.run(["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+    return subprocess.run([*TMUX, "display-message", "-p", "-t", name, "#{pane_pid}"],
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -230,7 +244,7 @@ def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> 
     hist = tmp_path / "h.sqlite3"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
                         *fetchtui_command().split(), f"{server.url}/hang?test=pane x10", "-w", "2",
                         "--timeout", "60", "--history", str(hist), "--start"], check=True)
         term = Terminal(name)
@@ -240,7 +254,7 @@ def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> 
             kids = term.fetch_processes()
             assert kids
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
+            subprocess.run([*TMUX, "kill-session", "-t", name], check=False)  # the terminal goes
         wait_closed_out(pane, hist)
     assert not running(pane), "fetchtui outlived its terminal"
     assert not [pid for pid in kids if running(pid)], "an orphaned fetch process"
@@ -266,7 +280,7 @@ def test_escapes_in_the_list_are_shown_as_pictures_and_never_reach_the_terminal(
     listing.write_text("http://127.0.0.1:9/a\x1b]0;PWNED-TITLE\x07b\nhttp://127.0.0.1:9/\x1b[2Jc\n")
     term.send(f"{fetchtui_command()} -f {listing}; echo EXITED-$?", "Enter")
     screen = term.wait_for(lambda s: "␛]0;PWNED-TITLE" in s and "␛[2Jc" in s)
-    title = subprocess.run(["tmux", "display-message", "-p", "-t", term.name, "#{pane_title}"],
+    title = subprocess.run([*TMUX, "display-message", "-p", "-t", term.name, "#{pane_title}"],
                            capture_output=True, text=True, check=True).stdout
     assert "PWNED" not in title
     assert "line 1" in screen  # the bad lines are still named below the editor
@@ -279,7 +293,7 @@ def test_at_80_by_24_a_whole_ident_and_a_request_status_and_ms_can_be_read(tmp_p
 
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
                         *fetchtui_command().split(), f"{server.url}/delay/400 x40", "-w", "2",
                         "--no-history", "--start"], check=True)
         term = Terminal(name)
@@ -292,7 +306,7 @@ def test_at_80_by_24_a_whole_ident_and_a_request_status_and_ms_can_be_read(tmp_p
             term.send("C-g")
             term.wait_for(lambda s: "setup" in s.splitlines()[0])  # and comes back on its key
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+            subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
 
 
 def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) -> None:
@@ -301,7 +315,7 @@ def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) ->
     hist = tmp_path / "h.sqlite3"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
                         *fetchtui_command().split(), f"{server.url}/delay/200 x400", "-w", "2",
                         "--history", str(hist), "--start"], check=True)
         term = Terminal(name)
@@ -319,7 +333,7 @@ def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) ->
             while not history_rows(hist) and time.monotonic() < give_up:
                 time.sleep(0.1)  # one step of a bounded wait for the app to record the run
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", name], check=False)
+            subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
     rows = history_rows(hist)
     assert rows, "the run was not recorded"
     resizes = rows[0]["resizes"]
@@ -351,7 +365,7 @@ def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_p
     hist, out = tmp_path / "h.sqlite3", tmp_path / "run.json"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "100", "-y", "20",
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "100", "-y", "20",
                         *fetchtui_command().split(), "run", f"{server.url}/delay/100 x400", "-w", "4",
                         "--history", str(hist), "--json", str(out)], check=True)
         term = Terminal(name)
@@ -359,7 +373,7 @@ def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_p
             term.wait_for(lambda s: re.search(r"fetching .*? [1-9]\d*/400", s) is not None)  # under way
             pane = pane_pid(name)
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", name], check=False)  # the terminal goes
+            subprocess.run([*TMUX, "kill-session", "-t", name], check=False)  # the terminal goes
         wait_closed_out(pane, hist)
     assert not running(pane), "fetchtui run outlived its terminal"
     summary = json.loads(out.read_text())["summary"]
