@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -214,11 +215,13 @@ def cmd_run(argv: Sequence[str]) -> int:
             server.stop()
         print(f"fetchtui: {stop} before the run began; nothing was fetched", file=sys.stderr)
         return 128 + stop.signum
+    history = history_for(args, "run")
     try:
         return run_headless(targets, run_config(args, server), trace=args.trace,
-                            json_path=args.json, csv_path=args.csv, history=history_for(args, "run"),
+                            json_path=args.json, csv_path=args.csv, history=history,
                             checks=args.checks)
     finally:
+        history.close()
         if server is not None:
             server.stop()
 
@@ -264,9 +267,12 @@ def cmd_sweep(argv: Sequence[str]) -> int:
                 configs = plan(base, series, args.models, models_processes, pythons)
             except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
                 fail(str(exc))
-        return run_sweep_headless(targets, series, base, json_path=args.json,
-                                  history=history_for(args, "sweep"), configs=configs,
-                                  checks=args.checks)
+        history = history_for(args, "sweep")
+        try:
+            return run_sweep_headless(targets, series, base, json_path=args.json,
+                                      history=history, configs=configs, checks=args.checks)
+        finally:
+            history.close()
     finally:
         if server is not None:
             server.stop()
@@ -321,14 +327,16 @@ def cmd_tui(argv: Sequence[str]) -> int:
     _keys_from_the_terminal()
     server = demo_server(args)
     config = run_config(args, server)
+    history = history_for(args, "tui")
     app = FetchApp(list_text(source, server), config, start=args.start,
-                   history=history_for(args, "tui"), request=spec, checks=args.checks)
+                   history=history, request=spec, checks=args.checks)
     stats = None
     try:
         code = app.run() or 0
         stats = app.final_stats()
     finally:
         app.shutdown_sources()
+        history.close()
         if server is not None:
             server.stop()
     if stats is not None and not args.no_summary:  # the screen is restored: leave a record
@@ -368,6 +376,7 @@ def cmd_history(argv: Sequence[str]) -> int:
     try:
         store = HistoryStore(args.history or default_path(), writing=False)
         stored = store.runs(args.last)
+        store.close()  # read: the rest is printing
     except HistoryError as exc:
         fail(str(exc))
     if store.skipped:
@@ -403,12 +412,14 @@ def cmd_open(argv: Sequence[str]) -> int:
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: read once, when textual loads
     from fetchtui.tui.app import FetchApp
 
+    history = history_for(args, "tui")
     app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
-                             history=history_for(args, "tui"))
+                             history=history)
     try:
         return app.run() or 0
     finally:
         app.shutdown_sources()
+        history.close()
 
 
 def cmd_diff(argv: Sequence[str]) -> int:
@@ -463,6 +474,7 @@ def _diff_side(given: str, history: str | None) -> RunData:
     try:
         store = HistoryStore(history or default_path(), writing=False)
         stored = {run.record.number: run for run in store.runs()}
+        store.close()
     except HistoryError as exc:
         raise diff.DiffInputError(str(exc)) from None
     if number not in stored:
@@ -479,3 +491,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     return cmd_tui(argv)
+
+
+def command() -> int:
+    """The `fetchtui` command (and `python -m fetchtui`): main(), then the process ends.
+
+    Before it ends, the heap is frozen: the interpreter's last collections walked every object
+    its imports and the run made, 15 ms of a one-request `fetchtui run URL` (bench/startup.py)
+    and more after a long run, to free memory the process was giving back anyway. What must
+    outlive the process is closed before main() returns: exports, the history, the fetch
+    processes. In-process callers (tests) call main(), which freezes nothing.
+    """
+    try:
+        return main()
+    finally:
+        gc.freeze()

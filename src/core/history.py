@@ -102,6 +102,11 @@ class History:
         if self.store.skipped:
             self.problem = f"{self.store.skipped} unreadable row(s) of {self.store.path} skipped"
 
+    def close(self) -> None:
+        """Close the file, its last writes checkpointed: the command does, before it ends."""
+        if self.store is not None:
+            self.store.close()
+
     def add(self, config: RunConfig, key: str, summary: RunSummary, *, on_disk: bool = True,
             on_busy: Callable[[], None] | None = None) -> RunRecord:
         """Add a run of `config` (and record it, unless `on_disk` is false: a replay is no new
