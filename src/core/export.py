@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from fetchtui import __version__
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Phases
+from fetchtui.core.events import PHASE_NAMES, Phases
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.targets import mask_url
 
@@ -90,24 +90,83 @@ def _phase_fields(phases: Phases | None) -> dict[str, Any]:
     return fields
 
 
+class _Unreported:
+    """The row (without its id) of a request never reported, encoded: once for a run of them
+    of one URL (most of a cancelled million-request list), stamped with each id."""
+
+    def __init__(self, stats: RunStats, encode: Callable[[dict[str, Any]], str]) -> None:
+        self.stats, self.encode = stats, encode
+        self.target: object = None
+        self.text = ""
+
+    def __call__(self, req_id: int) -> str:
+        target = self.stats.target(req_id)
+        if target is not self.target:
+            self.target = target
+            self.text = self.encode(_without_id(request_row(self.stats, self.stats.view(req_id))))
+        return self.text
+
+
 def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],
           stamp: Callable[[int, str], str]) -> Iterator[str]:
-    """Every request: its row without the id, encoded, then stamped with the id.
-
-    A run of never-started cancelled requests of one URL (most of a cancelled million-request
-    list) is encoded once and stamped with each id.
-    """
-    last_target: object = None
-    rest = ""
+    """Every request: its row without the id, encoded, then stamped with the id."""
+    unreported = _Unreported(stats, encode)
     for req_id in range(stats.total):
-        if not stats.kept(req_id) and stats.closed_by is not None:
-            if stats.target(req_id) is not last_target:
-                last_target = stats.target(req_id)
-                rest = encode(_without_id(request_row(stats, stats.view(req_id))))
-        else:
-            rest = encode(_without_id(request_row(stats, stats.view(req_id))))
-            last_target = None
+        rest = encode(_without_id(request_row(stats, stats.view(req_id)))) if stats.kept(req_id) \
+            else unreported(req_id)
         yield stamp(req_id, rest)
+
+
+#: A request with no phases: its phase fields, as the encoder writes them.
+_NO_PHASES = ", ".join([*(f'"{name}_ms": null' for name in PHASE_NAMES),
+                        '"conn_id": null', '"conn_reused": null'])
+
+
+def _json_rows(stats: RunStats, encode: Callable[[Any], str]) -> Iterator[str]:
+    """Every request's JSON object, in id order: the text `encode(request_row(...))` makes,
+    written from the records' columns (13 us a request through a record and a dict; see
+    bench/export.py). A request never reported goes the way of _rows."""
+    t0 = stats.t0_ns
+    threads: dict[int, tuple[str, str]] = {}  # worker number -> its fields, its task
+
+    def at(ns: int | None) -> str:  # _round(stats.relative_s(ns)), encoded
+        return "null" if ns is None or t0 is None else repr(round((ns - t0) / 1e9, 9))
+
+    def ms(ns: int | None) -> str:
+        return "null" if ns is None else repr(round(ns / 1e6, 6))
+
+    def text(value: str | None) -> str:
+        return "null" if value is None else encode(value)
+
+    unreported = _Unreported(stats, encode)
+    for req_id, cells in enumerate(stats.record_fields()):
+        if cells is None:
+            yield f'{{"id": {req_id}, {unreported(req_id)[1:]}'
+            continue
+        worker, start, end, outcome, status, nbytes, kind, error, cpu, phases, version, due = cells
+        if worker not in threads:
+            info = stats.threads[worker].info if worker >= 0 else None
+            threads[worker] = (
+                (f'"thread_ident": {info.ident}, "thread_name": {encode(info.name)}, "pid": {info.pid}',
+                 "null" if info.task is None else str(info.task)) if info is not None
+                else ('"thread_ident": null, "thread_name": null, "pid": null', "null"))
+        thread, task = threads[worker]
+        if phases is None:
+            spans = _NO_PHASES
+        else:
+            dns, connect, tls, wait, receive, conn_id, reused = phases
+            spans = (f'"dns_ms": {ms(dns)}, "connect_ms": {ms(connect)}, "tls_ms": {ms(tls)}, '
+                     f'"wait_ms": {ms(wait)}, "receive_ms": {ms(receive)}, '
+                     f'"conn_id": {"null" if conn_id is None else conn_id}, '
+                     f'"conn_reused": {"null" if reused is None else ("true" if reused else "false")}')
+        elapsed = "null" if start is None or end is None else ms(end - start)
+        yield (f'{{"id": {req_id}, "url": {encode(stats.target(req_id).display)}, {thread}, '
+               f'"start_s": {at(start)}, "end_s": {at(end)}, "elapsed_ms": {elapsed}, '
+               f'"status": {"null" if status is None else status}, "bytes": {nbytes}, '
+               f'"outcome": {"null" if outcome is None else encode(outcome.value)}, '
+               f'"error_kind": {text(kind)}, "error": {text(error)}, {spans}, '
+               f'"http_version": {text(version)}, "scheduled_s": {at(due)}, "task": {task}, '
+               f'"cpu_ms": {"null" if start is None else ms(cpu)}}}')
 
 
 def _without_id(row: dict[str, Any]) -> dict[str, Any]:
@@ -236,8 +295,7 @@ def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Pat
     target = Path(path).expanduser()
     with atomic_writer(target) as handle:
         handle.write(head[:-2] + ',\n  "requests": [\n    ')  # the head without its closing brace
-        rows = _rows(stats, encode, lambda req_id, rest: f'{{"id": {req_id}, {rest[1:]}')
-        _write_lines(handle, rows, ",\n    ")
+        _write_lines(handle, _json_rows(stats, encode), ",\n    ")
         # every URL's row (the summary's by_url stops at its first 1,000), one at a time
         handle.write('\n  ],\n  "by_url": [\n    ')
         _write_lines(handle, (encode(row.to_json()) for row in stats.all_urls()), ",\n    ")

@@ -193,6 +193,23 @@ class Records:
             self.outcome[req_id], status, self.nbytes[req_id], kind, error, cpu, phases,
             version, None if due == NONE else due)
 
+    def fields(self, count: int) -> Iterator[RecordFields | None]:
+        """What view() reads of each id below `count`, in order, with no record made (an
+        export of a million requests reads them this way); None for one never reported."""
+        errors, read, nothing = self.errors, self.ends.read, (None, None)
+        columns = zip(range(min(count, self.size)), self.worker, self.start, self.due, self.end,
+                      self.outcome, self.nbytes, self.place, strict=False)  # the ids end it
+        for req_id, worker, start, due, end, outcome, nbytes, row in columns:
+            if start == NONE and outcome is None:
+                yield None
+                continue
+            status, cpu, phases, version = read(row)
+            kind, error = errors.get(req_id, nothing)
+            yield (worker, None if start == NONE else start, None if end == NONE else end, outcome,
+                   status, nbytes, kind, error, cpu, phases, version, None if due == NONE else due)
+        for _ in range(self.size, count):
+            yield None
+
     def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
         """(req_id, outcome, start, end) of every request that started and ended, in id order."""
         none = NONE
@@ -201,6 +218,10 @@ class Records:
                 yield req_id, outcome, start, end
 
 
+#: A reported request's fields, as Records.fields reads them: worker number (-1: none), start,
+#: end, outcome, status, bytes, error kind, error, CPU ns, phases, HTTP version, due.
+RecordFields = tuple[int, int | None, int | None, Outcome | None, int | None, int, ErrorKind | None,
+                     str | None, int, PhaseFields | None, str | None, int | None]
 NO_PHASES = -2  # an end's `reused` cell when it recorded no phases at all
 _REUSED: tuple[bool | None, ...] = (False, True, None)  # by a `reused` cell: 0, 1, -1
 

@@ -37,7 +37,7 @@ from fetchtui.core.stats.limit import Floors, judge
 from fetchtui.core.stats.outcomes import CANCELLED, Outcomes
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.phases import PhaseStats
-from fetchtui.core.stats.records import NO_PHASES, NONE, Records, RecordsView, RequestRecord
+from fetchtui.core.stats.records import NO_PHASES, NONE, RecordFields, Records, RecordsView, RequestRecord
 from fetchtui.core.stats.samples import rounded
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
@@ -249,6 +249,10 @@ class RunStats:
     def kept(self, req_id: int) -> bool:
         """Whether request `req_id` was reported (it started or ended): else it has no record."""
         return self._records.kept(req_id)
+
+    def record_fields(self) -> Iterator[RecordFields | None]:
+        """Every request's fields in id order, None for one never reported: an export's read."""
+        return self._records.fields(self.total)
 
     def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
         """(start, end, outcome) of request `req_id`, with no record made: a timeline's bar."""
