@@ -215,13 +215,12 @@ def cmd_run(argv: Sequence[str]) -> int:
             server.stop()
         print(f"fetchtui: {stop} before the run began; nothing was fetched", file=sys.stderr)
         return 128 + stop.signum
-    history = history_for(args, "run")
     try:
-        return run_headless(targets, run_config(args, server), trace=args.trace,
-                            json_path=args.json, csv_path=args.csv, history=history,
-                            checks=args.checks)
+        with history_for(args, "run") as history:
+            return run_headless(targets, run_config(args, server), trace=args.trace,
+                                json_path=args.json, csv_path=args.csv, history=history,
+                                checks=args.checks)
     finally:
-        history.close()
         if server is not None:
             server.stop()
 
@@ -267,12 +266,9 @@ def cmd_sweep(argv: Sequence[str]) -> int:
                 configs = plan(base, series, args.models, models_processes, pythons)
             except ConfigError as exc:  # e.g. --http2 with a client that cannot speak it
                 fail(str(exc))
-        history = history_for(args, "sweep")
-        try:
+        with history_for(args, "sweep") as history:
             return run_sweep_headless(targets, series, base, json_path=args.json,
                                       history=history, configs=configs, checks=args.checks)
-        finally:
-            history.close()
     finally:
         if server is not None:
             server.stop()
@@ -327,18 +323,17 @@ def cmd_tui(argv: Sequence[str]) -> int:
     _keys_from_the_terminal()
     server = demo_server(args)
     config = run_config(args, server)
-    history = history_for(args, "tui")
-    app = FetchApp(list_text(source, server), config, start=args.start,
-                   history=history, request=spec, checks=args.checks)
     stats = None
-    try:
-        code = app.run() or 0
-        stats = app.final_stats()
-    finally:
-        app.shutdown_sources()
-        history.close()
-        if server is not None:
-            server.stop()
+    with history_for(args, "tui") as history:
+        app = FetchApp(list_text(source, server), config, start=args.start,
+                       history=history, request=spec, checks=args.checks)
+        try:
+            code = app.run() or 0
+            stats = app.final_stats()
+        finally:
+            app.shutdown_sources()
+            if server is not None:
+                server.stop()
     if stats is not None and not args.no_summary:  # the screen is restored: leave a record
         from fetchtui.headless.report import summary_text
 
@@ -412,14 +407,13 @@ def cmd_open(argv: Sequence[str]) -> int:
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: read once, when textual loads
     from fetchtui.tui.app import FetchApp
 
-    history = history_for(args, "tui")
-    app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
-                             history=history)
-    try:
-        return app.run() or 0
-    finally:
-        app.shutdown_sources()
-        history.close()
+    with history_for(args, "tui") as history:
+        app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
+                                 history=history)
+        try:
+            return app.run() or 0
+        finally:
+            app.shutdown_sources()
 
 
 def cmd_diff(argv: Sequence[str]) -> int:

@@ -107,6 +107,12 @@ class History:
         if self.store is not None:
             self.store.close()
 
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def add(self, config: RunConfig, key: str, summary: RunSummary, *, on_disk: bool = True,
             on_busy: Callable[[], None] | None = None) -> RunRecord:
         """Add a run of `config` (and record it, unless `on_disk` is false: a replay is no new
