@@ -1,6 +1,6 @@
 """Entry point for `python -m fetchtui`."""
 
-from fetchtui.cli import command
+from fetchtui.command import command
 
 if __name__ == "__main__":
     raise SystemExit(command())

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from fetchtui import __version__
+from fetchtui import __version__, collector
 from fetchtui.cli_input import (
     demo_server,
     fail,
@@ -483,20 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "diff": cmd_diff,
                 "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
+        if argv[0] != "run":  # `run` releases it once its run has started, the app once painted
+            collector.release()
         return commands[argv[0]](argv[1:])
     return cmd_tui(argv)
-
-
-def command() -> int:
-    """The `fetchtui` command (and `python -m fetchtui`): main(), then the process ends.
-
-    Before it ends, the heap is frozen: the interpreter's last collections walked every object
-    its imports and the run made, 15 ms of a one-request `fetchtui run URL` (bench/startup.py)
-    and more after a long run, to free memory the process was giving back anyway. What must
-    outlive the process is closed before main() returns: exports, the history, the fetch
-    processes. In-process callers (tests) call main(), which freezes nothing.
-    """
-    try:
-        return main()
-    finally:
-        gc.freeze()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from fetchtui import collector
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished, each_request_event
 from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
@@ -100,6 +101,7 @@ def run_headless(
 
             source.fold_rows()  # folded here: rows, as from a pipe, no event object a request
             source.start()
+            collector.release()  # start-up is over: the client is imported, the run under way
             if progress is not None and not live:
                 threading.Thread(target=_feed, args=(progress, task, source, fed), name="fetchtui-bar",
                                  daemon=True).start()

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
+from fetchtui import collector
 from fetchtui.core import registry
 from fetchtui.core.checks import Check
 from fetchtui.core.config import ConfigError, RunConfig
@@ -199,6 +200,7 @@ class FetchApp(App[int]):
             loop = asyncio.get_running_loop()
             for signum in STOP_SIGNALS:  # the loop runs them: never inside a half-drawn frame
                 loop.add_signal_handler(signum, self._stop_signal, signum)
+        self.call_after_refresh(collector.release)  # the command's start-up ends with the first paint
         if self._start_now:
             self.call_after_refresh(self.action_start)
 
