@@ -59,8 +59,11 @@ def imports(args: list[str]) -> list[str]:
 
 # Where fetchtui's part of `run URL` goes, in one process: requests imported first (the seed
 # pays that too), then fetchtui's own modules, the time the dataclasses module spends making
-# their classes (it compiles each generated method with exec), and the run itself.
+# their classes (it compiles each generated method with exec), and the run itself; the
+# collector held from the first import to the run's start, as the command holds it.
 SPLIT = """
+from fetchtui import collector
+collector.hold()
 import dataclasses, sys, time
 made = [0.0]
 process_class = dataclasses._process_class

@@ -1,0 +1,83 @@
+"""The thread table redraws what changed: a thread's own line every frame, a finished
+request's line at most five times a second, and every line on a run's last frame."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from textual.app import App, ComposeResult
+
+from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+from fetchtui.tui.thread_table import LINES_PER_THREAD, ThreadTable
+
+FRAME_NS = 40_000_000  # the app's 25 Hz
+THREAD = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1)
+
+
+class CountingTable(ThreadTable):
+    """A thread table that counts the redraws each line was asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: Counter[int] = Counter()
+
+    def refresh_line(self, y: int) -> None:  # type: ignore[override]
+        self.asked[y] += 1
+        super().refresh_line(y)
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CountingTable()
+
+
+async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second() -> None:
+    frames = 25  # one second of frames, a request finishing in each
+    stats = RunStats(parse_targets("http://127.0.0.1:9/ x30"))
+    t0 = time.perf_counter_ns()  # the clock the table's own frames read (the source's)
+    stats.apply([RunStarted(total=30, workers=1, t_ns=t0)])
+    app = TableApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.show(stats, 1)
+        await pilot.pause()
+        table.asked.clear()
+        for frame in range(1, frames + 1):
+            t = t0 + frame * FRAME_NS
+            stats.apply([RequestStarted(frame, t - FRAME_NS // 2, THREAD),
+                         RequestFinished(frame, t - FRAME_NS // 4, THREAD, Outcome.OK, status=200)])
+            table.update_frame(t)
+            await pilot.pause()  # the frame is painted: what was asked is drawn
+        thread_line, newest = table.asked[0], table.asked[1]
+        assert thread_line == frames  # its count changed every frame, and showed every frame
+        assert 4 <= newest <= 6, newest  # its line changed every frame too: ~5 redraws a second
+        shown = table.group_text(0)
+        assert "done     25" in shown[0]
+
+        table.asked.clear()
+        stats.apply([RunEnded(t_ns=t0 + (frames + 1) * FRAME_NS, cancelled=False)])
+        table.update_frame(t0 + (frames + 1) * FRAME_NS + 1)  # the very next frame: the run's last
+        await pilot.pause()
+        assert all(table.asked[k] >= 1 for k in range(1, LINES_PER_THREAD)), table.asked
+
+
+async def test_a_slow_runs_finished_request_shows_in_the_next_frame() -> None:
+    stats = RunStats(parse_targets("http://127.0.0.1:9/ x3"))
+    t0 = time.perf_counter_ns()
+    stats.apply([RunStarted(total=3, workers=1, t_ns=t0)])
+    app = TableApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        table = app.query_one(CountingTable)
+        table.show(stats, 1)
+        await pilot.pause()
+        for req in range(2):  # a request a second: each line is older than 0.2 s when it changes
+            t = t0 + (req + 1) * 1_000_000_000
+            stats.apply([RequestStarted(req, t - 500_000_000, THREAD),
+                         RequestFinished(req, t - 1, THREAD, Outcome.OK, status=200)])
+            table.asked.clear()
+            table.update_frame(t)
+            await pilot.pause()
+            assert table.asked[1] == 1, f"request {req}'s line was not redrawn in its frame"
