@@ -128,8 +128,9 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
 def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
     out = tmp / "headless.json"
     model, client, processes = backend.split("/")
+    spread = ["-P", processes] if model in ("processes", "curl-multi") else []  # -P is theirs alone
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
-                    "-b", client, "--model", model, "-P", processes, "--no-history", "--json", str(out)],
+                    "-b", client, "--model", model, *spread, "--no-history", "--json", str(out)],
                    check=True, capture_output=True)
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
