@@ -30,25 +30,36 @@ class CountingTable(ThreadTable):
 
 
 class TableApp(App[None]):
+    """A counting table showing a one-worker run of `requests` that started at `t0`."""
+
+    def __init__(self, requests: int) -> None:
+        super().__init__()
+        self.t0 = time.perf_counter_ns()  # the clock the table's own frames read (the source's)
+        self.stats = RunStats(parse_targets(f"http://127.0.0.1:9/ x{requests}"))
+        self.stats.apply([RunStarted(total=requests, workers=1, t_ns=self.t0)])
+
     def compose(self) -> ComposeResult:
         yield CountingTable()
+
+    def on_mount(self) -> None:
+        self.query_one(CountingTable).show(self.stats, 1)
+
+    def request(self, req: int, started: int, finished: int) -> None:
+        self.stats.apply([RequestStarted(req, started, THREAD),
+                          RequestFinished(req, finished, THREAD, Outcome.OK, status=200)])
 
 
 async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second() -> None:
     frames = 25  # one second of frames, a request finishing in each
-    stats = RunStats(parse_targets("http://127.0.0.1:9/ x30"))
-    t0 = time.perf_counter_ns()  # the clock the table's own frames read (the source's)
-    stats.apply([RunStarted(total=30, workers=1, t_ns=t0)])
-    app = TableApp()
+    app = TableApp(30)
+    t0 = app.t0
     async with app.run_test(size=(120, 20)) as pilot:
         table = app.query_one(CountingTable)
-        table.show(stats, 1)
         await pilot.pause()
         table.asked.clear()
         for frame in range(1, frames + 1):
             t = t0 + frame * FRAME_NS
-            stats.apply([RequestStarted(frame, t - FRAME_NS // 2, THREAD),
-                         RequestFinished(frame, t - FRAME_NS // 4, THREAD, Outcome.OK, status=200)])
+            app.request(frame, t - FRAME_NS // 2, t - FRAME_NS // 4)
             table.update_frame(t)
             await pilot.pause()  # the frame is painted: what was asked is drawn
         thread_line, newest = table.asked[0], table.asked[1]
@@ -58,25 +69,20 @@ async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second()
         assert "done     25" in shown[0]
 
         table.asked.clear()
-        stats.apply([RunEnded(t_ns=t0 + (frames + 1) * FRAME_NS, cancelled=False)])
+        app.stats.apply([RunEnded(t_ns=t0 + (frames + 1) * FRAME_NS, cancelled=False)])
         table.update_frame(t0 + (frames + 1) * FRAME_NS + 1)  # the very next frame: the run's last
         await pilot.pause()
         assert all(table.asked[k] >= 1 for k in range(1, LINES_PER_THREAD)), table.asked
 
 
 async def test_a_slow_runs_finished_request_shows_in_the_next_frame() -> None:
-    stats = RunStats(parse_targets("http://127.0.0.1:9/ x3"))
-    t0 = time.perf_counter_ns()
-    stats.apply([RunStarted(total=3, workers=1, t_ns=t0)])
-    app = TableApp()
+    app = TableApp(3)
     async with app.run_test(size=(120, 20)) as pilot:
         table = app.query_one(CountingTable)
-        table.show(stats, 1)
         await pilot.pause()
         for req in range(2):  # a request a second: each line is older than 0.2 s when it changes
-            t = t0 + (req + 1) * 1_000_000_000
-            stats.apply([RequestStarted(req, t - 500_000_000, THREAD),
-                         RequestFinished(req, t - 1, THREAD, Outcome.OK, status=200)])
+            t = app.t0 + (req + 1) * 1_000_000_000
+            app.request(req, t - 500_000_000, t - 1)
             table.asked.clear()
             table.update_frame(t)
             await pilot.pause()
