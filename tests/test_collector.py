@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
-import textwrap
 
 from fetchtui import collector
 from fetchtui.tui.app import FetchApp
+from tests.python_child import run_python
 from tests.waiting import pilot_until
-
-
-def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_the_run_command_collects_again_once_its_run_has_started(base: str) -> None:

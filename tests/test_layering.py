@@ -4,16 +4,9 @@ opens a socket itself (its runs' requests leave from the fetch process)."""
 from __future__ import annotations
 
 import pkgutil
-import subprocess
-import sys
-import textwrap
 
 import fetchtui.core
-
-
-def run_python(code: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, timeout=timeout)
+from tests.python_child import run_python
 
 
 def test_importing_every_core_module_never_imports_textual() -> None:

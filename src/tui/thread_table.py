@@ -63,7 +63,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self._pids = 0  # processes seen: with more than one, each group says its pid
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
         self._room = 0  # lines kept for a starting pool whose workers have not all come yet
-        self._drawn: dict[int, int] = {}  # line -> now_ns of the frame that last drew it anew
+        self._asked: dict[int, int] = {}  # line -> now_ns of the frame that last asked it redrawn
         self.now_ns = 0
         self._style: Style | None = None  # rich_style walks the DOM: once a frame, not per line
         self._styles: dict[str, Style] = {}  # style name -> base + that style
@@ -84,7 +84,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self._changes = -1
         self._pids = 0
         self._strips.clear()
-        self._drawn.clear()
+        self._asked.clear()
         self.scroll_to(0, 0, animate=False)
         self.update_frame()
         self.refresh()
@@ -108,13 +108,14 @@ class ThreadTable(ScrollView, can_focus=True):
         if self.virtual_size.height != lines:
             self._set_lines(lines)
         top = self.scroll_offset.y
-        held = self.stats is not None and not self.stats.ended  # the last frame shows all
+        live = self.stats is not None and not self.stats.ended  # the last frame shows all
         for index in range(top, min(top + self.size.height, lines)):
             cached = self._strips.get(index)
             if cached is None or cached[0] != self._key(index):  # width changes repaint all
-                if (held and index % LINES_PER_THREAD
-                        and self.now_ns - self._drawn.get(index, 0) < DETAIL_PERIOD_NS):
+                if (live and index % LINES_PER_THREAD
+                        and self.now_ns - self._asked.get(index, 0) < DETAIL_PERIOD_NS):
                     continue  # a finished request's line, redrawn less than 0.2 s ago
+                self._asked[index] = self.now_ns
                 self.refresh_line(index)
 
     def _set_lines(self, lines: int) -> None:
@@ -162,7 +163,6 @@ class ThreadTable(ScrollView, can_focus=True):
         else:
             strip = self._strip(self._line(index), width)
             self._strips[index] = (key, width, strip)
-            self._drawn[index] = self.now_ns
         return strip.crop(scroll_x, scroll_x + width) if scroll_x else strip
 
     def _strip(self, spans: Spans, width: int) -> Strip:

@@ -53,15 +53,13 @@ async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second()
     frames = 25  # one second of frames, a request finishing in each
     app = TableApp(30)
     t0 = app.t0
-    async with app.run_test(size=(120, 20)) as pilot:
+    async with app.run_test(size=(120, 20)):
         table = app.query_one(CountingTable)
-        await pilot.pause()
         table.asked.clear()
         for frame in range(1, frames + 1):
             t = t0 + frame * FRAME_NS
             app.request(frame, t - FRAME_NS // 2, t - FRAME_NS // 4)
             table.update_frame(t)
-            await pilot.pause()  # the frame is painted: what was asked is drawn
         thread_line, newest = table.asked[0], table.asked[1]
         assert thread_line == frames  # its count changed every frame, and showed every frame
         assert 4 <= newest <= 6, newest  # its line changed every frame too: ~5 redraws a second
@@ -71,19 +69,16 @@ async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second()
         table.asked.clear()
         app.stats.apply([RunEnded(t_ns=t0 + (frames + 1) * FRAME_NS, cancelled=False)])
         table.update_frame(t0 + (frames + 1) * FRAME_NS + 1)  # the very next frame: the run's last
-        await pilot.pause()
         assert all(table.asked[k] >= 1 for k in range(1, LINES_PER_THREAD)), table.asked
 
 
 async def test_a_slow_runs_finished_request_shows_in_the_next_frame() -> None:
     app = TableApp(3)
-    async with app.run_test(size=(120, 20)) as pilot:
+    async with app.run_test(size=(120, 20)):
         table = app.query_one(CountingTable)
-        await pilot.pause()
         for req in range(2):  # a request a second: each line is older than 0.2 s when it changes
             t = app.t0 + (req + 1) * 1_000_000_000
             app.request(req, t - 500_000_000, t - 1)
             table.asked.clear()
             table.update_frame(t)
-            await pilot.pause()
             assert table.asked[1] == 1, f"request {req}'s line was not redrawn in its frame"
