@@ -7,7 +7,8 @@ import re
 # C0 controls, DEL and C1 controls (which include CSI), bidi overrides that can reorder
 # what a terminal shows, and lone surrogates (a non-UTF-8 byte of an argument, which no
 # stream can encode).
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# A pattern that re compiles on first use: text that is printable ASCII (most) never needs it.
+_UNSAFE = r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 #: What the URL editor shows for a control character: its Unicode "control picture", one cell wide.
 _PICTURES = {code: chr(0x2400 + code) for code in range(32)} | {0x7F: "\u2421"}
 
@@ -28,7 +29,7 @@ def visible_controls(text: str) -> str:
 
 def safe_text(text: str, limit: int | None = None) -> str:
     """Return `text` with control characters made visible, cut to `limit` characters."""
-    cleaned = _UNSAFE.sub(_escape, text)
+    cleaned = text if text.isascii() and text.isprintable() else re.sub(_UNSAFE, _escape, text)
     if limit is not None and len(cleaned) > limit:
         return cleaned[: limit - 1] + "…"
     return cleaned
