@@ -57,7 +57,8 @@ def test_by_url_has_a_row_per_distinct_url_in_list_order_with_credentials_masked
     assert "hunter2" not in printed and "ann:***@" in table
 
 
-def test_a_cancelled_duration_counts_never_started_requests_in_their_url_row(base: str, tmp_path: Path) -> None:
+def test_a_cancelled_duration_counts_never_started_requests_in_their_url_row(base: str,
+                                                                            tmp_path: Path) -> None:
     doc = export(tmp_path, "timed", f"{base}/delay/100\n{base}/delay/101", "-w", "1", "-q", "20",
                  "-z", "1s")
     rows = doc["summary"]["by_url"]

@@ -109,10 +109,12 @@ async def test_a_pool_taller_than_the_view_scrolls_to_its_newest_worker_and_back
         await pilot_until(pilot, lambda: table.group_count == 10, "the new worker's group")
         height = table.scrollable_content_region.height
         assert 10 * 3 > height  # the pool is taller than the view
-        await pilot_until(pilot, lambda: table.max_scroll_y == 10 * 3 - height, "room to scroll to the new group")
+        await pilot_until(pilot, lambda: table.max_scroll_y == 10 * 3 - height,
+                          "room to scroll to the new group")
         assert table.show_vertical_scrollbar and table.vertical_scrollbar.window_virtual_size == 10 * 3
         table.scroll_end(animate=False)
-        await pilot_until(pilot, lambda: table.scroll_offset.y == 10 * 3 - height, "the view at the last group")
+        await pilot_until(pilot, lambda: table.scroll_offset.y == 10 * 3 - height,
+                          "the view at the last group")
         newest = table.group_text(table.group_count - 1)[0].split()[0]  # the last group's ident
         last_lines = "".join(seg.text for y in range(height - 3, height) for seg in table.render_line(y))
         assert newest.isdigit() and newest in last_lines

@@ -44,7 +44,7 @@ async def test_the_urls_tab_has_a_row_per_distinct_url_updated_live(base: str) -
         view = app.query_one(UrlView)
         await pilot_until(pilot, lambda: len(view.rows) == 2, "two rows: the same URL twice is one")
         await pilot_until(pilot, lambda: int(view.rows[1][2]) >= 4, "the second row's ok count to grow")
-        assert app.stats is not None and not app.stats.ended  # live: 200 × 50 ms on 2 workers
+        assert app.stats is not None and not app.stats.ended  # live: 200 x 50 ms on 2 workers
         first_ok = int(view.rows[1][2])
         await pilot_until(pilot, lambda: int(view.rows[1][2]) > first_ok, "it to grow again")
         await pilot.press("ctrl+c")
