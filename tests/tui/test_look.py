@@ -111,7 +111,7 @@ async def test_a_history_row_runs_again_on_enter_or_double_click_not_on_one_clic
         history = app.query_one(HistoryTable)
         await pilot.click(HistoryTable, offset=(2, 1))  # the highlighted row, once
         await pilot.click(HistoryTable, offset=(2, 1))  # and once more, later: not a double click
-        await pilot.pause()
+        await pilot.pause()  # no delay: until the clicks' messages are handled, then nothing has started
         assert len(app.history.runs) == 1 and not app.running
         await pilot.click(HistoryTable, offset=(2, 1), times=2)  # a double click
         await pilot_until(pilot, lambda: len(app.history.runs) == 2, "the re-run from a double click")

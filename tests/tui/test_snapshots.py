@@ -28,10 +28,11 @@ def replaying(sources: ReplaySources, *keys: str, until: Callable[[FetchApp], bo
         assert isinstance(app, FetchApp) and app.sources is sources
         await pilot.press(start)
         await pilot_until(pilot, lambda: until(app), "the replay to reach the picture")
-        app.query_one(ThreadTable).focus()  # no blinking cursor in the picture
-        await pilot.pause()  # the focus lands (and picks its tab) before the keys
+        table = app.query_one(ThreadTable)
+        table.focus()  # no blinking cursor in the picture
+        await pilot_until(pilot, lambda: app.focused is table, "the focus on the table (before the keys)")
         await pilot.press(*keys)
-        await pilot.pause()
+        await pilot.pause()  # no delay: until the keys' messages are handled (Textual's wait, not a timer)
 
     return run_before
 
@@ -42,8 +43,9 @@ def app(sources: ReplaySources | None = None) -> FetchApp:
 
 def test_idle_screen(snap_compare: Any) -> None:
     async def settle(pilot: Pilot[int]) -> None:
-        pilot.app.query_one(ThreadTable).focus()
-        await pilot.pause()
+        table = pilot.app.query_one(ThreadTable)
+        table.focus()
+        await pilot_until(pilot, lambda: pilot.app.focused is table, "the focus on the table")
 
     assert snap_compare(app(), terminal_size=SIZE, run_before=settle)
 

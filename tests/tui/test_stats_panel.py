@@ -53,12 +53,11 @@ class PanelApp(App[None]):
 
 async def test_an_unchanged_frame_draws_no_line_and_a_request_draws_only_what_it_changed() -> None:
     app = PanelApp(10)
-    async with app.run_test(size=(150, 10)) as pilot:
+    async with app.run_test(size=(150, 10)):
         t = app.t0 + 1_000_000_000
         app.stats.apply([RequestStarted(0, app.t0 + 1, THREAD),
                          RequestFinished(0, app.t0 + 2_000_000, THREAD, Outcome.OK, status=200)])
         panel = app.show(t)
-        await pilot.pause()
         panel.asked.clear()
 
         app.show(t)  # the same instant, nothing new: every line says what it said
@@ -77,14 +76,13 @@ async def test_an_unchanged_frame_draws_no_line_and_a_request_draws_only_what_it
 
 async def test_the_panel_draws_what_its_figures_say_with_a_long_line_cut_at_the_edge() -> None:
     app = PanelApp(3)
-    async with app.run_test(size=(60, 10)) as pilot:
+    async with app.run_test(size=(60, 10)):
         for req in range(3):
             ended = app.t0 + (req + 1) * 1_000_000
             app.stats.apply([RequestStarted(req, app.t0 + req * 1_000_000, THREAD),
                              RequestFinished(req, ended, THREAD, Outcome.OK, status=200)])
         app.stats.apply([RunEnded(t_ns=app.t0 + 4_000_000, cancelled=False)])
         panel = app.show(app.t0 + 5_000_000)
-        await pilot.pause()
         drawn = ["".join(segment.text for segment in panel.render_line(y)) for y in range(7)]
         figures = panel.figures.splitlines()
         width = panel.size.width
