@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import zip_longest
 from typing import Literal
 
 from rich.progress_bar import ProgressBar
@@ -14,13 +15,14 @@ from textual.widget import Widget
 
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.tui.pieces import PieceStyles
 
 
 def _counts(counts: dict[str, int]) -> str:
     return "  ".join(f"{k}:{v}" for k, v in counts.items()) or "-"
 
 
-#: One line as shown: its (text, style) parts; a style is a rich style string, "" the panel's own.
+#: One line as shown: its (text, part) pieces; a part is a rich style string, "" the panel's own.
 Line = tuple[tuple[str, str], ...]
 
 
@@ -58,7 +60,7 @@ def run_state(stats: RunStats | None) -> RunState:
 class StatsPanel(Widget):
     """Reads the stats model once per frame; computes nothing of its own.
 
-    Drawn a line at a time, from (text, style) parts: only a line whose parts changed is
+    Drawn a line at a time, from (text, part) pieces: only a line whose pieces changed is
     drawn again, where a Static laid out and drew all seven through rich every frame (1.5 ms
     of a 7.8-ms paint at 200x50). The progress bar is rich's renderable, drawn into line 0:
     Textual's ProgressBar (three widgets bound by reactives) cost 3-4 ms a frame.
@@ -71,12 +73,11 @@ class StatsPanel(Widget):
         self._bar_of: tuple[int, int] = (1, 0)  # (total, done) the bar shows
         self._lines: list[Line] = []  # under the bar
         self._strips: dict[int, tuple[object, int, Strip]] = {}  # y -> (what it shows, width, strip)
-        self._style: Style | None = None  # the panel's own, under every part
-        self._styles: dict[str, Style] = {}  # a part's style string -> the panel's + it
+        self._pieces = PieceStyles(self, Style.parse)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._style = None
+        self._pieces.forget()
         self._strips.clear()
 
     def show(self, stats: RunStats | None, state: RunState, now_ns: int | None = None) -> None:
@@ -150,8 +151,7 @@ class StatsPanel(Widget):
         """Show `bar` and `lines`; only the lines that changed are marked for drawing."""
         width = self.size.width
         changed = [0] if bar != self._bar_of else []
-        changed += [y + 1 for y in range(max(len(lines), len(self._lines)))
-                    if y >= len(lines) or y >= len(self._lines) or lines[y] != self._lines[y]]
+        changed += [y + 1 for y, (new, old) in enumerate(zip_longest(lines, self._lines)) if new != old]
         self._bar_of, self._lines = bar, lines
         if changed:  # fixed height: a line's region, no relayout
             self.refresh(*(Region(0, y, width, 1) for y in changed))
@@ -163,10 +163,7 @@ class StatsPanel(Widget):
         cached = self._strips.get(y)
         if cached is not None and cached[0] == shows and cached[1] == width:
             return cached[2]
-        if self._style is None:
-            self._style = self.rich_style
-            self._styles.clear()
-        strip = self._bar_strip(width) if y == 0 else self._text_strip(line, width)
+        strip = self._bar_strip(width) if y == 0 else self._pieces.strip(line, width)
         self._strips[y] = (shows, width, strip)
         return strip
 
@@ -177,21 +174,5 @@ class StatsPanel(Widget):
                           finished_style=theme.success or theme.primary)
         console = self.app.console
         segments = [s for s in console.render(bar, console.options.update_width(width)) if s.text != "\n"]
-        return Strip(Segment.apply_style(segments, self._style)).extend_cell_length(width, self._style)
-
-    def _text_strip(self, line: Line, width: int) -> Strip:
-        """Segments straight from the parts, as the thread table's lines are made."""
-        base = self._style
-        assert base is not None
-        styles = self._styles
-        segments = []
-        for text, part in line:
-            style = styles.get(part)
-            if style is None:
-                style = styles[part] = base + Style.parse(part) if part else base
-            segments.append(Segment(text, style))
-        strip = Strip(segments)
-        if strip.cell_length > width:
-            strip = Strip.join([strip.crop(0, max(0, width - 1)), Strip([Segment("…", base)])])
-        return strip.extend_cell_length(width, base)
-
+        base = self._pieces.base
+        return Strip(Segment.apply_style(segments, base)).extend_cell_length(width, base)

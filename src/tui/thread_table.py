@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
@@ -17,6 +15,7 @@ from fetchtui.core.events import Outcome
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.outcomes import GLYPH, RUNNING
+from fetchtui.tui.pieces import PieceStyles
 
 SHOWN = 2  # finished requests shown under each thread
 LINES_PER_THREAD = 1 + SHOWN
@@ -65,11 +64,11 @@ class ThreadTable(ScrollView, can_focus=True):
         self._room = 0  # lines kept for a starting pool whose workers have not all come yet
         self._asked: dict[int, int] = {}  # line -> now_ns of the frame that last asked it redrawn
         self.now_ns = 0
-        self._style: Style | None = None  # rich_style walks the DOM: once a frame, not per line
-        self._styles: dict[str, Style] = {}  # style name -> base + that style
+        self._pieces = PieceStyles(  # a part is a component class: thread-table--{part}
+            self, lambda part: self.get_component_rich_style(f"thread-table--{part}", partial=True))
 
     def notify_style_update(self) -> None:
-        self._style = None
+        self._pieces.forget()
         self._strips.clear()
         super().notify_style_update()
 
@@ -92,7 +91,7 @@ class ThreadTable(ScrollView, can_focus=True):
     def update_frame(self, now_ns: int | None = None) -> None:
         """Called once per frame by the app after the stats model folded a batch."""
         self.now_ns = now_ns or time.perf_counter_ns()
-        self._style = None
+        self._pieces.forget()  # its styles are read again once a frame, not once a line
         if self.stats is not None and self.stats.workers_.changes != self._changes:
             self._changes = self.stats.workers_.changes
             threads = self.stats.threads  # grouped by process, then in order of appearance
@@ -161,28 +160,9 @@ class ThreadTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == key and cached[1] == width:
             strip = cached[2]
         else:
-            strip = self._strip(self._line(index), width)
+            strip = self._pieces.strip(self._line(index), width)
             self._strips[index] = (key, width, strip)
         return strip.crop(scroll_x, scroll_x + width) if scroll_x else strip
-
-    def _strip(self, spans: Spans, width: int) -> Strip:
-        """Segments straight from (text, style) spans: rich's Text layout cost ~0.1 ms a line."""
-        if self._style is None:
-            self._style = self.rich_style
-            self._styles.clear()
-        styles, base = self._styles, self._style
-        segments = []
-        for text, part in spans:
-            style = styles.get(part)
-            if style is None:
-                style = styles[part] = (
-                    base + self.get_component_rich_style(f"thread-table--{part}", partial=True)
-                    if part else base)
-            segments.append(Segment(text, style))
-        strip = Strip(segments)
-        if strip.cell_length > width:
-            strip = Strip.join([strip.crop(0, max(0, width - 1)), Strip([Segment("…", base)])])
-        return strip.extend_cell_length(width, base)
 
     # -- what each line shows -------------------------------------------------------------
     def _locate(self, index: int) -> tuple[int, int] | None:
