@@ -32,6 +32,7 @@ from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
+from fetchtui.core.fetching.url_ascii import ascii_url
 from fetchtui.core.targets import Target
 
 _KINDS: dict[int, ErrorKind] = {
@@ -55,6 +56,8 @@ _KINDS: dict[int, ErrorKind] = {
 # line to 100 KiB, a body of unknown size to MAXFILESIZE as it comes. Older ones are held to
 # them by _header and _write.
 _LIBCURL_CAPS = pycurl.version_info()[2] >= 0x080900
+
+_HTTP_ONLY = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 
 _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_1_1: "HTTP/1.1",
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
@@ -92,6 +95,9 @@ class CurlHandle:
         c.setopt(pycurl.NOSIGNAL, 1)
         c.setopt(pycurl.MAXCONNECTS, 1)
         c.setopt(pycurl.FOLLOWLOCATION, 1)
+        # http and https only, asked for or redirected to: never file://, dict://, gopher://
+        c.setopt(pycurl.PROTOCOLS, _HTTP_ONLY)
+        c.setopt(pycurl.REDIR_PROTOCOLS, _HTTP_ONLY)
         c.setopt(pycurl.MAXREDIRS, limits.max_redirects)
         c.setopt(pycurl.TIMEOUT_MS, self.timeout_ms)
         c.setopt(pycurl.MAXFILESIZE_LARGE, limits.max_bytes)
@@ -135,8 +141,10 @@ class CurlHandle:
 
     def prepare(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
                 follow: bool, proxy: str | None, timeout_ms: int | None = None) -> None:
-        """Set the handle for one transfer (it is reused: method, headers and body afresh,
-        unless they are the last transfer's: libcurl keeps a handle's options between them)."""
+        """Set the handle for one transfer. It is reused, and libcurl keeps a handle's options
+        between transfers: every option a transfer sets is set again (or unset) for the next,
+        so nothing of one request (a header, a method, a body) reaches another; a transfer
+        that is the last one again skips it. Raises FetchError for a URL libcurl cannot send."""
         c = self.curl
         self.cap = None if _LIBCURL_CAPS else BodyCap(self.limits, 0)
         self.too_large, self.header_lines = None, 0
@@ -147,7 +155,16 @@ class CurlHandle:
         wanted = (url, method, body, headers, follow, proxy)
         if wanted == self._prepared:  # a list of one URL x30000: ten setopt calls a request saved
             return
+        self._prepared = None  # until every option is set: a transfer that failed here is redone
+        try:
+            self._set(url, method, body, headers, follow, proxy)
+        except UnicodeEncodeError as exc:  # what no check before let through: this request fails
+            raise FetchError("invalid", f"cannot send {exc.reason}: a character outside ASCII") from None
         self._prepared = wanted
+
+    def _set(self, url: str, method: str, body: bytes | None, headers: tuple[tuple[str, str], ...],
+             follow: bool, proxy: str | None) -> None:
+        c = self.curl
         if body is not None:
             c.setopt(pycurl.POSTFIELDS, body)
         else:
@@ -157,10 +174,13 @@ class CurlHandle:
             c.unsetopt(pycurl.CUSTOMREQUEST)
         else:
             c.setopt(pycurl.CUSTOMREQUEST, method)
-        c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
+        if headers:
+            c.setopt(pycurl.HTTPHEADER, [f"{name}: {value}" for name, value in headers])
+        else:  # pycurl takes an empty list as "leave the last transfer's headers"
+            c.unsetopt(pycurl.HTTPHEADER)
         c.setopt(pycurl.FOLLOWLOCATION, 1 if follow else 0)
         c.setopt(pycurl.PROXY, proxy or "")
-        c.setopt(pycurl.URL, url)
+        c.setopt(pycurl.URL, ascii_url(url))
 
     def result(self) -> FetchResult:
         """A transfer that completed."""

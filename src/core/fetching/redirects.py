@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
+from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.targets import is_secret_header
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
@@ -37,8 +38,13 @@ def without_secrets(headers: Headers) -> Headers:
 def next_hop(url: str, status: int, location: str, method: str, body: bytes | None,
              headers: Headers) -> tuple[str, str, bytes | None, Headers]:
     """The request a redirect asks for, as browsers and curl make it: 303, and 301/302 after a
-    POST, become a GET without a body; secrets stay behind when the origin changes."""
+    POST, become a GET without a body; secrets stay behind when the origin changes. A redirect
+    to any scheme but http and https (file://, dict://) is refused: FetchError `invalid`, as
+    every client says of one it follows itself."""
     new = urljoin(url, location)
+    scheme = urlsplit(new).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError("invalid", f"a redirect to a {scheme}:// URL (only http and https are followed)")
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method, body = "GET", None
         headers = tuple((n, v) for n, v in headers if n.lower() not in ("content-type", "content-length"))

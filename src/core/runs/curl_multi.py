@@ -146,8 +146,12 @@ class _Loop:
                 while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
                     pass
                 # a transfer that just ended frees a slot: fill it before waiting on sockets
-                if not self._collect() and not ledger.ended:
+                if self._collect() or ledger.ended:
+                    continue
+                if self.busy:
                     multi.select(self._wait_s())
+                else:  # libcurl's select returns at once with no socket: a pause must not spin
+                    ledger.wait(self._wait_s())
         finally:
             self._close()
 
@@ -218,9 +222,14 @@ class _Loop:
         # a first hop has the whole deadline; a redirect followed by hand what is left of it
         left_ms = handle.timeout_ms if transfer.hops == 0 else \
             int((transfer.deadline_ns - time.perf_counter_ns()) // 1_000_000)
-        handle.prepare(transfer.url, transfer.method, transfer.body, transfer.headers,
-                       follow=not transfer.follow_by_hand, proxy=self._proxy(transfer.url),
-                       timeout_ms=left_ms)
+        try:
+            handle.prepare(transfer.url, transfer.method, transfer.body, transfer.headers,
+                           follow=not transfer.follow_by_hand, proxy=self._proxy(transfer.url),
+                           timeout_ms=left_ms)
+        except FetchError as exc:  # a URL libcurl cannot send: this request fails, the loop goes on
+            self.ledger.finish(request_finished(transfer.req_id, time.perf_counter_ns(), self.info[slot], exc,
+                                                0, self.limits.timeout))
+            return
         self.busy[slot] = transfer
         self.by_curl[id(handle.curl)] = slot
         self.multi.add_handle(handle.curl)
@@ -274,13 +283,17 @@ class _Loop:
                 if transfer.hops >= self.limits.max_redirects:
                     got = FetchError("redirects", f"more than {self.limits.max_redirects} redirects")
                 else:
-                    self._phases_of(handle, transfer.url)  # its connection is counted, then the next hop
-                    url, method, body, headers = next_hop(transfer.url, got.status, location,
-                                                          transfer.method, transfer.body, transfer.headers)
-                    self._send(slot, _Transfer(transfer.req_id, url, method, body, headers, True,
-                                               transfer.deadline_ns, transfer.hops + 1))
-                    self.cpu_mark -= cpu_ns  # the request goes on: its share is the next batch's
-                    return
+                    try:
+                        hop = next_hop(transfer.url, got.status, location, transfer.method, transfer.body,
+                                       transfer.headers)
+                    except FetchError as exc:  # a redirect to file:// and the like
+                        got = exc
+                    else:
+                        self._phases_of(handle, transfer.url)  # its connection is counted, then the next hop
+                        self._send(slot, _Transfer(transfer.req_id, *hop, True, transfer.deadline_ns,
+                                                   transfer.hops + 1))
+                        self.cpu_mark -= cpu_ns  # the request goes on: its share is the next batch's
+                        return
         fields, version = self._phases_of(handle, transfer.url)
         timed_out = error is not None and error[0] == pycurl.E_OPERATION_TIMEDOUT
         self.ledger.finish(request_finished(transfer.req_id, done_ns, self.info[slot], got, cpu_ns,

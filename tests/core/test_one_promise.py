@@ -1,0 +1,151 @@
+"""What every client promises, on every (model, client) pair the registry lists: nothing of one
+request reaches the next, no scheme but http(s) is fetched, a non-ASCII URL is sent encoded
+and never stalls a run, and no client library's message shows a password."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from fetchtui.core import registry
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.runs.models import open_source
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import parse_targets
+
+from .helpers import finish
+from .test_cli_run import run
+
+# every pair, the processes model's included (one worker process each: the same client code
+# runs in it, behind a pipe)
+ALL_PAIRS = list(registry.pairs())
+IN_PROCESS = [(m, c) for m, c in ALL_PAIRS if not registry.MODELS[m].processes_of_its_own(1)]
+
+
+def run_on(text: str, model: str, client: str, **limits: object) -> RunStats:
+    targets = parse_targets(text)
+    config = RunConfig(1, client, FetchLimits(**{"timeout": 10, **limits}), model=model)  # type: ignore[arg-type]
+    return finish(open_source(targets, config), RunStats(targets))
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    """A 302 to whatever `?to=` says: a hostile server's redirect to file://, dict://, gopher://."""
+
+    def do_GET(self) -> None:
+        to = parse_qs(urlsplit(self.path).query).get("to", [""])[0]
+        self.send_response(302)
+        self.send_header("Location", to)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def redirector() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def second_server() -> Iterator[DemoServer]:
+    with DemoServer() as srv:
+        yield srv
+
+
+@pytest.mark.parametrize(("model", "client"), ALL_PAIRS)
+def test_nothing_of_one_request_reaches_the_next_on_the_same_worker(
+        server: DemoServer, second_server: DemoServer, model: str, client: str) -> None:
+    first = (f"http://alice:S3cret@127.0.0.1:{server.port}/redirect-to?"
+             f"url={quote(f'{server.url}/echo?first={model}-{client}', safe='')}"
+             " -X PUT -d 'the first body' -H 'Cookie: c=C1'"
+             " -H 'X-Api-Key: K1' -H 'X-Other: kept'")
+    second = f"{second_server.url}/echo?second={model}-{client}"
+    stats = run_on(f"{first}\n{second}", model, client)
+    assert stats.ok == 2, [stats.view(i).error for i in range(2)]
+    (seen_first,) = server.seen(f"/echo?first={model}-{client}")
+    assert {n.lower() for n, _ in seen_first.headers} >= {"x-api-key", "x-other"}
+    (seen,) = second_server.seen(f"/echo?second={model}-{client}")
+    names = {name.lower() for name, _ in seen.headers}
+    assert seen.method == "GET" and seen.body == b""
+    assert not names & {"authorization", "cookie", "x-api-key", "x-other", "content-type"}, seen.headers
+
+
+@pytest.mark.parametrize(("model", "client"), IN_PROCESS)
+@pytest.mark.parametrize("secret", [False, True])
+@pytest.mark.parametrize("scheme", ["file", "dict", "gopher", "ftp"])
+def test_a_redirect_to_any_scheme_but_http_fails_invalid_and_reaches_nothing(
+        redirector: str, model: str, client: str, secret: bool, scheme: str) -> None:
+    listener = socket.socket()  # where dict:// and gopher:// would send their bytes
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(0.05)
+    port = listener.getsockname()[1]
+    to = "file:///etc/passwd" if scheme == "file" else f"{scheme}://127.0.0.1:{port}/INFO%0d%0aQUIT"
+    line = f"{redirector}/?to={quote(to, safe='')}" + (" -H 'Authorization: Bearer S'" if secret else "")
+    try:
+        stats = run_on(line, model, client)
+        with pytest.raises(TimeoutError):
+            listener.accept()[0].close()
+    finally:
+        listener.close()
+    rec = stats.view(0)
+    assert (rec.error_kind, rec.nbytes) == ("invalid", 0), (rec.status, rec.error)
+
+
+def test_a_redirect_by_hand_to_another_scheme_names_it(redirector: str) -> None:
+    stats = run_on(f"{redirector}/?to=file:///etc/passwd -H 'X-Api-Key: K'", "curl-multi", "pycurl")
+    assert stats.view(0).error == "a redirect to a file:// URL (only http and https are followed)"
+
+
+@pytest.mark.parametrize(("model", "client"), ALL_PAIRS)
+def test_a_non_ascii_url_is_sent_percent_encoded_by_every_client(server: DemoServer, model: str,
+                                                                  client: str) -> None:
+    stats = run_on(f"{server.url}/echo/café?who={model}-{client}&q=ü", model, client)
+    assert stats.ok == 1, stats.view(0).error
+    (seen,) = server.seen(f"/echo/caf%C3%A9?who={model}-{client}&q=%C3%BC")
+    assert seen.method == "GET"
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_one_non_ascii_url_among_many_ends_the_curl_multi_run_with_every_request_ok(
+        base: str, tmp_path: Path, processes: str) -> None:
+    listed = tmp_path / "list.txt"
+    listed.write_text(f"{base}/get x50\n{base}/echo/café\n{base}/bytes/10 x50\n", encoding="utf-8")
+    out = tmp_path / "run.json"
+    done = run("-f", str(listed), "--model", "curl-multi", "-P", processes, "-w", "4", "--no-history",
+               "--json", str(out), timeout=60)
+    assert done.returncode == 0, done.stderr
+    requests = json.loads(out.read_text())["requests"]
+    assert len(requests) == 101 and {r["outcome"] for r in requests} == {"ok"}
+
+
+@pytest.mark.parametrize("client", ["pycurl", "requests", "httpx"])
+def test_a_proxy_password_in_a_client_library_message_is_masked(base: str, tmp_path: Path,
+                                                               client: str) -> None:
+    import os
+    import subprocess
+
+    from .test_cli_run import CMD
+
+    out = tmp_path / "run.json"
+    env = {**os.environ, "http_proxy": "ftp://carol:PA55word@127.0.0.1:1", "no_proxy": "", "NO_PROXY": ""}
+    done = subprocess.run([*CMD, "run", f"{base}/get", "-b", client, "--no-history", "--json", str(out)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1, done.stderr
+    (request,) = json.loads(out.read_text())["requests"]
+    assert request["outcome"] == "failed" and request["error"]
+    assert "PA55word" not in out.read_text() + done.stdout + done.stderr
