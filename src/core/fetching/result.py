@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
 from fetchtui.core.fetching.errors import FetchError
+from fetchtui.core.targets import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
             kind, error, status, nbytes = got.kind, str(got), got.status, got.nbytes
         elif not _is_timeout(got):  # a client bug loses nothing
             kind, error = "invalid", f"{type(got).__name__}: {got}"
+        if error is not None:  # a library's message may quote a URL, a proxy's password and all
+            error = mask_text(error)
         if timed_out or _is_timeout(got):
             kind, error = "timeout", f"no complete response within {timeout_s:g} s"
     return RequestFinished(req_id, t_ns, info, Outcome.OK if kind is None else Outcome.FAILED, status,
