@@ -163,6 +163,9 @@ class Ledger:
                 req_id, self._ahead = self._ahead[0], self._ahead[1:]
                 self._next = req_id + 1
             elif self._exhausted or (self.total is not None and self._next >= self.total):
+                self._exhausted = True  # a process's share whose last id it ran ends as one told so
+                if not self._inflight and not self._waiting:
+                    self._end_locked(RunEnded(time.perf_counter_ns(), self.cancelled))
                 return None
             elif self._dispense is not None:
                 shared = self._dispense(1)

@@ -296,6 +296,9 @@ class ProcessesSource(RunSource):
                 self.ledger.drop_worker(worker.proc.pid, why)
             with self._lock:
                 self._deaths.append(why)
+        elif ended.lost is not None:  # its loop died: the ids it held are lost, and why is said
+            with self._lock:
+                self._deaths.append(f"worker process {worker.proc.pid}: {ended.lost}")
         elif ended.timed:
             self._timed = True
         self.ledger.process_gone(worker.proc.pid)
