@@ -5,7 +5,9 @@ and never stalls a run, and no client library's message shows a password."""
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,12 +19,14 @@ import pytest
 from fetchtui.core import registry
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.events import Event, Outcome, RequestFinished, RunEnded, ThreadInfo
+from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from .helpers import finish
-from .test_cli_run import run
+from .test_cli_run import CMD, run
 
 # every pair, the processes model's included (one worker process each: the same client code
 # runs in it, behind a pipe)
@@ -136,11 +140,6 @@ def test_one_non_ascii_url_among_many_ends_the_curl_multi_run_with_every_request
 @pytest.mark.parametrize("client", ["pycurl", "requests", "httpx"])
 def test_a_proxy_password_in_a_client_library_message_is_masked(base: str, tmp_path: Path,
                                                                client: str) -> None:
-    import os
-    import subprocess
-
-    from .test_cli_run import CMD
-
     out = tmp_path / "run.json"
     env = {**os.environ, "http_proxy": "ftp://carol:PA55word@127.0.0.1:1", "no_proxy": "", "NO_PROXY": ""}
     done = subprocess.run([*CMD, "run", f"{base}/get", "-b", client, "--no-history", "--json", str(out)],
@@ -149,3 +148,35 @@ def test_a_proxy_password_in_a_client_library_message_is_masked(base: str, tmp_p
     (request,) = json.loads(out.read_text())["requests"]
     assert request["outcome"] == "failed" and request["error"]
     assert "PA55word" not in out.read_text() + done.stdout + done.stderr
+
+
+def test_a_share_that_ran_the_last_id_ends_though_another_share_died_holding_ids() -> None:
+    """Two processes' ledgers on one dispenser: one reserves ids, then its loop dies (its
+    close-out says why); the other runs what is left, the list's last id among them, and its
+    share ends there rather than waiting forever for the ids the dead one held."""
+    listed, handed = 10, iter(range(10))
+
+    def dispense(count: int) -> range:
+        ids = [n for _, n in zip(range(count), handed, strict=False)]
+        return range(ids[0], ids[-1] + 1) if ids else range(0)
+
+    ends: dict[str, list[Event]] = {"dead": [], "alive": []}
+    dead = Ledger(listed, ends["dead"].extend, RunConfig(3), dispense)
+    alive = Ledger(listed, ends["alive"].extend, RunConfig(1), dispense)
+    dead.open(3)
+    alive.open(1)
+    dead.reserve(3)  # ids 0-2, taken ahead for its three slots
+    dead.close_out(lost="cannot run curl-multi: a bug")
+    me = ThreadInfo(1, "transfer-0", 1, 1, 0)
+    ran = []
+    for _ in range(listed + 1):  # bounded: at most every id, then the answer that none is left
+        taken = alive.take(me)
+        if taken is None:
+            break
+        assert isinstance(taken, tuple)
+        ran.append(taken[0])
+        alive.finish(RequestFinished(taken[0], 0, me, Outcome.OK, 200))
+    assert ran == list(range(3, 10))
+    assert alive.ended and isinstance(ends["alive"][-1], RunEnded)
+    last = ends["dead"][-1]
+    assert dead.ended and isinstance(last, RunEnded) and last.lost == "cannot run curl-multi: a bug"
