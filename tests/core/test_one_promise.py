@@ -180,3 +180,14 @@ def test_a_share_that_ran_the_last_id_ends_though_another_share_died_holding_ids
     assert alive.ended and isinstance(ends["alive"][-1], RunEnded)
     last = ends["dead"][-1]
     assert dead.ended and isinstance(last, RunEnded) and last.lost == "cannot run curl-multi: a bug"
+
+
+@pytest.mark.parametrize(("model", "client"), IN_PROCESS)
+def test_a_redirect_to_another_host_with_only_secret_headers_sends_none_of_them(
+        server: DemoServer, model: str, client: str) -> None:
+    echo = f"/echo?only-secrets={model}-{client}"
+    url = f"{server.url}/redirect-to?url={quote(f'http://localhost:{server.port}{echo}', safe='')}"
+    stats = run_on(f"{url} -H 'Authorization: Bearer A1' -H 'X-Api-Key: K1'", model, client)
+    assert stats.ok == 1, stats.view(0).error
+    (seen,) = server.seen(echo)
+    assert not {name.lower() for name, _ in seen.headers} & {"authorization", "x-api-key"}, seen.headers
