@@ -26,6 +26,7 @@ from fetchtui.core.events import (
     WorkerRetired,
     each_request_event,
 )
+from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.ledger import RETIRE, Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
@@ -219,7 +220,7 @@ def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted()
     accounted its request (the process was dropped as dead meanwhile) is left out."""
     targets, frames = _run_frames(40)
     kept: list[Event] = []
-    gathering = Ledger(len(targets), kept.extend, RunConfig(workers=2))
+    gathering = Gatherer(len(targets), kept.extend, RunConfig(workers=2))
     gathering.open(2)
     first, rest = frames[0], frames[1:]
     gathering.gather([e for e in first if not isinstance(e, RunEnded)], pid=9)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RunEnded
 from fetchtui.core.runs.child import last_error
+from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import child_ends, spawn
@@ -195,6 +196,7 @@ class ProcessesSource(RunSource):
 
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
         super().__init__(targets, config)
+        self.ledger: Gatherer = Gatherer(len(targets), self.events.put, config)
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._readers: list[threading.Thread] = []
