@@ -51,12 +51,9 @@ SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes ever
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
 
 
-class RunStats:
-    """Every figure of a run, from its events; front ends only read it.
-
-    The fold (apply) hands each event to the parts that own what it changes: the records,
-    the outcomes, the workers, the phases and the pace. Nothing after a RunEnded counts.
-    """
+class RunFold:
+    """The one fold of a run's events into its parts: the records, the outcomes, the workers,
+    the phases, the pace and the steering. Nothing after a RunEnded counts."""
 
     def __init__(self, targets: Sequence[Target], checks: Sequence[Check] = ()) -> None:
         self.targets = targets
@@ -234,78 +231,12 @@ class RunStats:
             self.outcomes.cancelled_because(event.error_for(started=False), left)
         self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
 
-    # -- the requests --------------------------------------------------------------
-    @property
-    def records(self) -> RecordsView:
-        """Every request's record by id (None: never reported), each made when read."""
-        return RecordsView(self._records)
-
-    def record(self, req_id: int) -> RequestRecord:
-        """Request `req_id` as it stands (a view: made when read, from the records' columns)."""
-        return self._records.view(req_id)
-
-    view = record
-
-    def kept(self, req_id: int) -> bool:
-        """Whether request `req_id` was reported (it started or ended): else it has no record."""
-        return self._records.kept(req_id)
-
-    def record_fields(self) -> Iterator[RecordFields | None]:
-        """Every request's fields in id order, None for one never reported: an export's read."""
-        return self._records.fields(self.total)
-
-    def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
-        """(start, end, outcome) of request `req_id`, with no record made: a timeline's bar."""
-        return self._records.span(req_id)
-
-    def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
-        """(req_id, outcome, start, end) of every request that started and ended, in id order."""
-        return self._records.ran()
-
-    def target(self, req_id: int) -> Target:
-        return self._records.target(req_id)
-
-    @property
-    def closed_by(self) -> RunEnded | None:
-        return self._records.closed_by
-
-    # -- the workers ---------------------------------------------------------------
+    # -- what it counted -----------------------------------------------------------
     @property
     def threads(self) -> dict[int, WorkerStats]:
         """The workers by number, in order of appearance (threads, or asyncio's tasks)."""
         return self.workers_.by_number
 
-    def worker(self, info: ThreadInfo) -> int:
-        return self.workers_.number(info)
-
-    def per_process(self) -> list[ProcessFigures]:
-        return self.workers_.per_process()
-
-    def busy_share(self, number: int, now_ns: int | None = None) -> float:
-        """Part of the run's wall time this worker spent inside requests (in-flight counts)."""
-        worker = self.threads[number]
-        elapsed = self.elapsed_ns(now_ns)
-        if elapsed <= 0:
-            return 0.0
-        busy = worker.busy_ns
-        if worker.current is not None:
-            start = self._records.start_of(worker.current) or 0
-            busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
-        return min(1.0, busy / elapsed)
-
-    def parallel(self) -> float:
-        """Cores of CPU the run's clients can spend at once: one per process with the GIL,
-        the cores without it (what the run's own interpreter said; interpreter.parallelism)."""
-        if self._parallel is not None:
-            return self._parallel
-        return interpreter.parallelism(self.python, self.processes)
-
-    def gil_ceiling_rps(self) -> float | None:
-        """The most req/s any worker count could reach: the CPU a request costs the client,
-        paid on `parallel()` cores at once."""
-        return self.workers_.ceiling_rps(self.parallel())
-
-    # -- counts --------------------------------------------------------------------
     @property
     def ok(self) -> int:
         return self.outcomes.ok
@@ -334,57 +265,10 @@ class RunStats:
     def error_counts(self) -> Counter[str]:
         return self.outcomes.error_counts
 
-    def latency_ms(self) -> Latency:
-        """p50/p90/p99/max of finished requests, in milliseconds."""
-        return self.outcomes.latencies.latency(self.ended)
 
-    def latency_mean_ms(self) -> float:
-        ran = self.ok + self.failed
-        return self._latency_ns / ran / 1e6 if ran else 0.0
+class RunTimes(RunFold):
+    """A run's clock read from its fold: elapsed and paused time, req/s, what is left, the pace."""
 
-    def by_url(self, limit: int | None = SUMMARY_URL_ROWS) -> list[UrlFigures]:
-        """The first `limit` rows of the per-URL table, in list order (an ended run's are
-        made once); every row, one at a time, is all_urls()'s."""
-        if self.ended:
-            if self._by_url is None:
-                one_row = self.url_rows.count == 1  # its latencies are the run's, sorted already
-                self._by_url = list(url_figures(self.url_rows, self._records, self.total, True,
-                                                SUMMARY_URL_ROWS,
-                                                self.outcomes.latencies.ordered() if one_row else None))
-            return self._by_url[:limit] if limit is not None else self._by_url
-        return list(url_figures(self.url_rows, self._records, self.total, False, limit))
-
-    def all_urls(self) -> Iterator[UrlFigures]:
-        """Every row of the per-URL table (an export's: a million URLs, one at a time)."""
-        return url_figures(self.url_rows, self._records, self.total, self.ended)
-
-    def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
-        """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
-        An ended run's are its summary's; while it runs a check is "fail" once a growing
-        figure has crossed its bound for good, else "open" (a percentile is judged at the
-        end; a URL's figures too)."""
-        if not self.checks:
-            return []
-        if self.ended:
-            return [(r.expr, "pass" if r.passed else "fail", r.shown) for r in self.summary().checks]
-        ran = self.ok + self.failed
-        live = RunSummary(self.total, self.ok, self.failed, self.cancelled, self.elapsed_s(now_ns),
-                          self.rps(now_ns), self.latency_ms() if ran else Latency())
-        out = []
-        for check in self.checks:
-            value = check.value(live) if check.url is None else None
-            state = "fail" if check.url is None and check.failed_for_good(live) else "open"
-            out.append((check.expr, state, check.shown(value) if value is not None else "…"))
-        return out
-
-    def limit(self, now_ns: int | None = None) -> Limit | None:
-        """What bounds the run (core/stats/limit.py); None until enough requests ran."""
-        return judge(self, now_ns)
-
-    def connections(self) -> Connections:
-        return self.phases.connections()
-
-    # -- time ----------------------------------------------------------------------
     def elapsed_ns(self, now_ns: int | None = None) -> int:
         if self.t0_ns is None:
             return 0
@@ -452,7 +336,6 @@ class RunStats:
         now = now_ns if now_ns is not None else time.perf_counter_ns()
         return max(0, min(self.pace.due_by(now - self.t0_ns), self.total) - self.outcomes.started)
 
-    # -- the summary ---------------------------------------------------------------
     def open_loop(self) -> OpenLoop | None:
         """The pace and how it was kept, for a run with a rate or a duration."""
         pace = self.pace
@@ -473,6 +356,128 @@ class RunStats:
             from_schedule_ms=rounded(scheduled) if scheduled is not None else None,
             lag_ms=rounded(pace.lag_ms(self.ended)) if scheduled is not None else None,
         )
+
+
+class RunStats(RunTimes):
+    """Every figure of a run, from its events; front ends only read it.
+
+    RunFold folds the events into the parts, RunTimes reads the clock; this reads the rest:
+    the requests, the workers, the counts, the per-URL table, the checks and the summary.
+    """
+
+    @property
+    def records(self) -> RecordsView:
+        """Every request's record by id (None: never reported), each made when read."""
+        return RecordsView(self._records)
+
+    def record(self, req_id: int) -> RequestRecord:
+        """Request `req_id` as it stands (a view: made when read, from the records' columns)."""
+        return self._records.view(req_id)
+
+    view = record
+
+    def kept(self, req_id: int) -> bool:
+        """Whether request `req_id` was reported (it started or ended): else it has no record."""
+        return self._records.kept(req_id)
+
+    def record_fields(self) -> Iterator[RecordFields | None]:
+        """Every request's fields in id order, None for one never reported: an export's read."""
+        return self._records.fields(self.total)
+
+    def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
+        """(start, end, outcome) of request `req_id`, with no record made: a timeline's bar."""
+        return self._records.span(req_id)
+
+    def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
+        """(req_id, outcome, start, end) of every request that started and ended, in id order."""
+        return self._records.ran()
+
+    def target(self, req_id: int) -> Target:
+        return self._records.target(req_id)
+
+    @property
+    def closed_by(self) -> RunEnded | None:
+        return self._records.closed_by
+
+    def worker(self, info: ThreadInfo) -> int:
+        return self.workers_.number(info)
+
+    def per_process(self) -> list[ProcessFigures]:
+        return self.workers_.per_process()
+
+    def busy_share(self, number: int, now_ns: int | None = None) -> float:
+        """Part of the run's wall time this worker spent inside requests (in-flight counts)."""
+        worker = self.threads[number]
+        elapsed = self.elapsed_ns(now_ns)
+        if elapsed <= 0:
+            return 0.0
+        busy = worker.busy_ns
+        if worker.current is not None:
+            start = self._records.start_of(worker.current) or 0
+            busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
+        return min(1.0, busy / elapsed)
+
+    def parallel(self) -> float:
+        """Cores of CPU the run's clients can spend at once: one per process with the GIL,
+        the cores without it (what the run's own interpreter said; interpreter.parallelism)."""
+        if self._parallel is not None:
+            return self._parallel
+        return interpreter.parallelism(self.python, self.processes)
+
+    def gil_ceiling_rps(self) -> float | None:
+        """The most req/s any worker count could reach: the CPU a request costs the client,
+        paid on `parallel()` cores at once."""
+        return self.workers_.ceiling_rps(self.parallel())
+
+    def latency_ms(self) -> Latency:
+        """p50/p90/p99/max of finished requests, in milliseconds."""
+        return self.outcomes.latencies.latency(self.ended)
+
+    def latency_mean_ms(self) -> float:
+        ran = self.ok + self.failed
+        return self._latency_ns / ran / 1e6 if ran else 0.0
+
+    def by_url(self, limit: int | None = SUMMARY_URL_ROWS) -> list[UrlFigures]:
+        """The first `limit` rows of the per-URL table, in list order (an ended run's are
+        made once); every row, one at a time, is all_urls()'s."""
+        if self.ended:
+            if self._by_url is None:
+                one_row = self.url_rows.count == 1  # its latencies are the run's, sorted already
+                self._by_url = list(url_figures(self.url_rows, self._records, self.total, True,
+                                                SUMMARY_URL_ROWS,
+                                                self.outcomes.latencies.ordered() if one_row else None))
+            return self._by_url[:limit] if limit is not None else self._by_url
+        return list(url_figures(self.url_rows, self._records, self.total, False, limit))
+
+    def all_urls(self) -> Iterator[UrlFigures]:
+        """Every row of the per-URL table (an export's: a million URLs, one at a time)."""
+        return url_figures(self.url_rows, self._records, self.total, self.ended)
+
+    def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
+        """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
+        An ended run's are its summary's; while it runs a check is "fail" once a growing
+        figure has crossed its bound for good, else "open" (a percentile is judged at the
+        end; a URL's figures too)."""
+        if not self.checks:
+            return []
+        if self.ended:
+            return [(r.expr, "pass" if r.passed else "fail", r.shown) for r in self.summary().checks]
+        ran = self.ok + self.failed
+        live = RunSummary(self.total, self.ok, self.failed, self.cancelled, self.elapsed_s(now_ns),
+                          self.rps(now_ns), self.latency_ms() if ran else Latency())
+        out = []
+        for check in self.checks:
+            value = check.value(live) if check.url is None else None
+            state = "fail" if check.url is None and check.failed_for_good(live) else "open"
+            out.append((check.expr, state, check.shown(value) if value is not None else "…"))
+        return out
+
+    def limit(self, now_ns: int | None = None) -> Limit | None:
+        """What bounds the run (core/stats/limit.py); None until enough requests ran."""
+        return judge(self, now_ns)
+
+    def connections(self) -> Connections:
+        return self.phases.connections()
 
     def summary(self) -> RunSummary:
         """The summary of the run so far (the JSON export's, and every front end's); an
