@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual_plotext import PlotextPlot
@@ -90,14 +92,15 @@ class SweepChart(Horizontal):
         plt.title(title)
         plt.xlabel("workers (log scale)")
         plt.ylabel(unit)
-        plt.xscale("log")
-        ticks = sorted({float(p.record.workers) for p in swept})
-        if ticks:
-            plt.xticks(ticks, [str(int(w)) for w in ticks])
+        # x is log10(workers) on a linear axis, ticks named by the counts: plotext's own log
+        # scale takes the log of its data in place, so a redraw (a resize) took it again
+        workers = sorted({p.record.workers for p in swept})
+        if workers:
+            plt.xticks([math.log10(w) for w in workers], [str(w) for w in workers])
         for label, runs, values in series:
             if runs and all(v is not None for v in values):
-                plt.plot([float(p.record.workers) for p in runs], [float(v) for v in values if v is not None],
-                         label=label, marker="braille")
+                xs = [math.log10(p.record.workers) for p in runs]
+                plt.plot(xs, [float(v) for v in values if v is not None], label=label, marker="braille")
         plot.refresh()
 
 
