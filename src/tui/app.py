@@ -584,8 +584,9 @@ class FetchApp(App[int]):
             self.query_one(SweepChart).show(self.history, self._series)
         if self._queued:
             self.start_run(self._queued.pop(0))
-        else:
+        elif self.size.width >= ROOMY_COLUMNS:
             self.show_setup(True)  # the run is over: the next experiment starts there
+        # on a narrow terminal the results keep the screen until ctrl+g asks for the setup pane
 
     def _record(self) -> RunRecord:
         """The ended run into the history (a replay is shown, not recorded again)."""
