@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Container, Vertical
 from textual.widgets import Label
 from textual_plotext import PlotextPlot
 
@@ -22,8 +22,9 @@ class Charts(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("throughput over the run (requests finished per second)", classes="caption")
-        yield PlotextPlot(id="throughput")
-        yield PlotextPlot(id="latency")
+        with Container(id="chart-plots"):  # one above the other; side by side on a short screen
+            yield PlotextPlot(id="throughput")
+            yield PlotextPlot(id="latency")
 
     def show(self, stats: RunStats | None, now_ns: int | None = None) -> None:
         series = self.series = throughput(stats, BUCKETS, now_ns) if stats else []

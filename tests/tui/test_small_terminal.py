@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from textual.widgets import Markdown
+from textual_plotext import PlotextPlot
 
+from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.charts import Charts
 from fetchtui.tui.help_screen import HelpScreen
 
 from .test_app import wait_for
@@ -19,3 +22,17 @@ async def test_the_help_fits_an_80_column_screen_and_wraps_its_text() -> None:
         dialog = app.screen.query_one("#help-dialog")
         text = app.screen.query_one(Markdown)
         assert dialog.region.right <= 80 and text.region.right <= 80, (dialog.region, text.region)
+
+
+async def test_at_80_by_24_the_charts_sit_side_by_side_with_room_to_draw(base: str) -> None:
+    app = FetchApp(f"{base}/delay/5 x40", RunConfig(workers=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        await pilot.press("f8")
+        charts = app.query_one(Charts)
+        await wait_for(pilot, lambda: charts.series, "the charts drawn")
+        plots = [app.query_one(f"#{name}", PlotextPlot) for name in ("throughput", "latency")]
+        # stacked, each had 4 rows and the histogram drew no bar; side by side, 10 or more
+        assert all(plot.region.height >= 10 and plot.region.right <= 80 for plot in plots), \
+            [plot.region for plot in plots]
