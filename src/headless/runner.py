@@ -224,24 +224,26 @@ def run_sweep_headless(
     out = out or sys.stdout
     err = err or sys.stderr
     history = history if history is not None else History(front_end="sweep")
-    first = len(history.runs)
     warn = _Human(err, err)  # a closed terminal is written to no more; the sweep goes on
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
             warn.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
-    stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
-    with stops:
-        try:
-            runs = run_sweep(targets, series, config, history, progress, sources, configs, checks)
-        except KeyboardInterrupt:
-            runs = history.runs[first:]
-            how = "interrupted" if stops.signum in (None, signal.SIGINT) \
+    planned = len(configs) if configs is not None else len(series)
+    human = _Human(err if json_path == STDOUT else out, err)
+    with Stops() as stops:  # a signal ends the run in progress as `run` ends one: it is kept
+        exported = [f"the JSON export {json_path}"] if json_path else []
+        stops.pending = [*exported, "the run in progress"]
+        runs = run_sweep(targets, series, config, history, progress, sources, configs, checks,
+                         stop=stops.event.is_set)
+        stops.pending = exported
+        if stops.signum is not None:
+            how = "interrupted" if stops.signum == signal.SIGINT \
                 else f"stopped by {signal.Signals(stops.signum).name}"
-            _Human(err if json_path == STDOUT else out, err).write(f"{how}: the runs that ended are below\n")
-        human = _Human(err if json_path == STDOUT else out, err)
-        stops.pending = [f"the JSON export {json_path}"] if json_path else []
+            cut = ", the last cut short (its unfinished requests cancelled)" \
+                if runs and not runs[-1].complete else ""
+            human.write(f"{how}: {len(runs)} of {planned} runs{cut}; below\n")
         human.write(sweep_text(points(history, runs)))
         if history.problem:
             warn.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
@@ -249,8 +251,8 @@ def run_sweep_headless(
             code = EXIT_OK if all(c.passed for r in runs for c in r.summary.checks) else EXIT_CHECK_FAILED
         else:
             code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
-        if len(runs) < (len(configs) if configs is not None else len(series)):
-            code = stops.exit_code or EXIT_INTERRUPTED
+        if stops.exit_code is not None:
+            code = stops.exit_code
         if json_path:
             doc = {"version": 1, "config": config_dict(config, len(targets)),
                    "runs": [{"workers": r.workers, "backend": r.backend, "speedup": history.speedup(r),
