@@ -43,6 +43,7 @@ from fetchtui.core.textsafe import safe_text
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.diff import RunData
+    from fetchtui.tui.app import FetchApp
 
 T = TypeVar("T")
 
@@ -327,8 +328,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
         app = FetchApp(list_text(source, server), config, start=args.start,
                        history=history, request=spec, checks=args.checks)
         try:
-            code = app.run() or 0
-            stats = app.final_stats()
+            code = _exit_code(app, app.run())
+            stats = app.final_stats() if not app.return_code else None  # a crash prints its own
         finally:
             app.shutdown_sources()
             if server is not None:
@@ -410,9 +411,23 @@ def cmd_open(argv: Sequence[str]) -> int:
         app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
                                  history=history)
         try:
-            return app.run() or 0
+            return _exit_code(app, app.run())
         finally:
             app.shutdown_sources()
+
+
+def _exit_code(app: FetchApp, returned: int | None) -> int:
+    """What the app exited with, never 0 after a crash: Textual prints the traceback and
+    returns as if all went well, its return code 1. The run it crashed in is recorded if it
+    can be, as any way out of the app records it."""
+    if not app.return_code:
+        return returned or 0
+    try:
+        app.close_out()
+    except Exception as exc:  # the crash's cause may strike again: say so, once
+        print(f"fetchtui: the run could not be recorded after the crash: {safe_text(str(exc))}",
+              file=sys.stderr)
+    return returned or app.return_code
 
 
 def cmd_diff(argv: Sequence[str]) -> int:
