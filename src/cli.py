@@ -378,13 +378,25 @@ def cmd_history(argv: Sequence[str]) -> int:
         print(f"fetchtui: warning: {store.skipped} unreadable row(s) of {safe_text(str(store.path))} "
               "skipped", file=sys.stderr)
     if args.json:
-        print(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
-                           "front_end": run.front_end, "workers": run.record.workers,
-                           "backend": run.record.backend, "list_key": run.record.list_key,
-                           "summary": run.record.summary.to_json()} for run in stored], indent=2))
+        _to_stdout(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
+                                "front_end": run.front_end, "workers": run.record.workers,
+                                "backend": run.record.backend, "list_key": run.record.list_key,
+                                "summary": run.record.summary.to_json()} for run in stored],
+                              indent=2) + "\n")
     else:
-        sys.stdout.write(history_text(stored))
+        _to_stdout(history_text(stored))
     return 0
+
+
+def _to_stdout(text: str) -> None:
+    """A command's output; a reader that has gone (`| head -1`) is no error: the rest goes nowhere."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # what is still buffered would fail again as the interpreter exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def cmd_open(argv: Sequence[str]) -> int:
@@ -459,15 +471,14 @@ def cmd_diff(argv: Sequence[str]) -> int:
     figures = diff.diff(*sides)
     failed = [f.figure for f in figures if f.figure in args.gates and f.verdict == "slower"]
     if args.json:
-        print(json.dumps({"a": sides[0].name, "b": sides[1].name,
-                          "figures": [f.to_json() for f in figures],
-                          "failed_gates": failed}, indent=2))
+        _to_stdout(json.dumps({"a": sides[0].name, "b": sides[1].name,
+                               "figures": [f.to_json() for f in figures],
+                               "failed_gates": failed}, indent=2, allow_nan=False) + "\n")
     else:
         from fetchtui.headless.report import diff_text
 
-        sys.stdout.write(diff_text(sides[0].name, sides[1].name, figures))
-        for figure in failed:
-            print(f"✗ --fail-if-slower {figure}: B is slower on {figure}")
+        _to_stdout(diff_text(sides[0].name, sides[1].name, figures)
+                   + "".join(f"✗ --fail-if-slower {figure}: B is slower on {figure}\n" for figure in failed))
     return 3 if failed else 0
 
 

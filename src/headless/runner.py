@@ -79,6 +79,8 @@ def run_headless(
     stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     warn = _Human(err, err)
+    # a trace is for its reader only: once `| head` has gone, tracing stops, said nowhere
+    traced = _Human(human.stream, human.stream)
     progress = _progress(err) if err.isatty() else None
     # A count and a rate the ledger gives while the fold waits for the run's end; a trace, and
     # an open loop's pace (time left, behind schedule), need the stats as the run goes.
@@ -94,8 +96,8 @@ def run_headless(
                 if trace:
                     lines = [trace_line(stats, e) for e in each_request_event(batch)
                              if isinstance(e, RequestFinished)]
-                    if lines:
-                        human.write("\n".join(lines) + "\n")
+                    if lines and not traced.gone:
+                        traced.write("\n".join(lines) + "\n")
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
@@ -161,17 +163,22 @@ def run_headless(
 
 
 class _Human:
-    """Where the summary goes: the given stream, or stderr once that one's reader has gone;
-    nowhere once that has gone too (a closed terminal: the exports and history still follow)."""
+    """Where the summary goes: the given stream, or `err` once that one's reader has gone;
+    nowhere once that has gone too (`gone`: a closed terminal, the exports and history still
+    follow). Given `err` as its stream too, it writes there until that is gone."""
 
     def __init__(self, stream: TextIO, err: TextIO) -> None:
         self.stream, self.err = stream, err
+        self.gone = False
 
     def write(self, text: str) -> None:
+        if self.gone:
+            return
         try:
             self.stream.write(text)
         except (OSError, ValueError):  # `| head` left, the terminal closed (EIO), the stream closed
             if self.stream is self.err:
+                self.gone = True
                 return
             self.stream = self.err
             self.write(text)
