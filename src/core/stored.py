@@ -9,7 +9,6 @@ names the field, never carried on to overflow an array or print an escape sequen
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -46,6 +45,8 @@ def parse(text: object) -> Any:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise Invalid(f"it is not UTF-8 text (byte {exc.start})") from None
+    import json  # here: `fetchtui run URL` loads this module with the summary, never a file
+
     try:
         return json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)
     except RecursionError:  # the C parser's own depth bound: no fetchtui file nests so deep
