@@ -90,7 +90,7 @@ class Recording:
         except OSError as exc:
             raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
         except stored.Invalid as exc:
-            raise ReplayError(f"{path} is not a fetchtui run export: {exc}") from None
+            raise ReplayError(f"{path} is not a fetchtui run export ({exc})") from None
         if not isinstance(doc, dict):
             raise ReplayError(f"{path} is not a fetchtui run export")
         return cls(doc, str(path))
