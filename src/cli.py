@@ -496,6 +496,9 @@ def _diff_side(given: str, history: str | None) -> RunData:
         store.close()
     except HistoryError as exc:
         raise diff.DiffInputError(str(exc)) from None
+    if number in store.unreadable:
+        raise diff.DiffInputError(f"run #{number} of the history ({safe_text(str(store.path))}) is "
+                                  "not a readable history row")
     if number not in stored:
         raise diff.DiffInputError(f"there is no run #{number} in the history "
                                   f"({safe_text(str(store.path))}); `fetchtui history` lists them")

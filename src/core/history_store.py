@@ -57,6 +57,7 @@ class HistoryStore:
     def __init__(self, path: str | Path, *, writing: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.skipped = 0  # rows that could not be read back (a damaged or foreign row)
+        self.unreadable: set[object] = set()  # their numbers, as the file holds them
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
@@ -115,11 +116,13 @@ class HistoryStore:
             raise HistoryError(f"cannot read {self.path}: {exc}") from None
         out = []
         self.skipped = 0
+        self.unreadable.clear()
         for row in reversed(rows):
             try:  # one damaged row (hand-edited, another tool's) is skipped, not fatal
                 out.append(_stored_run(*row))
             except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
                 self.skipped += 1
+                self.unreadable.add(row[0])
         return out
 
     def close(self) -> None:
