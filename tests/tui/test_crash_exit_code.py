@@ -66,3 +66,13 @@ def test_a_crash_in_the_live_monitor_exits_1_and_records_the_run(base: str, tmp_
     listed = subprocess.run([sys.executable, "-m", "fetchtui", "history", "--json", "--history", str(db)],
                             capture_output=True, text=True, timeout=30)
     assert [run["summary"]["ok"] for run in json.loads(listed.stdout)] == [3]
+
+
+def test_a_crash_in_a_replay_of_an_export_exits_1(base: str, tmp_path: Path) -> None:
+    export = tmp_path / "run.json"
+    made = subprocess.run([sys.executable, "-m", "fetchtui", "run", f"{base}/delay/0 x3", "--no-history",
+                           "--json", str(export)], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
+    code, shown = in_a_terminal([sys.executable, "-c", CRASHING, "open", str(export), "--no-history"])
+    assert code == 1, shown[-2000:]
+    assert "a fault put in by the test" in shown
