@@ -43,6 +43,7 @@ from fetchtui.core.textsafe import safe_text
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.diff import RunData
+    from fetchtui.tui.app import FetchApp
 
 T = TypeVar("T")
 
@@ -327,8 +328,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
         app = FetchApp(list_text(source, server), config, start=args.start,
                        history=history, request=spec, checks=args.checks)
         try:
-            code = app.run() or 0
-            stats = app.final_stats()
+            code = _exit_code(app, app.run())
+            stats = app.final_stats() if not app.return_code else None  # a crash prints its own
         finally:
             app.shutdown_sources()
             if server is not None:
@@ -377,13 +378,25 @@ def cmd_history(argv: Sequence[str]) -> int:
         print(f"fetchtui: warning: {store.skipped} unreadable row(s) of {safe_text(str(store.path))} "
               "skipped", file=sys.stderr)
     if args.json:
-        print(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
-                           "front_end": run.front_end, "workers": run.record.workers,
-                           "backend": run.record.backend, "list_key": run.record.list_key,
-                           "summary": run.record.summary.to_json()} for run in stored], indent=2))
+        _to_stdout(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
+                                "front_end": run.front_end, "workers": run.record.workers,
+                                "backend": run.record.backend, "list_key": run.record.list_key,
+                                "summary": run.record.summary.to_json()} for run in stored],
+                              indent=2) + "\n")
     else:
-        sys.stdout.write(history_text(stored))
+        _to_stdout(history_text(stored))
     return 0
+
+
+def _to_stdout(text: str) -> None:
+    """A command's output; a reader that has gone (`| head -1`) is no error: the rest goes nowhere."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # what is still buffered would fail again as the interpreter exits
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def cmd_open(argv: Sequence[str]) -> int:
@@ -410,9 +423,23 @@ def cmd_open(argv: Sequence[str]) -> int:
         app = FetchApp.replaying(recording, args.path, speed=1.0 if args.as_recorded else None,
                                  history=history)
         try:
-            return app.run() or 0
+            return _exit_code(app, app.run())
         finally:
             app.shutdown_sources()
+
+
+def _exit_code(app: FetchApp, returned: int | None) -> int:
+    """What the app exited with, never 0 after a crash: Textual prints the traceback and
+    returns as if all went well, its return code 1. The run it crashed in is recorded if it
+    can be, as any way out of the app records it."""
+    if not app.return_code:
+        return returned or 0
+    try:
+        app.close_out()
+    except Exception as exc:  # the crash's cause may strike again: say so, once
+        print(f"fetchtui: the run could not be recorded after the crash: {safe_text(str(exc))}",
+              file=sys.stderr)
+    return returned or app.return_code
 
 
 def cmd_diff(argv: Sequence[str]) -> int:
@@ -444,15 +471,14 @@ def cmd_diff(argv: Sequence[str]) -> int:
     figures = diff.diff(*sides)
     failed = [f.figure for f in figures if f.figure in args.gates and f.verdict == "slower"]
     if args.json:
-        print(json.dumps({"a": sides[0].name, "b": sides[1].name,
-                          "figures": [f.to_json() for f in figures],
-                          "failed_gates": failed}, indent=2))
+        _to_stdout(json.dumps({"a": sides[0].name, "b": sides[1].name,
+                               "figures": [f.to_json() for f in figures],
+                               "failed_gates": failed}, indent=2, allow_nan=False) + "\n")
     else:
         from fetchtui.headless.report import diff_text
 
-        sys.stdout.write(diff_text(sides[0].name, sides[1].name, figures))
-        for figure in failed:
-            print(f"✗ --fail-if-slower {figure}: B is slower on {figure}")
+        _to_stdout(diff_text(sides[0].name, sides[1].name, figures)
+                   + "".join(f"✗ --fail-if-slower {figure}: B is slower on {figure}\n" for figure in failed))
     return 3 if failed else 0
 
 
@@ -470,6 +496,9 @@ def _diff_side(given: str, history: str | None) -> RunData:
         store.close()
     except HistoryError as exc:
         raise diff.DiffInputError(str(exc)) from None
+    if number in store.unreadable:
+        raise diff.DiffInputError(f"run #{number} of the history ({safe_text(str(store.path))}) is "
+                                  "not a readable history row")
     if number not in stored:
         raise diff.DiffInputError(f"there is no run #{number} in the history "
                                   f"({safe_text(str(store.path))}); `fetchtui history` lists them")

@@ -65,9 +65,15 @@ class FigureDiff:
         return f"{value:.2f}x" if self.ratio else f"{value:+.2f} pt"
 
     def to_json(self) -> dict[str, object]:
-        return {"figure": self.figure, "a": self.a, "b": self.b, "change": self.change,
-                "ci95": [self.low, self.high], "verdict": self.verdict,
+        """JSON's figures: a ratio that overflowed (a tiny A) is null, never the non-JSON Infinity."""
+        return {"figure": self.figure, "a": _finite(self.a), "b": _finite(self.b),
+                "change": _finite(self.change), "ci95": [_finite(self.low), _finite(self.high)],
+                "verdict": self.verdict,
                 "change_is": "ratio" if self.ratio else "difference"}
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _thin(values: Sequence[float]) -> list[float]:
@@ -170,22 +176,30 @@ class DiffInputError(ValueError):
 
 
 def from_export(path: str) -> RunData:
-    """A run exported with --json: its summary and every request that ran."""
-    import json
+    """A run exported with --json: its summary and every request that ran, each field checked
+    by core/stored.py's rule."""
+    from fetchtui.core import stored
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            doc = json.load(handle)
+        doc = stored.obj(stored.read(path), "the document")
         summary = RunSummary.from_json(doc["summary"])
-        rows = [r for r in doc["requests"] if r.get("outcome") in ("ok", "failed")
-                and r.get("elapsed_ms") is not None]
+        latencies: list[float] = []
+        cpu: list[float] = []
+        for n, row in enumerate(stored.items(doc["requests"], "requests")):
+            row = stored.obj(row, f"request {n}")
+            if row.get("outcome") not in ("ok", "failed") or row.get("elapsed_ms") is None:
+                continue
+            latencies.append(stored.ms(row["elapsed_ms"], f"request {n}'s elapsed_ms"))
+            spent = stored.optional(stored.ms, row.get("cpu_ms"), f"request {n}'s cpu_ms")
+            if spent is not None:
+                cpu.append(spent)
     except OSError as exc:
         raise DiffInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except stored.Invalid as exc:
+        raise DiffInputError(f"{path} is not a fetchtui run export ({exc})") from None
     except (ValueError, KeyError, TypeError, AttributeError):
         raise DiffInputError(f"{path} is not a fetchtui run export (fetchtui run --json)") from None
-    cpu = [float(r["cpu_ms"]) for r in rows if r.get("cpu_ms") is not None]
-    return RunData(path, summary, [float(r["elapsed_ms"]) for r in rows],
-                   cpu if len(cpu) == len(rows) else [])
+    return RunData(path, summary, latencies, cpu if len(cpu) == len(latencies) else [])
 
 
 def from_history(summary: RunSummary, number: int) -> RunData:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from fetchtui.core import stored
 from fetchtui.core.history import RunRecord
 from fetchtui.core.summary import RunSummary
 
@@ -56,6 +57,7 @@ class HistoryStore:
     def __init__(self, path: str | Path, *, writing: bool = True) -> None:
         self.path = Path(path).expanduser()
         self.skipped = 0  # rows that could not be read back (a damaged or foreign row)
+        self.unreadable: set[object] = set()  # their numbers, as the file holds them
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
@@ -114,18 +116,27 @@ class HistoryStore:
             raise HistoryError(f"cannot read {self.path}: {exc}") from None
         out = []
         self.skipped = 0
-        for number, finished_at, front_end, workers, backend, key, summary in reversed(rows):
+        self.unreadable.clear()
+        for row in reversed(rows):
             try:  # one damaged row (hand-edited, another tool's) is skipped, not fatal
-                record = RunRecord(int(number), int(workers), str(backend), str(key),
-                                   RunSummary.from_json(json.loads(summary)))
+                out.append(_stored_run(*row))
             except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
                 self.skipped += 1
-                continue
-            out.append(StoredRun(record, str(finished_at), str(front_end)))
+                self.unreadable.add(row[0])
         return out
 
     def close(self) -> None:
         self._db.close()
+
+
+def _stored_run(number: object, finished_at: object, front_end: object, workers: object,
+                backend: object, key: object, summary: object) -> StoredRun:
+    """One row of the file, each column checked and its text made safe (core/stored.py's rule):
+    a row is data, whoever wrote it. Raises stored.Invalid (a ValueError) for a damaged one."""
+    record = RunRecord(stored.whole(number, "id"), stored.whole(workers, "workers", low=1),
+                       stored.text(backend, "backend"), stored.text(key, "list_key"),
+                       RunSummary.from_json(stored.parse(summary)))
+    return StoredRun(record, stored.text(finished_at, "finished_at"), stored.text(front_end, "front_end"))
 
 
 def _unwritable(path: Path) -> str | None:

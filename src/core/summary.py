@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from fetchtui.core import stored
 from fetchtui.core.interpreter import PythonInfo
+from fetchtui.core.stored import counts, items, ms, number, obj, optional, seconds, text, whole
+from fetchtui.core.textsafe import safe_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +63,15 @@ class OpenLoop:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> OpenLoop:
-        def number(key: str) -> float | None:
-            value = doc.get(key)
-            return float(value) if value is not None else None
+        doc = obj(doc, "open_loop")
         sched, lag = doc.get("latency_from_schedule_ms"), doc.get("lag_ms")
-        return cls(number("rate"), number("duration_s"), str(doc.get("end", "wait")),
-                   int(doc.get("in_flight_at_end", 0)), int(doc.get("not_started", 0)),
-                   _latency(sched) if sched is not None else None,
-                   _latency(lag) if lag is not None else None)
+        return cls(optional(number, doc.get("rate"), "open_loop.rate"),
+                   optional(seconds, doc.get("duration_s"), "open_loop.duration_s"),
+                   text(doc.get("end", "wait"), "open_loop.end"),
+                   whole(doc.get("in_flight_at_end", 0), "open_loop.in_flight_at_end"),
+                   whole(doc.get("not_started", 0), "open_loop.not_started"),
+                   _latency(sched, "open_loop.latency_from_schedule_ms") if sched is not None else None,
+                   _latency(lag, "open_loop.lag_ms") if lag is not None else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +91,11 @@ class StageFigures:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> StageFigures:
-        return cls(int(doc["workers"]), float(doc["duration_s"]), int(doc["requests"]),
-                   float(doc["rps"]), float(doc["p50_ms"]), float(doc["p99_ms"]))
+        doc = obj(doc, "a stage")
+        return cls(whole(doc["workers"], "a stage's workers"),
+                   seconds(doc["duration_s"], "a stage's duration_s"),
+                   whole(doc["requests"], "a stage's requests"), number(doc["rps"], "a stage's rps"),
+                   ms(doc["p50_ms"], "a stage's p50_ms"), ms(doc["p99_ms"], "a stage's p99_ms"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +118,13 @@ class UrlFigures:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> UrlFigures:
-        return cls(str(doc["url"]), int(doc["requests"]), int(doc["ok"]), int(doc["failed"]),
-                   int(doc["cancelled"]), _latency(doc.get("latency_ms")), int(doc.get("bytes", 0)),
-                   {str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()})
+        doc = obj(doc, "a by_url row")
+        requests, ok, failed, cancelled = (whole(doc[key], f"a by_url row's {key}")
+                                           for key in ("requests", "ok", "failed", "cancelled"))
+        return cls(text(doc["url"], "a by_url row's url"), requests, ok, failed, cancelled,
+                   _latency(doc.get("latency_ms"), "a by_url row's latency_ms"),
+                   whole(doc.get("bytes", 0), "a by_url row's bytes"),
+                   counts(doc.get("error_counts"), "a by_url row's error_counts"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +141,10 @@ class CheckResult:
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> CheckResult:
-        value = doc.get("value")
-        return cls(str(doc["expr"]), float(value) if value is not None else None,
-                   bool(doc["passed"]))
+        doc = obj(doc, "a check")
+        return cls(text(doc["expr"], "a check's expr"),
+                   optional(_signed, doc.get("value"), "a check's value"),
+                   stored.flag(doc["passed"], "a check's passed"))
 
 
 #: What a run was bound by (see core/stats/limit.py for how each is judged).
@@ -149,9 +162,43 @@ class Limit:
         return {"by": self.by, "why": self.why}
 
 
-def _latency(doc: Mapping[str, Any] | None) -> Latency:
-    doc = doc or {}
-    return Latency(*(float(doc.get(k, 0.0)) for k in ("p50", "p90", "p99", "max")))
+def _latency(doc: object, what: str = "latency_ms") -> Latency:
+    figures = obj(doc, what)
+    return Latency(*(ms(figures.get(k, 0.0), f"{what}.{k}") for k in ("p50", "p90", "p99", "max")))
+
+
+def _signed(value: object, what: str) -> float:
+    return number(value, what, stored.MAX_FIGURE, -stored.MAX_FIGURE)
+
+
+def _python(doc: object) -> PythonInfo | None:
+    """The interpreter a run names, as a file holds it (None: the run named none)."""
+    if not doc:
+        return None
+    info = obj(doc, "python")
+    return PythonInfo(text(info.get("executable", ""), "python.executable"),
+                      text(info.get("version", ""), "python.version"),
+                      text(info.get("implementation", ""), "python.implementation"),
+                      stored.flag(info.get("free_threaded", False), "python.free_threaded"),
+                      stored.flag(info.get("gil", True), "python.gil"),
+                      whole(info.get("cores") or os.cpu_count() or 1, "python.cores", 1 << 20, 1))
+
+
+def _pairs(doc: Mapping[str, Any], key: str, first: str, second: str) -> list[tuple[float, Any]]:
+    """A list of {first: seconds, second: value} objects (resizes, pauses), its values read."""
+    out = []
+    for row in items(doc.get(key), key):
+        row = obj(row, f"a row of {key}")
+        out.append((seconds(row[first], f"{key}' {first}"), row[second]))
+    return out
+
+
+def _sampled(pair: object) -> tuple[float, float]:
+    """One (latency ms, CPU ms) pair of a history row's sample."""
+    values = items(pair, "a sample")
+    if len(values) != 2:
+        raise stored.Invalid(f"a sample must be a pair of numbers, got {len(values)} of them")
+    return ms(values[0], "a sample's latency"), ms(values[1], "a sample's CPU")
 
 
 def _latency_json(lat: Latency) -> dict[str, float]:
@@ -234,33 +281,39 @@ class RunSummary:
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> RunSummary:
         """Read a summary object back (an export, a history file); absent figures are zero
-        (an export written before a figure existed opens as well)."""
-        ceiling = doc.get("gil_ceiling_rps")
-        conns = doc.get("connections") or {}
+        (an export written before a figure existed opens as well). Every field is checked by
+        core/stored.py's rule: a crafted one raises stored.Invalid, naming it."""
+        doc = obj(doc, "summary")
+        conns = obj(doc.get("connections"), "connections")
         pace = doc.get("open_loop")
+        limit = obj(doc.get("limit"), "limit")
         return cls(
-            submitted=int(doc["submitted"]), ok=int(doc["ok"]), failed=int(doc["failed"]),
-            cancelled=int(doc["cancelled"]), elapsed_s=float(doc["elapsed_s"]),
-            rps=float(doc.get("rps", 0.0)),
+            submitted=whole(doc["submitted"], "submitted"), ok=whole(doc["ok"], "ok"),
+            failed=whole(doc["failed"], "failed"), cancelled=whole(doc["cancelled"], "cancelled"),
+            elapsed_s=seconds(doc["elapsed_s"], "elapsed_s"),
+            rps=number(doc.get("rps", 0.0), "rps"),
             latency_ms=_latency(doc.get("latency_ms")),
-            cpu_share=float(doc.get("cpu_share", 0.0)),
-            cpu_ms_per_request=float(doc.get("cpu_ms_per_request", 0.0)),
-            gil_ceiling_rps=float(ceiling) if ceiling is not None else None,
-            status_counts={str(k): int(v) for k, v in (doc.get("status_counts") or {}).items()},
-            error_counts={str(k): int(v) for k, v in (doc.get("error_counts") or {}).items()},
-            connections=Connections(int(conns.get("opened", 0)), int(conns.get("reused", 0))),
-            phases_ms={str(k): _latency(v) for k, v in (doc.get("phases_ms") or {}).items()},
-            http_versions={str(k): int(v) for k, v in (doc.get("http_versions") or {}).items()},
+            cpu_share=number(doc.get("cpu_share", 0.0), "cpu_share"),
+            cpu_ms_per_request=ms(doc.get("cpu_ms_per_request", 0.0), "cpu_ms_per_request"),
+            gil_ceiling_rps=optional(number, doc.get("gil_ceiling_rps"), "gil_ceiling_rps"),
+            status_counts=counts(doc.get("status_counts"), "status_counts"),
+            error_counts=counts(doc.get("error_counts"), "error_counts"),
+            connections=Connections(whole(conns.get("opened", 0), "connections.opened"),
+                                    whole(conns.get("reused", 0), "connections.reused")),
+            phases_ms={text(k, "a phase's name"): _latency(v, f"phases_ms.{safe_text(k, 40)}")
+                       for k, v in obj(doc.get("phases_ms"), "phases_ms").items()},
+            http_versions=counts(doc.get("http_versions"), "http_versions"),
             open_loop=OpenLoop.from_json(pace) if pace else None,
-            resizes=tuple((float(r["t_s"]), int(r["workers"])) for r in doc.get("resizes") or ()),
-            pauses=tuple((float(r["t_s"]), float(r["s"])) for r in doc.get("pauses") or ()),
-            paused_s=float(doc.get("paused_s", 0.0)),
-            stages=tuple(StageFigures.from_json(r) for r in doc.get("stages") or ()),
-            limit=(Limit(cast(LimitBy, str(limit["by"])), str(limit.get("why", "")))
-                   if (limit := doc.get("limit")) else None),
-            by_url=tuple(UrlFigures.from_json(r) for r in doc.get("by_url") or ()),
-            url_count=int(doc.get("url_count", len(doc.get("by_url") or ()))),
-            checks=tuple(CheckResult.from_json(r) for r in doc.get("checks") or ()),
-            sample=tuple((float(a), float(b)) for a, b in doc.get("sample") or ()),
-            python=PythonInfo.from_json(python) if (python := doc.get("python")) else None,
+            resizes=tuple((t, whole(n, "a resize's workers"))
+                          for t, n in _pairs(doc, "resizes", "t_s", "workers")),
+            pauses=tuple((t, seconds(s, "a pause's s")) for t, s in _pairs(doc, "pauses", "t_s", "s")),
+            paused_s=seconds(doc.get("paused_s", 0.0), "paused_s"),
+            stages=tuple(StageFigures.from_json(r) for r in items(doc.get("stages"), "stages")),
+            limit=(Limit(cast(LimitBy, text(limit["by"], "limit.by")),
+                         text(limit.get("why", ""), "limit.why")) if limit else None),
+            by_url=tuple(UrlFigures.from_json(r) for r in items(doc.get("by_url"), "by_url")),
+            url_count=whole(doc.get("url_count", len(items(doc.get("by_url"), "by_url"))), "url_count"),
+            checks=tuple(CheckResult.from_json(r) for r in items(doc.get("checks"), "checks")),
+            sample=tuple(_sampled(pair) for pair in items(doc.get("sample"), "sample")),
+            python=_python(doc.get("python")),
         )

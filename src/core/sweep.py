@@ -56,9 +56,9 @@ def mean_ceiling(swept: Sequence[SweepPoint]) -> float | None:
 
 
 def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | None = None,
-             checks: Sequence[Check] = ()) -> RunStats:
+             checks: Sequence[Check] = (), stop: Callable[[], bool] | None = None) -> RunStats:
     """Run the list to the end (in this process unless `sources` says otherwise); its stats,
-    its summary judging `checks`."""
+    its summary judging `checks`. Once `stop` holds, its unfinished requests are cancelled."""
     own = sources is None
     if sources is None:
         from fetchtui.core.runs.pool import PoolSources
@@ -70,7 +70,8 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
         source.fold_rows()
         source.start()
         try:
-            fold_to_end(source, stats, live=False)  # nothing reads a sweep's run before its end
+            # live=False: nothing reads a sweep's run before its end
+            fold_to_end(source, stats, cancel_if=stop, live=False)
         finally:
             source.close()
     finally:
@@ -104,14 +105,18 @@ def run_sweep(
     sources: Sources | None = None,
     configs: Sequence[RunConfig] | None = None,
     checks: Sequence[Check] = (),
+    stop: Callable[[], bool] | None = None,
 ) -> list[RunRecord]:
     """Run the list once per worker count (or per config of `configs`, a comparison of
-    models); each run lands in `history` as it ends."""
+    models); each run lands in `history` as it ends. Once `stop` holds (a signal), the run in
+    progress ends as a run does, its unfinished requests cancelled, is kept, and no other starts."""
     history = history if history is not None else History()
     key = list_key(targets)
     runs = []
     for config in (configs if configs is not None else plan(base, series)):
-        stats = run_once(targets, config, sources, checks)
+        if stop is not None and stop():
+            break
+        stats = run_once(targets, config, sources, checks, stop)
         record = history.add(config, key, stats.summary())
         runs.append(record)
         if on_run is not None:

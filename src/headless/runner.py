@@ -79,6 +79,8 @@ def run_headless(
     stats = RunStats(source.targets, checks)
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     warn = _Human(err, err)
+    # a trace is for its reader only: once `| head` has gone, tracing stops, said nowhere
+    traced = _Human(human.stream, human.stream)
     progress = _progress(err) if err.isatty() else None
     # A count and a rate the ledger gives while the fold waits for the run's end; a trace, and
     # an open loop's pace (time left, behind schedule), need the stats as the run goes.
@@ -94,8 +96,8 @@ def run_headless(
                 if trace:
                     lines = [trace_line(stats, e) for e in each_request_event(batch)
                              if isinstance(e, RequestFinished)]
-                    if lines:
-                        human.write("\n".join(lines) + "\n")
+                    if lines and not traced.gone:
+                        traced.write("\n".join(lines) + "\n")
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
@@ -161,17 +163,22 @@ def run_headless(
 
 
 class _Human:
-    """Where the summary goes: the given stream, or stderr once that one's reader has gone;
-    nowhere once that has gone too (a closed terminal: the exports and history still follow)."""
+    """Where the summary goes: the given stream, or `err` once that one's reader has gone;
+    nowhere once that has gone too (`gone`: a closed terminal, the exports and history still
+    follow). Given `err` as its stream too, it writes there until that is gone."""
 
     def __init__(self, stream: TextIO, err: TextIO) -> None:
         self.stream, self.err = stream, err
+        self.gone = False
 
     def write(self, text: str) -> None:
+        if self.gone:
+            return
         try:
             self.stream.write(text)
         except (OSError, ValueError):  # `| head` left, the terminal closed (EIO), the stream closed
             if self.stream is self.err:
+                self.gone = True
                 return
             self.stream = self.err
             self.write(text)
@@ -224,24 +231,26 @@ def run_sweep_headless(
     out = out or sys.stdout
     err = err or sys.stderr
     history = history if history is not None else History(front_end="sweep")
-    first = len(history.runs)
     warn = _Human(err, err)  # a closed terminal is written to no more; the sweep goes on
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
             warn.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
-    stops = Stops(raise_first=True)  # as Ctrl-C always did here: the run in flight is dropped
-    with stops:
-        try:
-            runs = run_sweep(targets, series, config, history, progress, sources, configs, checks)
-        except KeyboardInterrupt:
-            runs = history.runs[first:]
-            how = "interrupted" if stops.signum in (None, signal.SIGINT) \
+    planned = len(configs) if configs is not None else len(series)
+    human = _Human(err if json_path == STDOUT else out, err)
+    with Stops() as stops:  # a signal ends the run in progress as `run` ends one: it is kept
+        exported = [f"the JSON export {json_path}"] if json_path else []
+        stops.pending = [*exported, "the run in progress"]
+        runs = run_sweep(targets, series, config, history, progress, sources, configs, checks,
+                         stop=stops.event.is_set)
+        stops.pending = exported
+        if stops.signum is not None:
+            how = "interrupted" if stops.signum == signal.SIGINT \
                 else f"stopped by {signal.Signals(stops.signum).name}"
-            _Human(err if json_path == STDOUT else out, err).write(f"{how}: the runs that ended are below\n")
-        human = _Human(err if json_path == STDOUT else out, err)
-        stops.pending = [f"the JSON export {json_path}"] if json_path else []
+            cut = ", the last cut short (its unfinished requests cancelled)" \
+                if runs and not runs[-1].complete else ""
+            human.write(f"{how}: {len(runs)} of {planned} runs{cut}; below\n")
         human.write(sweep_text(points(history, runs)))
         if history.problem:
             warn.write(f"fetchtui: warning: {safe_text(history.problem)}; the runs are not recorded\n")
@@ -249,8 +258,8 @@ def run_sweep_headless(
             code = EXIT_OK if all(c.passed for r in runs for c in r.summary.checks) else EXIT_CHECK_FAILED
         else:
             code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
-        if len(runs) < (len(configs) if configs is not None else len(series)):
-            code = stops.exit_code or EXIT_INTERRUPTED
+        if stops.exit_code is not None:
+            code = stops.exit_code
         if json_path:
             doc = {"version": 1, "config": config_dict(config, len(targets)),
                    "runs": [{"workers": r.workers, "backend": r.backend, "speedup": history.speedup(r),

@@ -301,7 +301,7 @@ def test_ctrl_c_while_a_busy_history_is_waited_for_exits_at_once_with_the_export
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
-def test_a_stop_signal_ends_a_sweep_with_the_runs_that_ended(server: DemoServer, tmp_path: Path,
+def test_a_stop_signal_ends_a_sweep_keeping_the_run_it_cut(server: DemoServer, tmp_path: Path,
                                                             signum: int, code: int) -> None:
     out = tmp_path / "sweep.json"
     tag = f"sweep-{signum}"
@@ -312,5 +312,6 @@ def test_a_stop_signal_ends_a_sweep_with_the_runs_that_ended(server: DemoServer,
     proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=10)
     assert proc.returncode == code, stderr
-    assert f"stopped by {signal.Signals(signum).name}: the runs that ended are below" in stdout
-    assert json.loads(out.read_text())["runs"] == []  # the one in flight is dropped, as on Ctrl-C
+    assert f"stopped by {signal.Signals(signum).name}: 1 of 2 runs, the last cut short" in stdout
+    runs = json.loads(out.read_text())["runs"]  # the one in flight is kept, cut, as a run's is
+    assert [(r["workers"], r["summary"]["ok"], r["summary"]["cancelled"]) for r in runs] == [(1, 4, 1)]

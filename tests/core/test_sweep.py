@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, parse_series
+from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.history import History, list_key
 from fetchtui.core.summary import RunSummary
 from fetchtui.core.sweep import points, run_once, run_sweep
 from fetchtui.core.targets import parse_targets
+
+from ..waiting import wait_until
 
 
 def summary(elapsed_s: float, submitted: int = 40, cancelled: int = 0) -> RunSummary:
@@ -80,6 +84,32 @@ def test_sweep_command_prints_the_table_and_writes_json(base: str, tmp_path: Pat
     assert all(r["backend"] == "requests" for r in doc["runs"])
     keys = {"submitted", "ok", "failed", "cancelled", "elapsed_s", "rps", "latency_ms"}
     assert all(keys <= set(r["summary"]) and r["summary"]["ok"] == 8 for r in doc["runs"])
+
+
+def test_ctrl_c_mid_sweep_keeps_the_point_in_progress_exported_and_recorded(
+        server: DemoServer, tmp_path: Path) -> None:
+    out, db = tmp_path / "s.json", tmp_path / "h.sqlite3"
+    path = "/delay/1000?test=sweep-sigint"  # 1 worker holds it once at a time, 2 workers twice
+    proc = subprocess.Popen([sys.executable, "-m", "fetchtui", "sweep", f"{server.url}{path} x2",
+                             "-w", "1,2,4", "--json", str(out), "--history", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: server.held(path) == 2, "the 2-worker point under way")
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "interrupted: 2 of 3 runs, the last cut short (its unfinished requests cancelled)" in stdout
+    runs = [(r["workers"], r["summary"]["ok"], r["summary"]["cancelled"])
+            for r in json.loads(out.read_text())["runs"]]
+    assert runs == [(1, 2, 0), (2, 0, 2)]  # the 4-worker point never started
+    history = subprocess.run([sys.executable, "-m", "fetchtui", "history", "--json", "--history", str(db)],
+                             capture_output=True, text=True, timeout=30)
+    recorded = [(r["workers"], r["summary"]["cancelled"]) for r in json.loads(history.stdout)]
+    assert recorded == [(1, 0), (2, 2)]
 
 
 def test_sweep_command_rejects_a_bad_series() -> None:

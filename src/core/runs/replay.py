@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 import operator
 import threading
 import time
@@ -11,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fetchtui.core import interpreter, registry
+from fetchtui.core import interpreter, registry, stored
 from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend, check_model
 from fetchtui.core.events import (
     ERROR_KINDS,
@@ -29,8 +28,9 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
-from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.runs.source import RunSource
+from fetchtui.core.stored import optional, text, whole
+from fetchtui.core.summary import RunSummary
 from fetchtui.core.targets import Target
 
 T0_NS = 1_000_000_000  # a replay's clock starts here: any fixed origin will do
@@ -41,35 +41,32 @@ class ReplayError(ValueError):
     """The document is not a run fetchtui exported; the message says what is wrong."""
 
 
-def _phases(row: Mapping[str, Any]) -> Phases | None:
+def _phases(row: Mapping[str, Any], what: str) -> Phases | None:
     """A request's phases as exported (an export from before phases existed has none)."""
     if not any(f"{name}_ms" in row for name in PHASE_NAMES) and "conn_id" not in row:
         return None
-    ns = {f"{name}_ns": None if row.get(f"{name}_ms") is None else round(float(row[f"{name}_ms"]) * 1e6)
-          for name in PHASE_NAMES}
-    reused = row.get("conn_reused")
-    conn_id = row.get("conn_id")
-    return Phases(**ns, conn_id=None if conn_id is None else int(conn_id),
-                  conn_reused=None if reused is None else bool(reused))
+    ns = {f"{name}_ns": _ms_ns(row.get(f"{name}_ms"), f"{what}'s {name}_ms") for name in PHASE_NAMES}
+    return Phases(**ns, conn_id=optional(whole, row.get("conn_id"), f"{what}'s conn_id"),
+                  conn_reused=optional(stored.flag, row.get("conn_reused"), f"{what}'s conn_reused"))
 
 
-def _opt_int(value: Any, what: str) -> int | None:
-    """A whole number or null, as exported (`"abc"` or 1.5 is no status)."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ReplayError(f"{what} must be a whole number or null, got {value!r:.40}")
-    return value
+def _ms_ns(value: object, what: str) -> int | None:
+    spent = optional(stored.ms, value, what)
+    return None if spent is None else round(spent * 1e6)
 
 
-def _opt_str(value: Any, what: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ReplayError(f"{what} must be text or null, got {value!r:.40}")
-    return value
+def _ns(value: object, what: str) -> int | None:
+    """An instant of the run as exported (seconds from its start), on the replay's clock."""
+    at = optional(stored.seconds, value, what)
+    return None if at is None else T0_NS + round(at * 1e9)
 
 
-def _ns(seconds: Any) -> int | None:
-    return None if seconds is None else T0_NS + round(float(seconds) * 1e9)
+def _status(value: object, what: str) -> int:
+    return whole(value, what, 999)
+
+
+def _ident(value: object, what: str) -> int:
+    return whole(value, what, stored.MAX_IDENT)
 
 
 class Recording:
@@ -80,6 +77,8 @@ class Recording:
             self._read(doc)
         except ReplayError:
             raise
+        except stored.Invalid as exc:
+            raise ReplayError(f"{origin} is not a fetchtui run export ({exc})") from None
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             why = f"{type(exc).__name__}: {exc}"
             raise ReplayError(f"{origin} is not a fetchtui run export ({why})") from None
@@ -87,93 +86,71 @@ class Recording:
     @classmethod
     def load(cls, path: str | Path) -> Recording:
         try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            doc = stored.read(path)
         except OSError as exc:
             raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ReplayError(f"{path} is not JSON ({exc})") from None
+        except stored.Invalid as exc:
+            raise ReplayError(f"{path} is not a fetchtui run export ({exc})") from None
         if not isinstance(doc, dict):
             raise ReplayError(f"{path} is not a fetchtui run export")
         return cls(doc, str(path))
 
     def _read(self, doc: Mapping[str, Any]) -> None:
+        """Every field through core/stored.py's rule: a crafted export is refused, naming it."""
         if doc.get("version") != 1 or "requests" not in doc or "summary" not in doc:
             raise ReplayError("not a fetchtui run export (JSON version 1 with a summary and requests)")
-        config, summary = doc.get("config") or {}, doc["summary"]
+        config = stored.obj(doc.get("config"), "config")
+        summary = RunSummary.from_json(doc["summary"])
         try:
-            limits = FetchLimits(timeout=float(config.get("timeout", 10.0)))
-            rate, duration = config.get("rate"), config.get("duration_s")
-            stages = tuple((int(st["workers"]), float(st["duration_s"]))
-                           for st in config.get("stages") or ())
-            self.config = RunConfig(int(config.get("workers", 1)),
-                                    check_backend(str(config.get("backend", "requests"))), limits,
-                                    float(rate) if rate is not None else None,
-                                    float(duration) if duration is not None and not stages else None,
-                                    bool(config.get("cut_at_end", False)),
-                                    check_model(str(config.get("model", "threads"))),
-                                    int(config.get("processes", 1)), stages)
+            limits = FetchLimits(timeout=stored.seconds(config.get("timeout", 10.0), "config.timeout"))
+            rate = optional(stored.number, config.get("rate"), "config.rate")
+            duration = optional(stored.seconds, config.get("duration_s"), "config.duration_s")
+            stages = tuple((whole(st["workers"], "a stage's workers", low=1),
+                            stored.seconds(st["duration_s"], "a stage's duration_s"))
+                           for st in stored.items(config.get("stages"), "config.stages"))
+            self.config = RunConfig(whole(config.get("workers", 1), "config.workers", low=1),
+                                    check_backend(text(config.get("backend", "requests"), "config.backend")),
+                                    limits, rate, duration if not stages else None,
+                                    stored.flag(config.get("cut_at_end", False), "config.cut_at_end"),
+                                    check_model(text(config.get("model", "threads"), "config.model")),
+                                    whole(config.get("processes", 1), "config.processes", low=1), stages)
         except (ConfigError, KeyError, TypeError, ValueError) as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
         threads: dict[tuple[int, int, int | None], ThreadInfo] = {}  # by ThreadInfo.worker
         # worker -> (CPU ns not yet handed out, requests left)
         cpu_left: dict[tuple[int, int, int | None], tuple[int, int]] = {}
         timed: list[tuple[int, int, SingleEvent]] = []  # (t_ns, order, event): starts before ends
-        for t in doc.get("threads", []):
-            task = t.get("task")
-            info = ThreadInfo(int(t["ident"]), str(t["name"]), int(t.get("native_id") or 0),
-                              int(t.get("pid") or 0), int(task) if task is not None else None)
+        for n, t in enumerate(stored.items(doc.get("threads"), "threads")):
+            t = stored.obj(t, f"thread {n}")
+            info = ThreadInfo(_ident(t["ident"], f"thread {n}'s ident"),
+                              text(t["name"], f"thread {n}'s name"),
+                              _ident(t.get("native_id") or 0, f"thread {n}'s native_id"),
+                              _ident(t.get("pid") or 0, f"thread {n}'s pid"),
+                              optional(whole, t.get("task"), f"thread {n}'s task"))
             threads[info.worker] = info
-            retired = _ns(t.get("retired_s"))
+            retired = _ns(t.get("retired_s"), f"thread {n}'s retired_s")
             if retired is not None:  # after its last request's end, at the same instant
                 timed.append((retired, 2, WorkerRetired(retired, info)))
-            cpu_left[info.worker] = (round(float(t.get("cpu_s", 0.0)) * 1e9), int(t.get("requests", 0)))
-        rows = sorted(doc["requests"], key=lambda r: int(r["id"]))
-        if [int(r["id"]) for r in rows] != list(range(len(rows))):
+            cpu_left[info.worker] = (round(stored.seconds(t.get("cpu_s", 0.0), f"thread {n}'s cpu_s") * 1e9),
+                                     whole(t.get("requests", 0), f"thread {n}'s requests"))
+        rows = [stored.obj(r, "a request") for r in stored.items(doc["requests"], "requests")]
+        rows.sort(key=lambda r: whole(r["id"], "a request's id"))
+        if [r["id"] for r in rows] != list(range(len(rows))):
             raise ReplayError("the export's request ids are not 0..n-1")
-        self.targets = [Target(str(r["url"]), str(r["url"]), 0) for r in rows]
+        self.targets = [Target(url, url, 0) for url in (text(r["url"], f"request {r['id']}'s url")
+                                                        for r in rows)]
         timed += self._steering(summary)
         for r in rows:
-            req_id = int(r["id"])
-            thread = None
-            if r.get("thread_ident") is not None:
-                task = r.get("task")
-                thread = threads.get((int(r.get("pid") or 0), int(r["thread_ident"]),
-                                      int(task) if task is not None else None))
-            start, end = _ns(r.get("start_s")), _ns(r.get("end_s"))
-            if start is not None and r.get("elapsed_ms") is not None:  # the latency as measured
-                end = start + round(float(r["elapsed_ms"]) * 1e6)
-            if thread is not None and start is not None:
-                timed.append((start, 0, RequestStarted(req_id, start, thread, _ns(r.get("scheduled_s")))))
-            outcome = Outcome(r["outcome"]) if r.get("outcome") else None
-            if outcome is None:
-                continue  # in flight when the run was exported (never, for an ended run)
-            kind = r.get("error_kind")
-            if kind is not None and kind not in ERROR_KINDS:
-                raise ReplayError(f"request {req_id} has an unknown error kind {kind!r}")
-            error_kind: ErrorKind | None = kind
-            ran = thread if start is not None else None
-            cpu_ns = 0
-            if ran is not None:  # the thread's CPU time, shared out so that it adds up exactly
-                total, left = cpu_left[ran.worker]
-                cpu_ns = total // max(left, 1)
-                cpu_left[ran.worker] = (total - cpu_ns, left - 1)
-            at = end if end is not None else T0_NS
-            status = _opt_int(r.get("status"), f"request {req_id}'s status")
-            timed.append((at, 1, RequestFinished(req_id, at, ran, outcome, status,
-                                                 int(r.get("bytes") or 0), error_kind,
-                                                 _opt_str(r.get("error"), f"request {req_id}'s error"),
-                                                 cpu_ns, _phases(r),
-                                                 _opt_str(r.get("http_version"),
-                                                          f"request {req_id}'s http_version"))))
+            timed += self._request(r, threads, cpu_left)
         timed.sort(key=lambda item: (item[0], item[1]))
-        self.end_ns = T0_NS + round(float(summary["elapsed_s"]) * 1e9)
+        self.end_ns = T0_NS + round(summary.elapsed_s * 1e9)
         # a duration's end cancels some requests too; only a cancel's errors say "cancelled"
         by_cancel = any(str(r.get("error") or "").startswith("cancelled") for r in rows)
         self.timed = self.config.duration is not None and not by_cancel
-        self.cancelled = int(summary.get("cancelled", 0)) > 0 and not self.timed
+        self.cancelled = summary.cancelled > 0 and not self.timed
         cfg = self.config
         per_worker = cfg.concurrency // max(1, cfg.workers)
-        python = PythonInfo.from_json(summary["python"]) if summary.get("python") else None
+        python = summary.python
         client = registry.client(cfg.model, cfg.backend)
         parallel = interpreter.parallelism(python, registry.processes_for(cfg.model, cfg.processes),
                                            client is not None and client.releases_gil,
@@ -185,22 +162,59 @@ class Recording:
         self.events += [event for _, _, event in timed]
         self.events.append(RunEnded(self.end_ns, self.cancelled, total=len(rows), timed=self.timed))
 
+    @staticmethod
+    def _request(r: Mapping[str, Any], threads: Mapping[tuple[int, int, int | None], ThreadInfo],
+                 cpu_left: dict[tuple[int, int, int | None], tuple[int, int]],
+                 ) -> list[tuple[int, int, SingleEvent]]:
+        """One exported request back as the events it was: its start (if it ran) and its end."""
+        req_id: int = r["id"]
+        what = f"request {req_id}"
+        out: list[tuple[int, int, SingleEvent]] = []
+        thread = None
+        if r.get("thread_ident") is not None:
+            thread = threads.get((_ident(r.get("pid") or 0, f"{what}'s pid"),
+                                  _ident(r["thread_ident"], f"{what}'s thread_ident"),
+                                  optional(whole, r.get("task"), f"{what}'s task")))
+        start, end = _ns(r.get("start_s"), f"{what}'s start_s"), _ns(r.get("end_s"), f"{what}'s end_s")
+        elapsed = _ms_ns(r.get("elapsed_ms"), f"{what}'s elapsed_ms")
+        if start is not None and elapsed is not None:  # the latency as measured
+            end = start + elapsed
+        if thread is not None and start is not None:
+            out.append((start, 0, RequestStarted(req_id, start, thread,
+                                                 _ns(r.get("scheduled_s"), f"{what}'s scheduled_s"))))
+        outcome = Outcome(text(r["outcome"], f"{what}'s outcome")) if r.get("outcome") else None
+        if outcome is None:
+            return out  # in flight when the run was exported (never, for an ended run)
+        kind = optional(text, r.get("error_kind"), f"{what}'s error_kind")
+        if kind is not None and kind not in ERROR_KINDS:
+            raise ReplayError(f"{what} has an unknown error kind {kind!r}")
+        error_kind: ErrorKind | None = kind
+        ran = thread if start is not None else None
+        cpu_ns = 0
+        if ran is not None:  # the thread's CPU time, shared out so that it adds up exactly
+            total, left = cpu_left[ran.worker]
+            cpu_ns = total // max(left, 1)
+            cpu_left[ran.worker] = (total - cpu_ns, left - 1)
+        at = end if end is not None else T0_NS
+        out.append((at, 1, RequestFinished(
+            req_id, at, ran, outcome, optional(_status, r.get("status"), f"{what}'s status"),
+            whole(r.get("bytes") or 0, f"{what}'s bytes"), error_kind,
+            optional(text, r.get("error"), f"{what}'s error"), cpu_ns, _phases(r, what),
+            optional(text, r.get("http_version"), f"{what}'s http_version"))))
+        return out
 
-    def _steering(self, summary: Mapping[str, Any]) -> list[tuple[int, int, SingleEvent]]:
+    def _steering(self, summary: RunSummary) -> list[tuple[int, int, SingleEvent]]:
         """What the live monitor did to the run (resizes, pauses), back as the events it was."""
         out: list[tuple[int, int, SingleEvent]] = []
         staged = bool(self.config.stages)
-        try:
-            for n, resize in enumerate(summary.get("resizes") or ()):
-                at = _ns(resize["t_s"]) or T0_NS
-                out.append((at, -1, PoolResized(at, int(resize["workers"]), n + 1 if staged else None)))
-            for pause in summary.get("pauses") or ():
-                at = _ns(pause["t_s"]) or T0_NS
-                out.append((at, -1, RunPaused(at, True)))
-                resumed = at + round(float(pause["s"]) * 1e9)
-                out.append((resumed, -1, RunPaused(resumed, False)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ReplayError(f"the export's resizes or pauses are not valid: {exc}") from None
+        for n, (t_s, workers) in enumerate(summary.resizes):
+            at = T0_NS + round(t_s * 1e9)
+            out.append((at, -1, PoolResized(at, workers, n + 1 if staged else None)))
+        for t_s, paused_s in summary.pauses:
+            at = T0_NS + round(t_s * 1e9)
+            out.append((at, -1, RunPaused(at, True)))
+            resumed = at + round(paused_s * 1e9)
+            out.append((resumed, -1, RunPaused(resumed, False)))
         return out
 
 
