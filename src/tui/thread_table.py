@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable
+from urllib.parse import urlsplit
 
 from textual import events
 from textual.geometry import Size
@@ -19,6 +20,9 @@ from fetchtui.tui.pieces import PieceStyles
 
 SHOWN = 2  # finished requests shown under each thread
 LINES_PER_THREAD = 1 + SHOWN
+#: Narrower than this, a thread's line leads with what the lesson reads (ident, what it runs
+#: now and for how long, its count) and ends with the URL's path, cut from the left.
+NARROW = 90
 # A finished request's line is redrawn at most 5 times a second. At thousands of requests a
 # second it changed every frame, a blur no one reads, and its redraw was most of a frame's
 # paint; a thread's own line (its count, what it runs now) keeps every frame.
@@ -62,6 +66,7 @@ class ThreadTable(ScrollView, can_focus=True):
         self._pids = 0  # processes seen: with more than one, each group says its pid
         self._strips: dict[int, tuple[Hashable, int, Strip]] = {}  # line -> key, width, strip
         self._room = 0  # lines kept for a starting pool whose workers have not all come yet
+        self._per = LINES_PER_THREAD  # lines a group has: 1 at 80 columns (_lines_per)
         self._asked: dict[int, int] = {}  # line -> now_ns of the frame that last asked it redrawn
         self.now_ns = 0
         self._pieces = PieceStyles(  # a part is a component class: thread-table--{part}
@@ -75,7 +80,8 @@ class ThreadTable(ScrollView, can_focus=True):
     def show(self, stats: RunStats | None, groups: int = 0) -> None:
         """Display this run (None: the idle hint), room made for the `groups` its pool will
         have: the scrollbar comes now, not in the frames where the run's first requests are."""
-        self._room = groups * LINES_PER_THREAD  # kept until the pool's workers have come
+        self._per = self._lines_per()
+        self._room = groups * self._per  # kept until the pool's workers have come
         self._set_lines(max(1, self._room))
         self.stats = stats
         self.selected = None
@@ -100,7 +106,12 @@ class ThreadTable(ScrollView, can_focus=True):
                                  key=lambda key: (threads[key].info.pid, key))
             self._strips.clear()
             self._pids = max(len({t.info.pid for t in threads.values()}), self.stats.processes)
-        lines = len(self._order) * LINES_PER_THREAD
+        per = self._lines_per()
+        if per != self._per:
+            self._room = self._room // self._per * per
+            self._per = per
+            self._strips.clear()
+        lines = len(self._order) * self._per
         if lines >= self._room:
             self._room = 0
         lines = max(1, lines, self._room)
@@ -111,11 +122,22 @@ class ThreadTable(ScrollView, can_focus=True):
         for index in range(top, min(top + self.size.height, lines)):
             cached = self._strips.get(index)
             if cached is None or cached[0] != self._key(index):  # width changes repaint all
-                if (live and index % LINES_PER_THREAD
+                if (live and index % self._per
                         and self.now_ns - self._asked.get(index, 0) < DETAIL_PERIOD_NS):
                     continue  # a finished request's line, redrawn less than 0.2 s ago
                 self._asked[index] = self.now_ns
                 self.refresh_line(index)
+
+    def _lines_per(self) -> int:
+        """Lines a thread's group has: its last requests under it, but one line at 80
+        columns, where they were cut anyway (10 workers at 80x24 fit, not 4)."""
+        width = self.size.width
+        return self._per if not width else 1 if width < NARROW else LINES_PER_THREAD
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._lines_per() != self._per:  # the width crossed NARROW: the groups change shape
+            self._strips.clear()
+            self.update_frame(self.now_ns or None)
 
     def _set_lines(self, lines: int) -> None:
         """The table's height in lines. Setting virtual_size lays the whole screen out again
@@ -148,8 +170,8 @@ class ThreadTable(ScrollView, can_focus=True):
 
     def group_text(self, index: int) -> list[str]:
         """The plain text of one thread group, as shown (used by tests and the e2e check)."""
-        return ["".join(text for text, _ in self._line(index * LINES_PER_THREAD + k))
-                for k in range(LINES_PER_THREAD)]
+        return ["".join(text for text, _ in self._line(index * self._per + k))
+                for k in range(self._per)]
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -166,7 +188,7 @@ class ThreadTable(ScrollView, can_focus=True):
 
     # -- what each line shows -------------------------------------------------------------
     def _locate(self, index: int) -> tuple[int, int] | None:
-        group, k = divmod(index, LINES_PER_THREAD)
+        group, k = divmod(index, self._per)
         if self.stats is None or group >= len(self._order):
             return None
         return self._order[group], k
@@ -185,7 +207,7 @@ class ThreadTable(ScrollView, can_focus=True):
                 took = (self.now_ns - start) // 1_000_000
             share = round(self.stats.busy_share(ident, self.now_ns) * 100)
             return (ident, thread.requests, share, thread.current, took, ident == self.selected,
-                    self._pids)
+                    self._pids, self.size.width < NARROW)
         recent = thread.recent
         position = len(recent) - k
         return (ident, k, recent[position] if position >= 0 else None)
@@ -200,6 +222,8 @@ class ThreadTable(ScrollView, can_focus=True):
             return [("Waiting for the pool's first thread…", "dim")] if index == 0 else []
         ident, k = where
         thread = stats.threads[ident]
+        if k == 0 and self.size.width < NARROW:
+            return self._narrow_head(ident)
         if k == 0:
             info = thread.info
             line: Spans = [
@@ -222,6 +246,37 @@ class ThreadTable(ScrollView, can_focus=True):
         if position < 0:
             return []
         return self._finished(stats.record(recent[position]))
+
+    def _narrow_head(self, ident: int) -> Spans:
+        """A thread's line at 80 columns: ident, short name, what it runs now and for how
+        long (or idle), its count, then the URL's path, cut from the left to what is left."""
+        assert self.stats is not None
+        thread = self.stats.threads[ident]
+        info = thread.info
+        name = safe_text(info.name.removeprefix("fetchtui-"), 10)
+        line: Spans = [
+            *([(f"pid {info.pid} ", "name")] if self._pids > 1 else []),
+            (f"{info.ident} ", "selected" if ident == self.selected else "ident"),
+            (f"{name:<10} ", "name"),
+        ]
+        if thread.current is None:
+            line.append((f"{'idle':<11}", "dim"))
+        else:
+            rec = self.stats.record(thread.current)
+            took = (self.now_ns - (rec.start_ns or self.now_ns)) / 1e6
+            line.append((f"{RUNNING}{took:>6.0f} ms ", "running"))
+        line.append((f"done {thread.requests:<5} ", ""))
+        if thread.current is not None:
+            room = self.size.width - sum(len(text) for text, _ in line) - 1
+            line.append((_tail(safe_text(self._path(self.stats.record(thread.current))), room), ""))
+        return line
+
+    def _path(self, rec: RequestRecord) -> str:
+        """The URL from its path on (its host is every line's), after a method not GET."""
+        parts = urlsplit(rec.url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        method = self.stats.target(rec.req_id).spec.method if self.stats is not None else "GET"
+        return path if method == "GET" else f"{method} {path}"
 
     def _what(self, rec: RequestRecord) -> str:
         """The URL, after its method when that is not GET."""
@@ -248,3 +303,10 @@ class ThreadTable(ScrollView, can_focus=True):
             (conn, "dim"),
             (safe_text(self._what(rec)), "dim"),
         ]
+
+
+def _tail(text: str, room: int) -> str:
+    """`text` cut from the left to `room` columns, with an ellipsis where it was cut."""
+    if len(text) <= room:
+        return text
+    return "…" + text[len(text) - room + 1:] if room > 1 else ""

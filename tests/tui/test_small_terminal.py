@@ -9,6 +9,7 @@ from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.charts import Charts
 from fetchtui.tui.help_screen import HelpScreen
+from fetchtui.tui.thread_table import ThreadTable
 
 from .test_app import wait_for
 
@@ -36,3 +37,22 @@ async def test_at_80_by_24_the_charts_sit_side_by_side_with_room_to_draw(base: s
         # stacked, each had 4 rows and the histogram drew no bar; side by side, 10 or more
         assert all(plot.region.height >= 10 and plot.region.right <= 80 for plot in plots), \
             [plot.region for plot in plots]
+
+
+async def test_at_80_by_24_ten_threads_each_show_ident_what_runs_its_count_and_path(base: str) -> None:
+    app = FetchApp(f"{base}/delay/3000?q=a-query-long-enough-to-be-cut-at-eighty-columns x10",
+                   RunConfig(workers=10))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        table = app.query_one(ThreadTable)
+        await wait_for(pilot, lambda: table.group_count == 10 and app.stats is not None
+                       and app.stats.in_flight == 10, "ten requests in flight")
+        await pilot.pause()  # Textual's wait for the frame's layout
+        assert table.virtual_size.height == 10 <= table.size.height  # every thread on screen
+        for index in range(10):
+            (line,) = table.group_text(index)
+            ident, name, running, took, ms, done, count, path = line.split()
+            assert int(ident) > 0 and name.startswith("worker_") and running == "▶" and ms == "ms"
+            assert int(took) >= 0 and done == "done" and int(count) == 0
+            assert path.startswith("…") and path.endswith("eighty-columns") and len(line) <= 78
+        app.action_cancel()

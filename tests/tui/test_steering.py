@@ -101,7 +101,7 @@ async def test_stages_typed_in_the_duration_field_run_as_stages(base: str) -> No
 
 async def test_a_pool_taller_than_the_view_scrolls_to_its_newest_worker_and_back(base: str) -> None:
     app = FetchApp(f"{base}/delay/150 x2000", RunConfig(workers=9), start=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:  # wide enough for three lines a group
         await pilot_until(pilot, lambda: app.stats is not None and busy(app) == 9, "nine busy workers")
         table = app.query_one(ThreadTable)
         table.focus()
