@@ -63,6 +63,8 @@ Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-urls", "tab-hist
 #: What ends the live monitor as ctrl+q does (a closed terminal or ssh session sends SIGHUP).
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 SLOW_EVERY = 5  # timeline and charts: every 5th frame, 5 times a second
+#: The actions that start a run (or a series of runs): none while one runs.
+STARTS = frozenset({"start", "sweep", "compare", "compare_models"})
 #: After SIGTERM or SIGHUP, the most the terminal's restoring may take before the process
 #: exits regardless (a closed terminal once left fetchtui blocked in Textual's shutdown).
 EXIT_GRACE_S = 3.0
@@ -77,25 +79,31 @@ class FetchApp(App[int]):
     # ctrl+x, F6 and F7; Input takes ctrl+e and ctrl+x; Select and DataTable only arrows,
     # enter and space), so a focused widget keeps all of its own keys.
     BINDINGS = [
-        Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),
+        # The footer lists these in this order, those that can act now only (check_action):
+        # help first, then what steers a running run, then what starts one. At 80 columns
+        # the first dozen fit.
+        Binding("f1", "help", "Help", priority=True, tooltip="What the views show"),
+        Binding("question_mark", "help", "Help", show=False),  # outside text fields: a URL has ?
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
         # ctrl+c cancels only while a run is going and no text is selected (check_action):
         # otherwise it falls through to Textual's own ctrl+c (copy, or how to quit)
         Binding("ctrl+c", "interrupt", "Cancel", priority=True, tooltip="Cancel the running run"),
         Binding("ctrl+c", "help_quit", show=False, system=True),  # Textual's own, which ours hid
+        # +/- step the workers from the live pane (here) or the workers field (WorkersInput):
+        # the running pool's, and the next run's
+        Binding("plus,equals_sign", "more_workers", "More", key_display="+",
+                tooltip="One more worker (the running pool grows at once)"),
+        Binding("minus", "fewer_workers", "Fewer", key_display="-",
+                tooltip="One worker fewer (a worker leaves the running pool after its request)"),
+        # p from the live pane: a letter the setup pane's fields type, so only there
+        Binding("p", "pause", "Pause", tooltip="Hold new requests (those in flight finish), or go on"),
+        Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),
         Binding("ctrl+o", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
         Binding("ctrl+r", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
         Binding("ctrl+b", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
         # F5, not F6: the URL editor (TextArea) binds F6 to select a line
         Binding("f5", "compare_models", "Models", priority=True,
                 tooltip="Run the list under each model and client you check"),
-        # +/- step the workers from the live pane (here) or the workers field (WorkersInput):
-        # the running pool's, and the next run's
-        Binding("plus,equals_sign", "more_workers", "More workers", key_display="+", show=False,
-                tooltip="One more worker (the running pool grows at once)"),
-        Binding("minus", "fewer_workers", "Fewer workers", key_display="-", show=False,
-                tooltip="One worker fewer (a worker leaves the running pool after its request)"),
-        # p from the live pane: a letter the setup pane's fields type, so only there
-        Binding("p", "pause", "Pause", tooltip="Hold new requests (those in flight finish), or go on"),
         # focus keys stay out of the footer (the help screen and the palette list them)
         Binding("ctrl+l", "focus_urls", "URLs", priority=True, show=False),
         Binding("f2", "focus_workers", "Workers", priority=True, show=False),
@@ -112,9 +120,6 @@ class FetchApp(App[int]):
         Binding("ctrl+g", "toggle_setup", "Setup", priority=True,
                 tooltip="Show or hide the setup pane (it gives way to the live view during a run "
                         "on a narrow terminal)"),
-        Binding("f1", "help", "Help", priority=True, tooltip="What the views show"),
-        Binding("question_mark", "help", "Help", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
     ]
 
     def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
@@ -330,6 +335,10 @@ class FetchApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "interrupt":  # false: the key goes on to Textual's own ctrl+c
             return self.running and not self._text_selected()
+        if action in STARTS:  # one run at a time: the footer leaves them out while one runs
+            return not self.running
+        if action == "export":
+            return self.stats is not None and self.stats.ended
         if action in ("more_workers", "fewer_workers", "pause"):
             in_live = self.focused is None or self.query_one("#live") in self.focused.ancestors_with_self
             if action == "pause":  # shown only while it can do something

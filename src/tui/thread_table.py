@@ -7,6 +7,7 @@ from collections.abc import Hashable
 from urllib.parse import urlsplit
 
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -39,9 +40,9 @@ class ThreadTable(ScrollView, can_focus=True):
     since its last redraw (an ended run's last frame redraws them all).
     """
 
-    BINDINGS = [
-        ("j,down", "scroll_down", "Down"),
-        ("k,up", "scroll_up", "Up"),
+    BINDINGS = [  # the arrows every list takes: the footer's room is for the run's keys
+        Binding("j,down", "scroll_down", "Down", show=False),
+        Binding("k,up", "scroll_up", "Up", show=False),
     ]
 
     # Colours come from the theme (app.tcss), so a theme switch restyles the table.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.widgets import Markdown
+from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.config import RunConfig
@@ -56,3 +57,25 @@ async def test_at_80_by_24_ten_threads_each_show_ident_what_runs_its_count_and_p
             assert int(took) >= 0 and done == "done" and int(count) == 0
             assert path.startswith("…") and path.endswith("eighty-columns") and len(line) <= 78
         app.action_cancel()
+
+
+def footer_keys(app: FetchApp) -> list[str]:
+    """The keys the footer shows whole on screen, in its order."""
+    width = app.size.width - len(" ^p palette") - 1
+    return [key.key for key in app.query(FooterKey) if key.region.width and key.region.right <= width]
+
+
+async def test_at_80_columns_the_footer_shows_help_and_the_keys_of_the_moment(base: str) -> None:
+    app = FetchApp(f"{base}/delay/300 x12", RunConfig(workers=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "ctrl+s" in footer_keys(app), "the footer")
+        idle = footer_keys(app)
+        assert "f1" in idle and "ctrl+r" in idle and "ctrl+c" not in idle and "ctrl+o" not in idle
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "p" in footer_keys(app), "the run's keys")
+        running = footer_keys(app)
+        assert {"f1", "ctrl+c", "plus", "minus", "p"} <= set(running), running
+        assert not {"ctrl+s", "ctrl+r", "ctrl+b", "f5"} & set(running)  # one run at a time
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        await wait_for(pilot, lambda: "ctrl+o" in footer_keys(app), "export offered")
+        assert "p" not in footer_keys(app) and "f1" in footer_keys(app)
