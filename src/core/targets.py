@@ -126,24 +126,33 @@ def mask_text(text: str) -> str:
 
 
 #: A list line's `-H 'Name: value'`, quoted (the value runs to the closing quote) or not.
-_QUOTED_HEADER = r"""((?:-H|--header)\s+(['"])\s*([^:'"\s]+)\s*(?::|\s))((?:(?!\2).)*)"""
-_BARE_HEADER = r"""((?:-H|--header)\s+([^\s:'"]+):)(\S*)"""
+_QUOTED_HEADER = (r"""(?<!\S)(?:-H|--header)\s+(['"])\s*(?P<name>[^:'"\s]+)\s*(?::|\s)"""
+                  r"""(?P<value>(?:(?!\1).)*)""")
+_BARE_HEADER = r"""(?<!\S)(?:-H|--header)\s+(?P<name>[^\s:'"]+):(?P<value>\S*)"""
+
+
+def secret_header_values(line: str) -> list[tuple[int, int, str]]:
+    """Where a list line's `-H` flags hold the values of headers that `is_secret_header` names:
+    (start, end, name) of each value, its leading spaces left out, in order."""
+    if "-H" not in line and "--header" not in line:
+        return []
+    spans = []
+    for pattern in (_QUOTED_HEADER, _BARE_HEADER):  # a quoted one is never read as a bare one
+        for match in re.finditer(pattern, line):
+            if is_secret_header(match["name"]):
+                value = match["value"]
+                start = match.start("value") + len(value) - len(value.lstrip())
+                spans.append((start, match.end("value"), match["name"]))
+    return sorted(spans)
 
 
 def mask_line(text: str) -> str:
     """A list line as a bad-line message shows it: its URL's credentials masked (`mask_text`),
     and the value of every header that `is_secret_header` names."""
     text = mask_text(text)
-    if "-H" not in text and "--header" not in text:
-        return text
-
-    def quoted(match: re.Match[str]) -> str:
-        return f"{match[1]} ***" if is_secret_header(match[3]) else match[0]
-
-    def bare(match: re.Match[str]) -> str:
-        return f"{match[1]}***" if is_secret_header(match[2]) else match[0]
-
-    return re.sub(_BARE_HEADER, bare, re.sub(_QUOTED_HEADER, quoted, text))
+    for start, end, _ in reversed(secret_header_values(text)):
+        text = f"{text[:start]}***{text[end:]}"
+    return text
 
 
 #: What no URL may hold: a lone surrogate, whitespace (ASCII or not), C0 controls and DEL.

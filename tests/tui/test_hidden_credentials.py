@@ -90,6 +90,26 @@ async def test_a_typed_password_is_masked_once_the_list_runs_and_undo_does_not_b
         assert sent_auth(server, token_path) == [basic("T0KEN:")] * 2
 
 
+async def test_a_lines_secret_header_is_masked_in_the_editor_and_still_sent(server: DemoServer) -> None:
+    path = "/delay/0?test=hidden-header"
+    app = FetchApp(f"{server.url}{path} -H 'Authorization: Bearer S3cr3t' -H 'X-Trace: 42' x2",
+                   RunConfig(workers=1))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        urls = app.query_one("#urls", TextArea)
+        assert urls.text == f"{server.url}{path} -H 'Authorization: ***' -H 'X-Trace: 42' x2"
+        urls.text = urls.text.replace("x2", "x3")  # an edit of the line keeps the value
+        await pilot.press("ctrl+s")
+        await pilot_until(pilot, lambda: ended(app), "the run to end")
+        assert sent_auth(server, path) == ["Bearer S3cr3t"] * 3
+        assert "S3cr3t" not in on_screen(app)
+        # the line pointed at another host: the value is not sent there, the line is refused
+        urls.text = urls.text.replace("127.0.0.1", "localhost")
+        await pilot.press("ctrl+s")
+        await pilot_until(pilot, lambda: "its Authorization value is hidden (***)" in errors_shown(app),
+                          "the moved line refused")
+        assert len(app.history.runs) == 1
+
+
 async def test_a_masked_password_is_never_sent_to_another_host_nor_as_stars(server: DemoServer) -> None:
     path = "/delay/0?test=hidden-moved"
     app = FetchApp(server.url.replace("http://", "http://alice:S3cr3t@") + path, RunConfig(workers=1))
@@ -126,3 +146,17 @@ def test_hiding_keeps_each_password_apart_and_forgets_what_the_text_dropped() ->
     assert hidden.hide("http://plain.example/\n") == "http://plain.example/\n"
     assert hidden.real == {} and kept  # what was made is not changed: a parse may be reading it
     assert [e.line for e in lost_lines("x\nhttp://alice:***@h.example/a\n", hidden.real)] == [2]
+
+
+def test_header_values_are_hidden_by_host_and_name() -> None:
+    hidden = HiddenCredentials()
+    text = ("http://a.example/1 -H 'Authorization: Bearer one' -H Cookie:c -H 'Accept: */*'\n"
+            "http://a.example/2 -H 'Authorization: Bearer two'\n"
+            "http://u:p@b.example/3 -H \"X-Api-Key: k\" -H 'Authorization: Bearer one'\n")
+    shown = hidden.hide(text)
+    assert shown == ("http://a.example/1 -H 'Authorization: ***' -H Cookie:*** -H 'Accept: */*'\n"
+                     "http://a.example/2 -H 'Authorization: ***2'\n"
+                     "http://u:***@b.example/3 -H \"X-Api-Key: ***\" -H 'Authorization: ***'\n")
+    assert reveal(shown, hidden.real) == text and hidden.hide(shown) == shown
+    moved = shown.replace("b.example", "c.example")
+    assert [e.line for e in lost_lines(moved, hidden.real)] == [3]
