@@ -43,11 +43,11 @@ from fetchtui.tui.credentials import HiddenCredentials, lost_lines, reveal
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 
 
-def _parse(text: str, defaults: RequestSpec,
-           hidden: Mapping[str, str]) -> Sequence[Target] | TargetsError:
+def _parse(text: str, defaults: RequestSpec, hidden: Mapping[str, str],
+           sends: bool = True) -> Sequence[Target] | TargetsError:
     """The editor's text parsed with the credentials it shows masked (`hidden`) put back; a line
-    whose masked password is not known is a bad line."""
-    lost = lost_lines(text, hidden)
+    whose masked password is not known is a bad line where a run `sends` requests."""
+    lost = lost_lines(text, hidden) if sends else []
     try:
         targets = parse_targets(reveal(text, hidden), defaults=defaults)
     except TargetsError as exc:
@@ -137,8 +137,11 @@ class SetupPane(Vertical):
     worker_count: reactive[int] = reactive(10, init=False)
 
     def __init__(self, text: str, config: RunConfig, request: RequestSpec = DEFAULT_SPEC, *,
-                 processes: int = 2, id: str | None = None) -> None:
+                 processes: int = 2, sends: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
+        #: whether a run of the list sends requests: a replay's does not, and there a password
+        #: the export masked (and so cannot give back) makes no bad line
+        self._sends = sends
         self.config = config  # what the fields start from, and what they do not show (TLS, proxy …)
         #: the processes field's count when the model runs one process
         self._processes = config.processes if registry.MODELS[config.model].multi_process else processes
@@ -258,7 +261,7 @@ class SetupPane(Vertical):
         """Parse the list; show every bad line by number. None when it has errors."""
         text = self.query_one("#urls", TextArea).text
         if text != self._checked_text:  # else the background check parsed it: 100,000 lines take 1 s
-            self._show_check(text, _parse(text, self._request, self._hidden.real))
+            self._show_check(text, _parse(text, self._request, self._hidden.real, self._sends))
         return self._checked
 
     def _check_in_background(self) -> None:
@@ -269,7 +272,7 @@ class SetupPane(Vertical):
     @work(thread=True, exclusive=True, group="check-list")
     def _parse_off_the_ui(self, text: str, hidden: Mapping[str, str]) -> None:
         """Parse a pause's text on a thread: the editor stays live while a long list parses."""
-        outcome = _parse(text, self._request, hidden)
+        outcome = _parse(text, self._request, hidden, self._sends)
         if get_current_worker().is_cancelled:
             return
         try:

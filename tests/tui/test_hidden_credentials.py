@@ -6,11 +6,15 @@ Driven by Pilot against the demo server, which records the headers each request 
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 from textual.widgets import Static, TextArea
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.credentials import HiddenCredentials, lost_lines, reveal
 
@@ -160,3 +164,18 @@ def test_header_values_are_hidden_by_host_and_name() -> None:
     assert reveal(shown, hidden.real) == text and hidden.hide(shown) == shown
     moved = shown.replace("b.example", "c.example")
     assert [e.line for e in lost_lines(moved, hidden.real)] == [3]
+
+
+async def test_an_export_of_a_list_with_a_password_opens_and_plays(
+        server: DemoServer, tmp_path: Path) -> None:
+    # the export holds `alice:***@`: the replay sends nothing, so no bad line stops it
+    out = tmp_path / "run.json"
+    url = server.url.replace("http://", "http://alice:S3cr3t@") + "/delay/0?test=hidden-export"
+    ran = subprocess.run([sys.executable, "-m", "fetchtui", "run", "--no-history", f"{url} x3",
+                          "--json", str(out)], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    app = FetchApp.replaying(Recording.load(out), str(out))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot_until(pilot, lambda: app.stats is not None and app.stats.ended, "the replay to end")
+        assert app.stats is not None and app.stats.ok == 3
+        assert "alice:***@" in app.query_one("#urls", TextArea).text
