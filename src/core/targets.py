@@ -23,7 +23,6 @@ _REPEAT = r"^(?P<url>\S+)\s+[x*](?P<count>[+-]?[0-9]+)$"
 _SCHEMES = ("http", "https")
 
 
-
 #: Headers whose values are credentials: sent as given, shown and exported as `***`.
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 _SECRET_WORDS = ("token", "secret", "password", "api-key", "apikey", "auth")
@@ -285,6 +284,9 @@ def _mib(size: int) -> str:
     return f"{size // (1024 * 1024)} MiB"
 
 
+_CHUNK = 1024 * 1024  # a capped read's step: memory grows by at most this past the cap
+
+
 def read_capped(handle: BinaryIO, cap: int, what: str) -> bytes:
     """All of `handle` when it holds at most `cap` bytes; TooLarge (naming `what` and the cap)
     once it has given cap + 1, so that memory never grows past the cap (`-d @/dev/zero`)."""
@@ -304,9 +306,6 @@ def read_capped(handle: BinaryIO, cap: int, what: str) -> bytes:
         total += len(piece)
         if total > cap:
             raise TooLarge(f"larger than {_mib(cap)}, the most {what} may be")
-
-
-_CHUNK = 1024 * 1024
 
 
 def read_body(text: str, read_file: Callable[[str], bytes]) -> bytes:
@@ -464,13 +463,13 @@ def _parse_line(line: str, number: int, defaults: RequestSpec,
     single = len(line.split()) == 1
     match = None if single else re.match(_REPEAT, line)
     if match or single:  # the common lines: no shell parsing needed
-        url, count = (match["url"], 1) if match else (line, 1)
+        url, count, spec = line, 1, defaults
         if match:
+            url = match["url"]
             try:
                 count = _repeat_count(match["count"])
             except ValueError as exc:
                 return str(exc)
-        spec = defaults
     else:
         import shlex  # only a line with options or quotes needs a shell's parsing
 
