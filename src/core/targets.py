@@ -219,9 +219,10 @@ def check_url(url: str) -> str | None:
             bad = ord(ch) - 0xDC00
             return f"not UTF-8 text (byte 0x{bad:02x}); percent-encode it (%{bad:02X})"
     authority = url_authority(url)
-    ambiguous = ambiguous_authority(authority)
-    if ambiguous is not None:
-        return ambiguous
+    if "\\" in authority or "@" in authority:  # most URLs hold neither: no call for them
+        ambiguous = ambiguous_authority(authority)
+        if ambiguous is not None:
+            return ambiguous
     if "://" not in url:
         scheme, colon, rest = url.partition(":")
         if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
