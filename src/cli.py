@@ -23,6 +23,8 @@ from fetchtui.cli_input import (
 from fetchtui.core import registry
 from fetchtui.core.config import (
     DEFAULT_SERIES,
+    MAX_BODY_BYTES,
+    MAX_LIST_BYTES,
     MAX_PROCESSES,
     MAX_WORKERS,
     MODELS,
@@ -37,6 +39,7 @@ from fetchtui.core.config import (
     parse_stages,
     parse_timeout,
     parse_workers,
+    whole_number,
 )
 from fetchtui.core.textsafe import safe_text
 
@@ -73,9 +76,9 @@ def _checked(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 def _port(text: str) -> int:
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"port must be a number, got {text!r}") from None
+        value = whole_number(text, "port")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {value}")
     return value
@@ -83,7 +86,8 @@ def _port(text: str) -> int:
 
 def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch (`URL x100` repeats)")
-    parser.add_argument("-f", "--file", help="read the URL list from FILE (- for stdin)")
+    parser.add_argument("-f", "--file", help=f"read the URL list from FILE (- for stdin), at most "
+                                             f"{MAX_LIST_BYTES >> 20} MiB")
     if series:
         parser.add_argument("-w", "--workers", type=_checked(parse_series), default=list(DEFAULT_SERIES),
                             metavar="N,N,...", help="worker counts to run, in order (default 1,2,4,8,16,32)")
@@ -118,9 +122,11 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     parser.add_argument("-X", "--request", "--method", dest="method", metavar="METHOD",
                         help="the method of every request (a list line's own -X wins)")
     parser.add_argument("-H", "--header", dest="headers", action="append", default=[],
-                        metavar="'Name: value'", help="a header for every request (repeatable)")
+                        metavar="'Name: value'", help="a header for every request (repeatable): "
+                                                      "the name an HTTP token, the value ASCII text")
     parser.add_argument("-d", "--data", metavar="TEXT|@FILE|@-",
-                        help="a body for every request (POST unless -X says otherwise)")
+                        help=f"a body for every request (POST unless -X says otherwise); from a file "
+                             f"or stdin at most {MAX_BODY_BYTES >> 20} MiB")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("--http2", action="store_true",
                         help="offer HTTP/2 over TLS (backends httpx and pycurl)")
@@ -141,7 +147,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
     if not series:
         parser.add_argument("--stages", type=_checked(parse_stages), metavar="W:D,W:D,...",
                             help="one run in stages: W workers for D each (e.g. 2:10s,8:10s,32:10s), "
-                                 "the list repeated as with -z; the summary has a row per stage")
+                                 "the list repeated as with -z (so not with -z: the stages set the "
+                                 "duration); the summary has a row per stage")
     parser.add_argument("--demo", action="store_true",
                         help="start the built-in demo server and use its list when no URLs are given")
     parser.add_argument("--check", dest="checks", action="append", default=[], metavar="EXPR",
@@ -346,10 +353,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
 
 
 def parse_last(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ConfigError(f"--last takes a number of runs, got {text!r}") from None
+    value = whole_number(text, "--last (a number of runs)")
     if value < 1:
         raise ConfigError(f"--last takes a number of runs from 1 up, got {value}")
     return value

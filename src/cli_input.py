@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
@@ -58,19 +57,24 @@ class ListSource:
 
 def read_list(args: argparse.Namespace) -> ListSource:
     """The list text from URL arguments and/or -f FILE; raises SystemExit(2) with a message."""
+    from fetchtui.core.config import MAX_LIST_BYTES
+    from fetchtui.core.targets import TooLarge, read_capped
+
     parts: list[str] = list(args.urls)
     origin = "arguments"
     if args.file:
         try:
             if args.file == "-":
-                data = sys.stdin.buffer.read()
+                data = read_capped(sys.stdin.buffer, MAX_LIST_BYTES, "a list")
             else:
                 with open(args.file, "rb") as handle:
-                    data = handle.read()
+                    data = read_capped(handle, MAX_LIST_BYTES, "a list")
             parts.insert(0, data.decode("utf-8-sig"))
             origin = "stdin" if args.file == "-" else args.file
         except OSError as exc:
             fail(f"cannot read {args.file}: {exc.strerror or exc}")
+        except TooLarge as exc:
+            fail(f"-f {args.file}: {exc}")
         except UnicodeDecodeError as exc:
             fail(f"{args.file} is not UTF-8 text (byte {exc.start})")
     return ListSource("\n".join(parts), origin)
@@ -90,11 +94,15 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
         problem = export_paths_problem(json_path, csv_path)
         if problem is not None:
             fail(problem)
+    if args.cacert is not None:
+        cacert_or_exit(args.cacert)
     limits = FetchLimits(timeout=args.timeout, max_bytes=args.max_bytes,
                          max_redirects=args.max_redirects, verify=not args.insecure,
                          ca_bundle=args.cacert, proxy=proxy, env_proxy=not args.no_proxy,
                          direct=(f"{server.url}/",) if server is not None else (), http2=args.http2)
     try:
+        if args.duration is not None and getattr(args, "stages", None):  # the usage's -z | --stages
+            raise ConfigError("--stages sets the run's duration (the sum of its stages): leave -z out")
         if args.cut_at_end and args.duration is None and not getattr(args, "stages", None):
             raise ConfigError("--cut-at-end needs a duration (-z or --stages)")
         implied = registry.multi_process_model() if args.processes is not None else "threads"
@@ -110,6 +118,28 @@ def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> Ru
                          python=python_or_exit(args.python) if args.python else None)
     except ConfigError as exc:
         fail(str(exc))
+
+
+def cacert_or_exit(path: str) -> None:
+    """--cacert PATH, loaded once as the clients load it: a missing file, a folder or a file
+    with no certificate in it exits 2 with one line, before anything is fetched (else each
+    request would fail on it, or every one be cancelled). Checked with -k too: -k wins over
+    it, but a bad path is a mistake all the same."""
+    import ssl
+
+    shown = safe_text(path, 200)
+    if not path.strip():
+        fail("--cacert needs the path of a file of PEM certificates")
+    try:
+        ssl.create_default_context(cafile=path)
+    except IsADirectoryError:
+        fail(f"--cacert {shown}: a folder; give a file of PEM certificates")
+    except ssl.SSLError as exc:  # before OSError, its base
+        fail(f"--cacert {shown}: no PEM certificate found in it ({exc.reason or exc})")
+    except OSError as exc:
+        fail(f"--cacert {shown}: cannot read it ({exc.strerror or exc})")
+    except ValueError as exc:  # a NUL in the path
+        fail(f"--cacert {shown}: {exc}")
 
 
 def python_or_exit(path: str) -> str | None:
@@ -129,7 +159,7 @@ def python_or_exit(path: str) -> str | None:
 def proxy_or_exit(text: str) -> str:
     """-x as curl takes it (no scheme: http://), checked: a bad one exits 2, its password masked."""
     from fetchtui.core.fetching.proxies import PROXY_SCHEMES, proxy_url
-    from fetchtui.core.targets import mask_text
+    from fetchtui.core.targets import ambiguous_authority, mask_text, url_authority
 
     scheme = text.partition(":")[0].lower()
     if scheme in PROXY_SCHEMES and "://" not in text:  # `http:u:p@host`: a typo, not a host
@@ -137,6 +167,12 @@ def proxy_or_exit(text: str) -> str:
         fail(f"-x takes a proxy URL such as http://proxy.example:3128, got '{scheme}:{masked}'")
     url = proxy_url(text)
     shown = mask_text(url)
+    # the rule a list's URLs are held to: the host part every client reads the same way
+    problem = ambiguous_authority(url_authority(url))
+    if problem is None and any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        problem = "a proxy URL cannot hold spaces or control characters (percent-encode them)"
+    if problem is not None:
+        fail(f"-x {shown!r}: {problem}")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
@@ -149,7 +185,17 @@ def proxy_or_exit(text: str) -> str:
 
 def request_spec(args: argparse.Namespace) -> RequestSpec:
     """The -X/-H/-d of the command line: what every line of the list sends unless it says."""
-    from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, parse_header, parse_method, read_body
+    from fetchtui.core.config import MAX_BODY_BYTES
+    from fetchtui.core.targets import (
+        DEFAULT_SPEC,
+        RequestSpec,
+        TooLarge,
+        parse_header,
+        parse_method,
+        read_body,
+        read_body_file,
+        read_capped,
+    )
 
     if args.method is None and not args.headers and args.data is None:
         return DEFAULT_SPEC
@@ -160,9 +206,12 @@ def request_spec(args: argparse.Namespace) -> RequestSpec:
             if args.data == "@-":
                 if args.file == "-":
                     fail("-d @- reads stdin, and so does -f -: give the body or the list a file")
-                body = sys.stdin.buffer.read()
+                try:
+                    body = read_capped(sys.stdin.buffer, MAX_BODY_BYTES, "a body")
+                except TooLarge as exc:
+                    fail(f"-d @-: {exc}")
             else:
-                body = read_body(args.data, lambda path: Path(path).expanduser().read_bytes())
+                body = read_body(args.data, read_body_file)
         method = parse_method(args.method) if args.method else ("POST" if body is not None else "GET")
     except ValueError as exc:
         fail(str(exc))

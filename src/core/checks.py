@@ -111,7 +111,8 @@ def parse_check(text: str) -> Check:
         raise CheckError(f"check {text!r}: unknown figure {figure!r} (one of {', '.join(FIGURES)})")
     url = None
     if match["url"] is not None:
-        if not match["url"].isdigit() or int(match["url"]) < 1:
+        digits = match["url"]
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 9 or int(digits) < 1:
             raise CheckError(f"check {text!r}: url[N] counts the per-URL rows from 1, "
                              f"got url[{match['url']}]")
         if figure == "rps":

@@ -12,6 +12,13 @@ MODELS: tuple[ModelName, ...] = registry.MODEL_NAMES
 MAX_PROCESSES = 64
 
 MAX_WORKERS = 1024
+
+#: The most bytes a body may have (`-d @FILE`, `-d @-`, a list line's `-d @FILE`): read with
+#: this cap, refused at cap + 1 bytes, never read further (`-d @/dev/zero`).
+MAX_BODY_BYTES = 64 * 1024 * 1024
+#: The most bytes a URL list may have (`-f FILE`, `-f -`), and the most the bodies one list's
+#: lines read from files may come to in all.
+MAX_LIST_BYTES = 256 * 1024 * 1024
 DEFAULT_SERIES = (1, 2, 4, 8, 16, 32)
 
 
@@ -129,11 +136,30 @@ class RunConfig:
 
 
 # -- one check per setting: the CLI, the setup pane and the sweep all say the same thing ------
+#: The most digits a whole number given as text may have: any setting's bound is far below it.
+MAX_DIGITS = 18
+
+
+def _shown(text: str) -> str:
+    """A user's text in a message: quoted, and cut when long (4,300 digits were given once)."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}… ({len(text):,} characters)"
+
+
+def whole_number(text: str, what: str) -> int:
+    """A whole number as the user wrote it, in the digits 0-9 (int() takes any script's digits,
+    `٣` among them, and refuses past 4,300 of them), with an optional sign."""
+    body = text.strip()
+    digits = body[1:] if body[:1] in ("+", "-") else body
+    if not (digits.isascii() and digits.isdigit()):
+        hint = "; write it with the digits 0-9" if digits.isdigit() else ""
+        raise ConfigError(f"{what} must be a whole number, got {_shown(text)}{hint}")
+    if len(digits) > MAX_DIGITS:
+        raise ConfigError(f"{what} is too large (a {len(digits):,}-digit number)")
+    return int(body)
+
+
 def _whole(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ConfigError(f"{what} must be a whole number, got {text!r}") from None
+    return whole_number(text, what)
 
 
 def check_workers(value: int) -> int:
@@ -160,8 +186,16 @@ def check_timeout(value: float) -> float:
 _UNITS = (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0))
 
 
+def _ascii_number(text: str, what: str, example: str) -> None:
+    """float() takes any script's digits (`٣`) and `1_000`: a setting is written 0-9 and `.`."""
+    if not text.isascii() or "_" in text:
+        raise ConfigError(f"{what} must be written with the digits 0-9, like {example}, "
+                          f"got {_shown(text)}")
+
+
 def parse_duration(text: str, what: str = "duration") -> float:
     """Seconds from `500ms`, `10s`, `2m`, `1h` or a plain number of seconds."""
+    _ascii_number(text, what, "500ms, 10s, 2m")
     body, scale = text.strip().lower(), 1.0
     for unit, factor in _UNITS:
         if body.endswith(unit) and body[: -len(unit)].strip().replace(".", "", 1).isdigit():
@@ -171,9 +205,12 @@ def parse_duration(text: str, what: str = "duration") -> float:
         value = float(body) * scale
     except ValueError:
         raise ConfigError(f"{what} must be a number of seconds or like 500ms, 10s, 2m, "
-                          f"got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise ConfigError(f"{what} must be more than 0 seconds, got {text.strip()}")
+                          f"got {_shown(text)}") from None
+    if not value > 0:  # NaN too
+        shown = text.strip() if len(text.strip()) <= 40 else _shown(text.strip())
+        raise ConfigError(f"{what} must be more than 0 seconds, got {shown}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{what} is too large, got {_shown(text.strip())}")
     return value
 
 
@@ -193,6 +230,7 @@ def check_rate(value: float) -> float:
 
 def parse_rate(text: str) -> float:
     """`50`, `50/s` or `3000/m` requests per second."""
+    _ascii_number(text, "rate", "50 or 3000/m")
     body, per = text.strip().lower(), 1.0
     for suffix, seconds in (("/s", 1.0), ("/m", 60.0), ("/h", 3600.0)):
         if body.endswith(suffix):
@@ -201,7 +239,8 @@ def parse_rate(text: str) -> float:
     try:
         value = float(body) / per
     except ValueError:
-        raise ConfigError(f"rate must be requests per second, like 50 or 3000/m, got {text!r}") from None
+        raise ConfigError(f"rate must be requests per second, like 50 or 3000/m, "
+                          f"got {_shown(text)}") from None
     return check_rate(value)
 
 

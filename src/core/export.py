@@ -257,8 +257,17 @@ def export_paths_problem(json_path: str | None, csv_path: str | None) -> str | N
     for flag, p in given:
         if not p.strip():
             return f"{flag} needs a path (or - for stdout), got an empty one"
-        if p != STDOUT and (p.endswith(os.sep) or (os.altsep and p.endswith(os.altsep))):
+        if p == STDOUT:
+            continue
+        if p.endswith(os.sep) or (os.altsep and p.endswith(os.altsep)):
             return f"{flag} {p!r} names a directory; give a file name"
+        path = os.path.expanduser(p)
+        if os.path.isdir(path):
+            return f"{flag} {p!r} is a folder; give a file name"
+        folder = os.path.dirname(path) or os.curdir
+        if not os.path.isdir(folder):
+            what = "is not a folder" if os.path.exists(folder) else "does not exist"
+            return f"{flag} {p!r}: its folder {folder!r} {what}"
     if len(given) == 2:
         (_, a), (_, b) = given
         if a == STDOUT and b == STDOUT:

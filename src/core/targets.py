@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
+from fetchtui.core.config import MAX_BODY_BYTES, MAX_LIST_BYTES
 from fetchtui.core.target_list import TargetList
 from fetchtui.core.textsafe import safe_text
 
@@ -16,14 +19,14 @@ MAX_TOTAL = 1_000_000
 
 # Patterns, not compiled ones: re compiles each on its first use (and keeps it), so a start-up
 # that never needs one (a list of plain URLs) does not pay ~0.1-0.4 ms of compiling for it.
-_REPEAT = r"^(?P<url>\S+)\s+[x*](?P<count>[+-]?\d+)$"
+_REPEAT = r"^(?P<url>\S+)\s+[x*](?P<count>[+-]?[0-9]+)$"
 _SCHEMES = ("http", "https")
 
 
 #: Headers whose values are credentials: sent as given, shown and exported as `***`.
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 _SECRET_WORDS = ("token", "secret", "password", "api-key", "apikey", "auth")
-_METHOD = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"  # an HTTP token
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # an HTTP token (RFC 9110): a method, a header name
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,7 @@ class LineError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}: {safe_text(mask_text(self.text), 120)}"
+        return f"line {self.line}: {self.message}: {safe_text(mask_line(self.text), 120)}"
 
 
 class TargetsError(ValueError):
@@ -78,7 +81,8 @@ class TargetsError(ValueError):
 
 
 def mask_url(url: str) -> str:
-    """Return `url` with any password replaced by `***` (the user name stays visible)."""
+    """Return `url` with its credentials replaced by `***`: a password (the user name stays
+    visible: `user:***@`), or a user info with no colon, which is a token (`***@`)."""
     if "@" not in url:
         return url
     try:
@@ -86,19 +90,68 @@ def mask_url(url: str) -> str:
     except ValueError:  # not a URL urlsplit reads (an open IPv6 bracket): mask it as text
         return mask_text(url)
     if "@" not in parts.netloc:
-        return url if "@" not in url else mask_text(url)
+        return mask_text(url)
     userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    masked = f"{user}:***@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    return urlunsplit(parts._replace(netloc=masked))
+    return urlunsplit(parts._replace(netloc=f"{masked_userinfo(userinfo)}@{hostport}"))
 
 
-_USERINFO = r"(://[^/@\s:]*):[^/@\s]*@"
+def masked_userinfo(userinfo: str) -> str:
+    """`user:***` for `user:password`; `***` for a token (a user info with no colon)."""
+    user, colon, _ = userinfo.partition(":")
+    return f"{user}:***" if colon else "***"
+
+
+#: `scheme://` and what may be its authority in free text: up to a path, a query, a fragment,
+#: a line's end, a character no URL holds raw (`"<>` and backtick), the next `://`, or a
+#: flag of a list line (` -H`). Spaces and quotes stay in: a password may hold them.
+_AUTHORITY_IN_TEXT = r"://((?:(?!://|\s-)[^/?#\r\n\"<>`])*)"
+
+
+def _mask_authority(match: re.Match[str]) -> str:
+    authority = match[1]
+    userinfo, at, hostport = authority.rpartition("@")
+    if not at:
+        return match[0]
+    return f"://{masked_userinfo(userinfo)}@{hostport}"
 
 
 def mask_text(text: str) -> str:
-    """Any `scheme://user:password@` in free text (a bad list line) with the password masked."""
-    return re.sub(_USERINFO, r"\1:***@", text)
+    """Any `scheme://userinfo@` in free text (a bad list line, a client's message) with its
+    credentials masked as `mask_url` masks them. Everything up to the last `@` before the
+    path is user info, spaces and raw `@`s included: a password is never shown in part."""
+    if "@" not in text:
+        return text
+    return re.sub(_AUTHORITY_IN_TEXT, _mask_authority, text)
+
+
+#: A list line's `-H 'Name: value'`, quoted (the value runs to the closing quote) or not.
+_QUOTED_HEADER = (r"""(?<!\S)(?:-H|--header)\s+(['"])\s*(?P<name>[^:'"\s]+)\s*(?::|\s)"""
+                  r"""(?P<value>(?:(?!\1).)*)""")
+_BARE_HEADER = r"""(?<!\S)(?:-H|--header)\s+(?P<name>[^\s:'"]+):(?P<value>\S*)"""
+
+
+def secret_header_values(line: str) -> list[tuple[int, int, str]]:
+    """Where a list line's `-H` flags hold the values of headers that `is_secret_header` names:
+    (start, end, name) of each value, its leading spaces left out, in order."""
+    if "-H" not in line and "--header" not in line:
+        return []
+    spans = []
+    for pattern in (_QUOTED_HEADER, _BARE_HEADER):  # a quoted one is never read as a bare one
+        for match in re.finditer(pattern, line):
+            if is_secret_header(match["name"]):
+                value = match["value"]
+                start = match.start("value") + len(value) - len(value.lstrip())
+                spans.append((start, match.end("value"), match["name"]))
+    return sorted(spans)
+
+
+def mask_line(text: str) -> str:
+    """A list line as a bad-line message shows it: its URL's credentials masked (`mask_text`),
+    and the value of every header that `is_secret_header` names."""
+    text = mask_text(text)
+    for start, end, _ in reversed(secret_header_values(text)):
+        text = f"{text[:start]}***{text[end:]}"
+    return text
 
 
 #: What no URL may hold: a lone surrogate, whitespace (ASCII or not), C0 controls and DEL.
@@ -128,12 +181,34 @@ def _check_origin(url: str) -> str | None:
     return None
 
 
+def url_authority(url: str) -> str:
+    """The host part of `url` as text: after `://`, up to its path, query or fragment."""
+    return url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+
+
+def ambiguous_authority(authority: str) -> str | None:
+    """What makes clients read the host part of a URL (a list's or a proxy's) differently, or None.
+
+    A backslash: some read it as a slash, others as data. More than one `@`: some send the
+    ones before the last as part of the password, others refuse the URL. Either way what is
+    shown would not be where the request goes, or what it sends.
+    """
+    if "\\" in authority:
+        return ("a backslash in the host part is read differently by different clients; "
+                "percent-encode it (%5C) or remove it")
+    if authority.count("@") > 1:
+        return ("a raw '@' in the user name or password is read differently by different clients; "
+                "percent-encode it (%40)")
+    return None
+
+
 def check_url(url: str) -> str | None:
     """Return what is wrong with `url`, or None when it can be fetched.
 
     One rule for every client: a URL whose host part clients read differently (a backslash,
-    which some treat as a slash and others as data) is refused, so that what is shown is
-    where the request goes.
+    which some treat as a slash and others as data; a raw `@` in the user info) is refused,
+    so that what is shown is where the request goes, with what it sends
+    (`ambiguous_authority`, which a proxy's URL is held to as well).
     """
     # printable ASCII with no space holds none of them: most URLs, and no pattern to compile
     plain = url.isascii() and url.isprintable() and " " not in url
@@ -143,10 +218,11 @@ def check_url(url: str) -> str | None:
         if "\udc80" <= ch <= "\udcff":  # a byte that was not UTF-8 (surrogateescape)
             bad = ord(ch) - 0xDC00
             return f"not UTF-8 text (byte 0x{bad:02x}); percent-encode it (%{bad:02X})"
-    authority = url.partition("://")[2].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    if "\\" in authority:
-        return ("a backslash in the host part is read differently by different clients; "
-                "percent-encode it (%5C) or remove it")
+    authority = url_authority(url)
+    if "\\" in authority or "@" in authority:  # most URLs hold neither: no call for them
+        ambiguous = ambiguous_authority(authority)
+        if ambiguous is not None:
+            return ambiguous
     if "://" not in url:
         scheme, colon, rest = url.partition(":")
         if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
@@ -170,41 +246,123 @@ def check_url(url: str) -> str | None:
 
 
 def parse_header(text: str) -> tuple[str, str]:
-    """`Name: value` -> (name, value); ValueError says what is wrong."""
+    """`Name: value` -> (name, value); ValueError says what is wrong.
+
+    One rule, so that every client sends the same bytes or none: the name is an HTTP token
+    (RFC 9110) and the value ASCII text (tabs allowed); the clients send anything else each
+    their own way (Latin-1, UTF-8) or fail on it.
+    """
     name, colon, value = text.partition(":")
     name = name.strip()
-    if not colon or not name or any(ch.isspace() or ord(ch) < 33 or ord(ch) == 127 for ch in name):
-        raise ValueError(f"-H takes 'Name: value', got {text!r}")
+    if not colon or not name:
+        first = text.split()[0] if text.split() else ""
+        shown = f"{first} ***" if first and is_secret_header(first) else safe_text(text, 80)
+        raise ValueError(f"-H takes 'Name: value', got {shown!r}")
+    if not re.fullmatch(_TOKEN, name):
+        raise ValueError(f"-H: {safe_text(name, 80)!r} is not a header name "
+                         "(ASCII letters, digits and !#$%&'*+-.^_`|~ only)")
     if any(ch in value for ch in "\r\n\x00"):
         raise ValueError("-H: a header value cannot hold a line break")
     if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
         raise ValueError(f"-H {name}: a header value cannot hold control characters")
-    try:
-        value.encode("latin-1")
-    except UnicodeEncodeError:
-        raise ValueError(f"-H {name}: a header value must be Latin-1 text (HTTP sends it as bytes); "
-                         "percent-encode or base64 anything else") from None
+    if not value.isascii():
+        raise ValueError(f"-H {name}: a header value must be ASCII text (clients send other "
+                         "characters differently, or fail); percent-encode or base64 anything else")
     return name, value.strip()
 
 
 def parse_method(text: str) -> str:
-    if not re.match(_METHOD, text):
-        raise ValueError(f"-X takes a method such as POST, got {text!r}")
+    if not re.fullmatch(_TOKEN, text):
+        raise ValueError(f"-X takes a method such as POST, got {safe_text(text, 80)!r}")
     return text
 
 
+class TooLarge(ValueError):
+    """Input past its cap: refused once cap + 1 bytes have been read, never more."""
+
+
+def _mib(size: int) -> str:
+    return f"{size // (1024 * 1024)} MiB"
+
+
+_CHUNK = 1024 * 1024  # a capped read's step: memory grows by at most this past the cap
+
+
+def read_capped(handle: BinaryIO, cap: int, what: str) -> bytes:
+    """All of `handle` when it holds at most `cap` bytes; TooLarge (naming `what` and the cap)
+    once it has given cap + 1, so that memory never grows past the cap (`-d @/dev/zero`)."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (OSError, AttributeError, ValueError):  # not a file with a number (a test's BytesIO)
+        size = 0
+    if size > cap:  # a regular file says its size: no need to read it
+        raise TooLarge(f"larger than {_mib(cap)}, the most {what} may be")
+    parts: list[bytes] = []
+    total = 0
+    while True:
+        piece = handle.read(min(_CHUNK, cap + 1 - total))
+        if not piece:
+            return b"".join(parts)
+        parts.append(piece)
+        total += len(piece)
+        if total > cap:
+            raise TooLarge(f"larger than {_mib(cap)}, the most {what} may be")
+
+
 def read_body(text: str, read_file: Callable[[str], bytes]) -> bytes:
-    """-d TEXT, or -d @FILE (the file's bytes)."""
+    """-d TEXT, or -d @FILE (the file's bytes, at most MAX_BODY_BYTES)."""
     if text.startswith("@"):
         try:
             return read_file(text[1:])
         except OSError as exc:
             raise ValueError(f"-d {text}: cannot read it ({exc.strerror or exc})") from None
+        except TooLarge as exc:
+            raise ValueError(f"-d {text}: {exc}") from None
     return text.encode("utf-8")
 
 
-def _read_file(path: str) -> bytes:
-    return Path(path).expanduser().read_bytes()
+def read_body_file(path: str) -> bytes:
+    """A body's file (`-d @FILE`), read with the body's cap."""
+    with Path(path).expanduser().open("rb") as handle:
+        return read_capped(handle, MAX_BODY_BYTES, "a body")
+
+
+class _Bodies:
+    """The files one list's lines read as bodies: each read once, and all of them together
+    within MAX_LIST_BYTES (each within MAX_BODY_BYTES), so no list makes memory grow unbounded."""
+
+    def __init__(self, read_file: Callable[[str], bytes]) -> None:
+        self._read_file = read_file
+        self._read: dict[str, bytes] = {}
+        self._total = 0
+
+    def __call__(self, path: str) -> bytes:
+        body = self._read.get(path)
+        if body is None:
+            body = self._read_file(path)
+            self._total += len(body)
+            if self._total > MAX_LIST_BYTES:
+                raise TooLarge(f"the list's bodies from files come to more than {_mib(MAX_LIST_BYTES)} "
+                               "in all")
+            self._read[path] = body
+        return body
+
+
+def _repeat_count(text: str) -> int:
+    """The count of `xN` (the text after x or *): ASCII digits, from 1 to MAX_TOTAL."""
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"repeat count must be written with the digits 0-9, got {safe_text(text, 20)!r}")
+    if len(digits) > 20:  # int() of thousands of digits is refused by Python itself
+        raise ValueError(f"repeat count must be at most {MAX_TOTAL:,} (the most requests a list "
+                         f"may ask for), got a {len(digits):,}-digit number")
+    count = int(text)
+    if count < 1:
+        raise ValueError(f"repeat count must be at least 1, got {count}")
+    if count > MAX_TOTAL:
+        raise ValueError(f"repeat count must be at most {MAX_TOTAL:,} (the most requests a list "
+                         f"may ask for), got {count:,}")
+    return count
 
 
 _FLAGS = {"-X": "method", "--request": "method", "-H": "header", "--header": "header",
@@ -219,11 +377,8 @@ def _line_spec(tokens: list[str], defaults: RequestSpec,
     given_method = False
     rest = iter(tokens[1:])
     for token in rest:
-        repeat = re.fullmatch(r"[x*]([+-]?\d+)", token)
-        if repeat:
-            count = int(repeat[1])
-            if count < 1:
-                raise ValueError(f"repeat count must be at least 1, got {count}")
+        if token[:1] in ("x", "*") and token[1:].lstrip("+-").isdigit():  # x٣ too: refused by name
+            count = _repeat_count(token[1:])
             continue
         flag = _FLAGS.get(token)
         if flag is None:
@@ -262,7 +417,7 @@ _CACHE_LINES = 4096
 
 
 def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec = DEFAULT_SPEC,
-                  read_file: Callable[[str], bytes] = _read_file) -> TargetList:
+                  read_file: Callable[[str], bytes] = read_body_file) -> TargetList:
     """Parse the whole list; raise TargetsError listing every bad line.
 
     A line is `URL`, `URL xN`, or either with curl's flags after it, parsed shell-style:
@@ -272,6 +427,7 @@ def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec =
     targets = TargetList()
     errors: list[LineError] = []
     checked: dict[str, tuple[Target, int] | str] = {}  # lists repeat lines; parse each once
+    bodies = _Bodies(read_file)
     total = 0
     for number, raw in enumerate(_lines(text.lstrip("\ufeff")), start=1):
         line = raw.strip()
@@ -281,7 +437,7 @@ def parse_targets(text: str, max_total: int = MAX_TOTAL, defaults: RequestSpec =
             line = line.split(" #", 1)[0].rstrip()
         cached = checked.get(line)
         if cached is None:
-            cached = _parse_line(line, number, defaults, read_file)
+            cached = _parse_line(line, number, defaults, bodies)
             if len(checked) >= _CACHE_LINES:
                 checked.clear()
             checked[line] = cached
@@ -308,10 +464,13 @@ def _parse_line(line: str, number: int, defaults: RequestSpec,
     single = len(line.split()) == 1
     match = None if single else re.match(_REPEAT, line)
     if match or single:  # the common lines: no shell parsing needed
-        url, count = (match["url"], int(match["count"])) if match else (line, 1)
-        if count < 1:
-            return f"repeat count must be at least 1, got {count}"
-        spec = defaults
+        url, count, spec = line, 1, defaults
+        if match:
+            url = match["url"]
+            try:
+                count = _repeat_count(match["count"])
+            except ValueError as exc:
+                return str(exc)
     else:
         import shlex  # only a line with options or quotes needs a shell's parsing
 

@@ -167,7 +167,7 @@ class FetchApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield SetupPane(self._text, self.first_config, self._request, processes=self._processes,
-                        id="setup")
+                        sends=self.replay_of is None, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):

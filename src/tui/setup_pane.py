@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rich.segment import Segment
@@ -38,15 +38,26 @@ from fetchtui.core.config import (
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
 from fetchtui.core.textsafe import visible_controls
+from fetchtui.tui.credentials import HiddenCredentials, lost_lines, reveal
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 
 
-def _parse(text: str, defaults: RequestSpec) -> Sequence[Target] | TargetsError:
+def _parse(text: str, defaults: RequestSpec, hidden: Mapping[str, str],
+           sends: bool = True) -> Sequence[Target] | TargetsError:
+    """The editor's text parsed with the credentials it shows masked (`hidden`) put back; a line
+    whose masked password is not known is a bad line where a run `sends` requests."""
+    lost = lost_lines(text, hidden) if sends else []
     try:
-        return parse_targets(text, defaults=defaults)
+        targets = parse_targets(reveal(text, hidden), defaults=defaults)
     except TargetsError as exc:
-        return exc
+        if not lost:
+            return exc
+        bad = {error.line: error for error in lost}
+        for error in exc.errors:  # a parse error of the line as it was given, masked, is its own
+            bad[error.line] = error
+        return TargetsError(sorted(bad.values(), key=lambda error: error.line))
+    return TargetsError(lost) if lost else targets
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +137,18 @@ class SetupPane(Vertical):
     worker_count: reactive[int] = reactive(10, init=False)
 
     def __init__(self, text: str, config: RunConfig, request: RequestSpec = DEFAULT_SPEC, *,
-                 processes: int = 2, id: str | None = None) -> None:
+                 processes: int = 2, sends: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
+        #: whether a run of the list sends requests: a replay's does not, and there a password
+        #: the export masked (and so cannot give back) makes no bad line
+        self._sends = sends
         self.config = config  # what the fields start from, and what they do not show (TLS, proxy …)
         #: the processes field's count when the model runs one process
         self._processes = config.processes if registry.MODELS[config.model].multi_process else processes
         self._request = request
-        self._text = text
+        #: the credentials of the list, shown masked: a list given at launch is masked at once
+        self._hidden = HiddenCredentials()
+        self._text = self._hidden.hide(text)
         #: the interpreters offered: this one (None), --python's, those found on PATH
         self._pythons = interpreter.offered([config.python] if config.python else [])
         self._python_labels = {path: _python_label(path) for path in self._pythons}
@@ -245,18 +261,18 @@ class SetupPane(Vertical):
         """Parse the list; show every bad line by number. None when it has errors."""
         text = self.query_one("#urls", TextArea).text
         if text != self._checked_text:  # else the background check parsed it: 100,000 lines take 1 s
-            self._show_check(text, _parse(text, self._request))
+            self._show_check(text, _parse(text, self._request, self._hidden.real, self._sends))
         return self._checked
 
     def _check_in_background(self) -> None:
         text = self.query_one("#urls", TextArea).text
         if text != self._checked_text:
-            self._parse_off_the_ui(text)
+            self._parse_off_the_ui(text, self._hidden.real)
 
     @work(thread=True, exclusive=True, group="check-list")
-    def _parse_off_the_ui(self, text: str) -> None:
+    def _parse_off_the_ui(self, text: str, hidden: Mapping[str, str]) -> None:
         """Parse a pause's text on a thread: the editor stays live while a long list parses."""
-        outcome = _parse(text, self._request)
+        outcome = _parse(text, self._request, hidden, self._sends)
         if get_current_worker().is_cancelled:
             return
         try:
@@ -283,13 +299,29 @@ class SetupPane(Vertical):
         errors.update(Text(f"{len(outcome):,} requests"))
         errors.remove_class("has-errors")
 
+    def hide_credentials(self) -> None:
+        """Mask the passwords typed into the editor since it was last masked (they are kept, and
+        sent): what a run's list is shown with from then on."""
+        editor = self.query_one("#urls", TextArea)
+        text = editor.text
+        shown = self._hidden.hide(text)
+        if shown == text:
+            return
+        if self._checked_text == text:  # the same list: its check stands
+            self._checked_text = shown
+        cursor = editor.cursor_location
+        editor.load_text(shown)  # and forget the edits: an undo must not bring a password back
+        editor.move_cursor(editor.clamp_visitable(cursor))
+
     def read(self) -> Setup | str:
-        """The setup to run, or a message saying what to fix."""
+        """The setup to run, or a message saying what to fix. A list that can run has its
+        typed passwords masked in the editor from then on."""
         targets = self.check_list()
         if targets is None:
             return "fix the bad lines in the URL list first"
         if not targets:
             return "the URL list is empty: type a URL, or start with --demo"
+        self.hide_credentials()
         try:
             workers = parse_workers(self.query_one("#workers", Input).value)
             timeout = parse_timeout(self.query_one("#timeout", Input).value)

@@ -108,18 +108,92 @@ def test_trace_prints_the_seed_line_per_request(base: str) -> None:
 
 def test_password_never_appears_in_any_output(base: str, tmp_path: Path) -> None:
     url = base.replace("http://", "http://alice:s3cret@") + "/status/404"
-    result = run(url, "--trace", "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv"))
+    token = base.replace("http://", "http://T0KEN@") + "/status/404?token"  # a token alone too
+    history = str(tmp_path / "h.sqlite3")
+    result = run(url, token, "--trace", "--json", str(tmp_path / "r.json"), "--csv", str(tmp_path / "r.csv"),
+                 "--history", history)
     files = [(tmp_path / name).read_text() for name in ("r.json", "r.csv")]
-    outputs = [result.stdout, result.stderr, *files]
-    assert "alice:***@" in result.stdout
-    assert not [o for o in outputs if "s3cret" in o]
+    listed = subprocess.run([*CMD, "history", "--json", "--history", history], capture_output=True,
+                            text=True, timeout=60)
+    outputs = [result.stdout, result.stderr, *files, listed.stdout]
+    assert "alice:***@" in result.stdout and "//***@" in result.stdout
+    assert "//***@" in listed.stdout and "//***@" in files[0] and "//***@" in files[1]
+    assert not [o for o in outputs if "s3cret" in o or "T0KEN" in o]
 
 
-def test_unwritable_export_keeps_the_summary_and_says_why(base: str, tmp_path: Path) -> None:
-    result = run(f"{base}/delay/0 x3", "--json", str(tmp_path / "missing-dir" / "r.json"))
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc: a folder no file can be made in")
+def test_unwritable_export_keeps_the_summary_and_says_why(base: str) -> None:
+    # /proc is a folder (so the check before the run passes) where no file can be written
+    result = run(f"{base}/delay/0 x3", "--json", "/proc/fetchtui-test-r.json")
     assert result.returncode == 1
     assert "ok 3, failed 0" in result.stdout
     assert "error: cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-x", "http://u:pa@ss@127.0.0.1:1"],
+     "-x 'http://u:***@127.0.0.1:1': a raw '@' in the user name or password is read differently "
+     "by different clients; percent-encode it (%40)"),
+    (["-x", "http://u:pa ss@127.0.0.1:1"], "-x 'http://u:***@127.0.0.1:1': a proxy URL cannot hold spaces"),
+    (["-x", "http://127.0.0.1\\@evil.example:1"],
+     "-x 'http://***@evil.example:1': a backslash in the host part"),
+    (["-H", "X-A: \u00e9"], "-H X-A: a header value must be ASCII text"),
+    (["-H", "\u00c4: b"], "-H: '\u00c4' is not a header name"),
+    (["-H", "X A: b"], "-H: 'X A' is not a header name"),
+    (["-H", "Authorization Bearer s3cret"], "-H takes 'Name: value', got 'Authorization ***'"),
+    (["--cacert", "/no/such/ca.pem"], "--cacert /no/such/ca.pem: cannot read it (No such file"),
+    (["--cacert", "/"], "--cacert /: a folder; give a file of PEM certificates"),
+    (["--cacert", "GARBAGE"], "--cacert GARBAGE: no PEM certificate found in it"),
+    (["--json", "/no/such/dir/r.json"],
+     "--json '/no/such/dir/r.json': its folder '/no/such/dir' does not exist"),
+    (["--csv", "/no/such/dir/r.csv"], "--csv '/no/such/dir/r.csv': its folder '/no/such/dir' does not exist"),
+    (["--csv", "/"], "--csv '/' names a directory; give a file name"),
+    (["--json", "/tmp"], "--json '/tmp' is a folder"),
+    (["-z", "1s", "--stages", "1:1s"],
+     "--stages sets the run's duration (the sum of its stages): leave -z out"),
+    (["-d", "@/dev/zero"], "-d @/dev/zero: larger than 64 MiB, the most a body may be"),
+    (["-f", "/dev/zero"], "-f /dev/zero: larger than 256 MiB, the most a list may be"),
+])
+def test_input_every_client_would_not_read_alike_exits_2_with_one_line(
+        server: DemoServer, tmp_path: Path, args: list[str], message: str) -> None:
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    args = [str(garbage) if a == "GARBAGE" else a for a in args]
+    message = message.replace("GARBAGE", str(garbage))
+    path = f"/delay/0?refused={len(message)}-{args[0]}"
+    result = run(f"{server.url}{path}", *args)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()  # one line, saying what is wrong
+    assert line.startswith(f"fetchtui: error: {message}"), line
+    assert server.seen(path) == [] and result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-w", "\u0663"], "argument -w/--workers: workers must be a whole number, got '\u0663'; "
+                       "write it with the digits 0-9"),
+    (["-w", "9" * 4300], "argument -w/--workers: workers is too large (a 4,300-digit number)"),
+    (["-P", "\u0662"], "processes must be a whole number"),
+    (["--max-bytes", "1_000"], "max bytes must be a whole number, got '1_000'"),
+    (["--timeout", "\u0663s"], "timeout must be written with the digits 0-9"),
+    (["-z", "\u0663"], "duration must be written with the digits 0-9"),
+    (["-q", "\u0661\u0660"], "rate must be written with the digits 0-9"),
+    (["--stages", "\u0662:1s"], "stage 1's workers must be a whole number"),
+])
+def test_numbers_are_ascii_digits_and_bounded(args: list[str], message: str) -> None:
+    result = run("http://127.0.0.1:9/", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("flags", "says"), [
+    (["-d", "@-"], "-d @-: larger than 64 MiB, the most a body may be"),
+    (["-f", "-"], "-f -: larger than 256 MiB, the most a list may be"),
+])
+def test_stdin_is_read_with_the_same_cap(flags: list[str], says: str) -> None:
+    with open("/dev/zero", "rb") as zeros:  # endless: only a capped read ends
+        result = subprocess.run([*CMD, "run", "--no-history", "http://127.0.0.1:9/", *flags], stdin=zeros,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stderr == f"fetchtui: error: {says}\n"
 
 
 def test_existing_export_path_is_replaced_whole(base: str, tmp_path: Path) -> None:

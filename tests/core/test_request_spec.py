@@ -43,12 +43,38 @@ def test_the_command_lines_spec_is_every_lines_unless_a_line_says() -> None:
     ("http://h.example -d @/no/such/file", "-d @/no/such/file: cannot read it"),
     ("http://h.example -H 'X: \"unclosed", "a quote is not closed"),
     ("http://h.example x0 -X POST", "repeat count must be at least 1"),
+    ("http://h.example -H 'X-A: \u00e9'", "-H X-A: a header value must be ASCII text"),
+    ("http://h.example -H 'X-A: \u2603'", "-H X-A: a header value must be ASCII text"),
+    ("http://h.example -H '\u00c4: b'", "-H: '\u00c4' is not a header name"),
+    ("http://h.example -H 'X(A): b'", "-H: 'X(A)' is not a header name"),
+    ("http://h.example -H 'Cookie c00kie'", "-H takes 'Name: value', got 'Cookie ***'"),
+    ("http://h.example -d @/dev/zero", "-d @/dev/zero: larger than 64 MiB, the most a body may be"),
 ])
 def test_a_bad_flag_on_a_line_is_named_with_its_line(line: str, message: str) -> None:
     with pytest.raises(TargetsError) as caught:
         parse_targets(f"http://fine.example\n{line}")
     (error,) = caught.value.errors
     assert error.line == 2 and message in error.message, error.message
+
+
+def test_a_lists_bodies_are_read_once_a_file_and_capped_in_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fetchtui.core import targets
+
+    monkeypatch.setattr(targets, "MAX_LIST_BYTES", 1000)
+    reads: list[str] = []
+
+    def read(path: str) -> bytes:
+        reads.append(path)
+        return b"x" * 400
+
+    text = "\n".join(f"http://h.example/{i} -d @{name}" for i, name in enumerate("aabbc"))
+    with pytest.raises(TargetsError) as caught:
+        parse_targets(text, read_file=read)
+    (error,) = caught.value.errors
+    assert error.line == 5 and "bodies from files come to more than" in error.message
+    assert reads == ["a", "b", "c"]  # each file read once, however many lines send it
+    assert len(parse_targets(text.rpartition("\n")[0], read_file=read)) == 4
 
 
 def test_credentials_in_headers_are_masked_when_shown() -> None:

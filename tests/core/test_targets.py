@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fetchtui.core.targets import TargetsError, mask_url, parse_targets
+from fetchtui.core.targets import TargetsError, mask_line, mask_url, parse_targets
 
 
 def test_repeat_comments_blank_lines_and_whitespace() -> None:
@@ -53,8 +53,25 @@ def test_every_bad_line_is_reported_at_once() -> None:
 
 def test_huge_repeat_total_is_refused_with_a_clear_message() -> None:
     with pytest.raises(TargetsError) as info:
-        parse_targets("http://a.example x999999999", max_total=1000)
+        parse_targets("http://a.example x600\nhttp://b.example x600", max_total=1000)
     assert "more than 1,000 requests" in info.value.errors[0].message
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    ("999999999", "repeat count must be at most 1,000,000 (the most requests a list may ask for), "
+                  "got 999,999,999"),
+    ("9" * 4300, "repeat count must be at most 1,000,000 (the most requests a list may ask for), "
+                 "got a 4,300-digit number"),
+    ("\u0663\u0663", "repeat count must be written with the digits 0-9, got '\u0663\u0663'"),
+    ("\u00b2", "repeat count must be written with the digits 0-9, got '\u00b2'"),
+])
+@pytest.mark.parametrize("flags", ["", " -X GET"])
+def test_a_repeat_count_is_ascii_digits_and_bounded(count: str, message: str, flags: str) -> None:
+    # with or without flags on the line: the plain line and the shell-parsed one say the same
+    with pytest.raises(TargetsError) as info:
+        parse_targets(f"http://a.example{flags} x{count}")
+    (error,) = info.value.errors
+    assert error.line == 1 and error.message == message
 
 
 def test_ipv6_idn_and_duplicates_are_accepted() -> None:
@@ -66,7 +83,41 @@ def test_credentials_are_kept_for_sending_but_masked_for_display() -> None:
     (target,) = parse_targets("http://alice:s3cret@127.0.0.1:9/x")
     assert target.url == "http://alice:s3cret@127.0.0.1:9/x"
     assert target.display == "http://alice:***@127.0.0.1:9/x"
-    assert mask_url("http://bob@h.example/") == "http://bob@h.example/"
+
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("http://TOKEN@h.example/", "http://***@h.example/"),  # a token alone is a credential too
+    ("http://bob:@h.example/", "http://bob:***@h.example/"),
+    ("http://carol:at@in@pw@127.0.0.1/", "http://carol:***@127.0.0.1/"),  # never shown in part
+    ("http://h.example/?mail=a@b", "http://h.example/?mail=a@b"),
+    ("http://u:p@[::1", "http://u:***@[::1"),  # not a URL urlsplit reads: masked as text
+])
+def test_every_credential_of_a_url_is_masked_whole(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("http://carol:at@in@pw@127.0.0.1/ x3", "http://carol:***@127.0.0.1/ x3"),
+    ("http://carol:pa ss@127.0.0.1/", "http://carol:***@127.0.0.1/"),
+    ("http://u:it's@h/ and http://TOKEN@h2", "http://u:***@h/ and http://***@h2"),
+    ("Unsupported proxy scheme for 'ftp://u:PASS@h:1'", "Unsupported proxy scheme for 'ftp://u:***@h:1'"),
+    ("http://h.example -H 'X-Mail: a@b' x0", "http://h.example -H 'X-Mail: a@b' x0"),
+    ("http://h -H 'Authorization: Bearer s3cret' -H Cookie:c00kie -H 'Accept: */*'",
+     "http://h -H 'Authorization: ***' -H Cookie:*** -H 'Accept: */*'"),
+])
+def test_a_bad_lines_credentials_are_masked_whole(text: str, shown: str) -> None:
+    assert mask_line(text) == shown
+
+
+def test_a_raw_at_in_the_user_info_is_refused_and_never_shown() -> None:
+    with pytest.raises(TargetsError) as info:
+        parse_targets("http://carol:at@in@pw@127.0.0.1/")
+    (error,) = info.value.errors
+    assert "percent-encode it (%40)" in error.message
+    assert "in@pw" not in str(error) and "carol:***@127.0.0.1/" in str(error)
+    (target,) = parse_targets("http://carol:at%40in%40pw@127.0.0.1/")  # encoded: fine
+    assert target.display == "http://carol:***@127.0.0.1/"
 
 
 def test_a_hundred_thousand_lines_parse() -> None:

@@ -107,6 +107,8 @@ def test_passing_checks_exit_0_even_with_failed_requests_they_allow(base: str) -
     ("failed==0ms", "is a count"),
     ("url[0].p50<1s", "counts the per-URL rows from 1"),
     ("url[x].p50<1s", "counts the per-URL rows from 1"),
+    ("url[\u0663].p50<1s", "counts the per-URL rows from 1"),  # digits 0-9 only
+    ("url[" + "9" * 4300 + "].p50<1s", "counts the per-URL rows from 1"),
     ("url[1].rps>5", "a URL has no rps"),
     ("rps>=5ms", "rps is requests a second"),
     ("", "must read FIGURE OP VALUE"),

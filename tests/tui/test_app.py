@@ -249,8 +249,9 @@ async def test_password_never_reaches_the_screen_or_the_export(base: str, tmp_pa
         shown = [line for i in range(table.group_count) for line in table.group_text(i)]
         shown.append(figures(app))
         assert any("alice:***@" in line for line in shown)
-        # the URL editor holds what the user typed; everything fetchtui itself shows is masked
+        # everything fetchtui shows is masked, the URL editor included
         assert not [line for line in shown if "s3cret" in line]
+        assert "s3cret" not in app.query_one("#urls", TextArea).text
         await pilot.press("ctrl+o")
         app.screen.query_one("#export-path", Input).value = str(out)
         await pilot.press("enter")
