@@ -479,7 +479,17 @@ def _parse_line(line: str, number: int, defaults: RequestSpec,
             url, count, spec = _line_spec(tokens, defaults, read_file)
         except ValueError as exc:
             return str(exc) if "quotation" not in str(exc) else "a quote is not closed"
-    problem = check_url(url)
+    problem = check_url(url) or _two_credentials(url, spec)
     if problem:
         return problem
     return Target(url, mask_url(url), number, spec), count
+
+
+def _two_credentials(url: str, spec: RequestSpec) -> str | None:
+    """Credentials in the URL beside an Authorization header: requests and httpx send the
+    URL's, libcurl the header, aiohttp refuses the request. Refused here, the same for all."""
+    if "@" not in url or not any(name.lower() == "authorization" for name, _ in spec.headers):
+        return None
+    if "@" not in urlsplit(url).netloc:
+        return None
+    return "credentials in the URL and an Authorization header: give one of them"

@@ -191,3 +191,14 @@ def test_a_redirect_to_another_host_with_only_secret_headers_sends_none_of_them(
     assert stats.ok == 1, stats.view(0).error
     (seen,) = server.seen(echo)
     assert not {name.lower() for name, _ in seen.headers} & {"authorization", "x-api-key"}, seen.headers
+
+
+@pytest.mark.parametrize("args", [["http://u:pw@127.0.0.1:9/ -H 'Authorization: Bearer T'"],
+                                  ["http://TOKEN@127.0.0.1:9/", "-H", "authorization: Bearer T"]])
+def test_credentials_in_the_url_beside_an_authorization_header_are_refused_up_front(
+        args: list[str]) -> None:
+    """requests and httpx sent the URL's, libcurl the header's, aiohttp failed the request."""
+    done = run(*args, "--no-history")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "credentials in the URL and an Authorization header: give one of them" in done.stderr
+    assert "pw" not in done.stderr and "TOKEN" not in done.stderr and "Bearer T" not in done.stderr
