@@ -57,6 +57,9 @@ class ModelSpec:
     default_processes: int | None = None  # -P's default; None: one per core
     #: what runs in each of its worker processes (`module:Class`, taking dispense= and t0=)
     per_process: str = "fetchtui.core.runs.pool:PoolSource"
+    #: what its workers are (the table's groups, the stats line's count): asyncio's are tasks
+    #: on one thread, curl-multi's transfers on one thread, not threads
+    workers_are: str = "threads"
 
     def source_class(self) -> Any:
         module, _, cls = self.source.partition(":")
@@ -113,11 +116,12 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
     ModelSpec("processes", "sync", "-P worker processes of -w threads each: a GIL per process",
               "requests", f"{_RUNS}.processes:ProcessesSource", multi_process=True),
     ModelSpec("asyncio", "async", "one event loop thread running -w tasks", "aiohttp",
-              f"{_RUNS}.event_loop:LoopSource", threaded=False),
+              f"{_RUNS}.event_loop:LoopSource", threaded=False, workers_are="tasks"),
     ModelSpec("curl-multi", "multi", "one thread per process drives -w transfers through libcurl's "
               "multi interface: asyncio's event loop, in C (-P N processes, default 1)", "pycurl",
               f"{_RUNS}.curl_multi:open_curl_multi", multi_process=True, threaded=False,
-              default_processes=1, per_process=f"{_RUNS}.curl_multi:CurlMultiSource"),
+              default_processes=1, per_process=f"{_RUNS}.curl_multi:CurlMultiSource",
+              workers_are="transfers"),
 )}
 
 MODEL_NAMES: tuple[ModelName, ...] = tuple(m.name for m in MODELS.values())

@@ -16,6 +16,7 @@ from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import TabbedContent
 
+from fetchtui.core import registry
 from fetchtui.core.checks import Check
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event
@@ -95,7 +96,11 @@ class LiveRunApp(App[int]):
         self.refresh_bindings()  # the footer offers pause while a run runs
         self.query_one(ThreadTable).show(self.stats, self.config.concurrency)
         self.query_one(Timeline).show(self.stats)
-        self.query_one(StatsPanel).styles.height = 8 if self.checks else 7  # a line of checks
+        panel = self.query_one(StatsPanel)
+        panel.styles.height = 8 if self.checks else 7  # a line of checks
+        panel.workers_are = registry.MODELS[self.config.model].workers_are
+        if self.replay_of is None:  # asyncio's tasks share one thread: the title says what a group is
+            self.query_one("#live").border_title = f"live: requests in flight, by {panel.workers_are[:-1]}"
         # A full collection walks every object Textual holds: 40-60 ms, a frame's worth of lag
         # when it struck mid-run. Do it now, before the first event, and freeze what survives
         # so the run's own collections only walk what the run creates.

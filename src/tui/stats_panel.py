@@ -67,6 +67,7 @@ class StatsPanel(Widget):
     """
 
     figures = ""  # the text under the bar, as shown (tests read it)
+    workers_are = "threads"  # what the run's workers are (registry.ModelSpec.workers_are)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -109,7 +110,7 @@ class StatsPanel(Widget):
             behind = stats.behind(now_ns)
             lines.append(f"rate {rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
                          (theme.warning or "") if behind else "")
-        lines.append(f"threads {stats.workers_.active}/{stats.size}  ")
+        lines.append(f"{self.workers_are} {stats.workers_.active}/{stats.size}  ")
         if stats.python is not None:  # the fetch process's interpreter, as it said
             lines.append(f"{stats.python.label}  ", "" if stats.python.gil else (theme.accent or ""))
         ceiling = stats.gil_ceiling_rps()
