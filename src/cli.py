@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from fetchtui import __version__, collector
@@ -175,8 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch concurrent HTTP fetching happen, thread by thread.",
         epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
                "sweep; `fetchtui history` lists recorded runs; `fetchtui open RUN.json` shows an exported "
-               "run; `fetchtui demo-server` serves a "
-               "loopback test site. Without a command, the live monitor opens.",
+               "run; `fetchtui diff A B` compares two runs (exports or history numbers); "
+               "`fetchtui demo-server` serves a loopback test site. Without a command, the live "
+               "monitor opens.",
     )
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
     _add_run_options(parser)
@@ -518,4 +520,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv[0] != "run":  # `run` releases it once its run has started, the app once painted
             collector.release()
         return commands[argv[0]](argv[1:])
+    mistyped = _mistyped_command(argv[0], commands) if argv else None
+    if mistyped is not None:
+        print(f"fetchtui: unknown command {argv[0]!r}; did you mean {mistyped!r}?", file=sys.stderr)
+        return 2
     return cmd_tui(argv)
+
+
+def _mistyped_command(word: str, commands: Iterable[str]) -> str | None:
+    """The command `word` is a slip for (`hsitory`: history), if it is a bare word close to
+    one; a URL, a host name or an option is not."""
+    if not re.fullmatch(r"[a-z][a-z-]*", word):
+        return None
+    import difflib
+
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.stats_panel import StatsPanel
 
+from ..core.test_cli_run import CMD
 from .test_app import wait_for
 
 
@@ -23,3 +26,19 @@ async def test_the_stats_line_and_the_title_name_the_workers_as_the_model_runs_t
         await wait_for(pilot, lambda: f"{noun} 3/3" in panel.figures, f"'{noun} 3/3' on the stats line")
         assert str(app.query_one("#live").border_title) == f"live: requests in flight, by {noun[:-1]}"
         app.action_cancel()
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("hsitory", "history"), ("swep", "sweep"), ("dif", "diff"),
+                                              ("demo-sever", "demo-server")])
+def test_a_mistyped_command_says_which_it_meant_and_opens_nothing(typed: str, meant: str) -> None:
+    done = subprocess.run([*CMD, typed], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == f"fetchtui: unknown command {typed!r}; did you mean {meant!r}?"
+
+
+def test_help_names_every_command() -> None:
+    from fetchtui.cli import build_parser
+
+    text = " ".join(build_parser().format_help().split())
+    for command in ("run", "sweep", "history", "open", "diff", "demo-server"):
+        assert f"fetchtui {command}" in text, command
