@@ -14,6 +14,7 @@ from textual.widgets.selection_list import Selection
 
 from fetchtui.core import registry
 from fetchtui.core.config import Pair
+from fetchtui.tui.tick_list import TickList
 
 #: Checked when the dialog opens: one of each way past the ceiling, beside the seed's way.
 PRESELECTED: tuple[Pair, ...] = (("threads", "requests"), ("threads", "pycurl"),
@@ -50,12 +51,12 @@ class ModelsScreen(ModalScreen["list[Cell] | None"]):
             yield Label(f"Compare models: each checked pair runs the list with {self._workers} "
                         f"workers (threads or tasks; processes: {self._processes} of them, each with "
                         f"{self._workers} threads).")
-            yield SelectionList[str](
+            yield TickList(
                 *(Selection(f"{model:<10} {backend}", f"{model}/{backend}", (model, backend) in self._chosen)
                   for model, backend in every_pair()), id="models-list")
             if len(self._pythons) > 1:
                 yield Label("on each checked Python (GIL on, or off on a free-threaded build):")
-                yield SelectionList[str](
+                yield TickList(
                     *(Selection(label, path or "", path == self._python) for label, path in self._pythons),
                     id="models-pythons")
             yield Label("space checks, tab moves between the lists, enter runs, escape cancels",

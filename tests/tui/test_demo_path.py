@@ -8,7 +8,9 @@ import pytest
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.models_screen import ModelsScreen
 from fetchtui.tui.stats_panel import StatsPanel
+from fetchtui.tui.tick_list import TickList
 
 from ..core.test_cli_run import CMD
 from .test_app import wait_for
@@ -42,3 +44,20 @@ def test_help_names_every_command() -> None:
     text = " ".join(build_parser().format_help().split())
     for command in ("run", "sweep", "history", "open", "diff", "demo-server"):
         assert f"fetchtui {command}" in text, command
+
+
+async def test_f5_tells_a_ticked_pair_by_its_glyph_not_its_colour_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = FetchApp("http://127.0.0.1:9/ x2", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+        pairs = app.screen.query_one("#models-list", TickList)
+        pairs.deselect_all()
+        pairs.select("asyncio/aiohttp")
+        await pilot.pause()  # Textual's wait for the list's redraw
+        rows = ["".join(seg.text for seg in pairs.render_line(y)) for y in range(pairs.option_count)]
+        boxes = {row.split()[-2] + "/" + row.split()[-1]: row[1] for row in rows if row.strip()}
+        assert boxes["asyncio/aiohttp"] == "✓", rows
+        assert {box for pair, box in boxes.items() if pair != "asyncio/aiohttp"} == {" "}, rows
