@@ -60,7 +60,7 @@ def read_list(args: argparse.Namespace) -> ListSource:
     from fetchtui.core.config import MAX_LIST_BYTES
     from fetchtui.core.targets import TooLarge, read_capped
 
-    parts: list[str] = list(args.urls)
+    parts = url_arguments(args.urls)
     origin = "arguments"
     if args.file:
         try:
@@ -78,6 +78,18 @@ def read_list(args: argparse.Namespace) -> ListSource:
         except UnicodeDecodeError as exc:
             fail(f"{args.file} is not UTF-8 text (byte {exc.start})")
     return ListSource("\n".join(parts), origin)
+
+
+def url_arguments(words: list[str]) -> list[str]:
+    """The URL arguments as list lines: `URL x3000` unquoted is one line, its repeat count a
+    word of its own after it (`x3000` cannot be a URL)."""
+    lines: list[str] = []
+    for word in words:
+        if lines and word[:1] == "x" and word[1:].isascii() and word[1:].isdigit():
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
 
 
 def fail(message: str) -> NoReturn:

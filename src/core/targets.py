@@ -227,6 +227,8 @@ def check_url(url: str) -> str | None:
         scheme, colon, rest = url.partition(":")
         if colon and scheme.isalpha() and not rest[:1].isdigit():  # javascript:, mailto:
             return f"unsupported scheme {scheme.lower()!r} (only http and https)"
+        if url[:1] == "x" and url[1:].isascii() and url[1:].isdigit():  # a count with no URL
+            return f"a repeat count ({url}) follows the URL it repeats: `URL {url}`"
         return f"missing scheme (did you mean http://{url}?)"
     scheme = url.partition("://")[0]
     origin = (scheme, authority)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +14,7 @@ from fetchtui.tui.models_screen import ModelsScreen
 from fetchtui.tui.stats_panel import StatsPanel
 from fetchtui.tui.tick_list import TickList
 
-from ..core.test_cli_run import CMD
+from ..core.test_cli_run import CMD, run
 from .test_app import wait_for
 
 
@@ -61,3 +63,18 @@ async def test_f5_tells_a_ticked_pair_by_its_glyph_not_its_colour_alone(
         boxes = {row.split()[-2] + "/" + row.split()[-1]: row[1] for row in rows if row.strip()}
         assert boxes["asyncio/aiohttp"] == "✓", rows
         assert {box for pair, box in boxes.items() if pair != "asyncio/aiohttp"} == {" "}, rows
+
+
+def test_an_unquoted_repeat_count_repeats_the_url_before_it(base: str, tmp_path: Path) -> None:
+    """`fetchtui run URL x30 -w 4`, as the README writes it, with no quotes."""
+    out = tmp_path / "run.json"
+    done = run(f"{base}/get", "x30", f"{base}/bytes/5", "x2", "-w", "4", "--no-history", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    urls = [request["url"] for request in json.loads(out.read_text())["requests"]]
+    assert urls == [f"{base}/get"] * 30 + [f"{base}/bytes/5"] * 2
+
+
+def test_a_repeat_count_with_no_url_says_so_and_suggests_no_url() -> None:
+    done = run("x30", "--no-history")
+    assert done.returncode == 2 and "a repeat count (x30) follows the URL it repeats" in done.stderr
+    assert "http://x30" not in done.stderr
