@@ -1,8 +1,11 @@
-"""Answers and redirects that go past what a client should take, the same on every client,
-over loopback against the demo server."""
+"""Answers and redirects that go past what a client should take, the same on every client:
+the conformance table (one hostile answer, the one outcome every client gives it) against
+the raw-socket hostile server, and the demo server's heads and redirects, over loopback."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
@@ -10,15 +13,24 @@ import pytest
 from fetchtui.core import registry
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.fetching.errors import MAX_HEADER_LINE, MAX_HEADER_LINES
+from fetchtui.core.fetching.errors import (
+    HEAD_TOO_BIG,
+    HEADER_TOO_LONG,
+    HEADERS_TOO_MANY,
+    MAX_HEAD_BYTES,
+    MAX_HEADER_LINE,
+    MAX_HEADER_LINES,
+)
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import RequestSpec, parse_targets
 
+from ..hostile_server import HostileServer
 from .helpers import finish
 
 # every pair that runs in the caller's process (processes spawn theirs: tested in test_processes)
 PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].processes_of_its_own(1)]
+Headers = tuple[tuple[str, str], ...]
 SECRETS = (("Authorization", "Bearer A1"), ("X-Api-Key", "K1"), ("Cookie", "c=C1"),
            ("Proxy-Authorization", "Basic P1"), ("X-Other", "kept"))
 
@@ -29,6 +41,113 @@ def run_once(text: str, model: str, client: str, spec: RequestSpec | None = None
     return finish(open_source(targets, config), RunStats(targets))
 
 
+@dataclass(frozen=True)
+class Case:
+    """One hostile answer (the server's mode) and the one outcome every client gives it: ok
+    with `status`, or failed as `kind`, its message holding `says`."""
+
+    path: str
+    kind: str | None  # None: ok
+    status: int | None = None
+    says: str = ""
+    limits: dict[str, int] = field(default_factory=dict)
+
+
+CASES = {
+    # an interim head is skipped whatever its code: the final answer decides
+    "103 then 500": Case("/interim?final=500", "http", 500, "HTTP 500"),
+    "100 then 201": Case("/interim?code=100&final=201", None, 201),
+    "60 interim heads": Case("/interim?count=60&final=200", None, 200),
+    "a head promising 2 bytes, then close": Case("/cut-after-head?length=2", "reset"),
+    "status 000": Case("/status?code=000", "invalid"),
+    "status 099": Case("/status?code=099", "invalid"),
+    "3 redirects, 3 allowed": Case("/redirect?left=3", None, 200, limits={"max_redirects": 3}),
+    "4 redirects, 3 allowed": Case("/redirect?left=4", "redirects", limits={"max_redirects": 3}),
+    "1 redirect, 0 allowed": Case("/redirect?left=1", "redirects", limits={"max_redirects": 0}),
+    "a header with no name": Case("/malformed?which=no-name", "invalid"),
+    "a space in a header name": Case("/malformed?which=space-in-name", "invalid"),
+    "a non-ASCII header name": Case("/malformed?which=non-ascii-name", "invalid"),
+    "Content-Length: -1": Case("/malformed?which=negative-length", "invalid"),
+    f"{MAX_HEADER_LINES} header lines": Case(f"/headers?n={MAX_HEADER_LINES}", None, 200),
+    f"{MAX_HEADER_LINES + 1} header lines": Case(f"/headers?n={MAX_HEADER_LINES + 1}", "too_large",
+                                                 says=HEADERS_TOO_MANY),
+    "90 Set-Cookie lines of 60 KB": Case("/headers?n=91&size=60000&name=Set-Cookie", "too_large",
+                                         says=HEAD_TOO_BIG),
+    "a header line of 150 KB": Case("/headers?n=2&size=150000", "too_large", says=HEAD_TOO_BIG),
+    "a 70 KB reason phrase": Case("/long-reason?size=70000", "too_large", says=HEADER_TOO_LONG),
+    "a 60 KB reason phrase": Case("/long-reason?size=60000", None, 200),
+    "99 trailer lines": Case("/trailers?n=99", None, 200),
+}
+HEAD_CASES = ("90 Set-Cookie lines of 60 KB", "a header line of 150 KB")
+assert all(int(CASES[name].path.split("size=")[1].split("&")[0]) * 2 > MAX_HEAD_BYTES for name in HEAD_CASES)
+
+
+def outcomes(server: HostileServer, names: list[str], model: str, client: str, *, processes: int = 1,
+             timeout: float = 5) -> Outcomes:
+    """Each case's (kind, status when ok, message) as `model`/`client` gives it, a run per
+    set of limits, its answers all at once over two workers."""
+    got: Outcomes = {}
+    groups: dict[tuple[tuple[str, int], ...], list[str]] = {}
+    for name in names:
+        groups.setdefault(tuple(sorted(CASES[name].limits.items())), []).append(name)
+    for limits, group in groups.items():
+        targets = parse_targets("\n".join(server.url + CASES[name].path for name in group))
+        config = RunConfig(2, client, FetchLimits(timeout=timeout, **dict(limits)),  # type: ignore[arg-type]
+                           model=model, processes=processes)  # type: ignore[arg-type]
+        stats = finish(open_source(targets, config), RunStats(targets))
+        for i, name in enumerate(group):
+            rec = stats.view(i)
+            status = rec.status if rec.error_kind in (None, "http") else None
+            got[name] = (rec.error_kind, status, rec.error or "")
+    return got
+
+
+Outcomes = dict[str, tuple[str | None, int | None, str]]
+
+
+def wrong(got: Outcomes) -> Outcomes:
+    """The cases whose outcome is not their one outcome."""
+    return {name: seen for name, seen in got.items()
+            if (seen[0], seen[1]) != (CASES[name].kind, CASES[name].status)
+            or CASES[name].says not in seen[2]}
+
+
+@pytest.mark.parametrize(("model", "client"), PAIRS)
+def test_every_hostile_answer_has_its_one_outcome_on_every_client(hostile: HostileServer, model: str,
+                                                                   client: str) -> None:
+    start = time.monotonic()
+    got = outcomes(hostile, list(CASES), model, client)
+    assert not wrong(got), wrong(got)
+    assert time.monotonic() - start < 5, "a malformed answer held a worker until its timeout"
+
+
+@pytest.mark.parametrize(("model", "client"), PAIRS)
+def test_interim_heads_keep_a_kept_alive_connection_in_step(hostile: HostileServer, model: str,
+                                                            client: str) -> None:
+    """An interim head, then a pause, then the answer: each request on the one connection
+    gets its own answer, not the one before's."""
+    finals = (200, 201, 202, 203)
+    targets = parse_targets("\n".join(f"{hostile.url}/interim?final={code}&delay_ms=50" for code in finals))
+    config = RunConfig(1, client, FetchLimits(timeout=5), model=model)  # type: ignore[arg-type]
+    stats = finish(open_source(targets, config), RunStats(targets))
+    assert [(stats.view(i).status, stats.view(i).nbytes) for i in range(4)] == [(code, 3) for code in finals]
+
+
+@pytest.mark.parametrize(("model", "client"), PAIRS)
+@pytest.mark.parametrize(("allowed", "headers"), [(0, ()), (2, ()), (2, SECRETS[:1])])
+def test_n_redirects_are_followed_and_the_next_one_fails(hostile: HostileServer, model: str, client: str,
+                                                         allowed: int, headers: Headers) -> None:
+    """A redirect loop sends `allowed` + 1 requests, whoever follows it (a secret header:
+    fetchtui itself)."""
+    via = f"{model}-{client}-{allowed}-{len(headers)}"
+    targets = parse_targets(f"{hostile.url}/redirect?left=loop&via={via}",
+                            defaults=RequestSpec("GET", headers))
+    config = RunConfig(1, client, FetchLimits(timeout=5, max_redirects=allowed), model=model)  # type: ignore[arg-type]
+    stats = finish(open_source(targets, config), RunStats(targets))
+    assert stats.view(0).error_kind == "redirects", stats.view(0).error
+    assert hostile.seen_like(f"via={via}") == allowed + 1
+
+
 @pytest.mark.parametrize(("model", "client"), PAIRS)
 @pytest.mark.parametrize("path", [f"/many-headers/{MAX_HEADER_LINES + 1}", "/many-headers/2000",
                                   f"/long-header/{MAX_HEADER_LINE + 100}", "/long-header/1000000"])
@@ -37,7 +156,7 @@ def test_an_oversized_head_is_too_large_on_every_client(base: str, model: str, c
     stats = run_once(f"{base}{path}", model, client)
     rec = stats.view(0)
     assert rec.error_kind == "too_large", rec.error
-    assert rec.error is not None and ("header lines" in rec.error or "header line is longer" in rec.error)
+    assert rec.error in (HEADERS_TOO_MANY, HEADER_TOO_LONG, HEAD_TOO_BIG)
 
 
 @pytest.mark.parametrize(("model", "client"), PAIRS)
@@ -87,5 +206,6 @@ def test_a_libcurl_without_limits_of_its_own_is_held_to_them_by_callbacks(
     stats = finish(open_source(targets, config), RunStats(targets))
     errors = [stats.view(i).error or "" for i in range(5)]
     assert [stats.view(i).error_kind for i in range(3)] == ["too_large"] * 3, errors
-    assert "header lines" in errors[0] and "header line is longer" in errors[1] and "body" in errors[2]
+    assert errors[:2] == [HEADERS_TOO_MANY, HEADER_TOO_LONG] and "body" in errors[2]
     assert (stats.view(3).status, stats.view(4).status, stats.view(4).nbytes) == (200, 200, 900), errors
+

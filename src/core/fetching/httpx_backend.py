@@ -149,7 +149,7 @@ class HttpxBackend:
                     trace.answered()  # stream() yields once the headers are in
                     trace.http_version = resp.http_version
                 status = resp.status_code
-                check_head(resp.headers.raw, status)
+                check_head(resp.headers.raw, status, resp.reason_phrase)
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(resp.iter_raw()))

@@ -21,11 +21,13 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import (
-    HEADER_TOO_LONG,
-    HEADERS_TOO_MANY,
+    HEAD_TOO_BIG,
     MAX_HEADER_LINE,
     MAX_HEADER_LINES,
     FetchError,
+    heads_problem,
+    malformed,
+    malformed_line,
 )
 from fetchtui.core.fetching.phases import ConnIds, current_trace, is_name
 from fetchtui.core.fetching.proxies import Proxies
@@ -63,6 +65,19 @@ _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
 
 
+def libcurl_cap(lines: int, nbytes: int) -> str:
+    """What passing one of libcurl's own caps means, from the head lines and bytes it had
+    read: a line past its 100 KiB is a head past ours; its 5,000 lines or 300 KiB of heads in
+    all, interim ones and trailers included, are its own."""
+    if lines < 4900 and nbytes < 200 * 1024:
+        return HEAD_TOO_BIG
+    return LIBCURL_CAP
+
+
+LIBCURL_CAP = ("the response's heads, interim ones and trailers included, pass libcurl's own "
+               "5,000 lines or 300 KiB")
+
+
 class CurlHandle:
     """One easy handle, set up for a run's limits, the socket of its connection, and that
     connection's id: a worker thread's own (PycurlBackend), or a slot of the multi loop."""
@@ -75,7 +90,7 @@ class CurlHandle:
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
         self.head: list[bytes] = []  # the lines of the heads read (each redirect's, 1xx's)
-        self.header_lines = 0  # of the response being read, where _header counts them
+        self.head_at = 0  # where the head being read starts in `head` (-1: none), where _header reads
         self.timeout_ms = max(1, int(limits.timeout * 1000))  # a request's whole deadline
         self._timeout_ms = self.timeout_ms  # what TIMEOUT_MS is set to now
         self._prepared: tuple[object, ...] | None = None  # the options the last transfer set
@@ -126,14 +141,16 @@ class CurlHandle:
         return None
 
     def _header(self, line: bytes) -> int | None:
+        """An older libcurl's head line: the transfer stops at the first line past a limit."""
+        head = self.head
+        head.append(line)
         if line.startswith(b"HTTP/"):
-            self.header_lines = 0
+            self.head_at = len(head) - 1
+        elif line in (b"\r\n", b"\n"):
+            self.head_at = -1
+        if self.head_at < 0:  # a trailer: no head
             return None
-        if line in (b"\r\n", b"\n"):
-            return None
-        self.header_lines += 1
-        problem = HEADERS_TOO_MANY if self.header_lines > MAX_HEADER_LINES else \
-            HEADER_TOO_LONG if len(line) > MAX_HEADER_LINE else None
+        problem = heads_problem(head[self.head_at:])
         if problem is not None:
             self.too_large = FetchError("too_large", problem)
             return 0  # abort the transfer
@@ -147,7 +164,7 @@ class CurlHandle:
         that is the last one again skips it. Raises FetchError for a URL libcurl cannot send."""
         c = self.curl
         self.cap = None if _LIBCURL_CAPS else BodyCap(self.limits, 0)
-        self.too_large, self.header_lines = None, 0
+        self.too_large, self.head_at = None, 0
         self.head.clear()
         if timeout_ms is not None and timeout_ms != self._timeout_ms:  # what is left of its deadline
             self._timeout_ms = max(1, timeout_ms)
@@ -193,6 +210,9 @@ class CurlHandle:
         problem = self._head_problem()
         if problem is not None:
             raise FetchError("too_large", problem, status, self._nbytes())
+        bad = malformed_line(self.head)  # libcurl reads past a line that is no field
+        if bad is not None:
+            raise FetchError("invalid", malformed(bad), status, self._nbytes())
         return status, self._nbytes()
 
     def _nbytes(self) -> int:
@@ -202,21 +222,11 @@ class CurlHandle:
         return self.cap.nbytes
 
     def _head_problem(self) -> str | None:
-        """Which head limit the heads read passed (each response's lines counted afresh), if any."""
+        """Which head limit the heads read passed (errors.heads_problem), if any."""
         head = self.head
         if len(head) <= MAX_HEADER_LINES + 2 and self.curl.getinfo(pycurl.HEADER_SIZE) <= MAX_HEADER_LINE:
             return None  # fewer lines in all than one head may have, none of them too long
-        lines = 0
-        for line in head:
-            if line.startswith(b"HTTP/"):
-                lines = 0
-            elif line not in (b"\r\n", b"\n"):
-                lines += 1
-                if lines > MAX_HEADER_LINES:
-                    return HEADERS_TOO_MANY
-                if len(line) > MAX_HEADER_LINE:
-                    return HEADER_TOO_LONG
-        return None
+        return heads_problem(head)
 
     def failure(self, code: int, message: str) -> FetchError:
         """A transfer that libcurl ended with error `code`, as a FetchError of its kind."""
@@ -226,7 +236,8 @@ class CurlHandle:
         if problem is not None:  # a head past the limits, whatever libcurl stopped on after it
             self.too_large = FetchError("too_large", problem)
         elif code == getattr(pycurl, "E_TOO_LARGE", 100) and self.too_large is None:  # libcurl's own
-            self.too_large = FetchError("too_large", HEADER_TOO_LONG)  # cap on one line
+            read = self.curl.getinfo(pycurl.HEADER_SIZE)
+            self.too_large = FetchError("too_large", libcurl_cap(len(self.head), read))
         if self.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
             what = str(self.too_large) if self.too_large else \
                 f"body is larger than {self.limits.max_bytes} bytes"

@@ -15,14 +15,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK
-from fetchtui.core.fetching.errors import (
-    FetchError,
-    LibraryErrors,
-    check_head,
-    classify,
-    describe,
-    oversized_head,
-)
+from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe, oversized_head
+from fetchtui.core.fetching.http_head import HeadRulesResponse
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import leaves_origin
@@ -44,7 +38,10 @@ ERRORS = LibraryErrors(
 
 
 class _StampsConnect(HTTPConnection):
-    """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake."""
+    """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake.
+    Its responses' heads are read by fetchtui's rules (fetching.http_head)."""
+
+    response_class = HeadRulesResponse
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
@@ -146,7 +143,6 @@ class RequestsBackend:
                     version = getattr(resp.raw, "version", None)
                     trace.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(version or 0)
                 status = resp.status_code
-                check_head(list(resp.raw.headers.items()), status)  # http.client checks lines itself
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(_raw_chunks(resp)))

@@ -58,8 +58,9 @@ def _is_timeout(exc: BaseException) -> bool:
 
 
 def ok_status(status: int) -> bool:
-    """Whether a completed transfer's status is an ok outcome (an HTTP error is a failure)."""
-    return status < 400
+    """Whether a completed transfer's status is an ok outcome (an HTTP error is a failure,
+    and a number outside 100-999 no HTTP status at all)."""
+    return 100 <= status < 400
 
 
 def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult | BaseException,
@@ -79,7 +80,10 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
         status, nbytes = got.status, got.nbytes
         phases = got.phases if got.phases is not None else phases
         http_version = got.http_version if got.http_version is not None else http_version
-        if not ok_status(status):
+        if not 100 <= status <= 999:  # a client that let it through: it is no answer
+            kind, error = "invalid", f"the response's status {status:03d} is not an HTTP status (100-999)"
+            status = None
+        elif not ok_status(status):
             kind, error = "http", f"HTTP {status}"
     else:
         if isinstance(got, FetchError):
@@ -88,7 +92,8 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
             kind, error = "invalid", f"{type(got).__name__}: {got}"
         if error is not None:  # a library's message may quote a URL, a proxy's password and all
             error = mask_text(error)
-        if timed_out or _is_timeout(got):
-            kind, error = "timeout", f"no complete response within {timeout_s:g} s"
+        timed_out = timed_out or _is_timeout(got)
+    if timed_out:
+        kind, error = "timeout", f"no complete response within {timeout_s:g} s"
     return RequestFinished(req_id, t_ns, info, Outcome.OK if kind is None else Outcome.FAILED, status,
                            nbytes, kind, error, cpu_ns, phases, http_version)
