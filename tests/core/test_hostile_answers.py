@@ -4,8 +4,13 @@ the raw-socket hostile server, and the demo server's heads and redirects, over l
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -26,7 +31,9 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import RequestSpec, parse_targets
 
 from ..hostile_server import HostileServer
+from ..waiting import wait_until
 from .helpers import finish
+from .test_cli_run import CMD
 
 # every pair that runs in the caller's process (processes spawn theirs: tested in test_processes)
 PAIRS = [(m, c) for m, c in registry.pairs() if not registry.MODELS[m].processes_of_its_own(1)]
@@ -209,3 +216,59 @@ def test_a_libcurl_without_limits_of_its_own_is_held_to_them_by_callbacks(
     assert errors[:2] == [HEADERS_TOO_MANY, HEADER_TOO_LONG] and "body" in errors[2]
     assert (stats.view(3).status, stats.view(4).status, stats.view(4).nbytes) == (200, 200, 900), errors
 
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # it ended meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_request_that_ends_after_its_deadline_is_a_timeout_on_every_client(hostile: HostileServer,
+                                                                              tmp_path: Path) -> None:
+    """`fetchtui run --timeout 1`, stopped (SIGSTOP, as a terminal's ^Z, and its worker
+    processes, which run in sessions of their own) while its request is held, the answer sent
+    while it is stopped, continued after the deadline: the answer is read at once, and it is a
+    timeout. Every (model, client) pair at once, each its own run."""
+    runs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+    stop: list[int] = []
+    try:
+        for model, client in registry.pairs():
+            key, out = f"{model}-{client}", tmp_path / f"{model}-{client}.json"
+            args = ["run", f"{hostile.url}/gate?key={key}", "--timeout", "1", "--model", model, "-b", client,
+                    "--json", str(out), "--no-history"]
+            runs[key] = (subprocess.Popen([*CMD, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True), out)
+        wait_until(lambda: all(hostile.holding[key] for key in runs), "every run's request held", limit=60)
+        stop = [pid for proc, _ in runs.values() for pid in (proc.pid, *children(proc.pid))]
+        for pid in stop:
+            os.kill(pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        for key in runs:
+            hostile.open_gate(key)
+        wait_until(lambda: all(hostile.answered[key] for key in runs), "every answer sent")
+        wait_until(lambda: time.monotonic() > stopped + 1.5, "every request's deadline to pass", limit=5)
+        for pid in stop:
+            os.kill(pid, signal.SIGCONT)
+        for proc, _ in runs.values():
+            proc.wait(60)
+    finally:
+        for pid in stop:  # none is left stopped, whatever failed
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+        for proc, _ in runs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    kinds = {key: [r["error_kind"] for r in json.loads(out.read_text())["requests"]]
+             for key, (_, out) in runs.items()}
+    assert kinds == {key: ["timeout"] for key in runs}

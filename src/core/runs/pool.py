@@ -149,6 +149,7 @@ class PoolSource(RunSource):
         targets, ledger = self.targets, self.ledger
         listed = len(targets)  # a duration repeats the list: request i fetches line i % listed
         timeout = self.config.limits.timeout
+        timeout_ns = round(timeout * 1e9)
         assert self._backend is not None
         fetch = self._backend.fetch
         perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
@@ -166,6 +167,7 @@ class PoolSource(RunSource):
                     if not ledger.begin(req_id, info):
                         continue
                 slot.reset(monotonic() + timeout)
+                deadline_ns = perf() + timeout_ns
                 target = targets[req_id % listed]
                 trace = start_trace(target.url, self._conn_ids)
                 cpu0 = cpu()
@@ -179,7 +181,8 @@ class PoolSource(RunSource):
                 end_trace()
                 ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout,
                                                timed_out=slot.expired and not isinstance(got, FetchResult),
-                                               phases=trace.phases(done), http_version=trace.http_version))
+                                               phases=trace.phases(done), http_version=trace.http_version,
+                                               deadline_ns=deadline_ns))
                 if ledger.ended:
                     self._release()
         finally:
