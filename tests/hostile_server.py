@@ -137,11 +137,12 @@ def _trailers(conn: Conn, q: dict[str, str]) -> bool:
 
 
 def _gate(conn: Conn, q: dict[str, str]) -> bool:
-    """Hold the request until the test opens its gate (HostileServer.open_gate(key)), then 200."""
+    """Hold the request until the test opens its gate (HostileServer.open_gate(key)), or for
+    `hold_ms`, then 200."""
     server, key = conn.server, q["key"]
     with server.lock:
         server.holding[key] += 1
-    server.gate(key).wait(HOLD_LIMIT_S)
+    server.gate(key).wait(min(HOLD_LIMIT_S, int(q.get("hold_ms", "60000")) / 1000))
     conn.send(head("200 OK", length=2) + b"ok")
     with server.lock:
         server.answered[key] += 1

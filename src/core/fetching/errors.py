@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
 import re
 import socket
@@ -63,6 +64,8 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
     def has(*types: type[BaseException]) -> bool:
         return bool(types) and any(isinstance(item, types) for item in chain)
 
+    if any(isinstance(item, OSError) and item.errno in (errno.EMFILE, errno.ENFILE) for item in chain):
+        return "connect"  # no file descriptor for a socket: whatever the client wraps it in
     if has(*library.redirects):
         return "redirects"
     if has(ssl.SSLError, *library.tls):

@@ -20,6 +20,7 @@ import pycurl
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
+from fetchtui.core.fetching.descriptors import out_of_descriptors
 from fetchtui.core.fetching.errors import (
     HEAD_TOO_BIG,
     MAX_HEADER_LINE,
@@ -89,6 +90,7 @@ class CurlHandle:
         self.conn_id: int | None = None
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
+        self.no_socket: OSError | None = None  # why the transfer could not open its socket
         self.head: list[bytes] = []  # the lines of the heads read (each redirect's, 1xx's)
         self.head_at = 0  # where the head being read starts in `head` (-1: none), where _header reads
         self.timeout_ms = max(1, int(limits.timeout * 1000))  # a request's whole deadline
@@ -96,9 +98,13 @@ class CurlHandle:
         self._prepared: tuple[object, ...] | None = None  # the options the last transfer set
         self._configure(tls)
 
-    def open_socket(self, purpose: int, address: Any) -> socket.socket:
+    def open_socket(self, purpose: int, address: Any) -> socket.socket | int:
         family, socktype, protocol, _ = address
-        sock = socket.socket(family, socktype, protocol)
+        try:
+            sock = socket.socket(family, socktype, protocol)
+        except OSError as exc:  # out of file descriptors: a connect error, said once (not a
+            self.no_socket = exc  # traceback pycurl prints for every callback that raises)
+            return int(pycurl.SOCKET_BAD)
         self.sock = sock
         slot = current_slot()
         if slot is not None:
@@ -164,7 +170,7 @@ class CurlHandle:
         that is the last one again skips it. Raises FetchError for a URL libcurl cannot send."""
         c = self.curl
         self.cap = None if _LIBCURL_CAPS else BodyCap(self.limits, 0)
-        self.too_large, self.head_at = None, 0
+        self.too_large, self.head_at, self.no_socket = None, 0, None
         self.head.clear()
         if timeout_ms is not None and timeout_ms != self._timeout_ms:  # what is left of its deadline
             self._timeout_ms = max(1, timeout_ms)
@@ -242,6 +248,10 @@ class CurlHandle:
             what = str(self.too_large) if self.too_large else \
                 f"body is larger than {self.limits.max_bytes} bytes"
             return FetchError("too_large", what, status, nbytes)
+        if self.no_socket is not None or code == pycurl.E_OUT_OF_MEMORY:  # the transfer never began:
+            no_fd = out_of_descriptors(self.no_socket)  # libcurl's own sockets say Out of memory
+            said = f"curl error {code}: {message}" if no_fd is None else f"{type(no_fd).__name__}: {no_fd}"
+            return FetchError("connect", said, None, nbytes)
         return FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None, nbytes)
 
     def phases(self, url: str, ids: ConnIds, new: bool | None = None) -> tuple[Phases, str | None]:
