@@ -131,6 +131,20 @@ def test_every_hostile_answer_has_its_one_outcome_on_every_client(hostile: Hosti
 
 
 @pytest.mark.parametrize(("model", "client"), PAIRS)
+def test_only_libcurl_keeps_a_cap_of_its_own_on_an_answers_heads_and_trailers_together(
+        hostile: HostileServer, model: str, client: str) -> None:
+    """10,000 interim heads, 5,000 trailer lines: each head within the limits, so read, but
+    past libcurl's 5,000 lines in all, which it says (README: the one exception)."""
+    from fetchtui.core.fetching.pycurl_backend import LIBCURL_CAP
+
+    targets = parse_targets(f"{hostile.url}/interim?count=10000\n{hostile.url}/trailers?n=5000")
+    config = RunConfig(1, client, FetchLimits(timeout=10), model=model)  # type: ignore[arg-type]
+    stats = finish(open_source(targets, config), RunStats(targets))
+    got = [(stats.view(i).error_kind, stats.view(i).error) for i in range(2)]
+    assert got == ([("too_large", LIBCURL_CAP)] * 2 if client == "pycurl" else [(None, None)] * 2)
+
+
+@pytest.mark.parametrize(("model", "client"), PAIRS)
 def test_interim_heads_keep_a_kept_alive_connection_in_step(hostile: HostileServer, model: str,
                                                             client: str) -> None:
     """An interim head, then a pause, then the answer: each request on the one connection
@@ -203,13 +217,14 @@ CURL_PAIRS = [(m, c) for m, c in PAIRS if c == "pycurl"]
 
 @pytest.mark.parametrize(("model", "client"), CURL_PAIRS)
 def test_a_libcurl_without_limits_of_its_own_is_held_to_them_by_callbacks(
-        base: str, model: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        base: str, hostile: HostileServer, model: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from fetchtui.core.fetching import pycurl_backend
 
     monkeypatch.setattr(pycurl_backend, "_LIBCURL_CAPS", False)  # as before libcurl 8.9
     paths = [f"/many-headers/{MAX_HEADER_LINES + 1}", f"/long-header/{MAX_HEADER_LINE + 100}",
              "/chunked-forever", f"/many-headers/{MAX_HEADER_LINES - 5}", "/bytes/900"]
     text = "\n".join(base + path for path in paths)
+    assert not wrong(outcomes(hostile, [name for name in CASES if not CASES[name].limits], model, client))
     config = RunConfig(1, client, FetchLimits(timeout=10, max_bytes=1000), model=model)  # type: ignore[arg-type]
     targets = parse_targets(text)
     stats = finish(open_source(targets, config), RunStats(targets))
