@@ -133,15 +133,18 @@ def test_every_hostile_answer_has_its_one_outcome_on_every_client(hostile: Hosti
 @pytest.mark.parametrize(("model", "client"), PAIRS)
 def test_only_libcurl_keeps_a_cap_of_its_own_on_an_answers_heads_and_trailers_together(
         hostile: HostileServer, model: str, client: str) -> None:
-    """10,000 interim heads, 5,000 trailer lines: each head within the limits, so read, but
-    past libcurl's 5,000 lines in all, which it says (README: the one exception)."""
-    from fetchtui.core.fetching.pycurl_backend import LIBCURL_CAP
+    """10,000 interim heads, 5,000 trailer lines, a trailer line of 40 KB: each head within
+    the limits, so read, but past libcurl's 5,000 lines in all and 4 KiB a trailer line,
+    which it says (README: the one exception)."""
+    from fetchtui.core.fetching.pycurl_backend import LIBCURL_CAP, LIBCURL_TRAILER_CAP
 
-    targets = parse_targets(f"{hostile.url}/interim?count=10000\n{hostile.url}/trailers?n=5000")
+    paths = ["/interim?count=10000", "/trailers?n=5000", "/trailers?n=1&size=40000"]
+    targets = parse_targets("\n".join(hostile.url + path for path in paths))
     config = RunConfig(1, client, FetchLimits(timeout=10), model=model)  # type: ignore[arg-type]
     stats = finish(open_source(targets, config), RunStats(targets))
-    got = [(stats.view(i).error_kind, stats.view(i).error) for i in range(2)]
-    assert got == ([("too_large", LIBCURL_CAP)] * 2 if client == "pycurl" else [(None, None)] * 2)
+    got = [(stats.view(i).error_kind, stats.view(i).error) for i in range(3)]
+    libcurl = [("too_large", LIBCURL_CAP)] * 2 + [("too_large", LIBCURL_TRAILER_CAP)]
+    assert got == (libcurl if client == "pycurl" else [(None, None)] * 3)
 
 
 @pytest.mark.parametrize(("model", "client"), PAIRS)

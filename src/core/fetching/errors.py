@@ -94,13 +94,15 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
 #: and the blank line that ends it, each line's bytes with its CRLF: at most 100 header lines
 #: (the status line is not one), no line longer than 64 KiB (the status line is one), and
 #: 100 KiB in all (httpx's h11 buffer, under libcurl's own 300 KiB). An interim (1xx) head is
-#: skipped, held to the same limits on its own; trailers are no head: read and thrown away.
+#: skipped, held to the same limits on its own; trailers are no head: read and thrown away,
+#: a line of them up to 100 KiB (what httpx and aiohttp hold one to).
 MAX_HEADER_LINES = 100
 MAX_HEADER_LINE = 65536
 MAX_HEAD_BYTES = 102400
 HEADERS_TOO_MANY = f"the response's head has more than {MAX_HEADER_LINES} header lines"
 HEADER_TOO_LONG = f"a line of the response's head is longer than {MAX_HEADER_LINE} bytes"
 HEAD_TOO_BIG = f"the response's head is larger than {MAX_HEAD_BYTES} bytes"
+TRAILER_TOO_LONG = f"a trailer line of the response is longer than {MAX_HEAD_BYTES} bytes"
 
 # what each library says when a head passes a limit it holds (requests/http.client, httpx/h11,
 # aiohttp, libcurl); each is set so that what it says is one of ours
@@ -111,12 +113,13 @@ _TOO_BIG = ("receive buffer too long", "header field too long", "grew larger tha
 
 
 def oversized_head(exc: BaseException, status: int | None = None) -> FetchError | None:
-    """A FetchError saying which head limit an exception was about, or None if it was not."""
+    """A FetchError saying which head limit an exception was about, or None if it was not;
+    with the head's `status` read, it was about the trailers (a parser's limit on a line)."""
     text = " ".join(f"{type(item).__name__} {item}" for item in exception_chain(exc)).lower()
     for markers, message in ((_TOO_BIG, HEAD_TOO_BIG), (_TOO_MANY, HEADERS_TOO_MANY),
                              (_TOO_LONG, HEADER_TOO_LONG)):
         if any(marker in text for marker in markers):
-            return FetchError("too_large", message, status)
+            return FetchError("too_large", message if status is None else TRAILER_TOO_LONG, status)
     return None
 
 

@@ -13,6 +13,7 @@ from fetchtui.core.fetching.errors import (
     HEADER_TOO_LONG,
     MAX_HEAD_BYTES,
     MAX_HEADER_LINE,
+    TRAILER_TOO_LONG,
     FetchError,
     head_problem,
     malformed,
@@ -92,6 +93,16 @@ class HeadRulesResponse(http.client.HTTPResponse):
         self.headers = self.msg = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
         check_length(self.msg, status)
         self._frame()
+
+    def _read_and_discard_trailer(self) -> None:
+        """The trailers, thrown away: a line up to 100 KiB, as httpx and aiohttp read them
+        (http.client stopped at 64 KiB, with a message about the head)."""
+        while True:
+            line = self.fp.readline(MAX_HEAD_BYTES + 1)
+            if len(line) > MAX_HEAD_BYTES:
+                raise FetchError("too_large", TRAILER_TOO_LONG, self.status)
+            if line in (b"\r\n", b"\n", b""):
+                return
 
     def _frame(self) -> None:
         """Where the body ends (chunked, a length, the close), as http.client's begin() decides."""

@@ -140,6 +140,7 @@ class HttpxBackend:
 
     def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
+        status: int | None = None  # the head was read: a limit passed after it was the trailers'
         try:
             client = self._client_for(self._proxies.for_url(target.url))
             with client.stream(spec.method, target.url, headers=list(spec.headers), content=spec.body,
@@ -156,7 +157,7 @@ class HttpxBackend:
         except FetchError:
             raise
         except Exception as exc:
-            raise oversized_head(exc) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
+            raise oversized_head(exc, status) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

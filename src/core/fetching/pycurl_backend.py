@@ -66,17 +66,22 @@ _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
 
 
-def libcurl_cap(lines: int, nbytes: int) -> str:
+def libcurl_cap(head: list[bytes], nbytes: int) -> str:
     """What passing one of libcurl's own caps means, from the head lines and bytes it had
-    read: a line past its 100 KiB is a head past ours; its 5,000 lines or 300 KiB of heads in
-    all, interim ones and trailers included, are its own."""
-    if lines < 4900 and nbytes < 200 * 1024:
-        return HEAD_TOO_BIG
-    return LIBCURL_CAP
+    read: its 5,000 lines or 300 KiB of heads in all, interim ones and trailers included,
+    and its 4 KiB a trailer line are its own; a line past its 100 KiB is a head past ours."""
+    if len(head) >= 4900 or nbytes >= 200 * 1024:
+        return LIBCURL_CAP
+    last = max((i for i, line in enumerate(head) if line.startswith(b"HTTP/")), default=None)
+    answered = last is not None and head[last][9:10] != b"1"  # not an interim head
+    if answered and any(line in (b"\r\n", b"\n") for line in head[last:]):
+        return LIBCURL_TRAILER_CAP  # the answer's head was read whole: what followed was its trailers
+    return HEAD_TOO_BIG
 
 
 LIBCURL_CAP = ("the response's heads, interim ones and trailers included, pass libcurl's own "
                "5,000 lines or 300 KiB")
+LIBCURL_TRAILER_CAP = "a trailer line of the response passes libcurl's own 4 KiB"
 
 
 class CurlHandle:
@@ -243,7 +248,7 @@ class CurlHandle:
             self.too_large = FetchError("too_large", problem)
         elif code == getattr(pycurl, "E_TOO_LARGE", 100) and self.too_large is None:  # libcurl's own
             read = self.curl.getinfo(pycurl.HEADER_SIZE)
-            self.too_large = FetchError("too_large", libcurl_cap(len(self.head), read))
+            self.too_large = FetchError("too_large", libcurl_cap(self.head, read))
         if self.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
             what = str(self.too_large) if self.too_large else \
                 f"body is larger than {self.limits.max_bytes} bytes"
