@@ -163,15 +163,15 @@ def heads_problem(lines: list[bytes]) -> str | None:
 # a head's line: a field (RFC 9110's token, then the colon), a folded line, the blank line
 # that ends it, or a status line (libcurl's list holds every head's)
 _HEAD_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|\r?\n|HTTP/")
+_HEAD_LINES = re.compile(rb"(?:(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|HTTP/)[^\n]*\n|\r?\n)*")
 
 
 def malformed_line(lines: list[bytes]) -> bytes | None:
     """The first of a head's raw lines that is no header field, if any."""
+    if _HEAD_LINES.fullmatch(b"".join(lines)):  # one match for the whole: half the time of one a line
+        return None
     match = _HEAD_LINE.match
-    for line in lines:
-        if match(line) is None:
-            return line
-    return None
+    return next((line for line in lines if match(line) is None), None)
 
 
 def malformed(line: bytes) -> str:
