@@ -20,6 +20,7 @@ class Conn:
         self.sock = sock
         self.server = server
         self.buffer = b""
+        self.key: str | None = None  # the gate it last asked for
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -142,6 +143,11 @@ def _gate(conn: Conn, q: dict[str, str]) -> bool:
     server, key = conn.server, q["key"]
     with server.lock:
         server.holding[key] += 1
+        if conn.key != key:
+            server.open_by_key[key] += 1
+            if conn.key is not None:
+                server.open_by_key[conn.key] -= 1
+            conn.key = key
     server.gate(key).wait(min(HOLD_LIMIT_S, int(q.get("hold_ms", "60000")) / 1000))
     conn.send(head("200 OK", length=2) + b"ok")
     with server.lock:
@@ -169,6 +175,7 @@ class HostileServer:
         self.requests: Counter[str] = Counter()  # target -> how many times it was asked for
         self.holding: Counter[str] = Counter()  # a gate's key -> requests it has held
         self.answered: Counter[str] = Counter()  # a gate's key -> requests answered once it opened
+        self.open_by_key: Counter[str] = Counter()  # a gate's key -> connections open that last asked it
         self._conns: list[socket.socket] = []
 
     def start(self) -> HostileServer:
@@ -195,6 +202,11 @@ class HostileServer:
         """Requests whose target contains `part`."""
         with self.lock:
             return sum(count for target, count in self.requests.items() if part in target)
+
+    def open_connections(self, key: str) -> int:
+        """Connections open now whose last request was for the gate `key`."""
+        with self.lock:
+            return self.open_by_key[key]
 
     def gate(self, key: str) -> threading.Event:
         with self.lock:
@@ -239,3 +251,5 @@ class HostileServer:
             with self.lock:
                 if sock in self._conns:
                     self._conns.remove(sock)
+                if conn.key is not None:
+                    self.open_by_key[conn.key] -= 1

@@ -146,6 +146,19 @@ def test_only_libcurl_keeps_a_cap_of_its_own_on_an_answers_heads_and_trailers_to
 
 
 @pytest.mark.parametrize(("model", "client"), PAIRS)
+def test_a_closed_run_leaves_no_connection_open(hostile: HostileServer, model: str, client: str) -> None:
+    """Its source closed, a run's kept-alive connections are closed too, though the source is
+    still referenced: under `ulimit -n` they would be what the export cannot be written for."""
+    key = f"closed-{model}-{client}"
+    targets = parse_targets(f"{hostile.url}/gate?key={key}&hold_ms=100 x4")
+    source = open_source(targets, RunConfig(4, client, FetchLimits(timeout=5), model=model))  # type: ignore[arg-type]
+    finish(source, RunStats(targets))
+    assert hostile.answered[key] == 4
+    wait_until(lambda: hostile.open_connections(key) == 0, "the server to see every connection closed",
+               limit=5)
+
+
+@pytest.mark.parametrize(("model", "client"), PAIRS)
 def test_interim_heads_keep_a_kept_alive_connection_in_step(hostile: HostileServer, model: str,
                                                             client: str) -> None:
     """An interim head, then a pause, then the answer: each request on the one connection

@@ -292,6 +292,8 @@ class CurlHandle:
             self.curl.close()
         except pycurl.error:  # still unwinding a cut transfer: it goes with its thread
             pass
+        if self.sock is not None:  # pycurl kept a dup of it: this one holds the connection open
+            self.sock.close()
 
 
 class PycurlBackend:
