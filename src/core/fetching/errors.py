@@ -108,8 +108,7 @@ TRAILER_TOO_LONG = f"a trailer line of the response is longer than {MAX_HEAD_BYT
 # aiohttp, libcurl); each is set so that what it says is one of ours
 _TOO_MANY = ("got more than 100 headers", "too many headers")
 _TOO_LONG = ("when reading header line", "linetoolong", "got more than 8190 bytes")
-_TOO_BIG = ("receive buffer too long", "header field too long", "grew larger than allowed",
-            "too large response headers", "header value too long", "status line is too long")
+_TOO_BIG = ("receive buffer too long", "header field too long", "grew larger than allowed")
 
 
 def oversized_head(exc: BaseException, status: int | None = None) -> FetchError | None:
