@@ -107,8 +107,8 @@ class CurlHandle:
         family, socktype, protocol, _ = address
         try:
             sock = socket.socket(family, socktype, protocol)
-        except OSError as exc:  # out of file descriptors: a connect error, said once (not a
-            self.no_socket = exc  # traceback pycurl prints for every callback that raises)
+        except OSError as exc:  # out of descriptors: a connect error, not the traceback pycurl
+            self.no_socket = exc  # prints for a callback that raises
             return int(pycurl.SOCKET_BAD)
         self.sock = sock
         slot = current_slot()
