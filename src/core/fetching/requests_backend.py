@@ -115,6 +115,9 @@ class RequestsBackend:
             "http": _TracedPool,
             "https": _TracedHTTPSPool if self._verify else _QuietUnverifiedPool,
         }
+        # urllib3's PoolManager drops its pools on clear() without closing them: their
+        # sockets would wait for the garbage collector
+        adapter.poolmanager.pools.dispose_func = _close_pool
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         if keep:
@@ -156,6 +159,10 @@ class RequestsBackend:
             sessions = list(self._sessions)
         for session in sessions:
             session.close()
+
+
+def _close_pool(pool: HTTPConnectionPool) -> None:
+    pool.close()
 
 
 def _raw_chunks(resp: requests.Response) -> Iterator[bytes]:
