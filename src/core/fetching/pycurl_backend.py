@@ -73,7 +73,8 @@ def libcurl_cap(head: list[bytes], nbytes: int) -> str:
     if len(head) >= 4900 or nbytes >= 200 * 1024:
         return LIBCURL_CAP
     last = max((i for i, line in enumerate(head) if line.startswith(b"HTTP/")), default=None)
-    answered = last is not None and head[last][9:10] != b"1"  # not an interim head
+    parts = head[last].split(b" ", 2) if last is not None else []
+    answered = len(parts) > 1 and not parts[1].startswith(b"1")  # the last head no interim one
     if answered and any(line in (b"\r\n", b"\n") for line in head[last:]):
         return LIBCURL_TRAILER_CAP  # the answer's head was read whole: what followed was its trailers
     return HEAD_TOO_BIG
