@@ -74,8 +74,11 @@ def _interim(conn: Conn, q: dict[str, str]) -> bool:
 
 
 def _cut_after_head(conn: Conn, q: dict[str, str]) -> bool:
-    """A head promising a body, then the connection closed with none of it."""
-    conn.send(head("200 OK", length=int(q.get("length", "2"))))
+    """A head promising a body (`length` bytes, with a `te` Transfer-Encoding if given), then
+    the connection closed with none of it."""
+    te = [f"Transfer-Encoding: {q['te']}"] if "te" in q else []
+    length = int(q.get("length", "2")) if q.get("length") != "none" else None
+    conn.send(head("200 OK", *te, length=length) + q.get("body", "").encode())
     return False
 
 

@@ -68,6 +68,13 @@ CASES = {
     "100 then 201": Case("/interim?code=100&final=201", None, 201),
     "60 interim heads": Case("/interim?count=60&final=200", None, 200),
     "a head promising 2 bytes, then close": Case("/cut-after-head?length=2", "reset"),
+    # libcurl read a Transfer-Encoding but chunked to the close, Content-Length aside: ok, 0 bytes
+    "Transfer-Encoding: identity, Content-Length: 2, then close": Case(
+        "/cut-after-head?length=2&te=identity", "invalid"),
+    "Transfer-Encoding: identity, read to the close": Case(
+        "/cut-after-head?length=none&te=identity&body=ab", "invalid"),
+    "Transfer-Encoding: chunked beside a Content-Length": Case(
+        "/cut-after-head?length=2&te=chunked&body=2%0D%0Aab%0D%0A0%0D%0A%0D%0A", "invalid"),
     "status 000": Case("/status?code=000", "invalid"),
     "status 099": Case("/status?code=099", "invalid"),
     "3 redirects, 3 allowed": Case("/redirect?left=3", None, 200, limits={"max_redirects": 3}),

@@ -244,6 +244,7 @@ def test_header_secrets_are_sent_and_never_shown_under_every_model(
 # a few of the conformance table's answers, one of each kind of rule: a worker process gives
 # each the same one outcome as a thread of the caller's does (test_hostile_answers)
 REPRESENTATIVE = ["103 then 500", "a head promising 2 bytes, then close", "status 099",
+                  "Transfer-Encoding: identity, Content-Length: 2, then close",
                   "4 redirects, 3 allowed", "a space in a header name", f"{MAX_HEADER_LINES} header lines",
                   "90 Set-Cookie lines of 60 KB"]
 

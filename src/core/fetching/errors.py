@@ -165,12 +165,43 @@ _HEAD_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|\r?\n|HTTP/")
 _HEAD_LINES = re.compile(rb"(?:(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|HTTP/)[^\n]*\n|\r?\n)*")
 
 
-def malformed_line(lines: list[bytes]) -> bytes | None:
-    """The first of a head's raw lines that is no header field, if any."""
-    if _HEAD_LINES.fullmatch(b"".join(lines)):  # one match for the whole: half the time of one a line
-        return None
+def malformed_line(lines: list[bytes], joined: bytes | None = None) -> bytes | None:
+    """The first of a head's raw lines that is no header field, if any (`joined`: the lines
+    joined, if the caller has them)."""
+    if _HEAD_LINES.fullmatch(b"".join(lines) if joined is None else joined):  # one match for the
+        return None  # whole: half the time of one a line
     match = _HEAD_LINE.match
     return next((line for line in lines if match(line) is None), None)
+
+
+TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
+#: httpx (h11) reads no Transfer-Encoding but chunked, aiohttp none beside a Content-Length;
+#: libcurl read `identity` to the close, with Content-Length: 2 and nothing sent an ok
+BAD_FRAMING = "the response's Transfer-Encoding is not chunked alone, with no Content-Length"
+
+
+def framing_problem(fields: HeadLines) -> str | None:
+    """BAD_FRAMING if a head's fields (raw lines, or name and value pairs) frame its body by
+    a Transfer-Encoding other than chunked, or by one beside a Content-Length."""
+    encodings: list[str] = []
+    length = False
+    for field in fields:
+        if isinstance(field, bytes) and b":" not in field:  # a folded line: no field of its own
+            continue
+        name, value = field.split(b":", 1) if isinstance(field, bytes) else field
+        name = (name.decode("latin-1") if isinstance(name, bytes) else name).strip().lower()
+        if name == "transfer-encoding":
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            encodings += [part.strip().lower() for part in text.split(",")]
+        length = length or name == "content-length"
+    return BAD_FRAMING if encodings and (encodings != ["chunked"] or length) else None
+
+
+def last_head(lines: list[bytes]) -> list[bytes]:
+    """The header lines of the last head in libcurl's list (the answer's, its trailers not)."""
+    start = max((i for i, line in enumerate(lines) if line.startswith(b"HTTP/")), default=-1) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i] in (b"\r\n", b"\n")), len(lines))
+    return lines[start:end]
 
 
 def malformed(line: bytes) -> str:
@@ -180,10 +211,12 @@ def malformed(line: bytes) -> str:
 
 
 def check_head(lines: HeadLines, status: int, reason: str | bytes) -> None:
-    """Hold a head its client let through to the same limits (raises FetchError)."""
+    """Hold a head its client let through to the same limits and framing (raises FetchError)."""
     problem = head_problem(lines, len(reason) + 13)  # `HTTP/1.1 200 `
     if problem is not None:
         raise FetchError("too_large", problem, status)
+    if framing_problem(lines) is not None:
+        raise FetchError("invalid", BAD_FRAMING, status)
 
 
 def describe(exc: BaseException) -> str:

@@ -9,12 +9,14 @@ import re
 from typing import BinaryIO
 
 from fetchtui.core.fetching.errors import (
+    BAD_FRAMING,
     HEAD_TOO_BIG,
     HEADER_TOO_LONG,
     MAX_HEAD_BYTES,
     MAX_HEADER_LINE,
     TRAILER_TOO_LONG,
     FetchError,
+    framing_problem,
     head_problem,
     malformed,
     malformed_line,
@@ -36,6 +38,8 @@ def read_head_lines(fp: BinaryIO, status: int, status_line: int) -> list[bytes]:
     bad = malformed_line(lines)
     if bad is not None:
         raise FetchError("invalid", malformed(bad), status)
+    if framing_problem(lines) is not None:
+        raise FetchError("invalid", BAD_FRAMING, status)
     return lines
 
 

@@ -22,11 +22,15 @@ from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.descriptors import out_of_descriptors
 from fetchtui.core.fetching.errors import (
+    BAD_FRAMING,
     HEAD_TOO_BIG,
     MAX_HEADER_LINE,
     MAX_HEADER_LINES,
+    TRANSFER_ENCODING,
     FetchError,
+    framing_problem,
     heads_problem,
+    last_head,
     malformed,
     malformed_line,
 )
@@ -222,9 +226,12 @@ class CurlHandle:
         problem = self._head_problem()
         if problem is not None:
             raise FetchError("too_large", problem, status, self._nbytes())
-        bad = malformed_line(self.head)  # libcurl reads past a line that is no field
+        joined = b"".join(self.head)
+        bad = malformed_line(self.head, joined)  # libcurl reads past a line that is no field
         if bad is not None:
             raise FetchError("invalid", malformed(bad), status, self._nbytes())
+        if TRANSFER_ENCODING.search(joined) and framing_problem(last_head(self.head)) is not None:
+            raise FetchError("invalid", BAD_FRAMING, status, self._nbytes())
         return status, self._nbytes()
 
     def _nbytes(self) -> int:
