@@ -10,9 +10,10 @@ import sys
 _ran_out: list[OSError] = []  # the first EMFILE/ENFILE this process met, once it has
 
 
-def out_of_descriptors(seen: OSError | None = None) -> OSError | None:
-    """The EMFILE (or ENFILE) this process met, `seen` or the one opening a file meets now,
-    or None: a library that hides its own (libcurl says `Out of memory`) is told by it."""
+def out_of_descriptors(seen: OSError | None = None, *, met: bool = False) -> OSError | None:
+    """`seen` if it is an EMFILE (or ENFILE), else the one opening a few files meets now, else
+    with `met` the one this process met before, or None: a library that hides its own (libcurl
+    says `Out of memory`, or could not connect) is told by it."""
     if seen is None:
         opened: list[int] = []
         try:
@@ -23,9 +24,11 @@ def out_of_descriptors(seen: OSError | None = None) -> OSError | None:
         finally:
             for fd in opened:
                 os.close(fd)
-    if seen is not None and seen.errno in (errno.EMFILE, errno.ENFILE) and not _ran_out:
-        _ran_out.append(seen)
-    return _ran_out[0] if _ran_out else None
+    if seen is not None and seen.errno in (errno.EMFILE, errno.ENFILE):
+        if not _ran_out:
+            _ran_out.append(seen)
+        return seen
+    return _ran_out[0] if met and _ran_out else None
 
 
 _unwinder: list[int] = []

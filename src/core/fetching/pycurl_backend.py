@@ -261,10 +261,13 @@ class CurlHandle:
             what = str(self.too_large) if self.too_large else \
                 f"body is larger than {self.limits.max_bytes} bytes"
             return FetchError("too_large", what, status, nbytes)
-        if self.no_socket is not None or code == pycurl.E_OUT_OF_MEMORY:  # the transfer never began:
-            no_fd = out_of_descriptors(self.no_socket)  # libcurl's own sockets say Out of memory
-            said = f"curl error {code}: {message}" if no_fd is None else f"{type(no_fd).__name__}: {no_fd}"
-            return FetchError("connect", said, None, nbytes)
+        oom = code == pycurl.E_OUT_OF_MEMORY
+        if self.no_socket is not None or oom or code == pycurl.E_COULDNT_CONNECT:
+            # libcurl's own sockets, out of descriptors, say Out of memory or could not connect
+            no_fd = out_of_descriptors(self.no_socket, met=oom)
+            if no_fd is not None or oom:  # the transfer never began
+                said = f"curl error {code}: {message}" if no_fd is None else f"OSError: {no_fd}"
+                return FetchError("connect", said, None, nbytes)
         return FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None, nbytes)
 
     def phases(self, url: str, ids: ConnIds, new: bool | None = None) -> tuple[Phases, str | None]:
