@@ -74,8 +74,8 @@ def _interim(conn: Conn, q: dict[str, str]) -> bool:
 
 
 def _cut_after_head(conn: Conn, q: dict[str, str]) -> bool:
-    """A head promising a body (`length` bytes, with a `te` Transfer-Encoding if given), then
-    the connection closed with none of it."""
+    """A head promising a body (`length` bytes, `none`: no Content-Length; a `te`
+    Transfer-Encoding if given), then `body` (none by default), then the close."""
     te = [f"Transfer-Encoding: {q['te']}"] if "te" in q else []
     length = int(q.get("length", "2")) if q.get("length") != "none" else None
     conn.send(head("200 OK", *te, length=length) + q.get("body", "").encode())
