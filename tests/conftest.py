@@ -17,6 +17,8 @@ import pytest
 
 from fetchtui.core.demo_server import DemoServer
 
+from .hostile_server import HostileServer
+
 if TYPE_CHECKING:
     import trustme
 
@@ -42,6 +44,14 @@ def server() -> Iterator[DemoServer]:
 @pytest.fixture(scope="session")
 def base(server: DemoServer) -> str:
     return server.url
+
+
+@pytest.fixture(scope="session")
+def hostile() -> Iterator[HostileServer]:
+    """The raw-socket server that answers each request with exactly the bytes its mode says."""
+    srv = HostileServer().start()
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="session")

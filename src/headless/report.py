@@ -16,6 +16,20 @@ if TYPE_CHECKING:
     from fetchtui.core.sweep import SweepPoint
 
 
+def _open_file_limit() -> int | None:
+    """The process's open-file limit (None: none, or not a Unix)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+#: read as the front end starts: a run that met it may leave no descriptor to import with
+OPEN_FILE_LIMIT = _open_file_limit()
+
+
 def trace_line(stats: RunStats, event: RequestFinished) -> str:
     """The seed's line (`<pid> process | <ident> url : <url>`) plus what came back."""
     rec = stats.record(event.req_id)
@@ -66,6 +80,7 @@ def summary_text(stats: RunStats) -> str:
         *(("cancelled", "; ".join(f"{n} {safe_text(why)}" for why, n in
                                   stats.outcomes.cancel_reasons.most_common()))
           for _ in [0] if stats.outcomes.cancel_reasons),
+        *(("limit", fd_limit_text(stats.outcomes.out_of_fds)) for _ in [0] if stats.outcomes.out_of_fds),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
         ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
         *open_loop_rows(s.open_loop),
@@ -93,6 +108,13 @@ def summary_text(stats: RunStats) -> str:
         threads = table("processes", ("pid", "threads", "requests", "busy s", "cpu ms/req"), rows) \
             + "\n\n" + threads
     return f"{head}\n\n{threads}\n"
+
+
+def fd_limit_text(count: int) -> str:
+    """The one line saying the run met the open-file limit (each request it failed says why)."""
+    limit = f" (ulimit -n: {OPEN_FILE_LIMIT})" if OPEN_FILE_LIMIT is not None else ""
+    return (f"the open-file limit{limit} was reached: {count} requests failed (connect) "
+            "for want of a socket")
 
 
 def open_loop_rows(pace: OpenLoop | None) -> list[tuple[str, str]]:

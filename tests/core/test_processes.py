@@ -11,16 +11,20 @@ from pathlib import Path
 
 import pytest
 
+from fetchtui.core import registry
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.events import Outcome
+from fetchtui.core.fetching.errors import MAX_HEADER_LINES
 from fetchtui.core.runs.processes import ProcessesSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
+from ..hostile_server import HostileServer
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, pids_of
 from .test_cli_run import CMD, run
+from .test_hostile_answers import outcomes, wrong
 
 
 def processes(text: str, procs: int, workers: int, **limits: object) -> tuple[ProcessesSource, RunStats]:
@@ -235,3 +239,18 @@ def test_header_secrets_are_sent_and_never_shown_under_every_model(
     shown = [result.stdout, result.stderr, (tmp_path / "r.json").read_text(),
              (tmp_path / "r.csv").read_text()]
     assert not [text for text in shown if "s3cret" in text or "k3y" in text]
+
+
+# a few of the conformance table's answers, one of each kind of rule: a worker process gives
+# each the same one outcome as a thread of the caller's does (test_hostile_answers)
+REPRESENTATIVE = ["103 then 500", "a head promising 2 bytes, then close", "status 099",
+                  "Transfer-Encoding: identity, Content-Length: 2, then close",
+                  "4 redirects, 3 allowed", "a space in a header name", f"{MAX_HEADER_LINES} header lines",
+                  "90 Set-Cookie lines of 60 KB"]
+
+
+@pytest.mark.parametrize("client", registry.client_names("processes"))
+def test_hostile_answers_have_their_one_outcome_in_a_worker_process(hostile: HostileServer,
+                                                                    client: str) -> None:
+    got = outcomes(hostile, REPRESENTATIVE, "processes", client)
+    assert not wrong(got), wrong(got)

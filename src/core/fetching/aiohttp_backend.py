@@ -7,16 +7,19 @@ from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
+from aiohttp.http_exceptions import LineTooLong
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
 from fetchtui.core.fetching.errors import (
-    MAX_HEADER_LINE,
-    MAX_HEADER_LINES,
+    HEAD_TOO_BIG,
+    MAX_HEAD_BYTES,
     FetchError,
     LibraryErrors,
+    check_head,
     classify,
     describe,
+    exception_chain,
     oversized_head,
 )
 from fetchtui.core.fetching.proxies import Proxies
@@ -33,6 +36,12 @@ ERRORS = LibraryErrors(
     reset=(aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError),
     connect_late=(aiohttp.ClientConnectorError,),
 )
+
+
+def _past_parser_limits(exc: BaseException) -> bool:
+    """Whether aiohttp's parser stopped a head at the limits it is set to (past MAX_HEAD_BYTES)."""
+    return any(isinstance(item, LineTooLong) or "too many headers" in str(item).lower()
+               for item in exception_chain(exc))
 
 
 class _Marks:
@@ -84,8 +93,10 @@ class AiohttpBackend:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.tasks, ssl=self._ssl),
                 trust_env=False, auto_decompress=False, trace_configs=[_trace_config()],
-                max_line_size=MAX_HEADER_LINE, max_field_size=MAX_HEADER_LINE,
-                max_headers=MAX_HEADER_LINES,
+                # aiohttp's parser stops only heads past MAX_HEAD_BYTES (its shortest line
+                # is 4 bytes): check_head holds the rest to the limits, counted as elsewhere
+                max_line_size=MAX_HEAD_BYTES, max_field_size=MAX_HEAD_BYTES,
+                max_headers=MAX_HEAD_BYTES // 4,
                 timeout=aiohttp.ClientTimeout(total=None))  # the caller holds the deadline
         return self._session
 
@@ -100,12 +111,14 @@ class AiohttpBackend:
             if proxy is not None and not proxy.lower().startswith(("http://", "https://")):
                 raise FetchError("invalid", f"aiohttp speaks to http proxies only, not {proxy.split(':')[0]}")
             url, method, body, headers = target.url, spec.method, spec.body, spec.headers
-            ourselves = carries_secrets(headers)  # aiohttp would forward X-Api-Key to another host
+            # aiohttp would forward X-Api-Key to another host, and takes --max-redirects 0 for
+            # no limit: those are followed here
+            ourselves = carries_secrets(headers) or limits.max_redirects == 0
             hops = 0
             while True:
                 async with self._get_session().request(
                         method, url, headers=list(headers), data=body, allow_redirects=not ourselves,
-                        max_redirects=limits.max_redirects, proxy=proxy, trace_request_ctx=marks) as resp:
+                        max_redirects=limits.max_redirects + 1, proxy=proxy, trace_request_ctx=marks) as resp:
                     location = resp.headers.get("Location")
                     if ourselves and resp.status in REDIRECT_CODES and location:
                         hops += 1
@@ -117,6 +130,7 @@ class AiohttpBackend:
                         continue
                     headers_ns = time.perf_counter_ns()
                     status = resp.status
+                    check_head(resp.raw_headers, status, resp.reason or "")
                     cap = BodyCap(limits, status)
                     cap.declared(resp.headers.get("Content-Length"))
                     async for chunk in resp.content.iter_any():
@@ -126,6 +140,8 @@ class AiohttpBackend:
         except FetchError:
             raise
         except Exception as exc:
+            if _past_parser_limits(exc):
+                raise FetchError("too_large", HEAD_TOO_BIG, status or None) from exc
             raise oversized_head(exc, status or None) or FetchError(
                 classify(exc, ERRORS), describe(exc), status or None, cap.nbytes if cap else 0) from exc
         end = time.perf_counter_ns()

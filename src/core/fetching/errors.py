@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
+import re
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.events import ErrorKind
@@ -62,6 +64,8 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
     def has(*types: type[BaseException]) -> bool:
         return bool(types) and any(isinstance(item, types) for item in chain)
 
+    if any(isinstance(item, OSError) and item.errno in (errno.EMFILE, errno.ENFILE) for item in chain):
+        return "connect"  # no file descriptor for a socket: whatever the client wraps it in
     if has(*library.redirects):
         return "redirects"
     if has(ssl.SSLError, *library.tls):
@@ -85,38 +89,134 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
     return "invalid"
 
 
-#: One limit on a response's head for every client (requests' http.client cannot pass 100
-#: lines; 64 KiB a line is http.client's own): past it, the kind is too_large, as a body past
-#: --max-bytes is. Clients with their own lower or higher limits are set to these, or checked.
+#: One limit on a response's head for every client, counted the same way: past it, the kind
+#: is too_large, as a body past --max-bytes is. A head is its status line, its header lines
+#: and the blank line that ends it, each line's bytes with its CRLF: at most 100 header lines
+#: (the status line is not one), no line longer than 64 KiB (the status line is one), and
+#: 100 KiB in all (httpx's h11 buffer, under libcurl's own 300 KiB). An interim (1xx) head is
+#: skipped, held to the same limits on its own; trailers are no head: read and thrown away,
+#: a line of them up to 100 KiB (what httpx and aiohttp hold one to).
 MAX_HEADER_LINES = 100
 MAX_HEADER_LINE = 65536
-HEADERS_TOO_MANY = f"the response has more than {MAX_HEADER_LINES} header lines"
-HEADER_TOO_LONG = f"a response header line is longer than {MAX_HEADER_LINE} bytes"
+MAX_HEAD_BYTES = 102400
+HEADERS_TOO_MANY = f"the response's head has more than {MAX_HEADER_LINES} header lines"
+HEADER_TOO_LONG = f"a line of the response's head is longer than {MAX_HEADER_LINE} bytes"
+HEAD_TOO_BIG = f"the response's head is larger than {MAX_HEAD_BYTES} bytes"
+TRAILER_TOO_LONG = f"a trailer line of the response is longer than {MAX_HEAD_BYTES} bytes"
 
-# what each library says when a head passes its limit (requests/http.client, httpx/h11,
-# aiohttp, libcurl's CURLE_TOO_LARGE)
+# what each library says when a head passes a limit it holds (requests/http.client, httpx/h11,
+# aiohttp, libcurl); each is set so that what it says is one of ours
 _TOO_MANY = ("got more than 100 headers", "too many headers")
-_TOO_LONG = ("when reading header line", "linetoolong", "receive buffer too long",
-             "got more than 8190 bytes", "header field too long", "grew larger than allowed")
+_TOO_LONG = ("when reading header line", "linetoolong", "got more than 8190 bytes")
+_TOO_BIG = ("receive buffer too long", "header field too long", "grew larger than allowed")
 
 
 def oversized_head(exc: BaseException, status: int | None = None) -> FetchError | None:
-    """A FetchError saying which head limit an exception was about, or None if it was not."""
+    """A FetchError saying which head limit an exception was about, or None if it was not;
+    with the head's `status` read, it was about the trailers (a parser's limit on a line)."""
     text = " ".join(f"{type(item).__name__} {item}" for item in exception_chain(exc)).lower()
-    if any(marker in text for marker in _TOO_MANY):
-        return FetchError("too_large", HEADERS_TOO_MANY, status)
-    if any(marker in text for marker in _TOO_LONG):
-        return FetchError("too_large", HEADER_TOO_LONG, status)
+    for markers, message in ((_TOO_BIG, HEAD_TOO_BIG), (_TOO_MANY, HEADERS_TOO_MANY),
+                             (_TOO_LONG, HEADER_TOO_LONG)):
+        if any(marker in text for marker in markers):
+            return FetchError("too_large", message if status is None else TRAILER_TOO_LONG, status)
     return None
 
 
-def check_head(names_values: list[tuple[bytes, bytes]] | list[tuple[str, str]], status: int) -> None:
-    """Hold a head its client let through to the same limits (raises FetchError)."""
-    if len(names_values) > MAX_HEADER_LINES:
-        raise FetchError("too_large", HEADERS_TOO_MANY, status)
-    for name, value in names_values:
-        if len(name) + len(value) + 2 > MAX_HEADER_LINE:
-            raise FetchError("too_large", HEADER_TOO_LONG, status)
+HeadLines = Sequence[bytes] | Sequence[tuple[bytes, bytes]] | Sequence[tuple[str, str]]
+
+
+def head_problem(lines: HeadLines, status_line: int) -> str | None:
+    """Which limit a head read whole passed, if any: `lines` its header lines (raw, or name
+    and value pairs, as `name: value` with its CRLF), `status_line` that line's length
+    without its CRLF."""
+    sizes = [len(line) if isinstance(line, bytes) else len(line[0]) + len(line[1]) + 4 for line in lines]
+    if status_line + 2 + sum(sizes) + 2 > MAX_HEAD_BYTES:
+        return HEAD_TOO_BIG
+    if len(lines) > MAX_HEADER_LINES:
+        return HEADERS_TOO_MANY
+    if status_line + 2 > MAX_HEADER_LINE or any(size > MAX_HEADER_LINE for size in sizes):
+        return HEADER_TOO_LONG
+    return None
+
+
+def heads_problem(lines: list[bytes]) -> str | None:
+    """Which limit one of the heads in `lines` passed, if any: every line libcurl read (each
+    head's status line, header lines and blank line: a redirect's, an interim one's, the
+    answer's, then its trailers, which are no head)."""
+    status_line: int | None = None  # of the head being read; None between heads
+    header: list[bytes] = []
+    for line in lines:
+        if status_line is None:
+            if line.startswith(b"HTTP/"):
+                status_line, header = len(line), []
+        elif line in (b"\r\n", b"\n"):
+            problem = head_problem(header, status_line - 2)
+            if problem is not None:
+                return problem
+            status_line = None
+        else:
+            header.append(line)
+    return None if status_line is None else head_problem(header, status_line - 2)  # one cut short
+
+
+# a head's line: a field (RFC 9110's token, then the colon), a folded line, the blank line
+# that ends it, or a status line (libcurl's list holds every head's)
+_HEAD_LINE = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|\r?\n|HTTP/")
+_HEAD_LINES = re.compile(rb"(?:(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:|[ \t]|HTTP/)[^\n]*\n|\r?\n)*")
+
+
+def malformed_line(lines: list[bytes], joined: bytes | None = None) -> bytes | None:
+    """The first of a head's raw lines that is no header field, if any (`joined`: the lines
+    joined, if the caller has them)."""
+    if _HEAD_LINES.fullmatch(b"".join(lines) if joined is None else joined):  # one match for the
+        return None  # whole: half the time of one a line
+    match = _HEAD_LINE.match
+    return next((line for line in lines if match(line) is None), None)
+
+
+TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
+#: httpx (h11) reads no Transfer-Encoding but chunked, aiohttp none beside a Content-Length;
+#: libcurl read `identity` to the close, with Content-Length: 2 and nothing sent an ok
+BAD_FRAMING = "the response's Transfer-Encoding is not chunked alone, with no Content-Length"
+
+
+def framing_problem(fields: HeadLines) -> str | None:
+    """BAD_FRAMING if a head's fields (raw lines, or name and value pairs) frame its body by
+    a Transfer-Encoding other than chunked, or by one beside a Content-Length."""
+    encodings: list[str] = []
+    length = False
+    for field in fields:
+        if isinstance(field, bytes) and b":" not in field:  # a folded line: no field of its own
+            continue
+        name, value = field.split(b":", 1) if isinstance(field, bytes) else field
+        name = (name.decode("latin-1") if isinstance(name, bytes) else name).strip().lower()
+        if name == "transfer-encoding":
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            encodings += [part.strip().lower() for part in text.split(",")]
+        length = length or name == "content-length"
+    return BAD_FRAMING if encodings and (encodings != ["chunked"] or length) else None
+
+
+def last_head(lines: list[bytes]) -> list[bytes]:
+    """The header lines of the last head in libcurl's list (the answer's, its trailers not)."""
+    start = max((i for i, line in enumerate(lines) if line.startswith(b"HTTP/")), default=-1) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i] in (b"\r\n", b"\n")), len(lines))
+    return lines[start:end]
+
+
+def malformed(line: bytes) -> str:
+    """What a malformed head line is said as: its start, escaped (network text is data)."""
+    text = repr(line.rstrip(b"\r\n")[:60])[2:-1]
+    return f"a malformed header line in the response: {text}" + ("..." if len(line) > 62 else "")
+
+
+def check_head(lines: HeadLines, status: int, reason: str | bytes) -> None:
+    """Hold a head its client let through to the same limits and framing (raises FetchError)."""
+    problem = head_problem(lines, len(reason) + 13)  # `HTTP/1.1 200 `
+    if problem is not None:
+        raise FetchError("too_large", problem, status)
+    if framing_problem(lines) is not None:
+        raise FetchError("invalid", BAD_FRAMING, status)
 
 
 def describe(exc: BaseException) -> str:

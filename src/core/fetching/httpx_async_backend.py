@@ -100,7 +100,7 @@ class HttpxAsyncBackend:
                 if stream is not None:
                     trace.conn_id = self._conn_ids.setdefault(id(stream), len(self._conn_ids) + 1)
                 status = resp.status_code
-                check_head(resp.headers.raw, status)
+                check_head(resp.headers.raw, status, resp.reason_phrase)
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 async for chunk in resp.aiter_raw():

@@ -140,6 +140,7 @@ class HttpxBackend:
 
     def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
+        status: int | None = None  # the head was read: a limit passed after it was the trailers'
         try:
             client = self._client_for(self._proxies.for_url(target.url))
             with client.stream(spec.method, target.url, headers=list(spec.headers), content=spec.body,
@@ -149,14 +150,14 @@ class HttpxBackend:
                     trace.answered()  # stream() yields once the headers are in
                     trace.http_version = resp.http_version
                 status = resp.status_code
-                check_head(resp.headers.raw, status)
+                check_head(resp.headers.raw, status, resp.reason_phrase)
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(resp.iter_raw()))
         except FetchError:
             raise
         except Exception as exc:
-            raise oversized_head(exc) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
+            raise oversized_head(exc, status) or FetchError(classify(exc, ERRORS), describe(exc)) from exc
 
     def close(self) -> None:
         with self._lock:

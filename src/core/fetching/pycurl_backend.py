@@ -20,12 +20,19 @@ import pycurl
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
+from fetchtui.core.fetching.descriptors import out_of_descriptors
 from fetchtui.core.fetching.errors import (
-    HEADER_TOO_LONG,
-    HEADERS_TOO_MANY,
+    BAD_FRAMING,
+    HEAD_TOO_BIG,
     MAX_HEADER_LINE,
     MAX_HEADER_LINES,
+    TRANSFER_ENCODING,
     FetchError,
+    framing_problem,
+    heads_problem,
+    last_head,
+    malformed,
+    malformed_line,
 )
 from fetchtui.core.fetching.phases import ConnIds, current_trace, is_name
 from fetchtui.core.fetching.proxies import Proxies
@@ -63,6 +70,25 @@ _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
 
 
+def libcurl_cap(head: list[bytes], nbytes: int) -> str:
+    """What passing one of libcurl's own caps means, from the head lines and bytes it had
+    read: its 5,000 lines or 300 KiB of heads in all, interim ones and trailers included,
+    and its 4 KiB a trailer line are its own; a line past its 100 KiB is a head past ours."""
+    if len(head) >= 4900 or nbytes >= 200 * 1024:
+        return LIBCURL_CAP
+    last = max((i for i, line in enumerate(head) if line.startswith(b"HTTP/")), default=None)
+    parts = head[last].split(b" ", 2) if last is not None else []
+    answered = len(parts) > 1 and not parts[1].startswith(b"1")  # the last head no interim one
+    if answered and any(line in (b"\r\n", b"\n") for line in head[last:]):
+        return LIBCURL_TRAILER_CAP  # the answer's head was read whole: what followed was its trailers
+    return HEAD_TOO_BIG
+
+
+LIBCURL_CAP = ("the response's heads, interim ones and trailers included, pass libcurl's own "
+               "5,000 lines or 300 KiB")
+LIBCURL_TRAILER_CAP = "a trailer line of the response passes libcurl's own 4 KiB"
+
+
 class CurlHandle:
     """One easy handle, set up for a run's limits, the socket of its connection, and that
     connection's id: a worker thread's own (PycurlBackend), or a slot of the multi loop."""
@@ -74,16 +100,21 @@ class CurlHandle:
         self.conn_id: int | None = None
         self.cap: BodyCap | None = None
         self.too_large: FetchError | None = None
+        self.no_socket: OSError | None = None  # why the transfer could not open its socket
         self.head: list[bytes] = []  # the lines of the heads read (each redirect's, 1xx's)
-        self.header_lines = 0  # of the response being read, where _header counts them
+        self.head_at = 0  # where the head being read starts in `head` (-1: none), where _header reads
         self.timeout_ms = max(1, int(limits.timeout * 1000))  # a request's whole deadline
         self._timeout_ms = self.timeout_ms  # what TIMEOUT_MS is set to now
         self._prepared: tuple[object, ...] | None = None  # the options the last transfer set
         self._configure(tls)
 
-    def open_socket(self, purpose: int, address: Any) -> socket.socket:
+    def open_socket(self, purpose: int, address: Any) -> socket.socket | int:
         family, socktype, protocol, _ = address
-        sock = socket.socket(family, socktype, protocol)
+        try:
+            sock = socket.socket(family, socktype, protocol)
+        except OSError as exc:  # out of descriptors: a connect error, not the traceback pycurl
+            self.no_socket = exc  # prints for a callback that raises
+            return int(pycurl.SOCKET_BAD)
         self.sock = sock
         slot = current_slot()
         if slot is not None:
@@ -126,14 +157,16 @@ class CurlHandle:
         return None
 
     def _header(self, line: bytes) -> int | None:
+        """An older libcurl's head line: the transfer stops at the first line past a limit."""
+        head = self.head
+        head.append(line)
         if line.startswith(b"HTTP/"):
-            self.header_lines = 0
+            self.head_at = len(head) - 1
+        elif line in (b"\r\n", b"\n"):
+            self.head_at = -1
+        if self.head_at < 0:  # a trailer: no head
             return None
-        if line in (b"\r\n", b"\n"):
-            return None
-        self.header_lines += 1
-        problem = HEADERS_TOO_MANY if self.header_lines > MAX_HEADER_LINES else \
-            HEADER_TOO_LONG if len(line) > MAX_HEADER_LINE else None
+        problem = heads_problem(head[self.head_at:])
         if problem is not None:
             self.too_large = FetchError("too_large", problem)
             return 0  # abort the transfer
@@ -147,7 +180,7 @@ class CurlHandle:
         that is the last one again skips it. Raises FetchError for a URL libcurl cannot send."""
         c = self.curl
         self.cap = None if _LIBCURL_CAPS else BodyCap(self.limits, 0)
-        self.too_large, self.header_lines = None, 0
+        self.too_large, self.head_at, self.no_socket = None, 0, None
         self.head.clear()
         if timeout_ms is not None and timeout_ms != self._timeout_ms:  # what is left of its deadline
             self._timeout_ms = max(1, timeout_ms)
@@ -193,6 +226,12 @@ class CurlHandle:
         problem = self._head_problem()
         if problem is not None:
             raise FetchError("too_large", problem, status, self._nbytes())
+        joined = b"".join(self.head)
+        bad = malformed_line(self.head, joined)  # libcurl reads past a line that is no field
+        if bad is not None:
+            raise FetchError("invalid", malformed(bad), status, self._nbytes())
+        if TRANSFER_ENCODING.search(joined) and framing_problem(last_head(self.head)) is not None:
+            raise FetchError("invalid", BAD_FRAMING, status, self._nbytes())
         return status, self._nbytes()
 
     def _nbytes(self) -> int:
@@ -202,21 +241,11 @@ class CurlHandle:
         return self.cap.nbytes
 
     def _head_problem(self) -> str | None:
-        """Which head limit the heads read passed (each response's lines counted afresh), if any."""
+        """Which head limit the heads read passed (errors.heads_problem), if any."""
         head = self.head
         if len(head) <= MAX_HEADER_LINES + 2 and self.curl.getinfo(pycurl.HEADER_SIZE) <= MAX_HEADER_LINE:
             return None  # fewer lines in all than one head may have, none of them too long
-        lines = 0
-        for line in head:
-            if line.startswith(b"HTTP/"):
-                lines = 0
-            elif line not in (b"\r\n", b"\n"):
-                lines += 1
-                if lines > MAX_HEADER_LINES:
-                    return HEADERS_TOO_MANY
-                if len(line) > MAX_HEADER_LINE:
-                    return HEADER_TOO_LONG
-        return None
+        return heads_problem(head)
 
     def failure(self, code: int, message: str) -> FetchError:
         """A transfer that libcurl ended with error `code`, as a FetchError of its kind."""
@@ -226,11 +255,19 @@ class CurlHandle:
         if problem is not None:  # a head past the limits, whatever libcurl stopped on after it
             self.too_large = FetchError("too_large", problem)
         elif code == getattr(pycurl, "E_TOO_LARGE", 100) and self.too_large is None:  # libcurl's own
-            self.too_large = FetchError("too_large", HEADER_TOO_LONG)  # cap on one line
+            read = self.curl.getinfo(pycurl.HEADER_SIZE)
+            self.too_large = FetchError("too_large", libcurl_cap(self.head, read))
         if self.too_large is not None or code == pycurl.E_FILESIZE_EXCEEDED:
             what = str(self.too_large) if self.too_large else \
                 f"body is larger than {self.limits.max_bytes} bytes"
             return FetchError("too_large", what, status, nbytes)
+        oom = code == pycurl.E_OUT_OF_MEMORY
+        if self.no_socket is not None or oom or code == pycurl.E_COULDNT_CONNECT:
+            # libcurl's own sockets, out of descriptors, say Out of memory or could not connect
+            no_fd = out_of_descriptors(self.no_socket, met=oom)
+            if no_fd is not None or oom:  # the transfer never began
+                said = f"curl error {code}: {message}" if no_fd is None else f"OSError: {no_fd}"
+                return FetchError("connect", said, None, nbytes)
         return FetchError(_KINDS.get(code, "invalid"), f"curl error {code}: {message}", None, nbytes)
 
     def phases(self, url: str, ids: ConnIds, new: bool | None = None) -> tuple[Phases, str | None]:
@@ -266,6 +303,8 @@ class CurlHandle:
             self.curl.close()
         except pycurl.error:  # still unwinding a cut transfer: it goes with its thread
             pass
+        if self.sock is not None:  # pycurl kept a dup of it: this one holds the connection open
+            self.sock.close()
 
 
 class PycurlBackend:

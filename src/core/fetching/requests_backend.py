@@ -15,14 +15,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK
-from fetchtui.core.fetching.errors import (
-    FetchError,
-    LibraryErrors,
-    check_head,
-    classify,
-    describe,
-    oversized_head,
-)
+from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe, oversized_head
+from fetchtui.core.fetching.http_head import HeadRulesResponse
 from fetchtui.core.fetching.phases import current_trace
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import leaves_origin
@@ -44,7 +38,10 @@ ERRORS = LibraryErrors(
 
 
 class _StampsConnect(HTTPConnection):
-    """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake."""
+    """Stamps the end of the TCP connect: for https, what follows it is the TLS handshake.
+    Its responses' heads are read by fetchtui's rules (fetching.http_head)."""
+
+    response_class = HeadRulesResponse
 
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
@@ -118,6 +115,9 @@ class RequestsBackend:
             "http": _TracedPool,
             "https": _TracedHTTPSPool if self._verify else _QuietUnverifiedPool,
         }
+        # urllib3's PoolManager drops its pools on clear() without closing them: their
+        # sockets would wait for the garbage collector
+        adapter.poolmanager.pools.dispose_func = _close_pool
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         if keep:
@@ -146,7 +146,6 @@ class RequestsBackend:
                     version = getattr(resp.raw, "version", None)
                     trace.http_version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(version or 0)
                 status = resp.status_code
-                check_head(list(resp.raw.headers.items()), status)  # http.client checks lines itself
                 cap = BodyCap(limits, status)
                 cap.declared(resp.headers.get("Content-Length"))
                 return FetchResult(status, cap.count(_raw_chunks(resp)))
@@ -160,6 +159,10 @@ class RequestsBackend:
             sessions = list(self._sessions)
         for session in sessions:
             session.close()
+
+
+def _close_pool(pool: HTTPConnectionPool) -> None:
+    pool.close()
 
 
 def _raw_chunks(resp: requests.Response) -> Iterator[bytes]:

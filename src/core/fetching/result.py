@@ -57,19 +57,30 @@ def _is_timeout(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or (asyncio is not None and isinstance(exc, asyncio.TimeoutError))
 
 
+def past_deadline(t_ns: int, deadline_ns: int | None) -> bool:
+    """Whether a request that ended at `t_ns` ended after its deadline (wall time: a stopped
+    process's pause counts)."""
+    return deadline_ns is not None and t_ns > deadline_ns
+
+
 def ok_status(status: int) -> bool:
-    """Whether a completed transfer's status is an ok outcome (an HTTP error is a failure)."""
-    return status < 400
+    """Whether a completed transfer's status is an ok outcome (an HTTP error is a failure,
+    and a number outside 100-999 no HTTP status at all)."""
+    return 100 <= status < 400
 
 
 def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult | BaseException,
                      cpu_ns: int, timeout_s: float, *, timed_out: bool = False,
-                     phases: Phases | None = None, http_version: str | None = None) -> RequestFinished:
+                     phases: Phases | None = None, http_version: str | None = None,
+                     deadline_ns: int | None = None) -> RequestFinished:
     """The terminal event of a request that ran: ok, or failed with its kind, for every model.
 
     `got` is the client's result or what it raised; `timed_out` says the request's deadline
-    cut it (a socket shut by the watchdog raises whatever the client makes of that). `phases`
-    and `http_version` fill in what the result does not carry (a thread client's trace).
+    cut it (a socket shut by the watchdog raises whatever the client makes of that). A request
+    that ends after `deadline_ns` (its start plus --timeout, on the clock of `t_ns`) is a
+    timeout whatever it got: a process stopped past the deadline (SIGTSTP) wakes to find the
+    answer read before any watchdog ran. `phases` and `http_version` fill in what the result
+    does not carry (a thread client's trace).
     """
     status: int | None = None
     nbytes = 0
@@ -79,7 +90,10 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
         status, nbytes = got.status, got.nbytes
         phases = got.phases if got.phases is not None else phases
         http_version = got.http_version if got.http_version is not None else http_version
-        if not ok_status(status):
+        if not 100 <= status <= 999:  # a client that let it through: it is no answer
+            kind, error = "invalid", f"the response's status {status:03d} is not an HTTP status (100-999)"
+            status = None
+        elif not ok_status(status):
             kind, error = "http", f"HTTP {status}"
     else:
         if isinstance(got, FetchError):
@@ -88,7 +102,8 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
             kind, error = "invalid", f"{type(got).__name__}: {got}"
         if error is not None:  # a library's message may quote a URL, a proxy's password and all
             error = mask_text(error)
-        if timed_out or _is_timeout(got):
-            kind, error = "timeout", f"no complete response within {timeout_s:g} s"
+        timed_out = timed_out or _is_timeout(got)
+    if timed_out or past_deadline(t_ns, deadline_ns):
+        kind, error = "timeout", f"no complete response within {timeout_s:g} s"
     return RequestFinished(req_id, t_ns, info, Outcome.OK if kind is None else Outcome.FAILED, status,
                            nbytes, kind, error, cpu_ns, phases, http_version)

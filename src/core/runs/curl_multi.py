@@ -270,7 +270,8 @@ class _Loop:
             except FetchError as exc:  # a head past the limits
                 got = exc
             else:
-                if ok_status(status) and not (transfer.follow_by_hand and status in REDIRECT_CODES):
+                if ok_status(status) and not (transfer.follow_by_hand and status in REDIRECT_CODES) \
+                        and done_ns <= transfer.deadline_ns:
                     # the common end, reported by its fields: no result or event object made
                     fields, version = self._phases_of(handle, transfer.url)
                     self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes,
@@ -298,7 +299,7 @@ class _Loop:
         timed_out = error is not None and error[0] == pycurl.E_OPERATION_TIMEDOUT
         self.ledger.finish(request_finished(transfer.req_id, done_ns, self.info[slot], got, cpu_ns,
                                             self.limits.timeout, timed_out=timed_out, phases=Phases(*fields),
-                                            http_version=version))
+                                            http_version=version, deadline_ns=transfer.deadline_ns))
 
     def _connection(self, curl: Any) -> int | None:
         """libcurl's name for the transfer's connection: CURLINFO_CONN_ID (libcurl 8.2 and

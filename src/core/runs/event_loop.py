@@ -128,6 +128,7 @@ class LoopSource(RunSource):
     async def _work(self, client: AsyncClient, info: ThreadInfo, slot: int) -> None:
         ledger, targets, listed = self.ledger, self.targets, len(self.targets)
         timeout = self.config.limits.timeout
+        timeout_ns = round(timeout * 1e9)
         perf = time.perf_counter_ns
         while True:
             taken = ledger.take(info, slot)
@@ -145,6 +146,7 @@ class LoopSource(RunSource):
                 if not ledger.begin(req_id, info):
                     continue
             got: FetchResult | Exception
+            deadline_ns = perf() + timeout_ns
             try:  # a total deadline, not per read
                 got = await asyncio.wait_for(client.fetch(targets[req_id % listed]), timeout)
             except Exception as exc:  # a timeout, a FetchError, or a client bug: none loses the request
@@ -154,6 +156,6 @@ class LoopSource(RunSource):
             # spent since the last one finished, so the mean per request is the true one.
             cpu_now = time.thread_time_ns()
             cpu_ns, self._cpu_mark = cpu_now - self._cpu_mark, cpu_now
-            ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout))
+            ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout, deadline_ns=deadline_ns))
             if ledger.ended:
                 return

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fetchtui.core.runs.child import FetchProcesses
 
 _WATCH_INTERVAL = 0.02
+_RELEASE_WAIT_S = 1.0  # the most close() waits on another thread's release: local closes only
 BackendFactory = Callable[[str, int, FetchLimits], Backend]
 
 
@@ -50,6 +51,7 @@ class PoolSource(RunSource):
         self._slots: dict[int, Slot] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._closed = False
+        self._released = threading.Event()  # _release has closed the client
         self._conn_ids = ConnIds()
         self._live: set[int] = set()  # the slots a worker runs in: 0..size-1 while none retires
         self._cap = config.workers  # never more workers than requests
@@ -113,8 +115,12 @@ class PoolSource(RunSource):
             self._release()
 
     def close(self) -> None:
+        """Cancel and let go of everything. A release the worker that ended the run began is
+        waited for, a moment at most: the client's sockets are closed when this returns (a
+        run that used every descriptor has one left for its export)."""
         self.cancel()
         self._release()
+        self._released.wait(_RELEASE_WAIT_S)
 
     def stuck_threads(self) -> int:
         """Pool threads still alive (after a cancel they are unwinding a cut socket)."""
@@ -137,6 +143,7 @@ class PoolSource(RunSource):
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self._backend is not None:
             self._backend.close()
+        self._released.set()
 
     def _work(self, number: int) -> None:
         current = threading.current_thread()
@@ -149,6 +156,7 @@ class PoolSource(RunSource):
         targets, ledger = self.targets, self.ledger
         listed = len(targets)  # a duration repeats the list: request i fetches line i % listed
         timeout = self.config.limits.timeout
+        timeout_ns = round(timeout * 1e9)
         assert self._backend is not None
         fetch = self._backend.fetch
         perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
@@ -166,6 +174,7 @@ class PoolSource(RunSource):
                     if not ledger.begin(req_id, info):
                         continue
                 slot.reset(monotonic() + timeout)
+                deadline_ns = perf() + timeout_ns
                 target = targets[req_id % listed]
                 trace = start_trace(target.url, self._conn_ids)
                 cpu0 = cpu()
@@ -179,7 +188,8 @@ class PoolSource(RunSource):
                 end_trace()
                 ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout,
                                                timed_out=slot.expired and not isinstance(got, FetchResult),
-                                               phases=trace.phases(done), http_version=trace.http_version))
+                                               phases=trace.phases(done), http_version=trace.http_version,
+                                               deadline_ns=deadline_ns))
                 if ledger.ended:
                     self._release()
         finally:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RunEnded
+from fetchtui.core.fetching.descriptors import preload_unwinder
 from fetchtui.core.runs.child import last_error
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.packing import Unpacker
@@ -135,6 +136,7 @@ def main() -> None:
     counter = SharedCounter(share.counter_path)
     total = share.config.planned(len(share.targets))
     per_process = registry.MODELS[share.config.model].per_process_class()  # imports its client
+    preload_unwinder()
     try:
         out.send(READY)
         go = commands.recv()  # a cancel (or the parent gone) before the run began: nothing ran

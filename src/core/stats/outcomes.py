@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections import Counter
 from collections.abc import Sequence
 from typing import cast
@@ -10,6 +12,7 @@ from fetchtui.core.events import ErrorKind, Outcome
 from fetchtui.core.stats.samples import Samples
 
 MAX_REASONS = 8
+OUT_OF_FDS = os.strerror(errno.EMFILE)  # `Too many open files` (ENFILE's says it too)
 OK, CANCELLED = Outcome.OK, Outcome.CANCELLED  # a module's name: an Enum's member costs 70 ns to look up
 
 
@@ -29,6 +32,8 @@ class Outcomes:
         #: why requests were cancelled (a cancel, a dead worker process, a client that could
         #: not be set up), a few distinct reasons at most: what a summary says beside the count
         self.cancel_reasons: Counter[str] = Counter()
+        #: failed for want of a file descriptor (EMFILE, ENFILE): what a summary says once
+        self.out_of_fds = 0
 
     @property
     def done(self) -> int:
@@ -55,6 +60,8 @@ class Outcomes:
                 self.ok += 1
             else:
                 self.failed += 1
+                if error is not None and OUT_OF_FDS in error:
+                    self.out_of_fds += 1
             if latency_ns is not None:
                 self.latencies.add(latency_ns)
         if version is not None:
