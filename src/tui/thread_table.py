@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable
-from urllib.parse import urlsplit
 
 from textual import events
 from textual.binding import Binding
@@ -13,11 +12,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from fetchtui.core.events import Outcome
-from fetchtui.core.stats import RequestRecord, RunStats
-from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.outcomes import GLYPH, RUNNING
+from fetchtui.core.stats import RunStats
 from fetchtui.tui.pieces import PieceStyles
+from fetchtui.tui.thread_lines import Spans, finished, head, narrow_head
 
 SHOWN = 2  # finished requests shown under each thread
 LINES_PER_THREAD = 1 + SHOWN
@@ -28,7 +25,6 @@ NARROW = 90
 # second it changed every frame, a blur no one reads, and its redraw was most of a frame's
 # paint; a thread's own line (its count, what it runs now) keeps every frame.
 DETAIL_PERIOD_NS = 200_000_000
-Spans = list[tuple[str, str]]  # a line as (text, part) pieces; a part is a component class
 
 
 class ThreadTable(ScrollView, can_focus=True):
@@ -223,91 +219,13 @@ class ThreadTable(ScrollView, can_focus=True):
             return [("Waiting for the pool's first thread…", "dim")] if index == 0 else []
         ident, k = where
         thread = stats.threads[ident]
+        selected = ident == self.selected
         if k == 0 and self.size.width < NARROW:
-            return self._narrow_head(ident)
+            return narrow_head(stats, ident, self.now_ns, selected, self._pids, self.size.width)
         if k == 0:
-            info = thread.info
-            line: Spans = [
-                *([(f"pid {info.pid:<8}", "name")] if self._pids > 1 else []),
-                (f"{info.ident:>16} ", "selected" if ident == self.selected else "ident"),
-                (f"{safe_text(info.name, 22):<22} ", "name"),
-                (f"tid {info.native_id:<8}", "dim"),
-                (f"done {thread.requests:>6}  busy {stats.busy_share(ident, self.now_ns):>4.0%}  ", ""),
-            ]
-            if thread.current is not None:
-                rec = stats.record(thread.current)
-                took = (self.now_ns - (rec.start_ns or self.now_ns)) / 1e6
-                line.append((f"{RUNNING} {took:>7.0f} ms ", "running"))
-                line.append((safe_text(self._what(rec)), ""))
-            else:
-                line.append(("idle", "dim"))
-            return line
+            return head(stats, ident, self.now_ns, selected, self._pids)
         recent = thread.recent
         position = len(recent) - k  # newest first
         if position < 0:
             return []
-        return self._finished(stats.record(recent[position]))
-
-    def _narrow_head(self, ident: int) -> Spans:
-        """A thread's line at 80 columns: ident, short name, what it runs now and for how
-        long (or idle), its count, then the URL's path, cut from the left to what is left."""
-        assert self.stats is not None
-        thread = self.stats.threads[ident]
-        info = thread.info
-        name = safe_text(info.name.removeprefix("fetchtui-"), 10)
-        line: Spans = [
-            *([(f"pid {info.pid} ", "name")] if self._pids > 1 else []),
-            (f"{info.ident} ", "selected" if ident == self.selected else "ident"),
-            (f"{name:<10} ", "name"),
-        ]
-        if thread.current is None:
-            line.append((f"{'idle':<11}", "dim"))
-        else:
-            rec = self.stats.record(thread.current)
-            took = (self.now_ns - (rec.start_ns or self.now_ns)) / 1e6
-            line.append((f"{RUNNING}{took:>6.0f} ms ", "running"))
-        line.append((f"done {thread.requests:<5} ", ""))
-        if thread.current is not None:
-            room = self.size.width - sum(len(text) for text, _ in line) - 1
-            line.append((_tail(safe_text(self._path(self.stats.record(thread.current))), room), ""))
-        return line
-
-    def _path(self, rec: RequestRecord) -> str:
-        """The URL from its path on (its host is every line's), after a method not GET."""
-        parts = urlsplit(rec.url)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        method = self.stats.target(rec.req_id).spec.method if self.stats is not None else "GET"
-        return path if method == "GET" else f"{method} {path}"
-
-    def _what(self, rec: RequestRecord) -> str:
-        """The URL, after its method when that is not GET."""
-        method = self.stats.target(rec.req_id).spec.method if self.stats is not None else "GET"
-        return rec.url if method == "GET" else f"{method} {rec.url}"
-
-    def _finished(self, rec: RequestRecord) -> Spans:
-        part = rec.outcome.value if rec.outcome else ""
-        status = str(rec.status) if rec.status is not None else (rec.error_kind or "-")
-        if rec.outcome is Outcome.FAILED and rec.error_kind not in (None, "http"):
-            status = rec.error_kind or status
-        if rec.outcome is Outcome.CANCELLED:
-            status = "cancelled"
-        glyph = GLYPH.get(rec.outcome, " ") if rec.outcome else " "
-        elapsed = rec.elapsed_ns
-        took = f"{elapsed / 1e6:>9.1f} ms" if elapsed is not None else " " * 12
-        phases = rec.phases
-        conn = (f"conn {phases.conn_id:<4} {'reused' if phases.conn_reused else 'new':<6} "
-                if phases is not None and phases.conn_id is not None else " " * 19)
-        return [
-            (" " * 17 + "└ ", "dim"),
-            (f"{glyph} {status}".rjust(11) + " ", part),
-            (f"{rec.nbytes:>9} B {took}  ", ""),
-            (conn, "dim"),
-            (safe_text(self._what(rec)), "dim"),
-        ]
-
-
-def _tail(text: str, room: int) -> str:
-    """`text` cut from the left to `room` columns, with an ellipsis where it was cut."""
-    if len(text) <= room:
-        return text
-    return "…" + text[len(text) - room + 1:] if room > 1 else ""
+        return finished(stats, stats.record(recent[position]))
