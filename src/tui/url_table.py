@@ -22,7 +22,7 @@ class UrlView(Vertical):
     rows: list[list[str]] = []  # as shown (tests read them)
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="url-caption", classes="caption")
+        yield Label("", id="url-caption", classes="caption", markup=False)  # url[N] is text
         yield DataTable(id="url-table", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label, TabbedContent
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
@@ -78,3 +79,14 @@ def test_a_repeat_count_with_no_url_says_so_and_suggests_no_url() -> None:
     done = run("x30", "--no-history")
     assert done.returncode == 2 and "a repeat count (x30) follows the URL it repeats" in done.stderr
     assert "http://x30" not in done.stderr
+
+
+async def test_the_url_tab_caption_shows_url_n_as_text(base: str) -> None:
+    app = FetchApp(f"{base}/delay/0 x3\n{base}/bytes/4", RunConfig(workers=2))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        app.query_one(TabbedContent).active = "tab-urls"
+        caption = app.query_one("#url-caption", Label)
+        await wait_for(pilot, lambda: "URLs, in list order" in str(caption.render()), "the caption")
+        assert "url[N] in a --check names row N" in str(caption.render())
