@@ -284,12 +284,12 @@ def cmd_sweep(argv: Sequence[str]) -> int:
 
 
 def cmd_demo_server(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import ENDPOINTS, DemoServer
+    from fetchtui.core.demo_server import DEMO_PORT, ENDPOINTS, DemoServer
 
     parser = argparse.ArgumentParser(prog="fetchtui demo-server",
                                      description="Serve the loopback demo site until Ctrl-C.")
-    parser.add_argument("--port", type=_port, default=8765,
-                        help="port on 127.0.0.1 (default 8765; 0 = any free)")
+    parser.add_argument("--port", type=_port, default=DEMO_PORT,
+                        help=f"port on 127.0.0.1 (default {DEMO_PORT}; 0 = any free)")
     args = parser.parse_args(argv)
     try:
         server = DemoServer(args.port)

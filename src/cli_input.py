@@ -234,9 +234,12 @@ def demo_server(args: argparse.Namespace) -> DemoServer | None:
     """The demo server --demo asked for, started; imported only then."""
     if not args.demo:
         return None
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo_server import DEMO_PORT, DemoServer
 
-    return DemoServer().start()
+    try:
+        return DemoServer(DEMO_PORT).start()
+    except OSError:  # another demo holds it: any free port (its list is then another list)
+        return DemoServer().start()
 
 
 def list_text(source: ListSource, server: DemoServer | None) -> str:

@@ -290,6 +290,11 @@ class DemoHTTPServer(ThreadingHTTPServer):
         pass  # a client that hangs up mid-response is normal here
 
 
+#: The demo's port: the same each launch, so the demo list is the same list in the history
+#: (a speedup compares runs of one list); another port only when this one is taken.
+DEMO_PORT = 8765
+
+
 class DemoServer:
     """Run the demo server on 127.0.0.1 in a background thread (port 0 picks a free one)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -90,3 +91,14 @@ async def test_the_url_tab_caption_shows_url_n_as_text(base: str) -> None:
         caption = app.query_one("#url-caption", Label)
         await wait_for(pilot, lambda: "URLs, in list order" in str(caption.render()), "the caption")
         assert "url[N] in a --check names row N" in str(caption.render())
+
+
+def test_the_demo_list_is_the_same_list_each_launch(tmp_path: Path) -> None:
+    """Its server's port is the same each launch, so a second run's speedup has a first."""
+    history = tmp_path / "h.sqlite3"
+    for workers in ("1", "4"):
+        done = run("--demo", "-w", workers, "--history", str(history), timeout=120)
+        assert done.returncode in (0, 1), done.stderr  # the demo list holds 404s and 503s: exit 1
+    with sqlite3.connect(history) as db:
+        keys = [key for (key,) in db.execute("SELECT list_key FROM runs ORDER BY rowid")]
+    assert len(keys) == 2 and keys[0] == keys[1]
