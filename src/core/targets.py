@@ -25,7 +25,11 @@ _SCHEMES = ("http", "https")
 
 #: Headers whose values are credentials: sent as given, shown and exported as `***`.
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
-_SECRET_WORDS = ("token", "secret", "password", "api-key", "apikey", "auth")
+# "key" takes X-Access-Key, Private-Key, X-Signing-Key (and a harmless Key-Id with them):
+# a header kept from another host for nothing costs less than one sent to it
+_SECRET_WORDS = ("token", "secret", "password", "key", "auth", "session", "credential")
+#: Headers that say where a request's body ends: a client's own, never -H's.
+_FRAMING = ("content-length", "transfer-encoding")
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # an HTTP token (RFC 9110): a method, a header name
 
 
@@ -263,6 +267,9 @@ def parse_header(text: str) -> tuple[str, str]:
     if not re.fullmatch(_TOKEN, name):
         raise ValueError(f"-H: {safe_text(name, 80)!r} is not a header name "
                          "(ASCII letters, digits and !#$%&'*+-.^_`|~ only)")
+    if name.lower() in _FRAMING:  # libcurl sent the rest of a body as a request of its own
+        raise ValueError(f"-H {name}: fetchtui frames the body itself (-d); a {name} of your own "
+                         "is sent differently by every client, or smuggles a second request")
     if any(ch in value for ch in "\r\n\x00"):
         raise ValueError("-H: a header value cannot hold a line break")
     if any((ord(ch) < 32 and ch != "\t") or ord(ch) == 127 for ch in value):
@@ -274,9 +281,12 @@ def parse_header(text: str) -> tuple[str, str]:
 
 
 def parse_method(text: str) -> str:
+    """An -X method, upper-cased as requests, httpx and aiohttp send it (libcurl sent `get`)."""
     if not re.fullmatch(_TOKEN, text):
         raise ValueError(f"-X takes a method such as POST, got {safe_text(text, 80)!r}")
-    return text
+    if text.upper() == "CONNECT":  # a tunnel's, not a URL's: aiohttp sent it in authority form
+        raise ValueError("-X CONNECT opens a proxy tunnel; fetchtui fetches URLs")
+    return text.upper()
 
 
 class TooLarge(ValueError):

@@ -54,6 +54,34 @@ class _Redirector(BaseHTTPRequestHandler):
         pass
 
 
+class _SetsCookie(BaseHTTPRequestHandler):
+    """Every answer sets a cookie, as a login page would."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Set-Cookie", "sid=FROM_A; Path=/")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def sets_cookie() -> Iterator[str]:
+    yield from _serve(_SetsCookie)
+
+
 @pytest.fixture(scope="module")
 def redirector() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
@@ -202,3 +230,56 @@ def test_credentials_in_the_url_beside_an_authorization_header_are_refused_up_fr
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "credentials in the URL and an Authorization header: give one of them" in done.stderr
     assert "pw" not in done.stderr and "TOKEN" not in done.stderr and "Bearer T" not in done.stderr
+
+
+@pytest.mark.parametrize(("model", "client"), ALL_PAIRS)
+def test_a_cookie_one_host_set_is_sent_to_no_other(sets_cookie: str, server: DemoServer, model: str,
+                                                   client: str) -> None:
+    echo = f"/echo?after-a-cookie={model}-{client}"
+    stats = run_on(f"{sets_cookie}/login\n{server.url}{echo}", model, client)
+    assert stats.ok == 2, [stats.view(i).error for i in range(2)]
+    (seen,) = server.seen(echo)
+    assert "cookie" not in {name.lower() for name, _ in seen.headers}, seen.headers
+
+
+@pytest.mark.parametrize(("model", "client"), IN_PROCESS)
+def test_headers_named_for_a_key_stay_behind_on_a_redirect_to_another_host(
+        server: DemoServer, model: str, client: str) -> None:
+    echo = f"/echo?keys={model}-{client}"
+    url = f"{server.url}/redirect-to?url={quote(f'http://localhost:{server.port}{echo}', safe='')}"
+    stats = run_on(f"{url} -H 'X-Access-Key: K1' -H 'Private-Key: K2' -H 'X-Signing-Key: K3'", model, client)
+    assert stats.ok == 1, stats.view(0).error
+    (seen,) = server.seen(echo)
+    assert not {"x-access-key", "private-key", "x-signing-key"} & {n.lower() for n, _ in seen.headers}
+
+
+@pytest.mark.parametrize(("model", "client"), IN_PROCESS)
+def test_a_redirect_to_a_url_no_client_reads_fails_that_request_alone(
+        redirector: str, base: str, model: str, client: str) -> None:
+    bad = quote("http://127.0.0.1:99999/x", safe="")
+    stats = run_on(f"{redirector}/?to={bad} -H 'Authorization: Bearer S'\n{base}/get x5", model, client)
+    assert stats.view(0).error_kind == "invalid", stats.view(0).error
+    assert stats.ok == 5 and stats.cancelled == 0, [stats.view(i).error for i in range(6)]
+
+
+@pytest.mark.parametrize(("model", "client"), ALL_PAIRS)
+def test_a_get_with_a_body_and_a_lower_case_method_go_out_alike(server: DemoServer, model: str,
+                                                               client: str) -> None:
+    stats = run_on(f"{server.url}/echo?get-body={model}-{client} -X GET -d 'q=1'\n"
+                   f"{server.url}/echo?lower={model}-{client} -X put -d 'x'", model, client)
+    assert stats.ok == 2, [stats.view(i).error for i in range(2)]
+    (get,) = server.seen(f"/echo?get-body={model}-{client}")
+    (put,) = server.seen(f"/echo?lower={model}-{client}")
+    assert (get.method, get.body, put.method) == ("GET", b"q=1", "PUT")
+
+
+@pytest.mark.parametrize("header", ["Content-Length: 1", "transfer-encoding: chunked"])
+def test_a_framing_header_of_the_users_own_is_refused_up_front(header: str) -> None:
+    done = run("http://127.0.0.1:9/", "-H", header, "-d", "aGET /SMUGGLED HTTP/1.1", "--no-history")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "fetchtui frames the body itself" in done.stderr
+
+
+def test_connect_is_no_method_for_a_url() -> None:
+    done = run("http://127.0.0.1:9/", "-X", "CONNECT", "--no-history")
+    assert done.returncode == 2 and "CONNECT opens a proxy tunnel" in done.stderr

@@ -93,6 +93,7 @@ class AiohttpBackend:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.tasks, ssl=self._ssl),
                 trust_env=False, auto_decompress=False, trace_configs=[_trace_config()],
+                cookie_jar=aiohttp.DummyCookieJar(),  # no answer's cookie reaches another request
                 # aiohttp's parser stops only heads past MAX_HEAD_BYTES (its shortest line
                 # is 4 bytes): check_head holds the rest to the limits, counted as elsewhere
                 max_line_size=MAX_HEAD_BYTES, max_field_size=MAX_HEAD_BYTES,

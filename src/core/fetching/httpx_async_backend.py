@@ -10,6 +10,7 @@ import httpx
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
+from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, check_head, classify, describe, oversized_head
 from fetchtui.core.fetching.httpx_backend import ERRORS, strip_secrets_off_origin
 from fetchtui.core.fetching.proxies import Proxies
@@ -77,6 +78,7 @@ class HttpxAsyncBackend:
                 timeout=httpx.Timeout(self.limits.timeout, pool=None), follow_redirects=True,
                 max_redirects=self.limits.max_redirects,
                 event_hooks={"request": [_strip_secrets_off_origin]})
+            refuse_cookies(client.cookies.jar)
         return client
 
     async def fetch(self, target: Target) -> FetchResult:

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from fetchtui.core.config import FetchLimits
+from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import (
     FetchError,
@@ -129,7 +130,7 @@ class HttpxBackend:
             # httpx has no public hook for the socket; without it deadlines fall back to
             # httpx's own per-operation timeouts.
             pool._network_backend = _TrackedBackend(pool._network_backend)
-        return httpx.Client(
+        client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(limits.timeout, pool=None),
             follow_redirects=True,
@@ -137,6 +138,8 @@ class HttpxBackend:
             trust_env=False,
             event_hooks={"request": [strip_secrets_off_origin]},
         )
+        refuse_cookies(client.cookies.jar)
+        return client
 
     def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec

@@ -203,8 +203,8 @@ class CurlHandle:
         else:
             c.setopt(pycurl.HTTPGET, 1)
         c.setopt(pycurl.NOBODY, 1 if method == "HEAD" else 0)  # after HTTPGET, which resets it
-        if method in ("GET", "HEAD") or (method == "POST" and body is not None):
-            c.unsetopt(pycurl.CUSTOMREQUEST)
+        if (method == "GET" and body is None) or method == "HEAD" or (method == "POST" and body is not None):
+            c.unsetopt(pycurl.CUSTOMREQUEST)  # libcurl's own: a GET with a body would go out as POST
         else:
             c.setopt(pycurl.CUSTOMREQUEST, method)
         if headers:

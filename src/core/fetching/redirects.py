@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from fetchtui.core.fetching.errors import FetchError
-from fetchtui.core.targets import is_secret_header
+from fetchtui.core.targets import check_url, is_secret_header, mask_text
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 Headers = tuple[tuple[str, str], ...]
@@ -41,10 +41,16 @@ def next_hop(url: str, status: int, location: str, method: str, body: bytes | No
     POST, become a GET without a body; secrets stay behind when the origin changes. A redirect
     to any scheme but http and https (file://, dict://) is refused: FetchError `invalid`, as
     every client says of one it follows itself."""
-    new = urljoin(url, location)
+    try:
+        new = urljoin(url, location)
+    except ValueError as exc:  # an unclosed [ in its host, say
+        raise FetchError("invalid", f"a redirect to a URL no client reads the same ({exc})") from None
     scheme = urlsplit(new).scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError("invalid", f"a redirect to a {scheme}:// URL (only http and https are followed)")
+    problem = check_url(new)  # the rule a list's URLs meet: a bad port, an ambiguous host
+    if problem is not None:
+        raise FetchError("invalid", f"a redirect to a URL no client reads the same: {mask_text(problem)}")
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method, body = "GET", None
         headers = tuple((n, v) for n, v in headers if n.lower() not in ("content-type", "content-length"))

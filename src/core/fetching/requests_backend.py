@@ -15,6 +15,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.backend import CHUNK
+from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe, oversized_head
 from fetchtui.core.fetching.http_head import HeadRulesResponse
 from fetchtui.core.fetching.phases import current_trace
@@ -107,6 +108,7 @@ class RequestsBackend:
     def _new_session(self, keep: bool = True) -> requests.Session:
         session = _Session()
         session.trust_env = False  # proxies are decided per request, by Proxies
+        refuse_cookies(session.cookies)
         session.max_redirects = self.limits.max_redirects
         adapter = requests.adapters.HTTPAdapter(
             pool_connections=4, pool_maxsize=self.workers, max_retries=0
