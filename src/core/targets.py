@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from fetchtui.core.config import MAX_BODY_BYTES, MAX_LIST_BYTES
 from fetchtui.core.target_list import TargetList
@@ -155,7 +155,23 @@ def mask_line(text: str) -> str:
     text = mask_text(text)
     for start, end, _ in reversed(secret_header_values(text)):
         text = f"{text[:start]}***{text[end:]}"
+    # a -H the finder cannot read (-H'A: x', --header='A: x', escaped spaces, a bad line's
+    # own shape): after a flag naming a secret, nothing past its colon is shown
+    for match in reversed(list(re.finditer(_ANY_HEADER, text))):
+        rest = match["rest"]
+        name = re.search(r"[0-9A-Za-z][!#%&*+.^_`|~0-9A-Za-z-]*", rest)
+        if name is None or not is_secret_header(name[0]):
+            continue
+        colon = rest.find(":", name.end())
+        if colon >= 0 and rest[colon + 1:].strip().strip("'\"") == "***":
+            continue  # the finder masked it whole
+        kept = rest[:colon + 1] if colon >= 0 else rest[:name.end()]
+        text = f"{text[:match.start('rest')]}{kept} ***{text[match.end('rest'):]}"
     return text
+
+
+#: A -H flag of any shape and what follows it, up to the next flag.
+_ANY_HEADER = r"(?:(?<!\S)-H|--header)(?P<rest>.*?)(?=\s--?[A-Za-z]|$)"
 
 
 #: What no URL may hold: a lone surrogate, whitespace (ASCII or not), C0 controls and DEL.
@@ -203,6 +219,10 @@ def ambiguous_authority(authority: str) -> str | None:
     if authority.count("@") > 1:
         return ("a raw '@' in the user name or password is read differently by different clients; "
                 "percent-encode it (%40)")
+    userinfo = authority.rpartition("@")[0]
+    if userinfo and not unquote(userinfo).isascii():  # raw or percent-encoded alike
+        return ("a user name or password outside ASCII is sent as Latin-1 by some clients, as "
+                "UTF-8 by others, and fails on some: use ASCII (or -H 'Authorization: ...')")
     return None
 
 
@@ -395,7 +415,9 @@ def _line_spec(tokens: list[str], defaults: RequestSpec,
         flag = _FLAGS.get(token)
         if flag is None:
             if token.startswith("-"):
-                raise ValueError(f"unknown flag {token!r} (a line takes -X, -H, -d and xN)")
+                shown = token if not token.startswith(("-H", "--header")) else f"{token.partition(':')[0]}…"
+                raise ValueError(f"unknown flag {safe_text(shown, 40)!r} (a line takes -X, -H, -d and xN; "
+                                 "-H and its header are two words)")
             raise ValueError("one URL per line (write `URL x100` to repeat one)")
         value = next(rest, None)
         if value is None:

@@ -283,3 +283,21 @@ def test_a_framing_header_of_the_users_own_is_refused_up_front(header: str) -> N
 def test_connect_is_no_method_for_a_url() -> None:
     done = run("http://127.0.0.1:9/", "-X", "CONNECT", "--no-history")
     assert done.returncode == 2 and "CONNECT opens a proxy tunnel" in done.stderr
+
+
+@pytest.mark.parametrize("flag", ["-H Authorization:\\ Bearer\\ SECRET1", "-H 'Authorization':' SECRET1'",
+                                  "-H'Authorization: Bearer SECRET1'", "--header='Authorization: SECRET1'",
+                                  "-H $'Authorization: SECRET1'", "-H 'X-Access-Key: SECRET1'"])
+def test_a_bad_line_never_shows_a_secret_header_whatever_the_flags_shape(flag: str) -> None:
+    done = run(f"http://127.0.0.1:9/ {flag} -Q", "--no-history")  # -Q: no flag, so a bad line
+    assert done.returncode == 2 and "line 1:" in done.stderr and "Traceback" not in done.stderr
+    assert "SECRET1" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("url", ["http://u:pä@127.0.0.1:9/", "http://u:PW%E2%82%AC@127.0.0.1:9/",
+                                 "http://jürgen:pw@127.0.0.1:9/"])
+def test_a_user_name_or_password_outside_ascii_is_refused_up_front(url: str) -> None:
+    """requests and aiohttp sent Latin-1 (or failed), httpx and libcurl UTF-8."""
+    done = run(url, "--no-history")
+    assert done.returncode == 2 and "outside ASCII" in done.stderr and "Traceback" not in done.stderr
+    assert "pä" not in done.stderr and "E2%82" not in done.stderr
