@@ -82,6 +82,17 @@ def _cut_after_head(conn: Conn, q: dict[str, str]) -> bool:
     return False
 
 
+def _cut_in_head(conn: Conn, q: dict[str, str]) -> bool:
+    """A head cut before its blank line: the status line and `lines` header lines (a
+    Content-Length among them), then the close; `code` 302 makes it a cut redirect."""
+    code = q.get("code", "200")
+    fields = [b"Content-Length: 2", b"X-Filler: a"][: int(q.get("lines", "1"))]
+    if code == "302":
+        fields.insert(0, b"Location: /status?code=200")
+    conn.send(b"\r\n".join([f"HTTP/1.1 {code} Cut".encode(), *fields]) + b"\r\n")
+    return False
+
+
 def _status(conn: Conn, q: dict[str, str]) -> bool:
     """A status line of exactly the given code (`000`, `099`: not an HTTP status)."""
     conn.send(head(f"{q['code']} Odd"))
@@ -159,7 +170,8 @@ def _gate(conn: Conn, q: dict[str, str]) -> bool:
 
 
 MODES: dict[str, Mode] = {
-    "interim": _interim, "cut-after-head": _cut_after_head, "status": _status, "redirect": _redirect,
+    "interim": _interim, "cut-after-head": _cut_after_head, "cut-in-head": _cut_in_head,
+    "status": _status, "redirect": _redirect,
     "malformed": _malformed, "headers": _headers, "long-reason": _long_reason, "trailers": _trailers,
     "gate": _gate,
 }

@@ -67,6 +67,10 @@ CASES = {
     "100 then 201": Case("/interim?code=100&final=201", None, 201),
     "60 interim heads": Case("/interim?count=60&final=200", None, 200),
     "a head promising 2 bytes, then close": Case("/cut-after-head?length=2", "reset"),
+    # the close before a head's blank line: http.client and libcurl took the head as whole
+    "a status line, then close": Case("/cut-in-head?lines=0", "reset"),
+    "a head cut before its blank line": Case("/cut-in-head?lines=2", "reset"),
+    "a redirect cut before its blank line": Case("/cut-in-head?lines=1&code=302", "reset"),
     # libcurl read a Transfer-Encoding but chunked to the close, Content-Length aside: ok, 0 bytes
     "Transfer-Encoding: identity, Content-Length: 2, then close": Case(
         "/cut-after-head?length=2&te=identity", "invalid"),

@@ -99,6 +99,8 @@ def classify(exc: BaseException, library: LibraryErrors) -> ErrorKind:
 MAX_HEADER_LINES = 100
 MAX_HEADER_LINE = 65536
 MAX_HEAD_BYTES = 102400
+#: A connection closed before the blank line that ends a head: a cut answer, on every client.
+HEAD_CUT = "the connection closed in the middle of the response's head"
 HEADERS_TOO_MANY = f"the response's head has more than {MAX_HEADER_LINES} header lines"
 HEADER_TOO_LONG = f"a line of the response's head is longer than {MAX_HEADER_LINE} bytes"
 HEAD_TOO_BIG = f"the response's head is larger than {MAX_HEAD_BYTES} bytes"

@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from fetchtui.core.fetching.errors import (
     BAD_FRAMING,
+    HEAD_CUT,
     HEAD_TOO_BIG,
     HEADER_TOO_LONG,
     MAX_HEAD_BYTES,
@@ -50,7 +51,9 @@ def read_lines(fp: BinaryIO, used: int) -> tuple[list[bytes], int]:
     while used <= MAX_HEAD_BYTES:
         line = fp.readline(MAX_HEAD_BYTES - used + 1)
         used += len(line)
-        if line in (b"\r\n", b"\n", b""):
+        if not line:  # the server closed before the blank line: no answer (http.client took it)
+            raise FetchError("reset", HEAD_CUT)
+        if line in (b"\r\n", b"\n"):
             break
         lines.append(line)
     return lines, used

@@ -10,6 +10,7 @@ own clock (getinfo's *_TIME_T).
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from typing import Any
@@ -23,6 +24,7 @@ from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.descriptors import out_of_descriptors
 from fetchtui.core.fetching.errors import (
     BAD_FRAMING,
+    HEAD_CUT,
     HEAD_TOO_BIG,
     MAX_HEADER_LINE,
     MAX_HEADER_LINES,
@@ -65,6 +67,9 @@ _KINDS: dict[int, ErrorKind] = {
 _LIBCURL_CAPS = pycurl.version_info()[2] >= 0x080900
 
 _HTTP_ONLY = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
+# A status line right after a header line, no blank line between: the head before was cut
+# (libcurl follows a redirect whose head the server closed inside).
+_NEXT_HEAD_TOO_SOON = re.compile(rb"[^\r\n]\r?\nHTTP/")
 
 _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_1_1: "HTTP/1.1",
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
@@ -227,6 +232,9 @@ class CurlHandle:
         if problem is not None:
             raise FetchError("too_large", problem, status, self._nbytes())
         joined = b"".join(self.head)
+        if joined and (_NEXT_HEAD_TOO_SOON.search(joined) or not (
+                joined.endswith((b"\r\n\r\n", b"\n\n")) or _ends_its_head(joined))):
+            raise FetchError("reset", HEAD_CUT, None, self._nbytes())  # libcurl took it as whole
         bad = malformed_line(self.head, joined)  # libcurl reads past a line that is no field
         if bad is not None:
             raise FetchError("invalid", malformed(bad), status, self._nbytes())
@@ -370,3 +378,9 @@ class PycurlBackend:
             handles = list(self._handles)
         for handle in handles:
             handle.close()
+
+
+def _ends_its_head(joined: bytes) -> bool:
+    """Whether the last head of `joined` has its blank line (trailers may follow it)."""
+    last = joined.rfind(b"\nHTTP/") + 1
+    return b"\r\n\r\n" in joined[last:] or b"\n\n" in joined[last:]
