@@ -93,7 +93,11 @@ class StatsPanel(Widget):
         lines = _Lines()  # a line too long ends in "…": a wrapped one would push the last out
         theme = self.app.current_theme  # the theme's colours: a theme switch restyles them
         lines.append(f"{state:<10}", f"bold {theme.warning}" if state == "paused" else "bold")
-        lines.append(f"done {stats.done}/{stats.total} ({stats.done_share:.0%})  ")
+        # done: the requests that ran (ok or failed); a cancelled one did not, so a cancelled
+        # run's bar is not full (it read done 400/400, 100%)
+        ran = stats.ok + stats.failed
+        share = stats.done_share if stats.open else ran / max(stats.total, 1)
+        lines.append(f"done {ran}/{stats.total} ({share:.0%})  ")
         lines.append(f"ok {stats.ok}  ", theme.success or "")
         lines.append(f"failed {stats.failed}  ", (theme.error or "") if stats.failed else "")
         lines.append(f"cancelled {stats.cancelled}  ", (theme.warning or "") if stats.cancelled else "")
@@ -146,7 +150,7 @@ class StatsPanel(Widget):
                 lines.append(f"{glyph} ", style)
                 lines.append(f"{safe_text(expr)} {shown}   ")
         self.figures = lines.plain
-        self._set((max(stats.total, 1), stats.done), [tuple(line) for line in lines.lines])
+        self._set((max(stats.total, 1), ran), [tuple(line) for line in lines.lines])
 
     def _set(self, bar: tuple[int, int], lines: list[Line]) -> None:
         """Show `bar` and `lines`; only the lines that changed are marked for drawing."""

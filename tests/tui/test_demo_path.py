@@ -102,3 +102,15 @@ def test_the_demo_list_is_the_same_list_each_launch(tmp_path: Path) -> None:
     with sqlite3.connect(history) as db:
         keys = [key for (key,) in db.execute("SELECT list_key FROM runs ORDER BY rowid")]
     assert len(keys) == 2 and keys[0] == keys[1]
+
+
+async def test_a_cancelled_run_reads_what_ran_not_a_full_bar(base: str) -> None:
+    app = FetchApp(f"{base}/delay/2000 x8", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended, "the cancel")
+        await wait_for(pilot, lambda: "cancelled 8" in app.query_one(StatsPanel).figures, "the end shown")
+        figures = app.query_one(StatsPanel).figures
+        assert "done 0/8 (0%)" in figures, figures
