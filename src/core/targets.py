@@ -163,13 +163,16 @@ def mask_line(text: str) -> str:
         if name is None or not is_secret_header(name[0]):
             continue
         colon = rest.find(":", name.end())
-        if colon >= 0 and rest[colon + 1:].strip().strip("'\"") == "***":
+        if colon >= 0 and re.fullmatch(_MASKED_WHOLE, rest[colon + 1:]):
             continue  # the finder masked it whole
         kept = rest[:colon + 1] if colon >= 0 else rest[:name.end()]
-        text = f"{text[:match.start('rest')]}{kept} ***{text[match.end('rest'):]}"
+        # what follows may be more of the value (a flag-like word inside it): none of it shown
+        text = f"{text[:match.start('rest')]}{kept} ***"
     return text
 
 
+#: A header value the finder masked whole, then at most a closing quote and a repeat count.
+_MASKED_WHOLE = r"""\s*['"]?\*\*\*['"]?(?:\s+x[0-9]+)?\s*"""
 #: A -H flag of any shape and what follows it, up to the next flag.
 _ANY_HEADER = r"(?:(?<!\S)-H|--header)(?P<rest>.*?)(?=\s--?[A-Za-z]|$)"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import struct
 import subprocess
 import sys
@@ -43,6 +44,9 @@ def in_a_terminal(args: list[str], limit: float = 60.0) -> tuple[int, str]:
     give_up = time.monotonic() + limit
     try:
         while time.monotonic() < give_up:
+            ready, _, _ = select.select([master], [], [], max(0.0, give_up - time.monotonic()))
+            if not ready:  # the deadline: no read may outlast it
+                break
             try:
                 chunk = os.read(master, 65536)  # the child's writes must not block on a full pty
             except OSError:  # EIO: every writer has closed its end

@@ -14,6 +14,7 @@ from fetchtui.core.events import Phases
 from fetchtui.core.fetching.errors import (
     HEAD_TOO_BIG,
     MAX_HEAD_BYTES,
+    TRAILER_TOO_LONG,
     FetchError,
     LibraryErrors,
     check_head,
@@ -142,7 +143,9 @@ class AiohttpBackend:
             raise
         except Exception as exc:
             if _past_parser_limits(exc):
-                raise FetchError("too_large", HEAD_TOO_BIG, status or None) from exc
+                # past the head (a status read) it was a trailer line, as httpx says
+                past = TRAILER_TOO_LONG if status else HEAD_TOO_BIG
+                raise FetchError("too_large", past, status or None) from exc
             raise oversized_head(exc, status or None) or FetchError(
                 classify(exc, ERRORS), describe(exc), status or None, cap.nbytes if cap else 0) from exc
         end = time.perf_counter_ns()

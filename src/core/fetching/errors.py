@@ -176,7 +176,7 @@ def malformed_line(lines: list[bytes], joined: bytes | None = None) -> bytes | N
     return next((line for line in lines if match(line) is None), None)
 
 
-TRANSFER_ENCODING = re.compile(rb"(?im)^transfer-encoding[ \t]*:")
+TRANSFER_ENCODING = re.compile(rb"(?i)\ntransfer-encoding[ \t]*:")  # a field is never the first line
 #: httpx (h11) reads no Transfer-Encoding but chunked, aiohttp none beside a Content-Length;
 #: libcurl read `identity` to the close, with Content-Length: 2 and nothing sent an ok
 BAD_FRAMING = "the response's Transfer-Encoding is not chunked alone, with no Content-Length"

@@ -70,6 +70,7 @@ _HTTP_ONLY = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 # A status line right after a header line, no blank line between: the head before was cut
 # (libcurl follows a redirect whose head the server closed inside).
 _NEXT_HEAD_TOO_SOON = re.compile(rb"[^\r\n]\r?\nHTTP/")
+_BLANK_ENDS = (b"\r\n\r\n", b"\n\n", b"\n\r\n")  # a head's last line, then its blank one
 
 _VERSIONS = {pycurl.CURL_HTTP_VERSION_1_0: "HTTP/1.0", pycurl.CURL_HTTP_VERSION_1_1: "HTTP/1.1",
              pycurl.CURL_HTTP_VERSION_2_0: "HTTP/2", getattr(pycurl, "CURL_HTTP_VERSION_3", 30): "HTTP/3"}
@@ -232,8 +233,8 @@ class CurlHandle:
         if problem is not None:
             raise FetchError("too_large", problem, status, self._nbytes())
         joined = b"".join(self.head)
-        if joined and (_NEXT_HEAD_TOO_SOON.search(joined) or not (
-                joined.endswith((b"\r\n\r\n", b"\n\n")) or _ends_its_head(joined))):
+        if joined and ((b"\nHTTP/" in joined and _NEXT_HEAD_TOO_SOON.search(joined)) or not (
+                joined.endswith(_BLANK_ENDS) or _ends_its_head(joined))):
             raise FetchError("reset", HEAD_CUT, None, self._nbytes())  # libcurl took it as whole
         bad = malformed_line(self.head, joined)  # libcurl reads past a line that is no field
         if bad is not None:
@@ -382,5 +383,5 @@ class PycurlBackend:
 
 def _ends_its_head(joined: bytes) -> bool:
     """Whether the last head of `joined` has its blank line (trailers may follow it)."""
-    last = joined.rfind(b"\nHTTP/") + 1
-    return b"\r\n\r\n" in joined[last:] or b"\n\n" in joined[last:]
+    rest = joined[joined.rfind(b"\nHTTP/") + 1:]
+    return any(blank in rest for blank in _BLANK_ENDS)

@@ -135,6 +135,7 @@ class _Loop:
         planned = self.ledger.total
         self.cap = min(MAX_WORKERS, planned) if planned is not None else MAX_WORKERS
         self.cpu_mark = time.thread_time_ns()
+        self.refused = False  # a request failed to start this pass: its slot is free again
 
     def run(self) -> None:
         ledger, multi = self.ledger, self.multi
@@ -146,7 +147,8 @@ class _Loop:
                 while multi.perform()[0] == pycurl.E_CALL_MULTI_PERFORM:
                     pass
                 # a transfer that just ended frees a slot: fill it before waiting on sockets
-                if self._collect() or ledger.ended:
+                if self._collect() or ledger.ended or self.refused:
+                    self.refused = False  # a request that failed to start freed its slot: fill it now
                     continue
                 if self.busy:
                     multi.select(self._wait_s())
@@ -229,6 +231,7 @@ class _Loop:
         except FetchError as exc:  # a URL libcurl cannot send: this request fails, the loop goes on
             self.ledger.finish(request_finished(transfer.req_id, time.perf_counter_ns(), self.info[slot], exc,
                                                 0, self.limits.timeout))
+            self.refused = True
             return
         self.busy[slot] = transfer
         self.by_curl[id(handle.curl)] = slot
