@@ -50,7 +50,9 @@ def test_stages_that_stop_buying_rate_say_the_server_is_the_bound(base: str, tmp
     summary = summary_of(tmp_path, f"{base}/serial/10", "--stages", "1:1s,4:1s")
     assert [s["workers"] for s in summary["stages"]] == [1, 4]
     first, second = summary["stages"]
-    assert second["rps"] < 1.3 * first["rps"]  # the server takes one request at a time
+    # the server takes one request at a time, 10 ms each: four workers cannot pass its 100/s
+    # (compared with the first stage's, a loaded machine's slower 1-worker start failed it)
+    assert second["rps"] < 1.05 * 100
     assert second["p50_ms"] > 2.5 * first["p50_ms"]  # ...so four wait their turn
     assert summary["limit"]["by"] == "server", summary["limit"]
 
