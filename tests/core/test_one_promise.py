@@ -69,6 +69,7 @@ class _SetsCookie(BaseHTTPRequestHandler):
 
 
 def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A loopback server of `handler` for a module's tests: its base URL, then its end."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -84,12 +85,7 @@ def sets_cookie() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def redirector() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    yield from _serve(_Redirector)
 
 
 @pytest.fixture(scope="module")
