@@ -344,10 +344,11 @@ def cmd_tui(argv: Sequence[str]) -> int:
             if server is not None:
                 server.stop()
     if stats is not None and not args.no_summary:  # the screen is restored: leave a record
-        from fetchtui.headless.report import summary_text
+        from fetchtui.headless.report import summary_text, terminal_fit
 
         try:
-            sys.stdout.write(summary_text(stats))
+            sys.stdout.write(summary_text(stats, "fetchtui: the monitor's last run",
+                                          fit=terminal_fit(sys.stdout)))
             sys.stdout.flush()
         except OSError:  # the terminal went away (SIGHUP): the run is in the history
             pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -63,8 +64,47 @@ def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
     return "\n".join([title, line(headers), rule, *(line(row) for row in rows)])
 
 
-def summary_text(stats: RunStats) -> str:
-    """The end-of-run summary: totals, then one row per worker thread."""
+def summary_text(stats: RunStats, title: str = "fetchtui run", fit: tuple[int, int] | None = None) -> str:
+    """The end-of-run summary: the figures first, then by URL, the phases and one row per worker.
+
+    `fit` is a terminal's (columns, lines): the figures wrap at words, and the detail tables
+    that would push them off the screen are left out, saying which (a pipe gets them all).
+    """
+    head = _figures(stats, title, fit[0] if fit else None)
+    s = stats.summary()
+    details: list[tuple[str, str]] = []  # (name, text), most wanted first
+    details.append(("threads", _threads_text(stats)))
+    if s.stages:
+        details.append(("stages", stages_text(s.stages)))
+    if len(s.by_url) > 1:
+        details.append(("by URL", by_url_text(s.by_url, s.url_count, width=fit[0] if fit else None)))
+    details.append(("phases", phases_text(s.phases_ms)))
+    kept, left_out = details, []
+    if fit is not None:
+        room = fit[1] - _RESERVED_LINES - head.count("\n") - 1
+        kept = []
+        for name, text in details:
+            need = text.count("\n") + 2  # the text and the blank line before it
+            if need <= room:
+                kept.append((name, text))
+                room -= need
+            else:
+                left_out.append(name)
+    if "threads" in left_out and stats.threads:  # the lesson's point stays: how many, how busy
+        head += "\n" + _figure_lines("threads", _threads_line(stats), fit[0] if fit else None)
+    order = ("stages", "by URL", "phases", "threads")  # printed in this order, whatever fits
+    parts = [head, *(text for name in order for kept_name, text in kept if kept_name == name)]
+    if left_out:
+        parts.append(f"({', '.join(left_out)} left out to fit the terminal: pipe to less for them)")
+    return "\n\n".join(parts) + "\n"
+
+
+#: lines a fitted summary leaves for what follows it: checks, "wrote …", the shell's prompt
+_RESERVED_LINES = 3
+
+
+def _figures(stats: RunStats, title: str, width: int | None) -> str:
+    """The run's figures, one labelled line each; at a width, wrapped at words under the value."""
     s = stats.summary()
     lat = s.latency_ms
     totals = [
@@ -86,12 +126,34 @@ def summary_text(stats: RunStats) -> str:
         *open_loop_rows(s.open_loop),
         *steering_rows(s),
     ]
-    head = "\n".join(["fetchtui run", *(f"  {label:<11} {value}" for label, value in totals)])
-    if s.stages:
-        head += "\n\n" + stages_text(s.stages)
-    if len(s.by_url) > 1:
-        head += "\n\n" + by_url_text(s.by_url, s.url_count)
-    head += "\n\n" + phases_text(s.phases_ms)
+    return "\n".join([title, *(_figure_lines(label, value, width) for label, value in totals)])
+
+
+def _figure_lines(label: str, value: str, width: int | None) -> str:
+    """`  label       value`; at a width, wrapped at words under the value's first column."""
+    lead = f"  {label:<11} "
+    if width is None or len(lead) + len(value) <= width:
+        return lead + value
+    import textwrap  # only at a terminal too narrow for a line
+
+    return "\n".join(textwrap.wrap(value, width=max(20, width), initial_indent=lead,
+                                    subsequent_indent=" " * len(lead), break_on_hyphens=False))
+
+
+def _threads_line(stats: RunStats) -> str:
+    """The threads table in a line: `10: 18-23 requests, busy 81-82% each`."""
+    counts = [t.requests for t in stats.threads.values()]
+    shares = [stats.busy_share(key) for key in stats.threads]
+
+    def span(low: int, high: int) -> str:
+        return str(low) if low == high else f"{low}-{high}"
+
+    return (f"{len(counts)}: {span(min(counts), max(counts))} requests, "
+            f"busy {span(round(min(shares) * 100), round(max(shares) * 100))}% each")
+
+
+def _threads_text(stats: RunStats) -> str:
+    """One row per worker thread (under the processes model, grouped by process, after them)."""
     processes = stats.per_process()
     by_pid = stats.processes > 1  # the processes model: group the threads by their process
     workers = sorted(stats.threads.items(), key=lambda kv: kv[1].info.pid) if by_pid \
@@ -107,7 +169,7 @@ def summary_text(stats: RunStats) -> str:
                  f"{p.cpu_ms_per_request:.3f}"] for p in processes]
         threads = table("processes", ("pid", "threads", "requests", "busy s", "cpu ms/req"), rows) \
             + "\n\n" + threads
-    return f"{head}\n\n{threads}\n"
+    return threads
 
 
 def fd_limit_text(count: int) -> str:
@@ -173,8 +235,9 @@ def checks_text(results: Sequence[CheckResult]) -> str:
 PRINTED_URLS = 50
 
 
-def by_url_text(rows: Sequence[UrlFigures], count: int = 0) -> str:
-    """One row per distinct URL, in list order (the first 50: the JSON export has them all)."""
+def by_url_text(rows: Sequence[UrlFigures], count: int = 0, width: int | None = None) -> str:
+    """One row per distinct URL, in list order (the first 50: the JSON export has them all); at
+    a width, each URL is shortened from its left so its path's end, which tells URLs apart, shows."""
     shown = rows[:PRINTED_URLS]
     lines = [[str(n), str(r.requests), str(r.ok), str(r.failed), str(r.cancelled),
               f"{r.latency_ms.p50:.1f}", f"{r.latency_ms.p90:.1f}", f"{r.latency_ms.p99:.1f}",
@@ -184,10 +247,29 @@ def by_url_text(rows: Sequence[UrlFigures], count: int = 0) -> str:
     text = table("by URL (in list order; url[N] in a --check)",
                  ("#", "requests", "ok", "failed", "cancelled", "p50 ms", "p90 ms", "p99 ms",
                   "max ms", "errors", "url"), lines, left=("errors", "url"))
+    if width is not None:
+        text = "\n".join(_cut_left(line, width) for line in text.split("\n"))
     count = max(count, len(rows))
     if count > len(shown):
         text += f"\n… and {count - len(shown):,} more URLs (the JSON export has every one)"
     return text
+
+
+def terminal_fit(stream: object) -> tuple[int, int] | None:
+    """A terminal's (columns, lines) when `stream` is one, else None (a pipe or a file)."""
+    try:
+        return os.get_terminal_size(stream.fileno())  # type: ignore[attr-defined,return-value]
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _cut_left(line: str, width: int) -> str:
+    """A table line fitted to a width by shortening its last cell from the cell's left."""
+    if len(line) <= width or not line.strip("- "):  # a rule is only shortened
+        return line[:width]
+    start = line.rfind("  ") + 2  # the last cell: a URL holds no two spaces in a row
+    keep = width - start - 1
+    return line[:start] + "…" + line[len(line) - keep:] if keep > 8 else line[:width - 1] + "…"
 
 
 def stages_text(stages: Sequence[StageFigures]) -> str:

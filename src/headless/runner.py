@@ -17,7 +17,7 @@ from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
-from fetchtui.headless.report import checks_text, pace_text, summary_text, trace_line
+from fetchtui.headless.report import checks_text, pace_text, summary_text, terminal_fit, trace_line
 from fetchtui.headless.stops import Stops
 
 STDOUT = "-"  # as an export path: write it to standard output
@@ -125,7 +125,7 @@ def run_headless(
             how = "interrupted" if stops.signum == signal.SIGINT \
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
-        human.write(summary_text(stats))
+        human.write(summary_text(stats, fit=terminal_fit(human.stream)))
         results = stats.summary().checks
         if results:
             human.write(checks_text(results))

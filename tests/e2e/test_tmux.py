@@ -119,7 +119,7 @@ def test_a_piped_list_runs_with_the_keyboard_and_leaves_its_summary(term: Termin
         term.send("C-q")
         screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
     # the screen is restored, and the run's summary is left in the terminal
-    assert "fetchtui run" in screen and "24  (ok 24, failed 0, cancelled 0)" in screen
+    assert "the monitor's last run" in screen and "24  (ok 24, failed 0, cancelled 0)" in screen
     assert len(set(re.findall(r"fetchtui-worker_\d+", screen))) == 3
 
 
@@ -146,7 +146,7 @@ def test_no_summary_leaves_nothing_behind(term: Terminal) -> None:
         term.wait_for(lambda s: "done 3/3" in s)
         term.send("C-q")
         screen = term.wait_for(lambda s: "EXITED-0" in s, limit=10)
-    assert "fetchtui run" not in screen
+    assert "last run" not in screen
 
 
 def test_processes_model_shows_two_pids_and_quits_leaving_no_process(term: Terminal) -> None:
@@ -306,6 +306,42 @@ def test_at_80_by_24_a_whole_ident_what_it_runs_and_its_count_can_be_read(tmp_pa
             term.wait_for(lambda s: "setup" in s.splitlines()[0])  # and comes back on its key
         finally:
             subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
+
+
+def test_at_80_by_24_the_headless_summary_keeps_its_figures_on_screen_wrapped_at_words() -> None:
+    from fetchtui.core.demo_server import DemoServer
+
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    with DemoServer() as server:
+        subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                        "env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "PS1=$ ",
+                        "bash", "--norc", "--noprofile"], check=True)
+        term = Terminal(name)
+        try:
+            term.send(f"{fetchtui_command()} run '{server.url}/delay/30 x60' -w 10 --no-history; "
+                      "echo EXITED-$?", "Enter")
+            screen = term.wait_for(lambda s: "EXITED-0" in s, limit=60)
+        finally:
+            subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
+    lines = screen.splitlines()
+    # the whole summary is on the screen, from its title to the shell's next prompt
+    assert any(line.startswith("fetchtui run") for line in lines), screen
+    for label in ("requests", "elapsed", "throughput", "latency", "limited by", "threads"):
+        assert any(line.startswith(f"  {label} ") for line in lines), (label, screen)
+    assert re.search(r"^  threads\s+10: \d+(-\d+)? requests, busy \d+(-\d+)?% each$", screen, re.M), screen
+    # a value too long for 80 columns goes on under itself, broken between words: joined
+    # again with spaces, the python line reads whole
+    figures: dict[str, str] = {}
+    label = ""
+    for line in lines:
+        if line.startswith("  ") and line[2] != " ":
+            label, figures[line[2:13].strip()] = line[2:13].strip(), line[14:]
+        elif label and line.startswith(" " * 14) and line.strip():
+            figures[label] += " " + line.strip()
+        else:
+            label = ""
+    assert re.search(r"ceiling \d+ cores? / [\d.]+ ms CPU = [\d,]+ req/s$", figures["python"]), figures
+    assert all(len(line) <= 80 for line in lines)
 
 
 def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) -> None:
