@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from fetchtui import __version__, collector
 from fetchtui.cli_input import (
@@ -83,6 +83,13 @@ def _port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {value}")
     return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, saying a bad argument in one line (with where the usage is), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -> None:
@@ -171,7 +178,7 @@ def _add_history_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui",
         description="Watch concurrent HTTP fetching happen, thread by thread.",
         epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
@@ -189,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui run",
         description="Fetch a URL list without the UI (threads, worker processes or an event "
                     "loop); print a summary.",
@@ -235,7 +242,7 @@ def cmd_run(argv: Sequence[str]) -> int:
 
 
 def build_sweep_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui sweep",
         description="Run the same list at several worker counts (and, with --models, under "
                     "several concurrency models and clients) and compare the runs.",
@@ -286,7 +293,7 @@ def cmd_sweep(argv: Sequence[str]) -> int:
 def cmd_demo_server(argv: Sequence[str]) -> int:
     from fetchtui.core.demo_server import DEMO_PORT, ENDPOINTS, DemoServer
 
-    parser = argparse.ArgumentParser(prog="fetchtui demo-server",
+    parser = _Parser(prog="fetchtui demo-server",
                                      description="Serve the loopback demo site until Ctrl-C.")
     parser.add_argument("--port", type=_port, default=DEMO_PORT,
                         help=f"port on 127.0.0.1 (default {DEMO_PORT}; 0 = any free)")
@@ -365,7 +372,7 @@ def parse_last(text: str) -> int:
 def cmd_history(argv: Sequence[str]) -> int:
     import json
 
-    parser = argparse.ArgumentParser(prog="fetchtui history",
+    parser = _Parser(prog="fetchtui history",
                                      description="List the recorded runs, oldest first.")
     parser.add_argument("--json", action="store_true", help="print the runs as JSON")
     parser.add_argument("--history", metavar="PATH", help="the history file to read")
@@ -407,7 +414,7 @@ def _to_stdout(text: str) -> None:
 
 
 def cmd_open(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui open",
         description="Open an exported run (fetchtui run --json, or ctrl+o in the app) in the live "
                     "monitor: the thread table as it ended, the timeline, the charts.")
@@ -455,7 +462,7 @@ def cmd_diff(argv: Sequence[str]) -> int:
 
     from fetchtui.core import diff
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui diff", epilog="exit status: 0 compared, 2 bad input, 3 a --fail-if-slower held",
         description="Compare two runs (JSON exports, or history numbers): req/s, p50, p90, p99, "
                     "error rate and CPU per request, each with a 95%% interval and a verdict: "

@@ -185,6 +185,18 @@ def test_numbers_are_ascii_digits_and_bounded(args: list[str], message: str) -> 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("args", "says"), [
+    (["--check", "p99<"], "fetchtui run: error: argument --check: check 'p99<' must read FIGURE OP VALUE"),
+    (["-w", "abc"], "fetchtui run: error: argument -w/--workers: workers must be a whole number"),
+    (["--no-such-flag"], "fetchtui run: error: unrecognized arguments: --no-such-flag"),
+])
+def test_a_bad_argument_is_one_line_naming_the_help_not_the_whole_usage(args: list[str], says: str) -> None:
+    result = run("http://127.0.0.1:9/", *args)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(says) and line.endswith("(see fetchtui run --help)"), line
+
+
 @pytest.mark.parametrize(("flags", "says"), [
     (["-d", "@-"], "-d @-: larger than 64 MiB, the most a body may be"),
     (["-f", "-"], "-f -: larger than 256 MiB, the most a list may be"),
