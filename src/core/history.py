@@ -153,6 +153,63 @@ class History:
             return None
         return base.elapsed_s / record.elapsed_s
 
+    def speedup_of(self, record: RunRecord) -> Speedup | None:
+        """The speedup against the same list's 1-worker run; failing one, per request against a
+        1-worker run of the same URLs in other numbers (the seed's 10 requests, then 200)."""
+        whole = self.speedup(record)
+        if whole is not None:
+            return Speedup(whole, per_request=False)
+        if not record.complete or record.elapsed_s <= 0 or record.summary.submitted <= 0:
+            return None
+        python, mix = _python(record), url_mix(record.summary)
+        if mix is None:
+            return None
+        for backend in dict.fromkeys((record.backend, record.backend.split(",")[0])):
+            for other in reversed(self.runs):
+                if (other.workers == 1 and other.complete and other.backend == backend
+                        and other.summary.submitted > 0 and other.elapsed_s > 0
+                        and _python(other) in (python, None) and url_mix(other.summary) == mix):
+                    per_base = other.elapsed_s / other.summary.submitted
+                    return Speedup(per_base / (record.elapsed_s / record.summary.submitted),
+                                   per_request=True)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Speedup:
+    """A run's speedup against a 1-worker run: of the same list, or `per_request` of the same
+    URLs in the same proportions but other numbers."""
+
+    value: float
+    per_request: bool
+
+    def __str__(self) -> str:
+        return f"{self.value:.2f}x{'/req' if self.per_request else ''}"
+
+
+def url_mix(summary: RunSummary) -> tuple[tuple[str, float], ...] | None:
+    """A list's URLs in order, each with its share of the requests: two lists with the same
+    mix differ only in how many times they run it. None when the summary lacks some URLs."""
+    rows = summary.by_url
+    total = sum(r.requests for r in rows)
+    if not rows or total <= 0 or summary.url_count > len(rows):
+        return None
+    return tuple((r.url, round(r.requests / total, 9)) for r in rows)
+
+
+def list_label(summary: RunSummary, width: int = 40) -> str:
+    """The list a run fetched, in a few words: `127.0.0.1:8765/delay/100 x200 +5 URLs`."""
+    rows = summary.by_url
+    if not rows:
+        return "-"
+    first = rows[0].url.split("://", 1)[-1]
+    more = max(summary.url_count, len(rows)) - 1
+    tail = f" x{rows[0].requests}" + (f" +{more} URL{'s' if more != 1 else ''}" if more else "")
+    room = max(8, width - len(tail))
+    if len(first) > room:  # shortened from the left: a path's end tells two URLs apart
+        first = "…" + first[len(first) - room + 1:]
+    return first + tail
+
 
 def _python(record: RunRecord) -> str | None:
     """The interpreter a run names (`3.13t`): a speedup compares runs on the same one (a run

@@ -350,25 +350,26 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
 
 def history_text(stored: Sequence[StoredRun]) -> str:
     """`fetchtui history`: one row per recorded run, with its speedup against 1 worker."""
-    from fetchtui.core.history import History
+    from fetchtui.core.history import History, list_label
 
     history = History()
     history.runs = [run.record for run in stored]
     rows = []
     for run in stored:
         record, s = run.record, run.record.summary
-        speedup = history.speedup(record)
+        speedup = history.speedup_of(record)
         rows.append([
             str(record.number), run.finished_at.replace("T", " ").removesuffix("+00:00"), run.front_end,
             str(record.workers), record.backend, s.python.label if s.python is not None else "-",
             str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
-            f"{speedup:.2f}x" if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
+            str(speedup) if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
             f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), _checks_cell(s),
-            record.list_key,
+            safe_text(list_label(s)),
         ])
     if not rows:
         return "no runs recorded yet\n"
-    return table("run history (speedup against the 1-worker run of the same list, backend and Python)",
+    return table("run history (speedup against the 1-worker run of the same list, backend and Python; "
+                 "x/req: per request, against one of the same URLs in other numbers)",
                  ("#", "finished (UTC)", "via", "workers", "backend", "python", "requests", "elapsed s",
                   "req/s", "speedup", "p50 ms", "p99 ms", "failed", "checks", "list"),
                  rows, left=("finished (UTC)", "via", "backend", "python", "checks", "list")) + "\n"

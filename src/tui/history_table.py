@@ -9,12 +9,12 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from fetchtui.core.history import History
+from fetchtui.core.history import History, list_label
 
 # The figures a sweep is read by come first, so a narrow pane still shows them.
 COLUMNS = (
-    ("#", 3), ("workers", 7), ("backend", 22), ("python", 6), ("elapsed s", 9), ("req/s", 8), ("speedup", 8),
-    ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8),
+    ("#", 3), ("workers", 7), ("backend", 22), ("python", 6), ("elapsed s", 9), ("req/s", 8), ("speedup", 10),
+    ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8), ("list", 40),
 )
 
 
@@ -80,18 +80,19 @@ class HistoryTable(DataTable[Text]):
         self._numbers = [str(r.number) if r.recorded else "-" for r in history.runs]
         for record in history.runs:
             s = record.summary
-            speedup = history.speedup(record)
+            speedup = history.speedup_of(record)
             failed = s.failed + s.cancelled
             cells = [
                 Text(str(record.number) if record.recorded else "-"),  # "-": only in this launch
                 Text(str(record.workers)), Text(record.backend),
                 Text(s.python.short if s.python is not None else "-"),  # 3.13t: free-threaded
                 Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
-                Text(f"{speedup:.2f}x" if speedup is not None else "-", "bold"),
+                Text(str(speedup) if speedup is not None else "-", "bold"),
                 Text(f"{s.latency_ms.p50:.1f}"), Text(f"{s.latency_ms.p99:.1f}"),
                 Text(str(failed), (self.app.current_theme.error or "") if failed else ""),
                 Text(f"{s.cpu_share:.0%}"),
                 Text(str(s.submitted)),
+                Text(list_label(s)),  # a Text: a URL is never markup
             ]
             self.add_row(*cells)
         if history.runs:

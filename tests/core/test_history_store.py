@@ -42,6 +42,23 @@ def test_runs_of_two_processes_are_listed_with_their_speedup(base: str, tmp_path
     assert f"{one / four:.2f}x" in table  # the sequential-vs-pool number, across launches
 
 
+def test_the_seeds_ten_then_more_on_ten_workers_read_a_speedup_per_request(base: str, tmp_path: Path) -> None:
+    db = str(tmp_path / "h.sqlite3")
+    url = f"{base}/delay/40?seed=per-request"
+    assert fetchtui("run", f"{url} x5", "-w", "1", "--history", db).returncode == 0
+    assert fetchtui("run", f"{url} x20", "-w", "4", "--history", db).returncode == 0
+    assert fetchtui("run", f"{base}/delay/0 x20", "-w", "4", "--history", db).returncode == 0
+    runs = json.loads(fetchtui("history", "--json", "--history", db).stdout)
+    one, four = (r["summary"] for r in runs[:2])
+    per_request = (one["elapsed_s"] / 5) / (four["elapsed_s"] / 20)
+    table = fetchtui("history", "--history", db).stdout
+    rows = [line for line in table.splitlines() if line[:1].isdigit()]
+    assert f"{per_request:.2f}x/req" in rows[1], table  # the same URL, four times the requests
+    assert "/req" not in rows[2] and "x/req: per request" in table  # another URL: none, and why
+    # the list column names the list, not a hash
+    assert rows[0].endswith("/delay/40?seed=per-request x5") and rows[2].endswith("/delay/0 x20"), table
+
+
 def test_no_history_records_nothing_and_a_bad_path_warns_but_runs(base: str, tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite3"
     assert fetchtui("run", f"{base}/delay/0", "--no-history", "--history", str(db)).returncode == 2
