@@ -57,6 +57,36 @@ def test_stages_that_stop_buying_rate_say_the_server_is_the_bound(base: str, tmp
     assert summary["limit"]["by"] == "server", summary["limit"]
 
 
+def test_a_pool_shrunk_on_slow_requests_says_what_the_step_down_cost(base: str, tmp_path: Path) -> None:
+    summary = summary_of(tmp_path, f"{base}/delay/50", "--stages", "4:1s,1:1s")
+    assert summary["limit"]["by"] == "workers", summary["limit"]
+    assert "4 → 1 workers cost -" in summary["limit"]["why"] and "more workers would help" in \
+        summary["limit"]["why"], summary["limit"]
+
+
+def test_a_pool_shrunk_on_a_serialising_server_says_the_workers_let_go_were_waiting(
+        base: str, tmp_path: Path) -> None:
+    summary = summary_of(tmp_path, f"{base}/serial/10", "--stages", "4:1s,1:1s")
+    assert summary["limit"]["by"] == "server", summary["limit"]
+    assert "4 → 1 workers cost only" in summary["limit"]["why"], summary["limit"]
+
+
+@pytest.mark.parametrize("path", ["/status/503", "REFUSED"])
+def test_a_run_whose_requests_fail_is_bound_by_its_failures_not_the_workers(
+        base: str, tmp_path: Path, path: str) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port with nothing listening: every connect is refused
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/" if path == "REFUSED" else f"{base}{path}"
+        out = tmp_path / "run.json"
+        result = run(f"{url} x30", "-w", "4", "--no-history", "--json", str(out))
+    assert result.returncode == 1, result.stderr  # failures: exit 1, as ever
+    limit = json.loads(out.read_text())["summary"]["limit"]
+    assert limit["by"] == "server" and "100% of requests failed" in limit["why"], limit
+    assert "more workers would help" not in limit["why"]
+
+
 def test_run_prints_a_row_per_stage_with_its_speedup(base: str) -> None:
     result = run(f"{base}/delay/100", "--stages", "1:1s,2:1s", "--no-history")
     assert result.returncode == 0, result.stderr

@@ -34,6 +34,7 @@ QUEUED = 2.0  # latency this many times a URL's fastest: requests wait somewhere
 RECENT = 2000  # the requests the queueing ratio is read from: the run as it is now
 STEP_GAIN = 0.25  # a resize that bought less than this share of its promise hit the server
 SETTLE_S = 0.5  # a pool size read for less than this (or 3 latencies) says nothing yet
+FAILING = 0.5  # the share of failed requests from which failures are the verdict
 
 
 class Floors:
@@ -91,6 +92,10 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     ran = stats.ok + stats.failed
     if ran < MIN_REQUESTS:
         return None
+    if stats.failed >= FAILING * ran:  # a rate read from failures says nothing of the workers
+        kinds = ", ".join(f"{kind} {count}" for kind, count in stats.error_counts.most_common(3))
+        return Limit("server", f"{stats.failed / ran:.0%} of requests failed ({kinds}): failures, not the "
+                               "workers, bound this run; mend what fails before reading its speed")
     rps, latency = _now(stats, now_ns)
     rate = stats.pace.rate
     if rate is not None:
@@ -113,6 +118,16 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
                                    f"{capacity * 1000 / cpu_ms:,.0f} req/s")
     spare = f"CPU {used / capacity:.0%} of {cores}"
     step = _last_step(stats, now_ns)
+    if step is not None and step[0].workers > step[1].workers:  # the pool shrank: what it cost
+        before, after, gained, promised = step
+        if -gained < STEP_GAIN * -promised:
+            return Limit("server", f"{before.workers} → {after.workers} workers cost only "
+                                   f"{gained:+.0%} req/s while latency went "
+                                   f"{before.mean_latency_ms:.1f} → {after.mean_latency_ms:.1f} ms; "
+                                   f"{spare}: the workers let go were waiting at the server")
+        return Limit("workers", f"{before.workers} → {after.workers} workers cost "
+                                f"{gained:+.0%} req/s at {after.mean_latency_ms:.1f} ms; {spare}: "
+                                "more workers would help")
     if step is not None:
         before, after, gained, promised = step
         if gained < STEP_GAIN * promised:
@@ -144,9 +159,10 @@ def _now(stats: RunStats, now_ns: int | None) -> tuple[float, float]:
 
 
 def _last_step(stats: RunStats, now_ns: int | None) -> tuple[Segment, Segment, float, float] | None:
-    """The pool's size now against the last smaller size it ran at, each for long enough to
+    """The pool's size now against the size it ran at just before, each for long enough to
     read (a burst of key presses leaves stretches of a few ms: they are passed over):
-    (before, after, the rate it gained, the rate it promised), as fractions."""
+    (before, after, the rate it gained, the rate it promised), as fractions; a shrink's are
+    negative. After 2 → 5 → 4 → 3 the step is 4 → 3, the one the user just took."""
     steering = stats.steering
     segments = steering.segments
     now = now_ns if now_ns is not None else (stats.end_ns or time.perf_counter_ns())
@@ -162,7 +178,7 @@ def _last_step(stats: RunStats, now_ns: int | None) -> tuple[Segment, Segment, f
     after = segments[last]
     for index in range(last - 1, -1, -1):
         before = segments[index]
-        if before.workers >= after.workers or not settled(index):
+        if before.workers == after.workers or not settled(index):
             continue
         rps_before = steering.rps(index, now)
         if rps_before <= 0:
