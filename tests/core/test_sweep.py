@@ -48,6 +48,18 @@ def test_sweep_rows_show_the_pool_speedup_against_one_worker(base: str) -> None:
     assert runs[1].elapsed_s < runs[0].elapsed_s
 
 
+def test_a_sweep_warms_up_unrecorded_before_its_first_measured_point(server: DemoServer) -> None:
+    path = "/delay/5?sweep=warm-up"
+    history = History()
+    runs = run_sweep(parse_targets(f"{server.url}{path} x30"), [1, 4],
+                     RunConfig(1, "requests", FetchLimits(timeout=10)), history)
+    # each measured point ran the whole list, and is all the history holds
+    assert [(r.workers, r.summary.submitted, r.summary.ok) for r in history.runs] == [(1, 30, 30), (4, 30, 30)]
+    assert runs == history.runs
+    # before them, a warm-up at the widest run's workers: 2 requests a worker, at least 10
+    assert len(server.seen(path)) == 30 + 30 + 10
+
+
 def test_speedup_needs_a_one_worker_run_of_the_same_list_and_backend() -> None:
     history = History()
     other = history.add(RunConfig(4, "requests"), "list-a", summary(1.0))
@@ -94,7 +106,8 @@ def test_ctrl_c_mid_sweep_keeps_the_point_in_progress_exported_and_recorded(
                              "-w", "1,2,4", "--json", str(out), "--history", str(db)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(lambda: server.held(path) == 2, "the 2-worker point under way")
+        # the warm-up (2 at once, unrecorded), the 1-worker point (one at a time), then the 2-worker one
+        wait_until(lambda: len(server.seen(path)) == 6 and server.held(path) == 2, "the 2-worker point under way")
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=20)
     finally:
