@@ -258,7 +258,7 @@ def by_url_text(rows: Sequence[UrlFigures], count: int = 0, width: int | None = 
 def terminal_fit(stream: object) -> tuple[int, int] | None:
     """A terminal's (columns, lines) when `stream` is one, else None (a pipe or a file)."""
     try:
-        return os.get_terminal_size(stream.fileno())  # type: ignore[attr-defined,return-value]
+        return os.get_terminal_size(stream.fileno())  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):
         return None
 

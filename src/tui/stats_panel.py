@@ -22,6 +22,15 @@ def _counts(counts: dict[str, int]) -> str:
     return "  ".join(f"{k}:{v}" for k, v in counts.items()) or "-"
 
 
+#: a phase's name where the panel is narrow
+SHORT_PHASE = {"connect": "conn", "receive": "recv"}
+
+
+def _ms(value: float) -> str:
+    """A duration in ms in few characters: 0.1, 2.5, 102."""
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
 #: One line as shown: its (text, part) pieces; a part is a rich style string, "" the panel's own.
 Line = tuple[tuple[str, str], ...]
 
@@ -37,12 +46,25 @@ class _Lines:
         if first:
             self.lines[-1].append((first, style))
         for part in rest:
+            self._end_line()
             self.lines.append([(part, style)] if part else [])
+
+    def _end_line(self) -> None:
+        """A line ends at its last figure: the spaces before the next one go (they cost a cut)."""
+        line = self.lines[-1]
+        while line and not line[-1][0].rstrip():
+            line.pop()
+        if line:
+            text, style = line[-1]
+            line[-1] = (text.rstrip(), style)
 
     @property
     def plain(self) -> str:
         return "\n".join("".join(text for text, _ in line) for line in self.lines)
 
+
+#: the panel's width from which each figure is said in full (at 80 columns it is 78)
+WIDE = 100
 
 #: What the panel says the run is doing.
 RunState = Literal["idle", "running", "paused", "cancelled", "finished"]
@@ -96,19 +118,25 @@ class StatsPanel(Widget):
         # done: the requests that ran (ok or failed); a cancelled one did not, so a cancelled
         # run's bar is not full (it read done 400/400, 100%)
         ran = stats.ok + stats.failed
-        share = stats.done_share if stats.open else ran / max(stats.total, 1)
-        lines.append(f"done {ran}/{stats.total} ({share:.0%})  ")
+        if stats.open:  # a duration's run: its count grows with it, its share is of the time
+            lines.append(f"done {ran} ({stats.done_share:.0%} of the time)  ")
+        else:
+            lines.append(f"done {ran}/{stats.total} ({ran / max(stats.total, 1):.0%})  ")
         lines.append(f"ok {stats.ok}  ", theme.success or "")
         lines.append(f"failed {stats.failed}  ", (theme.error or "") if stats.failed else "")
         lines.append(f"cancelled {stats.cancelled}  ", (theme.warning or "") if stats.cancelled else "")
         lines.append(f"in flight {stats.in_flight}\n")
-        lines.append(f"elapsed {stats.elapsed_s(now_ns):.2f} s  ")
+        wide = self.size.width >= WIDE  # a narrow panel says each figure in fewer words
+        paused = stats.paused_s(now_ns)
+        # the clock runs on through a pause while req/s leaves it out: say how much of it was
+        lines.append(f"elapsed {stats.elapsed_s(now_ns):.{2 if wide else 1}f} s" +
+                     (f" (paused {paused:.1f} s)  " if paused >= 0.05 else "  "))
         lines.append(f"{stats.rps(now_ns):.1f} req/s  ")
         left = stats.time_left_s(now_ns)
         if left is not None:
-            lines.append(f"{left:.1f} s left  ")
+            lines.append(f"{left:.{1 if wide else 0}f} s left  ")
         else:
-            lines.append(f"ETA {eta:.1f} s  " if eta is not None else "ETA -  ")
+            lines.append(f"ETA {eta:.{1 if wide else 0}f} s  " if eta is not None else "ETA -  ")
         rate = stats.pace.rate
         if rate is not None:
             behind = stats.behind(now_ns)
@@ -118,8 +146,11 @@ class StatsPanel(Widget):
         if stats.python is not None:  # the fetch process's interpreter, as it said
             lines.append(f"{stats.python.label}  ", "" if stats.python.gil else (theme.accent or ""))
         ceiling = stats.gil_ceiling_rps()
-        lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, ceiling "
-                     f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
+        if wide:
+            lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, ceiling "
+                         f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
+        else:  # the CPU share is in the limit line's evidence; the ceiling, when it is the bound
+            lines.append("\n")
         lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
                      f"max {lat.max:.1f} ms")
         scheduled = stats.pace.from_schedule_ms(stats.ended)
@@ -127,10 +158,15 @@ class StatsPanel(Widget):
             lines.append(f"   from schedule p50 {scheduled.p50:.1f}  p99 {scheduled.p99:.1f} ms")
         lines.append("\n")
         conns = stats.connections()
-        lines.append(f"connections opened {conns.opened}, reused {conns.reused_share:.0%}   ")
         phases = stats.phases.latency_ms(stats.ended)
-        lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"
-                               for name, lat in phases.items()) + " ms (p50/p99)\n")
+        if wide:
+            lines.append(f"connections opened {conns.opened}, reused {conns.reused_share:.0%}   ")
+            lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"
+                                   for name, lat in phases.items()) + " ms (p50/p99)\n")
+        else:  # only the phases the requests had (no "dns -  tls -" on a loopback run)
+            lines.append(f"conns {conns.opened}, {conns.reused_share:.0%} reused  ")
+            lines.append("  ".join(f"{SHORT_PHASE.get(name, name)} {_ms(lat.p50)}/{_ms(lat.p99)}"
+                                   for name, lat in phases.items() if lat.max) + " ms p50/p99\n")
         lines.append(f"status  {_counts({str(k): v for k, v in sorted(stats.status_counts.items())})}   ")
         lines.append(f"errors  {_counts(dict(sorted(stats.error_counts.items())))}\n")
         limit = summary.limit if summary is not None else stats.limit(now_ns)
@@ -139,7 +175,11 @@ class StatsPanel(Widget):
             lines.append("- (judged once 10 requests have run)", "dim")
         else:
             lines.append(limit.by, "bold")
-            lines.append(f": {limit.why}")
+            evidence, _, conclusion = limit.why.rpartition(": ")
+            if wide or not evidence:
+                lines.append(f": {limit.why}")
+            else:  # the conclusion first, where a cut line still shows it
+                lines.append(f": {conclusion} · {evidence}")
         states = stats.check_states(now_ns)
         if states:
             marks = {"pass": ("✓", theme.success or ""), "fail": ("✗", theme.error or ""),

@@ -79,3 +79,27 @@ async def test_at_80_columns_the_footer_shows_help_and_the_keys_of_the_moment(ba
         await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
         await wait_for(pilot, lambda: "ctrl+o" in footer_keys(app), "export offered")
         assert "p" not in footer_keys(app) and "f1" in footer_keys(app)
+
+
+async def test_at_80_by_24_every_figure_line_fits_and_the_limit_leads_with_its_conclusion(base: str) -> None:
+    from fetchtui.tui.stats_panel import StatsPanel
+
+    app = FetchApp(f"{base}/delay/200?q=narrow-panel x400", RunConfig(workers=4))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        panel = app.query_one(StatsPanel)
+        await wait_for(pilot, lambda: "\nlimit   -" not in panel.figures and "limit" in panel.figures,
+                       "a verdict")
+        app.action_pause()
+        await wait_for(pilot, lambda: "(paused " in panel.figures, "the pause on the clock")
+        width = panel.size.width
+        lines = panel.figures.splitlines()
+        # each line fits the panel whole: no figure lost to a "…" at the edge
+        assert [line for line in lines[:-1] if len(line) > width] == [], width
+        (limit,) = [line for line in lines if line.startswith("limit")]
+        import re
+
+        # the verdict's conclusion (after its evidence's last colon) comes first, so a cut keeps it
+        assert re.match(r"limit   \w+: [^·:]+ · ", limit), limit
+        assert "req/s" in lines[1] and "elapsed" in lines[1] and "threads 4/4" in lines[1], lines[1]
+        app.action_cancel()

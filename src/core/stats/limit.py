@@ -101,8 +101,8 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     if rate is not None:
         lag = stats.pace.lag_ms(stats.ended)
         if lag.p90 < 50 and stats.behind(now_ns) <= max(1, rate * 0.05):
-            return Limit("rate", f"open loop at {rate:g}/s, kept: sends lag the schedule by "
-                                 f"{lag.p90:.1f} ms (p90); the workers are not the bound")
+            return Limit("rate", f"open loop at {rate:g}/s, kept (sends lag the schedule by "
+                                 f"{lag.p90:.1f} ms, p90): the rate, not the workers, sets the pace")
     cpu_ms = stats.workers_.cpu_ms_per_request()
     capacity = stats.parallel()
     used = cpu_ms * rps / 1000
