@@ -37,7 +37,7 @@ from typing import Any
 from _helpers import ensure, start_nginx, start_server  # bench/ is on sys.path when a bench runs
 
 HERE = Path(__file__).resolve()
-SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see the README
+SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see docs/benchmarks.md
 
 
 # -- inside tmux: the real app, instrumented ------------------------------------------

@@ -3,7 +3,7 @@
 Every front end (the CLI's choices and help, config validation, the setup pane, the models
 dialog, the command palette, the sweep) reads these two tables; nothing else says which
 client a model runs or how many processes it takes. A new client or model is one entry here
-(and its module): see ARCHITECTURE.md, "Adding a client".
+(and its module): see docs/architecture.md, "Adding a client".
 """
 
 from __future__ import annotations

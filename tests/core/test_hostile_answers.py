@@ -141,7 +141,7 @@ def test_only_libcurl_keeps_a_cap_of_its_own_on_an_answers_heads_and_trailers_to
         hostile: HostileServer, model: str, client: str) -> None:
     """10,000 interim heads, 5,000 trailer lines, a trailer line of 40 KB: each head within
     the limits, so read, but past libcurl's 5,000 lines in all and 4 KiB a trailer line,
-    which it says (README: the one exception)."""
+    which it says (docs/guide.md: the one exception)."""
     from fetchtui.core.fetching.pycurl_backend import LIBCURL_CAP, LIBCURL_TRAILER_CAP
 
     paths = ["/interim?count=10000", "/trailers?n=5000", "/trailers?n=1&size=40000"]
