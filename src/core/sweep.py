@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 from fetchtui.core import registry
 from fetchtui.core.config import Pair, RunConfig
-from fetchtui.core.history import History, RunRecord, list_key
-from fetchtui.core.runs.source import Sources, fold_to_end
+from fetchtui.core.history import History, RunRecord
+from fetchtui.core.runs.session import RunSession
+from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target
 
@@ -59,25 +60,19 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
              checks: Sequence[Check] = (), stop: Callable[[], bool] | None = None) -> RunStats:
     """Run the list to the end (in this process unless `sources` says otherwise); its stats,
     its summary judging `checks`. Once `stop` holds, its unfinished requests are cancelled."""
-    own = sources is None
-    if sources is None:
-        from fetchtui.core.runs.pool import PoolSources
+    return _ended(targets, config, sources, checks, stop).stats
 
-        sources = PoolSources()
+
+def _ended(targets: Sequence[Target], config: RunConfig, sources: Sources | None,
+           checks: Sequence[Check], stop: Callable[[], bool] | None) -> RunSession:
+    """A run of the list, ended and let go of (a pool of its own closed with it)."""
+    session = RunSession.open(sources, targets, config, checks)
     try:
-        source = sources.open(targets, config)
-        stats = RunStats(source.targets, checks)
-        source.fold_rows()
-        source.start()
-        try:
-            # live=False: nothing reads a sweep's run before its end
-            fold_to_end(source, stats, cancel_if=stop, live=False)
-        finally:
-            source.close()
+        session.start()
+        session.run_to_end(stop=stop, live=False)  # live=False: nothing reads a sweep's run before its end
     finally:
-        if own:  # a run on another interpreter had a fetch process of its own: it ends here
-            sources.close()
-    return stats
+        session.close_out(within=0)
+    return session
 
 
 def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = None,
@@ -111,15 +106,14 @@ def run_sweep(
     models); each run lands in `history` as it ends. Once `stop` holds (a signal), the run in
     progress ends as a run does, its unfinished requests cancelled, is kept, and no other starts."""
     history = history if history is not None else History()
-    key = list_key(targets)
     runs = []
     shapes = list(configs if configs is not None else plan(base, series))
     warm_up(targets, shapes, sources, stop)
     for config in shapes:
         if stop is not None and stop():
             break
-        stats = run_once(targets, config, sources, checks, stop)
-        record = history.add(config, key, stats.summary())
+        record = _ended(targets, config, sources, checks, stop).finish(history)
+        assert record is not None  # given a history, a finished run has its record
         runs.append(record)
         if on_run is not None:
             on_run(record)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 from fetchtui import collector
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished, each_request_event
-from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
-from fetchtui.core.stats import RunStats
+from fetchtui.core.runs.session import Export, RunSession
+from fetchtui.core.runs.source import Sources
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.report import checks_text, pace_text, summary_text, terminal_fit, trace_line
@@ -32,12 +32,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _pool() -> Sources:
-    from fetchtui.core.runs.pool import PoolSources
-
-    return PoolSources()
-
-
 def _progress(err: TextIO):  # type: ignore[no-untyped-def]
     """rich's live progress bar, for a terminal only (and only then imported)."""
     from rich.console import Console
@@ -49,10 +43,10 @@ def _progress(err: TextIO):  # type: ignore[no-untyped-def]
                     console=Console(file=err), transient=True)
 
 
-def _feed(progress, task, source: RunSource, stopped: threading.Event) -> None:  # type: ignore[no-untyped-def]
+def _feed(progress, task, session: RunSession, stopped: threading.Event) -> None:  # type: ignore[no-untyped-def]
     """The bar of a run whose stats wait for its end: the ledger's count and rate, 10 times a second."""
     while not stopped.wait(0.1):
-        done, rps = source.progress()
+        done, rps = session.progress()
         progress.update(task, completed=done, rps=rps)
 
 
@@ -73,10 +67,10 @@ def run_headless(
     `checks`, 0 when they all pass and 3 when one fails)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    own = sources is None
-    sources = sources or _pool()
-    source = sources.open(targets, config)
-    stats = RunStats(source.targets, checks)
+    # folded here: rows, as from a pipe, no event object a request; a pool of our own
+    # (another interpreter's fetch process, --python) ends with the run
+    session = RunSession.open(sources, targets, config, checks)
+    stats = session.stats
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     warn = _Human(err, err)
     # a trace is for its reader only: once `| head` has gone, tracing stops, said nowhere
@@ -101,21 +95,18 @@ def run_headless(
                 if progress is not None:
                     progress.update(task, completed=stats.done, rps=stats.rps(), pace=pace_text(stats))
 
-            source.fold_rows()  # folded here: rows, as from a pipe, no event object a request
-            source.start()
+            session.start()
             collector.release()  # start-up is over: the client is imported, the run under way
             if progress is not None and not live:
-                threading.Thread(target=_feed, args=(progress, task, source, fed), name="fetchtui-bar",
+                threading.Thread(target=_feed, args=(progress, task, session, fed), name="fetchtui-bar",
                                  daemon=True).start()
-            fold_to_end(source, stats, cancel_if=stops.event.is_set, on_batch=shown, live=live)
+            session.run_to_end(stop=stops.event.is_set, on_batch=shown, live=live)
         finally:
             fed.set()
             if progress is not None:
                 with contextlib.suppress(OSError):  # the terminal closed: the close-out goes on
                     progress.stop()
-            source.close()
-            if own:  # another interpreter's fetch process (--python) ends with its run
-                sources.close()
+            session.close_out(within=0)  # the run has ended (or something failed): let go, no wait
         # the close-out: a second signal from here on exits at once, naming what it loses
         exports = (("JSON", json_path), ("CSV", csv_path))
         stops.pending = [f"the {kind} export {path}" for kind, path in exports if path]
@@ -136,29 +127,25 @@ def run_headless(
             code = stops.exit_code or (EXIT_OK if all(r.passed for r in results) else EXIT_CHECK_FAILED)
         else:
             code = stops.exit_code or (EXIT_OK if clean else EXIT_FAILED)
-        if json_path or csv_path:  # before the history: a busy history file must not cost them
-            from fetchtui.core.export import config_dict, write_csv, write_json
 
-            if json_path:
-                code = _exported(lambda: write_json(stats, config_dict(config, stats.total), json_path),
-                                 json_path, human, warn, code)
-                stops.pending.pop(0)
-            if csv_path:
-                code = _exported(lambda: write_csv(stats, csv_path), csv_path, human, warn, code)
-                stops.pending.pop(0)
-        if history is not None:
-            from fetchtui.core.history import list_key
+        def exported(done: Export) -> None:
+            nonlocal code
+            code = _said(done.written, done.error, done.path, human, warn, code)
+            stops.pending.pop(0)
 
-            def busy() -> None:
-                warn.write("fetchtui: the history file is busy (another fetchtui writing?); "
-                           "waiting a few seconds for it\n")
-                warn.flush()
-
-            problem = history.problem
+        def closing() -> None:
             stops.closing = True  # the exports are out: a signal in the history's wait ends it
-            history.add(config, list_key(targets), stats.summary(), on_busy=busy)
-            if history.problem and history.problem != problem:
-                warn.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
+
+        def busy() -> None:
+            warn.write("fetchtui: the history file is busy (another fetchtui writing?); "
+                       "waiting a few seconds for it\n")
+            warn.flush()
+
+        problem = history.problem if history is not None else None
+        session.finish(history, json_path=json_path, csv_path=csv_path, on_export=exported,
+                       before_record=closing if history is not None else None, on_busy=busy)
+        if history is not None and history.problem and history.problem != problem:
+            warn.write(f"fetchtui: warning: {safe_text(history.problem)}; this run is not recorded\n")
     return code
 
 
@@ -197,12 +184,19 @@ def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err:
     from fetchtui.core.export import ExportError
 
     try:
-        written = write()
-        if path != STDOUT:
-            human.write(safe_text(f"wrote {written}") + "\n")
+        return _said(write(), None, path, human, err, code)
     except ExportError as exc:
-        err.write(f"error: {safe_text(str(exc))}\n")
+        return _said(None, exc, path, human, err, code)
+
+
+def _said(written: Path | None, error: Exception | None, path: str, human: _Human | TextIO,
+          err: _Human | TextIO, code: int) -> int:
+    """Say where an export went, or why it did not (a clean exit code then turns failed)."""
+    if error is not None:
+        err.write(f"error: {safe_text(str(error))}\n")
         return code if code != EXIT_OK else EXIT_FAILED
+    if path != STDOUT:
+        human.write(safe_text(f"wrote {written}") + "\n")
     return code
 
 

@@ -1,0 +1,271 @@
+"""One run's lifecycle for every front end: open, start, steer, poll, close out, export, record."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fetchtui.core.config import RunConfig
+from fetchtui.core.events import Event
+from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
+from fetchtui.core.stats import RunStats
+from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.checks import Check
+    from fetchtui.core.export import ExportError
+    from fetchtui.core.history import History, RunRecord
+
+# The exports and the history are imported where they are used: `fetchtui run URL` is timed
+# against the seed's bare script (bench/startup.py), and each costs milliseconds.
+
+#: The longest close_out() folds a cut run's close-out for: a killed fetch process's comes at once.
+CLOSE_OUT_S = 2.0
+
+
+class State(enum.Enum):
+    """Where a run is: each step only goes forward."""
+
+    OPENED = "opened"  # its source is open, nothing sent
+    RUNNING = "running"  # started; steering is taken
+    ENDED = "ended"  # its end is folded: the figures are final
+    RECORDED = "recorded"  # finished: exported and in the history, once
+
+
+class SessionError(RuntimeError):
+    """A step the run's state does not allow (resizing an ended run, finishing one twice)."""
+
+
+#: The states each step may be taken in.
+_ALLOWED: dict[str, frozenset[State]] = {
+    "start": frozenset({State.OPENED}),
+    "cancel": frozenset({State.OPENED, State.RUNNING}),
+    "resize": frozenset({State.RUNNING}),
+    "pause": frozenset({State.RUNNING}),
+    "run_to_end": frozenset({State.RUNNING}),
+    "export": frozenset({State.ENDED, State.RECORDED}),
+    "finish": frozenset({State.OPENED, State.RUNNING, State.ENDED}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What one poll read: the counts a frame or a bar shows, as of `now_ns` on the run's clock."""
+
+    state: State
+    now_ns: int
+    total: int  # requests the run has (an open one's: made so far)
+    done: int  # ended ok or failed
+    ok: int
+    failed: int
+    cancelled: int
+    in_flight: int
+    rps: float
+    fresh: bool  # this poll folded something: a view that shows nothing new need not redraw
+    lost: str | None  # why the run was cut short from outside (its process died), if it was
+
+    @property
+    def ended(self) -> bool:
+        return self.state in (State.ENDED, State.RECORDED)
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """One export finish() wrote, or tried to: `written` where it went, else `error` why not."""
+
+    kind: str  # "JSON" or "CSV"
+    path: str
+    written: Path | None
+    error: ExportError | None
+
+
+class RunSession:
+    """One run from its opening to its record. Commands go down (start, cancel, resize,
+    pause); poll() drains the source and folds into `stats`, never waiting unless asked;
+    finish() closes the run out, exports it and records it, once. A step its state does not
+    allow raises SessionError. One thread drives it (the fold has one owner); progress() may
+    be read from any."""
+
+    def __init__(self, source: RunSource, checks: Sequence[Check] = (), *, rows: bool = True,
+                 sources: Sources | None = None) -> None:
+        """Drive `source`, opened and not started. `rows`: fold its requests as rows, as from a
+        pipe (no event object a request where it fetches here). `sources`: closed with the run
+        (a run on another interpreter had a fetch process of its own)."""
+        self.source = source
+        self.stats = RunStats(source.targets, checks)
+        self.state = State.OPENED
+        self.record: RunRecord | None = None
+        self._owned = sources
+        self._closed = False
+        if rows:
+            source.fold_rows()
+
+    @classmethod
+    def open(cls, sources: Sources | None, targets: Sequence[Target], config: RunConfig,
+             checks: Sequence[Check] = (), *, rows: bool = True) -> RunSession:
+        """A run of `targets` opened from `sources` (None: a pool in this process, let go of
+        with the run). Raises as Sources.open does (InterpreterError: a --python that cannot
+        run fetchtui)."""
+        own = sources is None
+        if sources is None:
+            from fetchtui.core.runs.pool import PoolSources
+
+            sources = PoolSources()
+        try:
+            source = sources.open(targets, config)
+        except BaseException:
+            if own:
+                sources.close()
+            raise
+        return cls(source, checks, rows=rows, sources=sources if own else None)
+
+    @property
+    def config(self) -> RunConfig:
+        return self.source.config
+
+    @property
+    def targets(self) -> Sequence[Target]:
+        return self.source.targets
+
+    @property
+    def ended(self) -> bool:
+        return self.state in (State.ENDED, State.RECORDED)
+
+    def _require(self, step: str) -> None:
+        if self.state not in _ALLOWED[step]:
+            raise SessionError(f"cannot {step.replace('_', ' ')} a run that is {self.state.value}"
+                               + (f" (run #{self.record.number})" if self.record is not None else ""))
+
+    # -- commands down -------------------------------------------------------------
+    def start(self) -> None:
+        """Send the run's first requests; returns at once."""
+        self._require("start")
+        self.source.start()
+        self.state = State.RUNNING
+
+    def cancel(self) -> None:
+        """Every request not finished is cancelled; never waits. An unstarted run ends here,
+        none of its requests sent (its end folded at once)."""
+        self._require("cancel")
+        if self.state is State.OPENED:
+            self.source.ledger.close_out()
+            self.poll()
+        elif not self.source.cancelled:
+            self.source.cancel()
+
+    def resize(self, workers: int) -> bool:
+        """Grow or shrink the running pool; False if the source cannot be steered (a replay)
+        or its run has ended meanwhile."""
+        self._require("resize")
+        return self.source.resize(workers)
+
+    def pause(self, paused: bool) -> bool:
+        """Hold new requests, or let them go again; False as resize's."""
+        self._require("pause")
+        return self.source.pause(paused)
+
+    # -- figures up ----------------------------------------------------------------
+    def poll(self, timeout: float = 0.0) -> Figures:
+        """Drain what the source has sent and fold it (a frame's work: waits only with a
+        `timeout`, for the first batch); the figures as of now. Once the run's end is folded
+        the state is ENDED, and a poll reads the final figures without draining."""
+        fresh = False
+        if not self.ended:
+            batch = self.source.drain(timeout)
+            fresh = self._fold(batch)
+        return self.figures(fresh)
+
+    def figures(self, fresh: bool = False) -> Figures:
+        """The figures as folded so far, with no drain."""
+        stats, now = self.stats, self.source.now_ns()
+        return Figures(self.state, now, stats.total, stats.done, stats.ok, stats.failed,
+                       stats.cancelled, stats.in_flight, stats.rps(now), fresh, self.source.lost)
+
+    def progress(self) -> tuple[int, float]:
+        """(requests accounted, per second so far) from the source's ledger, not the fold: a
+        bar of a run whose fold waits for its end reads this, from any thread."""
+        return self.source.progress()
+
+    def run_to_end(self, *, stop: Callable[[], bool] | None = None,
+                   on_batch: Callable[[list[Event]], None] | None = None, live: bool = True,
+                   within: float | None = None) -> bool:
+        """Drain and fold until the run has ended (a headless front end's loop). Once `stop`
+        holds the run is cancelled. `live=False`, where nothing reads the stats before the
+        end: the batches are held and folded once the source has ended (fold_to_end). True
+        once ended; False if `within` seconds passed first."""
+        self._require("run_to_end")
+        ended = fold_to_end(self.source, self.stats, within=within, cancel_if=stop,
+                            on_batch=on_batch, live=live)
+        if self.stats.ended:
+            self.state = State.ENDED
+        return ended
+
+    def _fold(self, batch: list[Event]) -> bool:
+        if batch:
+            self.stats.apply(batch)
+        if self.stats.ended:
+            self.state = State.ENDED
+        return bool(batch)
+
+    # -- the end -------------------------------------------------------------------
+    def close_out(self, within: float = CLOSE_OUT_S) -> bool:
+        """Cut the run off and let go of what it holds (never waits on the network), then fold
+        its close-out, for at most `within` seconds. True once ENDED. Safe to call again."""
+        if not self._closed:
+            self._closed = True
+            try:
+                if self.state is State.OPENED and not self.source.ended:
+                    self.source.ledger.close_out()  # it never started: it ends here, nothing sent
+                self.source.close()
+            finally:
+                if self._owned is not None:
+                    self._owned.close()
+        give_up = time.monotonic() + within
+        while not self.ended and time.monotonic() < give_up:
+            self._fold(self.source.drain(0.05))
+        return self.ended
+
+    def finish(self, history: History | None = None, *, json_path: str | None = None,
+               csv_path: str | None = None, on_export: Callable[[Export], None] | None = None,
+               before_record: Callable[[], None] | None = None,
+               on_busy: Callable[[], None] | None = None) -> RunRecord | None:
+        """Close the run out, write its exports (before the history: a busy history file must
+        not cost them), then record it in `history` (a replay is shown, not recorded again);
+        once. `on_export` hears of each export as it is written or fails; `before_record`
+        comes once the exports are out. The record, or None with no history."""
+        self._require("finish")
+        if not self.close_out():
+            raise SessionError("cannot finish a run whose close-out has not come "
+                               f"within {CLOSE_OUT_S:g} s")
+        self.state = State.RECORDED  # from here on, whatever fails: never a second record
+        for kind, path in (("JSON", json_path), ("CSV", csv_path)):
+            if path:
+                done = self.export(kind, path)
+                if on_export is not None:
+                    on_export(done)
+        if before_record is not None:
+            before_record()
+        if history is not None:
+            from fetchtui.core.history import list_key
+
+            self.record = history.add(self.config, list_key(self.targets), self.stats.summary(),
+                                      on_disk=not self.source.replayed, on_busy=on_busy)
+        return self.record
+
+    def export(self, kind: str, path: str) -> Export:
+        """Write the ended run's JSON or CSV export to `path` ("-": standard output)."""
+        self._require("export")
+        from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+
+        try:
+            if kind == "JSON":
+                written = write_json(self.stats, config_dict(self.config, self.stats.total), path)
+            else:
+                written = write_csv(self.stats, path)
+        except ExportError as exc:
+            return Export(kind, path, None, exc)
+        return Export(kind, path, written, None)
