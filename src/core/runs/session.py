@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,7 @@ class Figures:
     state: State
     now_ns: int
     total: int  # requests the run has (an open one's: made so far)
-    done: int  # ended ok or failed
+    done: int  # accounted: ok, failed or cancelled
     ok: int
     failed: int
     cancelled: int
@@ -101,6 +101,7 @@ class RunSession:
         self.record: RunRecord | None = None
         self._owned = sources
         self._closed = False
+        self._final: Figures | None = None  # an ended run's figures, read once
         if rows:
             source.fold_rows()
 
@@ -180,10 +181,16 @@ class RunSession:
         return self.figures(fresh)
 
     def figures(self, fresh: bool = False) -> Figures:
-        """The figures as folded so far, with no drain."""
-        stats, now = self.stats, self.source.now_ns()
-        return Figures(self.state, now, stats.total, stats.done, stats.ok, stats.failed,
-                       stats.cancelled, stats.in_flight, stats.rps(now), fresh, self.source.lost)
+        """The figures as folded so far, with no drain; an ended run's are its last, as of its end."""
+        stats = self.stats
+        if self.ended and self._final is not None:
+            return self._final if self._final.state is self.state else replace(self._final, state=self.state)
+        now = stats.end_ns if stats.ended and stats.end_ns is not None else self.source.now_ns()
+        figures = Figures(self.state, now, stats.total, stats.done, stats.ok, stats.failed,
+                          stats.cancelled, stats.in_flight, stats.rps(now), fresh, self.source.lost)
+        if self.ended:
+            self._final = replace(figures, fresh=False)
+        return figures
 
     def progress(self) -> tuple[int, float]:
         """(requests accounted, per second so far) from the source's ledger, not the fold: a
