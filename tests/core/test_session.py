@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.events import Event, RequestFinished, each_request_event
 from fetchtui.core.history import History
 from fetchtui.core.history_store import HistoryStore
 from fetchtui.core.runs.pool import PoolSources
@@ -25,15 +26,17 @@ LIMITS = FetchLimits(timeout=10)
 
 
 def frames_until(session: RunSession, condition: Callable[[Figures], object], what: str,
-                 limit: float = 20.0) -> Figures:
-    """Poll as a frame timer does (never waiting in the poll) until `condition` holds."""
+                 limit: float = 20.0, seen: list[Event] | None = None) -> Figures:
+    """Poll as a frame timer does (never waiting in the poll) until `condition` holds; the
+    batches folded go to `seen`."""
     give_up = time.monotonic() + limit
-    figures = session.poll()
+    hear = None if seen is None else seen.extend
+    figures = session.poll(on_batch=hear)
     while not condition(figures):
         if time.monotonic() > give_up:
             raise AssertionError(f"waited {limit:g} s for {what}; last {figures}")
         time.sleep(STEP_S)
-        figures = session.poll()
+        figures = session.poll(on_batch=hear)
     return figures
 
 
@@ -44,8 +47,11 @@ def test_a_run_goes_opened_running_ended_recorded_and_its_record_is_its_summary(
     assert session.state is State.OPENED
     session.start()
     assert session.state is State.RUNNING
-    figures = frames_until(session, lambda f: f.ended, "the run's end")
+    seen: list[Event] = []
+    figures = frames_until(session, lambda f: f.ended, "the run's end", seen=seen)
     assert figures.state is State.ENDED and session.ended
+    ends = [e.req_id for e in each_request_event(seen) if isinstance(e, RequestFinished)]
+    assert sorted(ends) == list(range(15))  # each batch heard once it was folded
     assert (figures.total, figures.done, figures.ok, figures.failed, figures.cancelled,
             figures.in_flight) == (15, 15, 12, 3, 0, 0)
     assert figures.rps > 0 and figures.lost is None

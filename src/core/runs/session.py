@@ -170,14 +170,18 @@ class RunSession:
         return self.source.pause(paused)
 
     # -- figures up ----------------------------------------------------------------
-    def poll(self, timeout: float = 0.0) -> Figures:
+    def poll(self, timeout: float = 0.0, *,
+             on_batch: Callable[[list[Event]], None] | None = None) -> Figures:
         """Drain what the source has sent and fold it (a frame's work: waits only with a
-        `timeout`, for the first batch); the figures as of now. Once the run's end is folded
-        the state is ENDED, and a poll reads the final figures without draining."""
+        `timeout`, for the first batch); the figures as of now. `on_batch` hears a batch once
+        it is folded (a trace, a lag benchmark's stamps). Once the run's end is folded the
+        state is ENDED, and a poll reads the last figures without draining."""
         fresh = False
         if not self.ended:
             batch = self.source.drain(timeout)
             fresh = self._fold(batch)
+            if fresh and on_batch is not None:
+                on_batch(batch)
         return self.figures(fresh)
 
     def figures(self, fresh: bool = False) -> Figures:
