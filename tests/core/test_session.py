@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,7 +55,7 @@ def test_a_run_goes_opened_running_ended_recorded_and_its_record_is_its_summary(
             figures.in_flight) == (15, 15, 12, 3, 0, 0)
     assert figures.rps > 0 and figures.lost is None
     again = session.poll()  # an ended run's figures are its last: nothing is drained
-    assert again == replace(figures, fresh=False) and figures.fresh
+    assert again == figures._replace(fresh=False) and figures.fresh
     assert figures.now_ns == session.stats.end_ns
     record = session.finish(history)
     assert session.state is State.RECORDED and session.record is record
