@@ -191,3 +191,14 @@ def test_given_sources_outlive_their_runs_and_with_no_history_a_run_is_recorded_
         assert session.finish() is None  # no history: finished, recorded nowhere
     assert sources.closes == 0 and len(sources.opened) == 2
     sources.close()
+
+
+def test_finishing_a_running_run_cuts_it_folds_its_close_out_and_records_it(base: str) -> None:
+    # every way out of the live monitor (ctrl+q, SIGTERM, a lost terminal) finishes so
+    session = RunSession.open(None, parse_targets(f"{base}/delay/2000 x8"), RunConfig(2, limits=LIMITS))
+    session.start()
+    frames_until(session, lambda f: f.in_flight == 2, "two requests in flight")
+    history = History()
+    record = session.finish(history)
+    assert session.state is State.RECORDED and record is not None and history.runs == [record]
+    assert (record.summary.ok, record.summary.cancelled) == (0, 8) and not record.complete
