@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 from fetchtui import collector
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event, RequestFinished, each_request_event
-from fetchtui.core.runs.session import Export, RunSession
+from fetchtui.core.runs.session import RunSession
 from fetchtui.core.runs.source import Sources
 from fetchtui.core.targets import Target
 from fetchtui.core.textsafe import safe_text
@@ -25,6 +25,7 @@ STDOUT = "-"  # as an export path: write it to standard output
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.history import History
+    from fetchtui.core.runs.figures import Export
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
 # timed against the seed's bare script (bench/startup.py), and each costs milliseconds.

@@ -14,8 +14,9 @@ from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.events import Event, RequestFinished, each_request_event
 from fetchtui.core.history import History
 from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.runs.figures import Export, Figures
 from fetchtui.core.runs.pool import PoolSources
-from fetchtui.core.runs.session import Export, Figures, RunSession, SessionError, State
+from fetchtui.core.runs.session import RunSession, SessionError, State
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target, parse_targets
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event
@@ -16,11 +15,12 @@ from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
-    from fetchtui.core.export import ExportError
     from fetchtui.core.history import History, RunRecord
+    from fetchtui.core.runs.figures import Export, Figures
 
-# The exports and the history are imported where they are used: `fetchtui run URL` is timed
-# against the seed's bare script (bench/startup.py), and each costs milliseconds.
+# The exports, the history and what a session hands back (figures.py) are imported where they
+# are used: `fetchtui run URL` is timed against the seed's bare script (bench/startup.py), and
+# each costs something there.
 
 #: The longest close_out() folds a cut run's close-out for: a killed fetch process's comes at once.
 CLOSE_OUT_S = 2.0
@@ -49,36 +49,6 @@ _ALLOWED: dict[str, frozenset[State]] = {
     "export": frozenset({State.ENDED, State.RECORDED}),
     "finish": frozenset({State.OPENED, State.RUNNING, State.ENDED}),
 }
-
-
-class Figures(NamedTuple):
-    """What one poll read: the counts a frame or a bar shows, as of `now_ns` on the run's clock.
-    (A NamedTuple: a frozen dataclass took ten times as long to make at import, on `run`'s start.)"""
-
-    state: State
-    now_ns: int
-    total: int  # requests the run has (an open one's: made so far)
-    done: int  # accounted: ok, failed or cancelled
-    ok: int
-    failed: int
-    cancelled: int
-    in_flight: int
-    rps: float
-    fresh: bool  # this poll folded something: a view that shows nothing new need not redraw
-    lost: str | None  # why the run was cut short from outside (its process died), if it was
-
-    @property
-    def ended(self) -> bool:
-        return self.state in (State.ENDED, State.RECORDED)
-
-
-class Export(NamedTuple):
-    """One export finish() wrote, or tried to: `written` where it went, else `error` why not."""
-
-    kind: str  # "JSON" or "CSV"
-    path: str
-    written: Path | None
-    error: ExportError | None
 
 
 class RunSession:
@@ -184,6 +154,8 @@ class RunSession:
 
     def figures(self, fresh: bool = False) -> Figures:
         """The figures as folded so far, with no drain; an ended run's are its last, as of its end."""
+        from fetchtui.core.runs.figures import Figures
+
         stats = self.stats
         if self.ended and self._final is not None:
             return self._final if self._final.state is self.state else self._final._replace(state=self.state)
@@ -269,6 +241,7 @@ class RunSession:
         """Write the ended run's JSON or CSV export to `path` ("-": standard output)."""
         self._require("export")
         from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+        from fetchtui.core.runs.figures import Export
 
         try:
             if kind == "JSON":
