@@ -240,6 +240,8 @@ class RunSession:
     def export(self, kind: str, path: str) -> Export:
         """Write the ended run's JSON or CSV export to `path` ("-": standard output)."""
         self._require("export")
+        if kind not in ("JSON", "CSV"):
+            raise ValueError(f"an export is JSON or CSV, not {kind!r}")
         from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
         from fetchtui.core.runs.figures import Export
 
