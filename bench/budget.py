@@ -42,7 +42,7 @@ from fetchtui.core.events import Phases, RequestStarted, ThreadInfo
 from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
-from fetchtui.core.runs.processes import SharedCounter
+from fetchtui.core.runs.counter import SharedCounter
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 

@@ -33,13 +33,13 @@ from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 from floor import CAPPED, FASTEST
 from peers import hey_rows, print_beside_hey, run_fetchtui
 
-from fetchtui.core.runs.processes import SharedCounter
+from fetchtui.core.runs.counter import SharedCounter
 
 # argv: URL, requests in all, transfers, the shared counter's path. Frames on stdout.
 WORKER = r'''
 import os, sys, time, pycurl
 from array import array
-from fetchtui.core.runs.processes import SharedCounter
+from fetchtui.core.runs.counter import SharedCounter
 url, total, handles, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 counter = SharedCounter(path)
 out = os.fdopen(1, "wb", buffering=0)

@@ -2,8 +2,9 @@
 
 The live UI paints in Python: in the workers' process every frame took GIL time from them
 (1.3x wall time at 10 Hz) and, with 256 busy workers, a key press waited its turn among them
-for up to seconds. Here the pool runs in a child (child_main.py); its events come back over a
-pipe (wire.py) in the batches the child sent, and each lands on the run's queue as it came.
+for up to seconds. Here the pool runs in a child (child_main.py, the serve loop of serve.py);
+its events come back over a pipe (wire.py) in the batches the child sent, and each lands on
+the run's queue as it came.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from fetchtui.core import interpreter
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.packing import Packed, Unpacker
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import CancelRun, Command, PauseRun, ResizeRun, StartRun, spawn
+from fetchtui.core.runs.wire import (
+    CancelRun,
+    Close,
+    Command,
+    OpenRun,
+    PauseRun,
+    ResizeRun,
+    RunReady,
+    StartRun,
+    spawn,
+)
 from fetchtui.core.targets import Target
 
 
@@ -49,7 +60,8 @@ class ChildSource(RunSource):
         if why is not None:  # it died before this run could start
             self.ledger.close_out(lost=why)
             return
-        self._child.send(StartRun(self.run_id, self.targets, self.config))
+        self._child.send(OpenRun(self.run_id, self.targets, self.config))
+        self._child.send(StartRun(self.run_id))  # its RunReady is not waited for: it starts once open
 
     def cancel(self) -> None:
         """Ask the child to cancel; it closes the run out, and its events follow within ms."""
@@ -80,7 +92,7 @@ class _Child:
         self.killed = False
         self.gone: str | None = None  # why the reader stopped: the child is dead
         self._lock = threading.Lock()  # the run table, between the caller and the reader
-        self._outbox: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._runs: dict[int, ChildSource] = {}
         self.reader = threading.Thread(target=self._read_loop, name="fetchtui-reader", daemon=True)
         self.reader.start()
@@ -103,15 +115,18 @@ class _Child:
         self._outbox.put(command)
 
     def _send_loop(self) -> None:
-        while (command := self._outbox.get()) is not None:
+        while True:
+            command = self._outbox.get()
             try:
                 self._commands.send(command)
             except (OSError, ValueError):
                 return  # the child is gone: its reader closes the runs out
+            if isinstance(command, Close):
+                return
 
     def kill(self) -> None:
         self.killed = True
-        self._outbox.put(None)
+        self._outbox.put(Close())  # the sender's last word; the kill does not wait for it
         self.proc.kill()
         self.proc.wait()
         self.reader.join(2)  # end of stream: it closes out the run in flight
@@ -129,6 +144,8 @@ class _Child:
             except Exception as exc:  # it does not unpickle here: another wire
                 unreadable = f"{type(exc).__name__}: {exc}"
                 break
+            if isinstance(batch, RunReady):  # each run starts as it opens: nothing waits for it
+                continue
             if not isinstance(batch, Packed):
                 unreadable = f"a {type(batch).__name__}"
                 break

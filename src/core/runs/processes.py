@@ -13,102 +13,45 @@ tenth of a second to get there; counted in the run, it was a seventh of the wall
 of 30,000 instant requests that was not the server's, and only -P 2 and more paid it.
 
 The processes are spawned as `python -m fetchtui.core.runs.processes`, not through
-multiprocessing: that would run the caller's main module again in each one.
+multiprocessing: that would run the caller's main module again in each one. Each runs the
+serve loop the fetch process runs (serve.py), for its one share of the run: OpenRun with the
+counter's path (answered RunReady), StartRun with the run's t0, then steering and batches.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import mmap
 import os
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RunEnded
-from fetchtui.core.fetching.descriptors import preload_unwinder
 from fetchtui.core.runs.child import last_error
+from fetchtui.core.runs.counter import SharedCounter
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.packing import Unpacker
+from fetchtui.core.runs.serve import serve
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.runs.wire import child_ends, spawn
+from fetchtui.core.runs.wire import (
+    CancelRun,
+    Close,
+    Command,
+    OpenRun,
+    PauseRun,
+    ResizeRun,
+    StartRun,
+    spawn,
+)
 from fetchtui.core.targets import Target
 
-FORWARD_S = 0.005  # one batch per 5 ms per process crosses its pipe, not one per event
-CANCEL = "cancel"
-RESIZE = "resize"  # ("resize", threads per process)
-PAUSE = "pause"  # ("pause", True to hold, False to resume)
-READY = "ready"  # a process's first word: it can start at once
-GO = "go"  # ("go", the run's t0): start
 CANCEL_GRACE_S = 0.5  # how long a cancel waits for the processes' last batches, at most
-_SLOT = struct.Struct("=qq")  # next id, stop flag
-
-
-class SharedCounter:
-    """The next request id and a stop flag in a small file every worker process maps.
-
-    take() is atomic across processes (an fcntl lock) and across the threads of one (a
-    lock: fcntl locks belong to a process): 1-1.6 µs of CPU, the more when both processes
-    take at once, so a loop filling several slots takes their ids under one lock.
-    """
-
-    def __init__(self, path: str, create: bool = False) -> None:
-        self.path = path
-        self._fd = os.open(path, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
-        if create:
-            os.ftruncate(self._fd, _SLOT.size)
-        self._map = mmap.mmap(self._fd, _SLOT.size)
-        self._lock = threading.Lock()
-
-    def take(self, total: int | None, count: int = 1) -> range:
-        """Up to `count` of the next ids, in a row; an empty range when none is left."""
-        with self._lock:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX)
-            try:
-                req_id, stop = _SLOT.unpack_from(self._map)
-                end = req_id + count if total is None else min(req_id + count, total)
-                if stop or end <= req_id:
-                    return range(0)
-                _SLOT.pack_into(self._map, 0, end, stop)
-                return range(req_id, end)
-            finally:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN)
-
-    @property
-    def value(self) -> int:
-        return int(_SLOT.unpack_from(self._map)[0])
-
-    def stop(self) -> None:
-        """No process takes another id after this."""
-        with self._lock:
-            fcntl.lockf(self._fd, fcntl.LOCK_EX)
-            try:
-                _SLOT.pack_into(self._map, 0, _SLOT.unpack_from(self._map)[0], 1)
-            finally:
-                fcntl.lockf(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError, ValueError, BufferError):
-            self._map.close()
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    """What a worker process is handed: the list, the config, the counter."""
-
-    targets: Sequence[Target]
-    config: RunConfig
-    counter_path: str
+_RUN = 0  # the run's id on each worker process's wire: a process serves the one run
 
 
 def _describe_exit(code: int | None) -> str:
@@ -120,57 +63,6 @@ def _describe_exit(code: int | None) -> str:
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit code {code}"
-
-
-def main() -> None:
-    """One worker process: its model's per-process source (a pool of threads, or a multi
-    loop) taking ids from the shared counter."""
-    from fetchtui.core import registry
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal's Ctrl-C is the parent's
-    commands, out = child_ends()
-    try:
-        share: Share = commands.recv()
-    except (EOFError, OSError):
-        os._exit(0)
-    counter = SharedCounter(share.counter_path)
-    total = share.config.planned(len(share.targets))
-    per_process = registry.MODELS[share.config.model].per_process_class()  # imports its client
-    preload_unwinder()
-    try:
-        out.send(READY)
-        go = commands.recv()  # a cancel (or the parent gone) before the run began: nothing ran
-    except (EOFError, OSError):
-        os._exit(0)
-    if not (isinstance(go, tuple) and go[0] == GO):
-        os._exit(0)
-    source: RunSource = per_process(share.targets, share.config,
-                                    dispense=lambda count: counter.take(total, count), t0=go[1])
-    source.frame_for_pipe()  # before a command can make the ledger emit: nothing goes astray
-
-    def listen() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            while (command := commands.recv()) != CANCEL:
-                if isinstance(command, tuple) and command[0] == RESIZE:
-                    source.resize(command[1])
-                elif isinstance(command, tuple) and command[0] == PAUSE:
-                    source.pause(command[1])
-        source.cancel()  # a cancel, or the parent is gone
-
-    threading.Thread(target=listen, name="fetchtui-commands", daemon=True).start()
-    source.start()
-    try:
-        while True:
-            frame = source.take_frame(0)
-            if frame is not None:
-                out.send(frame)
-                if frame.ends_run:
-                    break
-            time.sleep(FORWARD_S)
-    except (OSError, ValueError):
-        pass  # the parent is gone
-    source.close()
-    os._exit(0)  # threads stuck on a cut socket must not keep the process alive
 
 
 class _Worker:
@@ -224,10 +116,10 @@ class ProcessesSource(RunSource):
         if self.config.planned(len(self.targets)) == 0:  # nothing to run: it ends at once
             self.ledger.open(self.config.concurrency)
             return
-        share = Share(self.targets, self.config, self._counter.path)
+        share = OpenRun(_RUN, self.targets, self.config, self._counter.path)
         threading.Thread(target=self._spawn, args=(share,), name="fetchtui-spawner", daemon=True).start()
 
-    def _spawn(self, share: Share) -> None:
+    def _spawn(self, share: OpenRun) -> None:
         started: list[_Worker] = []
         failed = 0
         for _ in range(self.config.processes):
@@ -249,7 +141,7 @@ class ProcessesSource(RunSource):
                 started.append(worker)
         for worker in started:  # they import at once; one that died says nothing, its reader why
             with contextlib.suppress(EOFError, OSError, ValueError):
-                worker.batches.recv()  # READY
+                worker.batches.recv()  # its RunReady
         if self._begin(started):
             for _ in range(failed):  # after RunStarted, as every end of the run
                 self.ledger.process_gone(0)
@@ -260,12 +152,13 @@ class ProcessesSource(RunSource):
         cancelled or closed meanwhile (nothing ran)."""
         with self._lock:
             if self._closed or self.ledger.cancelled:
-                self._send_all(CANCEL)  # one spawned after the cancel has not heard it
+                self._send_all(Close())  # nothing ran; one spawned after the cancel has not heard it
                 return False
             t0 = self.ledger.open(self.config.concurrency)
             self._begun = True
-            if self._size != self.config.workers:  # steered while the processes started
-                self.ledger.resize(self._size * self.config.processes)
+            resized = self._size if self._size != self.config.workers else None
+            if resized is not None:  # steered while the processes started
+                self.ledger.resize(resized * self.config.processes)
             if self._paused:
                 self.ledger.pause(True, announce=False)
             for worker in started:
@@ -274,11 +167,7 @@ class ProcessesSource(RunSource):
                 self._readers.append(reader)
                 reader.start()
                 with contextlib.suppress(OSError, ValueError):  # if it died, its reader says
-                    worker.commands.send((GO, t0))
-                    if self._size != self.config.workers:
-                        worker.commands.send((RESIZE, self._size))
-                    if self._paused:
-                        worker.commands.send((PAUSE, True))
+                    worker.commands.send(StartRun(_RUN, t0, resized, self._paused))
         return True
 
     def _read(self, worker: _Worker) -> None:
@@ -327,7 +216,7 @@ class ProcessesSource(RunSource):
             if not self.ledger.resize(workers * self.config.processes):
                 return False
             self._size = workers
-            self._send_all((RESIZE, workers))
+            self._send_all(ResizeRun(_RUN, workers))
         return True
 
     def pause(self, paused: bool) -> bool:
@@ -340,10 +229,10 @@ class ProcessesSource(RunSource):
             if not self.ledger.pause(paused, announce=False):  # the processes announce it
                 return False
             self._paused = paused
-            self._send_all((PAUSE, paused))
+            self._send_all(PauseRun(_RUN, paused))
         return True
 
-    def _send_all(self, command: object) -> None:
+    def _send_all(self, command: Command) -> None:
         """To every process (under the lock: a Connection is no place for two writers)."""
         for worker in self._workers:
             with contextlib.suppress(OSError, ValueError):  # a dead one's reader says so
@@ -359,7 +248,7 @@ class ProcessesSource(RunSource):
             return
         self._counter.stop()
         with self._lock:
-            self._send_all(CANCEL)
+            self._send_all(CancelRun(_RUN))
             begun = self._begun
         if not begun:  # nothing ran: the processes are told, and the run ends now
             self.ledger.close_out()
@@ -389,4 +278,4 @@ class ProcessesSource(RunSource):
 
 
 if __name__ == "__main__":
-    main()
+    serve(one_run=True)

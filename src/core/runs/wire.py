@@ -1,11 +1,13 @@
-"""What crosses the pipe between a front end and its fetch process, framed by multiprocessing.connection.
+"""What crosses the pipe between a parent and a process that fetches for it (multiprocessing framing).
 
-Parent -> child, on the child's stdin: StartRun, CancelRun, ResizeRun, PauseRun. Child ->
-parent, on a copy of the child's stdout (fd 1 itself goes to /dev/null, so a stray print
-cannot corrupt the stream):
-a Packed batch (packing.py), one per forwarding tick, holding the events exactly as the child's
+Both kinds of such process speak it, through the one serve loop (serve.py): the fetch process
+a front end runs its runs in, and each worker process of a multi-process run. Parent ->
+child, on the child's stdin: the commands below (OpenRun, StartRun, CancelRun, ResizeRun,
+PauseRun, Close). Child -> parent, on a copy of the child's stdout (fd 1 itself goes to
+/dev/null, so a stray print cannot corrupt the stream): a RunReady for each OpenRun, and a
+Packed batch (packing.py) per forwarding tick, holding the events exactly as the run's
 ledger wrote them into it.
-The child exits when its stdin closes, so it never outlives the parent.
+The child exits when its stdin closes (or on Close), so it never outlives the parent.
 """
 
 from __future__ import annotations
@@ -23,14 +25,34 @@ from fetchtui.core.targets import Target
 
 
 @dataclass(frozen=True, slots=True)
-class StartRun:
+class OpenRun:
+    """Make a run ready to start: its model imported, its list read. `counter` is the path of
+    the id counter (counter.py) a multi-process run's worker processes share: the run is then
+    one process's share of it, its ids taken from there. Answered with RunReady."""
+
     run_id: int
     targets: Sequence[Target]
     config: RunConfig
+    counter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartRun:
+    """Start an opened run; `t0` is its start instant where the parent chose it (a worker
+    process's share of a run, so every process's clock and schedule agree), else now. A
+    size and a pause asked while it opened are how it starts: `workers` (None: the
+    config's), and `paused`, held before its first request."""
+
+    run_id: int
+    t0: int | None = None
+    workers: int | None = None
+    paused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CancelRun:
+    """Cancel a run: a started one closes its run out; one not started yet is dropped."""
+
     run_id: int
 
 
@@ -46,7 +68,19 @@ class PauseRun:
     paused: bool
 
 
-Command = StartRun | CancelRun | ResizeRun | PauseRun
+@dataclass(frozen=True, slots=True)
+class Close:
+    """End the process at once, as its stdin closing does: whatever it runs is cut with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunReady:
+    """The answer to an OpenRun: the run can start at once."""
+
+    run_id: int
+
+
+Command = OpenRun | StartRun | CancelRun | ResizeRun | PauseRun | Close
 
 
 @dataclass
