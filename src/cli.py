@@ -92,7 +92,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False,
+                     history: bool = True) -> None:
     parser.add_argument("urls", nargs="*", metavar="URL", help="URLs to fetch (`URL x100` repeats)")
     parser.add_argument("-f", "--file", help=f"read the URL list from FILE (- for stdin), at most "
                                              f"{MAX_LIST_BYTES >> 20} MiB")
@@ -163,7 +164,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False) -
                         type=_checked(parse_check),
                         help="a pass/fail check on the run, repeatable: p99<200ms, p50<=1s, errors<1%%, "
                              "failed==0, rps>=500, url[2].p99<300ms; a failed one exits 3")
-    _add_history_options(parser)
+    if history:
+        _add_history_options(parser)
 
 
 EXIT_STATUSES = ("exit status: 0 all ok (with --check: every check passed), 1 some failed, 2 bad input, "
@@ -184,8 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
                "sweep; `fetchtui history` lists recorded runs; `fetchtui open RUN.json` shows an exported "
                "run; `fetchtui diff A B` compares two runs (exports or history numbers); "
-               "`fetchtui demo-server` serves a loopback test site. Without a command, the live "
-               "monitor opens.",
+               "`fetchtui demo-server` serves a loopback test site; `fetchtui lesson` is the "
+               "seed's lesson, step by step, in Korean or English (`fetchtui lesson --run` runs "
+               "its steps headless). Without a command, the live monitor opens.",
     )
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
     _add_run_options(parser)
@@ -239,6 +242,20 @@ def cmd_run(argv: Sequence[str]) -> int:
     finally:
         if server is not None:
             server.stop()
+
+
+def build_step_parser() -> argparse.ArgumentParser:
+    """A lesson step's settings: `fetchtui run`'s flags, but for what the lesson owns (its
+    output, exports and history)."""
+    parser = _Parser(prog="fetchtui run", add_help=False)
+    _add_run_options(parser, history=False)
+    return parser
+
+
+def cmd_lesson(argv: Sequence[str]) -> int:
+    from fetchtui.cli_lesson import cmd_lesson as lesson
+
+    return lesson(argv)
 
 
 def build_sweep_parser() -> argparse.ArgumentParser:
@@ -522,7 +539,7 @@ def _diff_side(given: str, history: str | None) -> RunData:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history, "open": cmd_open,
-                "diff": cmd_diff,
+                "diff": cmd_diff, "lesson": cmd_lesson,
                 "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
         if argv[0] != "run":  # `run` releases it once its run has started, the app once painted

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from fetchtui.core import registry
@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from fetchtui.core.demo_server import DemoServer
     from fetchtui.core.history import History
     from fetchtui.core.targets import RequestSpec, Target
+
+
+class Served(Protocol):
+    """A demo server a run's list may name (`--demo`): in this process, or a lesson's own."""
+
+    @property
+    def url(self) -> str: ...
 
 
 def history_for(args: argparse.Namespace, front_end: str) -> History:
@@ -97,7 +104,7 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def run_config(args: argparse.Namespace, server: DemoServer | None = None) -> RunConfig:
+def run_config(args: argparse.Namespace, server: Served | None = None) -> RunConfig:
     proxy = proxy_or_exit(args.proxy) if args.proxy is not None else None
     json_path, csv_path = getattr(args, "json", None), getattr(args, "csv", None)
     if json_path is not None or csv_path is not None:  # a plain run does not import the exports
@@ -242,7 +249,7 @@ def demo_server(args: argparse.Namespace) -> DemoServer | None:
         return DemoServer().start()
 
 
-def list_text(source: ListSource, server: DemoServer | None) -> str:
+def list_text(source: ListSource, server: Served | None) -> str:
     """The list as given, or the demo server's list when --demo came without URLs."""
     if server is not None and not source.text.strip():
         from fetchtui.core.demo_server import demo_list
@@ -251,7 +258,7 @@ def list_text(source: ListSource, server: DemoServer | None) -> str:
     return source.text
 
 
-def targets_or_exit(source: ListSource, server: DemoServer | None,
+def targets_or_exit(source: ListSource, server: Served | None,
                      spec: RequestSpec | None = None) -> Sequence[Target]:
     """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
     from fetchtui.core.targets import TargetsError, parse_targets

@@ -27,3 +27,7 @@ def test_the_wheel_ships_every_package_folder_under_src(tmp_path: Path) -> None:
     assert modules == {"/".join(("fetchtui", *path.relative_to(ROOT / "src").parts))
                        for path in (ROOT / "src").rglob("*.py")}
     assert "fetchtui/tui/app.tcss" in names
+    lessons = {"/".join(("fetchtui", *path.relative_to(ROOT / "src").parts))
+               for path in (ROOT / "src" / "core" / "lessons" / "builtin").glob("*.md")}
+    assert {f"fetchtui/core/lessons/builtin/threads.{lang}.md" for lang in ("en", "ko")} <= lessons
+    assert lessons <= set(names)

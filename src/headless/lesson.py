@@ -1,0 +1,120 @@
+"""`fetchtui lesson --run`: every step of a lesson run headless, as `fetchtui run` runs it,
+against the demo server started for the lesson; a table of what each measured, and JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from fetchtui.core.history import History
+from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
+from fetchtui.core.lessons.pythons import HOW_TO_GET, free_threaded
+from fetchtui.core.lessons.results import StepResult, baselines, speedup
+from fetchtui.core.textsafe import safe_text
+from fetchtui.headless.runner import EXIT_FAILED, EXIT_OK, STDOUT, run_headless
+
+if TYPE_CHECKING:
+    from fetchtui.core.config import RunConfig
+    from fetchtui.core.lessons.format import Lesson, Step
+    from fetchtui.core.targets import Target
+
+#: A step's list and config from its settings, `{demo}` and `{free-threaded}` given.
+Prepare = Callable[["Step", str, "str | None"], "tuple[Sequence[Target], RunConfig]"]
+
+
+def run_lesson(lesson: Lesson, prepare: Prepare, *, json_path: str | None = None,
+               out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the lesson's steps in order, each through `fetchtui run`'s own runner; print the
+    table, write the JSON; 0 when every request of every step was ok, 1 if not, and a
+    signal's code when one cut the lesson short (the steps before it are still shown)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    table_to = err if json_path == STDOUT else out
+    python = free_threaded() if any(step.needs_free_threaded for step in lesson.steps) else None
+    history = History(front_end="lesson")  # a rehearsal: in memory, not in the history file
+    results: list[StepResult] = []
+    code = EXIT_OK
+    try:
+        demo = DemoProcess()
+    except (OSError, DemoProcessError) as exc:
+        err.write(f"fetchtui: error: {safe_text(str(exc))}\n")
+        return 2
+    with demo:
+        for number, step in enumerate(lesson.steps, 1):
+            words = tuple(step.words(demo.url, python))
+            if step.needs_free_threaded and python is None:
+                err.write(f"step {number}: skipped: {HOW_TO_GET}\n")
+                results.append(StepResult(step, words, None, HOW_TO_GET))
+                continue
+            err.write(safe_text(f"step {number}/{len(lesson.steps)}: {step.title}: "
+                                f"fetchtui run {shlex.join(step.argv)}") + "\n")
+            err.flush()
+            targets, config = prepare(step, demo.url, python)
+            ran = run_headless(targets, config, out=io.StringIO(), err=err, history=history)
+            results.append(StepResult(step, words, history.runs[-1].summary))
+            if ran > EXIT_FAILED:  # a signal: the lesson stops with the step it cut
+                code = ran
+                break
+            code = max(code, ran)
+    table_to.write(lesson_table(lesson, results))
+    table_to.flush()
+    if json_path is not None:
+        from fetchtui.core.export import ExportError, write_text
+
+        doc = {"lesson": lesson.title, "lang": lesson.lang, "steps": [r.to_json() for r in results]}
+        try:
+            write_text(json_path, json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        except ExportError as exc:
+            err.write(f"error: {safe_text(str(exc))}\n")
+            return code or EXIT_FAILED
+        if json_path != STDOUT:
+            table_to.write(safe_text(f"wrote {json_path}") + "\n")
+    return code
+
+
+HEADERS = ("step", "title", "settings", "requests", "req/s", "speedup", "p50 ms", "limit")
+
+
+def lesson_table(lesson: Lesson, results: Sequence[StepResult]) -> str:
+    """A row a step: what it ran, how fast, its speedup against the first step on the same
+    URLs (`base` is that step; per request, `/req`, when the counts differ) and its limit."""
+    rows: list[list[str]] = []
+    for number, (result, base) in enumerate(zip(results, baselines(results), strict=True), 1):
+        cells = [str(number), safe_text(result.step.title, 48), safe_text(shlex.join(result.step.argv), 60)]
+        s = result.summary
+        if s is None:
+            rows.append([*cells, "skipped", "-", "-", "-", "-"])
+            continue
+        first = results[base].summary if base is not None else None
+        if base == number - 1:
+            shown = "base"
+        else:
+            against = speedup(s, first) if first is not None else None
+            shown = f"{against} (vs {base + 1})" if against is not None and base is not None else "-"
+        rows.append([*cells, str(s.submitted), f"{s.rps:,.1f}", shown, f"{s.latency_ms.p50:.1f}",
+                     s.limit.by if s.limit is not None else "-"])
+    notes = [f"step {n}: skipped: {r.skipped}" for n, r in enumerate(results, 1) if r.skipped]
+    title = safe_text(f"{lesson.title} ({lesson.lang}): speedup against the first step on the same "
+                      "URLs, per request (/req) when the counts differ")
+    return "\n".join([title, *_aligned(HEADERS, rows, left=("title", "settings", "limit")), *notes]) + "\n"
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes on a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _aligned(headers: Sequence[str], rows: Sequence[Sequence[str]], left: Sequence[str]) -> list[str]:
+    widths = [max([_width(h), *(_width(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = [cell + " " * (w - _width(cell)) if h in left else " " * (w - _width(cell)) + cell
+                  for cell, w, h in zip(cells, widths, headers, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in rows)]
