@@ -85,7 +85,7 @@ def lesson_table(lesson: Lesson, results: Sequence[StepResult]) -> str:
     URLs (`base` is that step; per request, `/req`, when the counts differ) and its limit."""
     rows: list[list[str]] = []
     for number, (result, base) in enumerate(zip(results, baselines(results), strict=True), 1):
-        cells = [str(number), safe_text(result.step.title, 48), safe_text(shlex.join(result.step.argv), 60)]
+        cells = [str(number), safe_text(result.step.title, 60), safe_text(shlex.join(result.step.argv), 60)]
         s = result.summary
         if s is None:
             rows.append([*cells, "skipped", "-", "-", "-", "-"])
