@@ -16,7 +16,7 @@ from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
 from fetchtui.core.lessons.pythons import HOW_TO_GET, free_threaded
 from fetchtui.core.lessons.results import StepResult, baselines, speedup
 from fetchtui.core.textsafe import safe_text
-from fetchtui.headless.runner import EXIT_FAILED, EXIT_OK, STDOUT, run_headless
+from fetchtui.headless.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, STDOUT, run_headless
 
 if TYPE_CHECKING:
     from fetchtui.core.config import RunConfig
@@ -38,29 +38,17 @@ def run_lesson(lesson: Lesson, prepare: Prepare, *, json_path: str | None = None
     python = free_threaded() if any(step.needs_free_threaded for step in lesson.steps) else None
     history = History(front_end="lesson")  # a rehearsal: in memory, not in the history file
     results: list[StepResult] = []
-    code = EXIT_OK
     try:
         demo = DemoProcess()
     except (OSError, DemoProcessError) as exc:
         err.write(f"fetchtui: error: {safe_text(str(exc))}\n")
         return 2
     with demo:
-        for number, step in enumerate(lesson.steps, 1):
-            words = tuple(step.words(demo.url, python))
-            if step.needs_free_threaded and python is None:
-                err.write(f"step {number}: skipped: {HOW_TO_GET}\n")
-                results.append(StepResult(step, words, None, HOW_TO_GET))
-                continue
-            err.write(safe_text(f"step {number}/{len(lesson.steps)}: {step.title}: "
-                                f"fetchtui run {shlex.join(step.argv)}") + "\n")
-            err.flush()
-            targets, config = prepare(step, demo.url, python)
-            ran = run_headless(targets, config, out=io.StringIO(), err=err, history=history)
-            results.append(StepResult(step, words, history.runs[-1].summary))
-            if ran > EXIT_FAILED:  # a signal: the lesson stops with the step it cut
-                code = ran
-                break
-            code = max(code, ran)
+        try:
+            code = _steps(lesson, prepare, demo.url, python, history, results, err)
+        except KeyboardInterrupt:  # between two steps (a run's own Ctrl-C ends its run, kept)
+            err.write("interrupted: the steps that ran are below\n")
+            code = EXIT_INTERRUPTED
     table_to.write(lesson_table(lesson, results))
     table_to.flush()
     if json_path is not None:
@@ -74,6 +62,29 @@ def run_lesson(lesson: Lesson, prepare: Prepare, *, json_path: str | None = None
             return code or EXIT_FAILED
         if json_path != STDOUT:
             table_to.write(safe_text(f"wrote {json_path}") + "\n")
+    return code
+
+
+def _steps(lesson: Lesson, prepare: Prepare, demo: str, python: str | None, history: History,
+           results: list[StepResult], err: TextIO) -> int:
+    """Run the steps in turn, each result added to `results` as it ends; the exit code."""
+    code = EXIT_OK
+    for number, step in enumerate(lesson.steps, 1):
+        words = tuple(step.words(demo, python))
+        if step.needs_free_threaded and python is None:
+            err.write(f"step {number}: skipped: {HOW_TO_GET}\n")
+            results.append(StepResult(step, words, None, HOW_TO_GET))
+            continue
+        err.write(safe_text(f"step {number}/{len(lesson.steps)}: {step.title}: "
+                            f"fetchtui run {shlex.join(step.argv)}") + "\n")
+        err.flush()
+        targets, config = prepare(step, demo, python)
+        ran = run_headless(targets, config, out=io.StringIO(), err=err, history=history)
+        results.append(StepResult(step, words, history.runs[-1].summary))
+        if ran > EXIT_FAILED:  # a signal: the lesson stops with the step it cut
+            err.write(f"step {number}: cut short by a signal; the lesson stops here\n")
+            return ran
+        code = max(code, ran)
     return code
 
 
@@ -96,7 +107,8 @@ def lesson_table(lesson: Lesson, results: Sequence[StepResult]) -> str:
         else:
             against = speedup(s, first) if first is not None else None
             shown = f"{against} (vs {base + 1})" if against is not None and base is not None else "-"
-        rows.append([*cells, str(s.submitted), f"{s.rps:,.1f}", shown, f"{s.latency_ms.p50:.1f}",
+        ran = str(s.submitted) if s.complete else f"{s.ok + s.failed} of {s.submitted}"
+        rows.append([*cells, ran, f"{s.rps:,.1f}", shown, f"{s.latency_ms.p50:.1f}",
                      s.limit.by if s.limit is not None else "-"])
     notes = [f"step {n}: skipped: {r.skipped}" for n, r in enumerate(results, 1) if r.skipped]
     title = safe_text(f"{lesson.title} ({lesson.lang}): speedup against the first step on the same "

@@ -14,8 +14,9 @@ import sys
 from types import TracebackType
 
 _CHILD = """\
-import sys
+import signal, sys
 from fetchtui.core.demo_server import DEMO_PORT, DemoServer
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the lesson's to handle: it stops us
 try:
     server = DemoServer(DEMO_PORT)
 except OSError:  # another demo holds it: any free port
