@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -88,7 +89,7 @@ def cmd_lesson(argv: Sequence[str]) -> int:
 def load(given: str | None, lang: str) -> Lesson:
     """The lesson FILE names (a path, or a built-in's name), in `lang` if it is built in."""
     try:
-        if given is None or (given in BUILTIN and not _exists(given)):
+        if given is None or (given in BUILTIN and not os.path.exists(given)):
             return parse_lesson(builtin_text(given or DEFAULT, lang),
                                 f"{given or DEFAULT}.{lang}.md (built in)", lang)
         with open(given, "rb") as handle:
@@ -107,12 +108,6 @@ def load(given: str | None, lang: str) -> Lesson:
         return parse_lesson(text, given)
     except LessonError as exc:
         fail(str(exc))
-
-
-def _exists(path: str) -> bool:
-    import os
-
-    return os.path.exists(path)
 
 
 _PREFIX = re.compile(r"^fetchtui(?: run)?: (?:error: )?")
