@@ -77,6 +77,16 @@ def test_the_no_gil_step_runs_on_a_free_threaded_python_or_says_how_to_get_one(
         assert last["summary"]["python"]["gil"] is False
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_every_built_in_step_has_text_settings_and_code_that_compiles(lang: str) -> None:
+    parsed = builtin("threads", lang)
+    assert len(parsed.steps) == 9 and parsed.lang == lang
+    for step in parsed.steps:
+        compile(step.code, step.title, "exec")  # the code a step is: Python, whole
+        assert "{demo}" in " ".join(step.argv) and step.text
+    assert [s.argv for s in parsed.steps] == [s.argv for s in builtin("threads", "en").steps]
+
+
 TEACHER = """\
 # A teacher's lesson
 
