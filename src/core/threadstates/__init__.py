@@ -1,0 +1,1 @@
+"""Where each fetching thread's time goes, sampled from Linux's /proc."""

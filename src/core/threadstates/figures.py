@@ -1,0 +1,69 @@
+"""The figures a run keeps: seconds in each state, per thread and summed over the fetching threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fetchtui.core.threadstates.kinds import RUNNABLE, STATES
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadTime:
+    """One thread's seconds in each state (in STATES' order)."""
+
+    pid: int
+    tid: int
+    seconds: tuple[float, ...]
+
+    @property
+    def states(self) -> dict[str, float]:
+        return dict(zip(STATES, self.seconds, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStates:
+    """Where the fetching threads' time went, or why it is not known (`why`, with no threads).
+
+    `gil` says whether a GIL wait was told apart from other locks (False on a Python without a
+    GIL, where every futex is a lock); `hz` is the rate the sampler kept."""
+
+    threads: tuple[ThreadTime, ...] = ()
+    hz: float = 0.0
+    gil: bool = False
+    why: str | None = None
+
+    @classmethod
+    def unknown(cls, why: str) -> ThreadStates:
+        return cls(why=why)
+
+    @property
+    def seconds(self) -> dict[str, float] | None:
+        """Seconds in each state summed over the threads: `summary.thread_states` (None: see why)."""
+        if self.why is not None:
+            return None
+        return {state: sum(t.seconds[i] for t in self.threads) for i, state in enumerate(STATES)}
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each state's share of the threads' sampled time (0..1); empty when nothing was sampled."""
+        seconds = self.seconds or {}
+        total = sum(seconds.values())
+        return {state: s / total for state, s in seconds.items()} if total > 0 else {}
+
+    def of(self, pid: int, tid: int) -> dict[str, float] | None:
+        """One thread's seconds by state (`threads[i].states` in an export), None if unsampled."""
+        for thread in self.threads:
+            if thread.pid == pid and thread.tid == tid:
+                return thread.states
+        return None
+
+    def summary_fields(self) -> dict[str, object]:
+        """`thread_states` and `thread_states_why`, as the summary spells them."""
+        seconds = self.seconds
+        return {"thread_states": None if seconds is None else {k: round(v, 6) for k, v in seconds.items()},
+                "thread_states_why": self.why}
+
+    @property
+    def waiting_for_a_core(self) -> float:
+        """The runnable share: the machine's cores were all busy."""
+        return self.shares.get(STATES[RUNNABLE], 0.0)

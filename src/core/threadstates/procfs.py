@@ -1,0 +1,77 @@
+"""A thread's system call and scheduler times, read from /proc/PID/task/TID (Linux only)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from fetchtui.core.threadstates.kinds import RUNNING
+
+WHY_NOT_LINUX = "thread states need Linux's /proc"
+
+#: One reading: (time on a core ns, time runnable ns, system call or RUNNING, its first argument)
+Reading = tuple[int, int, int, int]
+
+
+def unavailable(pid: int) -> str | None:
+    """Why `pid`'s threads cannot be sampled here, or None when they can."""
+    if not sys.platform.startswith("linux") or not os.path.isdir(f"/proc/{pid}/task"):
+        return WHY_NOT_LINUX
+    try:
+        files = TaskFiles(pid, pid)
+    except OSError as exc:
+        return f"thread states need /proc/{pid}/task/*/syscall and schedstat ({exc.strerror})"
+    try:
+        if files.read() is None:
+            return f"process {pid} has ended"
+    except OSError as exc:  # the kernel lets no one read another's system calls (ptrace_scope, a container)
+        return f"thread states need to read /proc/{pid}/task/*/syscall ({exc.strerror})"
+    finally:
+        files.close()
+    return None
+
+
+def task_ids(pid: int) -> list[int]:
+    """The native ids of `pid`'s threads now (empty once it has ended)."""
+    try:
+        return [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        return []
+
+
+class TaskFiles:
+    """One thread's syscall and schedstat files, held open and re-read at offset 0."""
+
+    __slots__ = ("_schedstat", "_syscall", "tid")
+
+    def __init__(self, pid: int, tid: int) -> None:
+        self.tid = tid
+        folder = f"/proc/{pid}/task/{tid}/"
+        self._syscall = os.open(folder + "syscall", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self._schedstat = os.open(folder + "schedstat", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            os.close(self._syscall)
+            raise
+
+    def read(self) -> Reading | None:
+        """Now: (run ns, runnable ns, system call or RUNNING, first argument); None once the
+        thread has ended. A permission error is raised: it is no ended thread."""
+        try:
+            call = os.pread(self._syscall, 128, 0).split(maxsplit=2)
+            sched = os.pread(self._schedstat, 64, 0).split()
+        except ProcessLookupError:
+            return None
+        if not call or not sched:
+            return None
+        if call[0] == b"running":
+            return int(sched[0]), int(sched[1]), RUNNING, 0
+        nr = int(call[0])
+        return int(sched[0]), int(sched[1]), nr if nr >= 0 else -2, int(call[1], 16) if len(call) > 1 else 0
+
+    def close(self) -> None:
+        for fd in (self._syscall, self._schedstat):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
