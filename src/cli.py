@@ -212,6 +212,10 @@ def build_run_parser() -> argparse.ArgumentParser:
                         help="write one row per request as CSV to PATH (- for stdout, as --json)")
     parser.add_argument("--trace", action="store_true",
                         help="print a line per request: pid, thread ident, URL, status, ms")
+    parser.add_argument("--trace-events", metavar="PATH",
+                        help="write the run as a Trace Event Format file (open it in ui.perfetto.dev or "
+                             "chrome://tracing): a track per thread, a slice per request, and each "
+                             "thread's sampled states (cpu, runnable, gil, lock, net, idle) beside it")
     return parser
 
 
@@ -238,7 +242,7 @@ def cmd_run(argv: Sequence[str]) -> int:
         with history_for(args, "run") as history:
             return run_headless(targets, run_config(args, server), trace=args.trace,
                                 json_path=args.json, csv_path=args.csv, history=history,
-                                checks=args.checks)
+                                checks=args.checks, trace_events=args.trace_events)
     finally:
         if server is not None:
             server.stop()

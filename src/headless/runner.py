@@ -63,9 +63,11 @@ def run_headless(
     sources: Sources | None = None,
     history: History | None = None,
     checks: Sequence[Check] = (),
+    trace_events: str | None = None,
 ) -> int:
     """Fetch `targets`, report, record in `history`, export; return the exit code (with
-    `checks`, 0 when they all pass and 3 when one fails)."""
+    `checks`, 0 when they all pass and 3 when one fails). `trace_events` is a path for the
+    run as a Trace Event Format file (Perfetto), with its threads' sampled states."""
     out = out or sys.stdout
     err = err or sys.stderr
     # folded here: rows, as from a pipe, no event object a request; a pool of our own
@@ -81,6 +83,10 @@ def run_headless(
     # an open loop's pace (time left, behind schedule), need the stats as the run goes.
     live = trace or (progress is not None and (config.rate is not None or config.duration is not None))
     fed = threading.Event()  # set: the bar's feeder stops
+    from fetchtui.core.threadstates.run import RunStates
+    from fetchtui.headless.report import thread_states_text
+
+    states = RunStates()  # where the threads' time goes, sampled from a child: no GIL taken from the run
     with Stops() as stops:
         try:
             if progress is not None:
@@ -104,6 +110,7 @@ def run_headless(
             session.run_to_end(stop=stops.event.is_set, on_batch=shown, live=live)
         finally:
             fed.set()
+            states.stop()
             if progress is not None:
                 with contextlib.suppress(OSError):  # the terminal closed: the close-out goes on
                     progress.stop()
@@ -118,6 +125,7 @@ def run_headless(
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
         human.write(summary_text(stats, fit=terminal_fit(human.stream)))
+        human.write(thread_states_text(states.figures(stats)))
         results = stats.summary().checks
         if results:
             human.write(checks_text(results))
@@ -133,6 +141,9 @@ def run_headless(
             nonlocal code
             code = _said(done.written, done.error, done.path, human, warn, code)
             stops.pending.pop(0)
+
+        if trace_events:  # an export too: before the history, as they are
+            code = _exported(lambda: states.write_trace(stats, trace_events), trace_events, human, warn, code)
 
         def closing() -> None:
             stops.closing = True  # the exports are out: a signal in the history's wait ends it

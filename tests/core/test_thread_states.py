@@ -4,6 +4,7 @@ server wait idle or on the network, threads queued on one held lock wait on a lo
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -12,15 +13,21 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from fetchtui.core.threadstates.figures import ThreadStates
 from fetchtui.core.threadstates.fold import fold
 from fetchtui.core.threadstates.gil import calibrate, has_gil
+from fetchtui.core.threadstates.kinds import GIL, LOCK, STATES
 from fetchtui.core.threadstates.procfs import WHY_NOT_LINUX, unavailable
+from fetchtui.core.threadstates.run import RunStates
 from fetchtui.core.threadstates.timeline import Timeline
+from fetchtui.core.threadstates.trace_events import STATES_TRACK
 from fetchtui.core.threadstates.watch import ChildWatch, ThreadWatch
+from fetchtui.headless.report import thread_states_text
 
 pytestmark = pytest.mark.skipif(unavailable(os.getpid()) is not None, reason=WHY_NOT_LINUX)
 
@@ -156,3 +163,77 @@ def test_the_gil_found_by_calibrating_lies_in_the_interpreters_runtime_state() -
     runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
     middle = (zone[0] + zone[1]) // 2
     assert runtime <= middle < runtime + (1 << 20), (hex(runtime), hex(middle))
+
+
+def test_a_run_prints_its_threads_states_and_writes_a_trace_every_event_of_which_is_well_formed(
+        base: str, tmp_path: Path) -> None:
+    path = tmp_path / "run.trace.json"
+    secret_url = base.replace("http://", "http://user:hunter2@") + "/delay/100"
+    done = subprocess.run([sys.executable, "-m", "fetchtui", "run", f"{secret_url} x60", "-w", "4",
+                           "--no-history", "--trace-events", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("threads: "))
+    assert line.startswith("threads: ") and " net" in line, done.stdout  # waiting on a 100 ms server
+    assert f"wrote {path}" in done.stdout
+    text = path.read_text()
+    assert "hunter2" not in text
+    events = json.loads(text)["traceEvents"]
+    named: dict[tuple[int, int], str] = {}
+    for e in events:
+        assert e["ph"] in ("X", "M"), e
+        assert isinstance(e["name"], str) and e["name"], e
+        assert isinstance(e["pid"], int) and e["pid"] > 0 and isinstance(e["tid"], int), e
+        if e["ph"] == "M":
+            assert e["name"] in ("process_name", "thread_name", "thread_sort_index"), e
+            if e["name"] == "thread_name":
+                assert isinstance(e["args"]["name"], str)
+                named[(e["pid"], e["tid"])] = e["args"]["name"]
+            continue
+        assert set(e) >= {"ph", "cat", "name", "pid", "tid", "ts", "dur"}, e
+        assert isinstance(e["ts"], int | float) and e["ts"] >= 0, e
+        assert isinstance(e["dur"], int | float) and e["dur"] >= 0, e
+    slices = [e for e in events if e["ph"] == "X"]
+    requests = [e for e in slices if e["cat"] == "request"]
+    states = [e for e in slices if e["cat"] == "state"]
+    assert len(requests) == 60 and len(requests) + len(states) == len(slices)
+    assert {e["pid"] for e in slices} == {requests[0]["pid"]}  # the run's process, the real pid
+    for e in requests:
+        assert e["name"] == base.replace("http://", "http://user:***@") + "/delay/100", e["name"]
+        assert e["args"] == {"status": 200, "bytes": e["args"]["bytes"], "outcome": "ok"}
+        assert e["args"]["bytes"] > 0 and e["dur"] >= 100_000  # µs: the server waits 100 ms
+    threads = {e["tid"] for e in requests}
+    assert len(threads) == 4 and all((requests[0]["pid"], tid) in named for tid in threads)
+    assert states, "no state slice: the sampler saw none of the run"
+    for e in states:
+        assert e["name"] in STATES and e["tid"] & STATES_TRACK and e["tid"] & ~STATES_TRACK in threads, e
+        assert (e["pid"], e["tid"]) in named
+    for track in {e["tid"] for e in slices}:  # a thread runs one request at a time; states follow each other
+        spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in slices if e["tid"] == track)
+        assert all(later[0] >= earlier[1] - 1 for earlier, later in itertools.pairwise(spans)), track
+    assert sum(e["dur"] for e in states if e["name"] == "net") > sum(e["dur"] for e in states) / 2
+
+
+def test_elsewhere_than_linux_the_states_say_why_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    run = RunStates()
+    run.stop()
+    states = run.figures(SimpleNamespace(records=[], threads={}))
+    assert states.seconds is None and states.why == WHY_NOT_LINUX
+    assert thread_states_text(states) == "threads: states not sampled (thread states need Linux's /proc)\n"
+    assert states.summary_fields() == {"thread_states": None, "thread_states_why": WHY_NOT_LINUX}
+
+
+def test_a_workers_wait_outside_its_requests_is_idle_and_a_gil_wait_is_not() -> None:
+    timeline = Timeline(pid=7, gil=True)
+    worker = timeline.number(70)
+    # four ticks of 10 ms, asleep on a lock: the first two inside a request, the last two not
+    for end in (10_000, 20_000, 30_000, 40_000):
+        timeline.add(worker, end, 10_000, 0, 0, LOCK)
+    waiter = timeline.number(71)
+    for end in (10_000, 20_000):  # a GIL wait outside any request stays gil
+        timeline.add(waiter, end, 10_000, 0, 0, GIL)
+    spans = {(7, 70): [(0, 20_000_000)], (7, 71): []}
+    states = fold(timeline, spans)
+    assert states.of(7, 70) == pytest.approx({**dict.fromkeys(STATES, 0.0), "lock": 0.02, "idle": 0.02})
+    assert states.of(7, 71) == pytest.approx({**dict.fromkeys(STATES, 0.0), "gil": 0.02})

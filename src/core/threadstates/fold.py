@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 
 from fetchtui.core.threadstates.figures import ThreadStates, ThreadTime
-from fetchtui.core.threadstates.kinds import CPU, GIL, IDLE, OTHER, RUNNABLE, RUNNING, STATES
+from fetchtui.core.threadstates.kinds import CPU, GIL, IDLE, RUNNABLE, RUNNING, STATES
 from fetchtui.core.threadstates.timeline import Timeline
 
 #: Each thread's requests as (start ns, end ns) on the perf_counter clock, by (pid, native id).
@@ -105,8 +105,8 @@ def fold(timeline: Timeline, spans: Spans | None = None,
         if weight > 0:
             for i, part in enumerate(seen):
                 seconds[i] += asleep * part / weight
-        else:
-            seconds[OTHER] += asleep
+        else:  # on the run queue at every sample: what schedstat has not yet counted waited for a core
+            seconds[RUNNABLE] += asleep
         total = by_tid.setdefault(tid, [0.0] * len(STATES))
         for i, value in enumerate(seconds):
             total[i] += value / 1e6

@@ -34,10 +34,14 @@ class Timeline:
         return len(self.threads) - 1
 
     def add(self, thread: int, end_us: int, span_us: int, run_us: int, wait_us: int, state: int) -> None:
-        if len(self.columns[0]) < MAX_TICKS:
-            row = (thread, end_us, span_us, run_us, wait_us, state)
-            for column, value in zip(self.columns, row, strict=True):
-                column.append(value)
+        columns = self.columns
+        if len(columns[0]) < MAX_TICKS:  # each column by hand: a tick of 20 threads is 20 rows
+            columns[0].append(thread)
+            columns[1].append(end_us)
+            columns[2].append(span_us)
+            columns[3].append(run_us)
+            columns[4].append(wait_us)
+            columns[5].append(state)
             return
         summed = self.overflow.setdefault(thread, [0] * (3 + len(STATES)))
         summed[0] += span_us

@@ -1,0 +1,77 @@
+"""What sampling the threads' states costs a run, and what it shows: the same run with the
+sampler off, from a child process (as `fetchtui run` samples) and from a thread inside the
+run's process, side by side, in alternating rounds.
+
+    python bench/thread_states.py [--requests 8000] [--workers 16] [--rounds 3] [--backend requests]
+
+nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port. Each row is its
+median req/s over the rounds (the engine's own figure, from the run's first request to its
+last), the ratio to the run with no sampler, the rate the sampler kept, and where the
+fetching threads' time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
+
+from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.sweep import run_once
+from fetchtui.core.targets import parse_targets
+from fetchtui.core.threadstates.figures import ThreadStates
+from fetchtui.core.threadstates.kinds import STATES
+from fetchtui.core.threadstates.run import RunStates
+
+MODES = ("off", "child", "thread")
+
+
+def one(url: str, requests: int, config: RunConfig, mode: str) -> tuple[float, ThreadStates | None]:
+    """One run: its req/s and, sampled, its threads' states."""
+    targets = parse_targets(f"{url} x{requests}")
+    states = None if mode == "off" else RunStates(in_process=mode == "thread")
+    try:
+        stats = run_once(targets, config)
+    finally:
+        if states is not None:
+            states.stop()
+    assert stats.ok == requests, stats.summary()
+    return stats.rps(), None if states is None else states.figures(stats)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backend", default="requests")
+    args = parser.parse_args()
+    config = RunConfig(args.workers, args.backend, FetchLimits(timeout=30))
+    with serving_nginx("bench/thread_states.py") as (_proc, url, _dir):
+        one(url, 500, config, "off")  # warm: the client imported, the first connections made
+        rps: dict[str, list[float]] = {mode: [] for mode in MODES}
+        seen: dict[str, ThreadStates] = {}
+        for _ in range(args.rounds):
+            for mode in MODES:
+                rate, states = one(url, args.requests, config, mode)
+                rps[mode].append(rate)
+                if states is not None:
+                    seen[mode] = states
+        base = statistics.median(rps["off"])
+        print(f"{args.requests} requests, {args.workers} threads, {args.backend}, nginx at {url}; "
+              f"median of {args.rounds} rounds")
+        print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'Hz':>5}  " + " ".join(f"{s:>8}" for s in STATES))
+        for mode in MODES:
+            median = statistics.median(rps[mode])
+            states = seen.get(mode)
+            shares = states.shares if states is not None else {}
+            hz = f"{states.hz:5.0f}" if states is not None else "    -"
+            why = f"  ({states.why})" if states is not None and states.why else ""
+            print(f"{mode:8} {median:8.0f} {median / base:7.3f} {hz}  "
+                  + " ".join(f"{shares.get(s, 0.0):8.1%}" for s in STATES) + why)
+        print("rounds:", {mode: [round(r) for r in rates] for mode, rates in rps.items()})
+
+
+if __name__ == "__main__":
+    main()
