@@ -3,6 +3,7 @@ then write the timeline to stdout (ChildWatch reads it), after one byte once sam
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 
@@ -12,6 +13,10 @@ from fetchtui.core.threadstates.watch import READY, classifier_for
 
 def main(argv: list[str]) -> int:
     pid, hz = int(argv[0]), float(argv[1])
+    # a terminal's ctrl+c (or hang-up) reaches the whole process group: the run it samples
+    # closes its stdin when it is done with it, and that ends it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     stop = threading.Event()
 
     def closed() -> None:
