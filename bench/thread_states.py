@@ -6,13 +6,15 @@ run's process, side by side, in alternating rounds.
 
 nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port. Each row is its
 median req/s over the rounds (the engine's own figure, from the run's first request to its
-last), the ratio to the run with no sampler, the rate the sampler kept, and where the
-fetching threads' time went.
+last), the ratio to the run with no sampler, the rate the sampler kept, the sampler child's
+CPU (a share of one core over the run), and where the fetching threads' time went (the last
+round's).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 
 from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
@@ -27,17 +29,21 @@ from fetchtui.core.threadstates.run import RunStates
 MODES = ("off", "child", "thread")
 
 
-def one(url: str, requests: int, config: RunConfig, mode: str) -> tuple[float, ThreadStates | None]:
-    """One run: its req/s and, sampled, its threads' states."""
+def one(url: str, requests: int, config: RunConfig, mode: str) -> tuple[float, ThreadStates | None, float]:
+    """One run: its req/s, its threads' states (sampled) and the sampler child's CPU seconds
+    a second of the run (its start-up and calibration included)."""
     targets = parse_targets(f"{url} x{requests}")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     states = None if mode == "off" else RunStates(in_process=mode == "thread")
     try:
         stats = run_once(targets, config)
     finally:
         if states is not None:
-            states.stop()
+            states.stop()  # a child is waited for here: its CPU is counted from now
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     assert stats.ok == requests, stats.summary()
-    return stats.rps(), None if states is None else states.figures(stats)
+    return stats.rps(), None if states is None else states.figures(stats), cpu / stats.elapsed_s()
 
 
 def main() -> None:
@@ -51,24 +57,27 @@ def main() -> None:
     with serving_nginx("bench/thread_states.py") as (_proc, url, _dir):
         one(url, 500, config, "off")  # warm: the client imported, the first connections made
         rps: dict[str, list[float]] = {mode: [] for mode in MODES}
+        cpu: dict[str, list[float]] = {mode: [] for mode in MODES}
         seen: dict[str, ThreadStates] = {}
         for _ in range(args.rounds):
             for mode in MODES:
-                rate, states = one(url, args.requests, config, mode)
+                rate, states, child_cpu = one(url, args.requests, config, mode)
                 rps[mode].append(rate)
+                cpu[mode].append(child_cpu)
                 if states is not None:
                     seen[mode] = states
         base = statistics.median(rps["off"])
         print(f"{args.requests} requests, {args.workers} threads, {args.backend}, nginx at {url}; "
               f"median of {args.rounds} rounds")
-        print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'Hz':>5}  " + " ".join(f"{s:>8}" for s in STATES))
+        print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'Hz':>5} {'child':>6}  "
+              + " ".join(f"{s:>8}" for s in STATES))
         for mode in MODES:
             median = statistics.median(rps[mode])
             states = seen.get(mode)
             shares = states.shares if states is not None else {}
             hz = f"{states.hz:5.0f}" if states is not None else "    -"
             why = f"  ({states.why})" if states is not None and states.why else ""
-            print(f"{mode:8} {median:8.0f} {median / base:7.3f} {hz}  "
+            print(f"{mode:8} {median:8.0f} {median / base:7.3f} {hz} {statistics.median(cpu[mode]):6.1%}  "
                   + " ".join(f"{shares.get(s, 0.0):8.1%}" for s in STATES) + why)
         print("rounds:", {mode: [round(r) for r in rates] for mode, rates in rps.items()})
 
