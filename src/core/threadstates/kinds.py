@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import platform
+import os
 from dataclasses import dataclass
+
+from fetchtui.core.threadstates.procfs import RUNNING
+
+__all__ = ["RUNNING", "STATES", "Classifier"]
 
 #: Every state, in the order the figures list them.
 STATES = ("cpu", "runnable", "gil", "lock", "net", "idle", "other")
@@ -20,7 +24,6 @@ MEANING = {
     "other": "waiting in some other system call, or a wait not seen by a sample",
 }
 
-RUNNING = -1  # the syscall file's "running": on a core or runnable (schedstat tells which)
 
 # System call numbers by machine: the lock waits, the network waits and the sleeps.
 _SYSCALLS = {
@@ -44,13 +47,13 @@ class Classifier:
 
     @classmethod
     def for_machine(cls, gil: tuple[int, int] | None = None, machine: str | None = None) -> Classifier:
-        table = _SYSCALLS.get(machine or platform.machine(), _SYSCALLS["x86_64"])
+        table = _SYSCALLS.get(machine or os.uname().machine, _SYSCALLS["x86_64"])
         return cls(frozenset(table["futex"]), frozenset(table["net"]), frozenset(table["sleep"]), gil)
 
     @property
     def known(self) -> bool:
         """Whether this machine's system call numbers are known (else every wait is `other`)."""
-        return platform.machine() in _SYSCALLS
+        return os.uname().machine in _SYSCALLS
 
     def sleeping(self, nr: int, arg0: int) -> int:
         """The state of a thread asleep in system call `nr` with first argument `arg0`."""

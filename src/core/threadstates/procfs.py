@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from fetchtui.core.threadstates.kinds import RUNNING
-
 WHY_NOT_LINUX = "thread states need Linux's /proc"
+
+RUNNING = -1  # the syscall file's "running": on a core or runnable (schedstat tells which)
 
 #: One reading: (time on a core ns, time runnable ns, system call or RUNNING, its first argument)
 Reading = tuple[int, int, int, int]

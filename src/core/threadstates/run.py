@@ -7,15 +7,16 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fetchtui.core.threadstates.figures import ThreadStates
-from fetchtui.core.threadstates.fold import fold
-from fetchtui.core.threadstates.requests import RequestSlice, request_slices, spans_of
 from fetchtui.core.threadstates.timeline import Timeline
-from fetchtui.core.threadstates.trace_events import trace_document, write_trace
 from fetchtui.core.threadstates.watch import ChildWatch, ThreadWatch
 
 if TYPE_CHECKING:
     from fetchtui.core.stats import RunStats
+    from fetchtui.core.threadstates.figures import ThreadStates
+    from fetchtui.core.threadstates.requests import RequestSlice
+
+# What reads the timeline is imported once the run has ended: the run's start pays for the
+# child's start only.
 
 
 class RunStates:
@@ -32,12 +33,18 @@ class RunStates:
         self._timeline = self._watch.stop()
 
     def _requests(self, stats: RunStats) -> list[RequestSlice]:
+        from fetchtui.core.threadstates.requests import request_slices
+
         if self._slices is None:
             self._slices = request_slices(stats.records)
         return self._slices
 
     def figures(self, stats: RunStats) -> ThreadStates:
         """The fetching threads' states: those that ran a request of the run's `stats`."""
+        from fetchtui.core.threadstates.figures import ThreadStates
+        from fetchtui.core.threadstates.fold import fold
+        from fetchtui.core.threadstates.requests import spans_of
+
         timeline = self._timeline
         if isinstance(timeline, str):
             return ThreadStates.unknown(timeline)
@@ -55,6 +62,8 @@ class RunStates:
     def write_trace(self, stats: RunStats, path: str | Path) -> Path:
         """The run as a Trace Event Format file at `path` (the states beside the requests when
         sampled); an ExportError (the export's) if it cannot be written."""
+        from fetchtui.core.threadstates.trace_events import trace_document, write_trace
+
         timeline = self._timeline if isinstance(self._timeline, Timeline) else None
         names = {(w.info.pid, w.info.native_id): w.info.name for w in stats.threads.values()}
         try:

@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 from fetchtui.core.threadstates.kinds import RUNNING, Classifier
 from fetchtui.core.threadstates.procfs import TaskFiles, task_ids
-from fetchtui.core.threadstates.timeline import Timeline
+from fetchtui.core.threadstates.timeline import HZ, Timeline
 
-HZ = 120.0  # samples a second (100 kept on a loaded machine); each costs ~8 µs of CPU a thread
 _RESCAN = 10  # ticks between two listings of the process's threads
 
 

@@ -3,11 +3,11 @@ and runnable in it, the state it was in at the tick's end), in arrays; carried a
 
 from __future__ import annotations
 
-import json
 from array import array
 
 from fetchtui.core.threadstates.kinds import STATES
 
+HZ = 120.0  # samples a second (100 kept on a loaded machine); each costs ~8 µs of CPU a thread
 MAX_TICKS = 4_000_000  # ~92 MB: 16 threads at 100 Hz for 40 minutes; past it ticks are summed, not kept
 
 
@@ -51,6 +51,8 @@ class Timeline:
             summed[3 + state] += span_us
 
     def to_bytes(self) -> bytes:
+        import json  # only the sampler child writes one, and the run reads it once
+
         head = json.dumps({"pid": self.pid, "gil": self.gil, "hz": self.hz, "threads": self.threads,
                            "rows": len(self), "overflow": self.overflow}).encode()
         return b"".join([len(head).to_bytes(4, "little"), head, *(c.tobytes() for c in self.columns)])
@@ -58,6 +60,8 @@ class Timeline:
     @classmethod
     def from_bytes(cls, data: bytes) -> Timeline:
         """A timeline written by to_bytes (by this process's own sampler child); ValueError if cut."""
+        import json
+
         size = int.from_bytes(data[:4], "little")
         head = json.loads(data[4:4 + size])
         timeline = cls(int(head["pid"]), bool(head["gil"]), float(head["hz"]))

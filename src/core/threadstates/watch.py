@@ -7,12 +7,16 @@ import os
 import subprocess
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from fetchtui.core.threadstates.gil import calibrate
-from fetchtui.core.threadstates.kinds import Classifier
 from fetchtui.core.threadstates.procfs import unavailable
-from fetchtui.core.threadstates.sampler import HZ, Sampler
-from fetchtui.core.threadstates.timeline import Timeline
+from fetchtui.core.threadstates.timeline import HZ, Timeline
+
+if TYPE_CHECKING:
+    from fetchtui.core.threadstates.kinds import Classifier
+
+# The sampler and the GIL's calibration are imported where they run (the child, a ThreadWatch):
+# a run that samples from a child pays only for starting it.
 
 _STOP_WAIT_S = 5.0  # the most stop() waits for a child's timeline
 READY = b"R"  # a child's first byte: it is sampling
@@ -21,6 +25,9 @@ READY = b"R"  # a child's first byte: it is sampling
 def classifier_for(pid: int) -> Classifier:
     """This Python's classifier for `pid`, a process of the same Python: its GIL found by
     calibrating here (none on a Python without one)."""
+    from fetchtui.core.threadstates.gil import calibrate
+    from fetchtui.core.threadstates.kinds import Classifier
+
     mark = calibrate()
     return Classifier.for_machine(None if mark is None else mark.in_process(pid))
 
@@ -40,6 +47,8 @@ class ThreadWatch:
             self._thread.start()
 
     def _run(self, hz: float, classifier: Classifier | None) -> None:
+        from fetchtui.core.threadstates.sampler import Sampler
+
         skip = frozenset({threading.get_native_id()})
         sampler = Sampler(self.pid, classifier or classifier_for(self.pid), hz, skip)
         self._result = sampler.run(self._stop)
@@ -83,13 +92,22 @@ class ChildWatch:
         readable, _, _ = select.select([proc.stdout], [], [], within)
         if not readable:
             return False
-        self._ready = True  # its first byte is read: stop() reads the timeline that follows
-        return proc.stdout.read(1) == READY
+        self._ready = proc.stdout.read(1) == READY  # then stop() reads the timeline that follows
+        return self._ready
 
     def stop(self) -> Timeline | str:
-        """The timeline, or why there is none; never waits more than a few seconds."""
+        """The timeline, or why there is none; never waits more than a few seconds. A child
+        not yet sampling is ended at once: a short run does not wait for its start-up."""
         if self._proc is None:
             return self.why or "the thread sampler did not start"
+        if not self._ready and not self.ready(within=0):
+            ended = self._proc.poll()
+            self._proc.kill()
+            _, err = self._proc.communicate()
+            if ended:  # it failed on its own, before sampling
+                lines = err.decode(errors="replace").strip().splitlines()
+                return f"the thread sampler failed ({lines[-1] if lines else ended})"
+            return "the run was over before the thread sampler started"
         try:
             out, err = self._proc.communicate(timeout=_STOP_WAIT_S)
         except subprocess.TimeoutExpired:
@@ -100,6 +118,6 @@ class ChildWatch:
             lines = err.decode(errors="replace").strip().splitlines()
             return f"the thread sampler failed ({lines[-1] if lines else self._proc.returncode})"
         try:
-            return Timeline.from_bytes(out if self._ready else out[len(READY):])
+            return Timeline.from_bytes(out)
         except (ValueError, KeyError, TypeError):
             return "the thread sampler's timeline was cut short"
