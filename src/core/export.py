@@ -10,24 +10,26 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from fetchtui import __version__
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import PHASE_NAMES, Phases
+from fetchtui.core.events import Phases
+from fetchtui.core.export_doc import (
+    FORMAT_VERSION,
+    REQUEST_FIELDS,
+    ExportConfig,
+    ProcessRow,
+    RequestRow,
+    StageConfig,
+    ThreadRow,
+)
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.targets import mask_url
 
-FORMAT_VERSION = 1
-REQUEST_FIELDS = (
-    "id", "url", "thread_ident", "thread_name", "pid", "start_s", "end_s",
-    "elapsed_ms", "status", "bytes", "outcome", "error_kind", "error",
-    "dns_ms", "connect_ms", "tls_ms", "wait_ms", "receive_ms", "conn_id", "conn_reused",
-    "http_version", "scheduled_s", "task", "cpu_ms",
-)
+__all__ = ["FORMAT_VERSION", "REQUEST_FIELDS", "ExportError", "write_csv", "write_json"]
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
 
 
@@ -36,17 +38,20 @@ class ExportError(Exception):
 
 
 def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
-    limits = asdict(config.limits)
-    limits["insecure"] = not limits.pop("verify")
-    limits["direct"] = list(limits["direct"])
-    if limits["proxy"]:  # its credentials are sent, never written down
-        limits["proxy"] = mask_url(limits["proxy"])
-    return {"fetchtui": __version__, "workers": config.workers, "backend": config.backend,
-            "model": config.model, "processes": config.processes,
-            "requests": total, **limits, "rate": config.rate, "duration_s": config.duration,
-            "cut_at_end": config.cut_at_end,
-            "stages": [{"workers": w, "duration_s": d} for w, d in config.stages],
-            "python": config.python}
+    """The export's config object (ExportConfig) of a run of `total` requests."""
+    from fetchtui.core import codec  # here: only a run that is written loads it
+
+    limits = config.limits
+    doc: dict[str, Any] = codec.to_doc(ExportConfig(
+        fetchtui=__version__, workers=config.workers, backend=config.backend, model=config.model,
+        processes=config.processes, requests=total, timeout=limits.timeout, max_bytes=limits.max_bytes,
+        max_redirects=limits.max_redirects, ca_bundle=limits.ca_bundle,
+        # its credentials are sent, never written down
+        proxy=mask_url(limits.proxy) if limits.proxy else limits.proxy, env_proxy=limits.env_proxy,
+        direct=limits.direct, http2=limits.http2, insecure=not limits.verify, rate=config.rate,
+        duration_s=config.duration, cut_at_end=config.cut_at_end,
+        stages=tuple(StageConfig(w, d) for w, d in config.stages), python=config.python))
+    return doc
 
 
 def _round(value: float | None) -> float | None:
@@ -54,142 +59,80 @@ def _round(value: float | None) -> float | None:
     return round(value, 9) if value is not None else None
 
 
+def _ms(ns: int | None) -> float | None:
+    return round(ns / 1e6, 6) if ns is not None else None
+
+
 def request_row(stats: RunStats, rec: RequestRecord) -> dict[str, Any]:
-    """One request as exported (JSON object / CSV row)."""
+    """One request as exported, read through its record (a view): what a row of `_values` says."""
+    return dict(zip(REQUEST_FIELDS, _record_values(stats, rec), strict=True))
+
+
+def _record_values(stats: RunStats, rec: RequestRecord) -> tuple[Any, ...]:
+    """A RequestRow's values (in REQUEST_FIELDS' order) of a request read through its record."""
     elapsed = rec.elapsed_ns
     thread = rec.thread
-    return {
-        "id": rec.req_id,
-        "url": rec.url,
-        "thread_ident": thread.ident if thread else None,
-        "thread_name": thread.name if thread else None,
-        "pid": thread.pid if thread else None,
-        "start_s": _round(stats.relative_s(rec.start_ns)),
-        "end_s": _round(stats.relative_s(rec.end_ns)),
-        "elapsed_ms": round(elapsed / 1e6, 6) if elapsed is not None else None,
-        "status": rec.status,
-        "bytes": rec.nbytes,
-        "outcome": rec.outcome.value if rec.outcome else None,
-        "error_kind": rec.error_kind,
-        "error": rec.error,
-        **_phase_fields(rec.phases),
-        "http_version": rec.http_version,
-        "scheduled_s": _round(stats.relative_s(rec.due_ns)),
-        "task": thread.task if thread else None,  # the asyncio task (its thread is the loop's)
-        # the worker's CPU for it (under asyncio: the loop's since the one before): diff resamples it
-        "cpu_ms": round(rec.cpu_ns / 1e6, 6) if rec.start_ns is not None else None,
-    }
+    phases = rec.phases or Phases()
+    return (rec.req_id, rec.url, thread.ident if thread else None, thread.name if thread else None,
+            thread.pid if thread else None, _round(stats.relative_s(rec.start_ns)),
+            _round(stats.relative_s(rec.end_ns)), _ms(elapsed), rec.status, rec.nbytes,
+            rec.outcome.value if rec.outcome else None, rec.error_kind, rec.error,
+            *(_ms(ns) for _, ns in phases.spans()),
+            rec.phases.conn_id if rec.phases else None, rec.phases.conn_reused if rec.phases else None,
+            rec.http_version, _round(stats.relative_s(rec.due_ns)),
+            thread.task if thread else None,
+            _ms(rec.cpu_ns) if rec.start_ns is not None else None)
 
 
-def _phase_fields(phases: Phases | None) -> dict[str, Any]:
-    """The phases in ms (null: it did not happen) and the connection, as exported."""
-    fields: dict[str, Any] = {f"{name}_ms": round(ns / 1e6, 6) if ns is not None else None
-                              for name, ns in (phases or Phases()).spans()}
-    fields["conn_id"] = phases.conn_id if phases else None
-    fields["conn_reused"] = phases.conn_reused if phases else None
-    return fields
-
-
-class _Unreported:
-    """The row (without its id) of a request never reported, encoded: once for a run of them
-    of one URL (most of a cancelled million-request list), stamped with each id."""
-
-    def __init__(self, stats: RunStats, encode: Callable[[dict[str, Any]], str]) -> None:
-        self.stats, self.encode = stats, encode
-        self.target: object = None
-        self.text = ""
-
-    def __call__(self, req_id: int) -> str:
-        target = self.stats.target(req_id)
-        if target is not self.target:
-            self.target = target
-            self.text = self.encode(_without_id(request_row(self.stats, self.stats.view(req_id))))
-        return self.text
-
-
-def _rows(stats: RunStats, encode: Callable[[dict[str, Any]], str],
-          stamp: Callable[[int, str], str]) -> Iterator[str]:
-    """Every request: its row without the id, encoded, then stamped with the id."""
-    unreported = _Unreported(stats, encode)
-    for req_id in range(stats.total):
-        rest = encode(_without_id(request_row(stats, stats.view(req_id)))) if stats.kept(req_id) \
-            else unreported(req_id)
-        yield stamp(req_id, rest)
-
-
-#: A request with no phases: its phase fields, as the encoder writes them.
-_NO_PHASES = ", ".join([*(f'"{name}_ms": null' for name in PHASE_NAMES),
-                        '"conn_id": null', '"conn_reused": null'])
-
-
-def _json_rows(stats: RunStats, encode: Callable[[Any], str]) -> Iterator[str]:
-    """Every request's JSON object, in id order: the text `encode(request_row(...))` makes,
-    written from the records' columns (13 us a request through a record and a dict; see
-    bench/export.py). A request never reported goes the way of _rows."""
+def _values(stats: RunStats) -> Iterator[tuple[Any, ...]]:
+    """Every request's RequestRow values, in id order, read from the records' columns (a record
+    and a dict a request cost 13 us; see bench/export.py). A request never reported (a cancelled
+    list's tail, no record kept) is read through its view, once for a run of one URL."""
     t0 = stats.t0_ns
-    threads: dict[int, tuple[str, str]] = {}  # worker number -> its fields, its task
+    threads: dict[int, tuple[Any, ...]] = {}  # worker number -> (ident, name, pid), task
+    no_phases: tuple[Any, ...] = (None,) * 7
+    last_target: object = None
+    unreported: tuple[Any, ...] = ()
 
-    def at(ns: int | None) -> str:  # _round(stats.relative_s(ns)), encoded
-        return "null" if ns is None or t0 is None else repr(round((ns - t0) / 1e9, 9))
+    def at(ns: int | None) -> float | None:  # _round(stats.relative_s(ns))
+        return None if ns is None or t0 is None else round((ns - t0) / 1e9, 9)
 
-    def ms(ns: int | None) -> str:
-        return "null" if ns is None else repr(round(ns / 1e6, 6))
-
-    def text(value: str | None) -> str:
-        return "null" if value is None else encode(value)
-
-    unreported = _Unreported(stats, encode)
     for req_id, cells in enumerate(stats.record_fields()):
         if cells is None:
-            yield f'{{"id": {req_id}, {unreported(req_id)[1:]}'
+            target = stats.target(req_id)
+            if target is not last_target:
+                last_target = target
+                unreported = _record_values(stats, stats.view(req_id))[1:]
+            yield (req_id, *unreported)
             continue
         worker, start, end, outcome, status, nbytes, kind, error, cpu, phases, version, due = cells
-        if worker not in threads:
+        thread = threads.get(worker)
+        if thread is None:
             info = stats.threads[worker].info if worker >= 0 else None
-            threads[worker] = (
-                (f'"thread_ident": {info.ident}, "thread_name": {encode(info.name)}, "pid": {info.pid}',
-                 "null" if info.task is None else str(info.task)) if info is not None
-                else ('"thread_ident": null, "thread_name": null, "pid": null', "null"))
-        thread, task = threads[worker]
-        if phases is None:
-            spans = _NO_PHASES
-        else:
+            thread = threads[worker] = ((info.ident, info.name, info.pid, info.task) if info is not None
+                                        else (None, None, None, None))
+        ident, name, pid, task = thread
+        spans = no_phases
+        if phases is not None:
             dns, connect, tls, wait, receive, conn_id, reused = phases
-            spans = (f'"dns_ms": {ms(dns)}, "connect_ms": {ms(connect)}, "tls_ms": {ms(tls)}, '
-                     f'"wait_ms": {ms(wait)}, "receive_ms": {ms(receive)}, '
-                     f'"conn_id": {"null" if conn_id is None else conn_id}, '
-                     f'"conn_reused": {"null" if reused is None else ("true" if reused else "false")}')
-        elapsed = "null" if start is None or end is None else ms(end - start)
-        yield (f'{{"id": {req_id}, "url": {encode(stats.target(req_id).display)}, {thread}, '
-               f'"start_s": {at(start)}, "end_s": {at(end)}, "elapsed_ms": {elapsed}, '
-               f'"status": {"null" if status is None else status}, "bytes": {nbytes}, '
-               f'"outcome": {"null" if outcome is None else encode(outcome.value)}, '
-               f'"error_kind": {text(kind)}, "error": {text(error)}, {spans}, '
-               f'"http_version": {text(version)}, "scheduled_s": {at(due)}, "task": {task}, '
-               f'"cpu_ms": {"null" if start is None else ms(cpu)}}}')
+            spans = (_ms(dns), _ms(connect), _ms(tls), _ms(wait), _ms(receive), conn_id, reused)
+        yield (req_id, stats.target(req_id).display, ident, name, pid, at(start), at(end),
+               None if start is None or end is None else round((end - start) / 1e6, 6),
+               status, nbytes, None if outcome is None else outcome.value, kind, error, *spans,
+               version, at(due), task, None if start is None else round(cpu / 1e6, 6))
 
 
-def _without_id(row: dict[str, Any]) -> dict[str, Any]:
-    del row["id"]
-    return row
+def _threads(stats: RunStats) -> list[ThreadRow]:
+    return [ThreadRow(ident=t.info.ident, name=t.info.name, native_id=t.info.native_id, pid=t.info.pid,
+                      task=t.info.task, requests=t.requests, busy_s=round(t.busy_ns / 1e9, 9),
+                      cpu_s=round(t.cpu_ns / 1e9, 9), retired_s=_round(stats.relative_s(t.retired_ns)))
+            for t in stats.threads.values()]
 
 
-def _threads(stats: RunStats) -> list[dict[str, Any]]:
-    return [
-        {
-            "ident": t.info.ident,
-            "name": t.info.name,
-            "native_id": t.info.native_id,
-            "pid": t.info.pid,
-            "task": t.info.task,
-            "requests": t.requests,
-            "busy_s": round(t.busy_ns / 1e9, 9),
-            "cpu_s": round(t.cpu_ns / 1e9, 9),
-            # it left a shrinking pool this far into the run (None: it stayed to the end)
-            "retired_s": _round(stats.relative_s(t.retired_ns)),
-        }
-        for t in stats.threads.values()
-    ]
+def _processes(stats: RunStats) -> list[ProcessRow]:
+    return [ProcessRow(pid=p.pid, workers=p.workers, requests=p.requests,
+                       busy_s=round(p.busy_ns / 1e9, 9), cpu_s=round(p.cpu_ns / 1e9, 9))
+            for p in stats.per_process()]
 
 
 STDOUT = "-"
@@ -291,41 +234,46 @@ def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:
         handle.write(("" if first else joiner) + joiner.join(chunk))
 
 
-def write_json(stats: RunStats, config: dict[str, Any], path: str | Path) -> Path:
-    """The version-1 document: config, summary, threads, one request per line, then every
-    URL's row."""
-    head = json.dumps({"version": FORMAT_VERSION, "config": config,
-                       "summary": stats.summary().to_json(), "threads": _threads(stats),
-                       "processes": [{"pid": p.pid, "workers": p.workers, "requests": p.requests,
-                                      "busy_s": round(p.busy_ns / 1e9, 9), "cpu_s": round(p.cpu_ns / 1e9, 9)}
-                                     for p in stats.per_process()]},
-                      indent=2, ensure_ascii=False)
+def write_json(stats: RunStats, config: Mapping[str, Any], path: str | Path) -> Path:
+    """The version-1 document (ExportDoc): config, summary, threads, processes, one request a
+    line, then every URL's row."""
+    from fetchtui.core import codec  # here: a run that writes nothing does not load it
+
+    head = json.dumps({"version": FORMAT_VERSION, "config": config, "summary": stats.summary().to_json(),
+                       "threads": codec.to_doc(_threads(stats)),
+                       "processes": codec.to_doc(_processes(stats))}, indent=2, ensure_ascii=False)
     encode = json.JSONEncoder(ensure_ascii=False).encode
+    row = codec.row_encoder(RequestRow)
     target = Path(path).expanduser()
     with atomic_writer(target) as handle:
         handle.write(head[:-2] + ',\n  "requests": [\n    ')  # the head without its closing brace
-        _write_lines(handle, _json_rows(stats, encode), ",\n    ")
+        _write_lines(handle, map(row, _values(stats)), ",\n    ")
         # every URL's row (the summary's by_url stops at its first 1,000), one at a time
         handle.write('\n  ],\n  "by_url": [\n    ')
-        _write_lines(handle, (encode(row.to_json()) for row in stats.all_urls()), ",\n    ")
+        _write_lines(handle, (encode(codec.to_doc(url)) for url in stats.all_urls()), ",\n    ")
         handle.write("\n  ]\n}\n")
     return target
 
 
-def _csv_line(row: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(row.values())
-    return buffer.getvalue()
-
-
 def write_csv(stats: RunStats, path: str | Path) -> Path:
-    """One row per request, in id order, under a header of REQUEST_FIELDS."""
+    """One row per request (a RequestRow), in id order, under a header of REQUEST_FIELDS."""
     target = Path(path).expanduser()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def lines() -> Iterator[str]:  # a few thousand rows a write: csv's C loop, one string
+        for values in _values(stats):
+            writer.writerow(values)
+            if buffer.tell() > 1 << 20:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
     with atomic_writer(target) as handle:
         handle.write(",".join(REQUEST_FIELDS) + "\r\n")
-        _write_lines(handle, _rows(stats, _csv_line, lambda req_id, rest: f"{req_id},{rest}"), "\r\n")
-        if stats.total:
-            handle.write("\r\n")
+        for text in lines():
+            handle.write(text)
     return target
 
 

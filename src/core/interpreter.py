@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from fetchtui.core.shape import spec
 
 #: Names a free-threaded (or newer) Python goes by on PATH: the setup pane and F5 offer them.
 ON_PATH = ("python3.13t", "python3.14t", "python3.14")
@@ -43,12 +45,15 @@ class InterpreterError(ValueError):
 class PythonInfo:
     """The interpreter a fetch process runs on, as it reported itself."""
 
-    executable: str
-    version: str  # "3.13.5"
-    implementation: str  # "cpython"
-    free_threaded: bool  # built with --disable-gil (Py_GIL_DISABLED)
-    gil: bool  # sys._is_gil_enabled() where it exists (an extension not made for free threading turns it on)
-    cores: int  # CPUs this process may run on: without the GIL, threads share them
+    # the defaults are what a file that names no such field reads as (core/codec.py)
+    executable: str = ""
+    version: str = ""  # "3.13.5"
+    implementation: str = ""  # "cpython"
+    free_threaded: bool = False  # built with --disable-gil (Py_GIL_DISABLED)
+    #: sys._is_gil_enabled() where it exists (an extension not made for free threading turns it on)
+    gil: bool = True
+    #: CPUs this process may run on: without the GIL, threads share them (0 read back: this machine's)
+    cores: int = field(default=0, metadata=spec(high=1 << 20))
 
     @property
     def short(self) -> str:

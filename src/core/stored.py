@@ -13,20 +13,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+# the ranges a field may hold, declared with the types and read here too
+from fetchtui.core.shape import MAX_COUNT as MAX_COUNT
+from fetchtui.core.shape import MAX_FIGURE as MAX_FIGURE
+from fetchtui.core.shape import MAX_IDENT as MAX_IDENT
+from fetchtui.core.shape import MAX_MS as MAX_MS
+from fetchtui.core.shape import MAX_SECONDS as MAX_SECONDS
 from fetchtui.core.textsafe import safe_text
 
 T = TypeVar("T")
-
-#: A count, a byte total, an id: JSON's exact integers.
-MAX_COUNT = 2**53
-#: A time in seconds (~31 years): its nanoseconds still fit in 64 bits.
-MAX_SECONDS = 1e9
-MAX_MS = MAX_SECONDS * 1000
-#: Any other figure (a rate, a share): far beyond a real one, short of an overflow.
-MAX_FIGURE = 1e15
-#: A thread ident, a native id, a pid: what a platform's unsigned word holds.
-MAX_IDENT = 2**64 - 1
-
 
 class Invalid(ValueError):
     """A document that is not what fetchtui writes; the message says which field and why."""
@@ -39,7 +34,7 @@ def _no_constant(name: str) -> float:
 def parse(text: object) -> Any:
     """The JSON document in `text` (bytes: UTF-8, with or without a byte order mark)."""
     if not isinstance(text, (str, bytes)):
-        raise Invalid(f"it is not JSON text, but {_shown(text)}")
+        raise Invalid(f"it is not JSON text, but {shown(text)}")
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -64,7 +59,7 @@ def read(path: str | Path) -> Any:
     return parse(Path(path).expanduser().read_bytes())
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """A value as a message quotes it: a container by its kind (it may nest deep), else cut."""
     if isinstance(value, (list, dict)):
         return "a list" if isinstance(value, list) else "an object"
@@ -74,27 +69,27 @@ def _shown(value: object) -> str:
 def whole(value: object, what: str, high: int = MAX_COUNT, low: int = 0) -> int:
     """A whole number from `low` to `high` (not a bool, a float or a text of digits)."""
     if type(value) is not int or not low <= value <= high:
-        raise Invalid(f"{what} must be a whole number from {low} to {high}, got {_shown(value)}")
+        raise Invalid(f"{what} must be a whole number from {low} to {high}, got {shown(value)}")
     return value
 
 
 def number(value: object, what: str, high: float = MAX_FIGURE, low: float = 0.0) -> float:
     """A finite number from `low` to `high`."""
     if type(value) not in (int, float) or not low <= cast(float, value) <= high:  # NaN: false
-        raise Invalid(f"{what} must be a number from {low:g} to {high:g}, got {_shown(value)}")
+        raise Invalid(f"{what} must be a number from {low:g} to {high:g}, got {shown(value)}")
     return float(cast(float, value))
 
 
 def text(value: object, what: str) -> str:
     """A text, its control characters made visible."""
     if type(value) is not str:
-        raise Invalid(f"{what} must be text, got {_shown(value)}")
+        raise Invalid(f"{what} must be text, got {shown(value)}")
     return safe_text(value)
 
 
 def flag(value: object, what: str) -> bool:
     if type(value) is not bool:
-        raise Invalid(f"{what} must be true or false, got {_shown(value)}")
+        raise Invalid(f"{what} must be true or false, got {shown(value)}")
     return value
 
 
@@ -103,7 +98,7 @@ def obj(value: object, what: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise Invalid(f"{what} must be an object, got {_shown(value)}")
+        raise Invalid(f"{what} must be an object, got {shown(value)}")
     return value
 
 
@@ -112,7 +107,7 @@ def items(value: object, what: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid(f"{what} must be a list, got {_shown(value)}")
+        raise Invalid(f"{what} must be a list, got {shown(value)}")
     return value
 
 
