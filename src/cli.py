@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="commands: `fetchtui run ...` fetches headless; `fetchtui sweep ...` runs a worker "
                "sweep; `fetchtui history` lists recorded runs; `fetchtui open RUN.json` shows an exported "
                "run; `fetchtui diff A B` compares two runs (exports or history numbers); "
+               "`fetchtui schema` prints the JSON Schema of an export; "
                "`fetchtui demo-server` serves a loopback test site; `fetchtui lesson` is the "
                "seed's lesson, step by step, in Korean or English (`fetchtui lesson --run` runs "
                "its steps headless). Without a command, the live monitor opens.",
@@ -540,10 +541,26 @@ def _diff_side(given: str, history: str | None) -> RunData:
     return diff.from_history(stored[number].record.summary, number)
 
 
+def cmd_schema(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="fetchtui schema",
+        description="Print the JSON Schema (2020-12) of the export `fetchtui run --json` writes "
+                    "(format version 1).")
+    parser.parse_args(argv)
+    from fetchtui.core.export_schema import FILE, shipped
+
+    try:
+        text = shipped()
+    except OSError as exc:  # an install that lost its data files
+        fail(f"cannot read the installed {FILE}: {exc.strerror or exc}")
+    _to_stdout(text)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"run": cmd_run, "sweep": cmd_sweep, "history": cmd_history, "open": cmd_open,
-                "diff": cmd_diff, "lesson": cmd_lesson,
+                "diff": cmd_diff, "lesson": cmd_lesson, "schema": cmd_schema,
                 "demo-server": cmd_demo_server}
     if argv and argv[0] in commands:
         if argv[0] != "run":  # `run` releases it once its run has started, the app once painted

@@ -198,8 +198,9 @@ def _tuple(args: tuple[Any, ...], value: object, what: str, meta: Mapping[str, A
 def schema(cls: type, *, title: str, schema_id: str = "") -> dict[str, Any]:
     """The JSON Schema (2020-12) of `cls` as `to_doc` writes it: each declared type one entry
     of `$defs`, a field without a default required, other fields allowed (a later version's)."""
-    defs: dict[str, Any] = {}
-    top = _describe(cls, {}, defs)
+    defs: dict[str, Any] = {cls.__name__: {}}  # itself: the document, not an entry
+    top = _object(cls, defs)
+    del defs[cls.__name__]
     head: dict[str, Any] = {"$schema": SCHEMA_DIALECT}
     if schema_id:
         head["$id"] = schema_id

@@ -99,17 +99,19 @@ class RequestRow:
     outcome: OutcomeName | None
     error_kind: ErrorKind | None
     error: str | None
-    dns_ms: float | None = field(metadata=ms())
-    connect_ms: float | None = field(metadata=ms())
-    tls_ms: float | None = field(metadata=ms())
-    wait_ms: float | None = field(metadata=ms())
-    receive_ms: float | None = field(metadata=ms())
-    conn_id: int | None
-    conn_reused: bool | None
-    http_version: str | None
-    scheduled_s: float | None = field(metadata=seconds(doc="when an open loop's schedule had it start"))
-    task: int | None = field(metadata=spec(doc="the asyncio task (its thread is the loop's)"))
-    cpu_ms: float | None = field(metadata=ms(
+    # written since 0.1.0 (null where a phase did not happen): an older export has none of them
+    dns_ms: float | None = field(default=None, metadata=ms())
+    connect_ms: float | None = field(default=None, metadata=ms())
+    tls_ms: float | None = field(default=None, metadata=ms())
+    wait_ms: float | None = field(default=None, metadata=ms())
+    receive_ms: float | None = field(default=None, metadata=ms())
+    conn_id: int | None = None
+    conn_reused: bool | None = None
+    http_version: str | None = None
+    scheduled_s: float | None = field(default=None, metadata=seconds(
+        doc="when an open loop's schedule had it start"))
+    task: int | None = field(default=None, metadata=spec(doc="the asyncio task (its thread is the loop's)"))
+    cpu_ms: float | None = field(default=None, metadata=ms(
         doc="the worker's CPU for it (under asyncio: the loop's since the one before)"))
 
 
