@@ -1,11 +1,12 @@
 """The JSON codec of the declared types (summary, export), made from their fields: write, read, describe.
 
 A declaration says a field's type and, through core/shape.py's metadata, its JSON name and
-range. From that alone this module writes a value (`to_doc`: the objects json.dumps takes),
-reads one back (`from_doc`: every value held to core/stored.py's rule, an absent field its
-default, so an export written before a figure existed opens), and describes the type as a
-JSON Schema (`schema`). It is loaded only when a run is written or read: `--help` never
-imports it.
+range. From that alone this module reads a value back (`from_doc`: every value held to
+core/stored.py's rule, an absent field its default, so an export written before a figure
+existed opens), writes an export's request rows (`row_encoder`, generated from RequestRow)
+and describes a type as a JSON Schema (`schema`); `to_doc` (core/shape.py) writes the
+objects json.dumps takes. It is loaded only when a run is exported or read: `--help` and a
+run that only records its summary never import it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from fetchtui.core import shape, stored
+from fetchtui.core.shape import to_doc as to_doc
 from fetchtui.core.textsafe import safe_text
 
 T = TypeVar("T")
@@ -25,47 +27,30 @@ _MISSING = dataclasses.MISSING
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class _Field:
-    """One field of a declared type, as the codec reads it."""
+    """One field of a declared type, as the codec reads it (a plain class: no dataclass to make
+    as the codec loads, at the end of a run that records its summary)."""
 
-    attr: str
-    name: str  # its key in JSON
-    meta: Mapping[str, Any]
-    hint: Any  # its type, resolved (None: not yet, only writing needs no type)
-    required: bool  # no default: a document without it is refused
+    __slots__ = ("attr", "hint", "meta", "name", "required")
+
+    def __init__(self, attr: str, name: str, meta: Mapping[str, Any], hint: Any, required: bool) -> None:
+        self.attr = attr
+        self.name = name  # its key in JSON
+        self.meta = meta
+        self.hint = hint  # its type, resolved (None: only writing, which needs no type)
+        self.required = required  # no default: a document without it is refused
 
 
 @functools.cache
-def _fields(cls: type, typed: bool = True) -> tuple[_Field, ...]:
+def _fields(cls: type) -> tuple[_Field, ...]:
     """The fields a type writes and reads (not those marked skip), in declaration order."""
-    hints = typing.get_type_hints(cls) if typed else {}
+    hints = typing.get_type_hints(cls)
     return tuple(_Field(f.name, f.metadata.get("name", f.name), f.metadata, hints.get(f.name),
                         f.default is _MISSING and f.default_factory is _MISSING)
                  for f in dataclasses.fields(cls) if not f.metadata.get("skip"))
 
 
-# -- writing ------------------------------------------------------------------------------
-
-
-def to_doc(value: Any, *, history: bool = False) -> Any:
-    """`value` as JSON's objects: a declared type an object of its fields (in order), a mapping
-    an object, a tuple a list; `history` writes the fields only a history row holds too."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {}
-        for f in _fields(type(value), typed=False):
-            if f.meta.get("history") and not history:
-                continue
-            item = getattr(value, f.attr)
-            keys = f.meta.get("keys")
-            out[f.name] = ([dict(zip(keys, row, strict=True)) for row in item] if keys
-                           else to_doc(item, history=history))
-        return out
-    if isinstance(value, Mapping):
-        return {key: to_doc(item, history=history) for key, item in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [to_doc(item, history=history) for item in value]
-    return value
+# -- writing (a declared type's object: core/shape.py's to_doc, which needs no type read) ---
 
 
 @functools.cache
@@ -104,24 +89,15 @@ def row_encoder(cls: type) -> Callable[[tuple[Any, ...]], str]:
 
 # -- reading ------------------------------------------------------------------------------
 
-
-def _at(what: str, name: str) -> str:
-    return f"{what}.{name}" if what else name
+#: A reader of one declared type: (value, what it is called in a message) -> the value, checked.
+Reader = Callable[[object, str], Any]
 
 
 def from_doc(cls: type[T], doc: object, what: str = "") -> T:
     """A `cls` read from a JSON object; stored.Invalid, naming the field, for a value that is
     not what fetchtui writes. Null or absent reads as an empty object (every field's default)."""
-    values = stored.obj(doc, what or cls.__name__)
-    kwargs: dict[str, Any] = {}
-    for f in _fields(typing.cast(type, cls)):
-        where = _at(what, f.name)
-        if f.name not in values:
-            if f.required:
-                raise stored.Invalid(f"{where} is missing")
-            continue
-        kwargs[f.attr] = _read(f.hint, values[f.name], where, f.meta)
-    return cls(**kwargs)
+    value: T = _reader(typing.cast(Any, cls), None, None, None)(doc, what or cls.__name__)
+    return value
 
 
 def _optional_of(hint: Any) -> Any:
@@ -133,63 +109,130 @@ def _optional_of(hint: Any) -> Any:
     return None
 
 
-def _read(hint: Any, value: object, what: str, meta: Mapping[str, Any]) -> Any:
-    """One value of the declared type `hint`, checked by stored.py's rule and the field's range."""
+def _field_reader(hint: Any, meta: Mapping[str, Any]) -> Reader:
+    return _reader(hint, meta.get("low"), meta.get("high"), meta.get("keys"))
+
+
+@functools.cache
+def _reader(hint: Any, low: float | None, high: float | None, keys: tuple[str, ...] | None) -> Reader:
+    """The reader of `hint` with a field's range (and keys, for a tuple of tuples written as
+    objects), made once: reading a history file of many rows walks no type a value."""
     inner = _optional_of(hint)
     if inner is not None:
-        if value is None or (not value and dataclasses.is_dataclass(inner)):
-            return None  # an empty object: a writer that did not have the figure
-        return _read(inner, value, what, meta)
+        of = _reader(inner, low, high, keys)
+        empty_is_none = dataclasses.is_dataclass(inner)  # an empty object: a writer without the figure
+        return lambda value, what: (None if value is None or (empty_is_none and not value)
+                                    else of(value, what))
     origin = get_origin(hint)
     if hint is bool:
-        return stored.flag(value, what)
+        return stored.flag
     if hint is int:
-        return stored.whole(value, what, int(meta.get("high", shape.MAX_COUNT)), int(meta.get("low", 0)))
+        return _whole(int(low or 0), int(high if high is not None else shape.MAX_COUNT))
     if hint is float:
-        return stored.number(value, what, meta.get("high", shape.MAX_FIGURE), meta.get("low", 0.0))
+        return _figure(float(low or 0), float(high if high is not None else shape.MAX_FIGURE))
     if hint is str:
-        return stored.text(value, what)
+        return stored.text
     if origin is Literal:
-        choices = get_args(hint)
-        if all(isinstance(choice, str) for choice in choices):  # a name: read as text, as it was
-            return stored.text(value, what)
+        return _literal(get_args(hint))
+    if dataclasses.is_dataclass(hint):
+        return _object_reader(typing.cast(type, hint))
+    if origin in (Mapping, dict):
+        return _mapping(_reader(get_args(hint)[1], None, None, None))
+    if origin is tuple:
+        args = get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            if keys:
+                parts = tuple(_reader(part, low, high, None) for part in get_args(args[0]))
+                return _many(_keyed(keys, parts))
+            return _many(_reader(args[0], low, high, None))
+        return _fixed(tuple(_reader(part, low, high, None) for part in args))
+    if hint is Any:
+        return lambda value, what: value
+    raise TypeError(f"the codec has no rule for {hint!r}")
+
+
+def _whole(low: int, high: int) -> Reader:
+    def read(value: object, what: str) -> int:
+        if type(value) is int and low <= value <= high:
+            return value
+        return stored.whole(value, what, high, low)  # which says why not
+    return read
+
+
+def _figure(low: float, high: float) -> Reader:
+    def read(value: object, what: str) -> float:
+        if (type(value) is float or type(value) is int) and low <= value <= high:
+            return float(value)
+        return stored.number(value, what, high, low)
+    return read
+
+
+def _literal(choices: tuple[Any, ...]) -> Reader:
+    if all(isinstance(choice, str) for choice in choices):  # a name: read as text, as it always was
+        return stored.text
+
+    def read(value: object, what: str) -> Any:
         if value not in choices or type(value) is bool:
             raise stored.Invalid(f"{what} must be one of {list(choices)}, got {stored.shown(value)}")
         return value
-    if dataclasses.is_dataclass(hint):
-        return from_doc(typing.cast(type, hint), value, what)
-    if origin in (Mapping, dict):
-        _, of = get_args(hint)
-        return {stored.text(key, f"a name in {what}"): _read(of, item, f"{what}[{safe_text(key, 40)}]", {})
+    return read
+
+
+def _object_reader(cls: type) -> Reader:
+    plan = [(f.name, f.attr, f.required, _field_reader(f.hint, f.meta)) for f in _fields(cls)]
+
+    def read(value: object, what: str) -> Any:
+        values = stored.obj(value, what)
+        kwargs: dict[str, Any] = {}
+        for name, attr, required, field_reader in plan:
+            where = f"{what}.{name}" if what else name
+            if name in values:
+                kwargs[attr] = field_reader(values[name], where)
+            elif required:
+                raise stored.Invalid(f"{where} is missing")
+        return cls(**kwargs)
+    return read
+
+
+def _mapping(of: Reader) -> Reader:
+    def read(value: object, what: str) -> dict[str, Any]:
+        return {stored.text(key, f"a name in {what}"): of(item, f"{what}[{safe_text(key, 40)}]")
                 for key, item in stored.obj(value, what).items()}
-    if origin is tuple:
-        return _tuple(get_args(hint), value, what, meta)
-    if hint is Any:
-        return value
-    raise TypeError(f"the codec has no rule for {hint!r} ({what})")
+    return read
 
 
-def _tuple(args: tuple[Any, ...], value: object, what: str, meta: Mapping[str, Any]) -> tuple[Any, ...]:
-    if len(args) == 2 and args[1] is Ellipsis:
+def _many(of: Reader) -> Reader:
+    """A list of one type: each item read under its list's name, and only a bad one named by
+    its place (read again so): a history row's sample is 2,000 items."""
+    def read(value: object, what: str) -> tuple[Any, ...]:
         rows = stored.items(value, what)
-        keys = meta.get("keys")
-        if keys:  # a tuple of tuples written as objects: each object's values, in key order
-            parts = get_args(args[0])
-            out = []
-            for i, row in enumerate(rows):
-                fields = stored.obj(row, f"{what}[{i}]")
-                missing = [key for key in keys if key not in fields]
-                if missing:
-                    raise stored.Invalid(f"{what}[{i}].{missing[0]} is missing")
-                out.append(tuple(_read(part, fields[key], f"{what}[{i}].{key}", meta)
-                                 for part, key in zip(parts, keys, strict=True)))
-            return tuple(out)
-        return tuple(_read(args[0], row, f"{what}[{i}]", meta) for i, row in enumerate(rows))
-    cells = stored.items(value, what)
-    if len(cells) != len(args):
-        raise stored.Invalid(f"{what} must be a list of {len(args)} values, got {len(cells)} of them")
-    return tuple(_read(part, cell, f"{what}[{i}]", meta)
-                 for i, (part, cell) in enumerate(zip(args, cells, strict=True)))
+        try:
+            return tuple([of(row, what) for row in rows])
+        except stored.Invalid:
+            return tuple([of(row, f"{what}[{i}]") for i, row in enumerate(rows)])
+    return read
+
+
+def _fixed(parts: tuple[Reader, ...]) -> Reader:
+    def read(value: object, what: str) -> tuple[Any, ...]:
+        cells = stored.items(value, what)
+        if len(cells) != len(parts):
+            raise stored.Invalid(f"{what} must be a list of {len(parts)} values, got {len(cells)} of them")
+        if len(parts) == 2:  # a pair (a sample's latency and CPU): no loop to set up
+            return (parts[0](cells[0], what), parts[1](cells[1], what))
+        return tuple([part(cell, what) for part, cell in zip(parts, cells, strict=True)])
+    return read
+
+
+def _keyed(keys: tuple[str, ...], parts: tuple[Reader, ...]) -> Reader:
+    """A tuple written as an object with these keys (a resize: t_s, workers)."""
+    def read(value: object, what: str) -> tuple[Any, ...]:
+        fields = stored.obj(value, what)
+        for key in keys:
+            if key not in fields:
+                raise stored.Invalid(f"{what}.{key} is missing")
+        return tuple([part(fields[key], f"{what}.{key}") for part, key in zip(parts, keys, strict=True)])
+    return read
 
 
 # -- describing ---------------------------------------------------------------------------

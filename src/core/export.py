@@ -26,6 +26,7 @@ from fetchtui.core.export_doc import (
     StageConfig,
     ThreadRow,
 )
+from fetchtui.core.shape import to_doc
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.targets import mask_url
 
@@ -39,10 +40,8 @@ class ExportError(Exception):
 
 def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     """The export's config object (ExportConfig) of a run of `total` requests."""
-    from fetchtui.core import codec  # here: only a run that is written loads it
-
     limits = config.limits
-    doc: dict[str, Any] = codec.to_doc(ExportConfig(
+    doc: dict[str, Any] = to_doc(ExportConfig(
         fetchtui=__version__, workers=config.workers, backend=config.backend, model=config.model,
         processes=config.processes, requests=total, timeout=limits.timeout, max_bytes=limits.max_bytes,
         max_redirects=limits.max_redirects, ca_bundle=limits.ca_bundle,
@@ -240,8 +239,8 @@ def write_json(stats: RunStats, config: Mapping[str, Any], path: str | Path) -> 
     from fetchtui.core import codec  # here: a run that writes nothing does not load it
 
     head = json.dumps({"version": FORMAT_VERSION, "config": config, "summary": stats.summary().to_json(),
-                       "threads": codec.to_doc(_threads(stats)),
-                       "processes": codec.to_doc(_processes(stats))}, indent=2, ensure_ascii=False)
+                       "threads": to_doc(_threads(stats)), "processes": to_doc(_processes(stats))},
+                      indent=2, ensure_ascii=False)
     encode = json.JSONEncoder(ensure_ascii=False).encode
     row = codec.row_encoder(RequestRow)
     target = Path(path).expanduser()
@@ -250,7 +249,7 @@ def write_json(stats: RunStats, config: Mapping[str, Any], path: str | Path) -> 
         _write_lines(handle, map(row, _values(stats)), ",\n    ")
         # every URL's row (the summary's by_url stops at its first 1,000), one at a time
         handle.write('\n  ],\n  "by_url": [\n    ')
-        _write_lines(handle, (encode(codec.to_doc(url)) for url in stats.all_urls()), ",\n    ")
+        _write_lines(handle, (encode(to_doc(url)) for url in stats.all_urls()), ",\n    ")
         handle.write("\n  ]\n}\n")
     return target
 

@@ -1,15 +1,18 @@
-"""What a field of a written type holds beyond its Python type: its JSON name, its range, when it is written.
+"""What a field of a written type holds beyond its Python type (JSON name, range), and writing one.
 
 The summary and the export are declared once, as frozen dataclasses (core/summary.py,
-core/export_doc.py). core/codec.py reads these declarations to write them, read them back
-(every value held to core/stored.py's rule) and describe them as a JSON Schema. This module
-is what a declaration needs of it, and imports nothing: the codec is loaded only when a run
-is written or read.
+core/export_doc.py). `to_doc` writes them by their fields' metadata alone, no type read, so
+a run that records its summary loads nothing more; core/codec.py reads them back (every
+value held to core/stored.py's rule) and describes them as a JSON Schema, loaded only when
+a run is read or exported.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import functools
+from collections.abc import Mapping
+from typing import Any, cast
 
 #: A count, a byte total, an id: JSON's exact integers (core/stored.py's MAX_COUNT).
 MAX_COUNT = 2**53
@@ -55,3 +58,44 @@ def ms(doc: str = "", **more: Any) -> dict[str, Any]:
 
 def ident(doc: str = "", **more: Any) -> dict[str, Any]:
     return spec(high=MAX_IDENT, doc=doc, **more)
+
+
+_SCALARS = frozenset((int, float, str, bool, type(None)))
+
+
+@functools.cache
+def _written(cls: type) -> tuple[tuple[str, str, bool, tuple[str, ...] | None], ...]:
+    """(attribute, JSON name, history only, keys) of each field a type writes, in order."""
+    return tuple((f.name, f.metadata.get("name", f.name), bool(f.metadata.get("history")),
+                  f.metadata.get("keys")) for f in dataclasses.fields(cls) if not f.metadata.get("skip"))
+
+
+def to_doc(value: Any, *, history: bool = False) -> Any:
+    """`value` as JSON's objects: a declared type an object of its fields (in order), a mapping
+    an object, a tuple a list; `history` writes the fields only a history row holds too."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple or kind is list:  # of one declared type: its first item says which
+        first = type(value[0]) if value else None
+        if first in _SCALARS:
+            return list(value)
+        if first is tuple and all(type(cell) in _SCALARS for cell in value[0]):
+            return [list(pair) for pair in value]  # a history row's sample: 2,000 pairs of numbers
+        return [to_doc(item, history=history) for item in value]
+    if kind is dict:
+        return {key: to_doc(item, history=history) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for attr, name, only_history, keys in _written(cast(type, kind)):
+            if only_history and not history:
+                continue
+            item = getattr(value, attr)
+            out[name] = ([dict(zip(keys, row, strict=True)) for row in item] if keys
+                         else to_doc(item, history=history))
+        return out
+    if isinstance(value, Mapping):
+        return {key: to_doc(item, history=history) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [to_doc(item, history=history) for item in value]
+    return value

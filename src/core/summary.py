@@ -163,9 +163,7 @@ class RunSummary:
 
     def to_json(self, sample: bool = False) -> dict[str, Any]:
         """The export's summary object; with `sample`, the history's (its latency sample too)."""
-        from fetchtui.core import codec  # here: a run that writes nothing does not load it
-
-        doc: dict[str, Any] = codec.to_doc(self, history=sample)
+        doc: dict[str, Any] = shape.to_doc(self, history=sample)
         return doc
 
     @classmethod
@@ -173,7 +171,7 @@ class RunSummary:
         """Read a summary object back (an export, a history file); absent figures are zero
         (an export written before a figure existed opens as well). Every field is checked by
         core/stored.py's rule: a crafted one raises stored.Invalid, naming it."""
-        from fetchtui.core import codec
+        from fetchtui.core import codec  # here: a run that only writes never loads it
 
         summary = codec.from_doc(cls, doc, "summary")
         if "url_count" not in doc:  # written before it was: every row it has
