@@ -121,7 +121,7 @@ REQUEST_FIELDS = tuple(RequestRow.__dataclass_fields__)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExportDoc:
-    """A run exported by `fetchtui run --json` (or the live monitor's `e`), format version 1."""
+    """A run exported by `fetchtui run --json` (or the live monitor's ctrl+o), format version 1."""
 
     version: Literal[1]
     config: ExportConfig = field(default_factory=ExportConfig)
