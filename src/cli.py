@@ -542,7 +542,7 @@ def _diff_side(given: str, history: str | None) -> RunData:
 
 
 def cmd_schema(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fetchtui schema",
         description="Print the JSON Schema (2020-12) of the export `fetchtui run --json` writes "
                     "(format version 1).")
