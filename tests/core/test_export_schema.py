@@ -95,9 +95,12 @@ def test_the_schema_refuses_what_is_no_export(validator: jsonschema.protocols.Va
     assert any(e.startswith("requests/0:") and "'outcome' is a required property" in e for e in found), found
 
 
-def test_a_request_row_has_the_columns_of_the_csv(validator: jsonschema.protocols.Validator) -> None:
-    row = validator.schema["$defs"]["RequestRow"]
-    assert tuple(row["properties"]) == REQUEST_FIELDS
+def test_a_written_request_has_the_declared_fields_in_order(validator: jsonschema.protocols.Validator,
+                                                           real_export: dict[str, Any]) -> None:
+    """The writer's rows (the generated encoder) and the CSV's header are the declaration's."""
+    declared = tuple(validator.schema["$defs"]["RequestRow"]["properties"])
+    assert declared == REQUEST_FIELDS
+    assert {tuple(row) for row in real_export["requests"]} == {declared}
 
 
 def full_summary() -> RunSummary:
