@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fetchtui.core.shape import spec
+from fetchtui.core.shape import spec, to_doc
 
 #: Names a free-threaded (or newer) Python goes by on PATH: the setup pane and F5 offer them.
 ON_PATH = ("python3.13t", "python3.14t", "python3.14")
@@ -67,9 +67,8 @@ class PythonInfo:
         return f"{self.short} GIL {'on' if self.gil else 'off'}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"executable": self.executable, "version": self.version,
-                "implementation": self.implementation, "free_threaded": self.free_threaded,
-                "gil": self.gil, "cores": self.cores}
+        doc: dict[str, Any] = to_doc(self)
+        return doc
 
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> PythonInfo:
