@@ -50,7 +50,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
     from fetchtui.core.config import RunConfig, check_backend, check_model
     from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
     from fetchtui.tui.app import FetchApp
-    from fetchtui.tui.thread_table import ThreadTable
+    from fetchtui.tui.widgets.thread_table import ThreadTable
 
     def stamps_of(batch: list[Event]) -> list[int]:
         """Every event's stamp, a RequestRows' read from its stamp column (no row made: read

@@ -21,7 +21,7 @@ from textual.widgets import SelectionList
 from fetchtui.core.config import RunConfig
 from fetchtui.core.demo_server import DemoServer, demo_list
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.widgets.thread_table import ThreadTable
 
 HERE = Path(__file__).resolve().parent
 SIZE = (160, 46)

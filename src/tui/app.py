@@ -25,19 +25,19 @@ from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.charts import Charts
 from fetchtui.tui.commands import run_commands
-from fetchtui.tui.export_screen import ExportScreen
-from fetchtui.tui.help_screen import HelpScreen
-from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.live_run import FRAME_HZ, STOP_SIGNALS
+from fetchtui.tui.screens.export_screen import ExportScreen
+from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.series import SeriesApp
-from fetchtui.tui.setup_pane import SetupPane, WorkersInput
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.sweep_chart import SweepChart
-from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import Timeline, TimelinePane
-from fetchtui.tui.url_table import UrlView
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.setup_pane import SetupPane, WorkersInput
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.sweep_chart import SweepChart
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline, TimelinePane
+from fetchtui.tui.widgets.url_table import UrlView
 
 #: Below this many rows the setup pane's settings close up (no gutter), so all of them fit at 80x24.
 ROOMY_ROWS = 34

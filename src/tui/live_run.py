@@ -25,13 +25,13 @@ from fetchtui.core.interpreter import InterpreterError
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.charts import Charts
-from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.setup_pane import Setup, SetupPane
-from fetchtui.tui.stats_panel import StatsPanel, run_state
-from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import Timeline
-from fetchtui.tui.url_table import UrlView
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.setup_pane import Setup, SetupPane
+from fetchtui.tui.widgets.stats_panel import StatsPanel, run_state
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline
+from fetchtui.tui.widgets.url_table import UrlView
 
 #: Frames per second of the drain timer. The workers run in a child process (FetchProcess),
 #: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps

@@ -9,12 +9,12 @@ from fetchtui.core.checks import Check
 from fetchtui.core.config import ConfigError, RunConfig
 from fetchtui.core.history import History, RunRecord
 from fetchtui.core.runs.source import Sources
-from fetchtui.tui.diff_screen import DiffScreen
-from fetchtui.tui.history_table import HistoryTable
 from fetchtui.tui.live_run import LiveRunApp
-from fetchtui.tui.models_screen import Cell, ModelsScreen
-from fetchtui.tui.setup_pane import Setup, SetupPane
-from fetchtui.tui.sweep_chart import SweepChart
+from fetchtui.tui.screens.diff_screen import DiffScreen
+from fetchtui.tui.screens.models_screen import Cell, ModelsScreen
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.setup_pane import Setup, SetupPane
+from fetchtui.tui.widgets.sweep_chart import SweepChart
 
 
 class SeriesApp(LiveRunApp):

@@ -27,15 +27,15 @@ from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.child import FetchProcesses
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.charts import Charts
-from fetchtui.tui.help_screen import HelpScreen
-from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.models_screen import ModelsScreen
-from fetchtui.tui.setup_pane import SetupPane
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.sweep_chart import SweepChart
-from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import Timeline, columns
+from fetchtui.tui.screens.help_screen import HelpScreen
+from fetchtui.tui.screens.models_screen import ModelsScreen
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.setup_pane import SetupPane
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.sweep_chart import SweepChart
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline, columns
 
 from ..waiting import pilot_until
 
@@ -409,7 +409,7 @@ async def test_enter_on_a_history_row_runs_it_again(base: str) -> None:
 
 async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_list(
         base: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fetchtui.tui import setup_pane
+    from fetchtui.tui.widgets import setup_pane
 
     parsed: list[str] = []
     real_parse = setup_pane.parse_targets

@@ -18,7 +18,7 @@ from pathlib import Path
 #: run's end, before the app has recorded it (Textual catches it, prints it and exits).
 CRASHING = textwrap.dedent("""
     import sys
-    from fetchtui.tui.stats_panel import StatsPanel
+    from fetchtui.tui.widgets.stats_panel import StatsPanel
 
     shown = StatsPanel.show
 

@@ -12,9 +12,9 @@ from textual.widgets import Label, TabbedContent
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.models_screen import ModelsScreen
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.tick_list import TickList
+from fetchtui.tui.screens.models_screen import ModelsScreen
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.tick_list import TickList
 
 from ..core.test_cli_run import CMD, run
 from .test_app import wait_for

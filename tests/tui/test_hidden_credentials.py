@@ -16,7 +16,7 @@ from fetchtui.core.config import RunConfig
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.credentials import HiddenCredentials, lost_lines, reveal
+from fetchtui.tui.widgets.credentials import HiddenCredentials, lost_lines, reveal
 
 from ..waiting import pilot_until
 

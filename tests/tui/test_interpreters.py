@@ -13,9 +13,9 @@ from textual.widgets import OptionList, Select, SelectionList
 from fetchtui.core.config import RunConfig
 from fetchtui.core.interpreter import current, same
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.models_screen import ModelsScreen
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.sweep_chart import SweepChart
+from fetchtui.tui.screens.models_screen import ModelsScreen
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.sweep_chart import SweepChart
 
 from ..waiting import pilot_until as wait_for
 

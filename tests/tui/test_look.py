@@ -9,10 +9,10 @@ from textual.widgets import TabbedContent
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.outcomes import BAR
-from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import LABEL, Timeline
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.outcomes import BAR
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import LABEL, Timeline
 
 from ..recordings import LESSON, lesson, wave_run
 from ..waiting import pilot_until

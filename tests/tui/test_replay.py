@@ -10,10 +10,10 @@ from pathlib import Path
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.thread_table import ThreadTable
-from fetchtui.tui.timeline import Timeline
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline
 
 from ..waiting import pilot_until
 

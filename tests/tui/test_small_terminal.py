@@ -8,9 +8,9 @@ from textual_plotext import PlotextPlot
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.charts import Charts
-from fetchtui.tui.help_screen import HelpScreen
-from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.screens.help_screen import HelpScreen
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.thread_table import ThreadTable
 
 from .test_app import wait_for
 

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 from fetchtui.core.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.widgets.thread_table import ThreadTable
 
 from ..recordings import LESSON, lesson, wave_run
 from ..waiting import pilot_until

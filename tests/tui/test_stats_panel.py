@@ -11,7 +11,7 @@ from textual.geometry import Region
 from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
-from fetchtui.tui.stats_panel import StatsPanel, run_state
+from fetchtui.tui.widgets.stats_panel import StatsPanel, run_state
 
 THREAD = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.charts import Charts
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.thread_table import ThreadTable
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.thread_table import ThreadTable
 
 from ..waiting import pilot_until
 

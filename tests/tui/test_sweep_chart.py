@@ -6,7 +6,7 @@ from textual.widgets import Input
 
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.sweep_chart import SweepChart
+from fetchtui.tui.widgets.sweep_chart import SweepChart
 
 from .test_app import wait_for
 

@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
-from fetchtui.tui.thread_table import LINES_PER_THREAD, ThreadTable
+from fetchtui.tui.widgets.thread_table import LINES_PER_THREAD, ThreadTable
 
 FRAME_NS = 40_000_000  # the app's 25 Hz
 THREAD = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fetchtui.core.checks import parse_checks
 from fetchtui.core.config import RunConfig
 from fetchtui.tui.app import FetchApp
-from fetchtui.tui.diff_screen import DiffScreen
-from fetchtui.tui.history_table import HistoryTable
-from fetchtui.tui.stats_panel import StatsPanel
-from fetchtui.tui.url_table import UrlView
+from fetchtui.tui.screens.diff_screen import DiffScreen
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.url_table import UrlView
 
 from ..waiting import pilot_until
 

@@ -38,7 +38,7 @@ from fetchtui.core.config import (
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
 from fetchtui.core.textsafe import visible_controls
-from fetchtui.tui.credentials import HiddenCredentials, lost_lines, reveal
+from fetchtui.tui.widgets.credentials import HiddenCredentials, lost_lines, reveal
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment
 

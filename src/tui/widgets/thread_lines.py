@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fetchtui.core.events import Outcome
 from fetchtui.core.stats import RequestRecord, RunStats
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.outcomes import GLYPH, RUNNING
+from fetchtui.tui.widgets.outcomes import GLYPH, RUNNING
 
 Spans = list[tuple[str, str]]  # a line as (text, part) pieces; a part is a component class
 

@@ -13,8 +13,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from fetchtui.core.stats import RunStats
-from fetchtui.tui.pieces import PieceStyles
-from fetchtui.tui.thread_lines import Spans, finished, head, narrow_head
+from fetchtui.tui.widgets.pieces import PieceStyles
+from fetchtui.tui.widgets.thread_lines import Spans, finished, head, narrow_head
 
 SHOWN = 2  # finished requests shown under each thread
 LINES_PER_THREAD = 1 + SHOWN

@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.pieces import PieceStyles
+from fetchtui.tui.widgets.pieces import PieceStyles
 
 
 def _counts(counts: dict[str, int]) -> str:

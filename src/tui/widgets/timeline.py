@@ -21,7 +21,7 @@ from fetchtui.core.events import Phases
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.series import lane
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.outcomes import BAR, IDLE, PHASE, RETIRED
+from fetchtui.tui.widgets.outcomes import BAR, IDLE, PHASE, RETIRED
 
 LABEL = 20  # columns for the thread's name
 Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome

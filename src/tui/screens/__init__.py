@@ -1,0 +1,1 @@
+"""The live monitor's screens: the main one and its dialogs."""

@@ -1,0 +1,1 @@
+"""The live monitor's widgets: each draws one view of the run."""
