@@ -10,10 +10,10 @@ from textual.app import SystemCommand
 from fetchtui.core import registry
 
 if TYPE_CHECKING:
-    from fetchtui.tui.app import FetchApp
+    from fetchtui.tui.screens.main import MainScreen
 
 
-def run_commands(app: FetchApp) -> Iterable[SystemCommand]:
+def run_commands(app: MainScreen) -> Iterable[SystemCommand]:
     yield SystemCommand("Start run", "Fetch the list with the chosen workers (re-runs when done)",
                         app.action_start)
     yield SystemCommand("Cancel run", "Drop queued requests and abandon those in flight",

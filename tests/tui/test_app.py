@@ -110,9 +110,9 @@ async def test_a_run_cancelled_before_its_view_is_laid_out_ends_with_every_reque
     # the run starts once the screen has been laid out for it: a cancel in between sends nothing
     app = FetchApp(f"{base}/delay/0 x40", RunConfig(workers=4))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        app.action_start()
+        app.main.action_start()
         assert app.running
-        app.action_cancel()
+        app.main.action_cancel()
         await wait_for(pilot, lambda: ended(app) and len(app.history.runs) == 1, "the run recorded")
         assert app.stats is not None
         assert (app.stats.ok, app.stats.failed, app.stats.cancelled) == (0, 0, 40)
@@ -122,7 +122,7 @@ async def test_a_run_cancelled_before_its_view_is_laid_out_ends_with_every_reque
 async def test_quitting_before_a_run_has_started_records_it_cancelled(base: str) -> None:
     app = FetchApp(f"{base}/delay/0 x12", RunConfig(workers=2))
     async with app.run_test(size=SIZE, notifications=True):
-        app.action_start()
+        app.main.action_start()
         app.close_out()  # what ctrl+q, SIGTERM and SIGHUP do first
         assert app.stats is not None and app.stats.ended and app.stats.cancelled == 12
         assert [run.summary.cancelled for run in app.history.runs] == [12]

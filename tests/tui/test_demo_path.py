@@ -31,7 +31,7 @@ async def test_the_stats_line_and_the_title_name_the_workers_as_the_model_runs_t
         panel = app.query_one(StatsPanel)
         await wait_for(pilot, lambda: f"{noun} 3/3" in panel.figures, f"'{noun} 3/3' on the stats line")
         assert str(app.query_one("#live").border_title) == f"live: requests in flight, by {noun[:-1]}"
-        app.action_cancel()
+        app.main.action_cancel()
 
 
 @pytest.mark.parametrize(("typed", "meant"), [("hsitory", "history"), ("swep", "sweep"), ("dif", "diff"),

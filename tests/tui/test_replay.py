@@ -79,4 +79,4 @@ async def test_an_instant_replay_leaves_no_frame_timer_running() -> None:
     app = FetchApp.replaying(Recording.load(OLD_EXPORT), str(OLD_EXPORT))
     async with app.run_test(size=SIZE) as pilot:
         await pilot_until(pilot, lambda: len(app.history.runs) == 1, "the replay to be recorded")
-        assert not app.drawing
+        assert not app.main.run_view.drawing

@@ -56,7 +56,7 @@ async def test_at_80_by_24_ten_threads_each_show_ident_what_runs_its_count_and_p
             assert int(ident) > 0 and name.startswith("worker_") and running == "▶" and ms == "ms"
             assert int(took) >= 0 and done == "done" and int(count) == 0
             assert path.startswith("…") and path.endswith("eighty-columns") and len(line) <= 78
-        app.action_cancel()
+        app.main.action_cancel()
 
 
 def footer_keys(app: FetchApp) -> list[str]:

@@ -35,6 +35,10 @@ class Charts(Vertical):
         self._throughput(stats, series, now_ns)
         self._latency(stats)
 
+    def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
+        """LiveView: both charts drawn again."""
+        self.show(stats, now_ns)
+
     def _blank(self, selector: str, title: str, x: str, y: str) -> PlotextPlot:
         """A plot cleared of the last frame's data, its title and axes named."""
         plot = self.query_one(selector, PlotextPlot)

@@ -103,6 +103,10 @@ class StatsPanel(Widget):
         self._pieces.forget()
         self._strips.clear()
 
+    def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
+        """LiveView: the panel as the run stands, its state read from the stats."""
+        self.show(stats, run_state(stats), now_ns)
+
     def show(self, stats: RunStats | None, state: RunState, now_ns: int | None = None) -> None:
         if stats is None:
             self.figures = "idle: no run yet"

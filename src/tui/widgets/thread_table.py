@@ -91,6 +91,10 @@ class ThreadTable(ScrollView, can_focus=True):
         self.update_frame()
         self.refresh()
 
+    def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
+        """LiveView: the frame's redraw of the run show() gave it."""
+        self.update_frame(now_ns)
+
     def update_frame(self, now_ns: int | None = None) -> None:
         """Called once per frame by the app after the stats model folded a batch."""
         self.now_ns = now_ns or time.perf_counter_ns()

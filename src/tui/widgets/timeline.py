@@ -108,6 +108,10 @@ class Timeline(ScrollView, can_focus=True):
         self.lane_index, self.bar_index = 0, -1
         self.update_view()
 
+    def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
+        """LiveView: the run show() gave it, read again."""
+        self.update_view(now_ns)
+
     def update_view(self, now_ns: int | None = None) -> None:
         """Re-read the stats model (a few times a second at most, and only when shown)."""
         stats = self.stats

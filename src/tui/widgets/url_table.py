@@ -28,6 +28,10 @@ class UrlView(Vertical):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*COLUMNS)
 
+    def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
+        """LiveView: the rows read again (they hold no clock)."""
+        self.show(stats)
+
     def show(self, stats: RunStats | None) -> None:
         caption = self.query_one("#url-caption", Label)
         table = self.query_one(DataTable)

@@ -1,0 +1,154 @@
+"""A run on the main screen: its views laid out, the frame timer that redraws them, its end shown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.css.query import NoMatches
+from textual.timer import Timer
+from textual.widgets import TabbedContent
+
+from fetchtui.core import registry
+from fetchtui.core.history import RunRecord
+from fetchtui.core.interpreter import InterpreterError
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.textsafe import safe_text
+from fetchtui.tui.live_run import LiveRun
+from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.live_view import LiveView
+from fetchtui.tui.widgets.setup_pane import Setup
+from fetchtui.tui.widgets.stats_panel import StatsPanel
+from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline
+from fetchtui.tui.widgets.url_table import UrlView
+
+if TYPE_CHECKING:
+    from fetchtui.tui.screens.main import MainScreen
+
+#: Frames per second of the frame timer. The workers run in a child process (FetchProcess),
+#: so a frame costs them no GIL time. A frame costs ~13 ms of this process's CPU; 25 Hz keeps
+#: the lag's p99 near 90 ms where 10/15/20 Hz gave 135/104/95 ms (bench/tui.py --hz, README).
+FRAME_HZ = 25
+SLOW_EVERY = 5  # timeline, charts and URLs: every 5th frame, 5 times a second
+#: The views a few frames a second redraw, by the tab that shows them (the others: every frame).
+SLOW_VIEWS: dict[str, type[Timeline | Charts | UrlView]] = {
+    "tab-timeline": Timeline, "tab-charts": Charts, "tab-urls": UrlView}
+#: Narrower than this, the setup pane gives way to the live view while a run runs: at 80
+#: columns it left the live pane 30, and every ident and request was cut.
+ROOMY_COLUMNS = 120
+
+
+class RunView:
+    """The main screen's side of its runs (not a Textual class): a run's views laid out before
+    it starts, the frame timer that has the LiveRun fold and every shown LiveView redraw, and
+    the run's end recorded once painted, handed on to the series."""
+
+    def __init__(self, screen: MainScreen, live_run: LiveRun) -> None:
+        self.screen = screen
+        self.live_run = live_run
+        self._timer: Timer | None = None
+        self.drawing = False  # the frame timer runs: only while a run is live
+        self._frames = 0
+
+    def mount(self) -> None:
+        """The frame timer, paused until a run starts."""
+        self._timer = self.screen.set_interval(1 / FRAME_HZ, self.frame, pause=True)
+
+    def start_run(self, setup: Setup) -> None:
+        """Open a run of `setup`, lay its views out, and start it once they are painted."""
+        screen = self.screen
+        try:
+            source = self.live_run.open(setup)
+        except InterpreterError as exc:  # a Python of the setup pane that cannot run fetchtui
+            screen.series.end()
+            screen.notify(str(exc), title="Cannot start", severity="error", markup=False)
+            return
+        stats, config = self.live_run.stats, source.config
+        screen.refresh_bindings()  # the footer offers pause while a run runs
+        screen.query_one(ThreadTable).show(stats, config.concurrency)
+        screen.query_one(Timeline).show(stats)
+        panel = screen.query_one(StatsPanel)
+        panel.styles.height = 8 if self.live_run.checks else 7  # a line of checks
+        panel.workers_are = registry.MODELS[config.model].workers_are
+        if screen.replay_of is None:  # asyncio's tasks share one thread: the title says what a group is
+            screen.query_one("#live").border_title = f"live: requests in flight, by {panel.workers_are[:-1]}"
+        screen.fetch_app.settle_heap()
+        if screen.size.width < ROOMY_COLUMNS:
+            screen.show_setup(False)
+        elif screen.focused is not None and screen.focused.id == "urls":
+            # the run is what to watch now, and +, - and p are its keys: in the editor they type
+            screen.query_one(ThreadTable).focus()
+        # The view's changes above lay the screen out again (the footer, the table's room, the
+        # panel's height: three layouts, 70-90 ms at 200x50). The run starts once they are
+        # painted, so its first frames and its fetch process do not share the CPU with them.
+        # The footer recomposes after the first refresh and mounts its keys; the second lays them out.
+        screen.call_after_refresh(lambda: screen.call_after_refresh(self._go, source))
+
+    def _go(self, source: RunSource) -> None:
+        """Start a run whose view is laid out; one cancelled (or quit) meanwhile ends unstarted."""
+        if not self.live_run.start(source):
+            return
+        if self._timer is not None:
+            self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
+            self.drawing = True
+        self.frame()
+
+    def frame(self) -> None:
+        """One frame: fold what came, have each shown LiveView redraw, and see the run's end."""
+        now = self.live_run.poll()
+        stats = self.live_run.stats
+        if now is None or stats is None:
+            return
+        screen = self.screen
+        try:
+            every_frame: tuple[LiveView, ...] = (screen.query_one(ThreadTable),
+                                                 screen.query_one(StatsPanel))
+        except NoMatches:  # the app is closing: its widgets are gone before its timer
+            return
+        for view in every_frame:
+            view.refresh_from(stats, now)
+        self._frames += 1
+        if self._frames % SLOW_EVERY == 0 or stats.ended:
+            self.slow_views(now)
+        if self.live_run.end_shown():
+            # the frame that shows the end is painted first; recording the run (the history's
+            # file, the footer, the setup pane's return: ~60 ms) comes after, not in its lag
+            if self._timer is not None:
+                self._timer.pause()
+                self.drawing = False
+            screen.call_after_refresh(self._run_ended)
+
+    def slow_views(self, now_ns: int | None = None) -> None:
+        """Timeline, charts and URLs redraw the whole run: a few times a second, and only if shown."""
+        kind = SLOW_VIEWS.get(str(self.screen.query_one(TabbedContent).active))
+        if kind is not None:
+            view: LiveView = self.screen.query_one(kind)
+            view.refresh_from(self.live_run.stats, now_ns if now_ns is not None else self.live_run.now_ns())
+
+    def _run_ended(self) -> None:
+        """Record the run, redraw history and chart (once per run), start what is queued."""
+        history, source = self.live_run.history, self.live_run.source
+        problem = history.problem
+        record = self.live_run.record()
+        if record is None or source is None:  # a quit came first, and its close-out recorded it
+            return
+        screen = self.screen
+        screen.refresh_bindings()
+        if source.lost:
+            # longer than a toast's 5 s: why a run was lost must not slip by unread
+            screen.notify(safe_text(source.lost), title="Run cut short", severity="error",
+                          markup=False, timeout=15)
+        if history.problem != problem and history.problem:
+            screen.notify(safe_text(history.problem), title="History", severity="warning", markup=False)
+        screen.query_one(HistoryTable).show(history)
+        self._after(record)
+
+    def _after(self, record: RunRecord) -> None:
+        """The next run of a series, or the setup pane back for the next experiment."""
+        following = self.screen.series.ended(record, self.live_run.setup)
+        if following is not None:
+            self.start_run(following)
+        elif self.screen.size.width >= ROOMY_COLUMNS:
+            self.screen.show_setup(True)  # the run is over: the next experiment starts there
+        # on a narrow terminal the results keep the screen until ctrl+g asks for the setup pane
