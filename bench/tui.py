@@ -43,10 +43,10 @@ SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see d
 # -- inside tmux: the real app, instrumented ------------------------------------------
 def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> None:
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as `fetchtui` itself sets it (cli.cmd_tui)
-    from fetchtui.tui import app as app_module
+    from fetchtui.tui.screens import run_view
 
     if hz:
-        app_module.FRAME_HZ = hz
+        run_view.FRAME_HZ = hz
     from fetchtui.core.config import RunConfig, check_backend, check_model
     from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
     from fetchtui.tui.app import FetchApp
@@ -70,24 +70,30 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
         lags_ns: list[int] = []
         keys: list[float] = []
 
-        def on_mount(self) -> None:
-            super().on_mount()
-            self.query_one(ThreadTable).focus()
+        async def on_mount(self) -> None:
+            await super().on_mount()
+            self.main.query_one(ThreadTable).focus()
             # as a user would press ctrl+s: once the app is up, not while it is still mounting
-            self.set_timer(SETTLE_S, self.action_start)
+            self.set_timer(SETTLE_S, self.main.action_start)
+            # the run's start and fold (LiveRun) and the + key (MainScreen), timed where they run
+            run, screen = self.live_run, self.main
+            start, fold, more = run.start, run.fold, screen.action_more_workers
+            run.start = lambda source: self._go(start, source)  # type: ignore[method-assign]
+            run.fold = lambda batch: self.fold(fold, batch)  # type: ignore[method-assign]
+            screen.action_more_workers = lambda: self.more_workers(more)  # type: ignore[method-assign]
 
         frames = 0
         run_cpu_s = 0.0  # the main thread's CPU time when the run started (then: during it)
         fold_cpu_s = 0.0  # of it, folding
 
-        def _go(self, source: Any) -> None:
+        def _go(self, start: Any, source: Any) -> bool:
             self.run_cpu_s = time.thread_time()
-            super()._go(source)
+            return bool(start(source))
 
-        def fold(self, batch: list[Event]) -> None:
+        def fold(self, fold: Any, batch: list[Event]) -> None:
             self.frames += 1
             began = time.thread_time()
-            super().fold(batch)
+            fold(batch)
             self.fold_cpu_s += time.thread_time() - began
             stamps = stamps_of(batch)
             if stamps:
@@ -102,8 +108,8 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.lags_ns.extend(now - t for t in stamps)
             self.worst.append((len(stamps), (now - min(stamps)) / 1e6))
 
-        def action_more_workers(self) -> None:
-            super().action_more_workers()
+        def more_workers(self, more: Any) -> None:
+            more()
             self.call_after_refresh(lambda: self.keys.append(time.time()))
 
         def _done(self) -> None:

@@ -41,6 +41,7 @@ class FetchApp(App[int]):
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "fetchtui"
+    main: MainScreen  # the default screen, made when the app starts (get_default_screen)
 
     def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,

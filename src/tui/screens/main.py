@@ -81,6 +81,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < ROOMY_ROWS, "-short")
 
+    def on_screen_resume(self) -> None:
+        """Back from a dialog: a terminal resized under it sent this screen no Resize."""
+        self.set_class(self.app.size.height < ROOMY_ROWS, "-short")
+
     def on_mount(self) -> None:
         self.set_class(self.size.height < ROOMY_ROWS, "-short")
         self.query_one("#setup").border_title = "setup"
