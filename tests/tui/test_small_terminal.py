@@ -82,7 +82,7 @@ async def test_at_80_columns_the_footer_shows_help_and_the_keys_of_the_moment(ba
 
 
 async def test_at_80_by_24_every_figure_line_fits_and_the_limit_leads_with_its_conclusion(base: str) -> None:
-    from fetchtui.tui.stats_panel import StatsPanel
+    from fetchtui.tui.widgets.stats_panel import StatsPanel
 
     app = FetchApp(f"{base}/delay/200?q=narrow-panel x400", RunConfig(workers=4))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -90,7 +90,7 @@ async def test_at_80_by_24_every_figure_line_fits_and_the_limit_leads_with_its_c
         panel = app.query_one(StatsPanel)
         await wait_for(pilot, lambda: "\nlimit   -" not in panel.figures and "limit" in panel.figures,
                        "a verdict")
-        app.action_pause()
+        app.main.action_pause()
         await wait_for(pilot, lambda: "(paused " in panel.figures, "the pause on the clock")
         width = panel.size.width
         lines = panel.figures.splitlines()
@@ -102,4 +102,4 @@ async def test_at_80_by_24_every_figure_line_fits_and_the_limit_leads_with_its_c
         # the verdict's conclusion (after its evidence's last colon) comes first, so a cut keeps it
         assert re.match(r"limit   \w+: [^·:]+ · ", limit), limit
         assert "req/s" in lines[1] and "elapsed" in lines[1] and "threads 4/4" in lines[1], lines[1]
-        app.action_cancel()
+        app.main.action_cancel()
