@@ -24,7 +24,7 @@ from fetchtui.core.config import RunConfig
 from fetchtui.core.events import RequestStarted, each_request_event
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.core.stats import RunStats
-from fetchtui.core.stats.samples import percentile
+from fetchtui.core.stats.hist import nearest as percentile
 from fetchtui.core.targets import parse_targets
 
 

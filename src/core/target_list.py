@@ -118,6 +118,10 @@ class TargetList(Sequence["Target"]):
         """How many runs (a line and its `xN` repeats are one)."""
         return len(self._ends)
 
+    def run_ends(self) -> array[int]:
+        """Each run's end in the list: the count of requests up to and with it (run_of bisects them)."""
+        return self._ends
+
     def run_of(self, index: int) -> int:
         """The run request `index` (of the list's length) belongs to."""
         return bisect.bisect_right(self._ends, index)

@@ -25,7 +25,7 @@ from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
-from .test_row_fold import Run, step
+from .test_fold_reference import Run, step
 
 gaps_of = st.lists(st.integers(0, 5_000), min_size=120, max_size=120)
 

@@ -364,6 +364,8 @@ def test_a_processes_run_counts_from_when_its_processes_are_ready_not_from_their
 
 
 def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
+    import numpy as np
+
     from fetchtui.core.events import RunStarted
     from fetchtui.core.stats.steering import Steering
 
@@ -371,7 +373,7 @@ def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
     steering.run_started(RunStarted(10, 2, t_ns=1_000))
     steering.resized(PoolResized(2_000, 4))
     steering.resized(PoolResized(3_000, 8))
-    for start_ns in (1_500, 2_999, 3_000, 3_500, 500):  # 500: stamped before the run's own t0
-        steering.finished(start_ns, 10)
+    starts = np.array([1_500, 2_999, 3_000, 3_500, 500])  # 500: stamped before the run's own t0
+    steering.finished(starts, np.full(len(starts), 10))
     assert [segment.requests for segment in steering.segments] == [2, 1, 2]
     assert [segment.latency_ns for segment in steering.segments] == [20, 10, 20]

@@ -1,28 +1,22 @@
 """Each URL's own figures: a row per distinct URL of the list, in list order.
 
-A `URL x100` line is one URL; the same URL on two lines is one row too. The rows are made
-when asked (a summary at the end, a view a few times a second), from the request records,
-so the fold pays nothing for them.
+A `URL x100` line is one URL; the same URL on two lines is one row too. The rows' figures are
+made when asked (a summary at the end, a view a few times a second), from the request
+columns (stats/figures.py), so the fold pays nothing for them.
 """
 
 from __future__ import annotations
 
-import itertools
-import operator
 from array import array
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import Outcome
-from fetchtui.core.stats.records import NONE
-from fetchtui.core.stats.samples import percentile
-from fetchtui.core.summary import Latency, UrlFigures
 from fetchtui.core.target_list import TargetList
 from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
-    from fetchtui.core.stats.records import Records
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 class UrlRows:
@@ -82,6 +76,14 @@ class UrlRows:
                 if begin >= size:
                     return
 
+    def rows_of(self, size: int) -> NDArray[np.int64]:
+        """The row of each id below `size` (a duration repeats the list)."""
+        import numpy as np
+
+        row_of_run = np.frombuffer(self._build(), np.int64)
+        ends = np.frombuffer(self.runs.run_ends(), np.int64)
+        return row_of_run[np.searchsorted(ends, np.arange(size) % self.listed, side="right")]
+
     def url(self, row: int) -> str:
         self._build()
         return self.runs.run_target(self._first_run[row]).display
@@ -97,57 +99,3 @@ class UrlRows:
             out[row_of_run[run]] += size * cycles + extra
             begin += size
         return out
-
-
-def url_figures(rows: UrlRows, records: Records, total: int, final: bool, limit: int | None = None,
-                every_latency: Sequence[int] | None = None) -> Iterator[UrlFigures]:
-    """The rows, in list order (the first `limit` of them, when given), one at a time.
-    `every_latency`, in order: the run's own, which a one-row table's row has (not sorted twice)."""
-    count = rows.count if limit is None else min(limit, rows.count)
-    every_latency = every_latency if rows.count == 1 else None
-    planned = rows.planned(total)
-    ok, failed, cancelled, nbytes = (array("q", bytes(8 * count)) for _ in range(4))
-    errors: dict[int, Counter[str]] = {}
-    latencies: dict[int, list[int]] = {}
-    none, ok_, cancelled_, failures = NONE, Outcome.OK, Outcome.CANCELLED, records.errors
-    outcome_of, start_of, end_of, size_of = records.outcome, records.start, records.end, records.nbytes
-    # a span of ids at a time, its tallies in C: a request at a time took ~1 µs, 25 ms of a
-    # 20,000-request run's last frame
-    for row, begin, stop in rows.spans(records.size):
-        if row >= count:
-            continue
-        outcomes = outcome_of[begin:stop]
-        tally = Counter(outcomes)
-        ended_ok, ended_cancelled = tally.pop(ok_, 0), tally.pop(cancelled_, 0)
-        unreported = tally.pop(None, 0)
-        ok[row] += ended_ok
-        cancelled[row] += ended_cancelled
-        if tally:  # failures, by their error's kind
-            failed[row] += sum(tally.values())
-            kinds = errors.setdefault(row, Counter())
-            for req_id, outcome in enumerate(outcomes, begin):
-                if outcome is not None and outcome is not ok_ and outcome is not cancelled_:
-                    kinds[failures.get(req_id, (None, None))[0] or "invalid"] += 1
-        starts, ends, sizes = start_of[begin:stop], end_of[begin:stop], size_of[begin:stop]
-        if unreported or ended_cancelled:  # only what ended, and was not cancelled, counts on
-            ran = [outcome is not None and outcome is not cancelled_ for outcome in outcomes]
-            starts, ends, sizes = (array("q", itertools.compress(c, ran)) for c in (starts, ends, sizes))
-        nbytes[row] += sum(sizes)
-        if every_latency is not None:
-            continue
-        if starts and min(starts) == none:
-            took = [end - start for start, end in zip(starts, ends, strict=True) if start != none]
-        else:
-            took = list(map(operator.sub, ends, starts))
-        if took:
-            latencies.setdefault(row, []).extend(took)
-    for row in range(count):
-        ordered = every_latency if every_latency is not None else sorted(latencies.get(row, ()))
-        p50, p90, p99 = (round(percentile(ordered, q) / 1e6, 3) for q in (50, 90, 99))
-        lat = Latency(p50, p90, p99, round((ordered[-1] if ordered else 0) / 1e6, 3))
-        # a request never started (a cancel, the end of a duration) has no record: it is
-        # this row's all the same
-        unaccounted = max(0, planned[row] - ok[row] - failed[row] - cancelled[row]) if final else 0
-        yield UrlFigures(rows.url(row), planned[row], ok[row], failed[row],
-                         cancelled[row] + unaccounted, lat, nbytes[row],
-                         dict(sorted(errors.get(row, Counter()).items())))

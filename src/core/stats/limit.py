@@ -14,16 +14,15 @@ Little's law is the check: requests in flight = throughput times latency. Judged
 
 from __future__ import annotations
 
-import itertools
 import time
-from array import array
-from collections import deque
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import Limit
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from fetchtui.core.stats.by_url import UrlRows
     from fetchtui.core.stats.run_stats import RunStats
     from fetchtui.core.stats.steering import Segment
@@ -45,44 +44,42 @@ class Floors:
 
     def __init__(self, rows: UrlRows) -> None:
         self._listed = rows.listed
-        self._run_of = rows.runs.run_of
+        self._ends = rows.runs.run_ends()
         self._runs = max(1, rows.runs.run_count)
-        self._floor: array[int] | None = None  # made on the first request: 8 bytes a line
-        self._recent: deque[tuple[int, int]] = deque(maxlen=RECENT)  # (line, latency ns)
+        self._floor: NDArray[np.int64] | None = None  # made on the first request: 8 bytes a line
+        self._lines: NDArray[np.int64] | None = None  # the latest requests' lines and latencies
+        self._latencies: NDArray[np.int64] | None = None
 
-    def add(self, req_id: int, latency_ns: int) -> None:
+    def add(self, req_ids: NDArray[np.int64], latencies: NDArray[np.int64]) -> None:
+        """Requests that ran, in the order they ended."""
+        import numpy as np
+
         if self._floor is None:
-            self._floor = array("q", bytes(8 * self._runs))
-        line = self._run_of(req_id % self._listed)
-        floor = self._floor[line]
-        if floor == 0 or latency_ns < floor:
-            self._floor[line] = max(1, latency_ns)
-        self._recent.append((line, latency_ns))
-
-    def add_rows(self, req_ids: Sequence[int], latencies: Sequence[int]) -> None:
-        """add() for each, in order; a one-line list's at once."""
+            self._floor = np.full(self._runs, np.iinfo(np.int64).max, np.int64)
         if self._runs > 1:
-            for req_id, latency_ns in zip(req_ids, latencies, strict=True):
-                self.add(req_id, latency_ns)
-            return
-        if self._floor is None:
-            self._floor = array("q", bytes(8))
-        fastest = min(latencies)
-        if self._floor[0] == 0 or fastest < self._floor[0]:
-            self._floor[0] = max(1, fastest)
-        self._recent.extend(zip(itertools.repeat(0), latencies[-RECENT:]))
+            lines = np.searchsorted(np.frombuffer(self._ends, np.int64), req_ids % self._listed, side="right")
+            np.minimum.at(self._floor, lines, latencies)
+        else:
+            lines = np.zeros(len(req_ids), np.int64)
+            self._floor[0] = min(int(self._floor[0]), int(latencies.min()))
+        if self._lines is None or self._latencies is None:
+            self._lines, self._latencies = lines[-RECENT:], latencies[-RECENT:]
+        else:
+            self._lines = np.concatenate((self._lines, lines))[-RECENT:]
+            self._latencies = np.concatenate((self._latencies, latencies))[-RECENT:]
 
     def queueing(self) -> float | None:
         """The median of the latest requests' latency over their URL's fastest (1: no wait)."""
-        floor = self._floor
-        if floor is None or not self._recent:
+        import numpy as np
+
+        floor, lines = self._floor, self._lines
+        if floor is None or lines is None or self._latencies is None or not len(lines):
             return None
-        return _median([latency / floor[line] for line, latency in self._recent])
+        return _median(np.sort(self._latencies / np.maximum(floor[lines], 1)).tolist())
 
 
-def _median(values: list[float]) -> float:
-    """statistics.median, without importing statistics (fractions, decimal: 2 ms of start-up)."""
-    ordered = sorted(values)
+def _median(ordered: list[float]) -> float:
+    """statistics.median of sorted values."""
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 

@@ -1,269 +1,23 @@
-"""RunStats: the one fold of a run's events into its parts, and the figures read from them."""
+"""RunStats: every figure of a run, read from its fold (stats/fold.py) and its columns (stats/figures.py)."""
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, cast
+from typing import overload
 
 from fetchtui.core import interpreter
-from fetchtui.core.events import (
-    FINISHED_ROW,
-    NONE_FIELD,
-    OUTCOMES,
-    STARTED_ROW,
-    VERSIONS,
-    ErrorKind,
-    Event,
-    Outcome,
-    PhaseFields,
-    PoolResized,
-    RequestFinished,
-    RequestRows,
-    RequestStarted,
-    RunEnded,
-    RunPaused,
-    RunStarted,
-    ThreadInfo,
-    WorkerRetired,
-    row_columns,
-)
-from fetchtui.core.interpreter import PythonInfo
-from fetchtui.core.stats.by_url import UrlRows, url_figures
-from fetchtui.core.stats.limit import Floors, judge
-from fetchtui.core.stats.outcomes import CANCELLED, Outcomes
-from fetchtui.core.stats.pace import Pace
-from fetchtui.core.stats.phases import PhaseStats
-from fetchtui.core.stats.records import NO_PHASES, NONE, RecordFields, Records, RecordsView, RequestRecord
-from fetchtui.core.stats.samples import rounded
-from fetchtui.core.stats.steering import Steering
-from fetchtui.core.stats.workers import ProcessFigures, Workers, WorkerStats
+from fetchtui.core.events import Outcome, RunEnded, ThreadInfo
+from fetchtui.core.stats.fold import RunFold
+from fetchtui.core.stats.limit import judge
+from fetchtui.core.stats.record import RecordFields, RequestRecord
+from fetchtui.core.stats.workers import ProcessFigures
 from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
 from fetchtui.core.targets import Target
 
-if TYPE_CHECKING:
-    from fetchtui.core.checks import Check
-
 SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
-
-
-class RunFold:
-    """The one fold of a run's events into its parts: the records, the outcomes, the workers,
-    the phases, the pace and the steering. Nothing after a RunEnded counts."""
-
-    def __init__(self, targets: Sequence[Target], checks: Sequence[Check] = ()) -> None:
-        self.targets = targets
-        self.checks = tuple(checks)  # --check: judged in an ended run's summary
-        self.outcomes = Outcomes()
-        self.workers_ = Workers()
-        self._records = Records(targets, lambda number: self.workers_.by_number[number].info)
-        self.phases = PhaseStats()
-        self.pace = Pace()
-        self.steering = Steering()
-        self.url_rows = UrlRows(targets)
-        self.floors = Floors(self.url_rows)
-        self._by_url: list[UrlFigures] | None = None  # an ended run's, made once
-        self._sampled: tuple[tuple[float, float], ...] | None = None  # likewise
-        self._latency_ns = 0  # the sum over requests that ran
-        self.total = len(targets)  # an open run's: the requests made so far
-        self.open = False  # the count is open until the run's duration ends
-        self.processes = 1  # worker processes the run was given
-        self.python: PythonInfo | None = None  # the interpreter that ran it, as it said
-        self._parallel: float | None = None  # cores its clients could spend at once, as it said
-        self.workers = 0  # the concurrency the run was started with
-        self.t0_ns: int | None = None
-        self.end_ns: int | None = None
-        self.ended = False
-        self.interrupted = False  # the run was cancelled or lost, not run to its end
-
-    # -- folding -------------------------------------------------------------------
-    def apply(self, events: Iterable[Event]) -> None:
-        """Fold a batch of events (in queue order)."""
-        for event in events:
-            if self.ended:
-                return
-            if isinstance(event, RequestRows):
-                self._rows(event)
-            elif isinstance(event, RequestFinished):
-                self._finished(event)
-            elif isinstance(event, RequestStarted):
-                self._started(event)
-            elif isinstance(event, RunStarted):
-                self._run_started(event)
-            elif isinstance(event, RunEnded):
-                self._ended(event)
-            elif isinstance(event, PoolResized):
-                self.steering.resized(event)
-            elif isinstance(event, WorkerRetired):
-                self.workers_.retired(event.thread, event.t_ns)
-            elif isinstance(event, RunPaused):
-                self.steering.paused_or_resumed(event)
-
-    def _run_started(self, event: RunStarted) -> None:
-        self.t0_ns, self.workers, self.processes = event.t_ns, event.workers, event.processes
-        self.python, self._parallel = event.python, event.parallel
-        self.pace.run_started(event)
-        self.steering.run_started(event)
-        self.open = event.total is None
-        self.total = event.total if event.total is not None else 0
-        self._records.reserve(self.total)
-
-    def _started(self, event: RequestStarted) -> None:
-        self._start(event.req_id, event.t_ns, event.thread, event.due_ns)
-
-    def _start(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> None:
-        self._records.started(req_id, self.workers_.began(thread, req_id, t_ns), t_ns, due_ns)
-        if self.open and req_id >= self.total:
-            self.total = req_id + 1
-        self.outcomes.began()
-        self.pace.began(t_ns, due_ns)
-
-    def _finished(self, event: RequestFinished) -> None:
-        self._end(event.req_id, event.t_ns, event.outcome, event.status, event.nbytes, event.cpu_ns,
-                  None if event.phases is None else event.phases.fields, event.http_version,
-                  event.error_kind, event.error)
-
-    def _rows(self, rows: RequestRows) -> None:
-        """A batch's rows, folded a column at a time: every start, then every end.
-
-        The figures come out as folding them one by one in order would: an end reads only
-        what its own start wrote (its worker, its start time), a worker runs one request at a
-        time, and each part's samples keep their order. One by one, through each part's
-        methods, the fold cost ~3.5 µs a request, the live UI's largest cost after painting;
-        a column at a time, most of it runs in C.
-        """
-        if rows.started:
-            self._started_rows(rows)
-        if rows.finished:
-            self._finished_rows(rows)
-
-    def _started_rows(self, rows: RequestRows) -> None:
-        req_ids, t_ns, threads, dues = row_columns(STARTED_ROW, rows.started)
-        numbers = self.workers_.began_rows(rows.threads, threads, req_ids, t_ns)
-        self._records.started_rows(req_ids, numbers, t_ns, dues)
-        if self.open:
-            self.total = max(self.total, max(req_ids) + 1)
-        self.outcomes.started += len(req_ids)
-        self.outcomes.in_flight += len(req_ids)
-        if max(dues) != NONE_FIELD:
-            for t, due in zip(t_ns, dues, strict=True):
-                self.pace.began(t, None if due == NONE_FIELD else due)
-
-    def _finished_rows(self, rows: RequestRows) -> None:
-        (req_ids, t_ns, _, outcome_codes, statuses, nbytes, cpu_ns, version_codes, has_phases,
-         dns, connect, tls, wait, receive, conn_ids, reused) = row_columns(FINISHED_ROW, rows.finished)
-        outcomes = list(map(OUTCOMES.__getitem__, outcome_codes))
-        versions = list(map(VERSIONS.__getitem__, version_codes))
-        phase_columns = (dns, connect, tls, wait, receive)
-        kept_reused = reused if 0 not in has_phases else [
-            code if has else NO_PHASES for code, has in zip(reused, has_phases, strict=True)]
-        workers, starts, dues = self._records.ended_rows(
-            req_ids, t_ns, outcomes, statuses, nbytes, cpu_ns, (*phase_columns, conn_ids), kept_reused,
-            versions)
-        latencies: list[int | None] = [t - s for t, s in zip(t_ns, starts, strict=True)]
-        every_ran = min(starts) != NONE
-        if not every_ran:
-            latencies = [None if s == NONE else lat for s, lat in zip(starts, latencies, strict=True)]
-        self.outcomes.finished_rows(outcomes, latencies, versions, statuses)
-        self.phases.add_rows(phase_columns, reused)
-        if every_ran and CANCELLED not in outcomes and min(workers) >= 0:  # a batch of requests that ran
-            ran = cast("list[int]", latencies)
-            self._ran_rows(req_ids, t_ns, starts, dues, ran)
-            self.workers_.finished_rows(workers, req_ids, ran, cpu_ns)
-            return
-        took = cast("list[int]", latencies)  # read only where a request ran
-        timed = [lat is not None and o is not CANCELLED for lat, o in zip(latencies, outcomes, strict=True)]
-        self._ran_rows(*(list(itertools.compress(column, timed))
-                         for column in (req_ids, t_ns, starts, dues, took)))
-        counted = [lat is not None and w >= 0 for lat, w in zip(latencies, workers, strict=True)]
-        self.workers_.finished_rows(*(list(itertools.compress(column, counted))
-                                      for column in (workers, req_ids, took, cpu_ns)))
-
-    def _ran_rows(self, req_ids: Sequence[int], t_ns: Sequence[int], starts: Sequence[int],
-                  dues: Sequence[int], latencies: Sequence[int]) -> None:
-        """What the ends of requests that ran, and were not cancelled, count in."""
-        if not req_ids:
-            return
-        self.pace.finished_rows(t_ns, dues)
-        self.steering.finished_rows(starts, latencies)
-        self.floors.add_rows(req_ids, latencies)
-        self._latency_ns += sum(latencies)
-
-    def _end(self, req_id: int, t_ns: int, outcome: Outcome, status: int | None, nbytes: int,
-             cpu_ns: int, phases: PhaseFields | None, version: str | None,
-             error_kind: ErrorKind | None, error: str | None) -> None:
-        """What a request's end changes: written into its record, and into each part."""
-        records = self._records
-        worker, start_ns, due_ns = records.ended(req_id, t_ns, outcome, status, nbytes, cpu_ns, phases,
-                                                 version)
-        if error_kind is not None or error is not None:
-            records.failed_with(req_id, error_kind, error)
-        latency = None if start_ns == NONE else t_ns - start_ns
-        self.outcomes.finished(outcome, latency, version, status, error_kind, error)
-        if outcome is not CANCELLED:
-            self.pace.finished(t_ns, None if due_ns == NONE else due_ns)
-            if latency is not None:
-                self.steering.finished(start_ns, latency)
-                self.floors.add(req_id, latency)
-                self._latency_ns += latency
-        if phases is not None:
-            self.phases.add(phases)
-        if worker >= 0 and latency is not None:
-            self.workers_.finished(worker, req_id, latency, cpu_ns)
-
-    def _ended(self, event: RunEnded) -> None:
-        """Close the run out: whatever has not finished is cancelled, in flight or never begun."""
-        if event.total is not None:
-            self.total = event.total
-        self.open, self.pace.timed_end = False, event.timed
-        for worker in list(self.threads.values()):
-            if worker.current is not None:
-                self._finished(RequestFinished(worker.current, event.t_ns, worker.info,
-                                               Outcome.CANCELLED, error=event.error_for(started=True)))
-        left = self.total - self.done
-        if left:
-            self._records.closed_by = event
-            self.outcomes.cancelled += left  # counted in bulk; view() tells each one apart when asked
-            self.outcomes.cancelled_because(event.error_for(started=False), left)
-        self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
-
-    # -- what it counted -----------------------------------------------------------
-    @property
-    def threads(self) -> dict[int, WorkerStats]:
-        """The workers by number, in order of appearance (threads, or asyncio's tasks)."""
-        return self.workers_.by_number
-
-    @property
-    def ok(self) -> int:
-        return self.outcomes.ok
-
-    @property
-    def failed(self) -> int:
-        return self.outcomes.failed
-
-    @property
-    def cancelled(self) -> int:
-        return self.outcomes.cancelled
-
-    @property
-    def in_flight(self) -> int:
-        return self.outcomes.in_flight
-
-    @property
-    def done(self) -> int:
-        return self.outcomes.done
-
-    @property
-    def status_counts(self) -> Counter[int]:
-        return self.outcomes.status_counts
-
-    @property
-    def error_counts(self) -> Counter[str]:
-        return self.outcomes.error_counts
 
 
 class RunTimes(RunFold):
@@ -344,9 +98,10 @@ class RunTimes(RunFold):
         in_flight_at_end = 0
         if pace.duration_s is not None and self.t0_ns is not None:
             end = self.t0_ns + round(pace.duration_s * 1e9)
-            records = self._records
-            in_flight_at_end = sum(1 for start, stop in zip(records.start, records.end, strict=True)
-                                   if NONE != start < end and (stop == NONE or stop > end))
+            if self._columns is not None:
+                from fetchtui.core.stats.figures import in_flight_at
+
+                in_flight_at_end = in_flight_at(self._columns, end)
         not_started = self.total - self.outcomes.started if pace.timed_end else 0
         scheduled = pace.from_schedule_ms(self.ended)
         return OpenLoop(
@@ -368,36 +123,93 @@ class RunStats(RunTimes):
     @property
     def records(self) -> RecordsView:
         """Every request's record by id (None: never reported), each made when read."""
-        return RecordsView(self._records)
+        return RecordsView(self)
 
     def record(self, req_id: int) -> RequestRecord:
-        """Request `req_id` as it stands (a view: made when read, from the records' columns)."""
-        return self._records.view(req_id)
+        """Request `req_id` as it stands (a view: made when read, from the columns)."""
+        if self._columns is None:
+            return RequestRecord(req_id, self.targets)
+        return self._columns.view(req_id)
 
     view = record
 
     def kept(self, req_id: int) -> bool:
         """Whether request `req_id` was reported (it started or ended): else it has no record."""
-        return self._records.kept(req_id)
+        return self._columns is not None and self._columns.kept(req_id)
 
     def record_fields(self) -> Iterator[RecordFields | None]:
         """Every request's fields in id order, None for one never reported: an export's read."""
-        return self._records.fields(self.total)
+        return self.columns.fields(self.total)
 
     def span(self, req_id: int) -> tuple[int | None, int | None, Outcome | None]:
         """(start, end, outcome) of request `req_id`, with no record made: a timeline's bar."""
-        return self._records.span(req_id)
+        return self._columns.span(req_id) if self._columns is not None else (None, None, None)
 
     def ran(self) -> Iterator[tuple[int, Outcome, int, int]]:
         """(req_id, outcome, start, end) of every request that started and ended, in id order."""
-        return self._records.ran()
+        return self._columns.ran() if self._columns is not None else iter(())
 
     def target(self, req_id: int) -> Target:
-        return self._records.target(req_id)
+        return self.targets[req_id % len(self.targets)]
 
     @property
     def closed_by(self) -> RunEnded | None:
-        return self._records.closed_by
+        return self._columns.closed_by if self._columns is not None else None
+
+    # -- what views and reports read, rather than the parts -------------------------
+    @property
+    def url_count(self) -> int:
+        """Distinct URLs of the list (rows of the per-URL table)."""
+        return self.url_rows.count
+
+    @property
+    def rate(self) -> float | None:
+        """The open loop's requests a second (-q), if it has one."""
+        return self.pace.rate
+
+    @property
+    def timed_end(self) -> bool:
+        """The run's duration ended it (what it cancelled ran out of time)."""
+        return self.pace.timed_end
+
+    @property
+    def active_workers(self) -> int:
+        """Workers in the pool now: seen, and not retired."""
+        return self.workers_.active
+
+    @property
+    def worker_changes(self) -> int:
+        """Moves each time a worker joins or leaves: a view regroups when it does."""
+        return self.workers_.changes
+
+    def in_pool(self) -> list[int]:
+        """The numbers of the workers in the pool now."""
+        return self.workers_.in_pool()
+
+    def cpu_share(self) -> float:
+        """CPU time the workers spent per wall-clock second of requests."""
+        return self.workers_.cpu_share()
+
+    def from_schedule_ms(self) -> Latency | None:
+        """Latency from each request's scheduled time, with a rate (live, or exact once ended)."""
+        return self.pace.from_schedule_ms(self.ended)
+
+    def phase_latency_ms(self) -> dict[str, Latency]:
+        """Each phase's p50/p90/p99/max (live, or exact once ended)."""
+        return self.phases.latency_ms(self.ended)
+
+    def setup_ms(self) -> float | None:
+        """Mean DNS + connect + TLS of the requests that opened a connection."""
+        return self.phases.setup_ms()
+
+    def cancel_reasons(self) -> list[tuple[str, int]]:
+        """Why requests were cancelled, the most common first (a few reasons at most)."""
+        return self.outcomes.cancel_reasons.most_common()
+
+    @property
+    def out_of_fds(self) -> int:
+        """Requests that failed for want of a file descriptor."""
+        return self.outcomes.out_of_fds
 
     def worker(self, info: ThreadInfo) -> int:
         return self.workers_.number(info)
@@ -413,7 +225,7 @@ class RunStats(RunTimes):
             return 0.0
         busy = worker.busy_ns
         if worker.current is not None:
-            start = self._records.start_of(worker.current) or 0
+            start = self.columns.start_of(worker.current) or 0
             busy += (now_ns if now_ns is not None else time.perf_counter_ns()) - start
         return min(1.0, busy / elapsed)
 
@@ -431,7 +243,16 @@ class RunStats(RunTimes):
 
     def latency_ms(self) -> Latency:
         """p50/p90/p99/max of finished requests, in milliseconds."""
-        return self.outcomes.latencies.latency(self.ended)
+        live = self.outcomes.latencies
+        if live is None or not live.count:
+            return Latency(0.0, 0.0, 0.0, 0.0)
+        if not self.ended:
+            return live.latency()
+        if self._latency is None:
+            from fetchtui.core.stats.figures import latency
+
+            self._latency = latency(self.columns)
+        return self._latency
 
     def latency_mean_ms(self) -> float:
         ran = self.ok + self.failed
@@ -440,18 +261,20 @@ class RunStats(RunTimes):
     def by_url(self, limit: int | None = SUMMARY_URL_ROWS) -> list[UrlFigures]:
         """The first `limit` rows of the per-URL table, in list order (an ended run's are
         made once); every row, one at a time, is all_urls()'s."""
+        from fetchtui.core.stats.figures import url_figures
+
         if self.ended:
             if self._by_url is None:
-                one_row = self.url_rows.count == 1  # its latencies are the run's, sorted already
-                self._by_url = list(url_figures(self.url_rows, self._records, self.total, True,
-                                                SUMMARY_URL_ROWS,
-                                                self.outcomes.latencies.ordered() if one_row else None))
+                self._by_url = list(url_figures(self.url_rows, self._columns, self.total, True,
+                                                SUMMARY_URL_ROWS))
             return self._by_url[:limit] if limit is not None else self._by_url
-        return list(url_figures(self.url_rows, self._records, self.total, False, limit))
+        return list(url_figures(self.url_rows, self._columns, self.total, False, limit))
 
     def all_urls(self) -> Iterator[UrlFigures]:
         """Every row of the per-URL table (an export's: a million URLs, one at a time)."""
-        return url_figures(self.url_rows, self._records, self.total, self.ended)
+        from fetchtui.core.stats.figures import url_figures
+
+        return url_figures(self.url_rows, self._columns, self.total, self.ended)
 
     def check_states(self, now_ns: int | None = None) -> list[tuple[str, str, str]]:
         """Each --check as a live view shows it: (expr, "pass" | "fail" | "open", value).
@@ -533,12 +356,34 @@ class RunStats(RunTimes):
         return self._sampled
 
     def _take_sample(self) -> tuple[tuple[float, float], ...]:
-        records = self._records
-        none, cancelled = NONE, CANCELLED
-        ran = [req_id for req_id, (outcome, start)
-               in enumerate(zip(records.outcome, records.start, strict=True))
-               if outcome is not None and outcome is not cancelled and start != none]
-        step = max(1, -(-len(ran) // SAMPLE))
-        start_of, end_of, cpu_of = records.start, records.end, records.cpu_ns
-        return tuple((round((end_of[req_id] - start_of[req_id]) / 1e6, 4), round(cpu_of(req_id) / 1e6, 4))
-                     for req_id in ran[::step])
+        if self._columns is None:
+            return ()
+        from fetchtui.core.stats.figures import sample
+
+        return sample(self._columns, SAMPLE)
+
+
+def rounded(lat: Latency) -> Latency:
+    """To the µs, as exports keep them."""
+    return Latency(*(round(v, 3) for v in (lat.p50, lat.p90, lat.p99, lat.max)))
+
+
+class RecordsView(Sequence[RequestRecord | None]):
+    """The records as a sequence by id: a reported request's view, None for the rest."""
+
+    def __init__(self, stats: RunStats) -> None:
+        self._stats = stats
+
+    def __len__(self) -> int:
+        return self._stats.columns.size if self._stats._columns is not None else 0
+
+    @overload
+    def __getitem__(self, index: int) -> RequestRecord | None: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RequestRecord | None]: ...
+
+    def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord | None] | None:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]  # negative from the end; IndexError past it
+        return self._stats.record(index) if self._stats.kept(index) else None

@@ -31,13 +31,11 @@ def throughput(stats: RunStats, buckets: int, now_ns: int | None = None) -> list
     elapsed = stats.elapsed_s(now_ns)
     if buckets <= 0 or elapsed <= 0:
         return []
-    counts = [0] * buckets
-    width = elapsed / buckets
-    t0 = stats.t0_ns or 0
-    for _, _, _, end_ns in stats.ran():
-        t = (end_ns - t0) / 1e9
-        counts[min(buckets - 1, max(0, int(t / width)))] += 1
-    return [c / width for c in counts]
+    if stats._columns is None:
+        return [0.0] * buckets
+    from fetchtui.core.stats.figures import throughput as per_slice
+
+    return per_slice(stats._columns, stats.t0_ns or 0, elapsed, buckets)
 
 
 def resize_marks(stats: RunStats) -> list[tuple[float, int]]:
@@ -47,12 +45,8 @@ def resize_marks(stats: RunStats) -> list[tuple[float, int]]:
 
 def latency_histogram(stats: RunStats, bins: int) -> tuple[list[float], list[int]]:
     """Latency bin edges (ms, left edges) and counts over every finished request."""
-    values = stats.outcomes.latencies.values  # a histogram needs no order, only the range
-    if not values or bins <= 0:
+    if stats._columns is None or bins <= 0:
         return [], []
-    low, high = min(values) / 1e6, max(values) / 1e6
-    width = (high - low) / bins or 1.0
-    counts = [0] * bins
-    for value in values:
-        counts[min(bins - 1, int((value / 1e6 - low) / width))] += 1
-    return [round(low + i * width, 1) for i in range(bins)], counts
+    from fetchtui.core.stats.figures import histogram
+
+    return histogram(stats._columns, bins)

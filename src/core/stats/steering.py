@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fetchtui.core.events import PoolResized, RunPaused, RunStarted
-from fetchtui.core.stats.samples import Samples
-from fetchtui.core.summary import StageFigures
+from fetchtui.core.summary import Latency, StageFigures
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from fetchtui.core.stats.hist import LiveCounts
 
 
 @dataclass(slots=True)
@@ -20,11 +25,23 @@ class Segment:
     duration_s: float | None = None  # a stage's planned length
     requests: int = 0
     latency_ns: int = 0  # their sum
-    latencies: Samples = field(default_factory=Samples)  # a stage's, for its percentiles
+    live: LiveCounts | None = None  # a stage's latencies, counted for its live percentiles
+    latencies: list[NDArray[np.int64]] = field(default_factory=list)  # a stage's, for the exact ones
 
     @property
     def mean_latency_ms(self) -> float:
         return self.latency_ns / self.requests / 1e6 if self.requests else 0.0
+
+    def latency(self, final: bool) -> Latency:
+        if self.live is None or not self.live.count:
+            return Latency(0.0, 0.0, 0.0, 0.0)
+        if not final:
+            return self.live.latency()
+        import numpy as np
+
+        from fetchtui.core.stats.hist import exact
+
+        return exact(np.concatenate(self.latencies))
 
 
 class Steering:
@@ -43,8 +60,7 @@ class Steering:
 
     def run_started(self, event: RunStarted) -> None:
         self.size, self._plan = event.workers, event.stages
-        self.segments.append(Segment(event.workers, event.t_ns,
-                                     event.stages[0][1] if event.stages else None))
+        self.segments.append(Segment(event.workers, event.t_ns, event.stages[0][1] if event.stages else None))
 
     def resized(self, event: PoolResized) -> None:
         self.size = event.workers
@@ -60,32 +76,34 @@ class Steering:
         elif not event.paused and self.paused:
             self.pauses[-1] = (self.pauses[-1][0], event.t_ns)
 
-    def finished(self, start_ns: int, latency_ns: int) -> None:
-        """A request that ran (ok or failed) finished: it counts in the stretch it started in,
-        so the last stage's requests in flight at the end are its own, and none is a stage's
-        that the one before started."""
-        segments = self.segments
-        segment = segments[-1]  # where nearly every request started: asked first, as it runs once a request
-        if segment.start_ns > start_ns and len(segments) > 1:  # before a resize or a stage
-            for segment in reversed(segments):  # the last stretch it started in, else the first
-                if segment.start_ns <= start_ns:
-                    break
-        segment.requests += 1
-        segment.latency_ns += latency_ns
-        if segment.duration_s is not None:
-            segment.latencies.add(latency_ns)
+    def finished(self, starts: NDArray[np.int64], latencies: NDArray[np.int64]) -> None:
+        """Requests that ran (ok or failed) finished: each counts in the stretch it started
+        in (the last one that began by then, else the first), so the last stage's requests in
+        flight at the end are its own, and none is a stage's that the one before started."""
+        import numpy as np
 
-    def finished_rows(self, starts: Sequence[int], latencies: Sequence[int]) -> None:
-        """Requests that ran, as rows: in one sum when all began in the last stretch."""
-        segment = self.segments[-1]
-        if min(starts) < segment.start_ns:
-            for start_ns, latency_ns in zip(starts, latencies, strict=True):
-                self.finished(start_ns, latency_ns)
+        from fetchtui.core.stats.hist import LiveCounts
+
+        segments = self.segments
+        if not segments:
             return
-        segment.requests += len(latencies)
-        segment.latency_ns += sum(latencies)
-        if segment.duration_s is not None:
-            segment.latencies.add_all(latencies)
+        last = len(segments) - 1
+        if last == 0 or starts.min() >= segments[-1].start_ns:
+            groups = [(last, latencies)]
+        else:
+            begins = [segment.start_ns for segment in segments]
+            index = np.array([next((k for k in range(last, -1, -1) if begins[k] <= start), 0)
+                              for start in starts.tolist()])
+            groups = [(k, latencies[index == k]) for k in np.flatnonzero(np.bincount(index)).tolist()]
+        for k, mine in groups:
+            segment = segments[k]
+            segment.requests += len(mine)
+            segment.latency_ns += int(mine.sum())
+            if segment.duration_s is not None:
+                if segment.live is None:
+                    segment.live = LiveCounts()
+                segment.live.add(mine)
+                segment.latencies.append(mine)
 
     @property
     def paused(self) -> bool:
@@ -124,7 +142,7 @@ class Steering:
         for index, stage in enumerate(self.segments):
             if stage.duration_s is None:
                 continue
-            lat = stage.latencies.latency(final)
+            lat = stage.latency(final)
             out.append(StageFigures(stage.workers, stage.duration_s, stage.requests,
                                     round(self.rps(index, now_ns), 3), round(lat.p50, 3),
                                     round(lat.p99, 3)))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
 from array import array
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from fetchtui.core.events import ThreadInfo
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from fetchtui.core.stats.columns import Columns
+
 RECENT = 5
-#: Rows a worker from which a batch's ends are folded a worker's at once (a group costs
-#: ~1.5 µs of its own, a row one at a time ~0.3 µs)
-GROUPED = 6
 
 
 def ms_per_request(cpu_ns: int, requests: int) -> float:
@@ -31,9 +34,7 @@ class WorkerStats:
     cpu_ns: int = 0
     current: int | None = None
     recent: deque[int] = field(default_factory=lambda: deque(maxlen=RECENT))
-    # every request it ran, in finish order: an array (a list of a million ids was a third
-    # of each full collection's time, and 36 bytes a request)
-    done: array[int] = field(default_factory=lambda: array("q"))
+    done: array[int] = field(default_factory=lambda: array("q"))  # every request it ran, in finish order
     first_ns: int | None = None  # its lane starts: its first request's start
     retired_ns: int | None = None  # it left a shrinking pool (None: it is in the pool)
 
@@ -54,115 +55,140 @@ class ProcessFigures:
 
 
 class Workers:
-    """The run's workers, numbered in order of appearance: the table's groups, the timeline's lanes."""
+    """The run's workers, numbered in order of appearance: the table's groups, the timeline's lanes.
+
+    A start is counted as it is folded (a worker's current request, a new lane); the ends are
+    counted into each worker when the workers are read, from the order the ends came in
+    (the columns keep it): a frame reads them once, however many batches it folded.
+    """
 
     def __init__(self) -> None:
-        self.by_number: dict[int, WorkerStats] = {}
+        self._workers: dict[int, WorkerStats] = {}
+        self._steady: set[int] = set()  # workers seen and not retired: a start changes only their current
         self._numbers: dict[tuple[int, int, int | None], int] = {}  # ThreadInfo.worker -> number
-        # the same, by the ThreadInfo object a source hands every time (held: its id stays its):
-        # `worker` is a property making a tuple, asked twice a request
-        self._by_object: dict[int, tuple[ThreadInfo, int]] = {}
+        # a stream's thread table -> its entries' numbers (the table only grows)
+        self._tables: dict[int, tuple[Sequence[ThreadInfo], list[int]]] = {}
+        self.columns: Columns | None = None  # the run's, once made
+        self._counted = 0  # the ends (in the order they came) counted into the workers so far
         self.changes = 0  # counts workers joining and leaving: a view regroups when it moves
+
+    @property
+    def by_number(self) -> dict[int, WorkerStats]:
+        """Every worker by number, with every end folded so far counted."""
+        if self.columns is not None and self._counted < self.columns.ends:
+            self._count_ends(self.columns)
+        return self._workers
 
     def number(self, info: ThreadInfo) -> int:
         """The number of the worker `info` names."""
-        known = self._by_object.get(id(info))
-        if known is not None:
-            return known[1]
         key = self._numbers.get(info.worker)
         if key is None:
             key = self._numbers[info.worker] = len(self._numbers)
-        if len(self._by_object) < 100_000:  # a source making a ThreadInfo a request still folds
-            self._by_object[id(info)] = (info, key)
         return key
 
-    def began(self, info: ThreadInfo, req_id: int, t_ns: int) -> int:
-        """A request began on `info`'s worker; answers the worker's number."""
-        number = self.number(info)
-        worker = self.by_number.get(number)
-        if worker is None:
-            worker = self.by_number[number] = WorkerStats(info, first_ns=t_ns)
-            self.changes += 1
-        elif worker.retired_ns is not None:  # a regrown pool runs a retired thread again
-            worker.retired_ns = None
-            self.changes += 1
-        worker.current = req_id
-        return number
+    def numbers(self, table: Sequence[ThreadInfo], used: list[int], shared: bool) -> list[int]:
+        """The numbers of the entries `used` of a thread table (-1 for the others): a
+        stream's table (`shared`) is kept, as it only grows; a batch's own is not."""
+        if not shared:
+            mine = [-1] * len(table)
+        else:
+            known = self._tables.get(id(table))
+            if known is None or known[0] is not table:
+                known = self._tables[id(table)] = (table, [])
+            mine = known[1]
+            mine.extend([-1] * (len(table) - len(mine)))
+        for index in used:
+            if mine[index] < 0:
+                mine[index] = self.number(table[index])
+        return mine
 
-    def began_rows(self, table: Sequence[ThreadInfo], threads: Sequence[int], req_ids: Sequence[int],
-                   t_ns: Sequence[int]) -> list[int]:
-        """Requests began, as rows (`threads` index `table`): began() for each; answers
-        each one's worker number. A worker's current request is its last one to begin."""
-        number_of = {index: self.number(table[index]) for index in set(threads)}
-        numbers = list(map(number_of.__getitem__, threads))
-        for number, req_id in dict(zip(numbers, req_ids, strict=True)).items():
-            worker = self.by_number.get(number)
-            if worker is None:  # its first row is its first request
-                first = numbers.index(number)
-                worker = self.by_number[number] = WorkerStats(table[threads[first]], first_ns=t_ns[first])
-                self.changes += 1
-            elif worker.retired_ns is not None:
+    def numbered(self, table: Sequence[ThreadInfo]) -> list[int] | None:
+        """A stream's table's numbers, if every entry has one already (else None)."""
+        known = self._tables.get(id(table))
+        if known is None or known[0] is not table or len(known[1]) < len(table) or -1 in known[1]:
+            return None
+        return known[1]
+
+    def began(self, infos: Sequence[ThreadInfo], index: NDArray[np.int64], numbers: NDArray[np.int64],
+              req_ids: NDArray[np.int64], t_ns: NDArray[np.int64]) -> None:
+        """Requests began (row k on worker numbers[k], infos[index[k]]): a worker's current
+        request is its last one to begin; a new worker's lane starts at its first."""
+        import numpy as np
+
+        last = np.full(int(numbers.max()) + 1, -1)
+        np.maximum.at(last, numbers, np.arange(len(numbers)))
+        mine = np.flatnonzero(last >= 0).tolist()
+        if not self._steady.issuperset(mine):
+            self._joined(infos, index, numbers, t_ns)
+        workers = self._workers
+        for number, req_id in zip(mine, req_ids[last[mine]].tolist(), strict=True):
+            workers[number].current = req_id
+
+    def _joined(self, infos: Sequence[ThreadInfo], index: NDArray[np.int64], numbers: NDArray[np.int64],
+                t_ns: NDArray[np.int64]) -> None:
+        """Workers new to the run, or back in a regrown pool, in the order each first began."""
+        import numpy as np
+
+        firsts = np.flatnonzero(np.concatenate(([True], numbers[1:] != numbers[:-1]))).tolist()
+        for row in firsts:
+            number = int(numbers[row])
+            if number in self._steady:
+                continue
+            worker = self._workers.get(number)
+            if worker is None:
+                self._workers[number] = WorkerStats(infos[int(index[row])], first_ns=int(t_ns[row]))
+            else:  # a regrown pool runs a retired thread again
                 worker.retired_ns = None
-                self.changes += 1
-            worker.current = req_id
-        return numbers
+            self._steady.add(number)
+            self.changes += 1
+
+    def _count_ends(self, columns: Columns) -> None:
+        """The ends not counted yet, into their workers (those that started: a request cut
+        before it began is no worker's), in the order they came within each worker."""
+        import numpy as np
+
+        from fetchtui.core.stats.batch import NONE
+
+        new = columns.order[self._counted:]
+        self._counted = columns.ends
+        numbers, starts = columns.worker[new], columns.start[new]
+        counted = (numbers >= 0) & (starts != NONE)
+        numbers, new, starts = numbers[counted], new[counted], starts[counted]
+        if not len(new):
+            return
+        order = np.argsort(numbers, kind="stable")
+        grouped = numbers[order]
+        heads = [0, *(np.flatnonzero(grouped[1:] != grouped[:-1]) + 1).tolist()]
+        ids = new[order]
+        busy = np.add.reduceat(columns.end[ids] - starts[order], heads).tolist()
+        cpu = np.add.reduceat(columns.cpu[ids], heads).tolist()
+        heads.append(len(ids))
+        for k, number in enumerate(grouped[heads[:-1]].tolist()):
+            mine = ids[heads[k]:heads[k + 1]]
+            worker = self._workers[number]
+            worker.requests += len(mine)
+            worker.busy_ns += busy[k]
+            worker.cpu_ns += cpu[k]
+            if worker.current is not None and columns.outcome[worker.current] != -1:
+                worker.current = None
+            worker.recent.extend(mine[-RECENT:].tolist())
+            worker.done.frombytes(mine.astype("<i8").tobytes())
 
     def retired(self, info: ThreadInfo, t_ns: int) -> None:
-        worker = self.by_number.get(self.number(info))
+        worker = self._workers.get(self.number(info))
         if worker is not None and worker.retired_ns is None:
             worker.retired_ns = t_ns
+            self._steady.discard(self.number(info))
             self.changes += 1
 
     def in_pool(self) -> list[int]:
         """The numbers of the workers in the pool now (retired ones left it)."""
-        return [n for n, worker in self.by_number.items() if worker.retired_ns is None]
+        return [n for n, worker in self._workers.items() if worker.retired_ns is None]
 
     @property
     def active(self) -> int:
         """Workers in the pool now: seen, and not retired."""
-        return sum(1 for worker in self.by_number.values() if worker.retired_ns is None)
-
-    def finished(self, number: int, req_id: int, busy_ns: int, cpu_ns: int) -> None:
-        worker = self.by_number[number]
-        worker.requests += 1
-        worker.busy_ns += busy_ns
-        worker.cpu_ns += cpu_ns
-        if worker.current == req_id:
-            worker.current = None
-        worker.recent.append(req_id)
-        worker.done.append(req_id)
-
-    def finished_rows(self, numbers: Sequence[int], req_ids: Sequence[int], busy_ns: Sequence[int],
-                      cpu_ns: Sequence[int]) -> None:
-        """finished() for each row, in order within each worker."""
-        counts = Counter(numbers)
-        if len(numbers) < GROUPED * len(counts):  # a few rows a worker: one at a time is cheaper
-            by_number = self.by_number
-            for number, req_id, busy, cpu in zip(numbers, req_ids, busy_ns, cpu_ns, strict=True):
-                worker = by_number[number]
-                worker.busy_ns += busy
-                worker.cpu_ns += cpu
-                worker.recent.append(req_id)
-                worker.done.append(req_id)
-            ended = set(req_ids)
-            for number, count in counts.items():
-                worker = by_number[number]
-                worker.requests += count
-                if worker.current in ended:
-                    worker.current = None
-            return
-        rows = sorted(range(len(numbers)), key=numbers.__getitem__)  # stable: in order within a worker
-        for number, group in itertools.groupby(rows, key=numbers.__getitem__):
-            mine = list(group)
-            ids = list(map(req_ids.__getitem__, mine))
-            worker = self.by_number[number]
-            worker.requests += len(mine)
-            worker.busy_ns += sum(map(busy_ns.__getitem__, mine))
-            worker.cpu_ns += sum(map(cpu_ns.__getitem__, mine))
-            if worker.current is not None and worker.current in ids:
-                worker.current = None
-            worker.recent.extend(ids[-RECENT:])
-            worker.done.extend(ids)
+        return sum(1 for worker in self._workers.values() if worker.retired_ns is None)
 
     def per_process(self) -> list[ProcessFigures]:
         """Each worker process's share of the run (one, unless the model is processes)."""
@@ -176,8 +202,9 @@ class Workers:
 
     def cpu_share(self) -> float:
         """CPU time the workers spent per wall-clock second of requests (GIL pressure)."""
-        busy = sum(w.busy_ns for w in self.by_number.values())
-        return sum(w.cpu_ns for w in self.by_number.values()) / busy if busy else 0.0
+        workers = self.by_number.values()
+        busy = sum(w.busy_ns for w in workers)
+        return sum(w.cpu_ns for w in workers) / busy if busy else 0.0
 
     def cpu_ms_per_request(self) -> float:
         """Mean worker CPU time per request that ran, in milliseconds."""

@@ -1,0 +1,153 @@
+"""A batch of request rows as numpy columns: the one form the fold takes requests in.
+
+Rows that crossed a pipe (RequestRows) are read in place with np.frombuffer. The sources that
+fold in their own process still hand dataclass events; `from_events` turns those into the same
+columns, here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fetchtui.core.events import (
+    ERROR_KINDS,
+    FINISHED_ROW,
+    NONE_FIELD,
+    OUTCOMES,
+    STARTED_ROW,
+    VERSIONS,
+    RequestFinished,
+    RequestRows,
+    RequestStarted,
+    ThreadInfo,
+)
+
+Ints = NDArray[np.int64]
+NONE = NONE_FIELD
+NO_PHASES = -2  # a `reused` cell of an end that recorded no phases at all
+_I8 = np.dtype("<i8")
+_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+
+
+class Codes:
+    """Texts a row holds as a number: HTTP versions and error kinds (the rows' own first,
+    then any other an event brought, numbered as they come)."""
+
+    def __init__(self) -> None:
+        self.versions: list[str | None] = list(VERSIONS)
+        self.kinds: list[str] = list(ERROR_KINDS)
+        self._version_code = {version: code for code, version in enumerate(self.versions)}
+        self._kind_code = {kind: code for code, kind in enumerate(self.kinds)}
+
+    def version(self, text: str | None) -> int:
+        code = self._version_code.get(text)
+        if code is None:
+            code = self._version_code[text] = len(self.versions)
+            self.versions.append(text)
+        return code
+
+    def kind(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        code = self._kind_code.get(text)
+        if code is None:
+            code = self._kind_code[text] = len(self.kinds)
+            self.kinds.append(text)
+        return code
+
+
+@dataclass(slots=True)
+class Starts:
+    """Requests that began: `thread` indexes `infos`; `due` NONE where none was scheduled."""
+
+    req_id: Ints
+    t_ns: Ints
+    thread: Ints
+    due: Ints
+    infos: Sequence[ThreadInfo]
+    shared: bool = True  # `infos` is a stream's table, kept across batches (else this batch's own)
+
+
+@dataclass(slots=True)
+class Ends:
+    """Requests that ended: codes as Codes and OUTCOMES number them (-1: none), `phases` a
+    column each of dns, connect, tls, wait, receive and conn_id (NONE where it had none),
+    `reused` 1, 0, -1 (not known) or NO_PHASES; `errors` the text of the rows that have one."""
+
+    req_id: Ints
+    t_ns: Ints
+    outcome: Ints
+    status: Ints
+    nbytes: Ints
+    cpu: Ints
+    version: Ints
+    phases: Ints  # shape (6, n)
+    reused: Ints
+    kind: Ints
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.req_id)
+
+
+_NO_KINDS = np.full(4096, -1, np.int64)
+_NO_KINDS.flags.writeable = False
+
+
+def _no_kinds(count: int) -> Ints:
+    """A kind column of `count` rows with none (read only: a row has no error kind)."""
+    global _NO_KINDS
+    if count > len(_NO_KINDS):
+        _NO_KINDS = np.full(count, -1, np.int64)
+        _NO_KINDS.flags.writeable = False
+    return _NO_KINDS[:count]
+
+
+def from_rows(rows: RequestRows) -> tuple[Starts | None, Ends | None]:
+    """A RequestRows' starts and ends, read in place (the rows are little-endian int64s)."""
+    starts = ends = None
+    if rows.started:
+        s = np.frombuffer(rows.started, _I8).reshape(-1, STARTED_ROW.size // 8).T
+        starts = Starts(s[0], s[1], s[2], s[3], rows.threads)
+    if rows.finished:
+        f = np.frombuffer(rows.finished, _I8).reshape(-1, FINISHED_ROW.size // 8).T
+        reused = f[15] if f[8].all() else np.where(f[8] != 0, f[15], NO_PHASES)
+        ends = Ends(f[0], f[1], f[3], f[4], f[5], f[6], f[7], f[9:15], reused, _no_kinds(len(f[0])))
+    return starts, ends
+
+
+def _ints(values: Sequence[int | tuple[int, ...]]) -> Ints:
+    return np.array(values, np.int64)
+
+
+def from_events(events: Sequence[RequestStarted | RequestFinished], codes: Codes
+                ) -> tuple[Starts | None, Ends | None]:
+    """Dataclass starts and ends as the same columns (the sources that fold in-process)."""
+    started = [e for e in events if isinstance(e, RequestStarted)]
+    finished = [e for e in events if isinstance(e, RequestFinished)]
+    starts = ends = None
+    none = NONE
+    if started:
+        infos: dict[int, tuple[int, ThreadInfo]] = {}
+        index = [infos.setdefault(id(e.thread), (len(infos), e.thread))[0] for e in started]
+        starts = Starts(_ints([e.req_id for e in started]), _ints([e.t_ns for e in started]), _ints(index),
+                        _ints([none if e.due_ns is None else e.due_ns for e in started]),
+                        [info for _, info in infos.values()], shared=False)
+    if finished:
+        phases = [(none,) * 6 if e.phases is None else
+                  tuple(none if v is None else v for v in e.phases.fields[:6]) for e in finished]
+        reused = [NO_PHASES if e.phases is None else
+                  -1 if e.phases.conn_reused is None else int(e.phases.conn_reused) for e in finished]
+        ends = Ends(_ints([e.req_id for e in finished]), _ints([e.t_ns for e in finished]),
+                    _ints([_OUTCOME_CODE[e.outcome] for e in finished]),
+                    _ints([-1 if e.status is None else e.status for e in finished]),
+                    _ints([e.nbytes for e in finished]), _ints([e.cpu_ns for e in finished]),
+                    _ints([codes.version(e.http_version) for e in finished]),
+                    _ints(phases).reshape(-1, 6).T, _ints(reused),
+                    _ints([codes.kind(e.error_kind) for e in finished]),
+                    {row: e.error for row, e in enumerate(finished) if e.error is not None})
+    return starts, ends
