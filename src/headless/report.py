@@ -119,9 +119,9 @@ def _figures(stats: RunStats, title: str, width: int | None) -> str:
         ("status", "  ".join(f"{k}: {v}" for k, v in s.status_counts.items()) or "-"),
         ("errors", "  ".join(f"{k}: {v}" for k, v in s.error_counts.items()) or "-"),
         *(("cancelled", "; ".join(f"{n} {safe_text(why)}" for why, n in
-                                  stats.outcomes.cancel_reasons.most_common()))
-          for _ in [0] if stats.outcomes.cancel_reasons),
-        *(("limit", fd_limit_text(stats.outcomes.out_of_fds)) for _ in [0] if stats.outcomes.out_of_fds),
+                                  stats.cancel_reasons()))
+          for _ in [0] if stats.cancel_reasons()),
+        *(("limit", fd_limit_text(stats.out_of_fds)) for _ in [0] if stats.out_of_fds),
         ("connections", f"opened {s.connections.opened}, reused {s.connections.reused_share:.0%}"),
         ("protocols", "  ".join(f"{k}: {v}" for k, v in s.http_versions.items()) or "-"),
         *open_loop_rows(s.open_loop),

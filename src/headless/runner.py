@@ -131,7 +131,7 @@ def run_headless(
             human.write(checks_text(results))
         human.flush()
         # what the end of a duration cancelled (by the user's choice of -z) is no failure
-        clean = stats.failed == 0 and (stats.cancelled == 0 or stats.pace.timed_end)
+        clean = stats.failed == 0 and (stats.cancelled == 0 or stats.timed_end)
         if checks:  # the checks are what passing means: they decide, as k6's thresholds do
             code = stops.exit_code or (EXIT_OK if all(r.passed for r in results) else EXIT_CHECK_FAILED)
         else:

@@ -165,7 +165,7 @@ def models_lesson(runs: Sequence[RunRecord]) -> str:
 
 def session_lesson(stats: RunStats | None) -> str:
     """The lesson in the numbers of the run on screen, when it has them."""
-    setup = stats.phases.setup_ms() if stats is not None else None
+    setup = stats.setup_ms() if stats is not None else None
     if stats is None or setup is None:
         return SESSION
     conns = stats.connections()

@@ -141,28 +141,28 @@ class StatsPanel(Widget):
             lines.append(f"{left:.{1 if wide else 0}f} s left  ")
         else:
             lines.append(f"ETA {eta:.{1 if wide else 0}f} s  " if eta is not None else "ETA -  ")
-        rate = stats.pace.rate
+        rate = stats.rate
         if rate is not None:
             behind = stats.behind(now_ns)
             lines.append(f"rate {rate:g}/s" + (f" behind by {behind}  " if behind else "  "),
                          (theme.warning or "") if behind else "")
-        lines.append(f"{self.workers_are} {stats.workers_.active}/{stats.size}  ")
+        lines.append(f"{self.workers_are} {stats.active_workers}/{stats.size}  ")
         if stats.python is not None:  # the fetch process's interpreter, as it said
             lines.append(f"{stats.python.label}  ", "" if stats.python.gil else (theme.accent or ""))
         ceiling = stats.gil_ceiling_rps()
         if wide:
-            lines.append(f"cpu {stats.workers_.cpu_share():.0%} of request time, ceiling "
+            lines.append(f"cpu {stats.cpu_share():.0%} of request time, ceiling "
                          f"{f'{ceiling:.0f} req/s' if ceiling else '-'}\n")
         else:  # the CPU share is in the limit line's evidence; the ceiling, when it is the bound
             lines.append("\n")
         lines.append(f"latency p50 {lat.p50:.1f}  p90 {lat.p90:.1f}  p99 {lat.p99:.1f}  "
                      f"max {lat.max:.1f} ms")
-        scheduled = stats.pace.from_schedule_ms(stats.ended)
+        scheduled = stats.from_schedule_ms()
         if scheduled is not None:  # what a queue behind busy workers adds (coordinated omission)
             lines.append(f"   from schedule p50 {scheduled.p50:.1f}  p99 {scheduled.p99:.1f} ms")
         lines.append("\n")
         conns = stats.connections()
-        phases = stats.phases.latency_ms(stats.ended)
+        phases = stats.phase_latency_ms()
         if wide:
             lines.append(f"connections opened {conns.opened}, reused {conns.reused_share:.0%}   ")
             lines.append("  ".join(f"{name} {lat.p50:.1f}/{lat.p99:.1f}" if lat.max else f"{name} -"

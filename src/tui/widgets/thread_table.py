@@ -99,11 +99,11 @@ class ThreadTable(ScrollView, can_focus=True):
         """Called once per frame by the app after the stats model folded a batch."""
         self.now_ns = now_ns or time.perf_counter_ns()
         self._pieces.forget()  # its styles are read again once a frame, not once a line
-        if self.stats is not None and self.stats.workers_.changes != self._changes:
-            self._changes = self.stats.workers_.changes
+        if self.stats is not None and self.stats.worker_changes != self._changes:
+            self._changes = self.stats.worker_changes
             threads = self.stats.threads  # grouped by process, then in order of appearance
             # a worker that left a shrinking pool leaves the table (the timeline keeps its lane)
-            self._order = sorted(self.stats.workers_.in_pool(),
+            self._order = sorted(self.stats.in_pool(),
                                  key=lambda key: (threads[key].info.pid, key))
             self._strips.clear()
             self._pids = max(len({t.info.pid for t in threads.values()}), self.stats.processes)

@@ -38,7 +38,7 @@ class UrlView(Vertical):
         if stats is None:
             caption.update("No run yet: each URL of the list gets a row here.")
             return
-        count = stats.url_rows.count
+        count = stats.url_count
         if not stats.ended and stats.total > LIVE_UP_TO:
             caption.update(f"{count:,} URLs: a run this long shows them when it ends")
             return
