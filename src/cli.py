@@ -505,15 +505,17 @@ def cmd_diff(argv: Sequence[str]) -> int:
         except diff.DiffInputError as exc:
             fail(str(exc))
     figures = diff.diff(*sides)
+    shares = diff.state_shares(sides[0].summary, sides[1].summary)
     failed = [f.figure for f in figures if f.figure in args.gates and f.verdict == "slower"]
     if args.json:
         _to_stdout(json.dumps({"a": sides[0].name, "b": sides[1].name,
                                "figures": [f.to_json() for f in figures],
+                               "thread_states": [s.to_json() for s in shares],
                                "failed_gates": failed}, indent=2, allow_nan=False) + "\n")
     else:
-        from fetchtui.headless.report import diff_text
+        from fetchtui.headless.report import diff_text, shares_text
 
-        _to_stdout(diff_text(sides[0].name, sides[1].name, figures)
+        _to_stdout(diff_text(sides[0].name, sides[1].name, figures) + shares_text(shares)
                    + "".join(f"✗ --fail-if-slower {figure}: B is slower on {figure}\n" for figure in failed))
     return 3 if failed else 0
 

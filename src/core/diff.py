@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fetchtui.core.summary import RunSummary
+from fetchtui.core.summary import RunSummary, StateSeconds
 
 BOOTSTRAP = 400
 MAX_SAMPLE = 2000  # values a run is resampled from (every k-th beyond it)
@@ -169,6 +169,36 @@ def _errors(sa: RunSummary, sb: RunSummary) -> FigureDiff:
     elif high < 0 and change <= -MIN_ERRORS_POINTS:
         verdict = "faster"
     return FigureDiff("errors", pa * 100, pb * 100, change, low, high, verdict, ratio=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareDiff:
+    """One thread state's share of the fetching threads' time in A and in B (0..1; None: that
+    run's states were not sampled), and B - A in points. Shares have no per-request sample to
+    resample, so no interval and no verdict: they say where the time went, not whether it moved."""
+
+    state: str
+    a: float | None
+    b: float | None
+
+    @property
+    def points(self) -> float | None:
+        return None if self.a is None or self.b is None else (self.b - self.a) * 100
+
+    def to_json(self) -> dict[str, object]:
+        return {"state": self.state, "a": self.a, "b": self.b,
+                "change_points": None if self.points is None else round(self.points, 4)}
+
+
+def state_shares(a: RunSummary, b: RunSummary) -> list[ShareDiff]:
+    """Each thread state's share in A and B; empty when neither run's states were sampled."""
+    if a.thread_states is None and b.thread_states is None:
+        return []
+    sa = a.thread_states.shares if a.thread_states is not None else None
+    sb = b.thread_states.shares if b.thread_states is not None else None
+    states = tuple(StateSeconds.__dataclass_fields__)
+    return [ShareDiff(state, None if sa is None else round(sa.get(state, 0.0), 4),
+                      None if sb is None else round(sb.get(state, 0.0), 4)) for state in states]
 
 
 class DiffInputError(ValueError):

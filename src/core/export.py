@@ -122,9 +122,11 @@ def _values(stats: RunStats) -> Iterator[tuple[Any, ...]]:
 
 
 def _threads(stats: RunStats) -> list[ThreadRow]:
+    states = stats.thread_states
     return [ThreadRow(ident=t.info.ident, name=t.info.name, native_id=t.info.native_id, pid=t.info.pid,
                       task=t.info.task, requests=t.requests, busy_s=round(t.busy_ns / 1e9, 9),
-                      cpu_s=round(t.cpu_ns / 1e9, 9), retired_s=_round(stats.relative_s(t.retired_ns)))
+                      cpu_s=round(t.cpu_ns / 1e9, 9), retired_s=_round(stats.relative_s(t.retired_ns)),
+                      states=None if states is None else states.thread(t.info.pid, t.info.native_id))
             for t in stats.threads.values()]
 
 

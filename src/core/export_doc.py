@@ -13,7 +13,7 @@ from typing import Literal
 from fetchtui.core import shape
 from fetchtui.core.events import ErrorKind
 from fetchtui.core.shape import ms, seconds, spec
-from fetchtui.core.summary import RunSummary, UrlFigures
+from fetchtui.core.summary import RunSummary, StateSeconds, UrlFigures
 
 FORMAT_VERSION = 1
 
@@ -66,6 +66,9 @@ class ThreadRow:
     cpu_s: float = field(default=0.0, metadata=seconds())
     retired_s: float | None = field(default=None, metadata=seconds(
         doc="it left a shrinking pool this far into the run (null: it stayed to the end)"))
+    states: StateSeconds | None = field(default=None, metadata=spec(
+        doc="its thread's seconds in each state (an asyncio task's: its loop thread's); null: not "
+            "sampled"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,6 +99,26 @@ class CheckResult:
     shown: str = field(default="", metadata=spec(skip=True))
 
 
+@dataclass(frozen=True, slots=True)
+class StateSeconds:
+    """Seconds of thread time in each state (core/threadstates/kinds.py's MEANING says each)."""
+
+    cpu: float = field(default=0.0, metadata=seconds(doc="on a core, running"))
+    runnable: float = field(default=0.0, metadata=seconds(doc="ready, waiting for a core (cores full)"))
+    gil: float = field(default=0.0, metadata=seconds(doc="waiting for the GIL (none without a GIL)"))
+    lock: float = field(default=0.0, metadata=seconds(doc="waiting on another lock (a pool's, a queue's)"))
+    net: float = field(default=0.0, metadata=seconds(doc="waiting on the network"))
+    idle: float = field(default=0.0, metadata=seconds(doc="a worker with no request"))
+    other: float = field(default=0.0, metadata=seconds(doc="any other wait"))
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Each state's share of the time (0..1), in the fields' order; empty when none was sampled."""
+        spent = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        total = sum(spent.values())
+        return {name: value / total for name, value in spent.items()} if total > 0 else {}
+
+
 #: What a run was bound by (see core/stats/limit.py for how each is judged).
 LimitBy = Literal["workers", "client_cpu", "server", "rate"]
 
@@ -151,6 +171,11 @@ class RunSummary:
     sample: tuple[tuple[float, float], ...] = field(default=(), metadata=ms(history=True))
     python: PythonInfo | None = field(default=None, metadata=spec(
         doc="the fetch process's interpreter, and its GIL"))
+    thread_states: StateSeconds | None = field(default=None, metadata=spec(
+        doc="seconds in each state, summed over the threads that fetched (sampled from Linux's "
+            "/proc); null: not sampled, thread_states_why says why"))
+    thread_states_why: str | None = field(default=None, metadata=spec(
+        doc="why thread_states is null (null too in an export written before it was sampled)"))
 
     @property
     def complete(self) -> bool:

@@ -12,7 +12,7 @@ from fetchtui.core.summary import CheckResult, Latency, OpenLoop, RunSummary, St
 from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from fetchtui.core.diff import FigureDiff
+    from fetchtui.core.diff import FigureDiff, ShareDiff
     from fetchtui.core.history_store import StoredRun
     from fetchtui.core.sweep import SweepPoint
     from fetchtui.core.threadstates.figures import ThreadStates
@@ -224,6 +224,21 @@ def diff_text(a: str, b: str, figures: Sequence[FigureDiff]) -> str:
     return table(f"B ({safe_text(b)}) against A ({safe_text(a)}); 95% intervals by bootstrap",
                  ("figure", "unit", "A", "B", "change", "95% interval", "verdict"), rows,
                  left=("figure", "unit", "verdict")) + "\n"
+
+
+def shares_text(shares: Sequence[ShareDiff]) -> str:
+    """`fetchtui diff`'s thread states: each state's share of the fetching threads' time in A
+    and B, and the change in points (nothing when neither run's states were sampled)."""
+    if not shares:
+        return ""
+
+    def cell(share: float | None) -> str:
+        return "-" if share is None else f"{share:.1%}"
+
+    rows = [[s.state, cell(s.a), cell(s.b), "-" if s.points is None else f"{s.points:+.1f} pt"]
+            for s in shares]
+    return table("thread states: share of the fetching threads' time (-: not sampled)",
+                 ("state", "A", "B", "change"), rows, left=("state",)) + "\n"
 
 
 def checks_text(results: Sequence[CheckResult]) -> str:

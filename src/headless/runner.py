@@ -124,8 +124,9 @@ def run_headless(
             how = "interrupted" if stops.signum == signal.SIGINT \
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
+        stats.thread_states = states.figures(stats)  # the summary, its limit, the export and history
         human.write(summary_text(stats, fit=terminal_fit(human.stream)))
-        human.write(thread_states_text(states.figures(stats)))
+        human.write(thread_states_text(stats.thread_states))
         results = stats.summary().checks
         if results:
             human.write(checks_text(results))

@@ -4,7 +4,10 @@ Little's law is the check: requests in flight = throughput times latency. Judged
 
 - rate: an open-loop run (-q) that keeps its schedule is paced by it, nothing else;
 - client_cpu: the workers' CPU per request times req/s is near what the client can spend (one
-  core per process under the GIL);
+  core per process under the GIL); where the threads' states were sampled, it leads with what
+  they waited for: the GIL, or a core (`runnable`: the machine's cores were full); and threads
+  that spent half their time or more waiting for the GIL or a core are the bound whatever
+  the CPU figure says (a client starved of cores spends less CPU than it would use);
 - server: requests wait at the server: more workers raised latency, not throughput (from
   the resizes or stages of the run), or, with one pool size, requests take several times
   as long as their URL's fastest did;
@@ -15,6 +18,7 @@ Little's law is the check: requests in flight = throughput times latency. Judged
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from fetchtui.core.summary import Limit
@@ -34,6 +38,8 @@ RECENT = 2000  # the requests the queueing ratio is read from: the run as it is 
 STEP_GAIN = 0.25  # a resize that bought less than this share of its promise hit the server
 SETTLE_S = 0.5  # a pool size read for less than this (or 3 latencies) says nothing yet
 FAILING = 0.5  # the share of failed requests from which failures are the verdict
+CITED = 0.1  # the share of the threads' time waiting for the GIL or a core from which it is cited
+WAITING_TO_RUN = 0.5  # waiting for the GIL or a core this much of their time, the threads are the bound
 
 
 class Floors:
@@ -84,8 +90,10 @@ def _median(ordered: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
-    """The bound the run is at, with its evidence; None until enough requests have run."""
+def judge(stats: RunStats, now_ns: int | None = None,
+          states: Mapping[str, float] | None = None) -> Limit | None:
+    """The bound the run is at, with its evidence; None until enough requests have run.
+    `states`: each thread state's share of the fetching threads' time, where it was sampled."""
     ran = stats.ok + stats.failed
     if ran < MIN_REQUESTS:
         return None
@@ -110,10 +118,13 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     else:
         cores = f"{capacity:g} processes' GILs" if capacity == stats.processes else f"{capacity:g} cores"
     if used >= CPU_BOUND * capacity:
-        return Limit("client_cpu", f"{cpu_ms:.3f} ms of CPU a request x {rps:,.0f} req/s = "
+        return Limit("client_cpu", f"{_waited(states)}{cpu_ms:.3f} ms of CPU a request x {rps:,.0f} req/s = "
                                    f"{used:.2f} of {cores}: the ceiling is "
                                    f"{capacity * 1000 / cpu_ms:,.0f} req/s")
     spare = f"CPU {used / capacity:.0%} of {cores}"
+    waited = _waited(states)
+    if waited and _waiting_share(states) >= WAITING_TO_RUN:  # the CPU figure undercounts a starved client
+        return Limit("client_cpu", f"{waited}{spare}: the threads wait to run, more workers would not help")
     step = _last_step(stats, now_ns)
     if step is not None and step[0].workers > step[1].workers:  # the pool shrank: what it cost
         before, after, gained, promised = step
@@ -143,6 +154,20 @@ def judge(stats: RunStats, now_ns: int | None = None) -> Limit | None:
     return Limit("workers", f"{in_flight:.1f} of {stats.size} workers busy (Little: "
                             f"{rps:,.1f} req/s x {latency:.1f} ms), {spare}, latency "
                             f"{queueing or 1:.1f}x the fastest: more workers would help")
+
+
+def _waiting_share(states: Mapping[str, float] | None) -> float:
+    return states.get("gil", 0.0) + states.get("runnable", 0.0) if states else 0.0
+
+
+def _waited(states: Mapping[str, float] | None) -> str:
+    """What a CPU-bound run's threads waited for, as sampled: the GIL, or a core."""
+    gil, runnable = (states.get("gil", 0.0), states.get("runnable", 0.0)) if states else (0.0, 0.0)
+    if max(gil, runnable) < CITED:
+        return ""
+    if gil >= runnable:
+        return f"{gil:.0%} of the threads' time waiting for the GIL; "
+    return f"{runnable:.0%} of the threads' time runnable, waiting for a core; "
 
 
 def _now(stats: RunStats, now_ns: int | None) -> tuple[float, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from fetchtui.core import interpreter
 from fetchtui.core.events import Outcome, RunEnded, ThreadInfo
@@ -15,6 +15,9 @@ from fetchtui.core.stats.record import RecordFields, RequestRecord
 from fetchtui.core.stats.workers import ProcessFigures
 from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
 from fetchtui.core.targets import Target
+
+if TYPE_CHECKING:
+    from fetchtui.core.threadstates.figures import ThreadStates
 
 SUMMARY_URL_ROWS = 1000  # per-URL rows a summary carries; an export writes every one
 SAMPLE = 2000  # requests a history row keeps the latency and CPU of, for `fetchtui diff`
@@ -119,6 +122,10 @@ class RunStats(RunTimes):
     RunFold folds the events into the parts, RunTimes reads the clock; this reads the rest:
     the requests, the workers, the counts, the per-URL table, the checks and the summary.
     """
+
+    #: where the fetching threads' time went, given once the run has ended and its sampler
+    #: stopped (core/threadstates/); the summary and the limit verdict read it
+    thread_states: ThreadStates | None = None
 
     @property
     def records(self) -> RecordsView:
@@ -297,15 +304,19 @@ class RunStats(RunTimes):
 
     def limit(self, now_ns: int | None = None) -> Limit | None:
         """What bounds the run (core/stats/limit.py); None until enough requests ran."""
-        return judge(self, now_ns)
+        states = self.thread_states
+        return judge(self, now_ns, states.shares if states is not None else None)
 
     def connections(self) -> Connections:
         return self.phases.connections()
 
     def summary(self) -> RunSummary:
         """The summary of the run so far (the JSON export's, and every front end's); an
-        ended run's carries its checks, judged."""
+        ended run's carries its checks, judged, and its thread states once they are given."""
         summary = self._summary()
+        states = self.thread_states
+        if states is not None:
+            summary = replace(summary, thread_states=states.summed(), thread_states_why=states.why)
         if self.checks and self.ended:
             from fetchtui.core.checks import judge_all  # only a run given --check has any
 

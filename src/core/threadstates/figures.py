@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fetchtui.core.summary import StateSeconds
 from fetchtui.core.threadstates.kinds import RUNNABLE, STATES
 
 
@@ -62,6 +63,16 @@ class ThreadStates:
         seconds = self.seconds
         return {"thread_states": None if seconds is None else {k: round(v, 6) for k, v in seconds.items()},
                 "thread_states_why": self.why}
+
+    def summed(self) -> StateSeconds | None:
+        """`summary.thread_states`, typed (None: see why)."""
+        seconds = self.seconds
+        return None if seconds is None else StateSeconds(**{k: round(v, 6) for k, v in seconds.items()})
+
+    def thread(self, pid: int, tid: int) -> StateSeconds | None:
+        """`threads[i].states` in an export, typed (None: the thread was not sampled)."""
+        seconds = self.of(pid, tid)
+        return None if seconds is None else StateSeconds(**{k: round(v, 6) for k, v in seconds.items()})
 
     @property
     def waiting_for_a_core(self) -> float:
