@@ -276,6 +276,10 @@ def build_sweep_parser() -> argparse.ArgumentParser:
                              "asyncio (each at every -w count; -P sets the processes)")
     parser.add_argument("--json", metavar="PATH",
                         help="write every run's summary as JSON to PATH (- for stdout)")
+    parser.add_argument("--trace-events", metavar="PATH",
+                        help="write each run as a Trace Event Format file (ui.perfetto.dev, "
+                             "chrome://tracing): run N to PATH with -N before its suffix "
+                             "(sweep.json: sweep-1.json, sweep-2.json, ...)")
     return parser
 
 
@@ -306,7 +310,8 @@ def cmd_sweep(argv: Sequence[str]) -> int:
                 fail(str(exc))
         with history_for(args, "sweep") as history:
             return run_sweep_headless(targets, series, base, json_path=args.json,
-                                      history=history, configs=configs, checks=args.checks)
+                                      history=history, configs=configs, checks=args.checks,
+                                      trace_events=args.trace_events)
     finally:
         if server is not None:
             server.stop()

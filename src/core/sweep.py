@@ -17,6 +17,10 @@ from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
+    from fetchtui.core.threadstates.run import RunStates
+
+#: Handed each run of a sweep once it has ended, its states sampled: a trace is written from them.
+OnStates = Callable[[RunConfig, RunStats, "RunStates"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +68,25 @@ def run_once(targets: Sequence[Target], config: RunConfig, sources: Sources | No
 
 
 def _ended(targets: Sequence[Target], config: RunConfig, sources: Sources | None,
-           checks: Sequence[Check], stop: Callable[[], bool] | None) -> RunSession:
-    """A run of the list, ended and let go of (a pool of its own closed with it)."""
+           checks: Sequence[Check], stop: Callable[[], bool] | None, sample: bool = False,
+           on_states: OnStates | None = None) -> RunSession:
+    """A run of the list, ended and let go of (a pool of its own closed with it); with
+    `sample`, its threads' states sampled into its summary, then handed to `on_states`."""
+    from fetchtui.core.threadstates.run import RunStates
+
     session = RunSession.open(sources, targets, config, checks)
+    states = RunStates() if sample else None  # from a child of its own: no GIL taken from the run
     try:
         session.start()
         session.run_to_end(stop=stop, live=False)  # live=False: nothing reads a sweep's run before its end
     finally:
+        if states is not None:
+            states.stop()
         session.close_out(within=0)
+    if states is not None:
+        session.stats.thread_states = states.figures(session.stats)
+        if on_states is not None:
+            on_states(config, session.stats, states)
     return session
 
 
@@ -101,9 +116,11 @@ def run_sweep(
     configs: Sequence[RunConfig] | None = None,
     checks: Sequence[Check] = (),
     stop: Callable[[], bool] | None = None,
+    on_states: OnStates | None = None,
 ) -> list[RunRecord]:
     """Run the list once per worker count (or per config of `configs`, a comparison of
-    models); each run lands in `history` as it ends. Once `stop` holds (a signal), the run in
+    models); each run lands in `history` as it ends, its threads' states sampled into its
+    summary (and handed to `on_states`: a trace). Once `stop` holds (a signal), the run in
     progress ends as a run does, its unfinished requests cancelled, is kept, and no other starts."""
     history = history if history is not None else History()
     runs = []
@@ -112,7 +129,7 @@ def run_sweep(
     for config in shapes:
         if stop is not None and stop():
             break
-        record = _ended(targets, config, sources, checks, stop).finish(history)
+        record = _ended(targets, config, sources, checks, stop, True, on_states).finish(history)
         assert record is not None  # given a history, a finished run has its record
         runs.append(record)
         if on_run is not None:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.history import History
     from fetchtui.core.runs.figures import Export
+    from fetchtui.core.stats import RunStats
+    from fetchtui.core.threadstates.run import RunStates
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
 # timed against the seed's bare script (bench/startup.py), and each costs milliseconds.
@@ -213,6 +215,12 @@ def _said(written: Path | None, error: Exception | None, path: str, human: _Huma
     return code
 
 
+def numbered(path: str, n: int) -> str:
+    """Run `n`'s file of a sweep's `path`: `sweep.json` -> `sweep-3.json`."""
+    target = Path(path)
+    return str(target.with_name(f"{target.stem}-{n}{target.suffix}"))
+
+
 def run_sweep_headless(
     targets: Sequence[Target],
     series: Sequence[int],
@@ -225,9 +233,11 @@ def run_sweep_headless(
     history: History | None = None,
     configs: Sequence[RunConfig] | None = None,
     checks: Sequence[Check] = (),
+    trace_events: str | None = None,
 ) -> int:
     """`fetchtui sweep`: run the series, or `configs` (a comparison of models), each run
-    recorded in `history`; print the table, write the JSON; return the exit code."""
+    recorded in `history`; print the table, write the JSON (and with `trace_events`, each
+    run's Trace Event Format file); return the exit code."""
     import json
 
     from fetchtui.core.export import config_dict, write_text
@@ -249,8 +259,16 @@ def run_sweep_headless(
     with Stops() as stops:  # a signal ends the run in progress as `run` ends one: it is kept
         exported = [f"the JSON export {json_path}"] if json_path else []
         stops.pending = [*exported, "the run in progress"]
+        traced: list[int] = [EXIT_OK]  # the exit code the traces' writing leaves
+
+        def trace(_config: RunConfig, stats: RunStats, states: RunStates) -> None:
+            if trace_events:  # run N's file: the Nth written
+                path = numbered(trace_events, len(traced))
+                written = _exported(lambda: states.write_trace(stats, path), path, human, warn, traced[-1])
+                traced.append(written)
+
         runs = run_sweep(targets, series, config, history, progress, sources, configs, checks,
-                         stop=stops.event.is_set)
+                         stop=stops.event.is_set, on_states=trace if trace_events else None)
         stops.pending = exported
         if stops.signum is not None:
             how = "interrupted" if stops.signum == signal.SIGINT \
@@ -265,6 +283,8 @@ def run_sweep_headless(
             code = EXIT_OK if all(c.passed for r in runs for c in r.summary.checks) else EXIT_CHECK_FAILED
         else:
             code = EXIT_OK if all(r.summary.all_ok for r in runs) else EXIT_FAILED
+        if traced[-1] != EXIT_OK and code == EXIT_OK:  # a trace that could not be written
+            code = traced[-1]
         if stops.exit_code is not None:
             code = stops.exit_code
         if json_path:

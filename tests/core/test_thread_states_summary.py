@@ -147,3 +147,73 @@ def test_sixteen_threads_on_an_instant_nginx_say_what_they_waited_for_in_the_ver
     cited = (f"{gil:.0%} of the threads' time waiting for the GIL; " if gil >= runnable
              else f"{runnable:.0%} of the threads' time runnable, waiting for a core; ")
     assert summary.limit.why.startswith(cited), (summary.limit.why, shares)
+
+
+def _sampled_run(tmp_path: Path, *args: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A run's export and its trace's state slices."""
+    trace = tmp_path / "run.trace.json"
+    doc = exported(tmp_path, "run", *args, "--trace-events", str(trace), history=tmp_path / "h.sqlite3")
+    states = [e for e in json.loads(trace.read_text())["traceEvents"] if e.get("cat") == "state"]
+    return doc, states
+
+
+@linux
+@pytest.mark.parametrize("model, processes", [("processes", 2), ("asyncio", 1), ("curl-multi", 1),
+                                              ("curl-multi", 2)])
+def test_every_model_samples_the_threads_that_fetched_in_each_process(
+        base: str, tmp_path: Path, model: str, processes: int) -> None:
+    # 2 s of 200 ms requests: long enough for a sampler that starts while the run does
+    spread = ["-P", str(processes)] if processes > 1 else []
+    doc, slices = _sampled_run(tmp_path, f"{base}/delay/200 x160", "--model", model, *spread,
+                               "-w", str(16 // processes))
+    summary = doc["summary"]
+    seconds = summary["thread_states"]
+    assert seconds is not None, summary["thread_states_why"]
+    # they wait on a 200 ms server (runnable aside: how long a woken thread waits for a core is
+    # the shared machine's load, not the model's)
+    assert seconds["net"] > (sum(seconds.values()) - seconds["runnable"]) / 2, seconds
+    rows = [t for t in doc["threads"] if t["requests"]]
+    fetching = {(t["pid"], t["native_id"]) for t in rows}
+    pids = {pid for pid, _ in fetching}
+    assert len(pids) == processes and os.getpid() not in pids
+    if model != "processes":  # an event loop: one thread a process, its tasks' rows its states
+        assert len(fetching) == processes
+    assert all(t["states"] is not None for t in rows), rows
+    by_thread = {(t["pid"], t["native_id"]): t["states"] for t in rows}
+    for state in STATES:
+        assert sum(s[state] for s in by_thread.values()) == pytest.approx(seconds[state], abs=1e-4)
+    assert {e["pid"] for e in slices} == pids  # the trace draws each process's states
+
+
+@linux
+def test_on_a_free_threaded_python_a_run_has_no_gil_state(base: str, tmp_path: Path,
+                                                          free_threaded_python: str) -> None:
+    doc, _ = _sampled_run(tmp_path, f"{base}/delay/200 x80", "-w", "8", "--python", free_threaded_python)
+    summary = doc["summary"]
+    assert summary["python"]["gil"] is False
+    seconds = summary["thread_states"]
+    assert seconds is not None, summary["thread_states_why"]
+    assert seconds["gil"] == 0 and seconds["net"] > (sum(seconds.values()) - seconds["runnable"]) / 2, seconds
+    assert os.getpid() not in {t["pid"] for t in doc["threads"] if t["requests"]}  # its own fetch process
+
+
+@linux
+def test_a_sweep_samples_each_run_into_its_summary_and_writes_each_runs_trace(
+        base: str, tmp_path: Path) -> None:
+    trace, out = tmp_path / "sweep.trace.json", tmp_path / "sweep.json"
+    # 200 ms requests: each run lasts 2 s or more, past a loaded machine's sampler start-up
+    done = fetchtui("sweep", f"{base}/delay/200 x40", "-w", "2,4", "--history", str(tmp_path / "h.sqlite3"),
+                    "--trace-events", str(trace), "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(out.read_text())["runs"]
+    assert [r["workers"] for r in runs] == [2, 4]
+    for n, run in enumerate(runs, 1):
+        seconds = run["summary"]["thread_states"]
+        assert seconds is not None, run["summary"]["thread_states_why"]
+        assert seconds["net"] > (sum(seconds.values()) - seconds["runnable"]) / 2, seconds
+        written = tmp_path / f"sweep.trace-{n}.json"
+        assert f"wrote {written}" in done.stdout
+        events = json.loads(written.read_text())["traceEvents"]
+        requests = [e for e in events if e.get("cat") == "request"]
+        assert len(requests) == 40 and len({e["tid"] for e in requests}) == run["workers"]
+        assert any(e.get("cat") == "state" for e in events)

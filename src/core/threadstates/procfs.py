@@ -75,3 +75,38 @@ class TaskFiles:
                 os.close(fd)
             except OSError:
                 pass
+
+
+#: What a process that fetches runs: a worker process (`-m fetchtui.core.runs.processes`) or a
+#: fetch process on another interpreter (`-m fetchtui.core.runs.child_main`)
+FETCHING_MODULES = ("fetchtui.core.runs.processes", "fetchtui.core.runs.child_main")
+
+
+def children(pid: int) -> list[int]:
+    """`pid`'s child processes now (each thread's own: a worker spawned by any of them)."""
+    found: list[int] = []
+    for tid in task_ids(pid):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as listing:
+                found.extend(int(x) for x in listing.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def fetching_descendants(pid: int) -> dict[int, str]:
+    """The processes below `pid` that fetch, each with the interpreter it was started on (its
+    argv[0]: the one a sampler of its threads should run on, to find its GIL the same)."""
+    out: dict[int, str] = {}
+    todo = children(pid)
+    while todo:
+        child = todo.pop()
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as cmdline:
+                argv = cmdline.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 2 and argv[1] == b"-m" and argv[2].decode(errors="replace") in FETCHING_MODULES:
+            out[child] = os.fsdecode(argv[0])
+        todo.extend(children(child))
+    return out

@@ -4,6 +4,7 @@ runs, folded with its requests once it has ended (the headless runner's one entr
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,19 +19,49 @@ if TYPE_CHECKING:
 # What reads the timeline is imported once the run has ended: the run's start pays for the
 # child's start only.
 
+FOLLOW_S = 0.05  # how often the processes below this one are listed (a few /proc reads)
+
 
 class RunStates:
     """Made as the run starts (sampling begins), stop()ped once it has ended, then read:
-    figures() and write_trace(). From a child process unless `in_process`."""
+    figures() and write_trace(). From a child process unless `in_process`; with `follow`, each
+    process below this one that fetches (a worker process, a fetch process on another
+    interpreter) is sampled too, by a child of its own on its own interpreter."""
 
-    def __init__(self, in_process: bool = False, pid: int | None = None) -> None:
-        self._watch = ThreadWatch(pid) if in_process else ChildWatch(pid)
-        self._timeline: Timeline | str = "the thread sampler is still running"
+    def __init__(self, in_process: bool = False, pid: int | None = None, follow: bool = True) -> None:
+        self.pid = os.getpid() if pid is None else pid
+        first = ThreadWatch(self.pid) if in_process else ChildWatch(self.pid)
+        self._watches: dict[int, ThreadWatch | ChildWatch] = {self.pid: first}
+        self._timelines: dict[int, Timeline | str] = {self.pid: "the thread sampler is still running"}
         self._slices: list[RequestSlice] | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._follower: threading.Thread | None = None
+        if follow and first.why is None:
+            self._follower = threading.Thread(target=self._follow, name="fetchtui-states-follow", daemon=True)
+            self._follower.start()
+
+    def _follow(self) -> None:
+        """Look for new fetching processes every FOLLOW_S (a worker process takes longer than
+        that to import and be ready, and the run opens once every one is)."""
+        from fetchtui.core.threadstates.procfs import fetching_descendants
+
+        while not self._stopping.wait(FOLLOW_S):
+            for pid, python in fetching_descendants(self.pid).items():
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    if pid not in self._watches:
+                        self._watches[pid] = ChildWatch(pid, python=python)
 
     def stop(self) -> None:
-        """Stop sampling; the timeline (or why there is none) is kept for the figures."""
-        self._timeline = self._watch.stop()
+        """Stop sampling; each timeline (or why there is none) is kept for the figures."""
+        with self._lock:
+            self._stopping.set()
+            watches = dict(self._watches)
+        for watch in watches.values():  # each child is told at once; then each is read
+            watch.close()
+        self._timelines = {pid: watch.stop() for pid, watch in watches.items()}
 
     def _requests(self, stats: RunStats) -> list[RequestSlice]:
         from fetchtui.core.threadstates.requests import request_slices
@@ -40,34 +71,52 @@ class RunStates:
         return self._slices
 
     def figures(self, stats: RunStats) -> ThreadStates:
-        """The fetching threads' states: those that ran a request of the run's `stats`."""
+        """The fetching threads' states: those that ran a request of the run's `stats`, in
+        whichever sampled process they ran."""
         from fetchtui.core.threadstates.figures import ThreadStates
         from fetchtui.core.threadstates.fold import fold
         from fetchtui.core.threadstates.requests import spans_of
 
-        timeline = self._timeline
-        if isinstance(timeline, str):
-            return ThreadStates.unknown(timeline)
         slices = self._requests(stats)
-        fetching = {(s.pid, s.tid) for s in slices if s.pid == timeline.pid}
-        if not fetching:
-            other = {s.pid for s in slices} - {os.getpid()}
-            why = "its requests ran in other processes" if other else "no request ran on a sampled thread"
-            return ThreadStates.unknown(why)
-        states = fold(timeline, spans_of(slices), fetching)
-        if not states.threads:
-            return ThreadStates.unknown("the run ended before the sampler's first look at its threads")
-        return states
+        spans = spans_of(slices)
+        fetching_pids = {s.pid for s in slices}
+        parts: list[ThreadStates] = []
+        why: list[str] = []
+        for pid, timeline in self._timelines.items():
+            if pid not in fetching_pids:
+                continue
+            if isinstance(timeline, str):
+                why.append(timeline)
+                continue
+            part = fold(timeline, spans, {(s.pid, s.tid) for s in slices if s.pid == pid})
+            if part.threads:
+                parts.append(part)
+            else:
+                why.append("the run ended before the sampler's first look at its threads")
+        if parts:
+            return ThreadStates(tuple(t for part in parts for t in part.threads), min(p.hz for p in parts),
+                                all(p.gil for p in parts))
+        own = self._timelines.get(self.pid)
+        if why:
+            return ThreadStates.unknown(why[0])
+        if isinstance(own, str):
+            return ThreadStates.unknown(own)
+        if fetching_pids - set(self._timelines):
+            return ThreadStates.unknown("its requests ran in processes not sampled")
+        return ThreadStates.unknown("no request ran on a sampled thread")
+
+    def timelines(self) -> list[Timeline]:
+        """The sampled processes' timelines (none where sampling failed)."""
+        return [t for t in self._timelines.values() if isinstance(t, Timeline)]
 
     def write_trace(self, stats: RunStats, path: str | Path) -> Path:
         """The run as a Trace Event Format file at `path` (the states beside the requests when
         sampled); an ExportError (the export's) if it cannot be written."""
         from fetchtui.core.threadstates.trace_events import trace_document, write_trace
 
-        timeline = self._timeline if isinstance(self._timeline, Timeline) else None
         names = {(w.info.pid, w.info.native_id): w.info.name for w in stats.threads.values()}
         try:
-            return write_trace(path, trace_document(self._requests(stats), timeline, names))
+            return write_trace(path, trace_document(self._requests(stats), self.timelines(), names))
         except OSError as exc:
             from fetchtui.core.export import ExportError
 

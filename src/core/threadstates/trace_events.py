@@ -21,10 +21,12 @@ _COLOURS = {"cpu": "thread_state_running", "runnable": "thread_state_runnable", 
             "lock": "bad", "net": "thread_state_iowait", "idle": "thread_state_sleeping", "other": "grey"}
 
 
-def trace_document(requests: Sequence[RequestSlice], timeline: Timeline | None,
+def trace_document(requests: Sequence[RequestSlice], timelines: Sequence[Timeline],
                    names: Mapping[tuple[int, int], str]) -> dict[str, Any]:
     """The document: `traceEvents` (ts and dur in µs from the run's first request; pid and tid
-    the real ones) and `displayTimeUnit`. `names` are the threads' names by (pid, native id)."""
+    the real ones) and `displayTimeUnit`. `timelines`: each sampled process's; `names` are the
+    threads' names by (pid, native id)."""
+    sampled = {timeline.pid for timeline in timelines}
     origin_ns = min((r.start_ns for r in requests), default=0)
     events: list[dict[str, Any]] = []
     threads = sorted({(r.pid, r.tid) for r in requests})
@@ -35,7 +37,7 @@ def trace_document(requests: Sequence[RequestSlice], timeline: Timeline | None,
         events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid, "args": {"name": name}})
         events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid,
                        "args": {"sort_index": 2 * order}})
-        if timeline is not None and pid == timeline.pid:
+        if pid in sampled:
             events.append({"ph": "M", "name": "thread_name", "pid": pid, "tid": tid | STATES_TRACK,
                            "args": {"name": f"{name} states"}})
             events.append({"ph": "M", "name": "thread_sort_index", "pid": pid, "tid": tid | STATES_TRACK,
@@ -44,7 +46,7 @@ def trace_document(requests: Sequence[RequestSlice], timeline: Timeline | None,
         events.append({"ph": "X", "cat": "request", "name": r.url, "pid": r.pid, "tid": r.tid,
                        "ts": (r.start_ns - origin_ns) / 1000, "dur": max(0, r.end_ns - r.start_ns) / 1000,
                        "args": {"status": r.status, "bytes": r.nbytes, "outcome": r.outcome}})
-    if timeline is not None:
+    for timeline in timelines:
         events.extend(_state_slices(timeline, requests, set(threads), origin_ns // 1000))
     return {"traceEvents": events, "displayTimeUnit": "ms",
             "otherData": {"fetchtui": "thread states: " + "; ".join(f"{k}: {v}" for k, v in MEANING.items())}}

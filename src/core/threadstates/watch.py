@@ -3,6 +3,7 @@ sampled one), or from a daemon thread inside it; either ends with the Timeline, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -53,6 +54,10 @@ class ThreadWatch:
         sampler = Sampler(self.pid, classifier or classifier_for(self.pid), hz, skip)
         self._result = sampler.run(self._stop)
 
+    def close(self) -> None:
+        """Tell it to stop (stop() then waits for its timeline)."""
+        self._stop.set()
+
     def stop(self) -> Timeline | str:
         """The timeline, or why there is none."""
         if self.why is not None:
@@ -94,6 +99,16 @@ class ChildWatch:
             return False
         self._ready = proc.stdout.read(1) == READY  # then stop() reads the timeline that follows
         return self._ready
+
+    def close(self) -> None:
+        """Tell the child to stop, once it is sampling (stop() then reads its timeline): many
+        children are all told first, then each read."""
+        proc = self._proc
+        if proc is None or proc.stdin is None or not (self._ready or self.ready(within=0)):
+            return
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        proc.stdin = None  # communicate() would flush it
 
     def stop(self) -> Timeline | str:
         """The timeline, or why there is none; never waits more than a few seconds. A child
