@@ -75,31 +75,36 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.main.query_one(ThreadTable).focus()
             # as a user would press ctrl+s: once the app is up, not while it is still mounting
             self.set_timer(SETTLE_S, self.main.action_start)
-            # the run's start and fold (LiveRun) and the + key (MainScreen), timed where they run
+            # the run's start and poll (LiveRun: drain and fold, the batches heard once folded)
+            # and the + key (MainScreen), timed where they run
             run, screen = self.live_run, self.main
-            start, fold, more = run.start, run.fold, screen.action_more_workers
-            run.start = lambda source: self._go(start, source)  # type: ignore[method-assign]
-            run.fold = lambda batch: self.fold(fold, batch)  # type: ignore[method-assign]
+            start, poll, more = run.start, run.poll, screen.action_more_workers
+            run.start = lambda session: self._go(start, session)  # type: ignore[method-assign]
+            run.poll = lambda: self.poll(poll)  # type: ignore[method-assign]
+            run.on_batch = self.folded
             screen.action_more_workers = lambda: self.more_workers(more)  # type: ignore[method-assign]
 
         frames = 0
         run_cpu_s = 0.0  # the main thread's CPU time when the run started (then: during it)
-        fold_cpu_s = 0.0  # of it, folding
+        fold_cpu_s = 0.0  # of it, polling: draining and folding
 
-        def _go(self, start: Any, source: Any) -> bool:
+        def _go(self, start: Any, session: Any) -> bool:
             self.run_cpu_s = time.thread_time()
-            return bool(start(source))
+            return bool(start(session))
 
-        def fold(self, fold: Any, batch: list[Event]) -> None:
+        def poll(self, poll: Any) -> Any:
             self.frames += 1
             began = time.thread_time()
-            fold(batch)
+            figures = poll()
             self.fold_cpu_s += time.thread_time() - began
+            if figures is not None and figures.ended:
+                self.call_after_refresh(self._done)
+            return figures
+
+        def folded(self, batch: list[Event]) -> None:
             stamps = stamps_of(batch)
             if stamps:
                 self.call_after_refresh(self._painted, stamps)
-            if self.stats is not None and self.stats.ended:
-                self.call_after_refresh(self._done)
 
         worst: list[tuple[int, float]] = []  # per frame: events shown, the oldest one's lag (ms)
 
@@ -212,7 +217,7 @@ def main() -> None:
                 worst += [lag for _, lag in result["worst"]]
                 print(f"  UI run: {result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s "
                       f"({result['run_cpu_s'] * 1e3:.0f} ms of it from the run's start to its end, "
-                      f"{result['fold_cpu_s'] * 1e3:.0f} ms folding), "
+                      f"{result['fold_cpu_s'] * 1e3:.0f} ms draining and folding), "
                       f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
             if not args.keys_only:
                 h, u = statistics.median(head), statistics.median(ui)

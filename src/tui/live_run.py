@@ -1,19 +1,23 @@
-"""The live monitor's run, one at a time: opened, started, drained and folded, closed out, recorded."""
+"""The live monitor's run, one at a time: a RunSession opened from the setup pane, shown, recorded."""
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from fetchtui.core.checks import Check
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import Event
-from fetchtui.core.history import History, RunRecord, list_key
+from fetchtui.core.history import History, RunRecord
 from fetchtui.core.interpreter import InterpreterError
+from fetchtui.core.runs.session import RunSession, State
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
 from fetchtui.tui.widgets.setup_pane import Setup
+
+if TYPE_CHECKING:
+    from fetchtui.core.runs.figures import Figures
 
 #: What resize() says when the run's own --stages set its pool's size.
 STAGED = "--stages sets the pool's size in this run"
@@ -22,136 +26,137 @@ REPLAYED = "a replay shows a run as it was: its pool cannot be resized"
 
 
 class LiveRun:
-    """Everything that drives the live monitor's runs, and nothing that draws one (no Textual).
+    """The live monitor's side of its runs, and nothing that draws one (no Textual).
 
-    A run is opened from a setup, started once the screen has laid its view out (`start`),
-    polled a frame at a time (drain and fold), steered (cancel, resize, pause), and recorded
-    once it has ended: by the screen after the frame that shows its end, or by `close_out`
-    when the app goes first. `stats`, `config` and `source` are the current (or last) run's.
+    Each run is a RunSession, the lifecycle the headless runner and the sweep drive too. This
+    adds what is the monitor's own: the runs share the app's fetch processes and history, a
+    run starts once the screen has laid its view out (`start`), the pause key toggles, and the
+    run's end is recorded after the frame that shows it is painted (`end_shown`, `record`), or
+    by `close_out` when the app goes first. `stats`, `config` and `source` are the current (or
+    last) run's.
     """
 
     def __init__(self, sources: Sources, history: History, checks: Sequence[Check]) -> None:
         self.sources = sources
         self.history = history
         self.checks = tuple(checks)  # --check: shown live, judged at the end of every run
-        self.source: RunSource | None = None
-        self.stats: RunStats | None = None
-        self.config: RunConfig | None = None
+        self.session: RunSession | None = None
         self.setup: Setup | None = None  # what the current run was started with
-        self._recorded = True
+        #: Hears each batch once a poll has folded it (the lag benchmark's stamps).
+        self.on_batch: Callable[[list[Event]], None] | None = None
         self._ending = False  # its end is shown, its recording to come (after that frame's paint)
         self._hold = False  # the pause key's last ask for the running run
-        self._unstarted: RunSource | None = None  # opened, its view being laid out, not started
+
+    @property
+    def stats(self) -> RunStats | None:
+        return self.session.stats if self.session is not None else None
+
+    @property
+    def config(self) -> RunConfig | None:
+        return self.session.config if self.session is not None else None
+
+    @property
+    def source(self) -> RunSource | None:
+        return self.session.source if self.session is not None else None
 
     @property
     def running(self) -> bool:
-        return self.stats is not None and not self.stats.ended
+        return self.session is not None and not self.session.ended
 
-    def open(self, setup: Setup) -> RunSource:
+    def open(self, setup: Setup) -> RunSession:
         """Open a run of `setup`, not started yet (start() it once its view is laid out).
         Raises InterpreterError for a Python of the setup that cannot run fetchtui."""
-        source = self.sources.open(setup.targets, setup.config)
-        self.source, self.config, self.setup = source, source.config, setup
-        self.stats = RunStats(source.targets, self.checks)
-        self._recorded = False
+        # rows=False: the monitor's runs are fetched elsewhere (the fetch process, a replay),
+        # and come as rows already; a source that fetches here (a test's) keeps its queue
+        session = RunSession.open(self.sources, setup.targets, setup.config, self.checks, rows=False)
+        self.session, self.setup = session, setup
         self._ending = False
         self._hold = False
-        self._unstarted = source
-        return source
+        return session
 
-    def start(self, source: RunSource) -> bool:
-        """Start the run `open` gave, if it is still the one to start (one cancelled or quit
-        meanwhile ends unstarted); False if nothing was started."""
-        if self._unstarted is not source:
+    def start(self, session: RunSession) -> bool:
+        """Start the run `open` gave, if it is still the current one and unstarted; True if a
+        frame should follow: it started, or a cancel while its view was laid out ended it
+        unstarted (that frame shows its end). False if a quit cut it off meanwhile."""
+        if session is not self.session:
             return False
-        self._unstarted = None
-        if source.cancelled:  # every request cancelled, none sent
-            source.ledger.close_out()
-        else:
-            source.start()
-        return True
+        if session.state is State.OPENED:
+            if session.source.ended:  # a quit's close-out let go of it: nothing to start
+                return False
+            session.start()
+            return True
+        return session.state is State.ENDED and not self._ending
 
-    def poll(self) -> int | None:
-        """Drain and fold what the run sent since the last call; the run's clock now (None:
-        no run yet)."""
-        if self.source is None or self.stats is None:
+    def poll(self) -> Figures | None:
+        """Drain and fold what the run sent since the last call (a frame's work); its figures
+        as of now (None: no run yet)."""
+        if self.session is None:
             return None
-        self.fold(self.source.drain())
-        return self.source.now_ns()
+        return self.session.poll(on_batch=self.on_batch)
 
     def now_ns(self) -> int | None:
-        return self.source.now_ns() if self.source is not None else None
-
-    def fold(self, batch: list[Event]) -> None:
-        """Fold one frame's events into the stats model (a hook for the lag benchmark)."""
-        if self.stats is not None:
-            self.stats.apply(batch)
+        """The run's clock now (an ended run's: its end), with no drain."""
+        return self.session.figures().now_ns if self.session is not None else None
 
     def cancel(self) -> bool:
         """Cancel the running run; False if none runs."""
-        if self.source is None or not self.running:
+        if self.session is None or not self.running:
             return False
-        self.source.cancel()
+        self.session.cancel()
         return True
 
     def resize(self, workers: int) -> bool | str:
         """Give the running pool `workers` (per process under processes): True once it has
-        them, False with no run to resize, else why it cannot."""
-        if not self.running or self.source is None or self.config is None:
+        them, False with no run to resize (none started yet, or ended), else why it cannot."""
+        session = self.session
+        if session is None or session.state is not State.RUNNING:
             return False
-        if self.config.stages:
+        if session.config.stages:
             return STAGED
-        if self.source.resize(workers):
+        if session.resize(workers):
             return True
-        return REPLAYED if self.source.replayed else False
+        return REPLAYED if session.source.replayed else False
 
     def pause(self) -> bool:
-        """Hold new requests, or let them go again; False if no run runs."""
-        if self.source is None or not self.running:
+        """Hold new requests, or let them go again; False if no run runs (or it has not started)."""
+        session = self.session
+        if session is None or session.state is not State.RUNNING:
             return False
         # what was asked, not what the stats say yet: the child's answer takes a few ms
         self._hold = not self._hold
-        self.source.pause(self._hold)
+        session.pause(self._hold)
         return True
 
     def end_shown(self) -> bool:
         """True once, on the frame that first shows the run's end: its recording comes after
         that frame's paint (record)."""
-        if self.stats is None or not self.stats.ended or self._recorded or self._ending:
+        if self.session is None or self.session.state is not State.ENDED or self._ending:
             return False
         self._ending = True
         return True
 
     def record(self) -> RunRecord | None:
-        """Record the ended run in the history; None if a quit's close-out recorded it first."""
+        """Finish the ended run: into the history (a replay is shown, not recorded again); None
+        if a quit's close-out recorded it first."""
         self._ending = False
-        if self._recorded:
+        if self.session is None or self.session.state is not State.ENDED:
             return None
-        return self._record()
-
-    def _record(self) -> RunRecord:
-        """The ended run into the history (a replay is shown, not recorded again)."""
-        assert self.source is not None and self.stats is not None and self.config is not None
-        self._recorded = True
-        return self.history.add(self.config, list_key(self.stats.targets), self.stats.summary(),
-                                on_disk=not self.source.replayed)
+        return self.session.finish(self.history)
 
     def final_stats(self) -> RunStats | None:
         """The last run as it ended, its close-out folded (the summary printed after quitting)."""
-        if self.source is None or self.stats is None:
+        if self.session is None:
             return None
-        self.shutdown()
-        give_up = time.monotonic() + 2.0  # a killed fetch process's close-out comes at once
-        while not self.stats.ended and time.monotonic() < give_up:
-            self.fold(self.source.drain(0.05))
-        return self.stats
+        self.sources.close()  # first: a killed fetch process's close-out comes at once
+        self.session.close_out()
+        return self.session.stats
 
     def close_out(self) -> None:
         """Before the app goes (ctrl+q, SIGTERM, SIGHUP, a lost terminal): cut the run off,
         fold its close-out and record it, as a run that ended would be; never waits on the network."""
-        stats = self.final_stats()
-        if stats is not None and stats.ended and not self._recorded:
-            self._record()
+        self.final_stats()
+        if self.session is not None and self.session.state is State.ENDED:
+            self.session.finish(self.history)
 
     def warm(self, python: str | None) -> None:
         """A fetch process on the run's Python imports while the user edits (the first run
@@ -161,9 +166,6 @@ class LiveRun:
 
     def shutdown(self) -> None:
         """Cut every run off (a fetch process is killed, its sockets close with it); never waits."""
-        if self._unstarted is not None:  # it never reached its fetch process: it ends here
-            self._unstarted.ledger.close_out()
-            self._unstarted = None
-        if self.source is not None:
-            self.source.close()
         self.sources.close()
+        if self.session is not None:
+            self.session.close_out(within=0)

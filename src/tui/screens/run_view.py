@@ -11,7 +11,7 @@ from textual.widgets import TabbedContent
 from fetchtui.core import registry
 from fetchtui.core.history import RunRecord
 from fetchtui.core.interpreter import InterpreterError
-from fetchtui.core.runs.source import RunSource
+from fetchtui.core.runs.session import RunSession
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.widgets.charts import Charts
@@ -41,7 +41,7 @@ ROOMY_COLUMNS = 120
 
 class RunView:
     """The main screen's side of its runs (not a Textual class): a run's views laid out before
-    it starts, the frame timer that has the LiveRun fold and every shown LiveView redraw, and
+    it starts, the frame timer that has the LiveRun's session poll and every shown LiveView redraw, and
     the run's end recorded once painted, handed on to the series."""
 
     def __init__(self, screen: MainScreen, live_run: LiveRun) -> None:
@@ -59,12 +59,12 @@ class RunView:
         """Open a run of `setup`, lay its views out, and start it once they are painted."""
         screen = self.screen
         try:
-            source = self.live_run.open(setup)
+            session = self.live_run.open(setup)
         except InterpreterError as exc:  # a Python of the setup pane that cannot run fetchtui
             screen.series.end()
             screen.notify(str(exc), title="Cannot start", severity="error", markup=False)
             return
-        stats, config = self.live_run.stats, source.config
+        stats, config = session.stats, session.config
         screen.refresh_bindings()  # the footer offers pause while a run runs
         screen.query_one(ThreadTable).show(stats, config.concurrency)
         screen.query_one(Timeline).show(stats)
@@ -83,11 +83,11 @@ class RunView:
         # panel's height: three layouts, 70-90 ms at 200x50). The run starts once they are
         # painted, so its first frames and its fetch process do not share the CPU with them.
         # The footer recomposes after the first refresh and mounts its keys; the second lays them out.
-        screen.call_after_refresh(lambda: screen.call_after_refresh(self._go, source))
+        screen.call_after_refresh(lambda: screen.call_after_refresh(self._go, session))
 
-    def _go(self, source: RunSource) -> None:
+    def _go(self, session: RunSession) -> None:
         """Start a run whose view is laid out; one cancelled (or quit) meanwhile ends unstarted."""
-        if not self.live_run.start(source):
+        if not self.live_run.start(session):
             return
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
@@ -96,10 +96,11 @@ class RunView:
 
     def frame(self) -> None:
         """One frame: fold what came, have each shown LiveView redraw, and see the run's end."""
-        now = self.live_run.poll()
+        figures = self.live_run.poll()
         stats = self.live_run.stats
-        if now is None or stats is None:
+        if figures is None or stats is None:
             return
+        now = figures.now_ns
         screen = self.screen
         try:
             every_frame: tuple[LiveView, ...] = (screen.query_one(ThreadTable),
@@ -109,7 +110,7 @@ class RunView:
         for view in every_frame:
             view.refresh_from(stats, now)
         self._frames += 1
-        if self._frames % SLOW_EVERY == 0 or stats.ended:
+        if self._frames % SLOW_EVERY == 0 or figures.ended:
             self.slow_views(now)
         if self.live_run.end_shown():
             # the frame that shows the end is painted first; recording the run (the history's
@@ -128,16 +129,17 @@ class RunView:
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""
-        history, source = self.live_run.history, self.live_run.source
+        history, session = self.live_run.history, self.live_run.session
         problem = history.problem
         record = self.live_run.record()
-        if record is None or source is None:  # a quit came first, and its close-out recorded it
+        if record is None or session is None:  # a quit came first, and its close-out recorded it
             return
         screen = self.screen
         screen.refresh_bindings()
-        if source.lost:
+        lost = session.figures().lost
+        if lost:
             # longer than a toast's 5 s: why a run was lost must not slip by unread
-            screen.notify(safe_text(source.lost), title="Run cut short", severity="error",
+            screen.notify(safe_text(lost), title="Run cut short", severity="error",
                           markup=False, timeout=15)
         if history.problem != problem and history.problem:
             screen.notify(safe_text(history.problem), title="History", severity="warning", markup=False)
