@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -12,9 +11,7 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
-from fetchtui.core.stats import RunStats
+from fetchtui.core.runs.session import RunSession
 from fetchtui.core.textsafe import safe_text
 
 
@@ -40,24 +37,21 @@ class ExportScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def export_run(node: DOMNode, stats: RunStats, config: RunConfig, path: str) -> None:
+def export_run(node: DOMNode, session: RunSession, path: str) -> None:
     """Write an ended run to `path` in a thread of `node`'s, saying how it went in a toast."""
-    stats.summary()  # its one-off work happens here, not beside the export's thread
-    node.run_worker(partial(_write, node, stats, config_dict(config, stats.total), path),
+    session.stats.summary()  # its one-off work happens here, not beside the export's thread
+    kind = "CSV" if Path(path).suffix.lower() == ".csv" else "JSON"
+    node.run_worker(partial(_write, node, session, kind, path),
                     thread=True, exclusive=True, group="export")
 
 
-def _write(node: DOMNode, stats: RunStats, config: dict[str, Any], path: str) -> None:
+def _write(node: DOMNode, session: RunSession, kind: str, path: str) -> None:
     """Off the UI thread: a million-request export takes most of a second. An ended run's
     stats no longer change, so the thread reads them as they are on screen."""
     app = node.app
-    try:
-        if Path(path).suffix.lower() == ".csv":
-            written = write_csv(stats, path)
-        else:
-            written = write_json(stats, config, path)
-    except ExportError as exc:  # the run stays on screen; try another path
-        app.call_from_thread(app.notify, safe_text(str(exc)), title="Export failed",
+    done = session.export(kind, path)
+    if done.error is not None:  # the run stays on screen; try another path
+        app.call_from_thread(app.notify, safe_text(str(done.error)), title="Export failed",
                              severity="error", markup=False)
         return
-    app.call_from_thread(app.notify, safe_text(f"wrote {written}"), title="Exported", markup=False)
+    app.call_from_thread(app.notify, safe_text(f"wrote {done.written}"), title="Exported", markup=False)

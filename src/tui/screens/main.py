@@ -197,9 +197,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.app.push_screen(ExportScreen("fetchtui-run.json"), self._export_to)
 
     def _export_to(self, path: str | None) -> None:
-        stats, config = self.live_run.stats, self.live_run.config
-        if path and stats is not None and config is not None:
-            export_run(self, stats, config, path)
+        session = self.live_run.session
+        if path and session is not None:
+            export_run(self, session, path)
 
     # -- panes and tabs ------------------------------------------------------------------
     def show_setup(self, shown: bool) -> None:
