@@ -30,8 +30,9 @@ class Charts(Vertical):
         series = self.series = throughput(stats, BUCKETS, now_ns) if stats else []
         self.marks = resize_marks(stats) if stats else []
         caption = self.query_one(Label)
-        caption.update(f"throughput over the run: up to {max(series, default=0):.0f} req/s "
-                       f"(each point is 1/{BUCKETS} of the run; | marks a change of the pool's size)")
+        # at most ~60 columns: an 80-column terminal cut the longer one mid-word
+        caption.update(f"throughput over the run: up to {max(series, default=0):.0f} req/s"
+                       f"{'; | marks a resize' if self.marks else ''}")
         self._throughput(stats, series, now_ns)
         self._latency(stats)
 
@@ -52,7 +53,8 @@ class Charts(Vertical):
 
     def _throughput(self, stats: RunStats | None, series: list[float], now_ns: int | None) -> None:
         """req/s over time, a vertical line where the pool was resized, labelled with its size."""
-        plot = self._blank("#throughput", "", "s", "req/s")
+        # short: plotext drops an axis label wider than its plot (half of 80 columns)
+        plot = self._blank("#throughput", "", "time into the run (s)", "req/s")
         plt = plot.plt
         if stats is not None and series:
             width = stats.elapsed_s(now_ns) / len(series)
@@ -66,7 +68,7 @@ class Charts(Vertical):
         plot.refresh()
 
     def _latency(self, stats: RunStats | None) -> None:
-        plot = self._blank("#latency", "latency histogram", "ms", "requests")
+        plot = self._blank("#latency", "latency histogram", "latency (ms)", "requests")
         plt = plot.plt
         edges, counts = latency_histogram(stats, BINS) if stats else ([], [])
         if counts:
