@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core import registry
 from fetchtui.core.config import ConfigError
 from fetchtui.core.history import RunRecord
+from fetchtui.core.runs.replay import ReplaySources
+from fetchtui.core.sweep import warm_up
 from fetchtui.tui.screens.diff_screen import DiffScreen
 from fetchtui.tui.screens.models_screen import Cell, ModelsScreen
 from fetchtui.tui.widgets.setup_pane import Setup, SetupPane
@@ -64,12 +68,14 @@ class Series:
         self._queued: list[Setup] = []  # the rest of a sweep or comparison
         self.runs: list[RunRecord] = []  # the runs of the current series, for the chart
         self._setups: dict[int, Setup] = {}  # history run number -> its setup, for re-runs
+        self.warming = False  # a series' warm-up runs (a thread), its first run not started yet
+        self.warm_ups = 0  # warm-ups run (tests read it)
+        self._stop_warming = threading.Event()
 
     def start(self, plan: Plan) -> None:
         """Run one setup after another (a sweep, a comparison, or just one run)."""
         screen = self.screen
-        if screen.live_run.running:
-            screen.notify("A run is in progress: ctrl+c cancels it.", severity="warning")
+        if self.busy():
             return
         setup = screen.query_one(SetupPane).read()
         if isinstance(setup, str):
@@ -81,7 +87,48 @@ class Series:
             screen.notify(str(exc), title="Cannot start", severity="error", markup=False)
             return
         self.runs, self._queued = [], rest
-        screen.run_view.start_run(first)
+        if rest and not isinstance(screen.live_run.sources, ReplaySources):  # a replay has nothing to warm
+            self._warm_then_start([first, *rest])
+        else:
+            screen.run_view.start_run(first)
+
+    def busy(self) -> bool:
+        """A run, or a series' warm-up, is under way (and the user is told so)."""
+        if self.screen.live_run.running:
+            self.screen.notify("A run is in progress: ctrl+c cancels it.", severity="warning")
+            return True
+        if self.warming:
+            self.screen.notify("Warming up before the first run: ctrl+c cancels it.", severity="warning")
+            return True
+        return False
+
+    def _warm_then_start(self, setups: list[Setup]) -> None:
+        """Warm up (unrecorded: connections, imports, the server) on a thread, as the headless
+        sweep does, so the first measured point is not a cold one; then the series starts."""
+        screen = self.screen
+        self.warming = True
+        self._stop_warming.clear()
+        screen.notify("warming up (not recorded) before the first run", timeout=3)
+        first = setups[0]
+        sources, stop = screen.live_run.sources, self._stop_warming.is_set
+
+        def warm() -> None:
+            try:
+                warm_up(first.targets, [s.config for s in setups], sources, stop)
+            except Exception:  # a failed warm-up only leaves the first point cold
+                pass
+            with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+                screen.app.call_from_thread(started)
+
+        def started() -> None:
+            self.warming = False
+            self.warm_ups += 1
+            if self._stop_warming.is_set():  # cancelled (or quit) while warming: nothing runs
+                self._queued.clear()
+                return
+            screen.run_view.start_run(first)
+
+        screen.run_worker(warm, thread=True, exclusive=True, group="warm-up", exit_on_error=False)
 
     def sweep(self) -> None:
         """The list at each worker count of the sweep field."""
@@ -94,8 +141,7 @@ class Series:
     def compare_models(self) -> None:
         """Pick (model, client) pairs in a dialog, then run the list under each."""
         screen = self.screen
-        if screen.live_run.running:
-            screen.notify("A run is in progress: ctrl+c cancels it.", severity="warning")
+        if self.busy():
             return
         pane = screen.query_one(SetupPane)
         setup = pane.read()
@@ -121,7 +167,7 @@ class Series:
         """A history row runs again (same list, workers and client), if this launch ran it."""
         screen = self.screen
         runs = screen.live_run.history.runs
-        if screen.live_run.running or not 0 <= row < len(runs):
+        if screen.live_run.running or self.warming or not 0 <= row < len(runs):
             return
         record = runs[row]
         setup = self._setups.get(record.number)
@@ -135,8 +181,9 @@ class Series:
         screen.notify(f"re-running run #{record.number}")
 
     def end(self) -> None:
-        """Nothing more of the series runs after the run in progress."""
+        """Nothing more of the series runs after the run in progress (nor at all, while warming)."""
         self._queued.clear()
+        self._stop_warming.set()
 
     def ended(self, record: RunRecord, setup: Setup | None) -> Setup | None:
         """A run recorded: charted if it is one of a series; the setup to run next, if any."""
@@ -145,4 +192,6 @@ class Series:
         if self._queued or self.runs:
             self.runs.append(record)
             self.screen.query_one(SweepChart).show(self.screen.live_run.history, self.runs)
+            if not self._queued:  # a series ends on its result, not on its last run's table
+                self.screen.action_show_tab("tab-sweep", "sweep-chart")
         return self._queued.pop(0) if self._queued else None

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Label, Static, TabbedContent
+from textual.widgets import Input, Label, Static, TabbedContent
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.registry import THREAD_CLIENTS
+from fetchtui.core.runs.child import FetchProcesses
 from fetchtui.core.runs.replay import Recording, ReplaySources
+from fetchtui.core.runs.source import RunSource
+from fetchtui.core.targets import Target
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.sweep_chart import CEILING, IDEAL, MEASURED, SweepChart
@@ -147,3 +151,36 @@ async def test_f8_s_caption_fits_80_columns_and_its_axes_say_their_units() -> No
         latency = plain(app.query_one("#latency", PlotextPlot))
         assert "time into the run (s)" in throughput and "req/s" in throughput
         assert "latency (ms)" in latency and "requests" in latency
+
+
+class Opened:
+    """The app's own fetch processes, noting the config of each run they open, in order."""
+
+    def __init__(self) -> None:
+        self.inner = FetchProcesses()
+        self.configs: list[RunConfig] = []
+
+    def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
+        self.configs.append(config)
+        return self.inner.open(targets, config)
+
+    def warm(self, python: str | None = None) -> None:
+        self.inner.warm(python)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+async def test_a_sweep_warms_up_unrecorded_before_its_first_measured_run(base: str) -> None:
+    sources = Opened()
+    app = FetchApp(f"{base}/delay/0 x30", RunConfig(workers=1), sources=sources)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        app.query_one("#series", Input).value = "1,1,4"
+        await pilot.press("ctrl+r")
+        await pilot_until(pilot, lambda: len(app.history.runs) == 3 and not app.running, "the sweep",
+                          limit=60)
+        # first a run at the widest count (4), not recorded; then the three measured points
+        assert [c.workers for c in sources.configs] == [4, 1, 1, 4]
+        assert [r.workers for r in app.history.runs] == [1, 1, 4]
+        assert all(r.summary.ok == 30 for r in app.history.runs)
+        assert app.screen.series.warm_ups == 1  # type: ignore[attr-defined]
