@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from textual.pilot import Pilot
@@ -25,7 +24,7 @@ from fetchtui.tui.widgets.sweep_chart import CEILING, IDEAL, MEASURED, SweepChar
 
 from ..recordings import LESSON, lesson, wave_run
 from ..waiting import pilot_until
-from .test_screens import client_sources, slowed
+from .test_screens import client_sources, python_run, slowed
 
 
 def plain(widget: Label | PlotextPlot) -> str:
@@ -83,13 +82,6 @@ async def test_the_comparison_chart_s_axis_is_the_runs_own_not_the_gil_ceiling()
         assert drawn.lstrip().startswith("req/s by client, 10 workers")  # with the setup pane shown
         assert "req/s   █ measured  ┃ GIL ceiling" in drawn
         assert "»" in drawn  # each ceiling past the axis, said at its edge
-
-
-def python_run(run: dict[str, Any], short: str, gil: bool) -> dict[str, Any]:
-    version, free = (short.rstrip("t") + ".0", short.endswith("t"))
-    run["summary"]["python"] = {"executable": f"/usr/bin/python{short}", "version": version,
-                                "implementation": "cpython", "free_threaded": free, "gil": gil, "cores": 2}
-    return run
 
 
 async def test_the_gil_on_off_chart_says_which_interpreter_is_faster() -> None:
