@@ -74,7 +74,16 @@ def run_headless(
     err = err or sys.stderr
     # folded here: rows, as from a pipe, no event object a request; a pool of our own
     # (another interpreter's fetch process, --python) ends with the run
-    session = RunSession.open(sources, targets, config, checks)
+    from fetchtui.core.threadstates.run import RunStates
+
+    # where the threads' time goes, sampled from a child (no GIL taken from the run); started
+    # before the run opens, so the child's own start-up is not spent in the run's first sends
+    states = RunStates()
+    try:
+        session = RunSession.open(sources, targets, config, checks)
+    except BaseException:
+        states.stop()
+        raise
     stats = session.stats
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     warn = _Human(err, err)
@@ -85,10 +94,8 @@ def run_headless(
     # an open loop's pace (time left, behind schedule), need the stats as the run goes.
     live = trace or (progress is not None and (config.rate is not None or config.duration is not None))
     fed = threading.Event()  # set: the bar's feeder stops
-    from fetchtui.core.threadstates.run import RunStates
     from fetchtui.headless.report import thread_states_text
 
-    states = RunStates()  # where the threads' time goes, sampled from a child: no GIL taken from the run
     with Stops() as stops:
         try:
             if progress is not None:

@@ -3,6 +3,11 @@ then write the timeline to stdout (ChildWatch reads it), after one byte once sam
 
 from __future__ import annotations
 
+import os
+
+if __name__ == "__main__":  # as the sampler, before its imports: the run it samples comes first
+    os.nice(SAMPLER_NICE := 5)
+
 import signal
 import sys
 import threading
