@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fetchtui {__version__}")
     _add_run_options(parser)
     parser.add_argument("--start", action="store_true", help="start the run at once")
+    parser.add_argument("--series", type=_checked(parse_series), default=list(DEFAULT_SERIES),
+                        metavar="N,N,...", help="the worker counts a sweep (ctrl+r) runs, in order "
+                                                "(default 1,2,4,8,16,32; the setup pane's sweep field)")
     parser.add_argument("--no-summary", action="store_true",
                         help="do not print the last run's summary after quitting")
     return parser
@@ -369,7 +372,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
     stats = None
     with history_for(args, "tui") as history:
         app = FetchApp(list_text(source, server), config, start=args.start,
-                       history=history, request=spec, checks=args.checks)
+                       history=history, request=spec, checks=args.checks, series=args.series)
         try:
             code = _exit_code(app, app.run())
             stats = app.final_stats() if not app.return_code else None  # a crash prints its own

@@ -350,7 +350,9 @@ class DemoServer:
 def demo_list(base: str) -> str:
     """A list that shows the point of a thread pool: slow requests that overlap, a few faults."""
     return "\n".join([
-        "# fetchtui demo: 200 requests of ~100 ms; one thread needs ~20 s, ten need ~2 s",
+        # two short lines: the editor at 80 columns shows each whole
+        "# fetchtui demo: 200 requests of ~100 ms",
+        "# one thread needs ~20 s, ten need ~2 s",
         f"{base}/delay/100 x160",
         f"{base}/delay/250 x20",
         f"{base}/bytes/65536 x10",

@@ -17,7 +17,7 @@ from textual.widget import AwaitMount
 
 from fetchtui import collector
 from fetchtui.core.checks import Check
-from fetchtui.core.config import RunConfig
+from fetchtui.core.config import DEFAULT_SERIES, RunConfig
 from fetchtui.core.history import History
 from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
@@ -46,7 +46,7 @@ class FetchApp(App[int]):
     def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
                  request: RequestSpec = DEFAULT_SPEC, processes: int = 2,
-                 checks: Sequence[Check] = ()) -> None:
+                 checks: Sequence[Check] = (), series: Sequence[int] = DEFAULT_SERIES) -> None:
         super().__init__()
         if sources is None:
             from fetchtui.core.runs.child import FetchProcesses
@@ -61,6 +61,7 @@ class FetchApp(App[int]):
         self._processes = processes  # the processes field's count when the config runs one
         self._request = request  # the command line's -X/-H/-d: every line's unless it says
         self._start_now = start
+        self._series = tuple(series)  # the sweep field's worker counts
 
     @classmethod
     def replaying(cls, recording: Recording, origin: str, *, speed: float | None = None,
@@ -91,7 +92,8 @@ class FetchApp(App[int]):
     # -- screens and commands ------------------------------------------------------------
     def get_default_screen(self) -> MainScreen:
         self.main = MainScreen(self.live_run, self._text, self._config, self._request,
-                               self._processes, start=self._start_now, replay_of=self.replay_of)
+                               self._processes, start=self._start_now, replay_of=self.replay_of,
+                               series=self._series)
         return self.main
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

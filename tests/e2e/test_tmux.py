@@ -414,3 +414,63 @@ def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_p
     summary = json.loads(out.read_text())["summary"]
     assert summary["ok"] > 0 and summary["ok"] + summary["cancelled"] == 400
     assert [r["cancelled"] for r in history_rows(hist)] == [summary["cancelled"]]
+
+
+def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tmp_path: Path) -> None:
+    """The lesson at a projector: the demo run steered, a sweep, its chart, the setup pane, a
+    comparison of backends, help, the timeline and the charts; then quit, cleanly."""
+    from fetchtui.core import registry
+
+    hist = tmp_path / "h.sqlite3"
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    subprocess.run([*TMUX, "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                    "env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "PS1=$ ",
+                    "bash", "--norc", "--noprofile"], check=True)
+    term = Terminal(name)
+    seen: list[str] = []
+
+    def shows(check: Callable[[str], bool], limit: float = 30.0) -> str:
+        screen = term.wait_for(check, limit)
+        seen.append(screen)
+        return screen
+
+    def ident_lines(screen: str) -> list[str]:
+        return re.findall(r"^│? *\d{12,20} +(?:fetchtui-)?worker_\d+ .*done \d+", screen, re.M)
+
+    try:
+        # a sweep of two short runs: the demo's list at 10 and 20 workers (--series)
+        term.send(f"{fetchtui_command()} --demo -w 2 --series 10,20 --history {hist}; echo EXITED-$?", "Enter")
+        shows(lambda s: "fetchtui demo: 200 requests" in s and "sweep (ctrl+r)" in s)
+        term.send("C-s")
+        shows(lambda s: "running" in s and "threads 2/2" in s)
+        term.send("+", "+")
+        shows(lambda s: "threads 4/4" in s and len(ident_lines(s)) == 4)
+        term.send("p")
+        shows(lambda s: "paused" in s)
+        term.send("p")
+        shows(lambda s: "running" in s or "finished" in s)
+        shows(lambda s: "finished" in s and "done 200/200" in s and len(history_rows(hist)) == 1)
+        term.send("C-r")
+        shows(lambda s: len(history_rows(hist)) == 3 and "finished" in s, limit=60)
+        term.send("F4")  # the sweep's chart: its axis says what it counts, its points their figures
+        screen = shows(lambda s: "workers" in s and "req/s" in s)
+        assert re.search(r"\b\d+(\.\d+)? ?req/s|req/s.*\b\d{2,}", screen), screen
+        term.send("C-g")  # the setup pane takes the screen, its label whole
+        screen = shows(lambda s: "workers (+/-)" in s and "sweep (ctrl+r)" in s)
+        assert "URLs (one per line" in screen and "10,20" in screen, screen
+        backends = len(registry.client_names("threads"))
+        term.send("C-b")
+        shows(lambda s: len(history_rows(hist)) == 3 + backends and "finished" in s, limit=90)
+        term.send("F1")
+        shows(lambda s: "What you are watching. A thread pool of N worker threads" in s)
+        term.send("Escape")
+        term.send("F9")  # the timeline shows the last run, not "No run yet"
+        screen = shows(lambda s: "|0.00" in s and "worker_" in s)
+        assert "No run yet" not in screen
+        term.send("F8")
+        screen = shows(lambda s: "req/s" in s and "ms" in s)
+        term.send("C-q")
+        shows(lambda s: "EXITED-0" in s, limit=15)
+    finally:
+        subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
+    assert not any("Traceback" in screen for screen in seen), [s for s in seen if "Traceback" in s][0]

@@ -12,6 +12,7 @@ from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.thread_table import ThreadTable
 
+from ..recordings import lesson
 from .test_app import wait_for
 
 
@@ -103,3 +104,53 @@ async def test_at_80_by_24_every_figure_line_fits_and_the_limit_leads_with_its_c
         assert re.match(r"limit   \w+: [^·:]+ · ", limit), limit
         assert "req/s" in lines[1] and "elapsed" in lines[1] and "threads 4/4" in lines[1], lines[1]
         app.main.action_cancel()
+
+
+def shown_whole(app: FetchApp, widget_id: str) -> bool:
+    """Whether the widget is on screen and fits its width (nothing of it cut at the right)."""
+    widget = app.query_one(f"#{widget_id}")
+    return widget.display and widget.region.width > 0 and widget.region.right <= app.size.width
+
+
+async def test_at_80_columns_the_setup_pane_and_the_live_view_take_the_screen_in_turn() -> None:
+    app = FetchApp("http://127.0.0.1:1/ x2\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        setup, live = app.query_one("#setup"), app.query_one("#live")
+        # launched with no run: the list to type, on the whole screen, the live view out of its way
+        assert setup.display and not live.display and setup.outer_size.width == 80
+        assert app.focused is app.query_one("#urls")  # typing goes into the list
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: live.outer_size.width == 80, "the live view on the whole screen")
+        assert not setup.display
+        # the tab bar whole: every tab's label, not "Threads  Timeline  Charts  UR"
+        tabs = [str(tab.label) for tab in app.query("Tab") if tab.region.right <= 80 and tab.region.width]
+        assert tabs == ["Threads", "Timeline", "Charts", "URLs", "History", "Sweep"], tabs
+        hint = app.query_one(ThreadTable).group_text(0)[0]
+        assert hint.endswith("ctrl+s starts.") and len(hint) <= 76, hint  # the idle hint whole
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: setup.outer_size.width == 80, "the setup pane back on the whole screen")
+        assert not live.display
+
+
+async def test_at_200_columns_the_setup_pane_sits_beside_the_live_view() -> None:
+    app = FetchApp("http://127.0.0.1:1/ x2\n")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        setup, live = app.query_one("#setup"), app.query_one("#live")
+        assert setup.display and live.display and setup.region.right <= live.region.x
+        assert live.region.width >= 140
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: live.outer_size.width == 200, "the live view on the whole screen")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: setup.display and live.outer_size.width < 160, "both again")
+
+
+async def test_an_export_opened_at_80_by_24_shows_its_run_on_the_whole_screen() -> None:
+    app = FetchApp.replaying(lesson(), "run.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        assert not app.query_one("#setup").display
+        assert app.query_one("#live").outer_size.width == 80
+        lines = [app.query_one(ThreadTable).group_text(i)[0] for i in range(10)]
+        assert all(line.split()[-2:] == ["done", "4"] for line in lines), lines

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.config import DEFAULT_SERIES, RunConfig
 from fetchtui.core.targets import RequestSpec
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui import series
@@ -18,7 +18,7 @@ from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.screens.export_screen import ExportScreen, export_run
 from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.screens.keys import KEYS
-from fetchtui.tui.screens.run_view import RunView
+from fetchtui.tui.screens.run_view import ROOMY_COLUMNS, RunView
 from fetchtui.tui.series import Series
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.history_table import HistoryTable
@@ -45,7 +45,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
     BINDINGS = KEYS
 
     def __init__(self, live_run: LiveRun, text: str, config: RunConfig, request: RequestSpec,
-                 processes: int, *, start: bool, replay_of: str | None) -> None:
+                 processes: int, *, start: bool, replay_of: str | None,
+                 series: tuple[int, ...] = DEFAULT_SERIES) -> None:
         super().__init__()
         self.live_run = live_run
         self.run_view = RunView(self, live_run)
@@ -53,6 +54,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.replay_of = replay_of  # the export this screen plays back, if it does
         self._text, self._config, self._request, self._processes = text, config, request, processes
         self._start_now = start
+        self._series = series
 
     @property
     def fetch_app(self) -> FetchApp:
@@ -60,7 +62,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def compose(self) -> ComposeResult:
         yield SetupPane(self._text, self._config, self._request, processes=self._processes,
-                        sends=self.replay_of is None, id="setup")
+                        sends=self.replay_of is None, series=self._series, id="setup")
         with Vertical(id="live"):
             yield StatsPanel(id="stats")
             with TabbedContent(id="tabs"):
@@ -79,14 +81,31 @@ class MainScreen(Screen[None], inherit_bindings=False):
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.height < ROOMY_ROWS, "-short")
+        self._fit(event.size.width, event.size.height)
 
     def on_screen_resume(self) -> None:
         """Back from a dialog: a terminal resized under it sent this screen no Resize."""
-        self.set_class(self.app.size.height < ROOMY_ROWS, "-short")
+        self._fit(self.app.size.width, self.app.size.height)
+
+    @property
+    def narrow(self) -> bool:
+        """Too narrow for the setup pane beside the live view: one of them takes the screen."""
+        return self.app.size.width < ROOMY_COLUMNS
+
+    def _fit(self, width: int, height: int) -> None:
+        self.set_class(height < ROOMY_ROWS, "-short")
+        self.set_class(width < ROOMY_COLUMNS, "-narrow")
+        pane = self.query_one(SetupPane)
+        if width < ROOMY_COLUMNS and pane.display and self.query_one("#live").display:
+            # both shown, now too narrow for both: the run's views if there is a run to see
+            self.show_setup(self.live_run.stats is None)
+        else:
+            self.show_setup(bool(pane.display), force=True)
 
     def on_mount(self) -> None:
-        self.set_class(self.size.height < ROOMY_ROWS, "-short")
+        self._fit(self.app.size.width, self.app.size.height)
+        if self.narrow and self._start_now:  # a run (a replay, the demo) opens on its views
+            self.show_setup(False)
         self.query_one("#setup").border_title = "setup"
         self.query_one("#live").border_title = (
             "live: requests in flight, by thread" if self.replay_of is None
@@ -202,14 +221,20 @@ class MainScreen(Screen[None], inherit_bindings=False):
             export_run(self, session, path)
 
     # -- panes and tabs ------------------------------------------------------------------
-    def show_setup(self, shown: bool) -> None:
-        """Show or hide the setup pane; a hidden pane's focus moves to the live table, so no
+    def show_setup(self, shown: bool, *, force: bool = False) -> None:
+        """Show or hide the setup pane. On a narrow terminal it takes the screen from the live
+        view (beside it, each was too narrow to read). Focus leaves whatever is hidden, so no
         key goes to a field nobody can see."""
-        pane = self.query_one(SetupPane)
-        if pane.display == shown:
+        pane, live = self.query_one(SetupPane), self.query_one("#live")
+        live_shown = not (shown and self.narrow)
+        if pane.display == shown and live.display == live_shown and not force:
             return
-        if not shown and self.focused is not None and pane in self.focused.ancestors_with_self:
+        live.display = live_shown
+        focused = self.focused
+        if not shown and focused is not None and pane in focused.ancestors_with_self:
             self.query_one(ThreadTable).focus()
+        elif not live_shown and (focused is None or live in focused.ancestors_with_self):
+            self.query_one("#urls", TextArea).focus()
         pane.display = shown
 
     def action_toggle_setup(self) -> None:

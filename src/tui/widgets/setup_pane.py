@@ -137,11 +137,13 @@ class SetupPane(Vertical):
     worker_count: reactive[int] = reactive(10, init=False)
 
     def __init__(self, text: str, config: RunConfig, request: RequestSpec = DEFAULT_SPEC, *,
-                 processes: int = 2, sends: bool = True, id: str | None = None) -> None:
+                 processes: int = 2, sends: bool = True, series: Sequence[int] = DEFAULT_SERIES,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         #: whether a run of the list sends requests: a replay's does not, and there a password
         #: the export masked (and so cannot give back) makes no bad line
         self._sends = sends
+        self._series = series  # the sweep field's worker counts to start with
         self.config = config  # what the fields start from, and what they do not show (TLS, proxy …)
         #: the processes field's count when the model runs one process
         self._processes = config.processes if registry.MODELS[config.model].multi_process else processes
@@ -158,8 +160,9 @@ class SetupPane(Vertical):
         self._checked: Sequence[Target] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("URLs  (one per line, `URL x100` repeats, curl's -X/-H/-d after it)",
-                    classes="caption")
+        # wraps in the 48-column pane beside the live view; one line when the pane has the screen
+        yield Label("URLs (one per line, `URL x100` repeats, curl's -X/-H/-d after it)",
+                    classes="caption", id="urls-caption", markup=False)
         yield UrlEditor(self._text, id="urls", soft_wrap=False, show_line_numbers=True)
         yield Static(id="url-errors")
         with Grid(id="settings"):
@@ -195,7 +198,7 @@ class SetupPane(Vertical):
                         max_length=60,
                         compact=True, tooltip="a duration (10s, 2m), or stages: W:D,W:D,...")
             yield Label("sweep (ctrl+r)", classes="caption")
-            yield Input(",".join(map(str, DEFAULT_SERIES)), id="series", restrict=r"[0-9, ]*",
+            yield Input(",".join(map(str, self._series)), id="series", restrict=r"[0-9, ]*",
                         compact=True)
 
     def on_mount(self) -> None:

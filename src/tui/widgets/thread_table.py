@@ -216,7 +216,7 @@ class ThreadTable(ScrollView, can_focus=True):
     def _line(self, index: int) -> Spans:
         stats = self.stats
         if stats is None:
-            return [("No run yet. Type URLs on the left, then press ctrl+s to start.", "dim")] \
+            return [("No run yet: type URLs in the setup pane (ctrl+g), then ctrl+s starts.", "dim")] \
                 if index == 0 else []
         where = self._locate(index)
         if where is None:
