@@ -464,6 +464,7 @@ def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tm
         term.send("F1")
         shows(lambda s: "What you are watching. A thread pool of N worker threads" in s)
         term.send("Escape")
+        shows(lambda s: "What you are watching" not in s)  # F9 on the heels of escape reads as alt+F9
         term.send("F9")  # the timeline shows the last run, not "No run yet"
         screen = shows(lambda s: "|0.00" in s and "worker_" in s)
         assert "No run yet" not in screen

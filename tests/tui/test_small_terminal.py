@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
+from textual.widgets import DataTable, Markdown, TabbedContent
 from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
@@ -154,3 +154,59 @@ async def test_an_export_opened_at_80_by_24_shows_its_run_on_the_whole_screen() 
         assert app.query_one("#live").outer_size.width == 80
         lines = [app.query_one(ThreadTable).group_text(i)[0] for i in range(10)]
         assert all(line.split()[-2:] == ["done", "4"] for line in lines), lines
+
+
+def palette_titles(app: FetchApp) -> set[str]:
+    return {command.title for command in app.get_system_commands(app.screen)}
+
+
+async def test_the_palette_offers_every_key_while_it_can_act_and_runs_it(base: str) -> None:
+    app = FetchApp(f"{base}/delay/1000 x60", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        idle = palette_titles(app)
+        views = {"Live table", "Timeline", "Charts", "URLs tab", "History", "Sweep chart"}
+        assert views | {"Start run", "Sweep workers", "Help", "More workers"} <= idle, idle
+        assert not {"Cancel run", "Pause or resume", "Export run"} & idle
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.in_flight == 2, "2 in flight")
+        running = palette_titles(app)
+        assert {"Cancel run", "Pause or resume"} <= running and not {"Start run", "Sweep workers"} & running
+        # a command found by name in the palette does what its key does
+        await pilot.press("ctrl+p")
+        await pilot.press(*"pause")
+        await pilot.pause(0.3)  # the palette's search runs in a worker: a moment, then enter
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "paused" in str(app.query_one("#stats").figures), "paused")  # type: ignore[attr-defined]
+        await pilot.press("ctrl+g")  # the setup pane on the screen: the tab takes it back
+        await wait_for(pilot, lambda: not app.query_one("#live").display, "the setup pane alone")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"urls tab")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: str(app.query_one("#tabs", TabbedContent).active) == "tab-urls",
+                       "the URLs tab")
+        assert app.query_one("#live").display and not app.query_one("#setup").display
+        app.main.action_cancel()
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        assert "Export run" in palette_titles(app) and "Cancel run" not in palette_titles(app)
+
+
+async def test_at_80_columns_f12_shows_the_urls_tab_with_each_url_whole_or_cut_from_the_left(
+        base: str) -> None:
+    long_path = "/delay/5?q=" + "a-query-long-enough-to-be-cut-at-eighty-columns-" * 2 + "end"
+    app = FetchApp(f"{base}{long_path} x4\n{base}/status/404 x2", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        await pilot.press("f12")
+        table = app.query_one("#url-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2, "the URLs' rows")
+        await pilot.pause()
+        assert app.focused is table
+        width = table.region.width
+        lines = [table.render_line(y).text for y in range(1, 3)]  # under the header
+        assert all(len(line.rstrip()) <= width for line in lines)
+        assert lines[0].rstrip().endswith("-end") and "…" in lines[0], lines  # cut from the left
+        assert lines[1].rstrip().endswith("/status/404"), lines
+        assert table.virtual_size.width <= width  # nothing off to the right to scroll to

@@ -91,11 +91,11 @@ the pool, with its new size), and the latency histogram.
 workers, the running pool's too (in the workers field or the live pane) · p pause or go on
 (the live pane) · ctrl+r sweep · ctrl+b compare backends ·
 F5 compare models ·
-ctrl+t threads · F9 timeline · F8 charts · F3 history · F4 sweep chart · ctrl+o export ·
+ctrl+t threads · F9 timeline · F8 charts · F12 URLs · F3 history · F4 sweep chart · ctrl+o export ·
 F2 workers · ctrl+l URLs · ctrl+g show or hide the setup pane · ctrl+p palette · ctrl+q quit.
 No key of the URL editor or of a field is taken: they all do what Textual's widgets do.
-On a terminal narrower than 120 columns the setup pane gives way to the live view while a
-run runs, and comes back when it ends (or on ctrl+g). Escape closes this help.
+On a terminal narrower than 120 columns the setup pane and the live view take the screen in
+turn: a run shows its views, ctrl+g the setup pane and back. Escape closes this help.
 """
 
 

@@ -44,6 +44,9 @@ KEYS: list[BindingType] = [
             tooltip="Show the thread timeline"),
     Binding("f8", "show_tab('tab-charts', 'charts')", "Charts", priority=True,
             tooltip="Show throughput and latency charts"),
+    # F12: F6 and F7 are the URL editor's, F10 and F11 many terminals keep for themselves
+    Binding("f12", "show_tab('tab-urls', 'url-table')", "URLs", priority=True,
+            tooltip="Show the URLs tab: a row per URL of the list"),
     Binding("f3", "show_tab('tab-history', 'history')", "History", priority=True,
             tooltip="Show the run history"),
     Binding("f4", "show_tab('tab-sweep', 'sweep-chart')", "Chart", priority=True,

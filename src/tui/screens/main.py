@@ -125,15 +125,22 @@ class MainScreen(Screen[None], inherit_bindings=False):
         run = self.live_run
         if action == "interrupt":  # false: the key goes on to Textual's own ctrl+c
             return run.running and not self._text_selected()
-        if action in ("start", "sweep", "compare", "compare_models"):
-            return not run.running  # one run at a time: the footer leaves them out while one runs
-        if action == "export":
-            return run.stats is not None and run.stats.ended
         if action in ("more_workers", "fewer_workers", "pause"):
             in_live = self.focused is None or self.query_one("#live") in self.focused.ancestors_with_self
-            if action == "pause":  # shown only while it can do something
-                return in_live and run.running and self.replay_of is None
-            return in_live
+            return in_live and self.can_act(action)
+        return self.can_act(action)
+
+    def can_act(self, action: str) -> bool:
+        """Whether the action can do something now, wherever the focus is (the palette asks)."""
+        run = self.live_run
+        if action in ("start", "sweep", "compare", "compare_models"):
+            return not run.running  # one run at a time: the footer leaves them out while one runs
+        if action == "cancel":
+            return run.running
+        if action == "export":
+            return run.stats is not None and run.stats.ended
+        if action == "pause":  # shown only while it can do something
+            return run.running and self.replay_of is None
         return True
 
     def _text_selected(self) -> bool:
@@ -252,6 +259,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.action_show_tab("tab-threads", "threads")
 
     def action_show_tab(self, tab: Tab, widget: str) -> None:
+        if self.narrow:  # the tab asked for is to be seen: the setup pane gives way
+            self.show_setup(False)
         tabs = self.query_one(TabbedContent)
         tabs.active = tab
         target = self.query_one(f"#{widget}")

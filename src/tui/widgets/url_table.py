@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
@@ -14,19 +17,52 @@ VIEW_ROWS = 500  # the rows shown; the export has every one
 LIVE_UP_TO = 200_000  # requests past which the rows are made at the end only (each is O(n))
 COLUMNS = ("#", "requests", "ok", "failed", "cancelled", "p50 ms", "p90 ms", "p99 ms", "max ms",
            "errors", "url")
+#: Narrower than this, the view leaves out the columns a class can do without, so the url shows.
+ROOMY_WIDTH = 110
+NARROW_LEFT_OUT = ("cancelled", "p90 ms", "max ms")
+
+
+def short_url(url: str, room: int) -> str:
+    """The URL whole if it fits; else its path (and query), cut from the left, as the thread
+    table does: the end of a path is what tells a list's lines apart."""
+    if len(url) <= room:
+        return url
+    parts = urlsplit(url)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if len(path) <= room:
+        return path
+    return "…" + path[len(path) - room + 1:] if room > 1 else ""
 
 
 class UrlView(Vertical):
     """Redrawn a few times a second while shown, from the stats' own rows."""
 
-    rows: list[list[str]] = []  # as shown (tests read them)
+    rows: list[list[str]] = []  # every column, the url whole (tests read them)
+    _stats: RunStats | None = None
+    _columns: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("", id="url-caption", classes="caption", markup=False)  # url[N] is text
         yield DataTable(id="url-table", zebra_stripes=True, cursor_type="row")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self._lay_out_columns()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._lay_out_columns() and self._stats is not None:
+            self.show(self._stats)
+
+    def _lay_out_columns(self) -> bool:
+        """The columns that fit the view's width; whether they changed."""
+        narrow = 0 < self.size.width < ROOMY_WIDTH
+        columns = tuple(c for c in COLUMNS if not (narrow and c in NARROW_LEFT_OUT))
+        if columns == self._columns:
+            return False
+        self._columns = columns
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns(*columns)
+        return True
 
     def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
         """LiveView: the rows read again (they hold no clock)."""
@@ -35,6 +71,8 @@ class UrlView(Vertical):
     def show(self, stats: RunStats | None) -> None:
         caption = self.query_one("#url-caption", Label)
         table = self.query_one(DataTable)
+        self._stats = stats
+        self._lay_out_columns()
         if stats is None:
             caption.update("No run yet: each URL of the list gets a row here.")
             return
@@ -53,6 +91,17 @@ class UrlView(Vertical):
         caption.update(f"{shown}, in list order; url[N] in a --check names row N")
         cursor = table.cursor_row
         table.clear()
-        table.add_rows([[Text(cell) for cell in row] for row in self.rows])
+        table.add_rows([[Text(cell) for cell in row] for row in self._shown_rows()])
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
+
+    def _shown_rows(self) -> list[list[str]]:
+        """The rows in the columns shown, the url cut to the room the others leave."""
+        picked = [COLUMNS.index(column) for column in self._columns]
+        rows = [[row[i] for i in picked] for row in self.rows]
+        if not rows or self.size.width == 0:
+            return rows
+        others = sum(max(len(column), *(len(row[i]) for row in rows)) + 2  # a cell's padding
+                     for i, column in enumerate(self._columns[:-1]))
+        room = max(self.size.width - others - 4, 12)  # the url's padding and a scrollbar
+        return [[*row[:-1], short_url(row[-1], room)] for row in rows]
