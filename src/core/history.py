@@ -102,6 +102,22 @@ class History:
         if self.store.skipped:
             self.problem = f"{self.store.skipped} unreadable row(s) of {self.store.path} skipped"
 
+    def refresh(self) -> bool:
+        """Read the runs other processes recorded since this one last looked (a `fetchtui run`
+        in another terminal while the monitor is open); whether any came."""
+        if self.store is None:
+            return False
+        from fetchtui.core.history_store import HistoryError
+
+        known = {r.number for r in self.runs if r.recorded}
+        try:
+            stored = self.store.runs(after=max(known, default=0))
+        except HistoryError:
+            return False  # a busy or vanished file: the next look tries again
+        new = [run.record for run in stored if run.record.number not in known]
+        self.runs.extend(new)
+        return bool(new)
+
     def close(self) -> None:
         """Close the file, its last writes checkpointed: the command does, before it ends."""
         if self.store is not None:

@@ -107,11 +107,13 @@ class HistoryStore:
         raise HistoryError(f"the history file {self.path} stayed busy for {patience:g} s "
                            "(another process is writing it)")
 
-    def runs(self, limit: int | None = None) -> list[StoredRun]:
-        """The recorded runs, oldest first (the newest `limit` of them)."""
+    def runs(self, limit: int | None = None, *, after: int = 0) -> list[StoredRun]:
+        """The recorded runs, oldest first (the newest `limit` of them; those numbered past
+        `after` only: what others recorded since a look)."""
         query = "SELECT id, finished_at, front_end, workers, backend, list_key, summary FROM runs"
         try:
-            rows = self._db.execute(f"{query} ORDER BY id DESC LIMIT ?", (limit or -1,)).fetchall()
+            rows = self._db.execute(f"{query} WHERE id > ? ORDER BY id DESC LIMIT ?",
+                                    (after, limit or -1)).fetchall()
         except sqlite3.Error as exc:
             raise HistoryError(f"cannot read {self.path}: {exc}") from None
         out = []

@@ -155,13 +155,10 @@ class Series:
 
     def compare_runs(self, a: int, b: int) -> None:
         """Two marked history rows: each figure of the second against the first, in a dialog."""
-        from fetchtui.core import diff
-
         runs = self.screen.live_run.history.runs
         if not (0 <= a < len(runs) and 0 <= b < len(runs)):
             return
-        sides = [diff.from_history(r.summary, r.number) for r in (runs[a], runs[b])]
-        self.screen.app.push_screen(DiffScreen(sides[0].name, sides[1].name, diff.diff(*sides)))
+        self.screen.app.push_screen(DiffScreen.of_runs(runs[a], runs[b]))
 
     def rerun(self, row: int) -> None:
         """A history row runs again (same list, workers and client), if this launch ran it."""
@@ -172,8 +169,8 @@ class Series:
         record = runs[row]
         setup = self._setups.get(record.number)
         if setup is None:
-            screen.notify(f"run #{record.number} is from an earlier launch: its figures are kept, "
-                          "its list is not", title="Cannot re-run", severity="warning")
+            screen.notify(f"run #{record.number} ran in another launch or window: the history "
+                          "keeps its figures, not its list", title="Cannot re-run", severity="warning")
             return
         screen.query_one(SetupPane).worker_count = setup.config.workers
         self.runs, self._queued = [], []

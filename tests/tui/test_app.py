@@ -537,7 +537,7 @@ async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: st
         assert now.number == 2 and history_cell(table, 1, "speedup") == f"{2.0 / now.elapsed_s:.2f}x"
         assert history_cell(table, 1, "list") == f"{text.split('://')[1]}"  # the list, not a hash
         await pilot.press("f3", "up", "enter")  # an earlier launch's list is not kept
-        await wait_for(pilot, lambda: notified(app, "from an earlier launch"), "the explanation")
+        await wait_for(pilot, lambda: notified(app, "ran in another launch or window"), "the explanation")
     assert [r.record.number for r in store.runs()] == [1, 2]
 
 

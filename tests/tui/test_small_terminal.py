@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Markdown, TabbedContent
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from textual.widgets import DataTable, Label, Markdown, TabbedContent, TextArea
 from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
 from fetchtui.core.config import RunConfig
+from fetchtui.core.history import History
+from fetchtui.core.history_store import HistoryStore
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.screens.diff_screen import DiffScreen
 from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.widgets.charts import Charts
+from fetchtui.tui.widgets.history_table import HistoryTable
 from fetchtui.tui.widgets.thread_table import ThreadTable
 
 from ..recordings import lesson
-from .test_app import wait_for
+from .test_app import history_cell, wait_for
 
 
 async def test_the_help_fits_an_80_column_screen_and_wraps_its_text() -> None:
@@ -210,3 +219,53 @@ async def test_at_80_columns_f12_shows_the_urls_tab_with_each_url_whole_or_cut_f
         assert lines[0].rstrip().endswith("-end") and "…" in lines[0], lines  # cut from the left
         assert lines[1].rstrip().endswith("/status/404"), lines
         assert table.virtual_size.width <= width  # nothing off to the right to scroll to
+
+
+async def test_the_history_tab_shows_a_run_another_terminal_records_while_it_is_open(
+        base: str, tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    app = FetchApp(f"{base}/delay/0 x2", RunConfig(workers=1), history=History(HistoryStore(path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        table = app.query_one(HistoryTable)
+        await wait_for(pilot, lambda: app.focused is table, "the History tab")
+        assert table.row_count == 0
+        # `fetchtui run` in another terminal, on the same history file
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "fetchtui", "run", f"{base}/delay/0 x3", "-w", "1",
+                             "--history", str(path)], capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        await wait_for(pilot, lambda: table.row_count == 1, "the other terminal's run in the tab")
+        assert history_cell(table, 0, "requests") == "3"
+
+
+async def test_the_history_compare_names_a_as_the_run_marked_first_and_says_when_lists_differ(
+        base: str) -> None:
+    app = FetchApp(f"{base}/delay/10 x24", RunConfig(workers=8))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(app.history.runs) == 1, "the first run")
+        app.query_one("#urls", TextArea).text = f"{base}/delay/150 x24"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "the second run")
+        first, second = (r.number for r in app.history.runs)
+        await pilot.press("f3")
+        table = app.query_one(HistoryTable)
+        await wait_for(pilot, lambda: app.focused is table, "the History tab")
+        table.move_cursor(row=1)  # the newer run marked first: it is A
+        await pilot.press("m")
+        table.move_cursor(row=0)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, DiffScreen), "the comparison")
+        await pilot.pause()
+        screen = app.screen
+        title = str(screen.query_one("#diff-title", Label).render())
+        assert f"A = run #{second}" in title and f"B = run #{first}" in title, title
+        headers = [str(c.label) for c in screen.query_one(DataTable).columns.values()]
+        assert headers[1:3] == [f"A run #{second}", f"B run #{first}"], headers
+        note = str(screen.query_one("#diff-note", Label).render())
+        assert "different lists" in note and "/delay/150 x24" in note and "/delay/10 x24" in note, note
+        verdicts = {f.figure: f.verdict for f in screen.figures}  # type: ignore[attr-defined]
+        assert verdicts["p50"] == "faster", verdicts  # B, the 10 ms list, against A's 150 ms
+        for label in screen.query(Label):
+            assert label.region.right <= 80, label  # wrapped to the screen, not cut

@@ -10,7 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from fetchtui.core import diff
 from fetchtui.core.diff import FigureDiff
+from fetchtui.core.history import RunRecord, list_label
 from fetchtui.core.textsafe import safe_text
 
 
@@ -19,19 +21,35 @@ class DiffScreen(ModalScreen[None]):
 
     BINDINGS = [("escape,q", "close", "Close")]
 
-    def __init__(self, a: str, b: str, figures: Sequence[FigureDiff]) -> None:
+    def __init__(self, a: str, b: str, figures: Sequence[FigureDiff], *, note: str = "") -> None:
         super().__init__()
         self._a, self._b, self.figures = a, b, list(figures)
+        self.note = note  # said above the figures: e.g. that A and B fetched different lists
+
+    @classmethod
+    def of_runs(cls, first: RunRecord, second: RunRecord) -> DiffScreen:
+        """Two history rows: A the one marked first. Runs of different lists are compared, and
+        the dialog says so above the figures."""
+        sides = [diff.from_history(r.summary, r.number) for r in (first, second)]
+        note = "" if first.list_key == second.list_key else (
+            f"A and B fetched different lists (A: {list_label(first.summary)}; B: "
+            f"{list_label(second.summary)}): a change is the lists' as much as the settings'")
+        return cls(sides[0].name, sides[1].name, diff.diff(*sides), note=note)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="diff-dialog"):
-            yield Label(safe_text(f"{self._b} against {self._a}: 95% intervals by bootstrap"))
+            # which run is which, in so many words: "#5 against #3" read as A=#5
+            yield Label(safe_text(f"A = {self._a} (marked first), B = {self._b}: each figure of B "
+                                  "against A, 95% intervals by bootstrap"), id="diff-title")
+            if self.note:
+                yield Label(safe_text(self.note), id="diff-note", markup=False)
             yield DataTable(id="diff-table", cursor_type="none")
             yield Label("escape closes · `fetchtui diff A B` does the same headless", classes="caption")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("figure", "A", "B", "change", "95% interval", "verdict")
+        table.add_columns("figure", safe_text(f"A {self._a}"), safe_text(f"B {self._b}"),
+                          "change", "95% interval", "verdict")
         for f in self.figures:
             style = {"slower": "bold red", "faster": "bold green"}.get(f.verdict, "")
             table.add_row(Text(f.figure), Text(f"{f.a:,.2f}"), Text(f"{f.b:,.2f}"),

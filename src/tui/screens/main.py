@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: Below this many rows the setup pane's settings close up (no gutter), so all of them fit at 80x24.
 ROOMY_ROWS = 34
+#: How often the History tab, while shown, looks for runs other processes recorded.
+HISTORY_LOOK_S = 2.0
 #: The live pane's tabs (TabPane ids).
 Tab = Literal["tab-threads", "tab-timeline", "tab-charts", "tab-urls", "tab-history", "tab-sweep"]
 
@@ -117,6 +119,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
         self.query_one(HistoryTable).show(history)
         if history.problem:
             self.notify(safe_text(history.problem), title="History", severity="warning", markup=False)
+        self.set_interval(HISTORY_LOOK_S, self.refresh_history)
         self.live_run.warm(self._config.python)
         if self._start_now:
             self.call_after_refresh(self.action_start)
@@ -268,6 +271,14 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.run_view.slow_views()
+        self.refresh_history()
+
+    def refresh_history(self) -> None:
+        """While the History tab is shown: the runs other processes recorded meanwhile join it."""
+        if str(self.query_one(TabbedContent).active) != "tab-history" or self.live_run.running:
+            return  # a run's own record redraws the table when it ends
+        if self.live_run.history.refresh():
+            self.query_one(HistoryTable).show(self.live_run.history)
 
     def on_thread_table_selected(self, event: ThreadTable.Selected) -> None:
         """A clicked thread group is the lane the timeline selects too."""
