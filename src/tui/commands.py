@@ -33,7 +33,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Live table", "ctrl+t: the threads tab, a group per worker", "focus_threads"),
     ("Timeline", "F9: a lane per thread, a bar per request", "show_tab('tab-timeline', 'timeline')"),
     ("Charts", "F8: throughput and the latency histogram", "show_tab('tab-charts', 'charts')"),
-    ("URLs tab", "F12: a row per URL of the list, its latency and status", "show_tab('tab-urls', 'url-table')"),
+    ("URLs tab", "F12: a row per URL of the list, its latency and status",
+     "show_tab('tab-urls', 'url-table')"),
     ("History", "F3: the runs recorded, with their speedups", "show_tab('tab-history', 'history')"),
     ("Sweep chart", "F4: req/s by worker count of the last sweep or comparison",
      "show_tab('tab-sweep', 'sweep-chart')"),
@@ -49,6 +50,6 @@ def run_commands(screen: MainScreen) -> Iterable[SystemCommand]:
     """The main screen's commands that can act now (MainScreen.can_act): "Cancel run" only while
     a run runs, "Export run" once one has ended."""
     for title, help_text, action in COMMANDS:
-        _, name, params = parse_action(action)
+        _, name, _ = parse_action(action)
         if screen.can_act(name):
             yield SystemCommand(title, help_text, partial(screen.run_action, action))

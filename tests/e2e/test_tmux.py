@@ -439,7 +439,8 @@ def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tm
 
     try:
         # a sweep of two short runs: the demo's list at 10 and 20 workers (--series)
-        term.send(f"{fetchtui_command()} --demo -w 2 --series 10,20 --history {hist}; echo EXITED-$?", "Enter")
+        term.send(f"{fetchtui_command()} --demo -w 2 --series 10,20 --history {hist}; echo EXITED-$?",
+                  "Enter")
         shows(lambda s: "fetchtui demo: 200 requests" in s and "sweep (ctrl+r)" in s)
         term.send("C-s")
         shows(lambda s: "running" in s and "threads 2/2" in s)
@@ -474,4 +475,4 @@ def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tm
         shows(lambda s: "EXITED-0" in s, limit=15)
     finally:
         subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
-    assert not any("Traceback" in screen for screen in seen), [s for s in seen if "Traceback" in s][0]
+    assert not any("Traceback" in screen for screen in seen), next(s for s in seen if "Traceback" in s)

@@ -16,6 +16,10 @@ from fetchtui.core.history import RunRecord, list_label
 from fetchtui.core.textsafe import safe_text
 
 
+#: A verdict in fewer words, so the dialog's columns fit an 80-column screen.
+SHORT_VERDICTS = {"no significant change": "within noise"}
+
+
 class DiffScreen(ModalScreen[None]):
     """`fetchtui diff` for two runs of the history, as a dialog."""
 
@@ -54,8 +58,8 @@ class DiffScreen(ModalScreen[None]):
             style = {"slower": "bold red", "faster": "bold green"}.get(f.verdict, "")
             table.add_row(Text(f.figure), Text(f"{f.a:,.2f}"), Text(f"{f.b:,.2f}"),
                           Text(f.shown(f.change)),
-                          Text(f"{f.shown(f.low)} .. {f.shown(f.high)}" if f.low is not None else "-"),
-                          Text(f.verdict, style))
+                          Text(f"{f.shown(f.low)}..{f.shown(f.high)}" if f.low is not None else "-"),
+                          Text(SHORT_VERDICTS.get(f.verdict, f.verdict), style))
 
     def action_close(self) -> None:
         self.dismiss(None)
