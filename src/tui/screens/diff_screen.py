@@ -15,7 +15,6 @@ from fetchtui.core.diff import FigureDiff
 from fetchtui.core.history import RunRecord, list_label
 from fetchtui.core.textsafe import safe_text
 
-
 #: A verdict in fewer words, so the dialog's columns fit an 80-column screen.
 SHORT_VERDICTS = {"no significant change": "within noise"}
 
