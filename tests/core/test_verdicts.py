@@ -125,7 +125,8 @@ def test_a_bad_check_exits_2_before_anything_is_fetched(server: DemoServer, chec
 
 def test_a_sweep_with_a_failing_check_exits_3(base: str, tmp_path: Path) -> None:
     out = tmp_path / "sweep.json"
-    result = cli("sweep", f"{base}/delay/20 x8", "-w", "1,8", "--no-history", "--check", "rps>=100",
+    # x24: three waves at 8 workers, so a run's start-up (tens of ms) cannot sink it below 100/s
+    result = cli("sweep", f"{base}/delay/20 x24", "-w", "1,8", "--no-history", "--check", "rps>=100",
                  "--json", str(out))
     assert result.returncode == 3, result.stdout + result.stderr
     runs = json.loads(out.read_text())["runs"]
