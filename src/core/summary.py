@@ -148,8 +148,8 @@ class RunSummary:
     status_counts: Mapping[str, int] = field(default_factory=dict)
     error_counts: Mapping[str, int] = field(default_factory=dict)
     connections: Connections = field(default_factory=Connections)
-    phases_ms: Mapping[str, Latency] = field(default_factory=dict, metadata=spec(
-        doc="each phase's latency, over the requests that had it"))
+    phases_ms: Mapping[str, Latency | None] = field(default_factory=dict, metadata=spec(
+        doc="each phase's latency, over the requests that had it; null where none had it"))
     http_versions: Mapping[str, int] = field(default_factory=dict, metadata=spec(
         doc='requests by protocol: {"HTTP/2": 12}'))
     open_loop: OpenLoop | None = field(default=None, metadata=spec(doc="a run with a rate or a duration"))

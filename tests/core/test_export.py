@@ -91,3 +91,19 @@ def test_a_cancelled_run_exports_every_request_once_with_its_outcome(
     assert (never["url"], never["error"], never["start_s"]) == (
         f"{server.url}/delay/0", "cancelled before it started", None)
     assert rows[-1]["error"] == "cancelled before it started" and rows[-1]["url"] == never["url"]
+
+
+def test_a_phase_no_request_had_is_null_in_json_as_a_dash_in_the_text(base: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "run.json"
+    result = subprocess.run([sys.executable, "-m", "fetchtui", "run", f"{base}/delay/0 x4", "--no-history",
+                             "--json", str(out)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    phases = json.loads(out.read_text())["summary"]["phases_ms"]
+    # an IP address needs no DNS and plain HTTP no TLS: no figure, where 0.0 read as "instant"
+    assert phases["dns"] is None and phases["tls"] is None, phases
+    assert phases["wait"]["p50"] > 0
+    dns_line = next(line for line in result.stdout.splitlines() if line.startswith("DNS "))
+    assert dns_line.split()[1:] == ["-", "-", "-", "-"]

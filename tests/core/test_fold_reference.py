@@ -197,7 +197,8 @@ def reference(targets: list[Target], events: list[Event]) -> dict[str, object]:
         "versions": dict(sorted(Counter(r.http_version for r in ends if r.http_version is not None).items())),
         "connections": (sum(r.phases is not None and r.phases.conn_reused is False for r in ends),
                         sum(r.phases is not None and r.phases.conn_reused is True for r in ends)),
-        "phases": {name: _ms([v for v in values if v is not None]) for name, values in phases.items()},
+        "phases": {name: _ms(had) if (had := [v for v in values if v is not None]) and max(had) else None
+                   for name, values in phases.items()},
         "cpu": (round(cpu / busy, 4) if busy else 0.0, round(cpu / len(ran) / 1e6, 4) if ran else 0.0),
         "sample": tuple((round(timed[i] / 1e6, 4), round(ended[i].cpu_ns / 1e6, 4)) for i in sampled[::step]),
         "by_url": [(url, *row[:5], _ms(row[5]), dict(sorted(row[6].items())))  # type: ignore[call-overload]
@@ -215,7 +216,7 @@ def folded(stats: RunStats) -> dict[str, object]:
         "latency": (lat.p50, lat.p90, lat.p99, lat.max),
         "statuses": dict(s.status_counts), "errors": dict(s.error_counts), "versions": dict(s.http_versions),
         "connections": (s.connections.opened, s.connections.reused),
-        "phases": {name: (p.p50, p.p90, p.p99, p.max) for name, p in s.phases_ms.items()},
+        "phases": {name: (p.p50, p.p90, p.p99, p.max) if p else None for name, p in s.phases_ms.items()},
         "cpu": (s.cpu_share, s.cpu_ms_per_request),
         "sample": s.sample,
         "by_url": [(u.url, u.requests, u.ok, u.failed, u.cancelled, u.bytes,

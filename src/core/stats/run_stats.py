@@ -341,7 +341,9 @@ class RunStats(RunTimes):
             error_counts=dict(sorted(outcomes.error_counts.items())),
             connections=self.phases.connections(),
             http_versions=dict(sorted(outcomes.http_versions.items())),
-            phases_ms={name: rounded(value) for name, value in self.phases.latency_ms(self.ended).items()},
+            # null, not 0.0, for a phase no request had (no DNS on an IP address): as the text's "-"
+            phases_ms={name: rounded(value) if value.max else None
+                       for name, value in self.phases.latency_ms(self.ended).items()},
             open_loop=self.open_loop(),
             # to the ns, as elapsed_s: rps leaves the paused time out, a resize starts a stage's
             # window, and a replay gives both back
