@@ -54,7 +54,8 @@ def test_a_sweep_warms_up_unrecorded_before_its_first_measured_point(server: Dem
     runs = run_sweep(parse_targets(f"{server.url}{path} x30"), [1, 4],
                      RunConfig(1, "requests", FetchLimits(timeout=10)), history)
     # each measured point ran the whole list, and is all the history holds
-    assert [(r.workers, r.summary.submitted, r.summary.ok) for r in history.runs] == [(1, 30, 30), (4, 30, 30)]
+    measured = [(r.workers, r.summary.submitted, r.summary.ok) for r in history.runs]
+    assert measured == [(1, 30, 30), (4, 30, 30)]
     assert runs == history.runs
     # before them, a warm-up at the widest run's workers: 2 requests a worker, at least 10
     assert len(server.seen(path)) == 30 + 30 + 10
@@ -107,7 +108,8 @@ def test_ctrl_c_mid_sweep_keeps_the_point_in_progress_exported_and_recorded(
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # the warm-up (2 at once, unrecorded), the 1-worker point (one at a time), then the 2-worker one
-        wait_until(lambda: len(server.seen(path)) == 6 and server.held(path) == 2, "the 2-worker point under way")
+        wait_until(lambda: len(server.seen(path)) == 6 and server.held(path) == 2,
+                   "the 2-worker point under way")
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=20)
     finally:
