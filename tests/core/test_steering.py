@@ -377,3 +377,28 @@ def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
     steering.finished(starts, np.full(len(starts), 10))
     assert [segment.requests for segment in steering.segments] == [2, 1, 2]
     assert [segment.latency_ns for segment in steering.segments] == [20, 10, 20]
+
+
+def test_a_pause_is_no_part_of_a_workers_busy_share() -> None:
+    from fetchtui.core.events import (
+        Outcome,
+        RequestFinished,
+        RequestStarted,
+        RunPaused,
+        RunStarted,
+        ThreadInfo,
+    )
+    from fetchtui.core.stats import RunStats
+    from fetchtui.core.targets import parse_targets
+
+    thread, ms = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1), 1_000_000
+    stats = RunStats(parse_targets("http://127.0.0.1:9/ x4"))
+    # busy 0-100 ms, paused 100-1100 ms (a whole second of no work asked), busy 1100-1200 ms
+    stats.apply([RunStarted(total=4, workers=1, t_ns=0),
+                 RequestStarted(0, 0, thread), RequestFinished(0, 100 * ms, thread, Outcome.OK, status=200),
+                 RunPaused(100 * ms, True), RunPaused(1100 * ms, False),
+                 RequestStarted(1, 1100 * ms, thread),
+                 RequestFinished(1, 1200 * ms, thread, Outcome.OK, status=200)])
+    (number,) = stats.threads
+    # it worked all of the time it was let work: 100%, not the 17% of the wall clock
+    assert stats.busy_share(number, 1200 * ms) == pytest.approx(1.0)

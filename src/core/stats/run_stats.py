@@ -225,9 +225,10 @@ class RunStats(RunTimes):
         return self.workers_.per_process()
 
     def busy_share(self, number: int, now_ns: int | None = None) -> float:
-        """Part of the run's wall time this worker spent inside requests (in-flight counts)."""
+        """Part of the run's unpaused time this worker spent inside requests (in-flight
+        counts): a pause is no worker's idleness, as it is no part of req/s."""
         worker = self.threads[number]
-        elapsed = self.elapsed_ns(now_ns)
+        elapsed = self.elapsed_ns(now_ns) - round(self.paused_s(now_ns) * 1e9)
         if elapsed <= 0:
             return 0.0
         busy = worker.busy_ns
