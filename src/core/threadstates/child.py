@@ -1,5 +1,7 @@
-"""`python -m fetchtui.core.threadstates.child PID HZ`: sample PID's threads until stdin closes,
-then write the timeline to stdout (ChildWatch reads it), after one byte once sampling."""
+"""`python -m fetchtui.core.threadstates.child PID HZ [live]`: sample PID's threads until stdin
+closes. On stdout: one byte once sampling, then frames (a kind byte, a 4-byte length, the
+bytes): with `live`, the totals so far about every half second; the timeline last (ChildWatch
+reads them)."""
 
 from __future__ import annotations
 
@@ -12,12 +14,19 @@ import signal
 import sys
 import threading
 
+from fetchtui.core.threadstates.live import EVERY_S, Totals
 from fetchtui.core.threadstates.sampler import Sampler
-from fetchtui.core.threadstates.watch import READY, classifier_for
+from fetchtui.core.threadstates.watch import READY, TIMELINE, TOTALS, classifier_for
+
+
+def frame(kind: bytes, data: bytes) -> None:
+    out = sys.stdout.buffer
+    out.write(kind + len(data).to_bytes(4, "little") + data)
+    out.flush()
 
 
 def main(argv: list[str]) -> int:
-    pid, hz = int(argv[0]), float(argv[1])
+    pid, hz, live = int(argv[0]), float(argv[1]), argv[2:] == ["live"]
     # a terminal's ctrl+c (or hang-up) reaches the whole process group: the run it samples
     # closes its stdin when it is done with it, and that ends it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -33,9 +42,9 @@ def main(argv: list[str]) -> int:
     sampler.tick()  # its threads' first readings: the run's time counts from here
     sys.stdout.buffer.write(READY)
     sys.stdout.buffer.flush()
-    timeline = sampler.run(stop)
-    sys.stdout.buffer.write(timeline.to_bytes())
-    sys.stdout.buffer.flush()
+    totals = Totals(sampler.timeline)
+    timeline = sampler.run(stop, (lambda: frame(TOTALS, totals.message())) if live else None, EVERY_S)
+    frame(TIMELINE, timeline.to_bytes())
     return 0
 
 

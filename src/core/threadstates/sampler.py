@@ -35,14 +35,20 @@ class Sampler:
         self._threads: dict[int, _Thread] = {}
         self.ticks = 0
 
-    def run(self, stop: threading.Event) -> Timeline:
-        """Sample until `stop` is set; the timeline (its `hz` the rate kept)."""
+    def run(self, stop: threading.Event, report: Callable[[], None] | None = None,
+            every: float = 0.5) -> Timeline:
+        """Sample until `stop` is set; the timeline (its `hz` the rate kept). `report` is called
+        between ticks about every `every` seconds (on this thread: the timeline is not shared)."""
         interval = 1.0 / self.hz
         began = time.monotonic()
+        reported = began
         try:
             while True:
                 due = began + (self.ticks + 1) * interval
                 self.tick()
+                if report is not None and time.monotonic() - reported >= every:
+                    reported = time.monotonic()
+                    report()
                 if stop.wait(max(0.0, due - time.monotonic())):
                     break
         finally:

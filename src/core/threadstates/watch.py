@@ -15,12 +15,15 @@ from fetchtui.core.threadstates.timeline import HZ, Timeline
 
 if TYPE_CHECKING:
     from fetchtui.core.threadstates.kinds import Classifier
+    from fetchtui.core.threadstates.live import LiveTotals
 
 # The sampler and the GIL's calibration are imported where they run (the child, a ThreadWatch):
 # a run that samples from a child pays only for starting it.
 
 _STOP_WAIT_S = 5.0  # the most stop() waits for a child's timeline
 READY = b"R"  # a child's first byte: it is sampling
+TOTALS = b"T"  # a frame of its totals so far (JSON)
+TIMELINE = b"L"  # its last frame: the timeline
 
 
 def classifier_for(pid: int) -> Classifier:
@@ -70,69 +73,125 @@ class ThreadWatch:
 class ChildWatch:
     """A child process (`python -m fetchtui.core.threadstates.child PID HZ`, on `python`: the
     sampled process's own interpreter, so its GIL is found the same) sampling `pid`'s threads
-    until its stdin closes; then it writes the timeline to its stdout."""
+    until its stdin closes. A thread here reads what it sends: stop() the timeline it writes
+    last; with `live`, totals() is the latest of its half-second totals (a live view's)."""
 
-    def __init__(self, pid: int | None = None, hz: float = HZ, python: str | None = None) -> None:
+    def __init__(self, pid: int | None = None, hz: float = HZ, python: str | None = None,
+                 live: bool = False) -> None:
         self.pid = os.getpid() if pid is None else pid
         self.why = unavailable(self.pid)
         self._proc: subprocess.Popen[bytes] | None = None
-        self._ready = False  # its first byte has been read
+        self._ready = False  # its first byte said it is sampling
+        self._first = threading.Event()  # its first byte (or its end) has been read
+        self._totals: LiveTotals | None = None
+        self._timeline: bytes | None = None
+        self._reader: threading.Thread | None = None
         if self.why is None:
             try:
                 command = [python or sys.executable, "-m", "fetchtui.core.threadstates.child", str(self.pid),
                            str(hz)]
+                if live:  # only a live view pays for the totals (parsed here, under this GIL)
+                    command.append("live")
                 self._proc = subprocess.Popen(
                     command,
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             except OSError as exc:
                 self.why = f"the thread sampler did not start ({exc.strerror})"
+            else:
+                self._reader = threading.Thread(target=self._read, name="fetchtui-states-read", daemon=True)
+                self._reader.start()
+
+    def _read(self) -> None:
+        """Read the child's first byte, then its frames until it ends: keep the latest totals
+        and the timeline."""
+        from fetchtui.core.threadstates.live import LiveTotals
+
+        assert self._proc is not None and self._proc.stdout is not None
+        out = self._proc.stdout
+        try:
+            self._ready = out.read(1) == READY
+        finally:
+            self._first.set()
+        while self._ready:
+            head = out.read(5)
+            if len(head) < 5:
+                return
+            data = out.read(int.from_bytes(head[1:], "little"))
+            if head[:1] == TIMELINE:
+                self._timeline = data
+            elif head[:1] == TOTALS:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self._totals = LiveTotals.from_bytes(data)
 
     def ready(self, within: float) -> bool:
         """Wait up to `within` seconds for the child to be sampling (a test's window starts then)."""
-        proc = self._proc
-        if proc is None or proc.stdout is None:
+        if self._proc is None:
             return False
-        import select
-
-        readable, _, _ = select.select([proc.stdout], [], [], within)
-        if not readable:
-            return False
-        self._ready = proc.stdout.read(1) == READY  # then stop() reads the timeline that follows
+        self._first.wait(within)
         return self._ready
+
+    def totals(self) -> LiveTotals | None:
+        """The child's latest totals (None before its first, half a second in): never waits."""
+        return self._totals
 
     def close(self) -> None:
         """Tell the child to stop, once it is sampling (stop() then reads its timeline): many
         children are all told first, then each read."""
         proc = self._proc
-        if proc is None or proc.stdin is None or not (self._ready or self.ready(within=0)):
+        if proc is None or proc.stdin is None or not self.ready(within=0):
             return
         with contextlib.suppress(OSError):
             proc.stdin.close()
-        proc.stdin = None  # communicate() would flush it
+        proc.stdin = None
+
+    def _end(self, kill: bool) -> tuple[int | None, str]:
+        """Wait for the child (killed first if `kill`) and its reader: its exit code, its last
+        line of stderr."""
+        proc = self._proc
+        assert proc is not None
+        if kill:
+            proc.kill()
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.stdin = None
+        try:
+            code = proc.wait(_STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        if self._reader is not None:
+            self._reader.join(_STOP_WAIT_S)
+        err = proc.stderr.read() if proc.stderr is not None else b""
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        lines = err.decode(errors="replace").strip().splitlines()
+        return code, lines[-1] if lines else ""
 
     def stop(self) -> Timeline | str:
         """The timeline, or why there is none; never waits more than a few seconds. A child
         not yet sampling is ended at once: a short run does not wait for its start-up."""
         if self._proc is None:
             return self.why or "the thread sampler did not start"
-        if not self._ready and not self.ready(within=0):
+        if not self.ready(within=0):
             ended = self._proc.poll()
-            self._proc.kill()
-            _, err = self._proc.communicate()
+            _, last = self._end(kill=True)
             if ended:  # it failed on its own, before sampling
-                lines = err.decode(errors="replace").strip().splitlines()
-                return f"the thread sampler failed ({lines[-1] if lines else ended})"
+                return f"the thread sampler failed ({last or ended})"
             return "the run was over before the thread sampler started"
-        try:
-            out, err = self._proc.communicate(timeout=_STOP_WAIT_S)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.communicate()
+        self.close()
+        assert self._reader is not None
+        self._reader.join(_STOP_WAIT_S)
+        if self._reader.is_alive():
+            self._end(kill=True)
             return "the thread sampler did not finish"
-        if self._proc.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines()
-            return f"the thread sampler failed ({lines[-1] if lines else self._proc.returncode})"
+        code, last = self._end(kill=False)
+        if code != 0:
+            return f"the thread sampler failed ({last or code})"
+        if self._timeline is None:
+            return "the thread sampler's timeline was cut short"
         try:
-            return Timeline.from_bytes(out)
+            return Timeline.from_bytes(self._timeline)
         except (ValueError, KeyError, TypeError):
             return "the thread sampler's timeline was cut short"
