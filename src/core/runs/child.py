@@ -54,6 +54,11 @@ class ChildSource(RunSource):
         self.run_id = run_id
         self.unpacker = Unpacker()  # the reader's, for this run's batches
 
+    @property
+    def pid(self) -> int:
+        """The fetch process's: the one whose threads run this run (or start its workers)."""
+        return self._child.proc.pid
+
     def start(self) -> None:
         """Hand the run to the child; returns at once."""
         why = self._child.register(self)

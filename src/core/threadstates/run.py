@@ -27,11 +27,16 @@ class RunStates:
     """Made as the run starts (sampling begins), stop()ped once it has ended, then read:
     figures() and write_trace(). From a child process unless `in_process`; with `follow`, each
     process below this one that fetches (a worker process, a fetch process on another
-    interpreter) is sampled too, by a child of its own on its own interpreter."""
+    interpreter) is sampled too, by a child of its own on its own interpreter. `pid` on
+    `python` (None: this one) is the process sampled first; with `live`, totals() gives the
+    figures so far while the run runs (the live monitor's)."""
 
-    def __init__(self, in_process: bool = False, pid: int | None = None, follow: bool = True) -> None:
+    def __init__(self, in_process: bool = False, pid: int | None = None, follow: bool = True,
+                 python: str | None = None, live: bool = False) -> None:
         self.pid = os.getpid() if pid is None else pid
-        first = ThreadWatch(self.pid) if in_process else ChildWatch(self.pid)
+        self.live = live
+        first = ThreadWatch(self.pid) if in_process else ChildWatch(self.pid, python=python, live=live)
+        self.why = first.why  # why nothing can be sampled (not Linux), or None
         self._watches: dict[int, ThreadWatch | ChildWatch] = {self.pid: first}
         self._timelines: dict[int, Timeline | str] = {self.pid: "the thread sampler is still running"}
         self._slices: list[RequestSlice] | None = None
@@ -56,7 +61,7 @@ class RunStates:
                     if self._stopping.is_set():
                         return
                     if pid not in self._watches:
-                        self._watches[pid] = ChildWatch(pid, python=python)
+                        self._watches[pid] = ChildWatch(pid, python=python, live=self.live)
 
     def stop(self) -> None:
         """Stop sampling; each timeline (or why there is none) is kept for the figures."""
@@ -66,6 +71,24 @@ class RunStates:
         for watch in watches.values():  # each child is told at once; then each is read
             watch.close()
         self._timelines = {pid: watch.stop() for pid, watch in watches.items()}
+
+    def totals(self, fetching: set[tuple[int, int]]) -> ThreadStates | None:
+        """The states so far of the `fetching` threads (pid, native id), from each live watch's
+        latest totals; never waits. None until a watch has sent its first."""
+        from fetchtui.core.threadstates.figures import ThreadStates, ThreadTime
+
+        with self._lock:
+            watches = list(self._watches.values())
+        threads: list[ThreadTime] = []
+        gil, heard = True, False
+        for watch in watches:
+            totals = watch.totals() if isinstance(watch, ChildWatch) else None
+            if totals is None:
+                continue
+            heard, gil = True, gil and totals.gil
+            threads += [ThreadTime(totals.pid, tid, seconds) for tid, seconds in totals.seconds.items()
+                        if (totals.pid, tid) in fetching]
+        return ThreadStates(tuple(threads), 0.0, gil) if heard else None
 
     def _requests(self, stats: RunStats) -> list[RequestSlice]:
         from fetchtui.core.threadstates.requests import request_slices

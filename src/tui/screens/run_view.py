@@ -14,6 +14,7 @@ from fetchtui.core.interpreter import InterpreterError
 from fetchtui.core.runs.session import RunSession
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.live_run import LiveRun
+from fetchtui.tui.live_states import LiveStates
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.history_table import HistoryTable
 from fetchtui.tui.widgets.live_view import LiveView
@@ -50,6 +51,7 @@ class RunView:
         self._timer: Timer | None = None
         self.drawing = False  # the frame timer runs: only while a run is live
         self._frames = 0
+        self._states: LiveStates | None = None  # the running run's thread states, sampled
 
     def mount(self) -> None:
         """The frame timer, paused until a run starts."""
@@ -69,7 +71,9 @@ class RunView:
         screen.query_one(ThreadTable).show(stats, config.concurrency)
         screen.query_one(Timeline).show(stats)
         panel = screen.query_one(StatsPanel)
-        panel.styles.height = 8 if self.live_run.checks else 7  # a line of checks
+        # a run in a fetch process has its thread states sampled: a line of them, above the limit
+        panel.states_shown, panel.thread_states = getattr(session.source, "pid", None) is not None, None
+        panel.styles.height = 7 + panel.states_shown + bool(self.live_run.checks)  # a line of checks
         panel.workers_are = registry.MODELS[config.model].workers_are
         if screen.replay_of is None:  # asyncio's tasks share one thread: the title says what a group is
             screen.query_one("#live").border_title = f"live: requests in flight, by {panel.workers_are[:-1]}"
@@ -89,6 +93,9 @@ class RunView:
         """Start a run whose view is laid out; one cancelled (or quit) meanwhile ends unstarted."""
         if not self.live_run.start(session):
             return
+        if self._states is not None:
+            self._states.end()
+        self._states = LiveStates(session.source, session.config.python)
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
             self.drawing = True
@@ -103,10 +110,12 @@ class RunView:
         now = figures.now_ns
         screen = self.screen
         try:
-            every_frame: tuple[LiveView, ...] = (screen.query_one(ThreadTable),
-                                                 screen.query_one(StatsPanel))
+            table, panel = screen.query_one(ThreadTable), screen.query_one(StatsPanel)
         except NoMatches:  # the app is closing: its widgets are gone before its timer
             return
+        if self._states is not None:
+            panel.thread_states = self._states.now(stats)
+        every_frame: tuple[LiveView, ...] = (table, panel)
         for view in every_frame:
             view.refresh_from(stats, now)
         self._frames += 1
@@ -118,6 +127,8 @@ class RunView:
             if self._timer is not None:
                 self._timer.pause()
                 self.drawing = False
+            if self._states is not None:
+                self._states.end()  # its last totals stay shown
             screen.call_after_refresh(self._run_ended)
 
     def slow_views(self, now_ns: int | None = None) -> None:
