@@ -1,5 +1,5 @@
 """The stats panel's thread states line: sampled from the fetch process while a real run runs,
-short enough for 80 columns, and one line of why where there is no /proc."""
+short enough for 80 columns, and one line of why where there is no /proc; the help's states."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import os
 import re
 
 import pytest
+from textual.widgets import Markdown
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.threadstates import watch
+from fetchtui.core.threadstates.kinds import MEANING
 from fetchtui.core.threadstates.procfs import WHY_NOT_LINUX, unavailable
 from fetchtui.tui.app import FetchApp
+from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.widgets.stats_panel import StatsPanel
 
 from .test_app import wait_for
@@ -58,3 +61,16 @@ async def test_without_proc_the_panel_says_once_that_thread_states_need_it(
         figures = app.query_one(StatsPanel).figures
         assert figures.count(WHY_NOT_LINUX) == 1, figures
         assert "threads  " not in figures, figures  # no empty states line beside it
+
+
+async def test_the_help_says_what_each_state_means_and_why_gil_grows_and_net_dominates() -> None:
+    app = FetchApp("")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        text = app.screen.query_one(Markdown).source
+        for state, meaning in MEANING.items():
+            assert f"- `{state}`" in text and meaning in text, state
+        assert "`core` at 80 columns" in text  # the panel's short name for runnable
+        assert "*Why `gil` grows with threads on instant requests*" in text
+        assert "*Why `net` dominates on slow ones*" in text

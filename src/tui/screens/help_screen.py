@@ -12,6 +12,31 @@ from textual.widgets import Markdown
 from fetchtui.core.history import RunRecord
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.core.threadstates.kinds import MEANING
+
+#: the states in the order the stats panel names them; their names at 80 columns
+_SHOWN = {"cpu": "cpu", "gil": "gil", "lock": "lock", "net": "net", "idle": "idle", "other": "other",
+          "runnable": "core"}
+
+STATES = """
+**Where each thread's time goes** (Linux) — the `threads` line above the limit. A process of
+fetchtui's own reads each fetching thread's state from the kernel (`/proc`) about 120 times
+a second, so the threads it watches give up nothing for it, and counts each thread's time as
+one of:
+
+""" + "".join(f"- `{name}`"
+              + (f" (`waiting for a core` where wide, `{short}` at 80 columns)" if short != name else "")
+              + f" — {MEANING[name]}.\n" for name, short in _SHOWN.items()) + """
+*Why `gil` grows with threads on instant requests*: a request to an instant server is almost
+all Python (building it, parsing the answer) and hardly any wait, and only one thread runs
+Python at a time. Each thread added is one more thread queued behind the one running, so
+req/s stays at the ceiling while the `gil` share climbs with every thread added.
+*Why `net` dominates on slow ones*: a request to a slow server is almost all waiting for its
+answer, and a thread waiting on a socket lets the GIL go; its few milliseconds of Python
+rarely meet another thread's, so nearly all of each thread's time is `net`, and more threads
+keep helping until the `gil` (or `cpu`) share starts to grow. On a free-threaded Python
+there is no `gil`: a shared Session's threads queue on its pool's lock instead (`lock`).
+"""
 
 HELP = """\
 # fetchtui
@@ -46,7 +71,7 @@ count: that is the *GIL ceiling* line. A list of slow requests (I/O-bound) sits 
 it and threads help; instant requests (CPU-bound) hit it and more threads do not.
 The pool runs in a process of its own (the pid in the table), so this screen takes no GIL
 time from it.
-
+""" + STATES + """
 **Experiments inside a run.** `+` and `-` in the live pane (or the workers field) resize
 the running pool at once: a new worker starts its first request within milliseconds, a
 retiring one leaves after the request it is on (nothing is dropped); under processes they
