@@ -316,7 +316,7 @@ def pace_text(stats: RunStats) -> str:
 PHASE_LABELS = {"dns": "DNS", "connect": "connect", "tls": "TLS", "wait": "wait", "receive": "receive"}
 
 
-def phases_text(phases: Mapping[str, Latency]) -> str:
+def phases_text(phases: Mapping[str, Latency | None]) -> str:
     """hey's details block: where the time went, per phase, over the requests that had it."""
     rows = []
     for name, label in PHASE_LABELS.items():
