@@ -183,9 +183,11 @@ NONE_FIELD = -(1 << 63)  # a row's field that is None
 #: A start as a row: req_id, t_ns, thread (a number into the stream's table), due_ns.
 STARTED_ROW = struct.Struct("<4q")
 #: An end as a row: req_id, t_ns, thread (-1: None), outcome, status (-1: None), nbytes, cpu_ns,
-#: version, has phases, dns, connect, tls, wait, receive, conn_id, conn_reused (-1 None, 0, 1).
-#: An end with an error's text does not fit one: it crosses as its event.
-FINISHED_ROW = struct.Struct("<16q")
+#: version, has phases, dns, connect, tls, wait, receive, conn_id, conn_reused (-1 None, 0, 1),
+#: error kind, error. A text a row cannot number (an error's, an odd version or kind) is in the
+#: batch's side table, `texts`: its field is -2 - its index there. Version: VERSIONS' index;
+#: error kind: -1 None, else ERROR_KINDS' index; error: -1 None.
+FINISHED_ROW = struct.Struct("<18q")
 _NATIVE_INT64 = sys.byteorder == "little" and memoryview(b"\0" * 8).cast("q").itemsize == 8
 
 
@@ -209,13 +211,27 @@ def renumber_threads(row: struct.Struct, data: bytes, mine: Sequence[int]) -> by
     view = memoryview(out).cast("q")
     view[2::width] = array("q", [mine[t] if t >= 0 else -1 for t in view[2::width].tolist()])
     return bytes(out)
+
+
+def renumber_texts(data: bytes, mine: Sequence[int]) -> bytes:
+    """FINISHED_ROW rows with each text field (version, error kind, error: -2 - i) made mine[i]:
+    a batch's rows passed on into another batch, whose side table numbers its texts anew."""
+    rows = [list(fields) for fields in FINISHED_ROW.iter_unpack(data)]
+    for fields in rows:
+        for at in (7, 16, 17):
+            if fields[at] <= -2:
+                fields[at] = mine[-2 - fields[at]]
+    return b"".join(FINISHED_ROW.pack(*fields) for fields in rows)
+
+
 OUTCOMES = tuple(Outcome)
 VERSIONS: tuple[str | None, ...] = (None, "HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/3")
 STARTED, FINISHED = 0, 1  # what each row of RequestRows is, in order
-#: A start's fields as RequestStarted has them; an end's as RequestFinished has them, but its
-#: error kind and error (None in a row), and its phases as Phases' fields.
+#: A start's fields as RequestStarted has them; an end's: req_id, t_ns, thread, outcome, status,
+#: nbytes, cpu_ns, its phases as Phases' fields, version, error kind, error.
 StartFields = tuple[int, int, ThreadInfo, int | None]
-EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, PhaseFields | None, str | None]
+EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, PhaseFields | None, str | None,
+                  str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +249,7 @@ class RequestRows:
     started: bytes  # STARTED_ROW rows
     finished: bytes  # FINISHED_ROW rows
     threads: Sequence[ThreadInfo]
+    texts: Sequence[str] = ()  # the side table a row's text field (-2 - i) points into
 
     def __len__(self) -> int:
         return len(self.kinds)
@@ -245,24 +262,29 @@ class RequestRows:
         for kind in self.kinds:
             if kind == FINISHED:  # each field spelled out, not through a call: twice a request
                 (req_id, t_ns, thread, outcome, status, nbytes, cpu_ns, version, has_phases,
-                 dns, connect, tls, wait, receive, conn, reused) = next(finished)
+                 dns, connect, tls, wait, receive, conn, reused, kind, error) = next(finished)
                 phases = (None if dns == none else dns, None if connect == none else connect,
                           None if tls == none else tls, None if wait == none else wait,
                           None if receive == none else receive, None if conn == none else conn,
                           None if reused < 0 else reused == 1) if has_phases else None
                 yield (req_id, t_ns, threads[thread] if thread >= 0 else None, OUTCOMES[outcome],
-                       None if status < 0 else status, nbytes, cpu_ns, phases, VERSIONS[version])
+                       None if status < 0 else status, nbytes, cpu_ns, phases, self._text(version, VERSIONS),
+                       self._text(kind, ERROR_KINDS), None if error == -1 else self.texts[-2 - error])
             else:
                 req_id, t_ns, thread, due = next(started)
                 yield req_id, t_ns, threads[thread], None if due == none else due
+
+    def _text(self, code: int, known: Sequence[str | None]) -> str | None:
+        return None if code == -1 else known[code] if code >= 0 else self.texts[-2 - code]
 
     def events(self) -> Iterator[RequestStarted | RequestFinished]:
         """The events the rows stand for, in order."""
         for kind, fields in zip(self.kinds, self.fields(), strict=True):
             if kind == FINISHED:
-                end = cast(EndFields, fields)  # an end in a row has no error kind or text
+                end = cast(EndFields, fields)
                 phases = end[7]
-                yield RequestFinished(end[0], end[1], end[2], end[3], end[4], end[5], None, None, end[6],
+                yield RequestFinished(end[0], end[1], end[2], end[3], end[4], end[5],
+                                      cast("ErrorKind | None", end[9]), end[10], end[6],
                                       None if phases is None else Phases(*phases), end[8])
             else:
                 yield RequestStarted(*cast(StartFields, fields))

@@ -64,7 +64,7 @@ def test_packed_batches_come_back_as_the_same_events_in_order(sent: list[list[Ev
 
 def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     """The two events a request makes are rows; its worker's ThreadInfo crosses in the first
-    batch only, and an error's text crosses with its event as itself."""
+    batch only, and an error's text crosses in the batch's side table, its row pointing to it."""
     worker = ThreadInfo(11, "transfer-0", 12, 13, 0)
     phases = Phases(wait_ns=1, conn_id=0)
     ok = [RequestStarted(0, 1, worker),
@@ -73,7 +73,7 @@ def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     packer, unpacker = Packer(), Unpacker()
     first, second = packer.pack(1, ok), packer.pack(1, [RequestStarted(1, 2, worker), failed])
     assert (first.threads, first.others) == ((worker,), ())
-    assert (second.threads, second.others) == ((), (failed,))
+    assert (second.threads, second.others, second.texts) == ((), (), ("connection reset",))
     assert each_request_event(unpacker.unpack(first)) == ok
     assert each_request_event(unpacker.unpack(second)) == [RequestStarted(1, 2, worker), failed]
 
@@ -161,9 +161,8 @@ def test_the_rows_between_two_events_come_as_one_request_rows() -> None:
     batch: list[Event] = [RequestStarted(0, 1, worker), ok, RunPaused(3, True), RequestStarted(1, 3, worker),
                           failed, RequestStarted(2, 5, worker)]
     got = Unpacker().unpack(Packer().pack(1, batch))
-    assert [type(e).__name__ for e in got] == ["RequestRows", "RunPaused", "RequestRows", "RequestFinished",
-                                               "RequestRows"]
-    assert [len(e) for e in got if isinstance(e, RequestRows)] == [2, 1, 1]
+    assert [type(e).__name__ for e in got] == ["RequestRows", "RunPaused", "RequestRows"]
+    assert [len(e) for e in got if isinstance(e, RequestRows)] == [2, 3]
     assert each_request_event(got) == batch
 
 

@@ -4,9 +4,10 @@ Pickling a frozen, slotted dataclass runs Python code per object (its __reduce__
 about 3 us to dump and 4 us to load an event with its ThreadInfo and Phases: at 30,000
 requests a second that is a core's third on each side of the pipe. A Packer writes the two
 events every request makes, RequestStarted and RequestFinished, as fixed rows of struct
-fields; a thread is a number into a table each side keeps (a new one crosses once); every
-other event, and one that does not fit a row (an error's text, an odd version), crosses as
-itself. An Unpacker gives back the same events, in the same order, the rows between two
+fields; a thread is a number into a table each side keeps (a new one crosses once); a text
+(an error's, an odd version) is a number into the batch's side table; every other event, and
+a request whose number fits no int64, crosses as itself. An Unpacker gives back the same
+events, in the same order, the rows between two
 others as one RequestRows: the receiving side folds them as rows, with no event made.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.events import (
+    ERROR_KINDS,
     FINISHED,
     FINISHED_ROW,
     NONE_FIELD,
@@ -32,11 +34,13 @@ from fetchtui.core.events import (
     RequestStarted,
     RunEnded,
     ThreadInfo,
+    renumber_texts,
     renumber_threads,
 )
 
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 _VERSION_CODE = {version: code for code, version in enumerate(VERSIONS)}
+_KIND_CODE: dict[str, int] = {kind: code for code, kind in enumerate(ERROR_KINDS)}
 OTHER = 2  # what each event of a batch is, in order: a row of STARTED, FINISHED, or this
 _OTHER, _A_START = bytes([OTHER]), bytes([STARTED])
 _OK = _OUTCOME_CODE[Outcome.OK]
@@ -46,7 +50,7 @@ _NO_PHASES = (NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_F
 @dataclass(frozen=True, slots=True)
 class Packed:
     """One batch as it crosses: each event's kind in order, the rows, the threads first seen
-    in it, and the events that cross as themselves."""
+    in it, the events that cross as themselves, and the texts its rows point to."""
 
     run_id: int
     kinds: bytes
@@ -54,6 +58,7 @@ class Packed:
     finished: bytes
     threads: tuple[ThreadInfo, ...]
     others: tuple[Event, ...]
+    texts: tuple[str, ...] = ()
 
     @property
     def ends_run(self) -> bool:
@@ -82,6 +87,13 @@ class Packer:
         self._kinds, self._started, self._finished = bytearray(), bytearray(), bytearray()
         self._new: list[ThreadInfo] = []
         self._others: list[Event] = []
+        self._texts: dict[str, int] = {}  # a text -> its field (-2 - its index in the side table)
+
+    def _text(self, text: str) -> int:
+        code = self._texts.get(text)
+        if code is None:
+            code = self._texts[text] = -2 - len(self._texts)
+        return code
 
     def _thread(self, info: ThreadInfo | None) -> int:
         if info is None:
@@ -102,7 +114,7 @@ class Packer:
     def take(self, run_id: int) -> Packed:
         """The batch written since the last take (it may be empty)."""
         packed = Packed(run_id, bytes(self._kinds), bytes(self._started), bytes(self._finished),
-                        tuple(self._new), tuple(self._others))
+                        tuple(self._new), tuple(self._others), tuple(self._texts))
         self._clear()
         return packed
 
@@ -120,12 +132,14 @@ class Packer:
                 if isinstance(event, RequestStarted) and self.started(event.req_id, event.t_ns, event.thread,
                                                                       event.due_ns):
                     continue
-                if isinstance(event, RequestFinished) and event.error is None and event.error_kind is None \
-                        and event.http_version in _VERSION_CODE:
+                if isinstance(event, RequestFinished):
+                    kind, error = event.error_kind, event.error
                     self._finished_row(event.req_id, event.t_ns, event.thread, _OUTCOME_CODE[event.outcome],
                                        -1 if event.status is None else event.status, event.nbytes,
-                                       event.cpu_ns, _VERSION_CODE[event.http_version],
-                                       None if event.phases is None else event.phases.fields)
+                                       event.cpu_ns, self._version(event.http_version),
+                                       None if event.phases is None else event.phases.fields,
+                                       self._kind(kind),
+                                       -1 if error is None else self._text(error))
                     continue
             except (struct.error, TypeError):  # a value no row holds (a huge number): as itself
                 pass
@@ -136,7 +150,10 @@ class Packer:
         """Another stream's rows, as rows: only their thread numbers change to this stream's."""
         mine = [self._thread(info) for info in rows.threads]  # each has crossed that stream
         self._started += renumber_threads(STARTED_ROW, rows.started, mine)
-        self._finished += renumber_threads(FINISHED_ROW, rows.finished, mine)
+        finished = renumber_threads(FINISHED_ROW, rows.finished, mine)
+        if rows.texts:
+            finished = renumber_texts(finished, [self._text(text) for text in rows.texts])
+        self._finished += finished
         self._kinds += rows.kinds
 
     def started(self, req_id: int, t_ns: int, thread: ThreadInfo, due_ns: int | None) -> bool:
@@ -153,23 +170,32 @@ class Packer:
     def finished(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
                  http_version: str | None, phases: PhaseFields | None) -> bool:
         """What an ok RequestFinished with these fields says, as a row; False if a field fits
-        no row (an odd version, a huge number): then the caller sends the event itself."""
-        version = _VERSION_CODE.get(http_version)
-        if version is None:
-            return False
+        no row (a huge number): then the caller sends the event itself."""
         try:
-            self._finished_row(req_id, t_ns, thread, _OK, status, nbytes, cpu_ns, version, phases)
+            self._finished_row(req_id, t_ns, thread, _OK, status, nbytes, cpu_ns, self._version(http_version),
+                               phases)
         except struct.error:
             return False
         return True
 
+    def _kind(self, text: str | None) -> int:
+        if text is None:
+            return -1
+        code = _KIND_CODE.get(text)
+        return self._text(text) if code is None else code
+
+    def _version(self, text: str | None) -> int:
+        code = _VERSION_CODE.get(text)
+        return self._text(str(text)) if code is None else code
+
     def _finished_row(self, req_id: int, t_ns: int, thread: ThreadInfo | None, outcome: int, status: int,
-                      nbytes: int, cpu_ns: int, version: int, phases: PhaseFields | None) -> None:
+                      nbytes: int, cpu_ns: int, version: int, phases: PhaseFields | None, kind: int = -1,
+                      error: int = -1) -> None:
         number = self._thread(thread)
         none = NONE_FIELD
         if phases is None:
             row = FINISHED_ROW.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 0,
-                                    *_NO_PHASES)
+                                    *_NO_PHASES, kind, error)
         else:  # spelled out, not through _n() and a head tuple: this runs once a request
             dns, connect, tls, wait, receive, conn_id, reused = phases
             row = FINISHED_ROW.pack(req_id, t_ns, number, outcome, status, nbytes, cpu_ns, version, 1,
@@ -177,7 +203,7 @@ class Packer:
                                     none if tls is None else tls, none if wait is None else wait,
                                     none if receive is None else receive,
                                     none if conn_id is None else conn_id,
-                                    -1 if reused is None else int(reused))
+                                    -1 if reused is None else int(reused), kind, error)
         self._finished += row  # only once the row is whole: a struct.error leaves no half of it
         self._kinds.append(FINISHED)
 
@@ -205,7 +231,7 @@ class Unpacker:
                 started_end = started_at + starts * STARTED_ROW.size
                 finished_end = finished_at + (len(rows) - starts) * FINISHED_ROW.size
                 out.append(RequestRows(rows, started[started_at:started_end],
-                                       finished[finished_at:finished_end], threads))
+                                       finished[finished_at:finished_end], threads, packed.texts))
                 started_at, finished_at = started_end, finished_end
             if other < 0:
                 break

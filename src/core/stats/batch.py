@@ -1,6 +1,6 @@
 """A batch of request rows as numpy columns: the one form the fold takes requests in.
 
-Rows that crossed a pipe (RequestRows) are read in place with np.frombuffer. The sources that
+Rows (RequestRows) are read in place with np.frombuffer, their texts from their side table. The sources that
 fold in their own process still hand dataclass events; `from_events` turns those into the same
 columns, here and nowhere else.
 """
@@ -94,21 +94,9 @@ class Ends:
         return len(self.req_id)
 
 
-_NO_KINDS = np.full(4096, -1, np.int64)
-_NO_KINDS.flags.writeable = False
-
-
-def _no_kinds(count: int) -> Ints:
-    """A kind column of `count` rows with none (read only: a row has no error kind)."""
-    global _NO_KINDS
-    if count > len(_NO_KINDS):
-        _NO_KINDS = np.full(count, -1, np.int64)
-        _NO_KINDS.flags.writeable = False
-    return _NO_KINDS[:count]
-
-
-def from_rows(rows: RequestRows) -> tuple[Starts | None, Ends | None]:
-    """A RequestRows' starts and ends, read in place (the rows are little-endian int64s)."""
+def from_rows(rows: RequestRows, codes: Codes) -> tuple[Starts | None, Ends | None]:
+    """A RequestRows' starts and ends, read in place (the rows are little-endian int64s); a
+    text in its side table numbered as `codes` numbers it."""
     starts = ends = None
     if rows.started:
         s = np.frombuffer(rows.started, _I8).reshape(-1, STARTED_ROW.size // 8).T
@@ -116,7 +104,16 @@ def from_rows(rows: RequestRows) -> tuple[Starts | None, Ends | None]:
     if rows.finished:
         f = np.frombuffer(rows.finished, _I8).reshape(-1, FINISHED_ROW.size // 8).T
         reused = f[15] if f[8].all() else np.where(f[8] != 0, f[15], NO_PHASES)
-        ends = Ends(f[0], f[1], f[3], f[4], f[5], f[6], f[7], f[9:15], reused, _no_kinds(len(f[0])))
+        version, kind, errors = f[7], f[16], {}
+        if rows.texts:
+            texts = rows.texts
+            version, kind = version.copy(), kind.copy()
+            for at in np.flatnonzero(version <= -2).tolist():
+                version[at] = codes.version(texts[-2 - int(version[at])])
+            for at in np.flatnonzero(kind <= -2).tolist():
+                kind[at] = codes.kind(texts[-2 - int(kind[at])])
+            errors = {at: texts[-2 - int(f[17][at])] for at in np.flatnonzero(f[17] != -1).tolist()}
+        ends = Ends(f[0], f[1], f[3], f[4], f[5], f[6], version, f[9:15], reused, kind, errors)
     return starts, ends
 
 

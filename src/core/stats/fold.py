@@ -168,7 +168,7 @@ class RunFold:
                 from fetchtui.core.stats.batch import from_rows
 
                 self.columns  # noqa: B018 -- made before the rows are read
-                self._fold(*from_rows(event))
+                self._fold(*from_rows(event, self.columns.codes))
             elif isinstance(event, RunStarted):
                 self._run_started(event)
             elif isinstance(event, RunEnded):
