@@ -8,7 +8,7 @@ import pytest
 
 from fetchtui.core.config import BackendName, FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Outcome, RequestFinished, RequestStarted
+from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, each_request_event
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
@@ -101,7 +101,7 @@ def test_events_carry_thread_identity_and_one_terminal_event_per_request(
     source = PoolSource(targets, RunConfig(3, backend))
     source.start()
     assert source.wait(20)
-    events = source.drain(0.1, limit=10_000)
+    events = each_request_event(source.drain(0.1, limit=10_000))  # the rows, read as events
     started = [e for e in events if isinstance(e, RequestStarted)]
     finished = [e for e in events if isinstance(e, RequestFinished)]
     assert sorted(e.req_id for e in finished) == list(range(30))

@@ -55,6 +55,7 @@ class PoolSource(RunSource):
         self._conn_ids = ConnIds()
         self._live: set[int] = set()  # the slots a worker runs in: 0..size-1 while none retires
         self._cap = config.workers  # never more workers than requests
+        self.fold_rows()  # its requests reach the stats as rows, whoever drains them
 
     # -- commands -------------------------------------------------------------------
     def start(self) -> None:
