@@ -38,6 +38,7 @@ class LoopSource(RunSource):
         self._cpu_mark = 0  # the loop thread's CPU time at the last finish
         self._client: AsyncClient | None = None
         self._cap = config.workers
+        self.fold_rows()  # its requests reach the stats as rows, whoever drains them
 
     def start(self) -> None:
         """Start the loop thread; returns at once."""
