@@ -76,6 +76,7 @@ class CurlMultiSource(RunSource):
             self.ledger = Ledger(len(targets), self.events.put, config, dispense)
         self._t0 = t0
         self._thread: threading.Thread | None = None
+        self.fold_rows()  # its requests reach the stats as rows, whoever drains them
 
     def start(self) -> None:
         """Start the loop thread; returns at once."""
