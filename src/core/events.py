@@ -296,6 +296,17 @@ SingleEvent = (RunStarted | RequestStarted | RequestFinished | RunEnded | PoolRe
 Event = SingleEvent | RequestRows
 
 
+def ended_ids(events: Sequence[Event]) -> list[int]:
+    """The ids of the requests whose ends `events` holds, in order (read from the rows: a trace)."""
+    out: list[int] = []
+    for event in events:
+        if isinstance(event, RequestRows):
+            out += row_columns(FINISHED_ROW, event.finished)[0]
+        elif isinstance(event, RequestFinished):
+            out.append(event.req_id)
+    return out
+
+
 def each_request_event(events: Sequence[Event]) -> list[Event]:
     """`events` with every RequestRows made into the events it stands for (for what reads
     requests one event at a time: a trace line, a test)."""

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import Outcome, RequestFinished
+from fetchtui.core.events import Outcome
 from fetchtui.core.stats import RunStats
 from fetchtui.core.summary import CheckResult, Latency, OpenLoop, RunSummary, StageFigures, UrlFigures
 from fetchtui.core.textsafe import safe_text
@@ -32,17 +32,18 @@ def _open_file_limit() -> int | None:
 OPEN_FILE_LIMIT = _open_file_limit()
 
 
-def trace_line(stats: RunStats, event: RequestFinished) -> str:
-    """The seed's line (`<pid> process | <ident> url : <url>`) plus what came back."""
-    rec = stats.record(event.req_id)
+def trace_line(stats: RunStats, req_id: int) -> str:
+    """The seed's line (`<pid> process | <ident> url : <url>`) plus what came back, read from
+    the folded request."""
+    rec = stats.record(req_id)
     thread = rec.thread
     who = f"{thread.pid} process | {thread.ident}" if thread else "- process | -"
     elapsed = rec.elapsed_ns
     took = f"{elapsed / 1e6:.1f} ms" if elapsed is not None else "-"
-    result = str(event.status) if event.status is not None else ""
-    if event.error_kind and event.error_kind != "http":
-        result = f"{result} {event.error_kind}".strip()
-    if event.outcome is Outcome.CANCELLED:
+    result = str(rec.status) if rec.status is not None else ""
+    if rec.error_kind and rec.error_kind != "http":
+        result = f"{result} {rec.error_kind}".strip()
+    if rec.outcome is Outcome.CANCELLED:
         result = "cancelled"
     return safe_text(f"{who} url : {rec.url} -> {result} {took}")
 

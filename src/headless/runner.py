@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from fetchtui import collector
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, RequestFinished, each_request_event
+from fetchtui.core.events import Event, ended_ids
 from fetchtui.core.runs.session import RunSession
 from fetchtui.core.runs.source import Sources
 from fetchtui.core.targets import Target
@@ -104,8 +104,7 @@ def run_headless(
 
             def shown(batch: list[Event]) -> None:
                 if trace:
-                    lines = [trace_line(stats, e) for e in each_request_event(batch)
-                             if isinstance(e, RequestFinished)]
+                    lines = [trace_line(stats, req_id) for req_id in ended_ids(batch)]
                     if lines and not traced.gone:
                         traced.write("\n".join(lines) + "\n")
                 if progress is not None:
