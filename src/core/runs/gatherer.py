@@ -6,6 +6,7 @@ import time
 
 from fetchtui.core.config import RunConfig
 from fetchtui.core.events import (
+    FINISHED,
     FINISHED_ROW,
     STARTED_ROW,
     Event,
@@ -65,11 +66,8 @@ class Gatherer(Ledger):
                 return
             out: list[Event] = []
             for event in batch:
-                if isinstance(event, RequestRows) and self._gather_rows(event):
-                    out.append(event)
-                elif isinstance(event, RequestRows):  # an end of it was accounted already: one at a time
-                    for single in event.events():
-                        self._gather_one(single, pid, out)
+                if isinstance(event, RequestRows):
+                    out.append(event if self._gather_rows(event) else self._gather_some(event))
                 else:
                     self._gather_one(event, pid, out)
             if out:
@@ -117,6 +115,33 @@ class Gatherer(Ledger):
             del inflight[req_id]
         self._done += len(ends)
         return True
+
+    def _gather_some(self, rows: RequestRows) -> RequestRows:
+        """Rows of which an end was accounted already (a dropped process's), a row at a time:
+        those rows without that end, counted."""
+        kinds, started, finished = bytearray(), bytearray(), bytearray()
+        started_at = finished_at = 0
+        inflight = self._inflight
+        for kind in rows.kinds:
+            if kind == FINISHED:
+                row = rows.finished[finished_at:finished_at + FINISHED_ROW.size]
+                finished_at += FINISHED_ROW.size
+                req_id = FINISHED_ROW.unpack(row)[0]
+                if req_id not in inflight:
+                    continue
+                del inflight[req_id]
+                self._done += 1
+                finished += row
+            else:
+                row = rows.started[started_at:started_at + STARTED_ROW.size]
+                started_at += STARTED_ROW.size
+                req_id, _, number, _ = STARTED_ROW.unpack(row)
+                inflight[req_id] = rows.threads[number]
+                if self.total is None:
+                    self._next = max(self._next, req_id + 1)
+                started += row
+            kinds.append(kind)
+        return RequestRows(bytes(kinds), bytes(started), bytes(finished), rows.threads, rows.texts)
 
     def drop_worker(self, pid: int, why: str) -> None:
         """A worker process died: what it had in flight ends now, with why; the rest go on."""
