@@ -99,7 +99,47 @@ class PhaseStats:
         return Connections(self.opened, self.reused)
 
 
-class RunFold:
+class Counted:
+    """What a fold counted, read from its outcomes and workers (RunFold's read side)."""
+
+    outcomes: Outcomes
+    workers_: Workers
+
+    @property
+    def threads(self) -> dict[int, WorkerStats]:
+        """The workers by number, in order of appearance (threads, or asyncio's tasks)."""
+        return self.workers_.by_number
+
+    @property
+    def ok(self) -> int:
+        return self.outcomes.ok
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes.failed
+
+    @property
+    def cancelled(self) -> int:
+        return self.outcomes.cancelled
+
+    @property
+    def in_flight(self) -> int:
+        return self.outcomes.in_flight
+
+    @property
+    def done(self) -> int:
+        return self.outcomes.done
+
+    @property
+    def status_counts(self) -> Counter[int]:
+        return self.outcomes.status_counts
+
+    @property
+    def error_counts(self) -> Counter[str]:
+        return self.outcomes.error_counts
+
+
+class RunFold(Counted):
     """The one fold of a run's events: requests, as rows, into the columns and the live
     counters; control events into the parts. Nothing after a RunEnded counts."""
 
@@ -323,37 +363,3 @@ class RunFold:
             self.outcomes.cancelled += left  # counted in bulk; a view tells each one apart when asked
             self.outcomes.cancelled_because(event.error_for(started=False), left)
         self.end_ns, self.ended, self.interrupted = event.t_ns, True, event.cancelled
-
-    # -- what it counted -----------------------------------------------------------
-    @property
-    def threads(self) -> dict[int, WorkerStats]:
-        """The workers by number, in order of appearance (threads, or asyncio's tasks)."""
-        return self.workers_.by_number
-
-    @property
-    def ok(self) -> int:
-        return self.outcomes.ok
-
-    @property
-    def failed(self) -> int:
-        return self.outcomes.failed
-
-    @property
-    def cancelled(self) -> int:
-        return self.outcomes.cancelled
-
-    @property
-    def in_flight(self) -> int:
-        return self.outcomes.in_flight
-
-    @property
-    def done(self) -> int:
-        return self.outcomes.done
-
-    @property
-    def status_counts(self) -> Counter[int]:
-        return self.outcomes.status_counts
-
-    @property
-    def error_counts(self) -> Counter[str]:
-        return self.outcomes.error_counts
