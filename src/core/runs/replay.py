@@ -28,6 +28,7 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
+from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.stored import optional, text, whole
 from fetchtui.core.summary import RunSummary
@@ -244,6 +245,8 @@ class ReplaySource(RunSource):
         self.hold_ns = None if hold_at_s is None else T0_NS + round(hold_at_s * 1e9)
         self._began: int | None = None
         self._stop = threading.Event()
+        self.frame_for_pipe()  # its requests reach the stats as rows, as a live run's do
+        self._unpacker = Unpacker()
 
     def now_ns(self) -> int:
         if self._began is None:
