@@ -7,8 +7,8 @@ events every request makes, RequestStarted and RequestFinished, as fixed rows of
 fields; a thread is a number into a table each side keeps (a new one crosses once); a text
 (an error's, an odd version) is a number into the batch's side table; every other event, and
 a request whose number fits no int64, crosses as itself. An Unpacker gives back the same
-events, in the same order, the rows between two
-others as one RequestRows: the receiving side folds them as rows, with no event made.
+events, in the same order, the rows between two others as one RequestRows: the receiving
+side folds them as rows, with no event made.
 """
 
 from __future__ import annotations
