@@ -132,7 +132,10 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
             await pilot.pause(0.3)
             shots.append(Path(sweep.save_screenshot("sweep.svg", str(HERE))))
         for model, name in (("processes", "processes.svg"), ("asyncio", "asyncio.svg")):
-            live = FetchApp(f"{server.url}/delay/300 x80", RunConfig(workers=4, model=model, processes=2))
+            from fetchtui.core import registry
+
+            live = FetchApp(f"{server.url}/delay/300 x80", RunConfig(
+                workers=4, model=model, backend=registry.default_client(model), processes=2))
             async with live.run_test(size=SIZE) as pilot:
                 await pilot.press("ctrl+s")
                 give_up = time.monotonic() + 30
