@@ -72,10 +72,11 @@ def _ended(targets: Sequence[Target], config: RunConfig, sources: Sources | None
            on_states: OnStates | None = None) -> RunSession:
     """A run of the list, ended and let go of (a pool of its own closed with it); with
     `sample`, its threads' states sampled into its summary, then handed to `on_states`."""
-    from fetchtui.core.threadstates.run import RunStates
+    from fetchtui.core.threadstates.run import SHORT_RUN_S, RunStates
 
     session = RunSession.open(sources, targets, config, checks)
-    states = RunStates() if sample else None  # from a child of its own: no GIL taken from the run
+    # from a child of its own (no GIL taken from the run), once the run has lasted SHORT_RUN_S
+    states = RunStates(after_s=SHORT_RUN_S) if sample else None
     try:
         session.start()
         session.run_to_end(stop=stop, live=False)  # live=False: nothing reads a sweep's run before its end

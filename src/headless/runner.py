@@ -74,11 +74,11 @@ def run_headless(
     err = err or sys.stderr
     # folded here: rows, as from a pipe, no event object a request; a pool of our own
     # (another interpreter's fetch process, --python) ends with the run
-    from fetchtui.core.threadstates.run import RunStates
+    from fetchtui.core.threadstates.run import SHORT_RUN_S, RunStates
 
-    # where the threads' time goes, sampled from a child (no GIL taken from the run); started
-    # before the run opens, so the child's own start-up is not spent in the run's first sends
-    states = RunStates()
+    # where the threads' time goes, sampled from a child (no GIL taken from the run) once the
+    # run has lasted SHORT_RUN_S: a one-request run starts no second Python
+    states = RunStates(after_s=SHORT_RUN_S)
     try:
         session = RunSession.open(sources, targets, config, checks)
     except BaseException:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 FOLLOW_S = 0.05  # how often the processes below this one are listed at first (a few /proc reads)
 FOLLOW_MAX_S = 1.0  # and at last
+SHORT_RUN_S = 0.25  # a headless run or sweep point ended by then is not sampled (RunStates' after_s)
 
 
 class RunStates:
@@ -32,20 +33,41 @@ class RunStates:
     figures so far while the run runs (the live monitor's)."""
 
     def __init__(self, in_process: bool = False, pid: int | None = None, follow: bool = True,
-                 python: str | None = None, live: bool = False) -> None:
+                 python: str | None = None, live: bool = False, after_s: float = 0.0) -> None:
+        """`after_s`: sample only a run still running then. A sampler is a Python process's
+        start (tens of ms of CPU): a one-request run would pay it for no figure."""
         self.pid = os.getpid() if pid is None else pid
         self.live = live
-        first = ThreadWatch(self.pid) if in_process else ChildWatch(self.pid, python=python, live=live)
-        self.why = first.why  # why nothing can be sampled (not Linux), or None
-        self._watches: dict[int, ThreadWatch | ChildWatch] = {self.pid: first}
+        self._watches: dict[int, ThreadWatch | ChildWatch] = {}
         self._timelines: dict[int, Timeline | str] = {self.pid: "the thread sampler is still running"}
         self._slices: list[RequestSlice] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._follower: threading.Thread | None = None
-        if follow and first.why is None:
-            self._follower = threading.Thread(target=self._follow, name="fetchtui-states-follow", daemon=True)
+        self._short = f"the run ended within {after_s:g} s, before its threads were sampled"
+
+        def begin() -> None:
+            if after_s > 0 and self._stopping.wait(after_s):
+                return  # a short run: no sampler started
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                first = ThreadWatch(self.pid) if in_process else \
+                    ChildWatch(self.pid, python=python, live=live)
+                self._watches[self.pid] = first
+            if follow and first.why is None:
+                self._follow()
+
+        from fetchtui.core.threadstates.procfs import unavailable
+
+        self.why = unavailable(self.pid)  # why nothing can be sampled (not Linux), or None
+        if self.why is not None:
+            self._timelines[self.pid] = self.why
+        elif after_s > 0 or follow:
+            self._follower = threading.Thread(target=begin, name="fetchtui-states-follow", daemon=True)
             self._follower.start()
+        else:
+            begin()
 
     def _follow(self) -> None:
         """Look for new fetching processes every FOLLOW_S at first (a worker process takes
@@ -71,6 +93,7 @@ class RunStates:
         for watch in watches.values():  # each child is told at once; then each is read
             watch.close()
         self._timelines = {pid: watch.stop() for pid, watch in watches.items()}
+        self._timelines.setdefault(self.pid, self.why or self._short)
 
     def totals(self, fetching: set[tuple[int, int]]) -> ThreadStates | None:
         """The states so far of the `fetching` threads (pid, native id), from each live watch's
