@@ -314,7 +314,7 @@ class RunStats(RunTimes):
     def summary(self) -> RunSummary:
         """The summary of the run so far (the JSON export's, and every front end's); an
         ended run's carries its checks, judged, and its thread states once they are given."""
-        summary = self._summary()
+        summary = _assembled(self)
         states = self.thread_states
         if states is not None:
             summary = replace(summary, thread_states=states.summed(), thread_states_why=states.why)
@@ -323,44 +323,6 @@ class RunStats(RunTimes):
 
             summary = replace(summary, checks=judge_all(self.checks, summary))
         return summary
-
-    def _summary(self) -> RunSummary:
-        ceiling = self.gil_ceiling_rps()
-        outcomes = self.outcomes
-        return RunSummary(
-            submitted=self.total,
-            ok=outcomes.ok,
-            failed=outcomes.failed,
-            cancelled=outcomes.cancelled,
-            elapsed_s=round(self.elapsed_s(), 9),  # to the ns: a replay gives back its rps
-            rps=round(self.rps(), 3),
-            latency_ms=rounded(self.latency_ms()),
-            cpu_share=round(self.workers_.cpu_share(), 4),
-            cpu_ms_per_request=round(self.workers_.cpu_ms_per_request(), 4),
-            gil_ceiling_rps=round(ceiling, 1) if ceiling else None,
-            status_counts={str(k): v for k, v in sorted(outcomes.status_counts.items())},
-            error_counts=dict(sorted(outcomes.error_counts.items())),
-            connections=self.phases.connections(),
-            http_versions=dict(sorted(outcomes.http_versions.items())),
-            # null, not 0.0, for a phase no request had (no DNS on an IP address): as the text's "-"
-            phases_ms={name: rounded(value) if value.max else None
-                       for name, value in self.phases.latency_ms(self.ended).items()},
-            open_loop=self.open_loop(),
-            # to the ns, as elapsed_s: rps leaves the paused time out, a resize starts a stage's
-            # window, and a replay gives both back
-            resizes=tuple((round(self.relative_s(r.t_ns) or 0.0, 9), r.workers)
-                          for r in self.steering.resizes),
-            pauses=tuple((round(self.relative_s(start) or 0.0, 9),
-                          round(((end if end is not None else self.end_ns or start) - start) / 1e9, 9))
-                         for start, end in self.steering.pauses),
-            paused_s=round(self.paused_s(), 9),
-            stages=tuple(self.steering.stage_figures(self.end_ns or time.perf_counter_ns(), self.ended)),
-            limit=self.limit(),
-            by_url=tuple(self.by_url()) if self.ended else (),
-            url_count=self.url_rows.count if self.ended else 0,
-            sample=self._sample() if self.ended else (),
-            python=self.python,
-        )
 
     def _sample(self) -> tuple[tuple[float, float], ...]:
         """(latency ms, CPU ms) of up to SAMPLE requests that ran, every k-th by id (an ended
@@ -375,6 +337,46 @@ class RunStats(RunTimes):
         from fetchtui.core.stats.figures import sample
 
         return sample(self._columns, SAMPLE)
+
+
+def _assembled(stats: RunStats) -> RunSummary:
+    """The run's figures as the summary declares them (summary() adds the checks and states)."""
+    ceiling = stats.gil_ceiling_rps()
+    outcomes = stats.outcomes
+    return RunSummary(
+        submitted=stats.total,
+        ok=outcomes.ok,
+        failed=outcomes.failed,
+        cancelled=outcomes.cancelled,
+        elapsed_s=round(stats.elapsed_s(), 9),  # to the ns: a replay gives back its rps
+        rps=round(stats.rps(), 3),
+        latency_ms=rounded(stats.latency_ms()),
+        cpu_share=round(stats.workers_.cpu_share(), 4),
+        cpu_ms_per_request=round(stats.workers_.cpu_ms_per_request(), 4),
+        gil_ceiling_rps=round(ceiling, 1) if ceiling else None,
+        status_counts={str(k): v for k, v in sorted(outcomes.status_counts.items())},
+        error_counts=dict(sorted(outcomes.error_counts.items())),
+        connections=stats.phases.connections(),
+        http_versions=dict(sorted(outcomes.http_versions.items())),
+        # null, not 0.0, for a phase no request had (no DNS on an IP address): as the text's "-"
+        phases_ms={name: rounded(value) if value.max else None
+                   for name, value in stats.phases.latency_ms(stats.ended).items()},
+        open_loop=stats.open_loop(),
+        # to the ns, as elapsed_s: rps leaves the paused time out, a resize starts a stage's
+        # window, and a replay gives both back
+        resizes=tuple((round(stats.relative_s(r.t_ns) or 0.0, 9), r.workers)
+                      for r in stats.steering.resizes),
+        pauses=tuple((round(stats.relative_s(start) or 0.0, 9),
+                      round(((end if end is not None else stats.end_ns or start) - start) / 1e9, 9))
+                     for start, end in stats.steering.pauses),
+        paused_s=round(stats.paused_s(), 9),
+        stages=tuple(stats.steering.stage_figures(stats.end_ns or time.perf_counter_ns(), stats.ended)),
+        limit=stats.limit(),
+        by_url=tuple(stats.by_url()) if stats.ended else (),
+        url_count=stats.url_rows.count if stats.ended else 0,
+        sample=stats._sample() if stats.ended else (),
+        python=stats.python,
+    )
 
 
 def rounded(lat: Latency) -> Latency:
