@@ -72,5 +72,7 @@ class Charts(Vertical):
         plt = plot.plt
         edges, counts = latency_histogram(stats, BINS) if stats else ([], [])
         if counts:
-            plt.bar(edges, counts, width=1)
+            # plotext's own evenly spaced ticks: the bars' edges as ticks went through a set, and
+            # which of them fitted depended on the process's string hashing, not on the data
+            plt.bar(edges, counts, width=1, reset_ticks=False)
         plot.refresh()
