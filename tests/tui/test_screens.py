@@ -66,8 +66,15 @@ def two_runs() -> ReplaySources:
 
 
 async def settled(pilot: Pilot[int]) -> None:
-    """No blinking cursor in the picture: the focus on the thread table."""
+    """No blinking cursor in the picture: the focus on the thread table; where the setup pane
+    has the screen to itself (a narrow terminal before a run), the URL editor's cursor held."""
+    await pilot.pause()  # the first layout: which pane is shown
     table = pilot.app.query_one(ThreadTable)
+    if not table.region.area:
+        editor = pilot.app.query_one("#urls")
+        editor.cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
+        return
     table.focus()
     await pilot_until(pilot, lambda: pilot.app.focused is table, "the focus on the table")
 
