@@ -27,6 +27,11 @@ NARROW = 90
 DETAIL_PERIOD_NS = 200_000_000
 
 
+#: what the table says before any run
+IDLE_LINES = (("No run yet: type URLs in the setup pane (ctrl+g), then ctrl+s starts.", "dim"),
+              ("New here? `fetchtui lesson --run` walks through the lesson, step by step.", "dim"))
+
+
 class ThreadTable(ScrollView, can_focus=True):
     """Renders its own lines (Line API) and redraws only the lines whose content changed.
 
@@ -215,9 +220,8 @@ class ThreadTable(ScrollView, can_focus=True):
 
     def _line(self, index: int) -> Spans:
         stats = self.stats
-        if stats is None:
-            return [("No run yet: type URLs in the setup pane (ctrl+g), then ctrl+s starts.", "dim")] \
-                if index == 0 else []
+        if stats is None:  # the first screen: what to do, and where the lesson is
+            return [IDLE_LINES[index]] if index < len(IDLE_LINES) else []
         where = self._locate(index)
         if where is None:
             return [("Waiting for the pool's first thread…", "dim")] if index == 0 else []
