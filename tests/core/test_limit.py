@@ -88,7 +88,8 @@ def test_a_run_whose_requests_fail_is_bound_by_its_failures_not_the_workers(
 
 
 def test_run_prints_a_row_per_stage_with_its_speedup(base: str) -> None:
-    result = run(f"{base}/delay/100", "--stages", "1:1s,2:1s", "--no-history")
+    # 2 s a stage: in 1 s the first stage's ten requests read its cold first one as 10% slower
+    result = run(f"{base}/delay/100", "--stages", "1:2s,2:2s", "--no-history")
     assert result.returncode == 0, result.stderr
     table = result.stdout.split("stages (speedup", 1)[1].split("\n\n", 1)[0].splitlines()
     assert table[1].split()[:3] == ["stage", "workers", "s"]
