@@ -23,4 +23,8 @@ async def test_the_sweep_chart_survives_a_resize_and_a_redraw_after_a_sweep(base
             await pilot.resize_terminal(*size)
             await pilot.press("ctrl+g")  # the setup pane gives the chart another width
             await pilot.pause()
+        await pilot.resize_terminal(200, 50)  # wide: the live view is shown beside the setup pane
+        await pilot.pause()
+        await pilot.press("f4")  # the sweep chart's tab, shown again
+        await pilot.pause()
         assert app.is_running and chart.region.width > 0  # a crash in a redraw ends the app

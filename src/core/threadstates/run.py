@@ -58,9 +58,9 @@ class RunStates:
             if follow and first.why is None:
                 self._follow()
 
-        from fetchtui.core.threadstates.procfs import unavailable
+        from fetchtui.core.threadstates import watch
 
-        self.why = unavailable(self.pid)  # why nothing can be sampled (not Linux), or None
+        self.why = watch.unavailable(self.pid)  # why nothing can be sampled (not Linux), or None
         if self.why is not None:
             self._timelines[self.pid] = self.why
         elif after_s > 0 or follow:
