@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from fetchtui.core.threadstates.procfs import unavailable
+from fetchtui.core.threadstates.procfs import unavailable as unavailable  # read here: tests replace it
 from fetchtui.core.threadstates.timeline import HZ, Timeline
 
 if TYPE_CHECKING:
