@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.widgets import DataTable, Label, Markdown, TabbedContent, TextArea
 from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
@@ -169,6 +170,13 @@ def palette_titles(app: FetchApp) -> set[str]:
     return {command.title for command in app.get_system_commands(app.screen)}
 
 
+def palette_found(app: FetchApp, title: str) -> bool:
+    """The open palette's search (it runs in a worker) has put `title` first."""
+    found = app.screen.query(CommandList)
+    return bool(found) and found.first().option_count > 0 and \
+        title in str(found.first().get_option_at_index(0).prompt)
+
+
 async def test_the_palette_offers_every_key_while_it_can_act_and_runs_it(base: str) -> None:
     app = FetchApp(f"{base}/delay/1000 x60", RunConfig(workers=2))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -184,14 +192,14 @@ async def test_the_palette_offers_every_key_while_it_can_act_and_runs_it(base: s
         # a command found by name in the palette does what its key does
         await pilot.press("ctrl+p")
         await pilot.press(*"pause")
-        await pilot.pause(0.3)  # the palette's search runs in a worker: a moment, then enter
+        await wait_for(pilot, lambda: palette_found(app, "Pause or resume"), "the palette to find it")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "paused" in str(app.query_one("#stats").figures), "paused")  # type: ignore[attr-defined]
         await pilot.press("ctrl+g")  # the setup pane on the screen: the tab takes it back
         await wait_for(pilot, lambda: not app.query_one("#live").display, "the setup pane alone")
         await pilot.press("ctrl+p")
         await pilot.press(*"urls tab")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_found(app, "URLs tab"), "the palette to find it")
         await pilot.press("enter")
         await wait_for(pilot, lambda: str(app.query_one("#tabs", TabbedContent).active) == "tab-urls",
                        "the URLs tab")
