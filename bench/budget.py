@@ -77,7 +77,7 @@ def timed(setup: Callable[[], Callable[[], object]], n: int) -> float:
 def pieces(n: int) -> dict[str, float]:
     """Each piece of fetchtui's part of a request, us per request, timed alone."""
     targets = parse_targets(f"http://127.0.0.1:9/ x{n}")
-    config = RunConfig(workers=16, model="curl-multi", backend="pycurl", processes=2)
+    config = RunConfig(workers=16, model="curl-multi", client="pycurl", processes=2)
     thread = ThreadInfo(1, "transfer-0", 2, os.getpid(), 0)
 
     def phases() -> Phases:

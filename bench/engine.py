@@ -1,6 +1,6 @@
 """Benchmark the engine against the seed's bare script, with the demo server in its own process.
 
-Prints, in one run: each backend's scheduling efficiency (ideal time / actual time) for
+Prints, in one run: each client's scheduling efficiency (ideal time / actual time) for
 200 x /delay/100 at 1, 10 and 50 workers beside the seed's approach (a shared
 requests.Session + executor.map), and the wall-time ratio engine / seed on 2,000 x /delay/0
 at 8 workers (median of several alternating rounds).
@@ -43,11 +43,11 @@ def seed(urls: list[str], workers: int) -> float:
     return took
 
 
-def engine(urls: list[str], workers: int, backend: str = "requests") -> float:
+def engine(urls: list[str], workers: int, client: str = "requests") -> float:
     """fetchtui's engine with the headless consumer folding every event into the stats model."""
     targets = parse_targets("\n".join(urls))
     began = time.perf_counter()
-    stats = run_once(targets, RunConfig(workers, backend, FetchLimits(timeout=30)))
+    stats = run_once(targets, RunConfig(workers, client, FetchLimits(timeout=30)))
     took = time.perf_counter() - began
     assert stats.ok == len(urls), stats.summary()
     return took

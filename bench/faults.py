@@ -1,4 +1,4 @@
-"""Every server fault through every backend: the outcome, error kind and time to outcome.
+"""Every server fault through every client: the outcome, error kind and time to outcome.
 
     python bench/faults.py [--timeout 1.0]
 
@@ -52,10 +52,10 @@ def main() -> None:
     try:
         for label, path in FAULTS:
             cells = []
-            for backend in THREAD_CLIENTS:
+            for client in THREAD_CLIENTS:
                 url = refused if path == "refused" else base + path
                 began = time.perf_counter()
-                stats = run_once(parse_targets(url), RunConfig(1, backend, limits))
+                stats = run_once(parse_targets(url), RunConfig(1, client, limits))
                 took = time.perf_counter() - began
                 rec = stats.records[0]
                 assert rec is not None and rec.outcome is not None

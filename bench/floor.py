@@ -28,7 +28,7 @@ from peers import hey_rows, print_beside_hey, run_fetchtui
 
 FASTEST = ["--model", "curl-multi", "-P", "2", "-w", "16"]
 
-#: What fetchtui's caps need of a transfer, as script text, as pycurl_backend does it where
+#: What fetchtui's caps need of a transfer, as script text, as pycurl_client does it where
 #: libcurl caps heads and bodies itself (8.9+): the head lines gathered by a list's append and
 #: judged once read (at most 100 lines of at most 64 KiB), the body counted by libcurl and held
 #: to MAXFILESIZE. `capped(c)` sets an easy handle so; `judged(c, head)` judges a transfer.

@@ -1,6 +1,6 @@
 """Load: 1,000 workers over 20,000 requests to the demo server (in its own process).
 
-    python bench/load.py [--workers 1000] [--requests 20000] [--backend requests]
+    python bench/load.py [--workers 1000] [--requests 20000] [--client requests]
 
 Prints accounting, elapsed, req/s, connection-pool warnings ("connection pool is full"
 means connections were thrown away and reopened) and the peak RSS of this process.
@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="1,000 workers over 20,000 requests")
     parser.add_argument("--workers", type=int, default=1000)
     parser.add_argument("--requests", type=int, default=20_000)
-    parser.add_argument("--backend", choices=THREAD_CLIENTS, default=None, help="default: all three")
+    parser.add_argument("--client", choices=THREAD_CLIENTS, default=None, help="default: all three")
     args = parser.parse_args()
     counter = Count()
     logging.getLogger("urllib3").addHandler(counter)
@@ -48,15 +48,15 @@ def main() -> None:
     assert proc.stdout is not None
     base = proc.stdout.readline().split(" on ", 1)[1].split()[0]
     try:
-        for backend in [args.backend] if args.backend else list(THREAD_CLIENTS):
+        for client in [args.client] if args.client else list(THREAD_CLIENTS):
             targets = parse_targets(f"{base}/delay/20 x{args.requests}")
             began = time.perf_counter()
-            stats = run_once(targets, RunConfig(args.workers, backend, FetchLimits(timeout=60)))
+            stats = run_once(targets, RunConfig(args.workers, client, FetchLimits(timeout=60)))
             took = time.perf_counter() - began
             s = stats.summary()
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             exact = s["submitted"] == s["ok"] + s["failed"] + s["cancelled"]
-            print(f"{backend:20} {args.workers} workers x {args.requests} requests: "
+            print(f"{client:20} {args.workers} workers x {args.requests} requests: "
                   f"ok {s['ok']} failed {s['failed']} cancelled {s['cancelled']} "
                   f"(accounting {'exact' if exact else 'WRONG'}), errors {s['error_counts'] or '-'}, "
                   f"{took:.1f} s, {s['rps']:.0f} req/s, threads seen {len(stats.threads)}, "

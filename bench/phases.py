@@ -1,6 +1,6 @@
-"""The lesson as a table: what a shared Session saves, per backend, over HTTP and over TLS.
+"""The lesson as a table: what a shared Session saves, per client, over HTTP and over TLS.
 
-200 x /delay/20 at 10 workers on each backend, against the demo server in its own process
+200 x /delay/20 at 10 workers on each client, against the demo server in its own process
 (plain, and over TLS with a throwaway CA), the host given by name (`localhost`) so DNS counts
 too. Prints, in one run: connections opened, mean DNS, connect and TLS ms of a new
 connection, p50 wait, elapsed, and elapsed against the shared Session's.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import trustme
 
-from fetchtui.core.config import FetchLimits, RunConfig, check_backend
+from fetchtui.core.config import FetchLimits, RunConfig, check_client
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.stats import RunStats
 from fetchtui.core.sweep import run_once
@@ -73,7 +73,7 @@ def main() -> None:
         ca.cert_pem.write_to_path(str(ca_file))
         print(f"{args.requests} x /delay/{args.delay} at {args.workers} workers, host by name "
               "(ms: mean over the requests that opened a connection; wait: p50 of all)")
-        header = ("scheme", "backend", "opened", "dns", "connect", "tls", "wait p50", "elapsed s",
+        header = ("scheme", "client", "opened", "dns", "connect", "tls", "wait p50", "elapsed s",
                   "vs shared")
         print("  ".join(f"{h:>19}" if i == 1 else f"{h:>9}" for i, h in enumerate(header)))
         for scheme, cert_arg in (("http", None), ("https", str(cert))):
@@ -81,14 +81,14 @@ def main() -> None:
             try:
                 targets = parse_targets(f"{base}/delay/{args.delay} x{args.requests}")
                 shared = None
-                for backend in THREAD_CLIENTS:
-                    config = RunConfig(args.workers, check_backend(backend),
+                for client in THREAD_CLIENTS:
+                    config = RunConfig(args.workers, check_client(client),
                                        FetchLimits(timeout=30, ca_bundle=str(ca_file)))
                     stats = run_once(targets, config)
                     assert stats.ok == args.requests, stats.error_counts
                     elapsed = stats.summary().elapsed_s
                     shared = shared or elapsed
-                    cells = [scheme, backend, *row(stats), f"{elapsed / shared:.2f}x"]
+                    cells = [scheme, client, *row(stats), f"{elapsed / shared:.2f}x"]
                     print("  ".join(f"{c:>19}" if i == 1 else f"{c:>9}" for i, c in enumerate(cells)))
             finally:
                 proc.kill()

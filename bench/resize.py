@@ -1,6 +1,6 @@
 """How fast a live resize takes hold: from the key's command to the first request on a new worker.
 
-    python bench/resize.py [--presses 20] [--backend pycurl]
+    python bench/resize.py [--presses 20] [--client pycurl]
 
 The TUI's path, measured without the terminal: the run lives in the fetch process
 (FetchProcess, as the TUI runs it), on the fastest client, fetching an instant nginx
@@ -28,12 +28,12 @@ from fetchtui.core.stats.hist import nearest as percentile
 from fetchtui.core.targets import parse_targets
 
 
-def measure(url: str, presses: int, backend: str) -> tuple[list[float], list[float]]:
+def measure(url: str, presses: int, client: str) -> tuple[list[float], list[float]]:
     """(ask -> first request on the new worker, ask -> that event here), in ms, per press."""
     sources = FetchProcess()
     sources.warm()
     targets = parse_targets(f"{url} x1000")  # repeated for the duration
-    source = sources.open(targets, RunConfig(2, backend, duration=600))  # type: ignore[arg-type]
+    source = sources.open(targets, RunConfig(2, client, duration=600))  # type: ignore[arg-type]
     stats = RunStats(targets)
     started, seen = [], []
     source.start()
@@ -80,12 +80,12 @@ def figures(name: str, values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=20)
-    parser.add_argument("--backend", default="pycurl")
+    parser.add_argument("--client", default="pycurl")
     args = parser.parse_args()
     with serving_nginx("bench/resize.py") as (_, url, _):
-        started, seen = measure(url, args.presses, args.backend)
+        started, seen = measure(url, args.presses, args.client)
     print(f"live resize, {args.presses} presses of + (2 -> {2 + args.presses} workers), "
-          f"threads/{args.backend} in the fetch process, instant nginx:")
+          f"threads/{args.client} in the fetch process, instant nginx:")
     print(figures("ask -> first request on the new worker", started))
     print(figures("ask -> that request seen by the UI", seen))
 

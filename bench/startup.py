@@ -78,7 +78,7 @@ began = time.perf_counter()
 import requests
 imported = time.perf_counter()
 import fetchtui.cli, fetchtui.headless.runner, fetchtui.core.runs.pool, fetchtui.core.history
-import fetchtui.core.fetching.requests_backend
+import fetchtui.core.fetching.requests_client
 own = time.perf_counter()
 try:
     fetchtui.cli.main(["run", {url!r}, "--no-history"])

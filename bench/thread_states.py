@@ -2,7 +2,7 @@
 sampler off, from a child process (as `fetchtui run` samples) and from a thread inside the
 run's process, side by side, in alternating rounds.
 
-    python bench/thread_states.py [--requests 8000] [--workers 16] [--rounds 3] [--backend requests]
+    python bench/thread_states.py [--requests 8000] [--workers 16] [--rounds 3] [--client requests]
 
 nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port. Each row is its
 median req/s over the rounds (the engine's own figure, from the run's first request to its
@@ -51,9 +51,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--backend", default="requests")
+    parser.add_argument("--client", default="requests")
     args = parser.parse_args()
-    config = RunConfig(args.workers, args.backend, FetchLimits(timeout=30))
+    config = RunConfig(args.workers, args.client, FetchLimits(timeout=30))
     with serving_nginx("bench/thread_states.py") as (_proc, url, _dir):
         one(url, 500, config, "off")  # warm: the client imported, the first connections made
         rps: dict[str, list[float]] = {mode: [] for mode in MODES}
@@ -67,7 +67,7 @@ def main() -> None:
                 if states is not None:
                     seen[mode] = states
         base = statistics.median(rps["off"])
-        print(f"{args.requests} requests, {args.workers} threads, {args.backend}, nginx at {url}; "
+        print(f"{args.requests} requests, {args.workers} threads, {args.client}, nginx at {url}; "
               f"median of {args.rounds} rounds")
         print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'Hz':>5} {'child':>6}  "
               + " ".join(f"{s:>8}" for s in STATES))

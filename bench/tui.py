@@ -1,11 +1,11 @@
 """What the live UI costs, measured in a real terminal (tmux), the demo server in its own process.
 
     python bench/tui.py [--rounds 3] [--hz N] [--busy-workers 256] [--keys-only]
-                        [--backend pycurl] [--model curl-multi] [--workers 16] [--processes 2]
+                        [--client pycurl] [--model curl-multi] [--workers 16] [--processes 2]
                         [--nginx] [--requests 5000]
 
---backend, --model, --workers and --processes run the UI cases on that configuration (the
-fastest: `--model curl-multi --backend pycurl --processes 2 --workers 16 --nginx --requests 20000`);
+--client, --model, --workers and --processes run the UI cases on that configuration (the
+fastest: `--model curl-multi --client pycurl --processes 2 --workers 16 --nginx --requests 20000`);
 --nginx runs them against nginx instead of the
 demo server (the fastest configuration, threads 16 with pycurl, outruns the demo server).
 
@@ -41,13 +41,13 @@ SETTLE_S = 1.0  # the app's first second goes to mounting (style, footer): see d
 
 
 # -- inside tmux: the real app, instrumented ------------------------------------------
-def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> None:
+def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None:
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as `fetchtui` itself sets it (cli.cmd_tui)
     from fetchtui.tui.screens import run_view
 
     if hz:
         run_view.FRAME_HZ = hz
-    from fetchtui.core.config import RunConfig, check_backend, check_model
+    from fetchtui.core.config import RunConfig, check_client, check_model
     from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.widgets.thread_table import ThreadTable
@@ -130,15 +130,15 @@ def inner(list_path: str, workers: int, out: str, hz: float, backend: str) -> No
             self.exit(0)
 
     text = Path(list_path).read_text()
-    model, client, processes = backend.split("/")  # "curl-multi/pycurl/2": model, client, -P
-    Instrumented(text, RunConfig(workers=workers, backend=check_backend(client),
+    model, client, processes = shape.split("/")  # "curl-multi/pycurl/2": model, client, -P
+    Instrumented(text, RunConfig(workers=workers, client=check_client(client),
                                  model=check_model(model), processes=int(processes))).run()
 
 
 # -- outside: the driver ----------------------------------------------------------------
-def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
+def headless(list_path: str, workers: int, tmp: Path, shape: str) -> float:
     out = tmp / "headless.json"
-    model, client, processes = backend.split("/")
+    model, client, processes = shape.split("/")
     spread = ["-P", processes] if model in ("processes", "curl-multi") else []  # -P is theirs alone
     subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
                     "-b", client, "--model", model, *spread, "--no-history", "--json", str(out)],
@@ -146,14 +146,14 @@ def headless(list_path: str, workers: int, tmp: Path, backend: str) -> float:
     return float(json.loads(out.read_text())["summary"]["elapsed_s"])
 
 
-def with_ui(list_path: str, workers: int, tmp: Path, hz: float, backend: str,
+def with_ui(list_path: str, workers: int, tmp: Path, hz: float, shape: str,
             keys: int = 0) -> tuple[dict[str, Any], list[float]]:
     out = tmp / "ui.json"
     out.unlink(missing_ok=True)
     session = f"fetchtui-bench-{os.getpid()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
                     sys.executable, str(HERE), "--inner", list_path, str(workers), str(out), str(hz),
-                    backend],
+                    shape],
                    check=True)
     sent: list[float] = []
     try:
@@ -183,14 +183,14 @@ def main() -> None:
     parser.add_argument("--keys-only", action="store_true", help="only the key-response case")
     parser.add_argument("--busy-workers", type=int, default=256, help="workers busy during the key test")
     parser.add_argument("--hz", type=float, default=0, help="frame rate to try (default: the app's)")
-    parser.add_argument("--backend", default="requests", help="the client of the UI cases")
+    parser.add_argument("--client", default="requests", help="the client of the UI cases")
     parser.add_argument("--model", default="threads", help="the model of the UI cases")
     parser.add_argument("--workers", type=int, default=16, help="workers of the UI cases")
     parser.add_argument("--processes", type=int, default=1, help="-P of the UI cases (processes, curl-multi)")
     parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
     parser.add_argument("--requests", type=int, default=5000, help="instant requests per UI case")
     args = parser.parse_args()
-    spec = f"{args.model}/{args.backend}/{args.processes}"  # what the UI cases run: model, client, -P
+    spec = f"{args.model}/{args.client}/{args.processes}"  # what the UI cases run: model, client, -P
     if not shutil.which("tmux"):
         sys.exit("bench/tui.py needs tmux")
     proc, base = start_server()

@@ -40,7 +40,7 @@ def children(pid: int) -> list[int]:
 
 def one_run(url: str, n: int, processes: int, workers: int, nginx_pid: int) -> dict[str, float]:
     targets = parse_targets(f"{url} x{n}")
-    source = ProcessesSource(targets, RunConfig(workers=workers, backend="pycurl", model="curl-multi",
+    source = ProcessesSource(targets, RunConfig(workers=workers, client="pycurl", model="curl-multi",
                                                 processes=processes))
     stats = RunStats(targets)
     nginx_workers = children(nginx_pid)

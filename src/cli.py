@@ -103,7 +103,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False,
     else:
         parser.add_argument("-w", "--workers", type=_checked(parse_workers), default=10,
                             help=f"worker threads, 1..{MAX_WORKERS} (default 10; 1 = sequential)")
-    parser.add_argument("-b", "--backend", choices=registry.CLIENT_NAMES, default=None,
+    parser.add_argument("--client", "-b", "--backend", dest="client", choices=registry.CLIENT_NAMES,
+                        default=None, metavar="CLIENT",
                         help="HTTP client; " + "; ".join(
                             f"under {m.name} {', '.join(registry.client_names(m.name))} "
                             f"(default {m.default_client})" for m in registry.MODELS.values()))
@@ -138,7 +139,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, series: bool = False,
                              f"or stdin at most {MAX_BODY_BYTES >> 20} MiB")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify TLS certificates")
     parser.add_argument("--http2", action="store_true",
-                        help="offer HTTP/2 over TLS (backends httpx and pycurl)")
+                        help="offer HTTP/2 over TLS (clients httpx and pycurl)")
     proxy = parser.add_mutually_exclusive_group()
     proxy.add_argument("-x", "--proxy", metavar="URL",
                        help="send every request through this proxy (NO_PROXY's exceptions apart)")
@@ -424,7 +425,7 @@ def cmd_history(argv: Sequence[str]) -> int:
     if args.json:
         _to_stdout(json.dumps([{"number": run.record.number, "finished_at": run.finished_at,
                                 "front_end": run.front_end, "workers": run.record.workers,
-                                "backend": run.record.backend, "list_key": run.record.list_key,
+                                "client": run.record.client, "list_key": run.record.list_key,
                                 "summary": run.record.summary.to_json()} for run in stored],
                               indent=2) + "\n")
     else:

@@ -14,7 +14,7 @@ from fetchtui.core.config import (
     ConfigError,
     FetchLimits,
     RunConfig,
-    check_backend,
+    check_client,
     check_model,
 )
 from fetchtui.core.textsafe import safe_text
@@ -128,9 +128,9 @@ def run_config(args: argparse.Namespace, server: Served | None = None) -> RunCon
         model = check_model(args.model or implied)
         if args.processes is not None and not registry.MODELS[model].multi_process:
             raise ConfigError(f"-P sets the processes of --model processes, not of {model}")
-        backend = args.backend or registry.default_client(model)
+        client = args.client or registry.default_client(model)
         processes = args.processes or registry.default_processes(model)
-        return RunConfig(workers=args.workers, backend=check_backend(backend), limits=limits,
+        return RunConfig(workers=args.workers, client=check_client(client), limits=limits,
                          model=model, processes=registry.processes_for(model, processes),
                          rate=args.rate, duration=args.duration, cut_at_end=args.cut_at_end,
                          stages=getattr(args, "stages", None) or (),

@@ -46,7 +46,7 @@ def wave_run(workers: int, urls: list[str] = URLS, cpu_s: float = CPU_S) -> dict
     failed = sum(1 for r in requests if r["outcome"] == "failed")
     summary = {"submitted": len(urls), "ok": len(urls) - failed, "failed": failed, "cancelled": 0,
                "elapsed_s": round(((waves - 1) * 101 + 112) / 1000, 6)}
-    return {"version": 1, "config": {"workers": workers, "backend": "requests", "timeout": 10},
+    return {"version": 1, "config": {"workers": workers, "client": "requests", "timeout": 10},
             "summary": summary, "threads": threads, "requests": requests}
 
 

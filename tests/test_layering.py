@@ -11,7 +11,7 @@ from tests.python_child import run_python
 
 def test_importing_every_core_module_never_imports_textual() -> None:
     modules = [m.name for m in pkgutil.walk_packages(fetchtui.core.__path__, "fetchtui.core.")]
-    assert "fetchtui.core.runs.child" in modules and "fetchtui.core.fetching.backend" in modules
+    assert "fetchtui.core.runs.child" in modules and "fetchtui.core.fetching.client" in modules
     result = run_python(f"""
         import importlib, sys
         for name in {modules!r}:
@@ -39,7 +39,7 @@ def test_importing_the_package_changes_nothing_in_the_process() -> None:
         import requests, httpx, rich, textual.app  # their own import-time filters are theirs
         env, filters = dict(os.environ), list(warnings.filters)
         import fetchtui.cli, fetchtui.tui.app, fetchtui.headless.runner
-        import fetchtui.core.fetching.requests_backend, fetchtui.core.fetching.httpx_backend
+        import fetchtui.core.fetching.requests_client, fetchtui.core.fetching.httpx_client
         from fetchtui.core.fetching import deadline
         print(dict(os.environ) == env, list(warnings.filters) == filters, deadline._hook_installed)
     """)

@@ -179,12 +179,15 @@ def _literal(choices: tuple[Any, ...]) -> Reader:
 
 
 def _object_reader(cls: type) -> Reader:
-    plan = [(f.name, f.attr, f.required, _field_reader(f.hint, f.meta)) for f in _fields(cls)]
+    plan = [(f.name, str(f.meta.get("was", "")), f.attr, f.required, _field_reader(f.hint, f.meta))
+            for f in _fields(cls)]
 
     def read(value: object, what: str) -> Any:
         values = stored.obj(value, what)
         kwargs: dict[str, Any] = {}
-        for name, attr, required, field_reader in plan:
+        for name, was, attr, required, field_reader in plan:
+            if was and name not in values and was in values:  # a document older than the field's name
+                name = was
             where = f"{what}.{name}" if what else name
             if name in values:
                 kwargs[attr] = field_reader(values[name], where)

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from fetchtui.core import registry
-from fetchtui.core.registry import BackendName, ModelName
+from fetchtui.core.registry import ClientName, ModelName
 
 MODELS: tuple[ModelName, ...] = registry.MODEL_NAMES
 MAX_PROCESSES = 64
@@ -28,7 +28,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
-    """What every backend honours: a total deadline, a body cap, redirects, TLS checks."""
+    """What every client honours: a total deadline, a body cap, redirects, TLS checks."""
 
     timeout: float = 10.0
     max_bytes: int = 100 * 1024 * 1024
@@ -38,7 +38,7 @@ class FetchLimits:
     proxy: str | None = None  # -x: every request through it (NO_PROXY's exceptions apart)
     env_proxy: bool = True  # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY from the environment
     direct: tuple[str, ...] = ()  # URL prefixes always fetched directly (the demo server)
-    http2: bool = False  # offer HTTP/2 (over TLS, by ALPN) where the backend can speak it
+    http2: bool = False  # offer HTTP/2 (over TLS, by ALPN) where the client can speak it
 
     def __post_init__(self) -> None:
         check_timeout(self.timeout)
@@ -51,7 +51,7 @@ class RunConfig:
     """Everything that shapes a run besides the list itself."""
 
     workers: int = 10
-    backend: BackendName = "requests"
+    client: ClientName = "requests"
     limits: FetchLimits = field(default_factory=FetchLimits)
     rate: float | None = None  # -q: requests per second in all, scheduled evenly (open loop)
     duration: float | None = None  # -z: repeat the list until this many seconds have passed
@@ -73,8 +73,8 @@ class RunConfig:
         check_workers(self.workers)
         check_model(self.model)
         check_processes(self.processes)
-        check_backend(self.backend)
-        problem = registry.pair_problem(self.model, self.backend, self.limits.http2)
+        check_client(self.client)
+        problem = registry.pair_problem(self.model, self.client, self.limits.http2)
         if problem is not None:
             raise ConfigError(problem)
         if self.rate is not None:
@@ -111,8 +111,8 @@ class RunConfig:
     @property
     def label(self) -> str:
         """The client, and the model when it is not threads: how the history names a run's
-        backend (`requests`, `requests, 2 processes`, `httpx, asyncio`)."""
-        return registry.MODELS[self.model].label(self.backend, self.processes)
+        client (`requests`, `requests, 2 processes`, `httpx, asyncio`)."""
+        return registry.MODELS[self.model].label(self.client, self.processes)
 
     def planned(self, listed: int) -> int | None:
         """How many requests a run of a `listed`-line list makes; None while a duration decides.
@@ -306,15 +306,15 @@ def parse_processes(text: str) -> int:
     return check_processes(_whole(text, "processes"))
 
 
-def check_backend(name: str) -> BackendName:
-    for backend in registry.CLIENT_NAMES:
-        if name == backend:
-            return backend
+def check_client(name: str) -> ClientName:
+    for client in registry.CLIENT_NAMES:
+        if name == client:
+            return client
     known = ", ".join(registry.CLIENT_NAMES)
-    raise ConfigError(f"unknown backend {name!r} (choose from {known})")
+    raise ConfigError(f"unknown client {name!r} (choose from {known})")
 
 
-Pair = tuple[ModelName, BackendName]
+Pair = tuple[ModelName, ClientName]
 
 
 def parse_models(text: str) -> list[Pair]:
@@ -324,14 +324,14 @@ def parse_models(text: str) -> list[Pair]:
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        model_text, _, backend_text = part.partition("/")
+        model_text, _, client_text = part.partition("/")
         model = check_model(model_text.strip())
-        backend = (check_backend(backend_text.strip()) if backend_text.strip()
+        client = (check_client(client_text.strip()) if client_text.strip()
                    else registry.default_client(model))
-        problem = registry.pair_problem(model, backend)
+        problem = registry.pair_problem(model, client)
         if problem is not None:
             raise ConfigError(problem)
-        pairs.append((model, backend))
+        pairs.append((model, client))
     if not pairs:
         raise ConfigError("give at least one model, e.g. threads/requests,processes/pycurl,asyncio")
     return pairs

@@ -42,7 +42,7 @@ def config_dict(config: RunConfig, total: int) -> dict[str, Any]:
     """The export's config object (ExportConfig) of a run of `total` requests."""
     limits = config.limits
     doc: dict[str, Any] = to_doc(ExportConfig(
-        fetchtui=__version__, workers=config.workers, backend=config.backend, model=config.model,
+        fetchtui=__version__, workers=config.workers, client=config.client, model=config.model,
         processes=config.processes, requests=total, timeout=limits.timeout, max_bytes=limits.max_bytes,
         max_redirects=limits.max_redirects, ca_bundle=limits.ca_bundle,
         # its credentials are sent, never written down

@@ -32,7 +32,8 @@ class ExportConfig:
 
     fetchtui: str = field(default="", metadata=spec(doc="the version that wrote the export"))
     workers: int = 1
-    backend: str = field(default="requests", metadata=spec(doc="the client (--client / --backend)"))
+    client: str = field(default="requests", metadata=spec(
+        was="backend", doc="the HTTP client (--client); an export before 2026-12-07 names it \"backend\""))
     model: str = "threads"
     processes: int = 1
     requests: int = field(default=0, metadata=spec(doc="requests in the list"))

@@ -56,7 +56,7 @@ class RunRecord:
 
     number: int
     workers: int
-    backend: str
+    client: str
     list_key: str
     summary: RunSummary
     recorded: bool = True  # False: a history file was wanted and could not take this run
@@ -133,7 +133,7 @@ class History:
             on_busy: Callable[[], None] | None = None) -> RunRecord:
         """Add a run of `config` (and record it, unless `on_disk` is false: a replay is no new
         run): its concurrency and its model-and-client label name it."""
-        workers, backend = config.concurrency, config.label
+        workers, client = config.concurrency, config.label
         number = (self.runs[-1].number if self.runs else 0) + 1
         # "-" in a history table: a run a wanted history file could not take (none asked: numbered)
         recorded = (self.store is None and self.problem is None) or not on_disk
@@ -141,24 +141,24 @@ class History:
             from fetchtui.core.history_store import HistoryError
 
             try:
-                number = self.store.add(self.front_end, workers, backend, key, summary,
+                number = self.store.add(self.front_end, workers, client, key, summary,
                                         patience=self.patience, on_busy=on_busy)
                 recorded = True
             except HistoryError as exc:
                 self.problem = str(exc)
-        record = RunRecord(number, workers, backend, key, summary, recorded)
+        record = RunRecord(number, workers, client, key, summary, recorded)
         self.runs.append(record)
         return record
 
     def baseline(self, record: RunRecord) -> RunRecord | None:
         """The latest complete 1-worker run of the same list and client, if any: under any
-        model, the seed's sequential run is the one to beat (a backend `requests, 2
+        model, the seed's sequential run is the one to beat (a client `requests, 2
         processes` is measured against `requests` at 1 worker)."""
         python = _python(record)
-        for backend in dict.fromkeys((record.backend, record.backend.split(",")[0])):
+        for client in dict.fromkeys((record.client, record.client.split(",")[0])):
             for other in reversed(self.runs):  # asyncio at 1 task first, else the client's
                 if (other.list_key == record.list_key and other.workers == 1 and other.complete
-                        and other.backend == backend and _python(other) in (python, None)):
+                        and other.client == client and _python(other) in (python, None)):
                     return other
         return None
 
@@ -180,9 +180,9 @@ class History:
         python, mix = _python(record), url_mix(record.summary)
         if mix is None:
             return None
-        for backend in dict.fromkeys((record.backend, record.backend.split(",")[0])):
+        for client in dict.fromkeys((record.client, record.client.split(",")[0])):
             for other in reversed(self.runs):
-                if (other.workers == 1 and other.complete and other.backend == backend
+                if (other.workers == 1 and other.complete and other.client == client
                         and other.summary.submitted > 0 and other.elapsed_s > 0
                         and _python(other) in (python, None) and url_mix(other.summary) == mix):
                     per_base = other.elapsed_s / other.summary.submitted

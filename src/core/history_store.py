@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS runs (
     finished_at TEXT    NOT NULL,  -- ISO 8601, UTC
     front_end   TEXT    NOT NULL,  -- tui, run or sweep
     workers     INTEGER NOT NULL,
-    backend     TEXT    NOT NULL,
+    backend     TEXT    NOT NULL,  -- the client's label (the column's first name: every store opens)
     list_key    TEXT    NOT NULL,  -- history.list_key: runs of one list compare
     summary     TEXT    NOT NULL   -- the JSON export's summary object
 );
@@ -74,7 +74,7 @@ class HistoryStore:
             why = _unwritable(self.path) if writing else None
             raise HistoryError(f"cannot use the history file {self.path}: {why or exc}") from None
 
-    def add(self, front_end: str, workers: int, backend: str, key: str, summary: RunSummary, *,
+    def add(self, front_end: str, workers: int, client: str, key: str, summary: RunSummary, *,
             patience: float = BUSY_TIMEOUT_S, on_busy: Callable[[], None] | None = None) -> int:
         """Record one run; returns its number in the history. A file another process is
         writing is tried for FIRST_TRY_S, then `on_busy` is told and it waits up to `patience`
@@ -85,7 +85,7 @@ class HistoryStore:
         doc = summary.to_json(sample=True)
         if len(doc["by_url"]) > HISTORY_URL_ROWS:  # a million-URL list: its export has them all
             doc["by_url_rows"], doc["by_url"] = len(doc["by_url"]), doc["by_url"][:HISTORY_URL_ROWS]
-        row = (stamp, front_end, workers, backend, key, json.dumps(doc))
+        row = (stamp, front_end, workers, client, key, json.dumps(doc))
         waits = [min(FIRST_TRY_S, patience), max(0.0, patience - FIRST_TRY_S)]
         for attempt, wait in enumerate(waits):
             self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
@@ -132,11 +132,11 @@ class HistoryStore:
 
 
 def _stored_run(number: object, finished_at: object, front_end: object, workers: object,
-                backend: object, key: object, summary: object) -> StoredRun:
+                client: object, key: object, summary: object) -> StoredRun:
     """One row of the file, each column checked and its text made safe (core/stored.py's rule):
     a row is data, whoever wrote it. Raises stored.Invalid (a ValueError) for a damaged one."""
     record = RunRecord(stored.whole(number, "id"), stored.whole(workers, "workers", low=1),
-                       stored.text(backend, "backend"), stored.text(key, "list_key"),
+                       stored.text(client, "client"), stored.text(key, "list_key"),
                        RunSummary.from_json(stored.parse(summary)))
     return StoredRun(record, stored.text(finished_at, "finished_at"), stored.text(front_end, "front_end"))
 

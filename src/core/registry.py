@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-BackendName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
+ClientName = Literal["requests", "requests-per-thread", "requests-get", "httpx", "pycurl", "aiohttp"]
 ModelName = Literal["threads", "processes", "asyncio", "curl-multi"]
 Kind = Literal["sync", "async", "multi"]
 
@@ -26,7 +26,7 @@ class ClientSpec:
     and proxy (fetching.proxies) settings from the run's FetchLimits, the same way for all.
     """
 
-    name: BackendName
+    name: ClientName
     kind: Kind  # sync: a thread calls fetch(); async: a task awaits it on an event loop
     summary: str
     factory: str
@@ -48,7 +48,7 @@ class ModelSpec:
     name: ModelName
     kind: Kind  # the clients it runs are those of this kind
     summary: str
-    default_client: BackendName
+    default_client: ClientName
     source: str  # `module:Class` of its RunSource (or a function making one), imported only when used
     multi_process: bool = False  # takes -P: that many processes, each running the workers
     #: a thread per worker; False: one thread per process runs them all (an event loop), so
@@ -75,7 +75,7 @@ class ModelSpec:
         return self.multi_process and (processes > 1 or self.default_processes is None)
 
     def label(self, client: str, processes: int) -> str:
-        """How the history names a run's backend: `requests`, `requests, 2 processes`, `httpx,
+        """How the history names a run's client: `requests`, `requests, 2 processes`, `httpx,
         asyncio`, `pycurl, curl-multi` (and `, 2 processes` when it ran more than its one)."""
         if self.multi_process and self.default_processes is None:  # processes are what it is
             return f"{client}, {processes} processes"
@@ -90,22 +90,22 @@ _RUNS = "fetchtui.core.runs"
 #: parser spends a fraction of AsyncClient's CPU per request (bench/models.py).
 CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("requests", "sync", "one requests.Session shared by every worker (the lesson's way)",
-               f"{_PKG}.requests_backend:RequestsBackend"),
+               f"{_PKG}.requests_client:RequestsClient"),
     ClientSpec("requests-per-thread", "sync", "a requests.Session per worker thread",
-               f"{_PKG}.requests_backend:RequestsPerThreadBackend"),
+               f"{_PKG}.requests_client:RequestsPerThreadClient"),
     ClientSpec("requests-get", "sync", "a bare requests.get: a new connection every time",
-               f"{_PKG}.requests_backend:RequestsGetBackend"),
+               f"{_PKG}.requests_client:RequestsGetClient"),
     ClientSpec("httpx", "sync", "one httpx.Client shared by every worker",
-               f"{_PKG}.httpx_backend:HttpxBackend", http2=True),
+               f"{_PKG}.httpx_client:HttpxClient", http2=True),
     ClientSpec("pycurl", "sync", "libcurl, one easy handle per thread: its HTTP runs in C, GIL released",
-               f"{_PKG}.pycurl_backend:PycurlBackend", http2=True, releases_gil=True),
+               f"{_PKG}.pycurl_client:PycurlClient", http2=True, releases_gil=True),
     ClientSpec("aiohttp", "async", "aiohttp, one ClientSession on the event loop",
-               f"{_PKG}.aiohttp_backend:AiohttpBackend"),
+               f"{_PKG}.aiohttp_client:AiohttpClient"),
     ClientSpec("httpx", "async", "httpx's AsyncClient on the event loop",
-               f"{_PKG}.httpx_async_backend:HttpxAsyncBackend", http2=True),
+               f"{_PKG}.httpx_async_client:HttpxAsyncClient", http2=True),
     # the multi loop makes an easy handle per transfer slot itself (runs/curl_multi.py)
     ClientSpec("pycurl", "multi", "libcurl's multi interface: a process's transfers all on one thread, in C",
-               f"{_PKG}.pycurl_backend:CurlHandle", http2=True),
+               f"{_PKG}.pycurl_client:CurlHandle", http2=True),
 )
 _BY_KIND: dict[Kind, dict[str, ClientSpec]] = {
     kind: {c.name: c for c in CLIENTS if c.kind == kind} for kind in ("sync", "async", "multi")}
@@ -126,7 +126,7 @@ MODELS: dict[str, ModelSpec] = {m.name: m for m in (
 
 MODEL_NAMES: tuple[ModelName, ...] = tuple(m.name for m in MODELS.values())
 #: Every client name, each once, in registry order (the CLI's -b choices, the setup pane's select).
-CLIENT_NAMES: tuple[BackendName, ...] = tuple(dict.fromkeys(c.name for c in CLIENTS))
+CLIENT_NAMES: tuple[ClientName, ...] = tuple(dict.fromkeys(c.name for c in CLIENTS))
 
 
 def multi_process_model() -> ModelName:
@@ -141,7 +141,7 @@ def clients_of(model_name: str) -> dict[str, ClientSpec]:
     return {spec.default_client: table[spec.default_client], **table}
 
 
-def client_names(model_name: str) -> tuple[BackendName, ...]:
+def client_names(model_name: str) -> tuple[ClientName, ...]:
     return tuple(c.name for c in clients_of(model_name).values())
 
 
@@ -150,11 +150,11 @@ def client(model_name: str, client_name: str) -> ClientSpec | None:
     return clients_of(model_name).get(client_name)
 
 
-def default_client(model_name: str) -> BackendName:
+def default_client(model_name: str) -> ClientName:
     return MODELS[model_name].default_client
 
 
-def pairs() -> list[tuple[ModelName, BackendName]]:
+def pairs() -> list[tuple[ModelName, ClientName]]:
     """Every (model, client) a run can be: the models dialog's rows."""
     return [(m, c) for m in MODEL_NAMES for c in client_names(m)]
 
@@ -180,14 +180,14 @@ def pair_problem(model_name: str, client_name: str, http2: bool = False) -> str 
         return f"the {model_name} model runs {', '.join(client_names(model_name))}; not {client_name}"
     if http2 and not spec.http2:
         speakers = ", ".join(c.name for c in clients_of(model_name).values() if c.http2)
-        return f"--http2 needs a backend that speaks it ({speakers}), not {client_name}"
+        return f"--http2 needs a client that speaks it ({speakers}), not {client_name}"
     return None
 
 
-def http2_clients(model_name: str) -> tuple[BackendName, ...]:
+def http2_clients(model_name: str) -> tuple[ClientName, ...]:
     return tuple(c.name for c in clients_of(model_name).values() if c.http2)
 
 
 #: The clients a pool of threads runs (in one process or several), and those an event loop runs.
-THREAD_CLIENTS: tuple[BackendName, ...] = client_names("threads")
-ASYNC_CLIENTS: tuple[BackendName, ...] = client_names("asyncio")
+THREAD_CLIENTS: tuple[ClientName, ...] = client_names("threads")
+ASYNC_CLIENTS: tuple[ClientName, ...] = client_names("asyncio")

@@ -27,16 +27,18 @@ MAX_IDENT = 2**64 - 1
 
 def spec(*, name: str | None = None, low: float | None = None, high: float | None = None,
          keys: tuple[str, ...] | None = None, skip: bool = False, history: bool = False,
-         doc: str = "") -> dict[str, Any]:
+         doc: str = "", was: str = "") -> dict[str, Any]:
     """A field's metadata for the codec.
 
     name: its key in JSON when not its attribute's; low/high: its numbers' range (else 0 to
     MAX_COUNT for an int, 0 to MAX_FIGURE for a float); keys: a tuple of tuples written as
     objects with these keys; skip: never written or read (a view's text); history: written
-    only into a history row; doc: the schema's description.
+    only into a history row; doc: the schema's description; was: its key in documents written
+    before it was renamed, read when its own is absent.
     """
     meta: dict[str, Any] = {}
-    for key, value in (("name", name), ("low", low), ("high", high), ("keys", keys), ("doc", doc)):
+    for key, value in (("name", name), ("low", low), ("high", high), ("keys", keys), ("doc", doc),
+                       ("was", was)):
         if value:
             meta[key] = value
     if low == 0:

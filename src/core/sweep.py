@@ -97,9 +97,9 @@ def plan(base: RunConfig, series: Sequence[int], pairs: Sequence[Pair] | None = 
     (worker processes: `processes` of them, default one per core), on each interpreter of
     `pythons` when given (None: the front end's own), one interpreter after another."""
     if pairs:
-        shapes = [replace(base, model=model, backend=backend, workers=w, processes=registry.processes_for(
+        shapes = [replace(base, model=model, client=client, workers=w, processes=registry.processes_for(
                           model, processes or registry.default_processes(model)))
-                  for model, backend in pairs for w in series]
+                  for model, client in pairs for w in series]
     else:
         shapes = [replace(base, workers=w) for w in series]
     if not pythons:
@@ -152,7 +152,7 @@ def warm_up(targets: Sequence[Target], configs: Sequence[RunConfig], sources: So
     1-worker run read 20-30% slower than the same run repeated, inflating every speedup)."""
     widest: dict[tuple[object, ...], RunConfig] = {}
     for config in configs:
-        shape = (config.model, config.backend, config.python, config.processes)
+        shape = (config.model, config.client, config.python, config.processes)
         if shape not in widest or config.concurrency > widest[shape].concurrency:
             widest[shape] = config
     if not targets:

@@ -348,7 +348,7 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
         s = point.record.summary
         speedup = point.speedup
         rows.append([
-            str(point.record.workers), point.record.backend,
+            str(point.record.workers), point.record.client,
             s.python.label if s.python is not None else "-", f"{s.elapsed_s:.3f}",
             f"{s.rps:.1f}",
             f"{speedup:.2f}x" if speedup is not None else "-",
@@ -360,9 +360,9 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
         ])
     return table("worker sweep (speedup against 1 worker on the same Python; ceiling: the cores its "
                  "GILs let the client use / CPU per request)",
-                 ("workers", "backend", "python", "elapsed s", "req/s", "speedup", "ideal", "eff.",
+                 ("workers", "client", "python", "elapsed s", "req/s", "speedup", "ideal", "eff.",
                   "p50 ms", "p99 ms", "failed", "cpu ms", "ceiling/s"), rows,
-                 left=("backend", "python")) + "\n"
+                 left=("client", "python")) + "\n"
 
 
 def history_text(stored: Sequence[StoredRun]) -> str:
@@ -377,7 +377,7 @@ def history_text(stored: Sequence[StoredRun]) -> str:
         speedup = history.speedup_of(record)
         rows.append([
             str(record.number), run.finished_at.replace("T", " ").removesuffix("+00:00"), run.front_end,
-            str(record.workers), record.backend, s.python.label if s.python is not None else "-",
+            str(record.workers), record.client, s.python.label if s.python is not None else "-",
             str(s.submitted), f"{s.elapsed_s:.3f}", f"{s.rps:.1f}",
             str(speedup) if speedup is not None else "-", f"{s.latency_ms.p50:.1f}",
             f"{s.latency_ms.p99:.1f}", str(s.failed + s.cancelled), _checks_cell(s),
@@ -385,11 +385,11 @@ def history_text(stored: Sequence[StoredRun]) -> str:
         ])
     if not rows:
         return "no runs recorded yet\n"
-    return table("run history (speedup against the 1-worker run of the same list, backend and Python; "
+    return table("run history (speedup against the 1-worker run of the same list, client and Python; "
                  "x/req: per request, against one of the same URLs in other numbers)",
-                 ("#", "finished (UTC)", "via", "workers", "backend", "python", "requests", "elapsed s",
+                 ("#", "finished (UTC)", "via", "workers", "client", "python", "requests", "elapsed s",
                   "req/s", "speedup", "p50 ms", "p99 ms", "failed", "checks", "list"),
-                 rows, left=("finished (UTC)", "via", "backend", "python", "checks", "list")) + "\n"
+                 rows, left=("finished (UTC)", "via", "client", "python", "checks", "list")) + "\n"
 
 
 def _checks_cell(s: RunSummary) -> str:

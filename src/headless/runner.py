@@ -258,7 +258,7 @@ def run_sweep_headless(
 
     def progress(record: RunRecord) -> None:
         if err.isatty():
-            warn.write(f"{record.backend}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
+            warn.write(f"{record.client}, {record.workers} workers: {record.elapsed_s:.3f} s\n")
 
     planned = len(configs) if configs is not None else len(series)
     human = _Human(err if json_path == STDOUT else out, err)
@@ -295,7 +295,7 @@ def run_sweep_headless(
             code = stops.exit_code
         if json_path:
             doc = {"version": 1, "config": config_dict(config, len(targets)),
-                   "runs": [{"workers": r.workers, "backend": r.backend, "speedup": history.speedup(r),
+                   "runs": [{"workers": r.workers, "client": r.client, "speedup": history.speedup(r),
                              "summary": r.summary.to_json()} for r in runs]}
             code = _exported(lambda: write_text(json_path, json.dumps(doc, indent=2) + "\n"),
                              json_path, human, warn, code)

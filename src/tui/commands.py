@@ -24,8 +24,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Start run", "ctrl+s: fetch the list with the chosen workers (re-runs when done)", "start"),
     ("Export run", "ctrl+o: write the finished run to JSON or CSV", "export"),
     ("Sweep workers", "ctrl+r: run the list at each worker count of the sweep field", "sweep"),
-    ("Compare backends",
-     "ctrl+b: run the list on each backend of the chosen model ("
+    ("Compare clients",
+     "ctrl+b: run the list on each client of the chosen model ("
      + "; ".join(f"{m}: {', '.join(registry.client_names(m))}" for m in registry.MODEL_NAMES) + ")",
      "compare"),
     ("Compare models", "F5: run the list under each model and client you check: "

@@ -45,15 +45,15 @@ def clients(setup: Setup) -> list[Setup]:
     model = setup.config.model
     runs = registry.http2_clients(model) if setup.config.limits.http2 \
         else registry.client_names(model)
-    return [setup.but(backend=b) for b in runs]
+    return [setup.but(client=b) for b in runs]
 
 
 def models(cells: Sequence[Cell], processes: int) -> Plan:
     """The run under each (model, client, python) the models dialog checked."""
     def plan(setup: Setup) -> list[Setup]:
-        return [setup.but(model=model, backend=backend, python=python,
+        return [setup.but(model=model, client=client, python=python,
                           processes=registry.processes_for(model, processes))
-                for model, backend, python in cells]
+                for model, client, python in cells]
 
     return plan
 

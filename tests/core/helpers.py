@@ -3,7 +3,7 @@ fault table every model's integration tests share."""
 
 from __future__ import annotations
 
-from fetchtui.core.config import FetchLimits, RunConfig, check_backend
+from fetchtui.core.config import FetchLimits, RunConfig, check_client
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
@@ -36,10 +36,10 @@ def finish(source: RunSource, stats: RunStats, wall_limit: float = 30.0) -> RunS
     return stats
 
 
-def run_list(text: str, workers: int = 4, backend: str = "requests", wall_limit: float = 30.0,
+def run_list(text: str, workers: int = 4, client: str = "requests", wall_limit: float = 30.0,
              **limits: object) -> RunStats:
     targets = parse_targets(text)
-    source = PoolSource(targets, RunConfig(workers, check_backend(backend), FetchLimits(**limits)))  # type: ignore[arg-type]
+    source = PoolSource(targets, RunConfig(workers, check_client(client), FetchLimits(**limits)))  # type: ignore[arg-type]
     return finish(source, RunStats(targets), wall_limit)
 
 

@@ -1,6 +1,6 @@
 """Accounting under cancellation at any point: one terminal state per request, always.
 
-The requests are answered by a fake backend from a plan Hypothesis draws, and the cancel
+The requests are answered by a fake client from a plan Hypothesis draws, and the cancel
 comes from inside the request the plan names, so a failing example replays exactly.
 """
 
@@ -17,7 +17,7 @@ from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
-from .fake_backend import FakeBackend, Step, factory, fake_url
+from .fake_client import FakeClient, Step, factory, fake_url
 
 steps = st.one_of(
     st.tuples(st.just("status"), st.sampled_from([200, 204, 404, 503])),
@@ -60,8 +60,8 @@ def test_submitted_equals_ok_failed_cancelled_wherever_the_cancel_comes(
         if index == cancel_at and source is not None:
             source.cancel()
 
-    backend = FakeBackend(plan, on_start)
-    source = PoolSource(targets, RunConfig(workers, "requests"), factory(backend))  # type: ignore[arg-type]
+    client = FakeClient(plan, on_start)
+    source = PoolSource(targets, RunConfig(workers, "requests"), factory(client))  # type: ignore[arg-type]
     stats = RunStats(targets)
     terminal: list[int] = []
     source.start()
@@ -82,4 +82,4 @@ def test_submitted_equals_ok_failed_cancelled_wherever_the_cancel_comes(
             assert (rec.outcome, rec.error_kind) == planned(step)
         elif rec.outcome is not Outcome.CANCELLED:  # it finished before the cancel came
             assert req_id != cancel_at and (rec.outcome, rec.error_kind) == planned(step)
-    assert backend.closed.wait(5), "the backend was never closed"
+    assert client.closed.wait(5), "the client was never closed"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fetchtui.cli import build_run_parser
 from fetchtui.core.demo_server import DemoServer
 
 from ..waiting import wait_until
@@ -37,7 +38,7 @@ def test_all_ok_exits_0_with_summary_and_exports(base: str, tmp_path: Path) -> N
     assert "ok 30, failed 0, cancelled 0" in result.stdout
     doc = json.loads(out_json.read_text())
     assert doc["version"] == 1
-    assert doc["config"]["workers"] == 5 and doc["config"]["backend"] == "requests"
+    assert doc["config"]["workers"] == 5 and doc["config"]["client"] == "requests"
     summary = doc["summary"]
     assert (summary["submitted"], summary["ok"], summary["failed"], summary["cancelled"]) == (30, 30, 0, 0)
     assert set(summary["latency_ms"]) == {"p50", "p90", "p99", "max"}
@@ -89,6 +90,13 @@ def test_bad_settings_get_a_clear_message_and_exit_2(args: list[str], message: s
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--client", "-b", "--backend"])
+def test_client_is_the_flag_and_b_and_backend_its_aliases(flag: str) -> None:
+    args = build_run_parser().parse_args(["http://127.0.0.1:9/", flag, "httpx"])
+    assert args.client == "httpx" and not hasattr(args, "backend")
+    assert "--client CLIENT, -b CLIENT, --backend CLIENT" in build_run_parser().format_help()
 
 
 def test_list_from_stdin_and_only_comments(base: str) -> None:

@@ -20,6 +20,7 @@ from fetchtui.core.export import REQUEST_FIELDS, config_dict
 from fetchtui.core.export_doc import ExportConfig, ExportDoc
 from fetchtui.core.export_schema import made, shipped
 from fetchtui.core.interpreter import current
+from fetchtui.core.runs.replay import Recording
 from fetchtui.core.summary import (
     CheckResult,
     Connections,
@@ -83,6 +84,18 @@ def test_an_export_of_fetchtui_0_1_0_satisfies_the_schema_and_opens(
     assert doc.summary.submitted == 12 and doc.processes == () and doc.requests[0].dns_ms is None
     result = fetchtui("diff", str(OLD_EXPORT), str(OLD_EXPORT))
     assert result.returncode == 0, result.stderr
+
+
+def test_an_export_that_names_its_client_backend_opens_with_that_client() -> None:
+    """Exports written before the rename say "backend": the codec and a replay read it as the
+    client; where both keys are there, "client" is the one read."""
+    old = json.loads(OLD_EXPORT.read_text())
+    assert old["config"]["backend"] == "httpx" and "client" not in old["config"]
+    assert codec.from_doc(ExportDoc, old).config.client == "httpx"
+    assert Recording(old).config.client == "httpx"
+    both = {**old, "config": {**old["config"], "client": "pycurl"}}
+    assert codec.from_doc(ExportDoc, both).config.client == "pycurl"
+    assert Recording(both).config.client == "pycurl"
 
 
 def test_the_schema_refuses_what_is_no_export(validator: jsonschema.protocols.Validator,

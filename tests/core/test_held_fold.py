@@ -16,8 +16,8 @@ from fetchtui.core.runs.source import fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target, parse_targets
 
-MODELS = [{"model": "threads", "backend": "requests"}, {"model": "curl-multi", "backend": "pycurl"},
-          {"model": "processes", "backend": "requests", "processes": 2}]
+MODELS = [{"model": "threads", "client": "requests"}, {"model": "curl-multi", "client": "pycurl"},
+          {"model": "processes", "client": "requests", "processes": 2}]
 
 
 @pytest.mark.parametrize("shape", MODELS, ids=lambda shape: str(shape["model"]))
@@ -55,7 +55,7 @@ def test_a_held_fold_reads_nothing_until_the_fetching_ends_then_the_same_as_a_li
     assert live.ended and live.summary().to_json() == stats.summary().to_json()
 
 
-@pytest.mark.parametrize("shape,rows", [({}, False), ({"backend": "pycurl", "model": "curl-multi"}, True)],
+@pytest.mark.parametrize("shape,rows", [({}, False), ({"client": "pycurl", "model": "curl-multi"}, True)],
                          ids=["threads, events", "curl-multi, rows"])
 def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str, shape: dict[str, object],
                                                                rows: bool) -> None:
@@ -75,8 +75,8 @@ def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str, shape:
     assert 0 < stats.ok < 40 and stats.ok + stats.cancelled == 40
 
 
-HERE = [{"model": "threads", "backend": "requests"}, {"model": "curl-multi", "backend": "pycurl"},
-        {"model": "asyncio", "backend": "aiohttp"}]
+HERE = [{"model": "threads", "client": "requests"}, {"model": "curl-multi", "client": "pycurl"},
+        {"model": "asyncio", "client": "aiohttp"}]
 
 
 def _folded(targets: Sequence[Target], config: RunConfig, rows: bool) -> tuple[RunStats, list[Event]]:

@@ -143,7 +143,7 @@ def test_only_libcurl_keeps_a_cap_of_its_own_on_an_answers_heads_and_trailers_to
     """10,000 interim heads, 5,000 trailer lines, a trailer line of 40 KB: each head within
     the limits, so read, but past libcurl's 5,000 lines in all and 4 KiB a trailer line,
     which it says (docs/guide.md: the one exception)."""
-    from fetchtui.core.fetching.pycurl_backend import LIBCURL_CAP, LIBCURL_TRAILER_CAP
+    from fetchtui.core.fetching.pycurl_client import LIBCURL_CAP, LIBCURL_TRAILER_CAP
 
     paths = ["/interim?count=10000", "/trailers?n=5000", "/trailers?n=1&size=40000"]
     targets = parse_targets("\n".join(hostile.url + path for path in paths))
@@ -242,9 +242,9 @@ CURL_PAIRS = [(m, c) for m, c in PAIRS if c == "pycurl"]
 @pytest.mark.parametrize(("model", "client"), CURL_PAIRS)
 def test_a_libcurl_without_limits_of_its_own_is_held_to_them_by_callbacks(
         base: str, hostile: HostileServer, model: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fetchtui.core.fetching import pycurl_backend
+    from fetchtui.core.fetching import pycurl_client
 
-    monkeypatch.setattr(pycurl_backend, "_LIBCURL_CAPS", False)  # as before libcurl 8.9
+    monkeypatch.setattr(pycurl_client, "_LIBCURL_CAPS", False)  # as before libcurl 8.9
     paths = [f"/many-headers/{MAX_HEADER_LINES + 1}", f"/long-header/{MAX_HEADER_LINE + 100}",
              "/chunked-forever", f"/many-headers/{MAX_HEADER_LINES - 5}", "/bytes/900"]
     text = "\n".join(base + path for path in paths)

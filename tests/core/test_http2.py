@@ -14,13 +14,13 @@ from fetchtui.core.config import ConfigError, FetchLimits, RunConfig
 from .helpers import run_list
 
 
-@pytest.mark.parametrize("backend", ["httpx", "pycurl"])
+@pytest.mark.parametrize("client", ["httpx", "pycurl"])
 def test_http2_is_spoken_where_asked_and_recorded_per_request(
-        h2_server: str, ca_file: str, backend: str, tmp_path: Path) -> None:
-    stats = run_list(f"{h2_server}/ x6", workers=3, backend=backend, ca_bundle=ca_file, http2=True)
+        h2_server: str, ca_file: str, client: str, tmp_path: Path) -> None:
+    stats = run_list(f"{h2_server}/ x6", workers=3, client=client, ca_bundle=ca_file, http2=True)
     assert stats.ok == 6, [r.error for r in stats.records if r]
     assert stats.summary().http_versions == {"HTTP/2": 6}
-    plain = run_list(f"{h2_server}/ x2", workers=1, backend=backend, ca_bundle=ca_file)
+    plain = run_list(f"{h2_server}/ x2", workers=1, client=client, ca_bundle=ca_file)
     assert plain.summary().http_versions == {"HTTP/1.1": 2}
 
 
@@ -36,9 +36,9 @@ def test_the_export_and_summary_carry_the_protocol(h2_server: str, ca_file: str,
     assert {r["http_version"] for r in doc["requests"]} == {"HTTP/2"}
 
 
-def test_http2_on_a_backend_that_cannot_is_refused_with_a_message() -> None:
-    with pytest.raises(ConfigError, match="--http2 needs a backend that speaks it"):
+def test_http2_on_a_client_that_cannot_is_refused_with_a_message() -> None:
+    with pytest.raises(ConfigError, match="--http2 needs a client that speaks it"):
         RunConfig(2, "requests", FetchLimits(http2=True))
     result = subprocess.run([sys.executable, "-m", "fetchtui", "run", "https://127.0.0.1:9/", "--http2"],
                             capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2 and "--http2 needs a backend" in result.stderr
+    assert result.returncode == 2 and "--http2 needs a client" in result.stderr

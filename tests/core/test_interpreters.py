@@ -124,15 +124,15 @@ def test_a_sweep_runs_every_worker_count_under_each_python(
     assert table.count(f"{sys.version_info[0]}.{sys.version_info[1]} GIL on") == 2, table
 
 
-@pytest.mark.parametrize("backend", ["requests", "requests-per-thread", "pycurl"])
+@pytest.mark.parametrize("client", ["requests", "requests-per-thread", "pycurl"])
 def test_a_measured_rate_stays_under_its_own_ceiling_on_either_interpreter(
-        nginx: str, tmp_path: Path, free_threaded_python: str, backend: str) -> None:
+        nginx: str, tmp_path: Path, free_threaded_python: str, client: str) -> None:
     """At saturation a run reads at its ceiling: the CPU a thread spends in the kernel, with
     the GIL let go, counts in its CPU time, so it is allowed 5% over; the ceiling that
     counted one GIL on a free-threaded Python read 1,024 req/s for a run of 1,609."""
     for python in dict.fromkeys((sys.executable, free_threaded_python)):
         for workers in ("1", "2", "8"):
-            summary = exported(tmp_path, f"{nginx} x1500", "-w", workers, "-b", backend,
+            summary = exported(tmp_path, f"{nginx} x1500", "-w", workers, "-b", client,
                                "--python", python)["summary"]
             assert summary["ok"] == 1500
             assert summary["rps"] <= summary["gil_ceiling_rps"] * 1.05, (python, workers, summary["rps"],

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from fetchtui.core.config import BackendName, FetchLimits, RunConfig
+from fetchtui.core.config import ClientName, FetchLimits, RunConfig
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
@@ -14,13 +14,13 @@ from fetchtui.core.targets import parse_targets
 from ..waiting import fold_until
 
 
-@pytest.mark.parametrize("backend", ["requests", "requests-per-thread"])
+@pytest.mark.parametrize("client", ["requests", "requests-per-thread"])
 def test_a_thousand_workers_account_exactly_without_pool_churn(
-    base: str, backend: BackendName, caplog: pytest.LogCaptureFixture
+    base: str, client: ClientName, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="urllib3")
     targets = parse_targets(f"{base}/delay/50 x3000")
-    source = PoolSource(targets, RunConfig(1000, backend, FetchLimits(timeout=60)))
+    source = PoolSource(targets, RunConfig(1000, client, FetchLimits(timeout=60)))
     stats = RunStats(targets)
     source.start()
     fold_until(source, stats, lambda: stats.ended, "3,000 requests on 1,000 workers", limit=120)

@@ -195,11 +195,11 @@ def test_a_proxy_password_is_never_shown_or_exported(proxy: str, tmp_path: Path)
         assert result.returncode == 2 and "***" in result.stderr
 
 
-@pytest.mark.parametrize("backend", ["requests", "httpx", "pycurl"])
-def test_a_schemeless_proxy_from_the_environment_keeps_its_password(backend: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["requests", "httpx", "pycurl"])
+def test_a_schemeless_proxy_from_the_environment_keeps_its_password(client: str, tmp_path: Path) -> None:
     out = tmp_path / "r.json"
     env = {**os.environ, "HTTP_PROXY": "u:S3cr3t@127.0.0.1:1"}
-    result = run("http://127.0.0.1:9/", "-b", backend, "--json", str(out), env=env)
+    result = run("http://127.0.0.1:9/", "-b", client, "--json", str(out), env=env)
     assert result.returncode == 1 and "S3cr3t" not in out.read_text() + result.stdout + result.stderr
 
 

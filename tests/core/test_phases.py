@@ -1,4 +1,4 @@
-"""Where the time goes: phases per request, and the connections each backend opens and reuses,
+"""Where the time goes: phases per request, and the connections each client opens and reuses,
 checked against the connections a real server accepted."""
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from .helpers import run_list
 N, W = 40, 4
 
 
-def counted(server: DemoServer, text: str, backend: str, **limits: object) -> tuple[RunStats, int]:
+def counted(server: DemoServer, text: str, client: str, **limits: object) -> tuple[RunStats, int]:
     """Run the list; also return how many connections the server accepted meanwhile."""
     before = server.connections
-    stats = run_list(text, workers=W, backend=backend, **limits)
+    stats = run_list(text, workers=W, client=client, **limits)
     return stats, server.connections - before
 
 
@@ -35,10 +35,10 @@ def phases_of(stats: RunStats) -> list[dict[str, int | None]]:
     return out
 
 
-@pytest.mark.parametrize("backend", ["requests", "requests-per-thread", "httpx", "pycurl"])
+@pytest.mark.parametrize("client", ["requests", "requests-per-thread", "httpx", "pycurl"])
 def test_a_shared_pool_opens_at_most_one_connection_per_worker_and_reuses_them(
-        server: DemoServer, backend: str, tmp_path: Path) -> None:
-    stats, accepted = counted(server, f"{server.url}/delay/5 x{N}", backend)
+        server: DemoServer, client: str, tmp_path: Path) -> None:
+    stats, accepted = counted(server, f"{server.url}/delay/5 x{N}", client)
     summary = json.loads(write_json(stats, {}, tmp_path / "r.json").read_text())
     opened = summary["summary"]["connections"]["opened"]
     assert 1 <= opened <= W and opened == accepted  # the client's count is the server's
@@ -70,12 +70,12 @@ def test_tls_only_over_https_and_dns_only_for_a_name(
     assert secured and all(p["dns"] is not None and p["tls"] is not None for p in secured)
 
 
-@pytest.mark.parametrize("backend", THREAD_CLIENTS)
+@pytest.mark.parametrize("client", THREAD_CLIENTS)
 def test_phases_never_add_up_to_more_than_the_request(
-        server: DemoServer, tls_server: DemoServer, ca_file: str, backend: str) -> None:
+        server: DemoServer, tls_server: DemoServer, ca_file: str, client: str) -> None:
     text = (f"{server.url.replace('127.0.0.1', 'localhost')}/delay/3 x10\n"
             f"{tls_server.url}/bytes/50000 x10")
-    stats, _ = counted(server, text, backend, ca_bundle=ca_file)
+    stats, _ = counted(server, text, client, ca_bundle=ca_file)
     for req_id in range(stats.total):
         rec = stats.view(req_id)
         assert rec.phases is not None and rec.elapsed_ns is not None
@@ -84,13 +84,13 @@ def test_phases_never_add_up_to_more_than_the_request(
         assert rec.phases.wait_ns is not None and rec.phases.receive_ns is not None
 
 
-def test_every_backend_accounts_the_same_phases_for_the_same_list(
+def test_every_client_accounts_the_same_phases_for_the_same_list(
         tls_server: DemoServer, ca_file: str) -> None:
     text = f"{tls_server.url.replace('127.0.0.1', 'localhost')}/delay/2 x12"
     seen = {}
-    for backend in THREAD_CLIENTS:
-        stats, _ = counted(tls_server, text, backend, ca_bundle=ca_file)
-        seen[backend] = {name for p in phases_of(stats) for name, ns in p.items() if ns is not None}
+    for client in THREAD_CLIENTS:
+        stats, _ = counted(tls_server, text, client, ca_bundle=ca_file)
+        seen[client] = {name for p in phases_of(stats) for name, ns in p.items() if ns is not None}
     assert all(names == set(PHASE_NAMES) for names in seen.values()), seen
 
 

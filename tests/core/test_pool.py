@@ -1,4 +1,4 @@
-"""The in-process pool against a real loopback server, through every backend."""
+"""The in-process pool against a real loopback server, through every client."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from fetchtui.core.config import BackendName, FetchLimits, RunConfig
+from fetchtui.core.config import ClientName, FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
 from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, each_request_event
 from fetchtui.core.registry import THREAD_CLIENTS
@@ -17,11 +17,11 @@ from fetchtui.core.targets import parse_targets
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, run_list
 
-pytestmark = pytest.mark.parametrize("backend", THREAD_CLIENTS)
+pytestmark = pytest.mark.parametrize("client", THREAD_CLIENTS)
 
 
-def test_every_request_is_fetched_once_by_the_pool(base: str, backend: str) -> None:
-    stats = run_list(f"{base}/delay/20 x40\n{base}/bytes/1000 x10", workers=4, backend=backend)
+def test_every_request_is_fetched_once_by_the_pool(base: str, client: str) -> None:
+    stats = run_list(f"{base}/delay/20 x40\n{base}/bytes/1000 x10", workers=4, client=client)
     assert (stats.ok, stats.failed, stats.cancelled) == (50, 0, 0)
     assert len(stats.threads) == 4
     assert sum(t.requests for t in stats.threads.values()) == 50
@@ -29,8 +29,8 @@ def test_every_request_is_fetched_once_by_the_pool(base: str, backend: str) -> N
     assert sum(r.nbytes for r in stats.records if r) == 40 * 3 + 10 * 1000
 
 
-def test_one_worker_runs_everything_on_one_thread_in_order(base: str, backend: str) -> None:
-    stats = run_list(f"{base}/delay/0 x10", workers=1, backend=backend)
+def test_one_worker_runs_everything_on_one_thread_in_order(base: str, client: str) -> None:
+    stats = run_list(f"{base}/delay/0 x10", workers=1, client=client)
     assert len(stats.threads) == 1
     starts = [r.start_ns for r in stats.records if r]
     assert starts == sorted(starts)
@@ -38,48 +38,48 @@ def test_one_worker_runs_everything_on_one_thread_in_order(base: str, backend: s
 
 @pytest.mark.parametrize(("path", "kind", "limits"), FAULTS)
 def test_each_failure_kind_comes_from_a_real_server(
-    base: str, backend: str, path: str, kind: str, limits: dict[str, float]
+    base: str, client: str, path: str, kind: str, limits: dict[str, float]
 ) -> None:
-    stats = run_list(f"{base}{path} x2", workers=2, backend=backend, **limits)
+    stats = run_list(f"{base}{path} x2", workers=2, client=client, **limits)
     assert (stats.ok, stats.failed) == (0, 2), [r.error for r in stats.records if r]
     assert stats.error_counts == {kind: 2}, [r.error for r in stats.records if r]
 
 
-def test_connection_refused_is_a_connect_failure(closed_port: int, backend: str) -> None:
-    stats = run_list(f"http://127.0.0.1:{closed_port}/ x3", workers=2, backend=backend)
+def test_connection_refused_is_a_connect_failure(closed_port: int, client: str) -> None:
+    stats = run_list(f"http://127.0.0.1:{closed_port}/ x3", workers=2, client=client)
     assert stats.error_counts == {"connect": 3}
 
 
-def test_redirects_within_the_limit_are_followed(base: str, backend: str) -> None:
-    stats = run_list(f"{base}/redirect/3", workers=1, backend=backend)
+def test_redirects_within_the_limit_are_followed(base: str, client: str) -> None:
+    stats = run_list(f"{base}/redirect/3", workers=1, client=client)
     assert stats.ok == 1 and stats.status_counts == {200: 1}
 
 
-def test_credentials_in_the_url_are_sent_as_basic_auth(base: str, backend: str) -> None:
+def test_credentials_in_the_url_are_sent_as_basic_auth(base: str, client: str) -> None:
     url = base.replace("http://", "http://alice:s3cret@")
-    stats = run_list(f"{url}/delay/0", workers=1, backend=backend)
+    stats = run_list(f"{url}/delay/0", workers=1, client=client)
     assert stats.ok == 1
     assert "s3cret" not in stats.records[0].url  # type: ignore[union-attr]
 
 
-def test_tls_verified_with_the_right_ca(tls_server: DemoServer, ca_file: str, backend: str) -> None:
-    stats = run_list(f"{tls_server.url}/delay/0 x3", backend=backend, ca_bundle=ca_file)
+def test_tls_verified_with_the_right_ca(tls_server: DemoServer, ca_file: str, client: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x3", client=client, ca_bundle=ca_file)
     assert stats.ok == 3
 
 
-def test_tls_with_an_unknown_ca_is_a_tls_failure(tls_server: DemoServer, backend: str) -> None:
-    stats = run_list(f"{tls_server.url}/delay/0 x2", backend=backend)
+def test_tls_with_an_unknown_ca_is_a_tls_failure(tls_server: DemoServer, client: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x2", client=client)
     assert stats.error_counts == {"tls": 2}, [r.error for r in stats.records if r]
 
 
-def test_insecure_skips_verification(tls_server: DemoServer, backend: str) -> None:
-    stats = run_list(f"{tls_server.url}/delay/0 x2", backend=backend, verify=False)
+def test_insecure_skips_verification(tls_server: DemoServer, client: str) -> None:
+    stats = run_list(f"{tls_server.url}/delay/0 x2", client=client, verify=False)
     assert stats.ok == 2
 
 
-def test_cancel_accounts_every_in_flight_and_queued_request(base: str, backend: BackendName) -> None:
+def test_cancel_accounts_every_in_flight_and_queued_request(base: str, client: ClientName) -> None:
     targets = parse_targets(f"{base}/hang x50")
-    source = PoolSource(targets, RunConfig(8, backend, FetchLimits(timeout=30)))
+    source = PoolSource(targets, RunConfig(8, client, FetchLimits(timeout=30)))
     stats = RunStats(targets)
     source.start()
     fold_until(source, stats, lambda: stats.in_flight == 8, "8 requests in flight")
@@ -95,10 +95,10 @@ def test_cancel_accounts_every_in_flight_and_queued_request(base: str, backend: 
 
 
 def test_events_carry_thread_identity_and_one_terminal_event_per_request(
-    base: str, backend: BackendName
+    base: str, client: ClientName
 ) -> None:
     targets = parse_targets(f"{base}/delay/5 x30")
-    source = PoolSource(targets, RunConfig(3, backend))
+    source = PoolSource(targets, RunConfig(3, client))
     source.start()
     assert source.wait(20)
     events = each_request_event(source.drain(0.1, limit=10_000))  # the rows, read as events

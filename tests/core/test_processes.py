@@ -194,7 +194,7 @@ def test_sweep_models_compares_each_model_with_its_own_ceiling(base: str, tmp_pa
                  "--models", "threads/requests,processes/requests,asyncio", "--json", str(out))
     assert result.returncode == 0, result.stderr
     runs = json.loads(out.read_text())["runs"]
-    assert [(r["backend"], r["workers"]) for r in runs] == [
+    assert [(r["client"], r["workers"]) for r in runs] == [
         ("requests", 4), ("requests, 2 processes", 8), ("aiohttp, asyncio", 4)]
     assert all(r["summary"]["ok"] == 200 for r in runs)
     threads, procs = runs[0]["summary"], runs[1]["summary"]
@@ -202,8 +202,8 @@ def test_sweep_models_compares_each_model_with_its_own_ceiling(base: str, tmp_pa
     cores = min(2, os.cpu_count() or 1)
     assert procs["gil_ceiling_rps"] == pytest.approx(cores * 1000 / procs["cpu_ms_per_request"], rel=0.01)
     assert threads["gil_ceiling_rps"] == pytest.approx(1000 / threads["cpu_ms_per_request"], rel=0.01)
-    for backend in ("requests, 2 processes", "aiohttp, asyncio"):
-        assert backend in result.stdout
+    for client in ("requests, 2 processes", "aiohttp, asyncio"):
+        assert client in result.stdout
 
 
 def test_sweep_models_says_which_pair_is_wrong(base: str) -> None:

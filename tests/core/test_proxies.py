@@ -22,17 +22,17 @@ def proxied(server: DemoServer, path: str) -> list[bool]:
     return ["tinyproxy-test" in dict(seen.headers).get("Via", "") for seen in server.seen(path)]
 
 
-@pytest.mark.parametrize("backend", THREAD_CLIENTS)
-def test_the_environments_proxy_carries_every_backends_requests(
-        server: DemoServer, tinyproxy: str, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("client", THREAD_CLIENTS)
+def test_the_environments_proxy_carries_every_clients_requests(
+        server: DemoServer, tinyproxy: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", tinyproxy)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     # tinyproxy closes a client's connection after each answer without saying so: a request
     # sent on it before the close lands fails (RemoteDisconnected, seen in CI). Three workers
     # on three 50 ms requests each open their own connection, so none is reused.
-    path = f"/delay/50?proxy-env={backend}"
-    stats = run_list(f"{server.url}{path} x3", workers=3, backend=backend)
+    path = f"/delay/50?proxy-env={client}"
+    stats = run_list(f"{server.url}{path} x3", workers=3, client=client)
     assert stats.ok == 3, [r.error for r in stats.records if r]
     assert proxied(server, path) == [True] * 3  # loopback too, with NO_PROXY unset (as requests)
 

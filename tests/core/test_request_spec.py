@@ -86,11 +86,11 @@ def test_credentials_in_headers_are_masked_when_shown() -> None:
     assert not any(secret in shown for secret in ("s3cret", "k3y", "c00kie"))
 
 
-@pytest.mark.parametrize("backend", THREAD_CLIENTS)
-def test_method_headers_and_body_reach_the_server(server: DemoServer, backend: str) -> None:
-    path = f"/delay/0?spec={backend}"
+@pytest.mark.parametrize("client", THREAD_CLIENTS)
+def test_method_headers_and_body_reach_the_server(server: DemoServer, client: str) -> None:
+    path = f"/delay/0?spec={client}"
     stats = run_list(f"{server.url}{path} -X PATCH -H 'X-Trace: 42' -H 'Content-Type: application/json'"
-                     f" -d '{{\"n\": 1}}' x2\n{server.url}{path}-head -X HEAD", workers=1, backend=backend)
+                     f" -d '{{\"n\": 1}}' x2\n{server.url}{path}-head -X HEAD", workers=1, client=client)
     assert stats.ok == 3, [r.error for r in stats.records if r]
     patched = server.seen(path)
     assert [s.method for s in patched] == ["PATCH", "PATCH"]

@@ -62,7 +62,7 @@ def test_a_run_goes_opened_running_ended_recorded_and_its_record_is_its_summary(
     assert session.state is State.RECORDED and session.record is record
     assert session.poll().state is State.RECORDED
     assert record is not None and history.runs == [record]
-    assert (record.workers, record.backend) == (3, "requests")
+    assert (record.workers, record.client) == (3, "requests")
     assert record.summary == session.stats.summary()
 
 

@@ -42,11 +42,11 @@ def exited(pid: int) -> bool:
         return True
 
 MODELS = [
-    pytest.param(dict(model="threads", backend="requests"), id="threads"),
-    pytest.param(dict(model="asyncio", backend="aiohttp"), id="asyncio"),
-    pytest.param(dict(model="processes", backend="requests", processes=2), id="processes"),
-    pytest.param(dict(model="curl-multi", backend="pycurl"), id="curl-multi"),
-    pytest.param(dict(model="curl-multi", backend="pycurl", processes=2), id="curl-multi-P2"),
+    pytest.param(dict(model="threads", client="requests"), id="threads"),
+    pytest.param(dict(model="asyncio", client="aiohttp"), id="asyncio"),
+    pytest.param(dict(model="processes", client="requests", processes=2), id="processes"),
+    pytest.param(dict(model="curl-multi", client="pycurl"), id="curl-multi"),
+    pytest.param(dict(model="curl-multi", client="pycurl", processes=2), id="curl-multi-P2"),
 ]
 
 

@@ -61,7 +61,7 @@ def test_a_sweep_warms_up_unrecorded_before_its_first_measured_point(server: Dem
     assert len(server.seen(path)) == 30 + 30 + 10
 
 
-def test_speedup_needs_a_one_worker_run_of_the_same_list_and_backend() -> None:
+def test_speedup_needs_a_one_worker_run_of_the_same_list_and_client() -> None:
     history = History()
     other = history.add(RunConfig(4, "requests"), "list-a", summary(1.0))
     assert history.speedup(other) is None
@@ -94,7 +94,7 @@ def test_sweep_command_prints_the_table_and_writes_json(base: str, tmp_path: Pat
     assert "worker sweep" in result.stdout
     doc = json.loads(out.read_text())
     assert [r["workers"] for r in doc["runs"]] == [1, 2, 4]
-    assert all(r["backend"] == "requests" for r in doc["runs"])
+    assert all(r["client"] == "requests" for r in doc["runs"])
     keys = {"submitted", "ok", "failed", "cancelled", "elapsed_s", "rps", "latency_ms"}
     assert all(keys <= set(r["summary"]) and r["summary"]["ok"] == 8 for r in doc["runs"])
 

@@ -418,7 +418,7 @@ def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_p
 
 def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tmp_path: Path) -> None:
     """The lesson at a projector: the demo run steered, a sweep, its chart, the setup pane, a
-    comparison of backends, help, the timeline and the charts; then quit, cleanly."""
+    comparison of clients, help, the timeline and the charts; then quit, cleanly."""
     from fetchtui.core import registry
 
     hist = tmp_path / "h.sqlite3"
@@ -459,9 +459,9 @@ def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tm
         term.send("C-g")  # the setup pane takes the screen, its label whole
         screen = shows(lambda s: "workers (+/-)" in s and "sweep (ctrl+r)" in s)
         assert "URLs (one per line" in screen and "10,20" in screen, screen
-        backends = len(registry.client_names("threads"))
+        clients = len(registry.client_names("threads"))
         term.send("C-b")
-        shows(lambda s: len(history_rows(hist)) == 3 + backends and "finished" in s, limit=90)
+        shows(lambda s: len(history_rows(hist)) == 3 + clients and "finished" in s, limit=90)
         term.send("F1")
         shows(lambda s: "What you are watching. A thread pool of N worker threads" in s)
         term.send("Escape")

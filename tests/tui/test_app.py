@@ -316,15 +316,15 @@ async def test_sweep_key_runs_each_worker_count_into_the_history(base: str) -> N
         assert app.query_one(TabbedContent).active == "tab-sweep"
 
 
-async def test_compare_runs_the_list_on_every_backend(base: str) -> None:
+async def test_compare_runs_the_list_on_every_client(base: str) -> None:
     app = FetchApp(f"{base}/delay/0 x6", RunConfig(workers=2))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("ctrl+b")
-        await wait_for(pilot, lambda: len(app.history.runs) == len(THREAD_CLIENTS), "a run per backend")
-        assert [r.backend for r in app.history.runs] == list(THREAD_CLIENTS)
+        await wait_for(pilot, lambda: len(app.history.runs) == len(THREAD_CLIENTS), "a run per client")
+        assert [r.client for r in app.history.runs] == list(THREAD_CLIENTS)
         assert all(r.summary.ok == 6 for r in app.history.runs)
         # a bare requests.get opens a connection per request; a shared pool, one per worker
-        opened = {r.backend: r.summary.connections.opened for r in app.history.runs}
+        opened = {r.client: r.summary.connections.opened for r in app.history.runs}
         assert opened["requests-get"] == 6 and opened["requests"] <= 2
 
 
@@ -406,7 +406,7 @@ async def test_enter_on_a_history_row_runs_it_again(base: str) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(app.history.runs) == 2, "two runs in the history")
         first, again = app.history.runs
-        assert (again.workers, again.backend, again.list_key) == (2, "requests", first.list_key)
+        assert (again.workers, again.client, again.list_key) == (2, "requests", first.list_key)
 
 
 async def test_start_parses_an_edit_made_just_before_it_and_reuses_a_checked_list(
@@ -456,7 +456,7 @@ async def test_keys_the_url_editor_defines_stay_the_editors() -> None:
         urls = app.query_one("#urls", TextArea)
         await pilot.press("ctrl+l", "ctrl+e")  # TextArea: end of line, not an export dialog
         assert urls.cursor_location == (0, len("http://127.0.0.1:9/a x2"))
-        await pilot.press("f6")  # TextArea: select the line, not a backend comparison
+        await pilot.press("f6")  # TextArea: select the line, not a client comparison
         assert urls.selected_text == "http://127.0.0.1:9/a x2"
         await pilot.press("f7")  # TextArea: select all, not the timeline
         assert urls.selected_text == urls.text
@@ -513,8 +513,8 @@ async def test_plus_and_minus_step_workers_from_the_workers_field_and_the_live_p
         assert pane.worker_count == 9
         await pilot.press("ctrl+t", "plus")
         assert pane.worker_count == 10
-        app.query_one("#backend").focus()
-        await pilot.press("plus")  # the backend list is neither: nothing changes
+        app.query_one("#client").focus()
+        await pilot.press("plus")  # the client list is neither: nothing changes
         assert pane.worker_count == 10
 
 
@@ -623,7 +623,7 @@ async def test_the_processes_model_groups_the_table_by_pid(base: str) -> None:
         await wait_for(pilot, lambda: ended(app))
         await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.stats is not None and app.stats.cancelled == 4
-        assert app.history.runs[-1].backend == "requests, 2 processes"
+        assert app.history.runs[-1].client == "requests, 2 processes"
         assert app.history.runs[-1].workers == 4
 
 
@@ -636,8 +636,8 @@ async def test_an_event_loop_model_groups_the_table_by_slot_on_its_one_thread(
     app = FetchApp(f"{base}/delay/200 x12\n", RunConfig(workers=3))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         app.query_one("#model", Select).value = model
-        await wait_for(pilot, lambda: app.query_one("#backend", Select).value == client,
-                       "the model's own client in the backend select")
+        await wait_for(pilot, lambda: app.query_one("#client", Select).value == client,
+                       "the model's own client in the client select")
         processes = app.query_one("#processes", Input)
         assert processes.disabled is (model == "asyncio")  # curl-multi takes -P
         processes.value = "1"
@@ -650,7 +650,7 @@ async def test_an_event_loop_model_groups_the_table_by_slot_on_its_one_thread(
         await wait_for(pilot, lambda: ended(app))
         await wait_for(pilot, lambda: len(app.history.runs) == 1, "the run in the history")
         assert app.stats is not None and app.stats.ok == 12
-        assert app.history.runs[-1].backend == label
+        assert app.history.runs[-1].client == label
 
 
 async def test_f5_runs_the_list_under_each_checked_model_and_charts_them(base: str) -> None:
@@ -666,7 +666,7 @@ async def test_f5_runs_the_list_under_each_checked_model_and_charts_them(base: s
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(app.history.runs) == 3 and not app.running,
                        "three runs, one per model", limit=40)
-        assert [r.backend for r in app.history.runs] == [
+        assert [r.client for r in app.history.runs] == [
             "requests", "pycurl, 2 processes", "aiohttp, asyncio"]
         assert [r.workers for r in app.history.runs] == [2, 4, 2]
         assert all(r.summary.ok == 60 and r.summary.cpu_ms_per_request > 0 for r in app.history.runs)

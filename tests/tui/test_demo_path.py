@@ -25,7 +25,7 @@ from .test_app import wait_for
                                                        ("curl-multi", "pycurl", "transfers")])
 async def test_the_stats_line_and_the_title_name_the_workers_as_the_model_runs_them(
         base: str, model: str, client: str, noun: str) -> None:
-    app = FetchApp(f"{base}/delay/200 x6", RunConfig(workers=3, backend=client, model=model))  # type: ignore[arg-type]
+    app = FetchApp(f"{base}/delay/200 x6", RunConfig(workers=3, client=client, model=model))  # type: ignore[arg-type]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+s")
         panel = app.query_one(StatsPanel)

@@ -71,7 +71,7 @@ async def test_a_typed_password_is_masked_once_the_list_runs_and_undo_does_not_b
     token_path = "/delay/0?test=hidden-token"
     token = server.url.replace("http://", "http://T0KEN@") + token_path
     # httpx: requests sends no Authorization for a user info with no colon (a token alone)
-    app = FetchApp("", RunConfig(workers=1, backend="httpx"))
+    app = FetchApp("", RunConfig(workers=1, client="httpx"))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         urls = app.query_one("#urls", TextArea)
         await pilot.click("#urls")

@@ -66,8 +66,8 @@ def test_the_plans_of_a_series() -> None:
     assert [s.config.workers for s in swept] == [1, 2, 4]
     assert series.one(SETUP) == [SETUP]
     modelled = series.models([("threads", "requests", None), ("asyncio", "aiohttp", None)], 3)(SETUP)
-    assert [(s.config.model, s.config.backend) for s in modelled] == [
+    assert [(s.config.model, s.config.client) for s in modelled] == [
         ("threads", "requests"), ("asyncio", "aiohttp")]
-    assert {s.config.backend for s in series.clients(SETUP)} >= {"requests", "httpx"}
+    assert {s.config.client for s in series.clients(SETUP)} >= {"requests", "httpx"}
     with pytest.raises(ConfigError, match="stages"):
         series.sweep([1, 2])(SETUP.but(stages=((2, 5.0),)))

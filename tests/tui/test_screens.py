@@ -52,8 +52,8 @@ def client_sources() -> ReplaySources:
     factors = {"requests": 1.0, "requests-get": 1.9, "httpx": 1.3, "pycurl": 0.8}
 
     def recording(config: RunConfig) -> Recording:
-        run = slowed(wave_run(10), factors.get(config.backend, 1.5))
-        run["config"]["backend"] = config.backend
+        run = slowed(wave_run(10), factors.get(config.client, 1.5))
+        run["config"]["client"] = config.client
         return Recording(run)
 
     return ReplaySources(recording)
@@ -199,14 +199,14 @@ def test_sweep_chart(snap_compare: Any, size: tuple[int, int]) -> None:
 @SIZES
 def test_compare_result(snap_compare: Any, size: tuple[int, int]) -> None:
     async def steps(pilot: Pilot[int]) -> None:
-        app = await ran(pilot, "ctrl+b", runs=len(client_sources_backends()), settle=False)
+        app = await ran(pilot, "ctrl+b", runs=len(client_sources_clients()), settle=False)
         assert app.query_one(SweepChart).compared  # it ended on the comparison, not a run's table
         await pilot.pause()
 
     snap(snap_compare, size, client_sources(), steps)
 
 
-def client_sources_backends() -> list[str]:
+def client_sources_clients() -> list[str]:
     from fetchtui.core.registry import THREAD_CLIENTS
 
     return list(THREAD_CLIENTS)

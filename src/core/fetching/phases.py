@@ -2,7 +2,7 @@
 
 A worker thread opens a Trace per request; the client stamps it as the request goes (the
 audit hook in deadline.py stamps the resolver and the connect for any client built on the
-socket module; each backend stamps what only it sees). The phases are differences of
+socket module; each client stamps what only it sees). The phases are differences of
 stamps taken in order, so they never add up to more than the request took.
 """
 
@@ -30,7 +30,7 @@ def is_name(host: object) -> bool:
 
 
 class ConnIds:
-    """Connection ids, unique within one run (the backend's lifetime)."""
+    """Connection ids, unique within one run (the client's lifetime)."""
 
     def __init__(self) -> None:
         self._next = itertools.count(1)

@@ -27,7 +27,7 @@ from fetchtui.core.events import PhaseFields, Phases, ThreadInfo
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import ConnIds
 from fetchtui.core.fetching.proxies import Proxies
-from fetchtui.core.fetching.pycurl_backend import CurlHandle
+from fetchtui.core.fetching.pycurl_client import CurlHandle
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import FetchResult, ok_status, request_finished
 from fetchtui.core.fetching.tls import Tls

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from fetchtui.core.config import MAX_WORKERS, RunConfig
 from fetchtui.core.events import ThreadInfo
-from fetchtui.core.fetching.backend import AsyncClient, make_async_client
+from fetchtui.core.fetching.client import AsyncClient, make_async_client
 from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.runs.ledger import RETIRE
 from fetchtui.core.runs.source import RunSource
@@ -97,13 +97,13 @@ class LoopSource(RunSource):
         try:
             asyncio.run(self._main())
         except Exception as exc:  # the client could not be set up: say so, lose nothing
-            self.ledger.close_out(lost=f"cannot run {self.config.backend} on asyncio: "
+            self.ledger.close_out(lost=f"cannot run {self.config.client} on asyncio: "
                                        f"{type(exc).__name__}: {exc}")
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         # sized for the most tasks a resize can ask (as the pool's clients are)
-        client = self._client = make_async_client(self.config.backend, MAX_WORKERS,
+        client = self._client = make_async_client(self.config.client, MAX_WORKERS,
                                                   self.config.limits)
         self._cpu_mark = time.thread_time_ns()
         planned = self.ledger.total

@@ -79,7 +79,7 @@ class Ledger(Accounts):
             # runs a stage's count
             stages = tuple((n * per_worker, seconds) for n, seconds in config.stages)
             python = interpreter.current()  # in the process that runs the pool: its GIL
-            client = registry.client(config.model, config.backend)
+            client = registry.client(config.model, config.client)
             parallel = interpreter.parallelism(python, registry.processes_for(config.model, config.processes),
                                                client is not None and client.releases_gil,
                                                registry.MODELS[config.model].threaded)

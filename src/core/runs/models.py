@@ -8,16 +8,16 @@ from typing import cast
 from fetchtui.core import registry
 from fetchtui.core.config import RunConfig
 from fetchtui.core.fetching.descriptors import preload_unwinder
-from fetchtui.core.runs.pool import BackendFactory, PoolSource
+from fetchtui.core.runs.pool import ClientFactory, PoolSource
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target
 
 
 def open_source(targets: Sequence[Target], config: RunConfig,
-                backend: BackendFactory | None = None) -> RunSource:
-    """A source for one run of `targets` under `config.model`. `backend` replaces the thread
+                client: ClientFactory | None = None) -> RunSource:
+    """A source for one run of `targets` under `config.model`. `client` replaces the thread
     pool's client factory (a test's own client); it only means something to that pool."""
     preload_unwinder()  # a run that uses every descriptor still ends cleanly
-    if backend is not None:
-        return PoolSource(targets, config, backend)
+    if client is not None:
+        return PoolSource(targets, config, client)
     return cast(RunSource, registry.MODELS[config.model].source_class()(targets, config))

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fetchtui.core import interpreter
 from fetchtui.core.config import MAX_WORKERS, FetchLimits, RunConfig
 from fetchtui.core.events import ThreadInfo
-from fetchtui.core.fetching.backend import Backend, make_backend
+from fetchtui.core.fetching.client import Client, make_client
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
 from fetchtui.core.fetching.result import FetchResult, request_finished
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 _WATCH_INTERVAL = 0.02
 _RELEASE_WAIT_S = 1.0  # the most close() waits on another thread's release: local closes only
-BackendFactory = Callable[[str, int, FetchLimits], Backend]
+ClientFactory = Callable[[str, int, FetchLimits], Client]
 
 
 class PoolSource(RunSource):
@@ -39,14 +39,14 @@ class PoolSource(RunSource):
     fetches_here = True
 
     def __init__(self, targets: Sequence[Target], config: RunConfig,
-                 backend: BackendFactory = make_backend, *, dispense: Dispense | None = None,
+                 client: ClientFactory = make_client, *, dispense: Dispense | None = None,
                  t0: int | None = None) -> None:
         super().__init__(targets, config)
         if dispense is not None:  # one process's share of a run: ids come from a shared counter
             self.ledger = Ledger(len(targets), self.events.put, config, dispense)
         self._t0 = t0
-        self._make_backend = backend
-        self._backend: Backend | None = None
+        self._make_client = client
+        self._client: Client | None = None
         self._lock = threading.Lock()
         self._slots: dict[int, Slot] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -67,9 +67,9 @@ class PoolSource(RunSource):
             # sized for the most workers a resize can ask: a client's connection limit is no
             # bound of its own (each worker has one request in flight), but one sized to the
             # starting workers would queue a grown pool's requests behind a few connections
-            self._backend = self._make_backend(config.backend, MAX_WORKERS, config.limits)
+            self._client = self._make_client(config.client, MAX_WORKERS, config.limits)
         except Exception as exc:  # e.g. a CA file that cannot be read: say so, lose nothing
-            self.ledger.close_out(lost=f"cannot set up {config.backend}: {type(exc).__name__}: {exc}")
+            self.ledger.close_out(lost=f"cannot set up {config.client}: {type(exc).__name__}: {exc}")
             return
         if not self.targets:
             self._release()
@@ -142,8 +142,8 @@ class PoolSource(RunSource):
             slot.cut()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._backend is not None:
-            self._backend.close()
+        if self._client is not None:
+            self._client.close()
         self._released.set()
 
     def _work(self, number: int) -> None:
@@ -158,8 +158,8 @@ class PoolSource(RunSource):
         listed = len(targets)  # a duration repeats the list: request i fetches line i % listed
         timeout = self.config.limits.timeout
         timeout_ns = round(timeout * 1e9)
-        assert self._backend is not None
-        fetch = self._backend.fetch
+        assert self._client is not None
+        fetch = self._client.fetch
         perf, cpu, monotonic = time.perf_counter_ns, time.thread_time_ns, time.monotonic
         try:
             while True:
@@ -182,7 +182,7 @@ class PoolSource(RunSource):
                 got: FetchResult | Exception
                 try:
                     got = fetch(target)
-                except Exception as exc:  # a FetchError, or a backend bug: neither loses the request
+                except Exception as exc:  # a FetchError, or a client bug: neither loses the request
                     got = exc
                 cpu_ns = cpu() - cpu0
                 done = perf()
@@ -220,8 +220,8 @@ class PoolSource(RunSource):
 class PoolSources:
     """Runs in this process (the headless front end's choice: it draws little)."""
 
-    def __init__(self, backend: BackendFactory | None = None) -> None:
-        self._backend = backend  # a test's own thread client, else each model's own
+    def __init__(self, client: ClientFactory | None = None) -> None:
+        self._client = client  # a test's own thread client, else each model's own
         self._elsewhere: FetchProcesses | None = None  # runs on another interpreter (--python)
 
     def open(self, targets: Sequence[Target], config: RunConfig) -> RunSource:
@@ -233,7 +233,7 @@ class PoolSources:
             if self._elsewhere is None:
                 self._elsewhere = FetchProcesses()
             return self._elsewhere.open(targets, config)
-        return open_source(targets, config, self._backend)
+        return open_source(targets, config, self._client)
 
     def warm(self, python: str | None = None) -> None:
         pass

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fetchtui.core import interpreter, registry, stored
-from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_backend, check_model
+from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_client, check_model
 from fetchtui.core.events import (
     ERROR_KINDS,
     PHASE_NAMES,
@@ -40,6 +40,11 @@ TICK_S = 0.02
 
 class ReplayError(ValueError):
     """The document is not a run fetchtui exported; the message says what is wrong."""
+
+
+def _client_of(config: Mapping[str, Any]) -> object:
+    """The export's client: "client", or "backend" in an export written before the rename."""
+    return config["client"] if "client" in config else config.get("backend", "requests")
 
 
 def _phases(row: Mapping[str, Any], what: str) -> Phases | None:
@@ -110,7 +115,7 @@ class Recording:
                             stored.seconds(st["duration_s"], "a stage's duration_s"))
                            for st in stored.items(config.get("stages"), "config.stages"))
             self.config = RunConfig(whole(config.get("workers", 1), "config.workers", low=1),
-                                    check_backend(text(config.get("backend", "requests"), "config.backend")),
+                                    check_client(text(_client_of(config), "config.client")),
                                     limits, rate, duration if not stages else None,
                                     stored.flag(config.get("cut_at_end", False), "config.cut_at_end"),
                                     check_model(text(config.get("model", "threads"), "config.model")),
@@ -152,7 +157,7 @@ class Recording:
         cfg = self.config
         per_worker = cfg.concurrency // max(1, cfg.workers)
         python = summary.python
-        client = registry.client(cfg.model, cfg.backend)
+        client = registry.client(cfg.model, cfg.client)
         parallel = interpreter.parallelism(python, registry.processes_for(cfg.model, cfg.processes),
                                            client is not None and client.releases_gil,
                                            registry.MODELS[cfg.model].threaded)

@@ -60,10 +60,10 @@ http). Every request ends once: ok, failed or cancelled.
 
 **History** — every run, this launch's and earlier ones (they are kept on disk). Enter or
 a double click runs a row again. *Speedup* compares a run with the 1-worker
-run of the same list and backend: the classic sequential-vs-pool number.
+run of the same list and client: the classic sequential-vs-pool number.
 
 **Sweep** (ctrl+r) runs the list at each worker count in the *sweep* field and plots req/s
-against workers beside the ideal (linear) line. **Compare** (ctrl+b) runs it on each backend.
+against workers beside the ideal (linear) line. **Compare** (ctrl+b) runs it on each client.
 
 **Why more threads stop helping.** Python runs one thread's Python code at a time (the
 GIL), so throughput cannot pass one request per CPU time per request, whatever the worker
@@ -114,7 +114,7 @@ the pool, with its new size), and the latency histogram.
 
 **Keys** — ctrl+s start · ctrl+c cancel (copies instead when text is selected) · + / -
 workers, the running pool's too (in the workers field or the live pane) · p pause or go on
-(the live pane) · ctrl+r sweep · ctrl+b compare backends ·
+(the live pane) · ctrl+r sweep · ctrl+b compare clients ·
 F5 compare models ·
 ctrl+t threads · F9 timeline · F8 charts · F12 URLs · F3 history · F4 sweep chart · ctrl+o export ·
 F2 workers · ctrl+l URLs · ctrl+g show or hide the setup pane · ctrl+p palette · ctrl+q quit.
@@ -172,15 +172,15 @@ def models_lesson(runs: Sequence[RunRecord]) -> str:
     latest: dict[str, RunRecord] = {}
     for record in ran:  # on more than one interpreter, each (client, interpreter) apart
         python = record.summary.python
-        latest[record.backend + (f" · {python.label}" if several and python is not None else "")] = record
+        latest[record.client + (f" · {python.label}" if several and python is not None else "")] = record
     if len(latest) < 2:
         return MODELS
     rows = ["| model, client | workers | req/s | CPU ms / request | ceiling req/s |",
             "|---|---:|---:|---:|---:|"]
-    for backend, record in latest.items():
+    for client, record in latest.items():
         s = record.summary
         ceiling = f"{s.gil_ceiling_rps:,.0f}" if s.gil_ceiling_rps else "-"
-        rows.append(f"| {safe_text(backend)} | {record.workers} | {s.rps:,.0f} | "
+        rows.append(f"| {safe_text(client)} | {record.workers} | {s.rps:,.0f} | "
                     f"{s.cpu_ms_per_request:.3f} | {ceiling} |")
     fastest = max(latest, key=lambda name: latest[name].summary.rps)
     return (MODELS + "\nYour latest run of each (the history has them all):\n\n" + "\n".join(rows)

@@ -32,7 +32,7 @@ KEYS: list[BindingType] = [
     Binding("ctrl+s", "start", "Start", priority=True, tooltip="Start (or re-run) the list"),
     Binding("ctrl+o", "export", "Export", priority=True, tooltip="Export the run to JSON/CSV"),
     Binding("ctrl+r", "sweep", "Sweep", priority=True, tooltip="Run the list at each sweep worker count"),
-    Binding("ctrl+b", "compare", "Backends", priority=True, tooltip="Run the list on every backend"),
+    Binding("ctrl+b", "compare", "Clients", priority=True, tooltip="Run the list on every client"),
     # F5, not F6: the URL editor (TextArea) binds F6 to select a line
     Binding("f5", "compare_models", "Models", priority=True,
             tooltip="Run the list under each model and client you check"),

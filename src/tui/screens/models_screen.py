@@ -52,8 +52,8 @@ class ModelsScreen(ModalScreen["list[Cell] | None"]):
                         f"workers (threads or tasks; processes: {self._processes} of them, each with "
                         f"{self._workers} threads).")
             yield TickList(
-                *(Selection(f"{model:<10} {backend}", f"{model}/{backend}", (model, backend) in self._chosen)
-                  for model, backend in every_pair()), id="models-list")
+                *(Selection(f"{model:<10} {client}", f"{model}/{client}", (model, client) in self._chosen)
+                  for model, client in every_pair()), id="models-list")
             if len(self._pythons) > 1:
                 yield Label("on each checked Python (GIL on, or off on a free-threaded build):")
                 yield TickList(
@@ -64,14 +64,14 @@ class ModelsScreen(ModalScreen["list[Cell] | None"]):
 
     def action_run(self) -> None:
         chosen = [value.split("/", 1) for value in self.query_one("#models-list", SelectionList).selected]
-        pairs: list[Pair] = [(model, backend) for model, backend in every_pair()
-                             if [model, backend] in chosen]
+        pairs: list[Pair] = [(model, client) for model, client in every_pair()
+                             if [model, client] in chosen]
         if len(self._pythons) > 1:
             checked = set(self.query_one("#models-pythons", SelectionList).selected)
             pythons = [path for _, path in self._pythons if (path or "") in checked]
         else:
             pythons = [self._python]
-        cells: list[Cell] = [(model, backend, python) for python in pythons for model, backend in pairs]
+        cells: list[Cell] = [(model, client, python) for python in pythons for model, client in pairs]
         self.dismiss(cells or None)
 
     def action_cancel(self) -> None:

@@ -25,21 +25,21 @@ def python_label(record: RunRecord) -> str:
 def labels(swept: Sequence[SweepPoint]) -> list[str]:
     """A run's name in the comparison: its client (and model), its Python if they differ, its workers."""
     several = len({short_python(p.record) for p in swept}) > 1
-    return [f"{p.record.backend}{f' {short_python(p.record)}' if several else ''} ({p.record.workers})"
+    return [f"{p.record.client}{f' {short_python(p.record)}' if several else ''} ({p.record.workers})"
             for p in swept]
 
 
 def title(swept: Sequence[SweepPoint]) -> str:
     """What is compared: the one thing the runs differ in, and what they share."""
     records = [p.record for p in swept]
-    backends = {r.backend for r in records}
+    clients = {r.client for r in records}
     pythons = {short_python(r) for r in records}
     workers = {r.workers for r in records}
     shared = f", {records[0].workers} workers" if len(workers) == 1 and records else ""
-    if len(backends) == 1 and len(pythons) > 1:
-        return f"req/s by Python: {records[0].backend}{shared}"
-    if len(backends) > 1 and len(pythons) == 1:
-        models = any("," in b for b in backends)  # "pycurl, 2 processes": a model named beside its client
+    if len(clients) == 1 and len(pythons) > 1:
+        return f"req/s by Python: {records[0].client}{shared}"
+    if len(clients) > 1 and len(pythons) == 1:
+        models = any("," in b for b in clients)  # "pycurl, 2 processes": a model named beside its client
         return f"req/s by {'model and client' if models else 'client'}{shared}"
     return f"req/s by run{shared}"
 
@@ -53,7 +53,7 @@ def point(swept: Sequence[SweepPoint]) -> str:
     best = max(range(len(swept)), key=lambda i: rates[i])
     first = rates[0]
     records = [p.record for p in swept]
-    if len({r.backend for r in records}) == 1 and len({short_python(r) for r in records}) == 2 \
+    if len({r.client for r in records}) == 1 and len({short_python(r) for r in records}) == 2 \
             and len({r.workers for r in records}) == 1:  # GIL on against GIL off
         other = 1 - best if len(swept) == 2 else 0
         ratio = rates[best] / rates[other] if rates[other] else 0.0

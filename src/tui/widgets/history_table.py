@@ -13,7 +13,7 @@ from fetchtui.core.history import History, list_label
 
 # The figures a sweep is read by come first, so a narrow pane still shows them.
 COLUMNS = (
-    ("#", 3), ("workers", 7), ("backend", 22), ("python", 6), ("elapsed s", 9), ("req/s", 8), ("speedup", 10),
+    ("#", 3), ("workers", 7), ("client", 22), ("python", 6), ("elapsed s", 9), ("req/s", 8), ("speedup", 10),
     ("p50 ms", 7), ("p99 ms", 7), ("failed", 6), ("cpu", 4), ("requests", 8), ("list", 40),
 )
 
@@ -84,7 +84,7 @@ class HistoryTable(DataTable[Text]):
             failed = s.failed + s.cancelled
             cells = [
                 Text(str(record.number) if record.recorded else "-"),  # "-": only in this launch
-                Text(str(record.workers)), Text(record.backend),
+                Text(str(record.workers)), Text(record.client),
                 Text(s.python.short if s.python is not None else "-"),  # 3.13t: free-threaded
                 Text(f"{s.elapsed_s:.3f}"), Text(f"{s.rps:.1f}"),
                 Text(str(speedup) if speedup is not None else "-", "bold"),

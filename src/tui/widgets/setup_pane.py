@@ -1,4 +1,4 @@
-"""The setup pane: the URL list editor, worker count, backend, timeout, rate and duration."""
+"""The setup pane: the URL list editor, worker count, client, timeout, rate and duration."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from fetchtui.core.config import (
     MODELS,
     ConfigError,
     RunConfig,
-    check_backend,
+    check_client,
     check_model,
     parse_processes,
     parse_rate,
@@ -176,9 +176,9 @@ class SetupPane(Vertical):
             yield Label("processes", classes="caption")
             yield Input(str(self._processes), id="processes", restrict=r"[0-9]*", max_length=2,
                         compact=True, disabled=not registry.MODELS[config.model].multi_process)
-            yield Label("backend", classes="caption")
+            yield Label("client", classes="caption")
             yield Select([(b, b) for b in registry.CLIENT_NAMES],
-                         value=config.backend, allow_blank=False, id="backend", compact=True)
+                         value=config.client, allow_blank=False, id="client", compact=True)
             yield Label("python", classes="caption")
             yield Select([(self._python_labels[path], path or "") for path in self._pythons],
                          value=config.python or "", allow_blank=False, id="python", compact=True,
@@ -241,9 +241,9 @@ class SetupPane(Vertical):
             return
         model = check_model(str(event.value))
         self.query_one("#processes", Input).disabled = not registry.MODELS[model].multi_process
-        backend = self.query_one("#backend", Select)
-        if registry.client(model, str(backend.value)) is None:  # the model's own default client
-            backend.value = registry.default_client(model)
+        chosen = self.query_one("#client", Select)
+        if registry.client(model, str(chosen.value)) is None:  # the model's own default client
+            chosen.value = registry.default_client(model)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "workers":
@@ -328,7 +328,7 @@ class SetupPane(Vertical):
         try:
             workers = parse_workers(self.query_one("#workers", Input).value)
             timeout = parse_timeout(self.query_one("#timeout", Input).value)
-            backend = check_backend(str(self.query_one("#backend", Select).value))
+            client = check_client(str(self.query_one("#client", Select).value))
             model = check_model(str(self.query_one("#model", Select).value))
             processes = (parse_processes(self.query_one("#processes", Input).value)
                          if registry.MODELS[model].multi_process else 1)
@@ -339,12 +339,12 @@ class SetupPane(Vertical):
             duration = parse_run_duration(duration_text) if duration_text and not stages else None
             base = self.config
             python = str(self.query_one("#python", Select).value) or None
-            config = replace(base, workers=workers, backend=backend, model=model, processes=processes,
+            config = replace(base, workers=workers, client=client, model=model, processes=processes,
                              python=python,
                              rate=rate, duration=duration, stages=stages,
                              limits=replace(base.limits, timeout=timeout),
                              cut_at_end=base.cut_at_end and bool(duration or stages))
-        except ConfigError as exc:  # e.g. --http2 on a backend that cannot speak it
+        except ConfigError as exc:  # e.g. --http2 on a client that cannot speak it
             return str(exc)
         return Setup(targets, config)
 

@@ -45,7 +45,7 @@ class SweepChart(Vertical):
             yield PlotextPlot(id="sweep-rps")
 
     def show(self, history: History, runs: list[RunRecord]) -> None:
-        if len({r.backend for r in runs}) > 1 or (len(runs) > 1 and len({r.workers for r in runs}) == 1):
+        if len({r.client for r in runs}) > 1 or (len(runs) > 1 and len({r.workers for r in runs}) == 1):
             self._compare(history, runs)  # models (or interpreters) side by side, not a sweep
             return
         self.compared = []

@@ -1,4 +1,4 @@
-"""httpx, with one Client shared by the pool; its sockets are found through httpcore's backend."""
+"""httpx, with one Client shared by the pool; its sockets are found through httpcore's network layer."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ class _TrackedStream:
         return getattr(self._inner, name)
 
 
-class _TrackedBackend:
+class _TrackedNetwork:
     def __init__(self, inner: Any) -> None:
         self._inner = inner
 
@@ -93,7 +93,7 @@ def strip_secrets_off_origin(request: httpx.Request) -> None:
             del request.headers[name]
 
 
-class HttpxBackend:
+class HttpxClient:
     """httpx with one Client shared by every worker, its limits sized to the workers."""
 
     name = "httpx"
@@ -104,19 +104,19 @@ class HttpxBackend:
         self._verify = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._lock = threading.Lock()
-        self._clients: dict[str | None, httpx.Client] = {}  # one per proxy (None: direct)
-        self._client_for(None)
+        self._sessions: dict[str | None, httpx.Client] = {}  # one per proxy (None: direct)
+        self._session_for(None)
 
-    def _client_for(self, proxy: str | None) -> httpx.Client:
-        client = self._clients.get(proxy)
-        if client is not None:
-            return client
+    def _session_for(self, proxy: str | None) -> httpx.Client:
+        session = self._sessions.get(proxy)
+        if session is not None:
+            return session
         with self._lock:
-            if proxy not in self._clients:
-                self._clients[proxy] = self._new_client(proxy)
-            return self._clients[proxy]
+            if proxy not in self._sessions:
+                self._sessions[proxy] = self._new_session(proxy)
+            return self._sessions[proxy]
 
-    def _new_client(self, proxy: str | None) -> httpx.Client:
+    def _new_session(self, proxy: str | None) -> httpx.Client:
         limits = self.limits
         transport = httpx.HTTPTransport(
             verify=self._verify,
@@ -129,8 +129,8 @@ class HttpxBackend:
         if pool is not None and hasattr(pool, "_network_backend"):
             # httpx has no public hook for the socket; without it deadlines fall back to
             # httpx's own per-operation timeouts.
-            pool._network_backend = _TrackedBackend(pool._network_backend)
-        client = httpx.Client(
+            pool._network_backend = _TrackedNetwork(pool._network_backend)
+        session = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(limits.timeout, pool=None),
             follow_redirects=True,
@@ -138,15 +138,15 @@ class HttpxBackend:
             trust_env=False,
             event_hooks={"request": [strip_secrets_off_origin]},
         )
-        refuse_cookies(client.cookies.jar)
-        return client
+        refuse_cookies(session.cookies.jar)
+        return session
 
     def fetch(self, target: Target) -> FetchResult:
         limits, spec = self.limits, target.spec
         status: int | None = None  # the head was read: a limit passed after it was the trailers'
         try:
-            client = self._client_for(self._proxies.for_url(target.url))
-            with client.stream(spec.method, target.url, headers=list(spec.headers), content=spec.body,
+            session = self._session_for(self._proxies.for_url(target.url))
+            with session.stream(spec.method, target.url, headers=list(spec.headers), content=spec.body,
                                extensions={"fetchtui_origin": target.url}) as resp:
                 trace = current_trace()
                 if trace is not None:
@@ -164,6 +164,6 @@ class HttpxBackend:
 
     def close(self) -> None:
         with self._lock:
-            clients = list(self._clients.values())
-        for client in clients:
-            client.close()
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            session.close()

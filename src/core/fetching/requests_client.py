@@ -14,7 +14,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from fetchtui.core.config import FetchLimits
-from fetchtui.core.fetching.backend import CHUNK
+from fetchtui.core.fetching.client import CHUNK
 from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe, oversized_head
 from fetchtui.core.fetching.http_head import HeadRulesResponse
@@ -90,7 +90,7 @@ class _Session(requests.Session):
                 del prepared_request.headers[name]
 
 
-class RequestsBackend:
+class RequestsClient:
     """requests with one Session shared by every worker, its pool sized to the workers."""
 
     name = "requests"
@@ -173,7 +173,7 @@ def _raw_chunks(resp: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-class RequestsGetBackend(RequestsBackend):
+class RequestsGetClient(RequestsClient):
     """A bare `requests.get` per request: a new Session, so a new connection, every time —
     the way the lesson warns against, to be seen beside a shared Session."""
 
@@ -184,7 +184,7 @@ class RequestsGetBackend(RequestsBackend):
             return self._fetch(session, target)
 
 
-class RequestsPerThreadBackend(RequestsBackend):
+class RequestsPerThreadClient(RequestsClient):
     """requests with one Session per worker thread (nothing shared between threads)."""
 
     name = "requests-per-thread"

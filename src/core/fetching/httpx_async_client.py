@@ -12,7 +12,7 @@ from fetchtui.core.config import FetchLimits
 from fetchtui.core.events import Phases
 from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, check_head, classify, describe, oversized_head
-from fetchtui.core.fetching.httpx_backend import ERRORS, strip_secrets_off_origin
+from fetchtui.core.fetching.httpx_client import ERRORS, strip_secrets_off_origin
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
@@ -56,8 +56,8 @@ async def _strip_secrets_off_origin(request: httpx.Request) -> None:
     strip_secrets_off_origin(request)
 
 
-class HttpxAsyncBackend:
-    """httpx.AsyncClient with its pool sized to the tasks; one client per proxy."""
+class HttpxAsyncClient:
+    """httpx.AsyncClient with its pool sized to the tasks; one per proxy."""
 
     name = "httpx"
 
@@ -66,20 +66,20 @@ class HttpxAsyncBackend:
         self.tasks = tasks
         self._verify = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
-        self._clients: dict[str | None, httpx.AsyncClient] = {}  # one loop: no lock needed
+        self._sessions: dict[str | None, httpx.AsyncClient] = {}  # one loop: no lock needed
         self._conn_ids: dict[int, int] = {}  # id() of a connection's network stream -> its number
 
-    def _client_for(self, proxy: str | None) -> httpx.AsyncClient:
-        client = self._clients.get(proxy)
-        if client is None:
-            client = self._clients[proxy] = httpx.AsyncClient(
+    def _session_for(self, proxy: str | None) -> httpx.AsyncClient:
+        session = self._sessions.get(proxy)
+        if session is None:
+            session = self._sessions[proxy] = httpx.AsyncClient(
                 verify=self._verify, trust_env=False, proxy=proxy, http2=self.limits.http2,
                 limits=httpx.Limits(max_connections=self.tasks, max_keepalive_connections=self.tasks),
                 timeout=httpx.Timeout(self.limits.timeout, pool=None), follow_redirects=True,
                 max_redirects=self.limits.max_redirects,
                 event_hooks={"request": [_strip_secrets_off_origin]})
-            refuse_cookies(client.cookies.jar)
-        return client
+            refuse_cookies(session.cookies.jar)
+        return session
 
     async def fetch(self, target: Target) -> FetchResult:
         """The response read to its end, or FetchError; the caller holds the deadline."""
@@ -90,11 +90,11 @@ class HttpxAsyncBackend:
         status = 0
         cap: BodyCap | None = None
         try:
-            client = self._client_for(self._proxies.for_url(target.url))
-            request = client.build_request(spec.method, target.url, headers=list(spec.headers),
+            session = self._session_for(self._proxies.for_url(target.url))
+            request = session.build_request(spec.method, target.url, headers=list(spec.headers),
                                            content=spec.body,
                                            extensions={"trace": trace, "fetchtui_origin": target.url})
-            resp = await client.send(request, stream=True)
+            resp = await session.send(request, stream=True)
             try:
                 headers_ns = time.perf_counter_ns()
                 trace.http_version = resp.http_version
@@ -118,5 +118,5 @@ class HttpxAsyncBackend:
                            trace.http_version)
 
     async def aclose(self) -> None:
-        for client in list(self._clients.values()):
-            await client.aclose()
+        for session in list(self._sessions.values()):
+            await session.aclose()

@@ -1,4 +1,4 @@
-"""A backend that answers from a plan instead of the network, for properties that must replay.
+"""A client that answers from a plan instead of the network, for properties that must replay.
 
 `http://fake.test/<i>` is answered by plan[i]: ("status", 200), ("fail", "reset") or
 ("hang", None), which holds its worker until the run cuts its slot. Nothing crosses a wire
@@ -26,7 +26,7 @@ def fake_url(index: int) -> str:
     return f"http://fake.test/{index}"
 
 
-class FakeBackend:
+class FakeClient:
     name = "fake"
 
     def __init__(self, plan: Sequence[Step], on_start: Callable[[int], None] | None = None) -> None:
@@ -57,5 +57,5 @@ class FakeBackend:
         self.closed.set()
 
 
-def factory(backend: FakeBackend) -> Callable[[str, int, FetchLimits], FakeBackend]:
-    return lambda name, workers, limits: backend
+def factory(client: FakeClient) -> Callable[[str, int, FetchLimits], FakeClient]:
+    return lambda name, workers, limits: client

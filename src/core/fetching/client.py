@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Protocol, cast
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, check_backend
+from fetchtui.core.config import FetchLimits, check_client
 from fetchtui.core.fetching.result import FetchResult
 from fetchtui.core.targets import Target
 
 CHUNK = 65536
 
 
-class Backend(Protocol):
+class Client(Protocol):
     """A thread's client: send one request within the limits; return its FetchResult or raise FetchError."""
 
     name: str
@@ -30,17 +30,17 @@ class AsyncClient(Protocol):
     async def aclose(self) -> None: ...
 
 
-def make_backend(name: str, workers: int, limits: FetchLimits) -> Backend:
+def make_client(name: str, workers: int, limits: FetchLimits) -> Client:
     """Build the thread client called `name` (the registry's entry); only its library is imported."""
-    spec = registry.client("threads", check_backend(name))
+    spec = registry.client("threads", check_client(name))
     if spec is None:
         raise ValueError(registry.pair_problem("threads", name))
-    return cast(Backend, spec.build(workers, limits))
+    return cast(Client, spec.build(workers, limits))
 
 
 def make_async_client(name: str, tasks: int, limits: FetchLimits) -> AsyncClient:
     """Build the event-loop client called `name` (the registry's entry)."""
-    spec = registry.client("asyncio", check_backend(name))
+    spec = registry.client("asyncio", check_client(name))
     if spec is None:
         raise ValueError(registry.pair_problem("asyncio", name))
     return cast(AsyncClient, spec.build(tasks, limits))

@@ -77,7 +77,7 @@ def _trace_config() -> aiohttp.TraceConfig:
     return config
 
 
-class AiohttpBackend:
+class AiohttpClient:
     """aiohttp with one session whose connector holds a connection per task."""
 
     name = "aiohttp"

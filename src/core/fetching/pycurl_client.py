@@ -97,7 +97,7 @@ LIBCURL_TRAILER_CAP = "a trailer line of the response passes libcurl's own 4 KiB
 
 class CurlHandle:
     """One easy handle, set up for a run's limits, the socket of its connection, and that
-    connection's id: a worker thread's own (PycurlBackend), or a slot of the multi loop."""
+    connection's id: a worker thread's own (PycurlClient), or a slot of the multi loop."""
 
     def __init__(self, limits: FetchLimits, tls: Tls) -> None:
         self.curl = pycurl.Curl()
@@ -316,7 +316,7 @@ class CurlHandle:
             self.sock.close()
 
 
-class PycurlBackend:
+class PycurlClient:
     """libcurl through pycurl, one easy handle (and connection) per worker thread."""
 
     name = "pycurl"
