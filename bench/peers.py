@@ -16,6 +16,12 @@ best of --rounds:
 req/s is each tool's own figure; fetchtui's is its summary's (start-up excluded, as hey's).
 Every tool runs once a round, in turn, so a drift of the machine's speed hits them alike.
 The ratios at the end are to hey's best and to wrk.
+
+    python bench/peers.py --vs-python OTHER_VENV/bin/python [--only curl-multi] [--no-locust]
+
+--vs-python runs each fetchtui row on another install too (an older commit's worktree and
+venv), in the same rounds, beside hey: a before and an after against the same peer in one
+run. --only keeps the fetchtui rows whose name holds one of its comma-separated words.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -130,10 +137,18 @@ def run_seed(url: str, n: int) -> float:
     return n / float(done.stderr.split("RESULT", 1)[1].split()[0])
 
 
-def run_fetchtui(url: str, n: int, flags: list[str], workdir: str) -> float:
+def command(python: str | None) -> list[str]:
+    """This install's `fetchtui`, or the one of the venv whose python is given."""
+    if python is None:
+        return fetchtui()
+    installed = Path(python).with_name("fetchtui")
+    return [str(installed)] if installed.exists() else [python, "-m", "fetchtui"]
+
+
+def run_fetchtui(url: str, n: int, flags: list[str], workdir: str, python: str | None = None) -> float:
     out = Path(workdir) / "run.json"
-    done = subprocess.run([*fetchtui(), "run", f"{url} x{n}", *flags, "--no-history", "--json", str(out)],
-                          capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run([*command(python), "run", f"{url} x{n}", *flags, "--no-history",
+                           "--json", str(out)], capture_output=True, text=True, timeout=600, check=False)
     if done.returncode != 0:
         raise SystemExit(f"fetchtui run {' '.join(flags)} failed:\n{done.stdout}{done.stderr}")
     summary = json.loads(out.read_text())["summary"]
@@ -148,9 +163,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30_000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--vs-python", help="another install's python: its fetchtui rows too, in turn")
+    parser.add_argument("--only", default="", help="fetchtui rows whose name holds one of these words")
+    parser.add_argument("--no-locust", action="store_true", help="leave locust's rows out")
     args = parser.parse_args()
     n, rounds = args.requests, args.rounds
-    wrk, hey, locust = ensure("wrk", "wrk"), ensure("hey", "hey"), locust_bin()
+    wrk, hey = ensure("wrk", "wrk"), ensure("hey", "hey")
+    locust = None if args.no_locust else locust_bin()
+    words = [w for w in args.only.split(",") if w]
+    configs = [(name, flags) for name, flags in FETCHTUI if not words or any(w in name for w in words)]
     rows: dict[str, float] = {}
     with serving_nginx("bench/peers.py") as (_, url, workdir):
         tools: dict[str, Callable[[], float]] = {}
@@ -163,8 +184,11 @@ def main() -> None:
             tools["locust FastHttpUser, 16 users"] = lambda: run_locust(locust, url, "Fast", workdir)
             tools["locust HttpUser, 16 users"] = lambda: run_locust(locust, url, "Plain", workdir)
         tools["the seed's script, 16 threads"] = lambda: run_seed(url, min(n, 6000))
-        for name, flags in FETCHTUI:
+        for name, flags in configs:
             tools[name] = lambda flags=flags: run_fetchtui(url, n, flags, workdir)
+            if args.vs_python:
+                tools[f"{name} (before: --vs-python)"] = lambda flags=flags: run_fetchtui(
+                    url, n, flags, workdir, args.vs_python)
         # round after round of every tool, not one tool's rounds after another's: this machine's
         # speed drifts by tens of percent over minutes, and hey ran minutes before fetchtui did
         for _ in range(rounds):
@@ -172,16 +196,21 @@ def main() -> None:
                 rows[name] = max(rows.get(name, 0.0), run())
     hey_best = max((v for k, v in rows.items() if k.startswith("hey")), default=None)
     limit = next((v for k, v in rows.items() if k.startswith("wrk")), None)
-    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}\n")
+    print(f"{n:,} instant requests to nginx on loopback, best of {rounds}, load {os.getloadavg()[0]:.1f}\n")
     print("| tool | req/s | / hey's best | / wrk |")
     print("|---|---:|---:|---:|")
     for name, rps in rows.items():
         to_hey = f"{rps / hey_best:.2f}" if hey_best else "-"
         to_wrk = f"{rps / limit:.2f}" if limit else "-"
         print(f"| {name} | {rps:,.0f} | {to_hey} | {to_wrk} |")
-    best = max((k for k in rows if k.startswith("fetchtui")), key=lambda k: rows[k])
+    best = max((k for k in rows if k.startswith("fetchtui") and "(before" not in k), key=lambda k: rows[k])
     if hey_best:
         print(f"\nfetchtui's fastest, {best}: {rows[best] / hey_best:.2f}x hey's best (target >= 1.0)")
+    before = [k for k in rows if "(before" in k]
+    if before and hey_best:
+        was = max(before, key=lambda k: rows[k])
+        print(f"before's fastest, {was}: {rows[was] / hey_best:.2f}x hey's best; "
+              f"after / before {rows[best] / rows[was]:.2f}x (target >= 1.0)")
 
 
 if __name__ == "__main__":

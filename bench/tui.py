@@ -18,6 +18,11 @@ Prints, in one run:
   256 (--busy-workers) workers are busy, p50/p99.
 Each UI run starts a second after the app is up, as a user pressing ctrl+s would.
 Under App.run_test() the UI reads cheaper than it is (no terminal is drawn), hence tmux.
+
+--vs TREE --vs-python PY runs the same cases, in the same rounds, on another checkout too (an
+older commit in a worktree of its own, with its own venv): headless and UI of each side in
+turn, A B then B A, so the machine's load hits both; the UI run of that side is instrumented
+by the TREE's own bench/tui.py (its app's insides are its own). --no-keys skips the key case.
 """
 
 from __future__ import annotations
@@ -86,23 +91,37 @@ def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None
 
         frames = 0
         run_cpu_s = 0.0  # the main thread's CPU time when the run started (then: during it)
-        fold_cpu_s = 0.0  # of it, polling: draining and folding
+        fold_cpu_s = 0.0  # of it, polling: draining and folding (not this bench's stamps)
+        fold_only_s = 0.0  # of that, folding
+        stamps_s = 0.0  # this bench's own reading of the stamps, inside a poll
 
         def _go(self, start: Any, session: Any) -> bool:
             self.run_cpu_s = time.thread_time()
+            fold = session._fold  # the fold alone, as an older checkout's bench times its fold
+
+            def timed(batch: list[Event]) -> bool:
+                began = time.thread_time()
+                try:
+                    return bool(fold(batch))
+                finally:
+                    self.fold_only_s += time.thread_time() - began
+            session._fold = timed
             return bool(start(session))
 
         def poll(self, poll: Any) -> Any:
             self.frames += 1
             began = time.thread_time()
+            stamped = self.stamps_s
             figures = poll()
-            self.fold_cpu_s += time.thread_time() - began
+            self.fold_cpu_s += time.thread_time() - began - (self.stamps_s - stamped)
             if figures is not None and figures.ended:
                 self.call_after_refresh(self._done)
             return figures
 
         def folded(self, batch: list[Event]) -> None:
+            began = time.thread_time()
             stamps = stamps_of(batch)
+            self.stamps_s += time.thread_time() - began
             if stamps:
                 self.call_after_refresh(self._painted, stamps)
 
@@ -124,6 +143,7 @@ def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None
                 "elapsed_s": self.stats.elapsed_s(), "ok": self.stats.ok,
                 "frames": self.frames, "ui_cpu_s": time.thread_time(),
                 "run_cpu_s": time.thread_time() - self.run_cpu_s, "fold_cpu_s": self.fold_cpu_s,
+                "fold_only_s": self.fold_only_s,
                 "process_cpu_s": time.process_time(),
                 "lags_ns": self.lags_ns, "keys": self.keys, "worst": self.worst,
             }))
@@ -136,25 +156,36 @@ def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None
 
 
 # -- outside: the driver ----------------------------------------------------------------
-def headless(list_path: str, workers: int, tmp: Path, shape: str) -> float:
+#: A side of the comparison: (its python, its bench/tui.py): this checkout's, or --vs's.
+Side = tuple[str, str]
+
+
+def headless(list_path: str, workers: int, tmp: Path, shape: str,
+             side: Side = (sys.executable, str(HERE))) -> tuple[float, float]:
+    """(the run's elapsed s, its whole process tree's CPU s)."""
     out = tmp / "headless.json"
     model, client, processes = shape.split("/")
     spread = ["-P", processes] if model in ("processes", "curl-multi") else []  # -P is theirs alone
-    subprocess.run([sys.executable, "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
+    cpu = os.times()
+    subprocess.run([side[0], "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
                     "-b", client, "--model", model, *spread, "--no-history", "--json", str(out)],
-                   check=True, capture_output=True)
-    return float(json.loads(out.read_text())["summary"]["elapsed_s"])
+                   check=True, capture_output=True, timeout=600)
+    after = os.times()
+    used = after.children_user + after.children_system - cpu.children_user - cpu.children_system
+    return float(json.loads(out.read_text())["summary"]["elapsed_s"]), used
 
 
 def with_ui(list_path: str, workers: int, tmp: Path, hz: float, shape: str,
-            keys: int = 0) -> tuple[dict[str, Any], list[float]]:
+            keys: int = 0, side: Side = (sys.executable, str(HERE))) -> tuple[dict[str, Any], list[float]]:
     out = tmp / "ui.json"
     out.unlink(missing_ok=True)
     session = f"fetchtui-bench-{os.getpid()}"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
-                    sys.executable, str(HERE), "--inner", list_path, str(workers), str(out), str(hz),
+                    side[0], side[1], "--inner", list_path, str(workers), str(out), str(hz),
                     shape],
                    check=True)
+    pane = subprocess.run(["tmux", "display-message", "-p", "-t", session, "#{pane_pid}"],
+                          capture_output=True, text=True, check=False).stdout.strip()
     sent: list[float] = []
     try:
         if keys:
@@ -169,7 +200,58 @@ def with_ui(list_path: str, workers: int, tmp: Path, hz: float, shape: str,
         time.sleep(0.2)
         return json.loads(out.read_text()), sent
     finally:
+        # the app's own exit (its fetch process, its close-out) would overlap the next run:
+        # wait for it, bounded, before the session (and whatever is left in it) is killed
+        gone_by = time.monotonic() + 30
+        while pane.isdigit() and Path(f"/proc/{pane}").exists() and time.monotonic() < gone_by:
+            time.sleep(0.1)
         subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
+
+
+class Seen:
+    """One side's rounds: headless and UI wall, CPU, and every event's lag."""
+
+    def __init__(self) -> None:
+        self.head: list[float] = []
+        self.ui: list[float] = []
+        self.head_cpu: list[float] = []
+        self.ui_cpu: list[float] = []
+        self.ratios: list[float] = []  # each round's UI / headless, paired
+        self.lags: list[float] = []
+        self.worst: list[float] = []
+
+    def add(self, instant: str, args: argparse.Namespace, tmp: Path, spec: str, side: Side) -> None:
+        h, h_cpu = headless(instant, args.workers, tmp, spec, side)
+        result, _ = with_ui(instant, args.workers, tmp, args.hz, spec, side=side)
+        assert result["ok"] == args.requests
+        self.head.append(h)
+        self.head_cpu.append(h_cpu)
+        self.ui.append(result["elapsed_s"])
+        self.ui_cpu.append(result["process_cpu_s"])
+        self.ratios.append(result["elapsed_s"] / h)
+        self.lags += [lag / 1e6 for lag in result["lags_ns"]]
+        self.worst += [lag for _, lag in result["worst"]]
+        print(f"  {side[1]}: headless {h:.2f} s (CPU {h_cpu:.2f} s); UI {result['elapsed_s']:.2f} s, "
+              f"{result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s "
+              f"({result['run_cpu_s'] * 1e3:.0f} ms of it from the run's start to its end, "
+              f"{result['fold_cpu_s'] * 1e3:.0f} ms draining and folding, of which folding "
+              f"{result.get('fold_only_s', result['fold_cpu_s']) * 1e3:.0f} ms), "
+              f"UI process CPU {result['process_cpu_s']:.2f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    def report(self) -> None:
+        h, u = statistics.median(self.head), statistics.median(self.ui)
+        print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio of medians {u / h:.3f}   "
+              f"median of paired ratios {self.ratio():.3f}")
+        print(f"  CPU (median): headless run's process tree {statistics.median(self.head_cpu):.2f} s, "
+              f"UI process {statistics.median(self.ui_cpu):.2f} s")
+        print(f"  frames: {len(self.worst)}, each one's oldest event waited "
+              f"p50 {pct(self.worst, 50):.1f} ms, "
+              f"max {max(self.worst, default=float('nan')):.1f} ms")
+        print(f"  UI lag, event queued -> frame painted: p50 {pct(self.lags, 50):.1f} ms  "
+              f"p99 {pct(self.lags, 99):.1f} ms  ({len(self.lags)} events)")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -189,6 +271,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1, help="-P of the UI cases (processes, curl-multi)")
     parser.add_argument("--nginx", action="store_true", help="fetch from nginx, not the demo server")
     parser.add_argument("--requests", type=int, default=5000, help="instant requests per UI case")
+    parser.add_argument("--vs", help="another checkout (a worktree) to run side by side")
+    parser.add_argument("--vs-python", default=sys.executable, help="--vs's python (its venv's)")
+    parser.add_argument("--no-keys", action="store_true", help="skip the key-response case")
     args = parser.parse_args()
     spec = f"{args.model}/{args.client}/{args.processes}"  # what the UI cases run: model, client, -P
     if not shutil.which("tmux"):
@@ -207,28 +292,27 @@ def main() -> None:
             tmp = Path(name)
             instant = tmp / "instant.txt"
             instant.write_text(f"{instant_url} x{args.requests}\n")
-            head, ui, lags, worst = [], [], [], []
-            for _ in range(0 if args.keys_only else args.rounds):
-                head.append(headless(str(instant), args.workers, tmp, spec))
-                result, _ = with_ui(str(instant), args.workers, tmp, args.hz, spec)
-                assert result["ok"] == args.requests
-                ui.append(result["elapsed_s"])
-                lags += [lag / 1e6 for lag in result["lags_ns"]]
-                worst += [lag for _, lag in result["worst"]]
-                print(f"  UI run: {result['frames']} frames, UI thread CPU {result['ui_cpu_s']:.2f} s "
-                      f"({result['run_cpu_s'] * 1e3:.0f} ms of it from the run's start to its end, "
-                      f"{result['fold_cpu_s'] * 1e3:.0f} ms draining and folding), "
-                      f"process CPU {result['process_cpu_s']:.2f} s", flush=True)
+            sides: dict[str, Side] = {"this": (sys.executable, str(HERE))}
+            if args.vs:
+                sides["vs"] = (args.vs_python, str(Path(args.vs) / "bench" / "tui.py"))
+            seen = {name: Seen() for name in sides}
+            for round_ in range(0 if args.keys_only else args.rounds):
+                order = list(sides) if round_ % 2 == 0 else list(reversed(sides))  # A B, then B A
+                for name in order:
+                    seen[name].add(str(instant), args, tmp, spec, sides[name])
             if not args.keys_only:
-                h, u = statistics.median(head), statistics.median(ui)
                 server = "nginx" if args.nginx else "demo server"
                 print(f"UI overhead, {args.requests} instant requests ({server}) at {args.workers} workers"
-                      f", {spec}, median of {args.rounds} rounds")
-                print(f"  headless {h:.3f} s   live UI {u:.3f} s   ratio {u / h:.3f}")
-                print(f"frames: {len(worst)}, each one's oldest event waited p50 {pct(worst, 50):.1f} ms, "
-                      f"max {max(worst, default=float('nan')):.1f} ms")
-                print(f"UI lag, event queued -> frame painted: p50 {pct(lags, 50):.1f} ms  "
-                      f"p99 {pct(lags, 99):.1f} ms  ({len(lags)} events)")
+                      f", {spec}, median of {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
+                for name, side in sides.items():
+                    print(f"{name} ({side[1]}):")
+                    seen[name].report()
+                if args.vs:
+                    this, vs = seen["this"], seen["vs"]
+                    print(f"this / vs: UI/headless wall ratio {this.ratio() / vs.ratio():.3f}, "
+                          f"lag p99 {pct(this.lags, 99):.1f} / {pct(vs.lags, 99):.1f} ms")
+            if args.no_keys:
+                return
 
             busy = tmp / "busy.txt"
             # long enough to outlast the 30 keys on the fastest model too (curl-multi: ~1,200 req/s)
