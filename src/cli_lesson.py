@@ -17,6 +17,7 @@ from fetchtui.cli import _Parser, build_step_parser
 from fetchtui.cli_input import fail, read_list, request_spec, run_config, targets_or_exit
 from fetchtui.core.lessons.builtin import BUILTIN, DEFAULT, builtin, builtin_text, lang_of
 from fetchtui.core.lessons.format import LANGS, Lesson, LessonError, Step, parse_lesson
+from fetchtui.core.lessons.progress import LessonPlan
 
 if TYPE_CHECKING:
     from fetchtui.core.config import RunConfig
@@ -25,8 +26,6 @@ if TYPE_CHECKING:
 MAX_LESSON_BYTES = 1 << 20
 #: Where a step's `{demo}` points while its settings are checked, before the server starts.
 STAND_IN = "http://127.0.0.1:8765"
-COMING = ("the interactive lesson needs the live monitor, and its lesson pane is still to "
-          "come; `fetchtui lesson --run` runs the steps headless now")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +72,7 @@ def cmd_lesson(argv: Sequence[str]) -> int:
     except LessonError as exc:
         fail(str(exc))
     if not args.run:
-        fail(COMING)
+        return open_lesson(lesson)
     if args.json is not None:
         from fetchtui.core.export import export_paths_problem
 
@@ -84,6 +83,39 @@ def cmd_lesson(argv: Sequence[str]) -> int:
 
     return run_lesson(lesson, lambda step, demo, python: prepared(lesson, step, demo, python),
                       json_path=args.json)
+
+
+def lesson_plan(lesson: Lesson, demo: str, python: str | None) -> LessonPlan:
+    """The lesson as the live monitor runs it: each step read by the CLI's own code, `{demo}`
+    at `demo`, `{free-threaded}` as `python` (None: no such step can run here)."""
+    return LessonPlan(lesson, lambda step: prepared(lesson, step, demo, python or sys.executable), python)
+
+
+def open_lesson(lesson: Lesson) -> int:
+    """The live monitor in lesson mode, against the demo server started for the lesson (in a
+    process of its own, as `--run` has it); its runs are a class's, not the history file's."""
+    os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: a frame reaches the terminal sooner
+    from fetchtui.cli import _exit_code, _keys_from_the_terminal
+    from fetchtui.core.history import History
+    from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
+    from fetchtui.core.lessons.pythons import free_threaded
+    from fetchtui.tui.app import FetchApp
+
+    _keys_from_the_terminal()
+    python = free_threaded() if any(step.needs_free_threaded for step in lesson.steps) else None
+    try:
+        demo = DemoProcess()
+    except (OSError, DemoProcessError) as exc:
+        fail(str(exc))
+    with demo:
+        plan = lesson_plan(lesson, demo.url, python)
+        first = plan.settings(lesson.steps[0])
+        config = first[1] if not isinstance(first, str) else None
+        app = FetchApp("", config, history=History(front_end="lesson"), lesson=plan)
+        try:
+            return _exit_code(app, app.run())
+        finally:
+            app.shutdown_sources()
 
 
 def load(given: str | None, lang: str) -> Lesson:

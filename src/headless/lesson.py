@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 from fetchtui.core.history import History
 from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
 from fetchtui.core.lessons.pythons import HOW_TO_GET, free_threaded
-from fetchtui.core.lessons.results import StepResult, baselines, speedup
+from fetchtui.core.lessons.results import StepResult, step_figures
 from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, STDOUT, run_headless
 
@@ -95,21 +95,18 @@ def lesson_table(lesson: Lesson, results: Sequence[StepResult]) -> str:
     """A row a step: what it ran, how fast, its speedup against the first step on the same
     URLs (`base` is that step; per request, `/req`, when the counts differ) and its limit."""
     rows: list[list[str]] = []
-    for number, (result, base) in enumerate(zip(results, baselines(results), strict=True), 1):
-        cells = [str(number), safe_text(result.step.title, 60), safe_text(shlex.join(result.step.argv), 60)]
-        s = result.summary
-        if s is None:
+    for index, result in enumerate(results):
+        cells = [str(index + 1), safe_text(result.step.title, 60),
+                 safe_text(shlex.join(result.step.argv), 60)]
+        f = step_figures(results, index)
+        if f is None:
             rows.append([*cells, "skipped", "-", "-", "-", "-"])
             continue
-        first = results[base].summary if base is not None else None
-        if base == number - 1:
+        if f.is_base:
             shown = "base"
         else:
-            against = speedup(s, first) if first is not None else None
-            shown = f"{against} (vs {base + 1})" if against is not None and base is not None else "-"
-        ran = str(s.submitted) if s.complete else f"{s.ok + s.failed} of {s.submitted}"
-        rows.append([*cells, ran, f"{s.rps:,.1f}", shown, f"{s.latency_ms.p50:.1f}",
-                     s.limit.by if s.limit is not None else "-"])
+            shown = f"{f.speedup} (vs {f.base + 1})" if f.speedup is not None and f.base is not None else "-"
+        rows.append([*cells, f.requests, f"{f.rps:,.1f}", shown, f"{f.p50_ms:.1f}", f.limit or "-"])
     notes = [f"step {n}: skipped: {r.skipped}" for n, r in enumerate(results, 1) if r.skipped]
     title = safe_text(f"{lesson.title} ({lesson.lang}): speedup against the first step on the same "
                       "URLs, per request (/req) when the counts differ")

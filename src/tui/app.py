@@ -19,6 +19,7 @@ from fetchtui import collector
 from fetchtui.core.checks import Check
 from fetchtui.core.config import DEFAULT_SERIES, RunConfig
 from fetchtui.core.history import History
+from fetchtui.core.lessons.progress import LessonPlan
 from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
@@ -46,7 +47,8 @@ class FetchApp(App[int]):
     def __init__(self, text: str = "", config: RunConfig | None = None, *, start: bool = False,
                  sources: Sources | None = None, history: History | None = None,
                  request: RequestSpec = DEFAULT_SPEC, processes: int = 2,
-                 checks: Sequence[Check] = (), series: Sequence[int] = DEFAULT_SERIES) -> None:
+                 checks: Sequence[Check] = (), series: Sequence[int] = DEFAULT_SERIES,
+                 lesson: LessonPlan | None = None) -> None:
         super().__init__()
         if sources is None:
             from fetchtui.core.runs.child import FetchProcesses
@@ -62,6 +64,7 @@ class FetchApp(App[int]):
         self._request = request  # the command line's -X/-H/-d: every line's unless it says
         self._start_now = start
         self._series = tuple(series)  # the sweep field's worker counts
+        self._lesson = lesson  # `fetchtui lesson`: its pane in the setup pane's place
 
     @classmethod
     def replaying(cls, recording: Recording, origin: str, *, speed: float | None = None,
@@ -93,7 +96,7 @@ class FetchApp(App[int]):
     def get_default_screen(self) -> MainScreen:
         self.main = MainScreen(self.live_run, self._text, self._config, self._request,
                                self._processes, start=self._start_now, replay_of=self.replay_of,
-                               series=self._series)
+                               series=self._series, lesson=self._lesson)
         return self.main
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Cancel run", "ctrl+c: drop queued requests and abandon those in flight", "cancel"),
     ("Help", "F1: what the views show and why more threads stop helping", "help"),
+    ("Next lesson step", "alt+→: the lesson's next step, its settings the next run's", "step(1)"),
+    ("Previous lesson step", "alt+←: the lesson's previous step", "step(-1)"),
     ("More workers", "+: one more worker (the running pool grows at once)", "more_workers"),
     ("Fewer workers", "-: one worker fewer (it leaves after its request)", "fewer_workers"),
     ("Pause or resume", "p: hold new requests (those in flight finish), or go on", "pause"),

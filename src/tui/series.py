@@ -77,7 +77,7 @@ class Series:
         screen = self.screen
         if self.busy():
             return
-        setup = screen.query_one(SetupPane).read()
+        setup = self.read()
         if isinstance(setup, str):
             screen.notify(setup, title="Cannot start", severity="error", markup=False)
             return
@@ -91,6 +91,13 @@ class Series:
             self._warm_then_start([first, *rest])
         else:
             screen.run_view.start_run(first)
+
+    def read(self) -> Setup | str:
+        """The setup a series starts from: the setup pane's, or in a lesson the step's (with
+        the pane's worker count); else what to fix."""
+        pane = self.screen.query_one(SetupPane)
+        lesson = self.screen.lesson
+        return pane.read() if lesson is None else lesson.setup(pane.worker_count)
 
     def busy(self) -> bool:
         """A run, or a series' warm-up, is under way (and the user is told so)."""
@@ -144,7 +151,7 @@ class Series:
         if self.busy():
             return
         pane = screen.query_one(SetupPane)
-        setup = pane.read()
+        setup = self.read()
         if isinstance(setup, str):
             screen.notify(setup, title="Cannot start", severity="error", markup=False)
             return

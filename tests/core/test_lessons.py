@@ -148,13 +148,6 @@ def test_a_bad_url_in_a_step_is_refused_as_a_bad_list_line_is(tmp_path: Path) ->
     assert line.startswith(f"fetchtui: error: {path}, line 15: step 'One thread': ") and "ftp" in line
 
 
-def test_the_interactive_lesson_says_it_is_coming_in_one_line() -> None:
-    result = lesson("--lang", "en")
-    assert result.returncode == 2
-    (line,) = result.stderr.splitlines()
-    assert "live monitor" in line and "fetchtui lesson --run" in line
-
-
 def test_list_names_the_built_in_lessons() -> None:
     result = lesson("--list")
     assert result.returncode == 0, result.stderr

@@ -42,6 +42,39 @@ def speedup(run: RunSummary, base: RunSummary) -> Speedup | None:
     return Speedup((base.elapsed_s / base.submitted) / (run.elapsed_s / run.submitted), per_request=True)
 
 
+@dataclass(frozen=True, slots=True)
+class StepFigures:
+    """What a step's run measured, as a lesson shows it beside the step's text: its count
+    (`150 of 200` when cut short), req/s, p50, the limit's verdict, and its speedup against
+    `base`, the first step that ran the same URLs (`base` is the step itself when it is that)."""
+
+    index: int
+    requests: str
+    rps: float
+    p50_ms: float
+    limit: str | None
+    base: int | None
+    speedup: Speedup | None
+
+    @property
+    def is_base(self) -> bool:
+        return self.base == self.index
+
+
+def step_figures(results: Sequence[StepResult], index: int) -> StepFigures | None:
+    """The figures of `results[index]` (None: that step has not run), its speedup taken
+    against the first result on the same URLs, per request when the counts differ."""
+    s = results[index].summary
+    if s is None:
+        return None
+    base = baselines(results[:index + 1])[index]
+    first = results[base].summary if base is not None else None
+    against = speedup(s, first) if first is not None and base != index else None
+    ran = str(s.submitted) if s.complete else f"{s.ok + s.failed} of {s.submitted}"
+    return StepFigures(index, ran, s.rps, s.latency_ms.p50, s.limit.by if s.limit is not None else None,
+                       base, against)
+
+
 def baselines(results: Sequence[StepResult]) -> list[int | None]:
     """For each result, the index of the first result that ran the same URLs (itself, for
     the first on its URLs; None for a step that did not run)."""

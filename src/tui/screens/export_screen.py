@@ -37,6 +37,15 @@ class ExportScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def ask_and_export(node: DOMNode, session: RunSession | None) -> None:
+    """The export key: ask for a path, then write the ended run there (or say there is none yet)."""
+    if session is None or not session.stats.ended:
+        node.app.notify("Nothing to export yet: export works once a run has ended.", severity="warning")
+        return
+    node.app.push_screen(ExportScreen("fetchtui-run.json"),
+                         lambda path: export_run(node, session, path) if path else None)
+
+
 def export_run(node: DOMNode, session: RunSession, path: str) -> None:
     """Write an ended run to `path` in a thread of `node`'s, saying how it went in a toast."""
     session.stats.summary()  # its one-off work happens here, not beside the export's thread

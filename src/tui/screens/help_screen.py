@@ -202,17 +202,29 @@ def session_lesson(stats: RunStats | None) -> str:
         f"in all ({conns.reused_share:.0%} of the requests).\n")
 
 
+LESSON_KEYS = """
+**In a lesson** (`fetchtui lesson`) — the lesson pane takes the setup pane's place: the step's
+text, its code, its settings and, once it has run, what it measured beside its speedup
+against the lesson's first step on the same URLs. alt+→ next step · alt+← previous step
+(alt+f and alt+b where the terminal sends those) · ctrl+s runs the step · ctrl+g shows or
+hides the lesson pane.
+"""
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,q,f1,question_mark", "close", "Close help")]
 
-    def __init__(self, stats: RunStats | None = None, runs: Sequence[RunRecord] = ()) -> None:
+    def __init__(self, stats: RunStats | None = None, runs: Sequence[RunRecord] = (),
+                 lesson: bool = False) -> None:
         super().__init__()
         self._stats = stats
         self._runs = runs
+        self._lesson = lesson  # the lesson's keys are said too
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
-            yield Markdown(HELP + models_lesson(self._runs) + session_lesson(self._stats))
+            yield Markdown(HELP + (LESSON_KEYS if self._lesson else "") + models_lesson(self._runs)
+                           + session_lesson(self._stats))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -21,6 +21,13 @@ KEYS: list[BindingType] = [
     Binding("ctrl+q", "app.quit", "Quit", priority=True, tooltip="Quit at once, even mid-run"),
     Binding("f1", "help", "Help", priority=True, tooltip="What the views show"),
     Binding("question_mark", "help", "Help", show=False),  # outside text fields: a URL has ?
+    # a lesson's steps (`fetchtui lesson`; MainScreen.can_act offers them only there): alt+arrows,
+    # as a browser's back and forward, bound by no widget here; alt+f/alt+b are what macOS
+    # terminals send for option+arrow
+    Binding("alt+right,alt+f", "step(1)", "Next step", key_display="alt+→", priority=True,
+            tooltip="The lesson's next step: its text, and its settings for ctrl+s"),
+    Binding("alt+left,alt+b", "step(-1)", "Prev step", key_display="alt+←", priority=True,
+            tooltip="The lesson's previous step"),
     # +/- step the workers from the live pane (here) or the workers field (WorkersInput):
     # the running pool's, and the next run's
     Binding("plus,equals_sign", "more_workers", "More", key_display="+",

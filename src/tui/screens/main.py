@@ -8,20 +8,23 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
 from fetchtui.core.config import DEFAULT_SERIES, RunConfig
+from fetchtui.core.lessons.progress import LessonPlan
 from fetchtui.core.targets import RequestSpec
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui import series
 from fetchtui.tui.live_run import LiveRun
-from fetchtui.tui.screens.export_screen import ExportScreen, export_run
+from fetchtui.tui.screens.export_screen import ask_and_export
 from fetchtui.tui.screens.help_screen import HelpScreen
 from fetchtui.tui.screens.keys import KEYS
 from fetchtui.tui.screens.run_view import ROOMY_COLUMNS, RunView
 from fetchtui.tui.series import Series
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.history_table import HistoryTable
+from fetchtui.tui.widgets.lesson_pane import LessonPane
 from fetchtui.tui.widgets.setup_pane import SetupPane, WorkersInput
 from fetchtui.tui.widgets.stats_panel import StatsPanel
 from fetchtui.tui.widgets.sweep_chart import SweepChart
@@ -48,8 +51,10 @@ class MainScreen(Screen[None], inherit_bindings=False):
 
     def __init__(self, live_run: LiveRun, text: str, config: RunConfig, request: RequestSpec,
                  processes: int, *, start: bool, replay_of: str | None,
-                 series: tuple[int, ...] = DEFAULT_SERIES) -> None:
+                 series: tuple[int, ...] = DEFAULT_SERIES, lesson: LessonPlan | None = None) -> None:
         super().__init__()
+        #: in `fetchtui lesson`, the lesson pane: in the setup pane's place, its step the run's
+        self.lesson = LessonPane(lesson, id="lesson") if lesson is not None else None
         self.live_run = live_run
         self.run_view = RunView(self, live_run)
         self.series = Series(self)
@@ -63,6 +68,8 @@ class MainScreen(Screen[None], inherit_bindings=False):
         return cast("FetchApp", self.app)
 
     def compose(self) -> ComposeResult:
+        if self.lesson is not None:
+            yield self.lesson
         yield SetupPane(self._text, self._config, self._request, processes=self._processes,
                         sends=self.replay_of is None, series=self._series, id="setup")
         with Vertical(id="live"):
@@ -97,7 +104,7 @@ class MainScreen(Screen[None], inherit_bindings=False):
     def _fit(self, width: int, height: int) -> None:
         self.set_class(height < ROOMY_ROWS, "-short")
         self.set_class(width < ROOMY_COLUMNS, "-narrow")
-        pane = self.query_one(SetupPane)
+        pane = self.side
         if width < ROOMY_COLUMNS and pane.display and self.query_one("#live").display:
             # both shown, now too narrow for both: the run's views if there is a run to see
             self.show_setup(self.live_run.stats is None)
@@ -144,13 +151,14 @@ class MainScreen(Screen[None], inherit_bindings=False):
             return run.stats is not None and run.stats.ended
         if action == "pause":  # shown only while it can do something
             return run.running and self.replay_of is None
+        if action in ("step", "focus_urls", "focus_workers"):  # a lesson's pane is in the setup pane's place
+            return (self.lesson is not None) == (action == "step")
         return True
 
     def _text_selected(self) -> bool:
         focused = self.focused
-        if isinstance(focused, (TextArea, Input)):
-            return not focused.selection.is_empty
-        return bool(self.get_selected_text())
+        return not focused.selection.is_empty if isinstance(focused, (TextArea, Input)) \
+            else bool(self.get_selected_text())
 
     # -- steering the running run --------------------------------------------------------
     def action_more_workers(self) -> None:
@@ -215,27 +223,27 @@ class MainScreen(Screen[None], inherit_bindings=False):
     # -- dialogs -------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.app.screen, HelpScreen):
-            self.app.push_screen(HelpScreen(self.live_run.stats, self.live_run.history.runs))
+            self.app.push_screen(HelpScreen(self.live_run.stats, self.live_run.history.runs,
+                                            lesson=self.lesson is not None))
 
     def action_export(self) -> None:
-        stats = self.live_run.stats
-        if stats is None or not stats.ended:
-            self.notify("Nothing to export yet: export works once a run has ended.",
-                        severity="warning")
-            return
-        self.app.push_screen(ExportScreen("fetchtui-run.json"), self._export_to)
-
-    def _export_to(self, path: str | None) -> None:
-        session = self.live_run.session
-        if path and session is not None:
-            export_run(self, session, path)
+        ask_and_export(self, self.live_run.session)
 
     # -- panes and tabs ------------------------------------------------------------------
+    @property
+    def side(self) -> Widget:
+        """The pane beside the live view: the setup pane, or a lesson's pane."""
+        return self.lesson if self.lesson is not None else self.query_one(SetupPane)
+
+    def action_step(self, delta: int) -> None:
+        if self.lesson is not None:
+            self.lesson.go(delta)
+
     def show_setup(self, shown: bool, *, force: bool = False) -> None:
         """Show or hide the setup pane. On a narrow terminal it takes the screen from the live
         view (beside it, each was too narrow to read). Focus leaves whatever is hidden, so no
         key goes to a field nobody can see."""
-        pane, live = self.query_one(SetupPane), self.query_one("#live")
+        pane, live = self.side, self.query_one("#live")
         live_shown = not (shown and self.narrow)
         if pane.display == shown and live.display == live_shown and not force:
             return
@@ -244,11 +252,11 @@ class MainScreen(Screen[None], inherit_bindings=False):
         if not shown and focused is not None and pane in focused.ancestors_with_self:
             self.query_one(ThreadTable).focus()
         elif not live_shown and (focused is None or live in focused.ancestors_with_self):
-            self.query_one("#urls", TextArea).focus()
+            (self.lesson.query_one("#lesson-scroll") if self.lesson else self.query_one("#urls")).focus()
         pane.display = shown
 
     def action_toggle_setup(self) -> None:
-        self.show_setup(not self.query_one(SetupPane).display)
+        self.show_setup(not self.side.display)
 
     def action_focus_urls(self) -> None:
         self.show_setup(True)

@@ -67,6 +67,8 @@ class RunView:
             screen.notify(str(exc), title="Cannot start", severity="error", markup=False)
             return
         stats, config = session.stats, session.config
+        if screen.lesson is not None:  # its figures, when it ends, are the step's shown now
+            screen.lesson.started()
         screen.refresh_bindings()  # the footer offers pause while a run runs
         screen.query_one(ThreadTable).show(stats, config.concurrency)
         screen.query_one(Timeline).show(stats)
@@ -159,6 +161,8 @@ class RunView:
 
     def _after(self, record: RunRecord) -> None:
         """The next run of a series, or the setup pane back for the next experiment."""
+        if self.screen.lesson is not None:
+            self.screen.lesson.ran(record)
         following = self.screen.series.ended(record, self.live_run.setup)
         if following is not None:
             self.start_run(following)

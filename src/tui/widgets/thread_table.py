@@ -62,6 +62,8 @@ class ThreadTable(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.selected: int | None = None  # the thread whose group was clicked
+        #: what it says before any run (a lesson says its own)
+        self.idle_lines: tuple[tuple[str, str], ...] = IDLE_LINES
         self.stats: RunStats | None = None
         self._order: list[int] = []
         self._changes = -1  # the workers' change count the order was made at
@@ -221,7 +223,7 @@ class ThreadTable(ScrollView, can_focus=True):
     def _line(self, index: int) -> Spans:
         stats = self.stats
         if stats is None:  # the first screen: what to do, and where the lesson is
-            return [IDLE_LINES[index]] if index < len(IDLE_LINES) else []
+            return [self.idle_lines[index]] if index < len(self.idle_lines) else []
         where = self._locate(index)
         if where is None:
             return [("Waiting for the pool's first thread…", "dim")] if index == 0 else []
