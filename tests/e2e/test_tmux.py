@@ -476,3 +476,29 @@ def test_at_80_by_24_the_teachers_path_through_the_demo_reads_on_every_screen(tm
     finally:
         subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
     assert not any("Traceback" in screen for screen in seen), next(s for s in seen if "Traceback" in s)
+
+
+def test_at_80_by_24_the_lesson_in_korean_shows_its_first_steps_title_whole() -> None:
+    from fetchtui.core.lessons.builtin import builtin
+
+    lesson = builtin("threads", "ko")
+    first, second = lesson.steps[0].title, lesson.steps[1].title
+    name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
+    # -u: tmux keeps the pane's Hangul as it is (two columns each), whatever its own locale
+    subprocess.run([*TMUX, "-u", "new-session", "-d", "-s", name, "-x", "80", "-y", "24",
+                    "env", "-i", "PATH=/usr/bin:/bin", "TERM=xterm-256color", "LANG=ko_KR.UTF-8",
+                    *fetchtui_command().split(), "lesson"], check=True)
+    term = Terminal(name)
+    try:
+        screen = term.wait_for(lambda s: first in s)
+        line = next(row for row in screen.splitlines() if first in row)
+        assert re.search(r"9단계 중 1단계 · " + re.escape(first) + r"\s*│", line), line  # whole, not cut
+        term.send("M-Right")  # alt+→, as a terminal sends it
+        term.wait_for(lambda s: "9단계 중 2단계" in s and second[:10] in s)
+        term.send("C-q")  # the app, and the demo server it started, end: so does the session
+        give_up = time.monotonic() + 15
+        while subprocess.run([*TMUX, "has-session", "-t", name], capture_output=True).returncode == 0:
+            assert time.monotonic() < give_up, "ctrl+q did not end the lesson"
+            time.sleep(0.1)  # one step of a bounded wait for the session to end
+    finally:
+        subprocess.run([*TMUX, "kill-session", "-t", name], check=False)
