@@ -1,6 +1,6 @@
 """Regenerate the screenshots: real runs of the app against the demo server.
 
-    python screenshots/make.py [--only resize|nogil] [--python PATH]
+    python screenshots/make.py [--only resize|nogil|lesson] [--python PATH]
     (PNG needs rsvg-convert: apt-get install librsvg2-bin; `nogil` needs nginx and a free-threaded
     Python with fetchtui: --python, or $FETCHTUI_FREE_THREADED_PYTHON)
 """
@@ -91,6 +91,29 @@ async def capture_nogil(python: str) -> list[Path]:
             return [Path(app.save_screenshot("nogil.svg", str(HERE)))]
 
 
+async def capture_lesson(server: DemoServer) -> list[Path]:
+    """`fetchtui lesson` at 100x30, in English and in Korean: steps 1 and 2 run, then step 2's
+    pane with what it measured beside its text, its speedup against step 1."""
+    from fetchtui.cli_lesson import lesson_plan
+    from fetchtui.core.history import History
+    from fetchtui.core.lessons.builtin import builtin
+
+    shots = []
+    for lang in ("en", "ko"):
+        plan = lesson_plan(builtin("threads", lang), server.url, None)
+        first = plan.settings(plan.lesson.steps[0])
+        assert not isinstance(first, str), first
+        app = FetchApp("", first[1], history=History(front_end="lesson"), lesson=plan)
+        async with app.run_test(size=(100, 30)) as pilot:
+            for runs, keys in ((1, ("ctrl+s",)), (2, ("alt+right", "ctrl+s"))):
+                await pilot.press(*keys)
+                await runs_ended(pilot, app, runs)
+            await pilot.press("ctrl+g")  # the run's views had the screen: the step's pane back
+            await pilot.pause(0.5)
+            shots.append(Path(app.save_screenshot(f"lesson-{lang}.svg", str(HERE))))
+    return shots
+
+
 async def capture(only: str | None = None, python: str | None = None) -> list[Path]:
     shots = []
     if only == "nogil" or (only is None and python):
@@ -102,7 +125,10 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
     with DemoServer() as server:
         if only == "resize":
             return await capture_resize(server)
+        if only == "lesson":
+            return await capture_lesson(server)
         shots += await capture_resize(server)
+        shots += await capture_lesson(server)
         app = FetchApp(demo_list(server.url), RunConfig(workers=10))
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause(0.3)
@@ -158,7 +184,7 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="regenerate the screenshots")
-    parser.add_argument("--only", choices=["resize", "nogil"], help="only this set")
+    parser.add_argument("--only", choices=["resize", "nogil", "lesson"], help="only this set")
     parser.add_argument("--python", default=os.environ.get("FETCHTUI_FREE_THREADED_PYTHON"),
                         help="a free-threaded Python with fetchtui, for the nogil screenshot")
     args = parser.parse_args()
