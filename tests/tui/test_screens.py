@@ -67,12 +67,13 @@ def two_runs() -> ReplaySources:
 
 async def settled(pilot: Pilot[int]) -> None:
     """No blinking cursor in the picture: the focus on the thread table; where the setup pane
-    has the screen to itself (a narrow terminal before a run), the URL editor's cursor held."""
+    has the screen to itself (a narrow terminal before a run), no focus at all."""
     await pilot.pause()  # the first layout: which pane is shown
     table = pilot.app.query_one(ThreadTable)
     if not table.region.area:
-        editor = pilot.app.query_one("#urls")
-        editor.cursor_blink = False  # type: ignore[attr-defined]
+        # no focus, so no cursor: a TextArea's cursor blinks back on whenever its focus returns
+        pilot.app.set_focus(None)
+        await pilot_until(pilot, lambda: pilot.app.focused is None, "no focus")
         await pilot.pause()
         return
     table.focus()
