@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 from fetchtui.core.interpreter import PythonInfo
 
@@ -236,8 +236,8 @@ EndFields = tuple[int, int, ThreadInfo | None, Outcome, int | None, int, int, Ph
 
 @dataclass(frozen=True, slots=True)
 class RequestRows:
-    """Requests' starts and ends as rows, in order: what the RequestStarted and RequestFinished
-    events of one batch say (events() makes them), as a batch crosses a pipe.
+    """Requests' starts and ends as rows, in order: the one form a request takes from where
+    it is fetched to the stats (fields() reads them back, for a trace or a test).
 
     A worker process sends its requests this way, and the process that gathers them folds the
     rows as they came: at tens of thousands of requests a second, making two frozen events a
@@ -277,18 +277,6 @@ class RequestRows:
     def _text(self, code: int, known: Sequence[str | None]) -> str | None:
         return None if code == -1 else known[code] if code >= 0 else self.texts[-2 - code]
 
-    def events(self) -> Iterator[RequestStarted | RequestFinished]:
-        """The events the rows stand for, in order."""
-        for kind, fields in zip(self.kinds, self.fields(), strict=True):
-            if kind == FINISHED:
-                end = cast(EndFields, fields)
-                phases = end[7]
-                yield RequestFinished(end[0], end[1], end[2], end[3], end[4], end[5],
-                                      cast("ErrorKind | None", end[9]), end[10], end[6],
-                                      None if phases is None else Phases(*phases), end[8])
-            else:
-                yield RequestStarted(*cast(StartFields, fields))
-
 
 #: An event that stands for itself alone (what a recording replays).
 SingleEvent = (RunStarted | RequestStarted | RequestFinished | RunEnded | PoolResized | WorkerRetired
@@ -307,13 +295,19 @@ def ended_ids(events: Sequence[Event]) -> list[int]:
     return out
 
 
-def each_request_event(events: Sequence[Event]) -> list[Event]:
-    """`events` with every RequestRows made into the events it stands for (for what reads
-    requests one event at a time: a trace line, a test)."""
-    out: list[Event] = []
-    for event in events:
-        if isinstance(event, RequestRows):
-            out.extend(event.events())
-        else:
-            out.append(event)
-    return out
+def cancelled_rows(lost: Sequence[tuple[int, ThreadInfo | None]], t_ns: int, error: str) -> RequestRows:
+    """Requests (id, who ran it) cancelled at `t_ns` with `error`, as rows: a dead worker
+    process's requests, or those a close-out cut in flight."""
+    threads: list[ThreadInfo] = []
+    numbers: dict[int, int] = {}  # id(info) -> its number in `threads`
+    finished = bytearray()
+    cancelled, none = OUTCOMES.index(Outcome.CANCELLED), NONE_FIELD
+    for req_id, who in lost:
+        number = -1
+        if who is not None:
+            number = numbers.setdefault(id(who), len(threads))
+            if number == len(threads):
+                threads.append(who)
+        finished += FINISHED_ROW.pack(req_id, t_ns, number, cancelled, -1, 0, 0, 0, 0, none, none, none, none,
+                                      none, none, -1, -1, -2)
+    return RequestRows(bytes([FINISHED]) * len(lost), b"", bytes(finished), tuple(threads), (error,))

@@ -66,9 +66,7 @@ class LiveRun:
     def open(self, setup: Setup) -> RunSession:
         """Open a run of `setup`, not started yet (start() it once its view is laid out).
         Raises InterpreterError for a Python of the setup that cannot run fetchtui."""
-        # rows=False: the monitor's runs are fetched elsewhere (the fetch process, a replay),
-        # and come as rows already; a source that fetches here (a test's) keeps its queue
-        session = RunSession.open(self.sources, setup.targets, setup.config, self.checks, rows=False)
+        session = RunSession.open(self.sources, setup.targets, setup.config, self.checks)
         self.session, self.setup = session, setup
         self._ending = False
         self._hold = False

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Outcome, RequestFinished, each_request_event
+from fetchtui.core.events import Outcome
 from fetchtui.core.runs.child import ChildSource, FetchProcess
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
+from ..rows import End, read_rows
 from ..waiting import fold_until, wait_until
 
 
@@ -136,7 +137,7 @@ def test_events_keep_their_types_across_the_pipe(process: FetchProcess, base: st
     assert source.wait(10)
     # a failed end crosses as a row with its text in the batch's side table: read back, it is
     # the same RequestFinished
-    finished = [e for e in each_request_event(source.drain()) if isinstance(e, RequestFinished)]
+    finished = [e for e in read_rows(source.drain()) if isinstance(e, End)]
     assert len(finished) == 1
     assert finished[0].outcome is Outcome.FAILED and finished[0].status == 404
 

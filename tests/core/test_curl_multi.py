@@ -13,10 +13,11 @@ import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Event, RequestStarted, WorkerRetired, each_request_event
+from fetchtui.core.events import Event, WorkerRetired
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+from tests.rows import End, Start, read_rows
 
 from .helpers import finish
 
@@ -112,14 +113,14 @@ def test_a_shrink_under_a_rate_starts_nothing_on_a_retired_slot(base: str) -> No
     config = RunConfig(4, "pycurl", FetchLimits(timeout=10), model="curl-multi", rate=150.0)
     source = open_source(targets, config)
     stats = RunStats(targets)
-    events: list[Event] = []
+    events: list[Event | Start | End] = []
 
     def fold_until(condition: Callable[[], bool], what: str) -> None:
         give_up = time.monotonic() + 30
         while not condition():
             assert time.monotonic() < give_up, f"waited 30 s for {what}"
             batch = source.drain(0.05)
-            events.extend(each_request_event(batch))
+            events.extend(read_rows(batch))
             stats.apply(batch)
 
     source.start()
@@ -132,7 +133,7 @@ def test_a_shrink_under_a_rate_starts_nothing_on_a_retired_slot(base: str) -> No
     retired = {e.thread.worker: e.t_ns for e in events if isinstance(e, WorkerRetired)}
     assert len(retired) == 3
     late = [e for e in events
-            if isinstance(e, RequestStarted) and e.t_ns > retired.get(e.thread.worker, e.t_ns)]
+            if isinstance(e, Start) and e.t_ns > retired.get(e.thread.worker, e.t_ns)]
     assert late == []  # each retired slot's scheduled request went first, then the slot left
     assert (stats.ok, stats.failed, stats.cancelled) == (60, 0, 0)
 

@@ -25,6 +25,7 @@ from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
+from ..rows import as_rows
 from .test_fold_reference import Run, step
 
 gaps_of = st.lists(st.integers(0, 5_000), min_size=120, max_size=120)
@@ -71,7 +72,7 @@ def test_names_errors_and_urls_are_escaped_as_json_in_each_request(tmp_path: Pat
         RunEnded(40, cancelled=True),
     ]
     stats = RunStats(targets)
-    stats.apply(events)
+    stats.apply(as_rows(events))
     rows = exported(stats, tmp_path / "run.json")
     assert rows == recorded(stats)
     assert rows[0]["thread_name"] == 'wörker "one"\\\n' and rows[0]["error"] == 'HTTP 503 "busy"\tnow'

@@ -10,11 +10,12 @@ from collections.abc import Sequence
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event, RequestFinished, RequestRows, each_request_event
+from fetchtui.core.events import Event, RequestRows
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.source import fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target, parse_targets
+from tests.rows import End, read_rows
 
 MODELS = [{"model": "threads", "client": "requests"}, {"model": "curl-multi", "client": "pycurl"},
           {"model": "processes", "client": "requests", "processes": 2}]
@@ -55,17 +56,14 @@ def test_a_held_fold_reads_nothing_until_the_fetching_ends_then_the_same_as_a_li
     assert live.ended and live.summary().to_json() == stats.summary().to_json()
 
 
-@pytest.mark.parametrize("shape,rows", [({}, False), ({"client": "pycurl", "model": "curl-multi"}, True)],
-                         ids=["threads, events", "curl-multi, rows"])
-def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str, shape: dict[str, object],
-                                                               rows: bool) -> None:
+@pytest.mark.parametrize("shape", [{}, {"client": "pycurl", "model": "curl-multi"}],
+                         ids=["threads", "curl-multi"])
+def test_a_cancel_ends_a_held_run_with_every_request_accounted(base: str, shape: dict[str, object]) -> None:
     targets = parse_targets(f"{base}/delay/200 x40")
     source = open_source(targets, RunConfig(4, limits=FetchLimits(timeout=10), **shape))  # type: ignore[arg-type]
     stats = RunStats(source.targets)
     asked = threading.Event()
     threading.Timer(0.3, asked.set).start()  # a Ctrl-C, a third of a second in
-    if rows:
-        source.fold_rows()
     source.start()
     try:
         assert fold_to_end(source, stats, within=30, cancel_if=asked.is_set, live=False)
@@ -79,12 +77,10 @@ HERE = [{"model": "threads", "client": "requests"}, {"model": "curl-multi", "cli
         {"model": "asyncio", "client": "aiohttp"}]
 
 
-def _folded(targets: Sequence[Target], config: RunConfig, rows: bool) -> tuple[RunStats, list[Event]]:
+def _folded(targets: Sequence[Target], config: RunConfig) -> tuple[RunStats, list[Event]]:
     source = open_source(targets, config)
     stats = RunStats(source.targets)
     seen: list[Event] = []
-    if rows:
-        source.fold_rows()
     source.start()
     try:
         assert fold_to_end(source, stats, within=30, on_batch=seen.extend)
@@ -94,22 +90,19 @@ def _folded(targets: Sequence[Target], config: RunConfig, rows: bool) -> tuple[R
 
 
 @pytest.mark.parametrize("shape", HERE, ids=lambda shape: str(shape["model"]))
-def test_a_run_folded_as_rows_accounts_each_request_as_its_events_would(
+def test_a_run_folded_as_rows_accounts_each_request_once(
         base: str, shape: dict[str, object]) -> None:
     targets = parse_targets(f"{base}/delay/5 x30\n{base}/status/404 x5\n{base}/bytes/100 x5")
     config = RunConfig(4, limits=FetchLimits(timeout=10), **shape)  # type: ignore[arg-type]
-    as_rows, batches = _folded(targets, config, rows=True)
-    as_events, _ = _folded(targets, config, rows=False)
+    as_rows, batches = _folded(targets, config)
     assert any(isinstance(event, RequestRows) for event in batches)  # the rows' path ran
-    ends = [e for e in each_request_event(batches) if isinstance(e, RequestFinished)]
+    ends = [e for e in read_rows(batches) if isinstance(e, End)]
     assert sorted(e.req_id for e in ends) == list(range(40))  # a trace line each, once
-    for stats in (as_rows, as_events):
-        assert (stats.ok, stats.failed, stats.cancelled) == (35, 5, 0)
-    assert as_rows.status_counts == as_events.status_counts == {200: 35, 404: 5}
+    assert (as_rows.ok, as_rows.failed, as_rows.cancelled) == (35, 5, 0)
+    assert as_rows.status_counts == {200: 35, 404: 5}
 
-    def each(stats: RunStats) -> list[tuple[object, ...]]:
-        return [(r.outcome, r.status, r.nbytes, r.thread is not None, r.start_ns is not None)
-                for r in (stats.view(i) for i in range(40))]
-
-    assert each(as_rows) == each(as_events)
-    assert len(as_rows.threads) == len(as_events.threads) == 4
+    views = [as_rows.view(i) for i in range(40)]
+    assert [r.status for r in views] == [200] * 30 + [404] * 5 + [200] * 5
+    assert all(r.thread is not None and r.start_ns is not None for r in views)
+    assert [r.nbytes for r in views[35:]] == [100] * 5
+    assert len(as_rows.threads) == 4

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import RequestFinished, each_request_event
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+from tests.rows import End, read_rows
 
 from ..waiting import fold_until
 
@@ -34,13 +34,13 @@ def cancel_after(base: str, config: RunConfig, quick: int, hanging: int, finishe
         while not stats.ended and stats.ok < finished:
             assert time.monotonic() < give_up, f"waited 30 s for {finished} requests to finish"
             batch = source.drain(0.05)
-            seen += [e.req_id for e in each_request_event(batch) if isinstance(e, RequestFinished)]
+            seen += [e.req_id for e in read_rows(batch) if isinstance(e, End)]
             stats.apply(batch)
         source.cancel()
         fold_until(source, stats, lambda: stats.ended, "the run to be closed out")
     finally:
         source.close()
-    seen += [e.req_id for e in each_request_event(source.drain(0.05)) if isinstance(e, RequestFinished)]
+    seen += [e.req_id for e in read_rows(source.drain(0.05)) if isinstance(e, End)]
     assert len(seen) == len(set(seen)), "a request ended twice"
     assert stats.ok + stats.failed + stats.cancelled == stats.total == quick + hanging
     assert stats.failed == 0 and stats.ok >= min(finished, quick)

@@ -22,6 +22,7 @@ from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 
 from ..waiting import wait_until
+from ..rows import as_rows
 from .helpers import finish
 from .test_cli_run import CMD, run
 
@@ -133,7 +134,7 @@ def test_open_count_grows_and_is_fixed_by_the_end() -> None:
     stats = RunStats(targets)
     who = ThreadInfo(1, "w", 1, 1)
     stats.apply([RunStarted(None, 1, 0, None, 1.0)])
-    stats.apply([RequestStarted(i, i, who) for i in range(5)])
+    stats.apply(as_rows([RequestStarted(i, i, who) for i in range(5)]))
     assert stats.open and stats.total == 5 and stats.view(3).url == "http://127.0.0.1:9/b"
     stats.apply([RunEnded(10, False, total=6, timed=True)])
     assert stats.total == 6 and stats.cancelled == 6 and accounted(stats)

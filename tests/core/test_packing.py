@@ -24,13 +24,12 @@ from fetchtui.core.events import (
     RunPaused,
     ThreadInfo,
     WorkerRetired,
-    each_request_event,
 )
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.ledger import RETIRE, Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
-from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import Target, parse_targets
+from tests.rows import End, Start, read_rows
 
 # a few workers, so threads repeat within and across batches as a run's do
 threads = st.builds(ThreadInfo, st.integers(1, 3), st.sampled_from(["t-0", "t-1"]), st.integers(1, 2),
@@ -59,7 +58,7 @@ def test_packed_batches_come_back_as_the_same_events_in_order(sent: list[list[Ev
     for batch in sent:
         crossed = pickle.loads(pickle.dumps(packer.pack(7, batch)))  # as Connection.send does
         assert crossed.run_id == 7
-        assert each_request_event(unpacker.unpack(crossed)) == batch
+        assert read_rows(unpacker.unpack(crossed)) == read_rows(batch)
 
 
 def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
@@ -74,8 +73,8 @@ def test_a_request_crosses_as_rows_and_a_thread_once() -> None:
     first, second = packer.pack(1, ok), packer.pack(1, [RequestStarted(1, 2, worker), failed])
     assert (first.threads, first.others) == ((worker,), ())
     assert (second.threads, second.others, second.texts) == ((), (), ("connection reset",))
-    assert each_request_event(unpacker.unpack(first)) == ok
-    assert each_request_event(unpacker.unpack(second)) == [RequestStarted(1, 2, worker), failed]
+    assert read_rows(unpacker.unpack(first)) == read_rows(ok)
+    assert read_rows(unpacker.unpack(second)) == read_rows([RequestStarted(1, 2, worker), failed])
 
 
 reused = st.none() | st.booleans()
@@ -104,12 +103,13 @@ def test_a_start_and_an_ok_end_written_from_their_fields_come_back_as_their_even
                                             http_version=version))
         else:
             assert t_ns >= 2**63 or version == "HTTP/0.9"
-    assert each_request_event(unpacker.unpack(pickle.loads(pickle.dumps(packer.take(3))))) == expected
+    assert read_rows(unpacker.unpack(pickle.loads(pickle.dumps(packer.take(3))))) == read_rows(expected)
     assert packer.empty
 
 
-def _unstamped(events: list[Event]) -> list[Event]:
-    return [dataclasses.replace(e, t_ns=0) if hasattr(e, "t_ns") else e for e in events]  # type: ignore[type-var]
+def _unstamped(events: list[Event | Start | End]) -> list[Event | Start | End]:
+    return [e._replace(t_ns=0) if isinstance(e, (Start, End)) else
+            dataclasses.replace(e, t_ns=0) if hasattr(e, "t_ns") else e for e in events]  # type: ignore[type-var]
 
 
 def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -> None:
@@ -144,10 +144,10 @@ def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -
     frames.append(framed.take_frame(9))
     unpacker = Unpacker()
     crossed = [pickle.loads(pickle.dumps(frame)) for frame in frames if frame is not None]
-    sent = [event for frame in crossed for event in each_request_event(unpacker.unpack(frame))]
+    sent = [event for frame in crossed for event in read_rows(unpacker.unpack(frame))]
     assert frames[0] is not None and not frames[0].ends_run
     assert frames[-1] is not None and frames[-1].ends_run
-    assert _unstamped(sent) == _unstamped(queued)
+    assert _unstamped(sent) == _unstamped(read_rows(queued))
     assert [type(e).__name__ for e in queued] == [
         "RunStarted", "RequestStarted", "RequestStarted", "RequestFinished", "RequestFinished", "PoolResized",
         "WorkerRetired", "RequestStarted", "RunPaused", "RunPaused", "RequestFinished", "RequestStarted",
@@ -163,7 +163,7 @@ def test_the_rows_between_two_events_come_as_one_request_rows() -> None:
     got = Unpacker().unpack(Packer().pack(1, batch))
     assert [type(e).__name__ for e in got] == ["RequestRows", "RunPaused", "RequestRows"]
     assert [len(e) for e in got if isinstance(e, RequestRows)] == [2, 3]
-    assert each_request_event(got) == batch
+    assert read_rows(got) == read_rows(batch)
 
 
 def _run_frames(n: int) -> tuple[list[Target], list[list[Event]]]:
@@ -198,22 +198,6 @@ def _run_frames(n: int) -> tuple[list[Target], list[list[Event]]]:
     return targets, [unpacker.unpack(pickle.loads(pickle.dumps(f))) for f in frames if f is not None]
 
 
-def test_folding_rows_makes_the_stats_their_events_would() -> None:
-    """The gathering process folds rows as they crossed; a fold of the same requests as events
-    (as every in-process run makes them) ends with the same records and the same summary."""
-    targets, frames = _run_frames(40)
-    assert any(isinstance(e, RequestRows) for frame in frames for e in frame)
-    as_rows, as_events = RunStats(targets), RunStats(targets)
-    for frame in frames:
-        as_rows.apply(frame)
-        as_events.apply(each_request_event(frame))
-    assert as_rows.ended and as_rows.ok == 39 and as_rows.failed == 1
-    assert list(as_rows.records) == list(as_events.records)
-    assert as_rows.summary().to_json() == as_events.summary().to_json()
-    assert [(w.info, w.requests, w.busy_ns, w.cpu_ns) for w in as_rows.threads.values()] == \
-        [(w.info, w.requests, w.busy_ns, w.cpu_ns) for w in as_events.threads.values()]
-
-
 def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted() -> None:
     """A worker process's rows count as its events do; an end that comes after the ledger
     accounted its request (the process was dropped as dead meanwhile) is left out."""
@@ -226,7 +210,7 @@ def test_a_gathering_ledger_counts_each_row_once_and_drops_an_end_it_accounted()
     gathering.drop_worker(9, "worker process 9 died")  # request 6, in flight, ends here
     for frame in rest:  # its ok end comes after all, in the next frame's rows
         gathering.gather(frame, pid=9)
-    ends = [e for e in each_request_event(kept) if isinstance(e, RequestFinished)]
+    ends = [e for e in read_rows(kept) if isinstance(e, End)]
     assert sorted(e.req_id for e in ends) == list(range(40)), "a request ended twice, or never"
     assert [e.outcome for e in ends if e.req_id == 6] == [Outcome.CANCELLED]
     assert gathering.ended
@@ -249,4 +233,4 @@ def _relay(first: list[list[Event]], second: list[list[Event]]) -> None:
     for batch_a, batch_b in zip(first, second, strict=False):
         for packer, unpacker, batch in ((worker_a, from_a, batch_a), (worker_b, from_b, batch_b)):
             crossed = unpacker.unpack(pickle.loads(pickle.dumps(packer.pack(1, batch))))
-            assert each_request_event(out.unpack(pickle.loads(pickle.dumps(relay.pack(2, crossed))))) == batch
+            assert read_rows(out.unpack(pickle.loads(pickle.dumps(relay.pack(2, crossed))))) == read_rows(batch)

@@ -8,11 +8,12 @@ import pytest
 
 from fetchtui.core.config import ClientName, FetchLimits, RunConfig
 from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, each_request_event
+from fetchtui.core.events import Outcome
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+from tests.rows import End, Start, read_rows
 
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, run_list
@@ -101,9 +102,9 @@ def test_events_carry_thread_identity_and_one_terminal_event_per_request(
     source = PoolSource(targets, RunConfig(3, client))
     source.start()
     assert source.wait(20)
-    events = each_request_event(source.drain(0.1, limit=10_000))  # the rows, read as events
-    started = [e for e in events if isinstance(e, RequestStarted)]
-    finished = [e for e in events if isinstance(e, RequestFinished)]
+    events = read_rows(source.drain(0.1, limit=10_000))  # the rows, read back
+    started = [e for e in events if isinstance(e, Start)]
+    finished = [e for e in events if isinstance(e, End)]
     assert sorted(e.req_id for e in finished) == list(range(30))
     assert sorted(e.req_id for e in started) == list(range(30))
     assert all(e.outcome is Outcome.OK and e.t_ns > 0 for e in finished)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event, RequestFinished, each_request_event
+from fetchtui.core.events import Event
 from fetchtui.core.history import History
 from fetchtui.core.history_store import HistoryStore
 from fetchtui.core.runs.figures import Export, Figures
@@ -19,6 +19,7 @@ from fetchtui.core.runs.pool import PoolSources
 from fetchtui.core.runs.session import RunSession, SessionError, State
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.targets import Target, parse_targets
+from tests.rows import End, read_rows
 
 from ..waiting import STEP_S
 
@@ -50,7 +51,7 @@ def test_a_run_goes_opened_running_ended_recorded_and_its_record_is_its_summary(
     seen: list[Event] = []
     figures = frames_until(session, lambda f: f.ended, "the run's end", seen=seen)
     assert figures.state is State.ENDED and session.ended
-    ends = [e.req_id for e in each_request_event(seen) if isinstance(e, RequestFinished)]
+    ends = [e.req_id for e in read_rows(seen) if isinstance(e, End)]
     assert sorted(ends) == list(range(15))  # each batch heard once it was folded
     assert (figures.total, figures.done, figures.ok, figures.failed, figures.cancelled,
             figures.in_flight) == (15, 15, 12, 3, 0, 0)

@@ -21,7 +21,6 @@ from fetchtui.core.events import (
     RequestStarted,
     RunPaused,
     WorkerRetired,
-    each_request_event,
 )
 from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.models import open_source
@@ -30,6 +29,7 @@ from fetchtui.core.runs.replay import Recording, ReplaySource
 from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
+from tests.rows import End, Start, as_rows, read_rows
 
 from ..waiting import wait_until
 
@@ -55,7 +55,7 @@ class Watched:
 
     def __init__(self, source: RunSource, stats: RunStats) -> None:
         self.source, self.stats = source, stats
-        self.events: list[Event] = []
+        self.events: list[Event | Start | End] = []
 
     def fold_until(self, condition: Callable[[], object], what: str, limit: float = 30.0) -> None:
         """Fold events (keeping them) until `condition` holds; fail naming `what` past `limit`."""
@@ -63,7 +63,7 @@ class Watched:
         while not condition():
             assert time.monotonic() < give_up, f"waited {limit:g} s for {what}"
             batch = self.source.drain(0.05)
-            self.events += each_request_event(batch)  # a worker process's rows, as events
+            self.events += read_rows(batch)  # the rows, read back
             self.stats.apply(batch)
 
     def busy_workers(self) -> int:
@@ -79,7 +79,7 @@ def start(base: str, text: str, **config: object) -> Watched:
 
 
 def assert_each_once(watched: Watched) -> None:
-    ids = [e.req_id for e in watched.events if isinstance(e, RequestFinished)]
+    ids = [e.req_id for e in watched.events if isinstance(e, End)]
     assert len(ids) == len(set(ids)), "a request ended twice"
     stats = watched.stats
     assert stats.ok + stats.failed + stats.cancelled == stats.total
@@ -122,7 +122,7 @@ def test_a_shrinking_pool_retires_workers_after_their_request(base: str, model: 
     for event in run.events:  # a retired worker finished its request first, and took no other
         if isinstance(event, WorkerRetired):
             later = [e for e in run.events[run.events.index(event):]
-                     if isinstance(e, RequestStarted) and e.thread.worker == event.thread.worker]
+                     if isinstance(e, Start) and e.thread.worker == event.thread.worker]
             assert not later
 
 
@@ -152,7 +152,7 @@ def test_a_pause_holds_new_requests_and_a_resume_lets_them_go(base: str, model: 
         done = run.stats.done
         # held: a request whose worker was already past take() may still start after the
         # pause was asked, never after the ledger said so
-        assert not [e for e in run.events[paused_at:] if isinstance(e, RequestStarted)]
+        assert not [e for e in run.events[paused_at:] if isinstance(e, Start)]
         run.fold_until(lambda: run.stats.paused_s() > 0.3, "a third of a second paused")
         assert run.stats.done == done, "a request ran while paused"
         assert run.source.pause(False)
@@ -291,7 +291,7 @@ def test_a_replayed_pause_keeps_its_nanoseconds_so_the_rate_reads_the_same(tmp_p
         t += 5_000_000 if req_id != 59 else 0
     events.append(RunEnded(end_ns, False, total=120))
     stats = RunStats(targets)
-    stats.apply(events)
+    stats.apply(as_rows(events))
     path = write_json(stats, config_dict(RunConfig(workers=1), 120), tmp_path / "paused.json")
     recording = Recording.load(path)
     replayed = RunStats(recording.targets)
@@ -313,7 +313,7 @@ def test_a_size_and_a_pause_asked_while_the_processes_start_hold_from_the_first_
     try:
         assert run.source.resize(3) and run.source.pause(True)
         run.fold_until(lambda: run.stats.paused, "the run to open held")
-        assert not [e for e in run.events if isinstance(e, RequestStarted)], "one started though paused"
+        assert not [e for e in run.events if isinstance(e, Start)], "one started though paused"
         assert run.source.pause(False)
         run.fold_until(lambda: run.stats.ended, "every request after the resume")
     finally:
@@ -359,7 +359,7 @@ def test_a_processes_run_counts_from_when_its_processes_are_ready_not_from_their
         run.source.close()
     t0 = run.stats.t0_ns
     assert t0 is not None and run.stats.ok == 20
-    first = min(e.t_ns for e in run.events if isinstance(e, RequestStarted))
+    first = min(e.t_ns for e in run.events if isinstance(e, Start))
     assert first - t0 < t0 - before, "the run's clock started before its processes were ready"
 
 
@@ -394,11 +394,11 @@ def test_a_pause_is_no_part_of_a_workers_busy_share() -> None:
     thread, ms = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1), 1_000_000
     stats = RunStats(parse_targets("http://127.0.0.1:9/ x4"))
     # busy 0-100 ms, paused 100-1100 ms (a whole second of no work asked), busy 1100-1200 ms
-    stats.apply([RunStarted(total=4, workers=1, t_ns=0),
-                 RequestStarted(0, 0, thread), RequestFinished(0, 100 * ms, thread, Outcome.OK, status=200),
-                 RunPaused(100 * ms, True), RunPaused(1100 * ms, False),
-                 RequestStarted(1, 1100 * ms, thread),
-                 RequestFinished(1, 1200 * ms, thread, Outcome.OK, status=200)])
+    stats.apply(as_rows([RunStarted(total=4, workers=1, t_ns=0),
+                         RequestStarted(0, 0, thread), RequestFinished(0, 100 * ms, thread, Outcome.OK, status=200),
+                         RunPaused(100 * ms, True), RunPaused(1100 * ms, False),
+                         RequestStarted(1, 1100 * ms, thread),
+                         RequestFinished(1, 1200 * ms, thread, Outcome.OK, status=200)]))
     (number,) = stats.threads
     # it worked all of the time it was let work: 100%, not the 17% of the wall clock
     assert stats.busy_share(number, 1200 * ms) == pytest.approx(1.0)

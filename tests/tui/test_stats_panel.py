@@ -12,6 +12,7 @@ from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEn
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 from fetchtui.tui.widgets.stats_panel import StatsPanel, run_state
+from tests.rows import as_rows
 
 THREAD = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1)
 
@@ -55,16 +56,16 @@ async def test_an_unchanged_frame_draws_no_line_and_a_request_draws_only_what_it
     app = PanelApp(10)
     async with app.run_test(size=(150, 10)):
         t = app.t0 + 1_000_000_000
-        app.stats.apply([RequestStarted(0, app.t0 + 1, THREAD),
-                         RequestFinished(0, app.t0 + 2_000_000, THREAD, Outcome.OK, status=200)])
+        app.stats.apply(as_rows([RequestStarted(0, app.t0 + 1, THREAD),
+                                 RequestFinished(0, app.t0 + 2_000_000, THREAD, Outcome.OK, status=200)]))
         panel = app.show(t)
         panel.asked.clear()
 
         app.show(t)  # the same instant, nothing new: every line says what it said
         assert not panel.asked
 
-        app.stats.apply([RequestStarted(1, t, THREAD),
-                         RequestFinished(1, t + 1_000_000, THREAD, Outcome.OK, status=200)])
+        app.stats.apply(as_rows([RequestStarted(1, t, THREAD),
+                                 RequestFinished(1, t + 1_000_000, THREAD, Outcome.OK, status=200)]))
         app.show(t + 2_000_000)
         assert panel.asked[0] == 1  # the bar: 2 of 10 done now
         assert panel.asked[1] == 1  # "done 2/10"
@@ -79,8 +80,8 @@ async def test_the_panel_draws_what_its_figures_say_with_a_long_line_cut_at_the_
     async with app.run_test(size=(60, 10)):
         for req in range(3):
             ended = app.t0 + (req + 1) * 1_000_000
-            app.stats.apply([RequestStarted(req, app.t0 + req * 1_000_000, THREAD),
-                             RequestFinished(req, ended, THREAD, Outcome.OK, status=200)])
+            app.stats.apply(as_rows([RequestStarted(req, app.t0 + req * 1_000_000, THREAD),
+                                     RequestFinished(req, ended, THREAD, Outcome.OK, status=200)]))
         app.stats.apply([RunEnded(t_ns=app.t0 + 4_000_000, cancelled=False)])
         panel = app.show(app.t0 + 5_000_000)
         drawn = ["".join(segment.text for segment in panel.render_line(y)) for y in range(7)]

@@ -12,6 +12,7 @@ from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEn
 from fetchtui.core.stats import RunStats
 from fetchtui.core.targets import parse_targets
 from fetchtui.tui.widgets.thread_table import LINES_PER_THREAD, ThreadTable
+from tests.rows import as_rows
 
 FRAME_NS = 40_000_000  # the app's 25 Hz
 THREAD = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1)
@@ -45,8 +46,8 @@ class TableApp(App[None]):
         self.query_one(CountingTable).show(self.stats, 1)
 
     def request(self, req: int, started: int, finished: int) -> None:
-        self.stats.apply([RequestStarted(req, started, THREAD),
-                          RequestFinished(req, finished, THREAD, Outcome.OK, status=200)])
+        self.stats.apply(as_rows([RequestStarted(req, started, THREAD),
+                                  RequestFinished(req, finished, THREAD, Outcome.OK, status=200)]))
 
 
 async def test_a_finished_requests_line_is_redrawn_at_most_five_times_a_second() -> None:

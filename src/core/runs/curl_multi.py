@@ -67,8 +67,6 @@ class _Transfer:
 class CurlMultiSource(RunSource):
     """Fetch `targets` with `config.workers` transfers on one libcurl multi handle, one thread."""
 
-    fetches_here = True
-
     def __init__(self, targets: Sequence[Target], config: RunConfig, *, dispense: Dispense | None = None,
                  t0: int | None = None) -> None:
         super().__init__(targets, config)

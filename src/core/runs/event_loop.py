@@ -28,8 +28,6 @@ _TICK_S = 0.02  # how often the loop looks at the duration's end
 class LoopSource(RunSource):
     """Fetch `targets` with `config.workers` tasks on one event loop in its own thread."""
 
-    fetches_here = True
-
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
         super().__init__(targets, config)
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -10,7 +10,6 @@ from fetchtui.core.events import (
     FINISHED_ROW,
     STARTED_ROW,
     Event,
-    Outcome,
     PoolResized,
     RequestFinished,
     RequestRows,
@@ -18,6 +17,7 @@ from fetchtui.core.events import (
     RunEnded,
     RunPaused,
     WorkerRetired,
+    cancelled_rows,
     row_columns,
 )
 from fetchtui.core.runs.accounts import Emit
@@ -149,12 +149,13 @@ class Gatherer(Ledger):
             if self._ended.is_set():
                 return
             now = time.perf_counter_ns()
-            lost = [req_id for req_id, who in self._inflight.items()
+            lost = [(req_id, who) for req_id, who in self._inflight.items()
                     if who is not None and who.pid == pid]
-            for req_id in lost:
-                who = self._inflight.pop(req_id)
-                self._done += 1
-                self._emit([RequestFinished(req_id, now, who, Outcome.CANCELLED, error=why)])
+            if lost:
+                for req_id, _ in lost:
+                    del self._inflight[req_id]
+                self._done += len(lost)
+                self._emit([cancelled_rows(lost, now, why)])
             if self._done == self.total:
                 self._end_locked(RunEnded(now, self.cancelled, total=self.total))
 

@@ -36,8 +36,6 @@ class PoolSource(RunSource):
     request's deadline (a total timeout, not per read) or on cancel, so no thread stays blocked.
     """
 
-    fetches_here = True
-
     def __init__(self, targets: Sequence[Target], config: RunConfig,
                  client: ClientFactory = make_client, *, dispense: Dispense | None = None,
                  t0: int | None = None) -> None:

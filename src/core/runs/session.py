@@ -58,11 +58,11 @@ class RunSession:
     allow raises SessionError. One thread drives it (the fold has one owner); progress() may
     be read from any."""
 
-    def __init__(self, source: RunSource, checks: Sequence[Check] = (), *, rows: bool = True,
+    def __init__(self, source: RunSource, checks: Sequence[Check] = (), *,
                  sources: Sources | None = None) -> None:
-        """Drive `source`, opened and not started. `rows`: fold its requests as rows, as from a
-        pipe (no event object a request where it fetches here). `sources`: closed with the run
-        (a run on another interpreter had a fetch process of its own)."""
+        """Drive `source`, opened and not started (its requests come as rows, whichever it
+        is). `sources`: closed with the run (a run on another interpreter had a fetch
+        process of its own)."""
         self.source = source
         self.stats = RunStats(source.targets, checks)
         self.state = State.OPENED
@@ -70,12 +70,10 @@ class RunSession:
         self._owned = sources
         self._closed = False
         self._final: Figures | None = None  # an ended run's figures, read once
-        if rows:
-            source.fold_rows()
 
     @classmethod
     def open(cls, sources: Sources | None, targets: Sequence[Target], config: RunConfig,
-             checks: Sequence[Check] = (), *, rows: bool = True) -> RunSession:
+             checks: Sequence[Check] = ()) -> RunSession:
         """A run of `targets` opened from `sources` (None: a pool in this process, let go of
         with the run). Raises as Sources.open does (InterpreterError: a --python that cannot
         run fetchtui)."""
@@ -90,7 +88,7 @@ class RunSession:
             if own:
                 sources.close()
             raise
-        return cls(source, checks, rows=rows, sources=sources if own else None)
+        return cls(source, checks, sources=sources if own else None)
 
     @property
     def config(self) -> RunConfig:

@@ -35,9 +35,6 @@ class RunSource:
     """
 
     replayed = False  # a replay shows a run that happened before: it is no new run to record
-    #: its requests are fetched here, through its own ledger (not gathered from elsewhere),
-    #: so fold_rows() can have them written as rows
-    fetches_here = False
     _unpacker: Unpacker | None = None  # set by fold_rows()
 
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:
@@ -104,17 +101,15 @@ class RunSource:
         return [] if frame is None else self._unpacker.unpack(frame)
 
     def fold_rows(self) -> None:
-        """Have drain() give the run's events as a pipe would, for a fold in this process (a
-        headless run): a request's start, and an ok end its source reports by its fields, are
-        written as rows under the ledger's lock, with no event object made and no queue, as the
-        fetch process does (curl-multi -w 64, headless: 27,800-29,100 -> 43,800-45,700 req/s;
-        asyncio 5,700-5,900 -> 6,300-6,600). A source that does not fetch here (a child's,
-        a replay, worker processes gathered as rows already) keeps its queue. Before start()."""
-        if self.fetches_here:
-            from fetchtui.core.runs.packing import Unpacker
+        """Have drain() give the run's events as a pipe would, for a fold in this process: a
+        request's start, and an ok end its source reports by its fields, are written as rows
+        under the ledger's lock, with no event object made and no queue, as the fetch process
+        does. Every source that fetches here calls it as it is made; the others (a child's, a
+        replay, worker processes gathered) hand rows already. Before start()."""
+        from fetchtui.core.runs.packing import Unpacker
 
-            self.frame_for_pipe()
-            self._unpacker = Unpacker()
+        self.frame_for_pipe()
+        self._unpacker = Unpacker()
 
     def frame_for_pipe(self) -> None:
         """Have the run's events written as packed batches for a pipe (take_frame), not queued:

@@ -1,8 +1,7 @@
 """A batch of request rows as numpy columns: the one form the fold takes requests in.
 
-Rows (RequestRows) are read in place with np.frombuffer, their texts from their side table. The sources that
-fold in their own process still hand dataclass events; `from_events` turns those into the same
-columns, here and nowhere else.
+Rows (RequestRows) are read in place with np.frombuffer, their texts from their side table:
+every source hands its requests as rows, so this is the one way in.
 """
 
 from __future__ import annotations
@@ -17,12 +16,9 @@ from fetchtui.core.events import (
     ERROR_KINDS,
     FINISHED_ROW,
     NONE_FIELD,
-    OUTCOMES,
     STARTED_ROW,
     VERSIONS,
-    RequestFinished,
     RequestRows,
-    RequestStarted,
     ThreadInfo,
 )
 
@@ -30,12 +26,11 @@ Ints = NDArray[np.int64]
 NONE = NONE_FIELD
 NO_PHASES = -2  # a `reused` cell of an end that recorded no phases at all
 _I8 = np.dtype("<i8")
-_OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 
 
 class Codes:
     """Texts a row holds as a number: HTTP versions and error kinds (the rows' own first,
-    then any other an event brought, numbered as they come)."""
+    then any other a batch's side table brought, numbered as they come)."""
 
     def __init__(self) -> None:
         self.versions: list[str | None] = list(VERSIONS)
@@ -68,8 +63,7 @@ class Starts:
     t_ns: Ints
     thread: Ints
     due: Ints
-    infos: Sequence[ThreadInfo]
-    shared: bool = True  # `infos` is a stream's table, kept across batches (else this batch's own)
+    infos: Sequence[ThreadInfo]  # the stream's table: kept across batches, it only grows
 
 
 @dataclass(slots=True)
@@ -114,37 +108,4 @@ def from_rows(rows: RequestRows, codes: Codes) -> tuple[Starts | None, Ends | No
                 kind[at] = codes.kind(texts[-2 - int(kind[at])])
             errors = {at: texts[-2 - int(f[17][at])] for at in np.flatnonzero(f[17] != -1).tolist()}
         ends = Ends(f[0], f[1], f[3], f[4], f[5], f[6], version, f[9:15], reused, kind, errors)
-    return starts, ends
-
-
-def _ints(values: Sequence[int | tuple[int, ...]]) -> Ints:
-    return np.array(values, np.int64)
-
-
-def from_events(events: Sequence[RequestStarted | RequestFinished], codes: Codes
-                ) -> tuple[Starts | None, Ends | None]:
-    """Dataclass starts and ends as the same columns (the sources that fold in-process)."""
-    started = [e for e in events if isinstance(e, RequestStarted)]
-    finished = [e for e in events if isinstance(e, RequestFinished)]
-    starts = ends = None
-    none = NONE
-    if started:
-        infos: dict[int, tuple[int, ThreadInfo]] = {}
-        index = [infos.setdefault(id(e.thread), (len(infos), e.thread))[0] for e in started]
-        starts = Starts(_ints([e.req_id for e in started]), _ints([e.t_ns for e in started]), _ints(index),
-                        _ints([none if e.due_ns is None else e.due_ns for e in started]),
-                        [info for _, info in infos.values()], shared=False)
-    if finished:
-        phases = [(none,) * 6 if e.phases is None else
-                  tuple(none if v is None else v for v in e.phases.fields[:6]) for e in finished]
-        reused = [NO_PHASES if e.phases is None else
-                  -1 if e.phases.conn_reused is None else int(e.phases.conn_reused) for e in finished]
-        ends = Ends(_ints([e.req_id for e in finished]), _ints([e.t_ns for e in finished]),
-                    _ints([_OUTCOME_CODE[e.outcome] for e in finished]),
-                    _ints([-1 if e.status is None else e.status for e in finished]),
-                    _ints([e.nbytes for e in finished]), _ints([e.cpu_ns for e in finished]),
-                    _ints([codes.version(e.http_version) for e in finished]),
-                    _ints(phases).reshape(-1, 6).T, _ints(reused),
-                    _ints([codes.kind(e.error_kind) for e in finished]),
-                    {row: e.error for row, e in enumerate(finished) if e.error is not None})
     return starts, ends

@@ -22,6 +22,7 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
     WorkerRetired,
+    cancelled_rows,
 )
 from fetchtui.core.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows
@@ -193,21 +194,13 @@ class RunFold(Counted):
 
     # -- folding -------------------------------------------------------------------
     def apply(self, events: Iterable[Event]) -> None:
-        """Fold a batch of events (in queue order)."""
-        loose: list[RequestStarted | RequestFinished] = []
+        """Fold a batch of events (in queue order): requests come as rows, nothing else."""
         for event in events:
             if self.ended:
                 return
-            if isinstance(event, (RequestStarted, RequestFinished)):
-                loose.append(event)
-                continue
-            if loose:
-                self._loose(loose)
-                loose = []
             if isinstance(event, RequestRows):
                 from fetchtui.core.stats.batch import from_rows
 
-                self.columns  # noqa: B018 -- made before the rows are read
                 self._fold(*from_rows(event, self.columns.codes))
             elif isinstance(event, RunStarted):
                 self._run_started(event)
@@ -219,14 +212,10 @@ class RunFold(Counted):
                 self.workers_.retired(event.thread, event.t_ns)
             elif isinstance(event, RunPaused):
                 self.steering.paused_or_resumed(event)
-        if loose and not self.ended:
-            self._loose(loose)
-
-    def _loose(self, events: list[RequestStarted | RequestFinished]) -> None:
-        """Requests a source handed as dataclass events: made rows, the one place they are."""
-        from fetchtui.core.stats.batch import from_events
-
-        self._fold(*from_events(events, self.columns.codes))
+            elif isinstance(event, (RequestStarted, RequestFinished)):
+                # only a field no int64 holds crosses a pipe as an event (packing.py): no
+                # column could hold it either
+                raise TypeError(f"a request reaches the fold as rows, not as {type(event).__name__}")
 
     def _run_started(self, event: RunStarted) -> None:
         self.t0_ns, self.workers, self.processes = event.t_ns, event.workers, event.processes
@@ -254,8 +243,8 @@ class RunFold(Counted):
         from fetchtui.core.stats.batch import NONE
 
         index = starts.thread
-        table = (self.workers_.numbered(starts.infos) if starts.shared else None) or \
-            self.workers_.numbers(starts.infos, np.flatnonzero(np.bincount(index)).tolist(), starts.shared)
+        table = self.workers_.numbered(starts.infos) or \
+            self.workers_.numbers(starts.infos, np.flatnonzero(np.bincount(index)).tolist())
         numbers = np.asarray(table, np.int64)[index]
         self.columns.started(starts, numbers)
         self.workers_.began(starts.infos, index, numbers, starts.req_id, starts.t_ns)
@@ -352,11 +341,13 @@ class RunFold(Counted):
         if event.total is not None:
             self.total = event.total
         self.open, self.pace.timed_end = False, event.timed
-        cut = [RequestFinished(worker.current, event.t_ns, worker.info, Outcome.CANCELLED,
-                               error=event.error_for(started=True))
-               for worker in self.workers_.by_number.values() if worker.current is not None]
+        cut = [(worker.current, worker.info) for worker in self.workers_.by_number.values()
+               if worker.current is not None]
         if cut:
-            self._loose(list(cut))
+            from fetchtui.core.stats.batch import from_rows
+
+            self._fold(*from_rows(cancelled_rows(cut, event.t_ns, event.error_for(started=True)),
+                                  self.columns.codes))
         left = self.total - self.outcomes.done
         if left:
             self.columns.closed_by = event

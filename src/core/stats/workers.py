@@ -86,17 +86,14 @@ class Workers:
             key = self._numbers[info.worker] = len(self._numbers)
         return key
 
-    def numbers(self, table: Sequence[ThreadInfo], used: list[int], shared: bool) -> list[int]:
-        """The numbers of the entries `used` of a thread table (-1 for the others): a
-        stream's table (`shared`) is kept, as it only grows; a batch's own is not."""
-        if not shared:
-            mine = [-1] * len(table)
-        else:
-            known = self._tables.get(id(table))
-            if known is None or known[0] is not table:
-                known = self._tables[id(table)] = (table, [])
-            mine = known[1]
-            mine.extend([-1] * (len(table) - len(mine)))
+    def numbers(self, table: Sequence[ThreadInfo], used: list[int]) -> list[int]:
+        """The numbers of the entries `used` of a stream's thread table (-1 for the others):
+        kept, as the table only grows."""
+        known = self._tables.get(id(table))
+        if known is None or known[0] is not table:
+            known = self._tables[id(table)] = (table, [])
+        mine = known[1]
+        mine.extend([-1] * (len(table) - len(mine)))
         for index in used:
             if mine[index] < 0:
                 mine[index] = self.number(table[index])
