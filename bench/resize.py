@@ -6,7 +6,7 @@ The TUI's path, measured without the terminal: the run lives in the fetch proces
 (FetchProcess, as the TUI runs it), on the fastest client, fetching an instant nginx
 (installed with apt-get when missing) so the fetch process is as busy as it gets. Each
 press asks for one worker more (what `+` does, through the same pipe); the figure is the
-time from the ask to the first RequestStarted of a worker that was not there before
+time from the ask to the first start row of a worker that was not there before
 (perf_counter_ns, the machine's monotonic clock in both processes), and to when that event
 reached this process (what the screen can show on its next frame). Prints p50/p99 of both.
 """
@@ -21,7 +21,7 @@ import time
 from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
 from fetchtui.core.config import RunConfig
-from fetchtui.core.events import RequestStarted, each_request_event
+from fetchtui.core.events import STARTED, RequestRows, StartFields
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.hist import nearest as percentile
@@ -48,16 +48,17 @@ def measure(url: str, presses: int, client: str) -> tuple[list[float], list[floa
             asked = time.perf_counter_ns()
             source.resize(3 + press)
             give_up = time.monotonic() + 10
-            new: RequestStarted | None = None
+            new: StartFields | None = None
             while new is None:
                 if time.monotonic() > give_up:
                     raise SystemExit(f"press {press + 1}: no new worker within 10 s")
                 batch = source.drain(0.01)
                 arrived = time.perf_counter_ns()
                 stats.apply(batch)
-                new = next((e for e in each_request_event(batch) if isinstance(e, RequestStarted)
-                            and e.thread.worker not in known), None)
-            started.append((new.t_ns - asked) / 1e6)
+                new = next((fields for rows in batch if isinstance(rows, RequestRows)
+                            for kind, fields in zip(rows.kinds, rows.fields(), strict=True)
+                            if kind == STARTED and fields[2].worker not in known), None)
+            started.append((new[1] - asked) / 1e6)
             seen.append((arrived - asked) / 1e6)
         source.cancel()
         give_up = time.monotonic() + 10
