@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from fetchtui.core.runs.replay import Recording
+from fetchtui.core.threadstates.lanes import StateLanes
 
 LESSON = ("# the seed's lesson\nhttp://127.0.0.1:8765/delay/100 x36\n"
           "http://127.0.0.1:8765/status/404 x4\n")
@@ -52,3 +53,33 @@ def wave_run(workers: int, urls: list[str] = URLS, cpu_s: float = CPU_S) -> dict
 
 def lesson(workers: int = 10) -> Recording:
     return Recording(wave_run(workers))
+
+
+def wave_states(workers: int = 10) -> StateLanes:
+    """Thread states for wave_run(workers)'s threads, built by hand as the recording is: in each
+    request thread i first waits for the GIL behind the i threads that started before it (0.8 ms
+    each), runs 0.9 ms of Python, waits on the network, and parses the answer for 0.5 ms; between
+    its requests it is idle. On the replay's clock (replay.T0_NS), by (pid, native id)."""
+    from fetchtui.core.runs.replay import T0_NS
+    from fetchtui.core.threadstates.kinds import CPU, GIL, IDLE, NET
+
+    run = wave_run(workers)
+    spans: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    mine: dict[int, list[dict[str, Any]]] = {}
+    for request in run["requests"]:
+        mine.setdefault(request["thread_ident"], []).append(request)
+    for thread in run["threads"]:
+        runs = spans.setdefault((thread["pid"], thread["native_id"]), [])
+        i = int(thread["name"].rsplit("_", 1)[1])
+        requests = mine.get(thread["ident"], [])
+        for n, request in enumerate(requests):
+            start, end = T0_NS + round(request["start_s"] * 1e9), T0_NS + round(request["end_s"] * 1e9)
+            following = requests[n + 1]["start_s"] if n + 1 < len(requests) else None
+            end = min(end, T0_NS + round(following * 1e9)) if following is not None else end
+            cuts = [start, start + 800_000 * i, start + 800_000 * i + 900_000, end - 500_000, end]
+            for (a, b), state in zip(zip(cuts, cuts[1:]), (GIL, CPU, NET, CPU), strict=True):
+                if b > a:
+                    runs.append((a, b, state))
+            if following is not None and T0_NS + round(following * 1e9) > end:
+                runs.append((end, T0_NS + round(following * 1e9), IDLE))
+    return StateLanes(spans, gil=True)

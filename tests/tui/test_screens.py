@@ -21,8 +21,9 @@ from fetchtui.tui.screens.models_screen import ModelsScreen
 from fetchtui.tui.widgets.history_table import HistoryTable
 from fetchtui.tui.widgets.sweep_chart import SweepChart
 from fetchtui.tui.widgets.thread_table import ThreadTable
+from fetchtui.tui.widgets.timeline import Timeline
 
-from ..recordings import LESSON, lesson, wave_run
+from ..recordings import LESSON, lesson, wave_run, wave_states
 from ..waiting import pilot_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
@@ -133,6 +134,19 @@ def after_a_run(*keys: str, action: str | None = None) -> Keys:
 @SIZES
 def test_timeline(snap_compare: Any, size: tuple[int, int]) -> None:
     snap(snap_compare, size, ReplaySources(lesson()), after_a_run("f9", "down", "right"))
+
+
+@SIZES
+def test_timeline_with_thread_states(snap_compare: Any, size: tuple[int, int]) -> None:
+    """The lanes with their states under them: spans fed by hand (wave_states), not sampled."""
+    async def steps(pilot: Pilot[int]) -> None:
+        await after_a_run("f9")(pilot)
+        timeline = pilot.app.query_one(Timeline)
+        timeline.show_states(wave_states(10))
+        timeline.update_view()
+        await pilot.pause()
+
+    snap(snap_compare, size, ReplaySources(lesson()), steps)
 
 
 @SIZES

@@ -1,7 +1,7 @@
 """`python -m fetchtui.core.threadstates.child PID HZ [live]`: sample PID's threads until stdin
 closes. On stdout: one byte once sampling, then frames (a kind byte, a 4-byte length, the
-bytes): with `live`, the totals so far about every half second; the timeline last (ChildWatch
-reads them)."""
+bytes): with `live`, the totals so far and the ticks since the last, about every half second;
+the timeline last (ChildWatch reads them)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import threading
 
 from fetchtui.core.threadstates.live import EVERY_S, Totals
 from fetchtui.core.threadstates.sampler import Sampler
-from fetchtui.core.threadstates.watch import READY, TIMELINE, TOTALS, classifier_for
+from fetchtui.core.threadstates.watch import READY, TICKS, TIMELINE, TOTALS, classifier_for
 
 
 def frame(kind: bytes, data: bytes) -> None:
@@ -43,7 +43,16 @@ def main(argv: list[str]) -> int:
     sys.stdout.buffer.write(READY)
     sys.stdout.buffer.flush()
     totals = Totals(sampler.timeline)
-    timeline = sampler.run(stop, (lambda: frame(TOTALS, totals.message())) if live else None, EVERY_S)
+    sent = 0  # the timeline's rows sent so far (a live view draws them)
+
+    def report() -> None:
+        nonlocal sent
+        frame(TOTALS, totals.message())
+        rows = len(sampler.timeline)
+        frame(TICKS, sampler.timeline.to_bytes(sent))
+        sent = rows
+
+    timeline = sampler.run(stop, report if live else None, EVERY_S)
     frame(TIMELINE, timeline.to_bytes())
     return 0
 

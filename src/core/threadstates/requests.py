@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fetchtui.core.threadstates.fold import Spans
+
+if TYPE_CHECKING:
+    from fetchtui.core.stats import RunStats
 
 
 class _Thread(Protocol):
@@ -67,4 +70,21 @@ def spans_of(slices: Iterable[RequestSlice]) -> Spans:
     spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for s in slices:
         spans.setdefault((s.pid, s.tid), []).append((s.start_ns, s.end_ns))
+    return spans
+
+
+def worker_spans(stats: RunStats, now_ns: int) -> Spans:
+    """Each fetching thread's requests so far, by (pid, native id), one in flight up to
+    `now_ns`: a live run's, read from its workers (the tasks of one loop thread are one thread)."""
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for worker in list(stats.threads.values()):
+        runs = spans.setdefault((worker.info.pid, worker.info.native_id), [])
+        for req_id in worker.done:
+            start, end, _ = stats.span(req_id)
+            if start is not None and end is not None:
+                runs.append((start, end))
+        if worker.current is not None:
+            start = stats.span(worker.current)[0]
+            if start is not None:
+                runs.append((start, max(start, now_ns)))
     return spans

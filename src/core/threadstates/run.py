@@ -14,6 +14,8 @@ from fetchtui.core.threadstates.watch import ChildWatch, ThreadWatch
 if TYPE_CHECKING:
     from fetchtui.core.stats import RunStats
     from fetchtui.core.threadstates.figures import ThreadStates
+    from fetchtui.core.threadstates.fold import Spans
+    from fetchtui.core.threadstates.lanes import Key, StateLanes
     from fetchtui.core.threadstates.requests import RequestSlice
 
 # What reads the timeline is imported once the run has ended: the run's start pays for the
@@ -43,6 +45,7 @@ class RunStates:
         self._slices: list[RequestSlice] | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._stopped = False  # stop() has read every timeline
         self._follower: threading.Thread | None = None
         self._short = f"the run ended within {after_s:g} s, before its threads were sampled"
 
@@ -92,8 +95,30 @@ class RunStates:
             watches = dict(self._watches)
         for watch in watches.values():  # each child is told at once; then each is read
             watch.close()
-        self._timelines = {pid: watch.stop() for pid, watch in watches.items()}
-        self._timelines.setdefault(self.pid, self.why or self._short)
+        timelines = {pid: watch.stop() for pid, watch in watches.items()}
+        timelines.setdefault(self.pid, self.why or self._short)
+        self._timelines, self._stopped = timelines, True
+
+    def lanes(self, requests: Spans, fetching: set[Key]) -> StateLanes:
+        """The `fetching` threads' states over time so far, against their `requests` (those in
+        flight up to now): while it runs, the ticks each live watch has sent; once stopped,
+        the whole timelines. Never waits on a sampler."""
+        from fetchtui.core.threadstates.lanes import StateLanes, lanes_of
+
+        if self.why is not None:
+            return StateLanes.unknown(self.why)
+        if self._stopped:
+            timelines = self.timelines()
+            why = next((t for t in self._timelines.values() if isinstance(t, str)), None)
+        else:
+            with self._lock:
+                watches = list(self._watches.values())
+            timelines = [t for w in watches if isinstance(w, ChildWatch)
+                         and (t := w.timeline_so_far()) is not None]
+            why = "sampling…"
+        if not timelines:
+            return StateLanes.unknown(why or "no thread was sampled")
+        return lanes_of(timelines, requests, fetching)
 
     def totals(self, fetching: set[tuple[int, int]]) -> ThreadStates | None:
         """The states so far of the `fetching` threads (pid, native id), from each live watch's

@@ -50,12 +50,27 @@ class Timeline:
         if state >= 0:
             summed[3 + state] += span_us
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, first: int = 0) -> bytes:
+        """The timeline as bytes; from row `first` on (a live view's latest rows), if given."""
         import json  # only the sampler child writes one, and the run reads it once
 
+        overflow = self.overflow if first == 0 else {}
         head = json.dumps({"pid": self.pid, "gil": self.gil, "hz": self.hz, "threads": self.threads,
-                           "rows": len(self), "overflow": self.overflow}).encode()
-        return b"".join([len(head).to_bytes(4, "little"), head, *(c.tobytes() for c in self.columns)])
+                           "rows": len(self) - first, "overflow": overflow}).encode()
+        return b"".join([len(head).to_bytes(4, "little"), head, *(c[first:].tobytes() for c in self.columns)])
+
+    def extend(self, later: Timeline) -> None:
+        """Append `later`'s rows (the same sampler's, sent since): its threads list is the longer."""
+        self.threads = list(later.threads)
+        for mine, theirs in zip(self.columns, later.columns, strict=True):
+            mine.extend(theirs)
+
+    def copy(self) -> Timeline:
+        copied = Timeline(self.pid, self.gil, self.hz)
+        copied.threads = list(self.threads)
+        copied.columns = [array(c.typecode, c) for c in self.columns]
+        copied.overflow = {k: list(v) for k, v in self.overflow.items()}
+        return copied
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Timeline:

@@ -24,6 +24,7 @@ _STOP_WAIT_S = 5.0  # the most stop() waits for a child's timeline
 READY = b"R"  # a child's first byte: it is sampling
 TOTALS = b"T"  # a frame of its totals so far (JSON)
 TIMELINE = b"L"  # its last frame: the timeline
+TICKS = b"K"  # a live frame of the timeline's rows since the last (a timeline of its own)
 
 
 def classifier_for(pid: int) -> Classifier:
@@ -74,7 +75,8 @@ class ChildWatch:
     """A child process (`python -m fetchtui.core.threadstates.child PID HZ`, on `python`: the
     sampled process's own interpreter, so its GIL is found the same) sampling `pid`'s threads
     until its stdin closes. A thread here reads what it sends: stop() the timeline it writes
-    last; with `live`, totals() is the latest of its half-second totals (a live view's)."""
+    last; with `live`, totals() is the latest of its half-second totals and timeline_so_far()
+the ticks sent with them (a live view's)."""
 
     def __init__(self, pid: int | None = None, hz: float = HZ, python: str | None = None,
                  live: bool = False) -> None:
@@ -85,6 +87,8 @@ class ChildWatch:
         self._first = threading.Event()  # its first byte (or its end) has been read
         self._totals: LiveTotals | None = None
         self._timeline: bytes | None = None
+        self._so_far: Timeline | None = None  # with `live`: the ticks sent so far
+        self._so_far_lock = threading.Lock()
         self._reader: threading.Thread | None = None
         if self.why is None:
             try:
@@ -122,6 +126,22 @@ class ChildWatch:
             elif head[:1] == TOTALS:
                 with contextlib.suppress(ValueError, KeyError, TypeError):
                     self._totals = LiveTotals.from_bytes(data)
+            elif head[:1] == TICKS:
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self._add_ticks(Timeline.from_bytes(data))
+
+    def _add_ticks(self, later: Timeline) -> None:
+        with self._so_far_lock:
+            if self._so_far is None:
+                self._so_far = later
+            else:
+                self._so_far.extend(later)
+
+    def timeline_so_far(self) -> Timeline | None:
+        """A copy of the ticks sent so far (with `live`; None before the first): never waits
+        on the child."""
+        with self._so_far_lock:
+            return None if self._so_far is None else self._so_far.copy()
 
     def ready(self, within: float) -> bool:
         """Wait up to `within` seconds for the child to be sampling (a test's window starts then)."""

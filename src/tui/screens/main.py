@@ -29,7 +29,8 @@ from fetchtui.tui.widgets.setup_pane import SetupPane, WorkersInput
 from fetchtui.tui.widgets.stats_panel import StatsPanel
 from fetchtui.tui.widgets.sweep_chart import SweepChart
 from fetchtui.tui.widgets.thread_table import ThreadTable
-from fetchtui.tui.widgets.timeline import Timeline, TimelinePane
+from fetchtui.tui.widgets.timeline import Timeline
+from fetchtui.tui.widgets.timeline_pane import TimelinePane
 from fetchtui.tui.widgets.url_table import UrlView
 
 if TYPE_CHECKING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
@@ -129,16 +130,26 @@ class RunView:
             if self._timer is not None:
                 self._timer.pause()
                 self.drawing = False
-            if self._states is not None:
-                self._states.end()  # its last totals stay shown
+            if self._states is not None:  # its last totals stay shown; its whole timelines
+                self._states.end(self._sampler_ended)  # are drawn once handed over
             screen.call_after_refresh(self._run_ended)
+
+    def _sampler_ended(self) -> None:
+        """(On the sampler's stopping thread.) The timeline draws the run's whole timelines."""
+        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
+            self.screen.app.call_from_thread(self.slow_views)
 
     def slow_views(self, now_ns: int | None = None) -> None:
         """Timeline, charts and URLs redraw the whole run: a few times a second, and only if shown."""
         kind = SLOW_VIEWS.get(str(self.screen.query_one(TabbedContent).active))
         if kind is not None:
             view: LiveView = self.screen.query_one(kind)
-            view.refresh_from(self.live_run.stats, now_ns if now_ns is not None else self.live_run.now_ns())
+            now = now_ns if now_ns is not None else self.live_run.now_ns()
+            stats = self.live_run.stats
+            states = self._states
+            if isinstance(view, Timeline) and states is not None and stats is not None and now is not None:
+                view.show_states(states.lanes(stats, now))
+            view.refresh_from(stats, now)
 
     def _run_ended(self) -> None:
         """Record the run, redraw history and chart (once per run), start what is queued."""

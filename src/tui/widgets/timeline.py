@@ -1,74 +1,37 @@
-"""The thread timeline: one lane per worker thread, a bar per request, idle gaps as gaps."""
+"""The thread timeline: one lane per worker thread, a bar per request, idle gaps as gaps, and
+under each thread's lane, where its sampled states are known, a row of them over time."""
 
 from __future__ import annotations
-
-import math
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Static
 
-from fetchtui.core.events import Phases
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.series import lane
 from fetchtui.core.textsafe import safe_text
-from fetchtui.tui.widgets.outcomes import BAR, IDLE, PHASE, RETIRED
+from fetchtui.core.threadstates.lanes import StateLanes, column_states
+from fetchtui.tui.widgets.outcomes import IDLE, RETIRED
+from fetchtui.tui.widgets.state_look import NARROW, legend_text
+from fetchtui.tui.widgets.timeline_cells import Bar, Cell, bar_cells, columns, joined, state_cells
+
+__all__ = ["LABEL", "Timeline", "columns"]
 
 LABEL = 20  # columns for the thread's name
-Bar = tuple[int, float, float, str]  # req_id, start_s, end_s, outcome
-
-
-def phase_cells(phases: Phases | None, first: int, last: int, scale: float) -> dict[int, str]:
-    """Which columns of a bar belong to a phase other than the wait: its setup (DNS, connect,
-    TLS) at the start, the receive at the end; each phase that happened shows in at least one
-    column while the wait keeps one, so a short phase is still seen."""
-    if phases is None or last - first < 2:
-        return {}
-    marks: dict[int, str] = {}
-    col = first
-    for name, ns in (("dns", phases.dns_ns), ("connect", phases.connect_ns), ("tls", phases.tls_ns)):
-        if ns is not None and col < last - 1:
-            span = max(1, round(ns / 1e9 / scale))
-            for c in range(col, min(col + span, last - 1)):
-                marks[c] = name
-            col = min(col + span, last - 1)
-    if phases.receive_ns is not None:
-        span = max(1, round(phases.receive_ns / 1e9 / scale))
-        for c in range(max(col + 1, last - span), last):
-            marks[c] = "receive"
-    return marks
-
-
-def describe_phases(phases: Phases | None) -> str:
-    """`dns 0.7 · connect 0.2 · tls - · wait 5.6 · receive 0.1 ms · conn #2 new`."""
-    if phases is None:
-        return "phases: -"
-    parts = [f"{name} {'-' if ns is None else f'{ns / 1e6:.2f}'}" for name, ns in phases.spans()]
-    conn = "-" if phases.conn_id is None else f"#{phases.conn_id} {'reused' if phases.conn_reused else 'new'}"
-    return f"{' · '.join(parts)} ms · conn {conn}"
-
-
-def columns(bars: list[Bar], scale: float, width: int) -> list[tuple[int, int, Bar]]:
-    """Where each bar lands: (first column, last column + 1, bar), at `scale` seconds/column."""
-    placed = []
-    for bar in bars:
-        first = min(width - 1, int(bar[1] / scale))
-        last = min(width, max(first + 1, math.ceil(bar[2] / scale)))
-        placed.append((first, last, bar))
-    return placed
+#: A drawn row: (lane, whether it is the lane's states row)
+Row = tuple[int, bool]
 
 
 class Timeline(ScrollView, can_focus=True):
-    """Gantt view of the run: time runs left to right and fits the run so far."""
+    """Gantt view of the run: time runs left to right and fits the run so far. A thread's
+    states row sits under its lane's requests (once a thread: a loop's tasks share one), so
+    each request lines up with what its thread was doing then."""
 
     BINDINGS = [
         Binding("up", "lane(-1)", "Lane up", show=False),
@@ -79,11 +42,13 @@ class Timeline(ScrollView, can_focus=True):
         Binding("end", "bar(1000000)", "Last", show=False),
     ]
 
-    # Colours come from the theme (app.tcss); each outcome has its own glyph too (outcomes.py).
+    # Colours come from the theme (app.tcss); each outcome and state has its own glyph too.
     COMPONENT_CLASSES = {
         "timeline--ok", "timeline--failed", "timeline--cancelled", "timeline--running",
         "timeline--label", "timeline--current", "timeline--dim",
         "timeline--dns", "timeline--connect", "timeline--tls", "timeline--receive",
+        "timeline--state-cpu", "timeline--state-runnable", "timeline--state-gil", "timeline--state-lock",
+        "timeline--state-net", "timeline--state-idle", "timeline--state-other",
     }
 
     lane_index: reactive[int] = reactive(0, init=False)
@@ -96,17 +61,33 @@ class Timeline(ScrollView, can_focus=True):
             self.req_id = req_id
             super().__init__()
 
+    class Legend(Message):
+        """What the legend line under the timeline says changed."""
+
+        def __init__(self, text: Text) -> None:
+            self.text = text
+            super().__init__()
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stats: RunStats | None = None
+        #: the run's thread states over time (the run view hands a snapshot), or why none
+        self.states: StateLanes = StateLanes.unknown("no run yet")
         self._lanes: list[int] = []
+        self._rows: list[Row] = []
         self._bars: dict[int, list[Bar]] = {}
         self._span = 0.0
+        self._legend: tuple[str, int] | None = None
 
     def show(self, stats: RunStats | None) -> None:
         self.stats = stats
+        self.states = StateLanes.unknown("sampling…")  # until the run view hands this run's
         self.lane_index, self.bar_index = 0, -1
         self.update_view()
+
+    def show_states(self, states: StateLanes) -> None:
+        """The run's states so far (drawn at the next update_view)."""
+        self.states = states
 
     def refresh_from(self, stats: RunStats | None, now_ns: int | None) -> None:
         """LiveView: the run show() gave it, read again."""
@@ -118,8 +99,26 @@ class Timeline(ScrollView, can_focus=True):
         self._lanes = list(stats.threads) if stats else []
         self._bars = {ident: lane(stats, ident, now_ns) for ident in self._lanes} if stats else {}
         self._span = max([b[2] for bars in self._bars.values() for b in bars], default=0.0)
-        self.virtual_size = Size(self.size.width, len(self._lanes) + 1)
+        self._rows = self._layout()
+        self.virtual_size = Size(self.size.width, len(self._rows) + 1)
+        self._say_legend()
         self.refresh()
+
+    def _layout(self) -> list[Row]:
+        rows: list[Row] = []
+        seen: set[tuple[int, int]] = set()
+        sampled = self.states.spans if self.states.why is None else {}
+        for index, ident in enumerate(self._lanes):
+            rows.append((index, False))
+            key = self._key(ident)
+            if key is not None and key in sampled and key not in seen:
+                seen.add(key)
+                rows.append((index, True))
+        return rows
+
+    def _key(self, ident: int) -> tuple[int, int] | None:
+        thread = self.stats.threads.get(ident) if self.stats else None
+        return None if thread is None else (thread.info.pid, thread.info.native_id)
 
     @property
     def lane_count(self) -> int:
@@ -155,22 +154,24 @@ class Timeline(ScrollView, can_focus=True):
             self._announce()
 
     def on_click(self, event: events.Click) -> None:
-        """A click on a bar selects that request (on a lane, that lane)."""
-        lane = event.y + self.scroll_offset.y - 1
-        if not 0 <= lane < len(self._lanes):
+        """A click on a bar selects that request (on a lane or its states, that lane)."""
+        row = event.y + self.scroll_offset.y - 1
+        if not 0 <= row < len(self._rows):
             return
+        lane_ = self._rows[row][0]
         width = max(1, self.scrollable_content_region.width - LABEL)
         scale = max(self._span, 1e-3) / width
         col = event.x - LABEL
-        self.lane_index = lane
-        hit = [n for n, (first, last, _) in enumerate(columns(self.lane_bars(lane), scale, width))
+        self.lane_index = lane_
+        hit = [n for n, (first, last, _) in enumerate(columns(self.lane_bars(lane_), scale, width))
                if first <= col < last]
-        self.bar_index = hit[-1] if hit else min(max(self.bar_index, 0), len(self.lane_bars(lane)) - 1)
+        self.bar_index = hit[-1] if hit else min(max(self.bar_index, 0), len(self.lane_bars(lane_)) - 1)
         self.focus()
         self._announce()
 
     def _lane_region(self) -> Region:
-        return Region(0, self.lane_index + 1, 1, 1)
+        rows = [n for n, (index, _) in enumerate(self._rows) if index == self.lane_index]
+        return Region(0, (rows[0] if rows else self.lane_index) + 1, 1, max(1, len(rows)))
 
     def _announce(self) -> None:
         self.refresh()
@@ -197,66 +198,55 @@ class Timeline(ScrollView, can_focus=True):
             for col in range(0, width, 20):
                 axis.append(f"|{col * scale:<19.2f}"[: width - col], dim)
             return axis
-        lane = index - 1
-        if lane >= len(self._lanes):
+        if index - 1 >= len(self._rows):
             return Text("")
-        thread = self.stats.threads[self._lanes[lane]] if self.stats else None
+        lane_, states_row = self._rows[index - 1]
+        if states_row:
+            return self._states_line(lane_, width, scale)
+        return self._requests_line(lane_, width, scale)
+
+    def _requests_line(self, lane_: int, width: int, scale: float) -> Text:
+        dim, stats = self._part("dim"), self.stats
+        thread = stats.threads[self._lanes[lane_]] if stats else None
         name = safe_text(thread.info.name, LABEL - 1) if thread else "?"
-        line = Text(f"{name:<{LABEL}}", self._part("current" if lane == self.lane_index else "label"))
-        cells: list[tuple[str, Style]] = [(IDLE, dim)] * width
-        if thread is not None and self.stats is not None:  # a lane runs from its first request
-            joined = self.stats.relative_s(thread.first_ns)  # to its leaving the pool, if it did
-            left = self.stats.relative_s(thread.retired_ns)
-            first_col = min(width, int((joined or 0.0) / scale))
+        line = Text(f"{name:<{LABEL}}", self._part("current" if lane_ == self.lane_index else "label"))
+        cells: list[Cell] = [(IDLE, dim)] * width
+        if thread is not None and stats is not None:  # a lane runs from its first request
+            joined_s = stats.relative_s(thread.first_ns)  # to its leaving the pool, if it did
+            left = stats.relative_s(thread.retired_ns)
+            first_col = min(width, int((joined_s or 0.0) / scale))
             cells[:first_col] = [(" ", dim)] * first_col
             if left is not None:
                 last_col = min(width - 1, int(left / scale))
                 cells[last_col:] = [(RETIRED, dim)] + [(" ", dim)] * (width - last_col - 1)
-        selected = self.selected() if lane == self.lane_index else None
-        styles = {name: self._part(name) for name in (*BAR, *PHASE)}
-        stats = self.stats
-        for n, (first, last, bar) in enumerate(columns(self.lane_bars(lane), scale, width)):
-            style = styles.get(bar[3], dim)
-            reverse = bar[0] == selected
-            char = BAR.get(bar[3], ("?", "?"))[n % 2]  # ok alternates: back-to-back bars stay apart
-            phases = stats.record(bar[0]).phases if stats is not None else None
-            marks = phase_cells(phases, first, last, scale)
-            for col in range(first, last):
-                phase = marks.get(col)
-                cell = (PHASE[phase], styles[phase]) if phase else (char, style)
-                cells[col] = (cell[0], cell[1] + Style(reverse=True)) if reverse else cell
-        run_start = 0
-        for col in range(1, width + 1):  # one append per run of equal cells, not per cell
-            if col == width or cells[col] != cells[run_start]:
-                char, style = cells[run_start]
-                line.append(char * (col - run_start), style)
-                run_start = col
-        return line
+        selected = self.selected() if lane_ == self.lane_index else None
+        bar_cells(cells, self.lane_bars(lane_), scale, self._part, selected,
+                  lambda req_id: stats.record(req_id).phases if stats is not None else None)
+        return joined(line, cells)
 
+    def _states_line(self, lane_: int, width: int, scale: float) -> Text:
+        """The thread's states, labelled with the one it spent most of its time in."""
+        key = self._key(self._lanes[lane_])
+        top = self.states.top(key) if key is not None else None
+        label = f" └ {top[1]:.0%} {NARROW.get(top[0], top[0])}" if top else " └"
+        line = Text(f"{label:<{LABEL}}", self._part("dim"))
+        spans = self.states.spans.get(key, ()) if key is not None else ()
+        origin = self.stats.t0_ns if self.stats is not None and self.stats.t0_ns is not None else 0
+        return joined(line, state_cells(column_states(spans, origin, scale, width), self._part))
 
-class TimelinePane(Vertical):
-    """The timeline with a line under it that describes the selected request."""
+    # -- the legend ---------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self._say_legend()  # a tab shown after its run is laid out after the run view's redraw
 
-    def compose(self) -> ComposeResult:
-        yield Timeline(id="timeline")
-        yield Static(id="timeline-detail")
-
-    def on_timeline_selected(self, event: Timeline.Selected) -> None:
-        detail = self.query_one("#timeline-detail", Static)
-        stats = self.query_one(Timeline).stats
-        if event.req_id is None or stats is None:
-            detail.update("")
+    def _say_legend(self) -> None:
+        """Tell the pane what the legend line says, when that changed."""
+        width = self.size.width
+        why = self.states.why
+        if self._legend == (why or "", width):
             return
-        rec = stats.record(event.req_id)
-        start, end = stats.relative_s(rec.start_ns), stats.relative_s(rec.end_ns)
-        took = f"{rec.elapsed_ns / 1e6:.1f} ms" if rec.elapsed_ns is not None else "in flight"
-        status = rec.status if rec.status is not None else "-"
-        outcome = rec.outcome.value if rec.outcome else "running"
-        kind = f" ({rec.error_kind}: {rec.error})" if rec.error_kind else ""
-        thread = rec.thread.name if rec.thread else "-"
-        window = f"{start or 0:.3f}-{end:.3f} s" if end is not None else f"from {start or 0:.3f} s"
-        spec = stats.target(rec.req_id).spec
-        sent = " · ".join([spec.method, *spec.shown_headers()])
-        first = safe_text(f"#{rec.req_id} {rec.url}  {sent}")
-        second = safe_text(f"{outcome} {status}{kind}  {took}  {rec.nbytes} B  {thread}  {window}")
-        detail.update(Text(f"{first}\n{second}\n{describe_phases(rec.phases)}"))
+        self._legend = (why or "", width)
+        self.post_message(self.Legend(self.legend(width - 2)))  # the line has a cell of padding each side
+
+    def legend(self, width: int) -> Text:
+        """One line: each state's glyph and name, or why the lanes show no states."""
+        return legend_text(self.states.why, width, self._part)
