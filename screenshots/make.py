@@ -1,6 +1,6 @@
 """Regenerate the screenshots: real runs of the app against the demo server.
 
-    python screenshots/make.py [--only resize|nogil|lesson] [--python PATH]
+    python screenshots/make.py [--only resize|nogil|lesson|states] [--python PATH]
     (PNG needs rsvg-convert: apt-get install librsvg2-bin; `nogil` needs nginx and a free-threaded
     Python with fetchtui: --python, or $FETCHTUI_FREE_THREADED_PYTHON)
 """
@@ -68,6 +68,25 @@ async def capture_resize(server: DemoServer) -> list[Path]:
     return shots
 
 
+#: The thread states' timeline: 8 threads of short requests, mid-run; at a projector's 80x24 too
+STATES_SHOTS = (((200, 50), "timeline-states.svg"), ((80, 24), "timeline-states-80x24.svg"))
+
+
+async def capture_states(server: DemoServer, path: str = "/delay/2") -> list[Path]:
+    """F9 on 8 threads of 2 ms requests, 8 s in: under each lane its thread's states (the
+    sampler's first moment, its start and finding the GIL, is the blank at each row's start)."""
+    shots = []
+    for size, name in STATES_SHOTS:
+        app = FetchApp(f"{server.url}{path} x100000", RunConfig(workers=8))
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("ctrl+s", "f9")
+            await wait_s(pilot, 8)
+            shots.append(Path(app.save_screenshot(name, str(HERE))))
+            await pilot.press("ctrl+c")
+            await wait_s(pilot, 1)
+    return shots
+
+
 async def capture_nogil(python: str) -> list[Path]:
     """F5 on instant nginx requests: threads/requests and threads/requests-per-thread, each on
     this Python and on a free-threaded one, side by side with each run's own ceiling."""
@@ -127,6 +146,9 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
             return await capture_resize(server)
         if only == "lesson":
             return await capture_lesson(server)
+        if only == "states":
+            return await capture_states(server)
+        shots += await capture_states(server)
         shots += await capture_resize(server)
         shots += await capture_lesson(server)
         app = FetchApp(demo_list(server.url), RunConfig(workers=10))
@@ -184,7 +206,7 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="regenerate the screenshots")
-    parser.add_argument("--only", choices=["resize", "nogil", "lesson"], help="only this set")
+    parser.add_argument("--only", choices=["resize", "nogil", "lesson", "states"], help="only this set")
     parser.add_argument("--python", default=os.environ.get("FETCHTUI_FREE_THREADED_PYTHON"),
                         help="a free-threaded Python with fetchtui, for the nogil screenshot")
     args = parser.parse_args()

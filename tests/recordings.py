@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -77,7 +78,7 @@ def wave_states(workers: int = 10) -> StateLanes:
             following = requests[n + 1]["start_s"] if n + 1 < len(requests) else None
             end = min(end, T0_NS + round(following * 1e9)) if following is not None else end
             cuts = [start, start + 800_000 * i, start + 800_000 * i + 900_000, end - 500_000, end]
-            for (a, b), state in zip(zip(cuts, cuts[1:]), (GIL, CPU, NET, CPU), strict=True):
+            for (a, b), state in zip(itertools.pairwise(cuts), (GIL, CPU, NET, CPU), strict=True):
                 if b > a:
                     runs.append((a, b, state))
             if following is not None and T0_NS + round(following * 1e9) > end:

@@ -74,3 +74,26 @@ async def test_the_help_says_what_each_state_means_and_why_gil_grows_and_net_dom
         assert "`core` at 80 columns" in text  # the panel's short name for runnable
         assert "*Why `gil` grows with threads on instant requests*" in text
         assert "*Why `net` dominates on slow ones*" in text
+
+
+async def test_the_help_says_why_more_threads_stop_helping_in_the_last_runs_measured_states() -> None:
+    from fetchtui.core.threadstates.figures import ThreadStates, ThreadTime
+    from fetchtui.tui.screens.help_screen import HELP, WHY_END
+
+    # 58% of the threads' time waiting for the GIL, 30% on the network, 9% on a core, 3% for a core
+    measured = ThreadStates((ThreadTime(1, 2, (0.9, 0.3, 5.8, 0.0, 3.0, 0.0, 0.0)),), 100.0, True)
+    app = FetchApp("")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(HelpScreen(states=measured))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        text = app.screen.query_one(Markdown).source
+        after = text.split(WHY_END, 1)[1]
+        said = ("\n*In your last run* the threads spent **58%** waiting for the GIL, **30%** waiting on the "
+                "network, **9%** on a core, **3%** waiting for a core")
+        assert after.startswith(said), after[:300]
+        assert "the GIL was the limit" in after.split("\n\n", 1)[0]
+        await app.pop_screen()
+        await app.push_screen(HelpScreen())  # no run measured: the general text alone
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "the help screen")
+        assert "*In your last run*" not in app.screen.query_one(Markdown).source
+        assert HELP in app.screen.query_one(Markdown).source

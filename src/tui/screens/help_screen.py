@@ -12,6 +12,7 @@ from textual.widgets import Markdown
 from fetchtui.core.history import RunRecord
 from fetchtui.core.stats import RunStats
 from fetchtui.core.textsafe import safe_text
+from fetchtui.core.threadstates.figures import ThreadStates
 from fetchtui.core.threadstates.kinds import MEANING
 
 #: the states in the order the stats panel names them; their names at 80 columns
@@ -106,8 +107,10 @@ faster, no significant change), as `fetchtui diff` does.
 ▚ failed, ░ cancelled, ▒ running (and coloured by the theme); a bar starts with its setup —
 ╌ DNS, ─ connect, ═ TLS — and ends with ▄ receive; dots are time a thread sat idle. Arrow
 keys or a click select a request and show its details below; clicking a thread
-group in the table selects its lane. In the table ✓ marks an ok request, ✗ a failed one,
-⊘ a cancelled one.
+group in the table selects its lane. Under each thread's lane (Linux, a run fetched here) a
+row of its sampled states: █ cpu, G gil, L lock, ~ net, ░ waiting for a core, · idle,
+? other (the legend line names them); a column shows the state the thread spent most of it
+in. In the table ✓ marks an ok request, ✗ a failed one, ⊘ a cancelled one.
 
 **Charts** (F8) — requests finished per second over the run (a line marks each resize of
 the pool, with its new size), and the latency histogram.
@@ -188,6 +191,47 @@ def models_lesson(runs: Sequence[RunRecord]) -> str:
               f"**{latest[fastest].summary.rps:,.0f} req/s**.\n")
 
 
+#: Where the help's "Why more threads stop helping" ends: the last run's states follow it.
+WHY_END = "so this screen takes no GIL\ntime from it.\n"
+#: How each wait reads in a sentence of the lesson
+_SPENT = {"gil": "waiting for the GIL", "net": "waiting on the network", "cpu": "on a core",
+          "runnable": "waiting for a core", "lock": "waiting on another lock", "idle": "idle",
+          "other": "in other waits"}
+_SO = {
+    "gil": "the GIL was the limit: one thread ran Python at a time, so more threads would only queue for it.",
+    "net": "they mostly waited on the network, each letting the GIL go: more threads would still help, "
+           "until the `gil` share grows.",
+    "runnable": "the machine's cores were all busy: more threads (or processes) would wait for a core.",
+    "lock": "a lock other than the GIL held them (a shared pool's, a queue's): a Session per thread, or "
+            "fewer sharing it, would help.",
+    "cpu": "they were mostly running: the work itself, not a wait, set the pace.",
+}
+
+
+def states_lesson(shares: dict[str, float], workers: int | None) -> str:
+    """The lesson in the last run's measured thread states (`shares` of their time, by state)."""
+    shown = sorted(((s, v) for s, v in shares.items() if v >= 0.005), key=lambda item: -item[1])
+    if not shown:
+        return ""
+    said = ", ".join(f"**{v:.0%}** {_SPENT.get(s, s)}" for s, v in shown[:4])
+    top_wait = next((s for s, _ in shown if s != "idle"), shown[0][0])
+    threads = f"{workers} threads" if workers else "the threads"
+    return (f"\n*In your last run* {threads} spent {said} of their time: "
+            f"{_SO.get(top_wait, 'see each state below.')}\n")
+
+
+def measured(states: ThreadStates | str | None, runs: Sequence[RunRecord]) -> str:
+    """The help's measured sentence: the run on screen's states, else the latest recorded run's
+    that has them, else nothing (the general text stands alone)."""
+    if isinstance(states, ThreadStates) and states.why is None and states.shares:
+        return states_lesson(states.shares, None)
+    for record in reversed(runs):
+        summed = record.summary.thread_states
+        if summed is not None and summed.shares:
+            return states_lesson(summed.shares, record.workers)
+    return ""
+
+
 def session_lesson(stats: RunStats | None) -> str:
     """The lesson in the numbers of the run on screen, when it has them."""
     setup = stats.setup_ms() if stats is not None else None
@@ -215,15 +259,18 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [("escape,q,f1,question_mark", "close", "Close help")]
 
     def __init__(self, stats: RunStats | None = None, runs: Sequence[RunRecord] = (),
-                 lesson: bool = False) -> None:
+                 lesson: bool = False, states: ThreadStates | str | None = None) -> None:
+        """`states`: the run on screen's thread states so far (the stats panel's), if sampled."""
         super().__init__()
         self._stats = stats
         self._runs = runs
         self._lesson = lesson  # the lesson's keys are said too
+        self._states = states
 
     def compose(self) -> ComposeResult:
+        why = HELP.replace(WHY_END, WHY_END + measured(self._states, self._runs), 1)
         with VerticalScroll(id="help-dialog"):
-            yield Markdown(HELP + (LESSON_KEYS if self._lesson else "") + models_lesson(self._runs)
+            yield Markdown(why + (LESSON_KEYS if self._lesson else "") + models_lesson(self._runs)
                            + session_lesson(self._stats))
 
     def action_close(self) -> None:

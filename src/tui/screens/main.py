@@ -224,8 +224,9 @@ class MainScreen(Screen[None], inherit_bindings=False):
     # -- dialogs -------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.app.screen, HelpScreen):
+            states = self.query_one(StatsPanel).thread_states  # the run on screen's, if sampled
             self.app.push_screen(HelpScreen(self.live_run.stats, self.live_run.history.runs,
-                                            lesson=self.lesson is not None))
+                                            lesson=self.lesson is not None, states=states))
 
     def action_export(self) -> None:
         ask_and_export(self, self.live_run.session)
