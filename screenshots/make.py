@@ -73,14 +73,14 @@ STATES_SHOTS = (((200, 50), "timeline-states.svg"), ((80, 24), "timeline-states-
 
 
 async def capture_states(server: DemoServer, path: str = "/delay/2") -> list[Path]:
-    """F9 on 8 threads of 2 ms requests, 8 s in: under each lane its thread's states (the
+    """F9 on 8 threads of 2 ms requests, 12 s in: under each lane its thread's states (the
     sampler's first moment, its start and finding the GIL, is the blank at each row's start)."""
     shots = []
     for size, name in STATES_SHOTS:
         app = FetchApp(f"{server.url}{path} x100000", RunConfig(workers=8))
         async with app.run_test(size=size) as pilot:
             await pilot.press("ctrl+s", "f9")
-            await wait_s(pilot, 8)
+            await wait_s(pilot, 12)
             shots.append(Path(app.save_screenshot(name, str(HERE))))
             await pilot.press("ctrl+c")
             await wait_s(pilot, 1)
