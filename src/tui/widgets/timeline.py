@@ -3,6 +3,8 @@ under each thread's lane, where its sampled states are known, a row of them over
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -75,6 +77,7 @@ class Timeline(ScrollView, can_focus=True):
         self.states: StateLanes = StateLanes.unknown("no run yet")
         self._lanes: list[int] = []
         self._rows: list[Row] = []
+        self._loops: set[tuple[int, int]] = set()  # threads whose lanes are a loop's tasks
         self._bars: dict[int, list[Bar]] = {}
         self._span = 0.0
         self._legend: tuple[str, int] | None = None
@@ -108,9 +111,11 @@ class Timeline(ScrollView, can_focus=True):
         rows: list[Row] = []
         seen: set[tuple[int, int]] = set()
         sampled = self.states.spans if self.states.why is None else {}
-        for index, ident in enumerate(self._lanes):
+        keys = [self._key(ident) for ident in self._lanes]
+        lanes_of = Counter(keys)
+        self._loops = {key for key, n in lanes_of.items() if key is not None and n > 1} if sampled else set()
+        for index, key in enumerate(keys):
             rows.append((index, False))
-            key = self._key(ident)
             if key is not None and key in sampled and key not in seen:
                 seen.add(key)
                 rows.append((index, True))
@@ -228,7 +233,8 @@ class Timeline(ScrollView, can_focus=True):
         """The thread's states, labelled with the one it spent most of its time in."""
         key = self._key(self._lanes[lane_])
         top = self.states.top(key) if key is not None else None
-        label = f" └ {top[1]:.0%} {NARROW.get(top[0], top[0])}" if top else " └"
+        loop = "loop " if key in self._loops else ""  # the one thread a loop's tasks share
+        label = f" └ {loop}{top[1]:.0%} {NARROW.get(top[0], top[0])}" if top else " └"
         line = Text(f"{label:<{LABEL}}", self._part("dim"))
         spans = self.states.spans.get(key, ()) if key is not None else ()
         origin = self.stats.t0_ns if self.stats is not None and self.stats.t0_ns is not None else 0
