@@ -99,3 +99,20 @@ async def test_a_replay_has_no_states_and_its_legend_says_why() -> None:
         shown = lines(timeline)
         assert not any(line.startswith(" └ ") for line in shown), shown  # requests only
         assert sum(line.startswith("fetchtui-worker_") for line in shown) >= 3, shown
+
+
+async def test_without_proc_the_legend_says_why_and_the_lanes_still_show_the_requests(
+        base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fetchtui.core.threadstates import watch
+
+    monkeypatch.setattr(watch, "unavailable", lambda pid: WHY_NOT_LINUX)
+    app = FetchApp(f"{base}/delay/5 x20", RunConfig(workers=2))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.stats is not None and app.stats.ended and app.history.runs)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: WHY_NOT_LINUX in legend(app), "the legend says why")
+        shown = lines(app.query_one(Timeline))
+        assert not any(line.startswith(" └ ") for line in shown), shown
+        requests = [line for line in shown if line.startswith("fetchtui-worker_")]
+        assert len(requests) == 2 and all("█" in line or "▓" in line for line in requests), shown
