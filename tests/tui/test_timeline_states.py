@@ -48,9 +48,10 @@ async def test_eight_threads_of_instant_requests_show_their_states_under_their_l
         assert set(drawn) & running, shown  # instant requests: the threads run Python, or queue for it
         assert set(drawn) <= set(GLYPH.values()) | {" "}, shown
         # each column shows its most spent state (on a loaded machine that may be `runnable`),
-        # but every thread ran Python on a core, and on a GIL build the threads queued for it
+        # but the threads ran Python on a core, and on a GIL build queued for it (a thread
+        # sampled only half a second on a loaded machine may have been caught in neither)
         seen = {key: {state for _, _, state in spans} for key, spans in timeline.states.spans.items()}
-        assert all(STATES.index("cpu") in states for states in seen.values()), seen
+        assert any(STATES.index("cpu") in states for states in seen.values()), seen
         if has_gil():
             assert any(STATES.index("gil") in states for states in seen.values()), seen
         text = legend(app)
