@@ -200,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "(default 1,2,4,8,16,32; the setup pane's sweep field)")
     parser.add_argument("--no-summary", action="store_true",
                         help="do not print the last run's summary after quitting")
+    parser.add_argument("--trace-events", metavar="PATH",
+                        help="write each run as a Trace Event Format file (ui.perfetto.dev, "
+                             "chrome://tracing) as it ends: run N of the history (F3) to PATH with "
+                             "-N before its suffix (t.json: t-7.json)")
     return parser
 
 
@@ -373,7 +377,8 @@ def cmd_tui(argv: Sequence[str]) -> int:
     stats = None
     with history_for(args, "tui") as history:
         app = FetchApp(list_text(source, server), config, start=args.start,
-                       history=history, request=spec, checks=args.checks, series=args.series)
+                       history=history, request=spec, checks=args.checks, series=args.series,
+                       trace_events=args.trace_events)
         try:
             code = _exit_code(app, app.run())
             stats = app.final_stats() if not app.return_code else None  # a crash prints its own

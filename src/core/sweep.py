@@ -17,10 +17,9 @@ from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.checks import Check
-    from fetchtui.core.threadstates.run import RunStates
 
-#: Handed each run of a sweep once it has ended, its states sampled: a trace is written from them.
-OnStates = Callable[[RunConfig, RunStats, "RunStates"], None]
+#: Handed each run of a sweep once it has ended, its states sampled: a trace is written from it.
+OnStates = Callable[[RunSession], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,22 +71,21 @@ def _ended(targets: Sequence[Target], config: RunConfig, sources: Sources | None
            on_states: OnStates | None = None) -> RunSession:
     """A run of the list, ended and let go of (a pool of its own closed with it); with
     `sample`, its threads' states sampled into its summary, then handed to `on_states`."""
-    from fetchtui.core.threadstates.run import SHORT_RUN_S, RunStates
+    from fetchtui.core.threadstates.run import SHORT_RUN_S
+    from fetchtui.core.threadstates.sampling import Sampling
 
-    session = RunSession.open(sources, targets, config, checks)
     # from a child of its own (no GIL taken from the run), once the run has lasted SHORT_RUN_S
-    states = RunStates(after_s=SHORT_RUN_S) if sample else None
+    session = RunSession.open(sources, targets, config, checks,
+                              sampling=Sampling(after_s=SHORT_RUN_S) if sample else None)
     try:
         session.start()
         session.run_to_end(stop=stop, live=False)  # live=False: nothing reads a sweep's run before its end
     finally:
-        if states is not None:
-            states.stop()
         session.close_out(within=0)
-    if states is not None:
-        session.stats.thread_states = states.figures(session.stats)
+    if sample:
+        session.thread_states()
         if on_states is not None:
-            on_states(config, session.stats, states)
+            on_states(session)
     return session
 
 

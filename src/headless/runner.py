@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.history import History
     from fetchtui.core.runs.figures import Export
-    from fetchtui.core.stats import RunStats
-    from fetchtui.core.threadstates.run import RunStates
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
 # timed against the seed's bare script (bench/startup.py), and each costs milliseconds.
@@ -73,17 +71,13 @@ def run_headless(
     out = out or sys.stdout
     err = err or sys.stderr
     # folded here: rows, as from a pipe, no event object a request; a pool of our own
-    # (another interpreter's fetch process, --python) ends with the run
-    from fetchtui.core.threadstates.run import SHORT_RUN_S, RunStates
+    # (another interpreter's fetch process, --python) ends with the run. Where the threads'
+    # time goes is sampled from a child (no GIL taken from the run) once the run has lasted
+    # SHORT_RUN_S: a one-request run starts no second Python.
+    from fetchtui.core.threadstates.run import SHORT_RUN_S
+    from fetchtui.core.threadstates.sampling import Sampling
 
-    # where the threads' time goes, sampled from a child (no GIL taken from the run) once the
-    # run has lasted SHORT_RUN_S: a one-request run starts no second Python
-    states = RunStates(after_s=SHORT_RUN_S)
-    try:
-        session = RunSession.open(sources, targets, config, checks)
-    except BaseException:
-        states.stop()
-        raise
+    session = RunSession.open(sources, targets, config, checks, sampling=Sampling(after_s=SHORT_RUN_S))
     stats = session.stats
     human = _Human(err if STDOUT in (json_path, csv_path) else out, err)  # stdout carries the export then
     warn = _Human(err, err)
@@ -118,7 +112,6 @@ def run_headless(
             session.run_to_end(stop=stops.event.is_set, on_batch=shown, live=live)
         finally:
             fed.set()
-            states.stop()
             if progress is not None:
                 with contextlib.suppress(OSError):  # the terminal closed: the close-out goes on
                     progress.stop()
@@ -132,9 +125,10 @@ def run_headless(
             how = "interrupted" if stops.signum == signal.SIGINT \
                 else f"stopped by {signal.Signals(stops.signum).name}"
             human.write(f"{how}: partial result below (unfinished requests are cancelled)\n")
-        stats.thread_states = states.figures(stats)  # the summary, its limit, the export and history
+        states = session.thread_states()  # in the summary, its limit, the exports and history
         human.write(summary_text(stats, fit=terminal_fit(human.stream)))
-        human.write(thread_states_text(stats.thread_states))
+        if states is not None:  # None: not sampled (a replay)
+            human.write(thread_states_text(states))
         results = stats.summary().checks
         if results:
             human.write(checks_text(results))
@@ -152,7 +146,7 @@ def run_headless(
             stops.pending.pop(0)
 
         if trace_events:  # an export too: before the history, as they are
-            code = _exported(lambda: states.write_trace(stats, trace_events), trace_events, human, warn, code)
+            code = _exported(lambda: session.write_trace(trace_events), trace_events, human, warn, code)
 
         def closing() -> None:
             stops.closing = True  # the exports are out: a signal in the history's wait ends it
@@ -221,12 +215,6 @@ def _said(written: Path | None, error: Exception | None, path: str, human: _Huma
     return code
 
 
-def numbered(path: str, n: int) -> str:
-    """Run `n`'s file of a sweep's `path`: `sweep.json` -> `sweep-3.json`."""
-    target = Path(path)
-    return str(target.with_name(f"{target.stem}-{n}{target.suffix}"))
-
-
 def run_sweep_headless(
     targets: Sequence[Target],
     series: Sequence[int],
@@ -249,6 +237,7 @@ def run_sweep_headless(
     from fetchtui.core.export import config_dict, write_text
     from fetchtui.core.history import History, RunRecord
     from fetchtui.core.sweep import points, run_sweep
+    from fetchtui.core.threadstates.trace_events import numbered
     from fetchtui.headless.report import sweep_text
 
     out = out or sys.stdout
@@ -267,10 +256,10 @@ def run_sweep_headless(
         stops.pending = [*exported, "the run in progress"]
         traced: list[int] = [EXIT_OK]  # the exit code the traces' writing leaves
 
-        def trace(_config: RunConfig, stats: RunStats, states: RunStates) -> None:
+        def trace(session: RunSession) -> None:
             if trace_events:  # run N's file: the Nth written
                 path = numbered(trace_events, len(traced))
-                written = _exported(lambda: states.write_trace(stats, path), path, human, warn, traced[-1])
+                written = _exported(lambda: session.write_trace(path), path, human, warn, traced[-1])
                 traced.append(written)
 
         runs = run_sweep(targets, series, config, history, progress, sources, configs, checks,

@@ -48,7 +48,7 @@ class FetchApp(App[int]):
                  sources: Sources | None = None, history: History | None = None,
                  request: RequestSpec = DEFAULT_SPEC, processes: int = 2,
                  checks: Sequence[Check] = (), series: Sequence[int] = DEFAULT_SERIES,
-                 lesson: LessonPlan | None = None) -> None:
+                 lesson: LessonPlan | None = None, trace_events: str | None = None) -> None:
         super().__init__()
         if sources is None:
             from fetchtui.core.runs.child import FetchProcesses
@@ -56,7 +56,7 @@ class FetchApp(App[int]):
             sources = FetchProcesses()  # the pool lives in a child: frames never take its GIL
         self.sources = sources
         self.history = history if history is not None else History()
-        self.live_run = LiveRun(sources, self.history, checks)
+        self.live_run = LiveRun(sources, self.history, checks, trace_events)
         self.replay_of: str | None = None  # the export this app plays back, if it does
         self._text = text
         self._config = config or RunConfig()  # the setup pane starts from it

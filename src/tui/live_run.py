@@ -14,6 +14,7 @@ from fetchtui.core.interpreter import InterpreterError
 from fetchtui.core.runs.session import RunSession, State
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
+from fetchtui.core.threadstates.sampling import Sampling
 from fetchtui.tui.widgets.setup_pane import Setup
 
 if TYPE_CHECKING:
@@ -31,15 +32,21 @@ class LiveRun:
     Each run is a RunSession, the lifecycle the headless runner and the sweep drive too. This
     adds what is the monitor's own: the runs share the app's fetch processes and history, a
     run starts once the screen has laid its view out (`start`), the pause key toggles, and the
-    run's end is recorded after the frame that shows it is painted (`end_shown`, `record`), or
-    by `close_out` when the app goes first. `stats`, `config` and `source` are the current (or
-    last) run's.
+    run's end is recorded after the frame that shows it is painted and its threads' states are
+    in (`end_shown`, `recordable`, `record`), or by `close_out` when the app goes first.
+    `stats`, `config` and `source` are the current (or last) run's.
     """
 
-    def __init__(self, sources: Sources, history: History, checks: Sequence[Check]) -> None:
+    #: Each run's threads' states: sampled from its start (a line of them shows while it runs),
+    #: in its summary, export and history row once it has ended, as a headless run's.
+    sampling: Sampling | None = Sampling(live=True)
+
+    def __init__(self, sources: Sources, history: History, checks: Sequence[Check],
+                 trace_events: str | None = None) -> None:
         self.sources = sources
         self.history = history
         self.checks = tuple(checks)  # --check: shown live, judged at the end of every run
+        self.trace_events = trace_events  # --trace-events: each recorded run's trace goes there
         self.session: RunSession | None = None
         self.setup: Setup | None = None  # what the current run was started with
         #: Hears each batch once a poll has folded it (the lag benchmark's stamps).
@@ -66,7 +73,8 @@ class LiveRun:
     def open(self, setup: Setup) -> RunSession:
         """Open a run of `setup`, not started yet (start() it once its view is laid out).
         Raises InterpreterError for a Python of the setup that cannot run fetchtui."""
-        session = RunSession.open(self.sources, setup.targets, setup.config, self.checks)
+        session = RunSession.open(self.sources, setup.targets, setup.config, self.checks,
+                                  sampling=self.sampling)
         self.session, self.setup = session, setup
         self._ending = False
         self._hold = False
@@ -133,6 +141,11 @@ class LiveRun:
         self._ending = True
         return True
 
+    def recordable(self) -> bool:
+        """The ended run's threads' states are in its stats (handed over off the UI thread):
+        record() would not wait for them. True with no run to record."""
+        return self.session is None or self.session.sampled
+
     def record(self) -> RunRecord | None:
         """Finish the ended run: into the history (a replay is shown, not recorded again); None
         if a quit's close-out recorded it first."""
@@ -140,6 +153,17 @@ class LiveRun:
         if self.session is None or self.session.state is not State.ENDED:
             return None
         return self.session.finish(self.history)
+
+    def trace_path(self, record: RunRecord) -> str | None:
+        """Where --trace-events writes the recorded run's trace: its number in the history before
+        the suffix (t.json: run 7's to t-7.json), so every run a launch makes keeps its own, a
+        later launch's do not overwrite them, and each is found by the number F3 and `fetchtui
+        diff` show. None without --trace-events."""
+        if self.trace_events is None:
+            return None
+        from fetchtui.core.threadstates.trace_events import numbered
+
+        return numbered(self.trace_events, record.number)
 
     def final_stats(self) -> RunStats | None:
         """The last run as it ended, its close-out folded (the summary printed after quitting)."""

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -179,26 +180,9 @@ def test_a_run_prints_its_threads_states_and_writes_a_trace_every_event_of_which
     assert f"wrote {path}" in done.stdout
     text = path.read_text()
     assert "hunter2" not in text
-    events = json.loads(text)["traceEvents"]
-    named: dict[tuple[int, int], str] = {}
-    for e in events:
-        assert e["ph"] in ("X", "M"), e
-        assert isinstance(e["name"], str) and e["name"], e
-        assert isinstance(e["pid"], int) and e["pid"] > 0 and isinstance(e["tid"], int), e
-        if e["ph"] == "M":
-            assert e["name"] in ("process_name", "thread_name", "thread_sort_index"), e
-            if e["name"] == "thread_name":
-                assert isinstance(e["args"]["name"], str)
-                named[(e["pid"], e["tid"])] = e["args"]["name"]
-            continue
-        assert set(e) >= {"ph", "cat", "name", "pid", "tid", "ts", "dur"}, e
-        assert isinstance(e["ts"], int | float) and e["ts"] >= 0, e
-        assert isinstance(e["dur"], int | float) and e["dur"] >= 0, e
-    slices = [e for e in events if e["ph"] == "X"]
-    requests = [e for e in slices if e["cat"] == "request"]
-    states = [e for e in slices if e["cat"] == "state"]
-    assert len(requests) == 60 and len(requests) + len(states) == len(slices)
-    assert {e["pid"] for e in slices} == {requests[0]["pid"]}  # the run's process, the real pid
+    requests, states, named = well_formed_trace(json.loads(text)["traceEvents"])
+    assert len(requests) == 60
+    assert {e["pid"] for e in requests + states} == {requests[0]["pid"]}  # the run's process, the real pid
     for e in requests:
         assert e["name"] == base.replace("http://", "http://user:***@") + "/delay/100", e["name"]
         assert e["args"] == {"status": 200, "bytes": e["args"]["bytes"], "outcome": "ok"}
@@ -206,12 +190,6 @@ def test_a_run_prints_its_threads_states_and_writes_a_trace_every_event_of_which
     threads = {e["tid"] for e in requests}
     assert len(threads) == 4 and all((requests[0]["pid"], tid) in named for tid in threads)
     assert states, "no state slice: the sampler saw none of the run"
-    for e in states:
-        assert e["name"] in STATES and e["tid"] & STATES_TRACK and e["tid"] & ~STATES_TRACK in threads, e
-        assert (e["pid"], e["tid"]) in named
-    for track in {e["tid"] for e in slices}:  # a thread runs one request at a time; states follow each other
-        spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in slices if e["tid"] == track)
-        assert all(later[0] >= earlier[1] - 1 for earlier, later in itertools.pairwise(spans)), track
     assert sum(e["dur"] for e in states if e["name"] == "net") > sum(e["dur"] for e in states) / 2
 
 
@@ -238,3 +216,38 @@ def test_a_workers_wait_outside_its_requests_is_idle_and_a_gil_wait_is_not() -> 
     states = fold(timeline, spans)
     assert states.of(7, 70) == pytest.approx({**dict.fromkeys(STATES, 0.0), "lock": 0.02, "idle": 0.02})
     assert states.of(7, 71) == pytest.approx({**dict.fromkeys(STATES, 0.0), "gil": 0.02})
+
+
+Event = dict[str, Any]
+
+
+def well_formed_trace(events: list[Event]) -> tuple[list[Event], list[Event], dict[tuple[int, int], str]]:
+    """Every event of a Trace Event Format document checked (ph M metadata or X complete slices
+    with ts and dur in µs, real pids, named threads; a state slice on its thread's states track,
+    the slices of a track one after another): its request slices, state slices and thread names."""
+    named: dict[tuple[int, int], str] = {}
+    for e in events:
+        assert e["ph"] in ("X", "M"), e
+        assert isinstance(e["name"], str) and e["name"], e
+        assert isinstance(e["pid"], int) and e["pid"] > 0 and isinstance(e["tid"], int), e
+        if e["ph"] == "M":
+            assert e["name"] in ("process_name", "thread_name", "thread_sort_index"), e
+            if e["name"] == "thread_name":
+                assert isinstance(e["args"]["name"], str)
+                named[(e["pid"], e["tid"])] = e["args"]["name"]
+            continue
+        assert set(e) >= {"ph", "cat", "name", "pid", "tid", "ts", "dur"}, e
+        assert isinstance(e["ts"], int | float) and e["ts"] >= 0, e
+        assert isinstance(e["dur"], int | float) and e["dur"] >= 0, e
+    slices = [e for e in events if e["ph"] == "X"]
+    requests = [e for e in slices if e["cat"] == "request"]
+    states = [e for e in slices if e["cat"] == "state"]
+    assert len(requests) + len(states) == len(slices)
+    fetching = {(e["pid"], e["tid"]) for e in requests}
+    for e in states:
+        assert e["name"] in STATES and e["tid"] & STATES_TRACK, e
+        assert (e["pid"], e["tid"] & ~STATES_TRACK) in fetching and (e["pid"], e["tid"]) in named, e
+    for track in {(e["pid"], e["tid"]) for e in slices}:  # one request at a time; states follow each other
+        spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in slices if (e["pid"], e["tid"]) == track)
+        assert all(later[0] >= earlier[1] - 1 for earlier, later in itertools.pairwise(spans)), track
+    return requests, states, named

@@ -37,7 +37,7 @@ class Figures(NamedTuple):
 class Export(NamedTuple):
     """One export finish() wrote, or tried to: `written` where it went, else `error` why not."""
 
-    kind: str  # "JSON" or "CSV"
+    kind: str  # "JSON", "CSV" or "trace" (the Trace Event Format)
     path: str
     written: Path | None
     error: ExportError | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fetchtui.core.config import RunConfig
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from fetchtui.core.checks import Check
     from fetchtui.core.history import History, RunRecord
     from fetchtui.core.runs.figures import Export, Figures
+    from fetchtui.core.threadstates.figures import ThreadStates
+    from fetchtui.core.threadstates.sampling import Sampling, SessionStates
 
 # The exports, the history and what a session hands back (figures.py) are imported where they
 # are used: `fetchtui run URL` is timed against the seed's bare script (bench/startup.py), and
@@ -54,15 +57,20 @@ _ALLOWED: dict[str, frozenset[State]] = {
 class RunSession:
     """One run from its opening to its record. Commands go down (start, cancel, resize,
     pause); poll() drains the source and folds into `stats`, never waiting unless asked;
-    finish() closes the run out, exports it and records it, once. A step its state does not
-    allow raises SessionError. One thread drives it (the fold has one owner); progress() may
-    be read from any."""
+    finish() closes the run out, exports it and records it, once. With `sampling`, the run's
+    threads' states are sampled from its opening to its end (`sampler`) and are in its stats
+    once `sampled`: its summary, exports, history row and trace carry them, whichever front
+    end drives it. A step its state does not allow raises SessionError. One thread drives it
+    (the fold has one owner); progress() may be read from any."""
 
     def __init__(self, source: RunSource, checks: Sequence[Check] = (), *,
-                 sources: Sources | None = None) -> None:
+                 sources: Sources | None = None, sampling: Sampling | None = None,
+                 sampler: SessionStates | None = None) -> None:
         """Drive `source`, opened and not started (its requests come as rows, whichever it
-        is). `sources`: closed with the run (a run on another interpreter had a fetch
-        process of its own)."""
+        is). `sources`: closed with the run
+        (a run on another interpreter had a fetch process of its own). `sampling`: how its
+        threads' states are sampled (None: not; a replay never is, it fetches nothing), by
+        `sampler` when one is sampling already."""
         self.source = source
         self.stats = RunStats(source.targets, checks)
         self.state = State.OPENED
@@ -70,10 +78,18 @@ class RunSession:
         self._owned = sources
         self._closed = False
         self._final: Figures | None = None  # an ended run's figures, read once
+        self.sampler = sampler
+        if sampler is None and sampling is not None and not source.replayed:
+            from fetchtui.core.threadstates.sampling import SessionStates
+
+            # from now, not from start(): a sampler is a Python's start and its calibration
+            # (half a second on a loaded machine), the run's first requests must not go unseen
+            self.sampler = SessionStates.of(source, sampling)
 
     @classmethod
     def open(cls, sources: Sources | None, targets: Sequence[Target], config: RunConfig,
-             checks: Sequence[Check] = ()) -> RunSession:
+             checks: Sequence[Check] = (), *,
+             sampling: Sampling | None = None) -> RunSession:
         """A run of `targets` opened from `sources` (None: a pool in this process, let go of
         with the run). Raises as Sources.open does (InterpreterError: a --python that cannot
         run fetchtui)."""
@@ -82,13 +98,21 @@ class RunSession:
             from fetchtui.core.runs.pool import PoolSources
 
             sources = PoolSources()
+        sampler = None
+        if sampling is not None:
+            from fetchtui.core.threadstates.sampling import SessionStates
+
+            sampler = SessionStates.ahead(sources, config, sampling)
         try:
             source = sources.open(targets, config)
         except BaseException:
             if own:
                 sources.close()
+            if sampler is not None:
+                sampler.states.stop()
             raise
-        return cls(source, checks, sources=sources if own else None)
+        return cls(source, checks, sources=sources if own else None, sampling=sampling,
+                   sampler=sampler)
 
     @property
     def config(self) -> RunConfig:
@@ -180,15 +204,43 @@ class RunSession:
         ended = fold_to_end(self.source, self.stats, within=within, cancel_if=stop,
                             on_batch=on_batch, live=live)
         if self.stats.ended:
-            self.state = State.ENDED
+            self._end()
         return ended
 
     def _fold(self, batch: list[Event]) -> bool:
         if batch:
             self.stats.apply(batch)
         if self.stats.ended:
-            self.state = State.ENDED
+            self._end()
         return bool(batch)
+
+    def _end(self) -> None:  # its end is folded: its sampling ends (on a thread; `sampled` says when)
+        if self.state is State.RUNNING or self.state is State.OPENED:
+            self.state = State.ENDED
+            if self.sampler is not None:
+                self.sampler.end(self.stats)
+
+    # -- its threads' states ----------------------------------------------------------
+    @property
+    def sampled(self) -> bool:
+        """Its threads' states are in its stats, or it was not sampled (a live view records it then)."""
+        return self.sampler is None or self.sampler.ended
+
+    def thread_states(self) -> ThreadStates | None:
+        """The ended run's threads' states (None: not sampled), waited for if still coming."""
+        if self.sampler is not None:
+            return self.sampler.wait(self.stats)
+        return self.stats.thread_states
+
+    def write_trace(self, path: str | Path) -> Path:
+        """Write the ended run as a Trace Event Format file (its sampled states beside its
+        requests); an ExportError if it cannot be."""
+        self._require("export")
+        if self.sampler is not None:
+            return self.sampler.write_trace(self.stats, path)
+        from fetchtui.core.threadstates.run import write_trace
+
+        return write_trace(self.stats, path)
 
     # -- the end -------------------------------------------------------------------
     def close_out(self, within: float = CLOSE_OUT_S) -> bool:
@@ -221,6 +273,7 @@ class RunSession:
             raise SessionError("cannot finish a run whose close-out has not come "
                                f"within {CLOSE_OUT_S:g} s")
         self.state = State.RECORDED  # from here on, whatever fails: never a second record
+        self.thread_states()  # in the summary that is exported and recorded
         for kind, path in (("JSON", json_path), ("CSV", csv_path)):
             if path:
                 done = self.export(kind, path)

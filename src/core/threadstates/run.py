@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -185,14 +186,24 @@ class RunStates:
         return [t for t in self._timelines.values() if isinstance(t, Timeline)]
 
     def write_trace(self, stats: RunStats, path: str | Path) -> Path:
-        """The run as a Trace Event Format file at `path` (the states beside the requests when
-        sampled); an ExportError (the export's) if it cannot be written."""
-        from fetchtui.core.threadstates.trace_events import trace_document, write_trace
+        """The run as a Trace Event Format file at `path`, the states beside the requests when
+        sampled (write_trace's)."""
+        return write_trace(stats, path, self.timelines(), self._requests(stats))
 
-        names = {(w.info.pid, w.info.native_id): w.info.name for w in stats.threads.values()}
-        try:
-            return write_trace(path, trace_document(self._requests(stats), self.timelines(), names))
-        except OSError as exc:
-            from fetchtui.core.export import ExportError
 
-            raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+def write_trace(stats: RunStats, path: str | Path, timelines: Sequence[Timeline] = (),
+                slices: Sequence[RequestSlice] | None = None) -> Path:
+    """The ended run of `stats` as a Trace Event Format file at `path`: its requests, and beside
+    them each of `timelines`' states (none: a run not sampled, a replay); an ExportError (the
+    export's) if it cannot be written."""
+    from fetchtui.core.threadstates.requests import request_slices
+    from fetchtui.core.threadstates.trace_events import trace_document, write_document
+
+    names = {(w.info.pid, w.info.native_id): w.info.name for w in stats.threads.values()}
+    requests = request_slices(stats.records) if slices is None else slices
+    try:
+        return write_document(path, trace_document(requests, timelines, names))
+    except OSError as exc:
+        from fetchtui.core.export import ExportError
+
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc

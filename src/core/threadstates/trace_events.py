@@ -82,7 +82,13 @@ def _state_slices(timeline: Timeline, requests: Sequence[RequestSlice], fetching
     return out
 
 
-def write_trace(path: str | Path, document: dict[str, Any]) -> Path:
+def numbered(path: str, n: int) -> str:
+    """Run `n`'s file of a front end's `--trace-events path`: `t.json` -> `t-3.json`."""
+    target = Path(path)
+    return str(target.with_name(f"{target.stem}-{n}{target.suffix}"))
+
+
+def write_document(path: str | Path, document: dict[str, Any]) -> Path:
     """Write the document as JSON; OSError if it cannot be."""
     target = Path(path).expanduser()
     with open(target, "w", encoding="utf-8") as handle:

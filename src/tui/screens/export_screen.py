@@ -1,4 +1,5 @@
-"""The export dialog: type a path; .csv writes CSV, anything else JSON (written off the UI thread)."""
+"""The export dialog: type a path; .csv writes CSV, .trace.json the Trace Event Format (Perfetto),
+anything else JSON (each written off the UI thread)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,12 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from fetchtui.core.runs.figures import Export
 from fetchtui.core.runs.session import RunSession
 from fetchtui.core.textsafe import safe_text
+
+#: A path ending so is written as a Trace Event Format file (`fetchtui run --trace-events`'s).
+TRACE_SUFFIX = ".trace.json"
 
 
 class ExportScreen(ModalScreen[str | None]):
@@ -26,9 +31,9 @@ class ExportScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
-            yield Label("Export this run to (.json or .csv), then press enter:")
+            yield Label("Export this run (.json, .csv or .trace.json), then press enter:")
             yield Input(self._default, id="export-path")
-            yield Label("escape cancels", classes="caption")
+            yield Label("escape cancels · .trace.json: a trace for ui.perfetto.dev", classes="caption")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -49,16 +54,32 @@ def ask_and_export(node: DOMNode, session: RunSession | None) -> None:
 def export_run(node: DOMNode, session: RunSession, path: str) -> None:
     """Write an ended run to `path` in a thread of `node`'s, saying how it went in a toast."""
     session.stats.summary()  # its one-off work happens here, not beside the export's thread
-    kind = "CSV" if Path(path).suffix.lower() == ".csv" else "JSON"
+    name = Path(path).name.lower()
+    kind = "trace" if name.endswith(TRACE_SUFFIX) else "CSV" if name.endswith(".csv") else "JSON"
     node.run_worker(partial(_write, node, session, kind, path),
-                    thread=True, exclusive=True, group="export")
+                    thread=True, exclusive=kind != "trace", group="export" if kind != "trace" else "trace")
+
+
+def write_trace_events(node: DOMNode, session: RunSession, path: str) -> None:
+    """Write an ended run's Trace Event Format file to `path` in a thread of `node`'s (the live
+    monitor's --trace-events, after each run), saying how it went in a toast."""
+    node.run_worker(partial(_write, node, session, "trace", path), thread=True, group="trace")
+
+
+def _traced(session: RunSession, path: str) -> Export:
+    from fetchtui.core.export import ExportError
+
+    try:
+        return Export("trace", path, session.write_trace(path), None)
+    except ExportError as exc:
+        return Export("trace", path, None, exc)
 
 
 def _write(node: DOMNode, session: RunSession, kind: str, path: str) -> None:
     """Off the UI thread: a million-request export takes most of a second. An ended run's
     stats no longer change, so the thread reads them as they are on screen."""
     app = node.app
-    done = session.export(kind, path)
+    done = _traced(session, path) if kind == "trace" else session.export(kind, path)
     if done.error is not None:  # the run stays on screen; try another path
         app.call_from_thread(app.notify, safe_text(str(done.error)), title="Export failed",
                              severity="error", markup=False)

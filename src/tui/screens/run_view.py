@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
@@ -16,6 +15,7 @@ from fetchtui.core.runs.session import RunSession
 from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.live_states import LiveStates
+from fetchtui.tui.screens.export_screen import write_trace_events
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.history_table import HistoryTable
 from fetchtui.tui.widgets.live_view import LiveView
@@ -36,6 +36,8 @@ SLOW_EVERY = 5  # timeline, charts and URLs: every 5th frame, 5 times a second
 #: The views a few frames a second redraw, by the tab that shows them (the others: every frame).
 SLOW_VIEWS: dict[str, type[Timeline | Charts | UrlView]] = {
     "tab-timeline": Timeline, "tab-charts": Charts, "tab-urls": UrlView}
+#: How often an ended run asks whether its threads' states are in, before it is recorded.
+SAMPLED_POLL_S = 0.05
 #: Narrower than this, the setup pane gives way to the live view while a run runs: at 80
 #: columns it left the live pane 30, and every ident and request was cut.
 ROOMY_COLUMNS = 120
@@ -96,9 +98,7 @@ class RunView:
         """Start a run whose view is laid out; one cancelled (or quit) meanwhile ends unstarted."""
         if not self.live_run.start(session):
             return
-        if self._states is not None:
-            self._states.end()
-        self._states = LiveStates(session.source, session.config.python)
+        self._states = LiveStates(session)
         if self._timer is not None:
             self._timer.resume()  # before the first frame: a run that ends in it pauses it for good
             self.drawing = True
@@ -130,14 +130,25 @@ class RunView:
             if self._timer is not None:
                 self._timer.pause()
                 self.drawing = False
-            if self._states is not None:  # its last totals stay shown; its whole timelines
-                self._states.end(self._sampler_ended)  # are drawn once handed over
-            screen.call_after_refresh(self._run_ended)
+            screen.call_after_refresh(self._when_sampled)
 
-    def _sampler_ended(self) -> None:
-        """(On the sampler's stopping thread.) The timeline draws the run's whole timelines."""
-        with contextlib.suppress(RuntimeError):  # the app has gone meanwhile
-            self.screen.app.call_from_thread(self.slow_views)
+    def _when_sampled(self) -> None:
+        """Record the ended run once its threads' states are in its stats (its sampler hands
+        them over on a thread of its own: a few tens of ms, seconds on a loaded machine); the
+        panel shows them then."""
+        if not self.live_run.recordable():
+            self.screen.set_timer(SAMPLED_POLL_S, self._when_sampled)
+            return
+        stats = self.live_run.stats
+        if self._states is not None and stats is not None:
+            try:
+                panel = self.screen.query_one(StatsPanel)
+            except NoMatches:  # the app is closing
+                return
+            panel.thread_states = self._states.now(stats)
+            panel.refresh_from(stats, self.live_run.now_ns())
+            self.slow_views()  # the timeline's states from the sampler's whole timelines
+        self._run_ended()
 
     def slow_views(self, now_ns: int | None = None) -> None:
         """Timeline, charts and URLs redraw the whole run: a few times a second, and only if shown."""
@@ -168,6 +179,9 @@ class RunView:
         if history.problem != problem and history.problem:
             screen.notify(safe_text(history.problem), title="History", severity="warning", markup=False)
         screen.query_one(HistoryTable).show(history)
+        trace = self.live_run.trace_path(record)
+        if trace is not None:  # off the UI thread, as an export is: the next run starts meanwhile
+            write_trace_events(screen, session, trace)
         self._after(record)
 
     def _after(self, record: RunRecord) -> None:
