@@ -150,7 +150,12 @@ def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None
             self.exit(0)
 
     text = Path(list_path).read_text()
-    model, client, processes = shape.split("/")  # "curl-multi/pycurl/2": model, client, -P
+    # "curl-multi/pycurl/2": model, client, -P; a 4th part "unsampled": no thread-state sampling
+    model, client, processes, *unsampled = shape.split("/")
+    if unsampled == ["unsampled"]:  # bench/thread_states.py's side with the sampler off
+        from fetchtui.tui.live_run import LiveRun
+
+        LiveRun.sampling = None
     Instrumented(text, RunConfig(workers=workers, client=check_client(client),
                                  model=check_model(model), processes=int(processes))).run()
 
@@ -164,7 +169,7 @@ def headless(list_path: str, workers: int, tmp: Path, shape: str,
              side: Side = (sys.executable, str(HERE))) -> tuple[float, float]:
     """(the run's elapsed s, its whole process tree's CPU s)."""
     out = tmp / "headless.json"
-    model, client, processes = shape.split("/")
+    model, client, processes = shape.split("/")[:3]
     spread = ["-P", processes] if model in ("processes", "curl-multi") else []  # -P is theirs alone
     cpu = os.times()
     subprocess.run([side[0], "-m", "fetchtui", "run", "-f", list_path, "-w", str(workers),
