@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--client", "--backend", dest="client", default="requests")
+    parser.add_argument("--client", default="requests")
     parser.add_argument("--modes", default=",".join(MODES), help="the cost table's sides (off is always one)")
     parser.add_argument("--lag", action="store_true", help="the live monitor's lag, sampler on and off")
     parser.add_argument("--ui-requests", type=int, default=5000, help="instant requests per monitor run")
