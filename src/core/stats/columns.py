@@ -20,6 +20,7 @@ NOT_ENDED = -1  # an `outcome` cell
 CANCELLED = OUTCOMES.index(Outcome.CANCELLED)
 _REUSED: tuple[bool | None, ...] = (False, True, None)  # by a `reused` cell: 0, 1, -1
 _READ = 65_536  # ids a read of every request takes from the columns at once
+_CHUNK = 65_536  # ids whose cells are filled at once, when the first of them is reached
 
 
 class Columns:
@@ -35,7 +36,9 @@ class Columns:
         self.codes = codes
         self._info_of = info_of  # a worker's number -> its ThreadInfo
         self.closed_by: RunEnded | None = None  # the close-out that cancelled what was left
-        self.size = 0
+        self.size = 0  # ids with cells (filled): every column's length
+        self.room = 0  # ids allocated (as the records count them): `size` grows into it, chunk by chunk
+        self._rooms: dict[str, NDArray[np.generic]] = {}  # the allocation behind each column
         self.worker = np.zeros(0, np.int32)
         self.start, self.due, self.end = (np.zeros(0, np.int64) for _ in range(3))
         self.outcome = np.zeros(0, np.int8)
@@ -49,22 +52,39 @@ class Columns:
         self.ends = 0
 
     def reserve(self, count: int) -> None:
-        if self.size < count <= PREALLOCATE_UP_TO:
-            self._grow(count)
+        if self.room < count <= PREALLOCATE_UP_TO:
+            self._allocate(count)
 
-    def _grow(self, size: int) -> None:
-        for name, fill in self._FILLS.items():
+    def _allocate(self, room: int) -> None:
+        """Room for `room` ids, left unwritten past the filled ones: a large array is mmap'd,
+        so a page no id has reached costs no memory (a run cancelled early holds only its
+        chunks, not a million ids' fill values)."""
+        for name in self._FILLS:
             old = getattr(self, name)
-            new = np.full(size, fill, old.dtype)
+            new = np.empty(room, old.dtype)
             new[:self.size] = old
-            setattr(self, name, new)
-        phases = np.full((6, size), NONE, np.int64)
+            self._rooms[name] = new
+            setattr(self, name, new[:self.size])
+        phases = np.empty((6, room), np.int64)
         phases[:, :self.size] = self.phases
-        self.phases, self.size = phases, size
+        self._rooms["phases"], self.phases = phases, phases[:, :self.size]
+        self.room = room
 
     def _fit(self, top: int) -> None:
-        if top >= self.size:
-            self._grow(max(top + 1, self.size * 2))
+        """Cells for every id up to `top`, their fill values written a chunk at a time: the
+        columns (views of the rooms) stop at the last filled id, so no read sees an unwritten cell."""
+        if top < self.size:
+            return
+        if top >= self.room:
+            self._allocate(max(top + 1, self.room * 2))
+        size = min(self.room, -(-(top + 1) // _CHUNK) * _CHUNK)
+        for name, fill in self._FILLS.items():
+            room = self._rooms[name]
+            room[self.size:size] = fill
+            setattr(self, name, room[:size])
+        phases = self._rooms["phases"]
+        phases[:, self.size:size] = NONE
+        self.phases, self.size = phases[:, :size], size
 
     # -- the fold writes ------------------------------------------------------------------
     @staticmethod

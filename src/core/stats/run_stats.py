@@ -391,7 +391,7 @@ class RecordsView(Sequence[RequestRecord | None]):
         self._stats = stats
 
     def __len__(self) -> int:
-        return self._stats.columns.size if self._stats._columns is not None else 0
+        return self._stats.columns.room if self._stats._columns is not None else 0
 
     @overload
     def __getitem__(self, index: int) -> RequestRecord | None: ...
