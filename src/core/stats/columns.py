@@ -45,6 +45,7 @@ class Columns:
         self.status, self.nbytes, self.cpu = (np.zeros(0, np.int64) for _ in range(3))
         self.version = np.zeros(0, np.int8)
         self.phases = np.zeros((6, 0), np.int64)
+        self._phases_room = self.phases
         self.reused = np.zeros(0, np.int8)
         self.kind = np.zeros(0, np.int8)
         self.errors: dict[int, str] = {}  # an error's text by id: the few that have one
@@ -67,7 +68,7 @@ class Columns:
             setattr(self, name, new[:self.size])
         phases = np.empty((6, room), np.int64)
         phases[:, :self.size] = self.phases
-        self._rooms["phases"], self.phases = phases, phases[:, :self.size]
+        self._phases_room, self.phases = phases, phases[:, :self.size]
         self.room = room
 
     def _fit(self, top: int) -> None:
@@ -82,7 +83,7 @@ class Columns:
             room = self._rooms[name]
             room[self.size:size] = fill
             setattr(self, name, room[:size])
-        phases = self._rooms["phases"]
+        phases = self._phases_room
         phases[:, self.size:size] = NONE
         self.phases, self.size = phases[:, :size], size
 
