@@ -37,14 +37,14 @@ from floor import BARE
 from peers import run_hey
 from where import children, cpu_s
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Phases, RequestStarted, ThreadInfo
 from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.counter import SharedCounter
+from fetchtui.core.runs.events import Phases, RequestStarted, ThreadInfo
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
-from fetchtui.core.runs.counter import SharedCounter
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 CORES = os.cpu_count() or 1
 BATCH = 200  # events per packed batch, about what a 5 ms forward carries at these rates

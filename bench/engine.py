@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from _helpers import start_server  # bench/ is on sys.path when a bench runs
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.registry import THREAD_CLIENTS
-from fetchtui.core.sweep import run_once
-from fetchtui.core.targets import parse_targets
+from fetchtui.core.runs.sweep import run_once
 
 
 def seed(urls: list[str], workers: int) -> float:

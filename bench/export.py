@@ -4,7 +4,7 @@
 
 The run is made up (16 workers, every 97th request a 503, phases and a connection each) and
 folded as a live run's rows are. Printed in one run: the JSON export written from the
-records' columns (each row's text made by the encoder core/codec.py generates from
+records' columns (each row's text made by the encoder core/report/codec.py generates from
 RequestRow), beside its requests written a record and a dict a request, and the CSV (from
 the same columns).
 """
@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from fetchtui.core import export
-from fetchtui.core.events import (
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report import export
+from fetchtui.core.runs.events import (
     Event,
     Outcome,
     Phases,
@@ -30,7 +31,6 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 
 def folded(n: int) -> RunStats:

@@ -13,10 +13,10 @@ import subprocess
 import sys
 import time
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.registry import THREAD_CLIENTS
-from fetchtui.core.sweep import run_once
-from fetchtui.core.targets import parse_targets
+from fetchtui.core.runs.sweep import run_once
 
 FAULTS = [
     ("connection refused", "refused"),

@@ -19,7 +19,8 @@ import pickle
 import time
 import tracemalloc
 
-from fetchtui.core.events import (
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import (
     Event,
     Outcome,
     Phases,
@@ -32,7 +33,6 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 
 def main() -> None:

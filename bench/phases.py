@@ -19,15 +19,15 @@ from pathlib import Path
 
 import trustme
 
-from fetchtui.core.config import FetchLimits, RunConfig, check_client
+from fetchtui.core.input.config import FetchLimits, RunConfig, check_client
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.registry import THREAD_CLIENTS
+from fetchtui.core.runs.sweep import run_once
 from fetchtui.core.stats import RunStats
-from fetchtui.core.sweep import run_once
-from fetchtui.core.targets import parse_targets
 
 SERVER = """
 import ssl, sys
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 context = None
 if len(sys.argv) > 1:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -20,12 +20,12 @@ import time
 
 from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import STARTED, RequestRows, StartFields
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.child import FetchProcess
+from fetchtui.core.runs.events import STARTED, RequestRows, StartFields
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.hist import nearest as percentile
-from fetchtui.core.targets import parse_targets
 
 
 def measure(url: str, presses: int, client: str) -> tuple[list[float], list[float]]:

@@ -77,7 +77,7 @@ dataclasses._process_class = timed
 began = time.perf_counter()
 import requests
 imported = time.perf_counter()
-import fetchtui.cli, fetchtui.headless.runner, fetchtui.core.runs.pool, fetchtui.core.history
+import fetchtui.cli, fetchtui.headless.runner, fetchtui.core.runs.pool, fetchtui.core.history.records
 import fetchtui.core.fetching.requests_client
 own = time.perf_counter()
 try:

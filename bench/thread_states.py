@@ -29,9 +29,9 @@ from pathlib import Path
 
 from _helpers import serving_nginx, start_server  # bench/ is on sys.path when a bench runs
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.session import RunSession
-from fetchtui.core.targets import parse_targets
 from fetchtui.core.threadstates.figures import ThreadStates
 from fetchtui.core.threadstates.kinds import STATES
 from fetchtui.core.threadstates.sampling import Sampling

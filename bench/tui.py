@@ -52,8 +52,8 @@ def inner(list_path: str, workers: int, out: str, hz: float, shape: str) -> None
 
     if hz:
         run_view.FRAME_HZ = hz
-    from fetchtui.core.config import RunConfig, check_client, check_model
-    from fetchtui.core.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
+    from fetchtui.core.input.config import RunConfig, check_client, check_model
+    from fetchtui.core.runs.events import FINISHED_ROW, STARTED_ROW, Event, RequestRows, row_columns
     from fetchtui.tui.app import FetchApp
     from fetchtui.tui.widgets.thread_table import ThreadTable
 

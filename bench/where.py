@@ -19,11 +19,11 @@ import time
 
 from _helpers import serving_nginx  # bench/ is on sys.path when a bench runs
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.processes import ProcessesSource
 from fetchtui.core.runs.source import fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 TICK = os.sysconf("SC_CLK_TCK")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from textual.widgets import SelectionList
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.demo_server import DemoServer, demo_list
+from fetchtui.core.demo.server import DemoServer, demo_list
+from fetchtui.core.input.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.thread_table import ThreadTable
 
@@ -114,7 +114,7 @@ async def capture_lesson(server: DemoServer) -> list[Path]:
     """`fetchtui lesson` at 100x30, in English and in Korean: steps 1 and 2 run, then step 2's
     pane with what it measured beside its text, its speedup against step 1."""
     from fetchtui.cli_lesson import lesson_plan
-    from fetchtui.core.history import History
+    from fetchtui.core.history.records import History
     from fetchtui.core.lessons.builtin import builtin
 
     shots = []

@@ -22,7 +22,7 @@ from fetchtui.cli_input import (
     targets_or_exit,
 )
 from fetchtui.core import registry
-from fetchtui.core.config import (
+from fetchtui.core.input.config import (
     DEFAULT_SERIES,
     MAX_BODY_BYTES,
     MAX_LIST_BYTES,
@@ -42,11 +42,11 @@ from fetchtui.core.config import (
     parse_workers,
     whole_number,
 )
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from fetchtui.core.checks import Check
-    from fetchtui.core.diff import RunData
+    from fetchtui.core.report.checks import Check
+    from fetchtui.core.report.diff import RunData
     from fetchtui.tui.app import FetchApp
 
 T = TypeVar("T")
@@ -55,8 +55,8 @@ T = TypeVar("T")
 def parse_check(text: str) -> Check:
     """--check, parsed where one is given: a plain run does not import the checks module
     (bench/startup.py times `fetchtui run URL`)."""
-    from fetchtui.core.checks import CheckError
-    from fetchtui.core.checks import parse_check as parse
+    from fetchtui.core.report.checks import CheckError
+    from fetchtui.core.report.checks import parse_check as parse
 
     try:
         return parse(text)
@@ -310,7 +310,7 @@ def cmd_sweep(argv: Sequence[str]) -> int:
         base = run_config(args, server)
         configs = None
         if args.models or len(pythons) > 1 or pythons[0] is not None:
-            from fetchtui.core.sweep import plan
+            from fetchtui.core.runs.sweep import plan
 
             try:
                 configs = plan(base, series, args.models, models_processes, pythons)
@@ -326,7 +326,7 @@ def cmd_sweep(argv: Sequence[str]) -> int:
 
 
 def cmd_demo_server(argv: Sequence[str]) -> int:
-    from fetchtui.core.demo_server import DEMO_PORT, ENDPOINTS, DemoServer
+    from fetchtui.core.demo.server import DEMO_PORT, ENDPOINTS, DemoServer
 
     parser = _Parser(prog="fetchtui demo-server",
                                      description="Serve the loopback demo site until Ctrl-C.")
@@ -415,7 +415,7 @@ def cmd_history(argv: Sequence[str]) -> int:
     parser.add_argument("--last", type=_checked(parse_last), metavar="N", default=None,
                         help="only the last N runs")
     args = parser.parse_args(argv)
-    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+    from fetchtui.core.history.store import HistoryError, HistoryStore, default_path
     from fetchtui.headless.report import history_text
 
     try:
@@ -496,7 +496,7 @@ def cmd_diff(argv: Sequence[str]) -> int:
     """`fetchtui diff A B`: each figure of B against A, with a 95% interval and a verdict."""
     import json
 
-    from fetchtui.core import diff
+    from fetchtui.core.report import diff
 
     parser = _Parser(
         prog="fetchtui diff", epilog="exit status: 0 compared, 2 bad input, 3 a --fail-if-slower held",
@@ -535,11 +535,11 @@ def cmd_diff(argv: Sequence[str]) -> int:
 
 
 def _diff_side(given: str, history: str | None) -> RunData:
-    from fetchtui.core import diff
+    from fetchtui.core.report import diff
 
     if os.path.exists(given) or not given.lstrip("#").isdigit():
         return diff.from_export(given)
-    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+    from fetchtui.core.history.store import HistoryError, HistoryStore, default_path
 
     number = int(given.lstrip("#"))
     try:
@@ -563,7 +563,7 @@ def cmd_schema(argv: Sequence[str]) -> int:
         description="Print the JSON Schema (2020-12) of the export `fetchtui run --json` writes "
                     "(format version 1).")
     parser.parse_args(argv)
-    from fetchtui.core.export_schema import FILE, shipped
+    from fetchtui.core.report.export_schema import FILE, shipped
 
     try:
         text = shipped()

@@ -10,21 +10,21 @@ from typing import TYPE_CHECKING, NoReturn, Protocol
 from urllib.parse import urlsplit
 
 from fetchtui.core import registry
-from fetchtui.core.config import (
+from fetchtui.core.input.config import (
     ConfigError,
     FetchLimits,
     RunConfig,
     check_client,
     check_model,
 )
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from fetchtui.core.demo_server import DemoServer
-    from fetchtui.core.history import History
-    from fetchtui.core.targets import RequestSpec, Target
+    from fetchtui.core.demo.server import DemoServer
+    from fetchtui.core.history.records import History
+    from fetchtui.core.input.targets import RequestSpec, Target
 
 
 class Served(Protocol):
@@ -37,11 +37,11 @@ class Served(Protocol):
 def history_for(args: argparse.Namespace, front_end: str) -> History:
     """The run history the command records into; a file that cannot be used is said once,
     and the run goes on without it."""
-    from fetchtui.core.history import History
+    from fetchtui.core.history.records import History
 
     if getattr(args, "no_history", False):
         return History(front_end=front_end)
-    from fetchtui.core.history_store import HistoryError, HistoryStore, default_path
+    from fetchtui.core.history.store import HistoryError, HistoryStore, default_path
 
     try:
         return History(HistoryStore(args.history or default_path()), front_end)
@@ -64,8 +64,8 @@ class ListSource:
 
 def read_list(args: argparse.Namespace) -> ListSource:
     """The list text from URL arguments and/or -f FILE; raises SystemExit(2) with a message."""
-    from fetchtui.core.config import MAX_LIST_BYTES
-    from fetchtui.core.targets import TooLarge, read_capped
+    from fetchtui.core.input.config import MAX_LIST_BYTES
+    from fetchtui.core.input.targets import TooLarge, read_capped
 
     parts = url_arguments(args.urls)
     origin = "arguments"
@@ -108,7 +108,7 @@ def run_config(args: argparse.Namespace, server: Served | None = None) -> RunCon
     proxy = proxy_or_exit(args.proxy) if args.proxy is not None else None
     json_path, csv_path = getattr(args, "json", None), getattr(args, "csv", None)
     if json_path is not None or csv_path is not None:  # a plain run does not import the exports
-        from fetchtui.core.export import export_paths_problem
+        from fetchtui.core.report.export import export_paths_problem
 
         problem = export_paths_problem(json_path, csv_path)
         if problem is not None:
@@ -164,7 +164,7 @@ def cacert_or_exit(path: str) -> None:
 def python_or_exit(path: str) -> str | None:
     """--python PATH, checked by running it (it must import this fetchtui): a bad one exits 2
     with one line saying what to install. This interpreter itself is None (the run's own)."""
-    from fetchtui.core.interpreter import InterpreterError, probe, same
+    from fetchtui.core.runs.interpreter import InterpreterError, probe, same
 
     if same(path):
         return None
@@ -178,7 +178,7 @@ def python_or_exit(path: str) -> str | None:
 def proxy_or_exit(text: str) -> str:
     """-x as curl takes it (no scheme: http://), checked: a bad one exits 2, its password masked."""
     from fetchtui.core.fetching.proxies import PROXY_SCHEMES, proxy_url
-    from fetchtui.core.targets import ambiguous_authority, mask_text, url_authority
+    from fetchtui.core.input.targets import ambiguous_authority, mask_text, url_authority
 
     scheme = text.partition(":")[0].lower()
     if scheme in PROXY_SCHEMES and "://" not in text:  # `http:u:p@host`: a typo, not a host
@@ -204,8 +204,8 @@ def proxy_or_exit(text: str) -> str:
 
 def request_spec(args: argparse.Namespace) -> RequestSpec:
     """The -X/-H/-d of the command line: what every line of the list sends unless it says."""
-    from fetchtui.core.config import MAX_BODY_BYTES
-    from fetchtui.core.targets import (
+    from fetchtui.core.input.config import MAX_BODY_BYTES
+    from fetchtui.core.input.targets import (
         DEFAULT_SPEC,
         RequestSpec,
         TooLarge,
@@ -241,7 +241,7 @@ def demo_server(args: argparse.Namespace) -> DemoServer | None:
     """The demo server --demo asked for, started; imported only then."""
     if not args.demo:
         return None
-    from fetchtui.core.demo_server import DEMO_PORT, DemoServer
+    from fetchtui.core.demo.server import DEMO_PORT, DemoServer
 
     try:
         return DemoServer(DEMO_PORT).start()
@@ -252,7 +252,7 @@ def demo_server(args: argparse.Namespace) -> DemoServer | None:
 def list_text(source: ListSource, server: Served | None) -> str:
     """The list as given, or the demo server's list when --demo came without URLs."""
     if server is not None and not source.text.strip():
-        from fetchtui.core.demo_server import demo_list
+        from fetchtui.core.demo.server import demo_list
 
         return demo_list(server.url)
     return source.text
@@ -261,7 +261,7 @@ def list_text(source: ListSource, server: Served | None) -> str:
 def targets_or_exit(source: ListSource, server: Served | None,
                      spec: RequestSpec | None = None) -> Sequence[Target]:
     """Parse the list (the demo list when --demo gave no URLs); exit 2 listing bad lines."""
-    from fetchtui.core.targets import TargetsError, parse_targets
+    from fetchtui.core.input.targets import TargetsError, parse_targets
 
     text = list_text(source, server)
     if not text.strip():

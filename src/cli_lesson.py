@@ -20,8 +20,8 @@ from fetchtui.core.lessons.format import LANGS, Lesson, LessonError, Step, parse
 from fetchtui.core.lessons.progress import LessonPlan
 
 if TYPE_CHECKING:
-    from fetchtui.core.config import RunConfig
-    from fetchtui.core.targets import Target
+    from fetchtui.core.input.config import RunConfig
+    from fetchtui.core.input.targets import Target
 
 MAX_LESSON_BYTES = 1 << 20
 #: Where a step's `{demo}` points while its settings are checked, before the server starts.
@@ -74,7 +74,7 @@ def cmd_lesson(argv: Sequence[str]) -> int:
     if not args.run:
         return open_lesson(lesson)
     if args.json is not None:
-        from fetchtui.core.export import export_paths_problem
+        from fetchtui.core.report.export import export_paths_problem
 
         problem = export_paths_problem(args.json, None)
         if problem is not None:
@@ -96,7 +96,7 @@ def open_lesson(lesson: Lesson) -> int:
     process of its own, as `--run` has it); its runs are a class's, not the history file's."""
     os.environ.setdefault("TEXTUAL_FPS", "120")  # as cmd_tui: a frame reaches the terminal sooner
     from fetchtui.cli import _exit_code, _keys_from_the_terminal
-    from fetchtui.core.history import History
+    from fetchtui.core.history.records import History
     from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
     from fetchtui.core.lessons.pythons import free_threaded
     from fetchtui.tui.app import FetchApp

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 
 from .hostile_server import HostileServer
 
@@ -198,7 +198,7 @@ def free_threaded_python() -> str:
     if not path:
         pytest.skip(f"no free-threaded Python: {FREE_THREADED_ENV} is not set (ci/free-threaded-python "
                     "builds one; .ci/run builds it and sets this)")
-    from fetchtui.core.interpreter import InterpreterError, probe
+    from fetchtui.core.runs.interpreter import InterpreterError, probe
 
     try:
         info = probe(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from fetchtui.core.events import (
+from fetchtui.core.runs.events import (
     FINISHED,
     EndFields,
     ErrorKind,

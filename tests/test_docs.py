@@ -61,7 +61,8 @@ def test_every_path_the_design_names_exists() -> None:
     text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     named = set(re.findall(r"(?<![\w/.])((?:src|tests|bench|ci)/[\w/.-]*\w)", text))
     named |= {f"src/{p}" for p in re.findall(r"(?<![\w/.])((?:core|tui|headless)/[\w/]+\.(?:py|tcss))", text)}
-    named |= {f"src/core/{p}" for p in re.findall(r"(?<![\w/.])((?:runs|stats|fetching)/[\w/]+\.py)", text)}
+    folders = "runs|stats|fetching|demo|history|input|report"
+    named |= {f"src/core/{p}" for p in re.findall(rf"(?<![\w/.])((?:{folders})/[\w/]+\.py)", text)}
     missing = sorted(p for p in named if not (ROOT / p).exists())
     assert named and not missing, missing
 

@@ -51,8 +51,8 @@ def test_the_tui_opens_no_socket_of_its_own_during_a_run() -> None:
     # A process of its own: an audit hook cannot be removed once it is installed.
     result = run_python("""
         import asyncio, sys, time
-        from fetchtui.core.demo_server import DemoServer
-        from fetchtui.core.config import RunConfig
+        from fetchtui.core.demo.server import DemoServer
+        from fetchtui.core.input.config import RunConfig
         from fetchtui.tui.app import FetchApp
 
         connects = []

@@ -53,11 +53,11 @@ def test_only_the_process_that_folds_imports_numpy(tmp_path: Path, base: str) ->
     env, marks = watched(tmp_path)
     code = f"""
         import os, sys
-        from fetchtui.core.config import RunConfig
+        from fetchtui.core.input.config import RunConfig
         from fetchtui.core.runs.child import FetchProcess
         from fetchtui.core.runs.source import fold_to_end
         from fetchtui.core.stats import RunStats
-        from fetchtui.core.targets import parse_targets
+        from fetchtui.core.input.targets import parse_targets
 
         process = FetchProcess()
         try:

@@ -31,4 +31,4 @@ def test_the_wheel_ships_every_package_folder_under_src(tmp_path: Path) -> None:
                for path in (ROOT / "src" / "core" / "lessons" / "builtin").glob("*.md")}
     assert {f"fetchtui/core/lessons/builtin/threads.{lang}.md" for lang in ("en", "ko")} <= lessons
     assert lessons <= set(names)
-    assert "fetchtui/core/export.schema.json" in names  # `fetchtui schema` prints it
+    assert "fetchtui/core/report/export.schema.json" in names  # `fetchtui schema` prints it

@@ -163,7 +163,7 @@ def default_processes(model_name: str) -> int:
     """-P's default for a model: its own, else one per core."""
     import os
 
-    from fetchtui.core.config import MAX_PROCESSES
+    from fetchtui.core.input.config import MAX_PROCESSES
 
     return MODELS[model_name].default_processes or min(os.cpu_count() or 1, MAX_PROCESSES)
 

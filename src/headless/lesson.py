@@ -11,17 +11,17 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from fetchtui.core.history import History
+from fetchtui.core.history.records import History
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.lessons.demo_process import DemoProcess, DemoProcessError
 from fetchtui.core.lessons.pythons import HOW_TO_GET, free_threaded
 from fetchtui.core.lessons.results import StepResult, step_figures
-from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.runner import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, STDOUT, run_headless
 
 if TYPE_CHECKING:
-    from fetchtui.core.config import RunConfig
+    from fetchtui.core.input.config import RunConfig
+    from fetchtui.core.input.targets import Target
     from fetchtui.core.lessons.format import Lesson, Step
-    from fetchtui.core.targets import Target
 
 #: A step's list and config from its settings, `{demo}` and `{free-threaded}` given.
 Prepare = Callable[["Step", str, "str | None"], "tuple[Sequence[Target], RunConfig]"]
@@ -52,7 +52,7 @@ def run_lesson(lesson: Lesson, prepare: Prepare, *, json_path: str | None = None
     table_to.write(lesson_table(lesson, results))
     table_to.flush()
     if json_path is not None:
-        from fetchtui.core.export import ExportError, write_text
+        from fetchtui.core.report.export import ExportError, write_text
 
         doc = {"lesson": lesson.title, "lang": lesson.lang, "steps": [r.to_json() for r in results]}
         try:

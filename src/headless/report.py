@@ -6,15 +6,15 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import Outcome
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.report.summary import CheckResult, Latency, OpenLoop, RunSummary, StageFigures, UrlFigures
+from fetchtui.core.runs.events import Outcome
 from fetchtui.core.stats import RunStats
-from fetchtui.core.summary import CheckResult, Latency, OpenLoop, RunSummary, StageFigures, UrlFigures
-from fetchtui.core.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from fetchtui.core.diff import FigureDiff, ShareDiff
-    from fetchtui.core.history_store import StoredRun
-    from fetchtui.core.sweep import SweepPoint
+    from fetchtui.core.history.store import StoredRun
+    from fetchtui.core.report.diff import FigureDiff, ShareDiff
+    from fetchtui.core.runs.sweep import SweepPoint
     from fetchtui.core.threadstates.figures import ThreadStates
 
 
@@ -367,7 +367,7 @@ def sweep_text(points: Sequence[SweepPoint]) -> str:
 
 def history_text(stored: Sequence[StoredRun]) -> str:
     """`fetchtui history`: one row per recorded run, with its speedup against 1 worker."""
-    from fetchtui.core.history import History, list_label
+    from fetchtui.core.history.records import History, list_label
 
     history = History()
     history.runs = [run.record for run in stored]

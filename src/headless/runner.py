@@ -11,20 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from fetchtui import collector
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, ended_ids
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.runs.events import Event, ended_ids
 from fetchtui.core.runs.session import RunSession
 from fetchtui.core.runs.source import Sources
-from fetchtui.core.targets import Target
-from fetchtui.core.textsafe import safe_text
 from fetchtui.headless.report import checks_text, pace_text, summary_text, terminal_fit, trace_line
 from fetchtui.headless.stops import Stops
 
 STDOUT = "-"  # as an export path: write it to standard output
 
 if TYPE_CHECKING:
-    from fetchtui.core.checks import Check
-    from fetchtui.core.history import History
+    from fetchtui.core.history.records import History
+    from fetchtui.core.report.checks import Check
     from fetchtui.core.runs.figures import Export
 
 # Exports, history and the sweep are imported where they are used: `fetchtui run URL` is
@@ -196,7 +196,7 @@ def _exported(write: Callable[[], Path], path: str, human: _Human | TextIO, err:
               code: int) -> int:
     """Write an export and say where; if it fails, say why (the run is printed already) and
     turn a clean exit code into a failed one."""
-    from fetchtui.core.export import ExportError
+    from fetchtui.core.report.export import ExportError
 
     try:
         return _said(write(), None, path, human, err, code)
@@ -234,9 +234,9 @@ def run_sweep_headless(
     run's Trace Event Format file); return the exit code."""
     import json
 
-    from fetchtui.core.export import config_dict, write_text
-    from fetchtui.core.history import History, RunRecord
-    from fetchtui.core.sweep import points, run_sweep
+    from fetchtui.core.history.records import History, RunRecord
+    from fetchtui.core.report.export import config_dict, write_text
+    from fetchtui.core.runs.sweep import points, run_sweep
     from fetchtui.core.threadstates.trace_events import numbered
     from fetchtui.headless.report import sweep_text
 

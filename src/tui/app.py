@@ -16,14 +16,14 @@ from textual.screen import Screen
 from textual.widget import AwaitMount
 
 from fetchtui import collector
-from fetchtui.core.checks import Check
-from fetchtui.core.config import DEFAULT_SERIES, RunConfig
-from fetchtui.core.history import History
+from fetchtui.core.history.records import History
+from fetchtui.core.input.config import DEFAULT_SERIES, RunConfig
+from fetchtui.core.input.targets import DEFAULT_SPEC, RequestSpec
 from fetchtui.core.lessons.progress import LessonPlan
+from fetchtui.core.report.checks import Check
 from fetchtui.core.runs.replay import Recording, ReplaySources, list_text
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec
 from fetchtui.tui.commands import run_commands
 from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.screens.main import MainScreen

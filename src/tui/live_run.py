@@ -6,11 +6,11 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.checks import Check
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event
-from fetchtui.core.history import History, RunRecord
-from fetchtui.core.interpreter import InterpreterError
+from fetchtui.core.history.records import History, RunRecord
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.report.checks import Check
+from fetchtui.core.runs.events import Event
+from fetchtui.core.runs.interpreter import InterpreterError
 from fetchtui.core.runs.session import RunSession, State
 from fetchtui.core.runs.source import RunSource, Sources
 from fetchtui.core.stats import RunStats

@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from fetchtui.core import registry
-from fetchtui.core.config import ConfigError
-from fetchtui.core.history import RunRecord
+from fetchtui.core.history.records import RunRecord
+from fetchtui.core.input.config import ConfigError
 from fetchtui.core.runs.replay import ReplaySources
-from fetchtui.core.sweep import warm_up
+from fetchtui.core.runs.sweep import warm_up
 from fetchtui.tui.screens.diff_screen import DiffScreen
 from fetchtui.tui.screens.models_screen import Cell, ModelsScreen
 from fetchtui.tui.widgets.setup_pane import Setup, SetupPane

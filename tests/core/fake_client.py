@@ -11,12 +11,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import ErrorKind
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.result import FetchResult
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import ErrorKind
 
 Step = tuple[str, object]
 HANG_LIMIT_S = 10.0  # a hang that nobody cuts fails the test instead of holding it

@@ -3,11 +3,11 @@ fault table every model's integration tests share."""
 
 from __future__ import annotations
 
-from fetchtui.core.config import FetchLimits, RunConfig, check_client
+from fetchtui.core.input.config import FetchLimits, RunConfig, check_client
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 #: (path, the error kind it must give, the limits that make it so), for the demo server.
 FAULTS = [

@@ -11,11 +11,11 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Outcome, RequestFinished
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import Outcome, RequestFinished
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from .fake_client import FakeClient, Step, factory, fake_url
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Outcome
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.child import ChildSource, FetchProcess
+from fetchtui.core.runs.events import Outcome
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from ..rows import End, read_rows
 from ..waiting import fold_until, wait_until
@@ -101,10 +101,10 @@ def test_close_kills_the_child_at_once_even_with_hanging_requests(process: Fetch
 
 PARENT = """
 import sys, time
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
 from fetchtui.core.runs.child import FetchProcess
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
+from fetchtui.core.input.targets import parse_targets
 process = FetchProcess()
 targets = parse_targets(sys.argv[1] + "/hang?test=orphan x4")
 source = process.open(targets, RunConfig(4, "requests", FetchLimits(timeout=60)))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fetchtui.cli import build_run_parser
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 
 from ..waiting import wait_until
 

@@ -13,9 +13,17 @@ import pytest
 
 PROBE = r"""
 import json
-from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
+from fetchtui.core.runs.events import (
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 def rss_mb():
     with open("/proc/self/status") as status:
@@ -28,13 +36,14 @@ before = rss_mb()  # numpy imported, the columns made empty
 stats.apply([RunStarted(TOTAL, 4, 1_000)])  # the plan reserves a million ids
 reserved = rss_mb()
 worker = ThreadInfo(1, "worker-0", 2, 3, 0)
+packer, unpacker = Packer(), Unpacker()
 for first in range(0, REACHED, 500):
     batch = []
     for req_id in range(first, first + 500):
         t = 2_000 + req_id * 1_000
         batch += [RequestStarted(req_id, t, worker),
                   RequestFinished(req_id, t + 500, worker, Outcome.OK, 200, 10)]
-    stats.apply(batch)
+    stats.apply(unpacker.unpack(packer.pack(0, batch)))  # as a source hands them over: rows
 stats.apply([RunEnded(10_000_000_000, cancelled=True)])
 summary = stats.summary()
 reached = rss_mb()

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Event, WorkerRetired
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import Event, WorkerRetired
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 from tests.rows import End, Start, read_rows
 
 from .helpers import finish

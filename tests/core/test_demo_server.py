@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 
 
 def test_delay_zero_answers_every_request_over_one_reused_connection(server: DemoServer) -> None:

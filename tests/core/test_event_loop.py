@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.registry import ASYNC_CLIENTS
 from fetchtui.core.runs.event_loop import LoopSource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until, wait_until
 from .helpers import FAULTS, finish

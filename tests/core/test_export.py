@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.export import ExportError, write_csv, write_json
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report.export import ExportError, write_csv, write_json
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.series import lane, latency_histogram, throughput
-from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until
 from .helpers import finish, run_list

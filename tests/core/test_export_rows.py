@@ -10,7 +10,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fetchtui.core.events import (
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report.export import request_row, write_json
+from fetchtui.core.runs.events import (
     Event,
     Outcome,
     Phases,
@@ -20,10 +22,8 @@ from fetchtui.core.events import (
     RunStarted,
     ThreadInfo,
 )
-from fetchtui.core.export import request_row, write_json
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from ..rows import as_rows
 from .test_fold_reference import Run, step

@@ -14,14 +14,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from fetchtui.core import codec, stored
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.export import REQUEST_FIELDS, config_dict
-from fetchtui.core.export_doc import ExportConfig, ExportDoc
-from fetchtui.core.export_schema import made, shipped
-from fetchtui.core.interpreter import current
-from fetchtui.core.runs.replay import Recording
-from fetchtui.core.summary import (
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.report import codec, stored
+from fetchtui.core.report.export import REQUEST_FIELDS, config_dict
+from fetchtui.core.report.export_doc import ExportConfig, ExportDoc
+from fetchtui.core.report.export_schema import made, shipped
+from fetchtui.core.report.summary import (
     CheckResult,
     Connections,
     Latency,
@@ -31,6 +29,8 @@ from fetchtui.core.summary import (
     StageFigures,
     UrlFigures,
 )
+from fetchtui.core.runs.interpreter import current
+from fetchtui.core.runs.replay import Recording
 
 CMD = [sys.executable, "-m", "fetchtui"]
 OLD_EXPORT = Path(__file__).resolve().parents[1] / "data" / "export-0.1.0.json"
@@ -63,7 +63,7 @@ def errors(validator: jsonschema.protocols.Validator, doc: object) -> list[str]:
 
 
 def test_the_shipped_schema_is_the_one_the_types_make() -> None:
-    assert shipped() == made(), "an exported type changed: python -m fetchtui.core.export_schema"
+    assert shipped() == made(), "an exported type changed: python -m fetchtui.core.report.export_schema"
 
 
 def test_a_real_export_satisfies_the_schema_and_reads_back_whole(
@@ -185,6 +185,6 @@ def test_schema_prints_the_shipped_schema_and_is_listed() -> None:
 def test_the_codec_is_loaded_only_to_write_or_read_a_run(args: list[str]) -> None:
     code = ("import sys\nfrom fetchtui.cli import main\n"
             f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
-            "print('codec' if 'fetchtui.core.codec' in sys.modules else 'none', file=sys.stderr)")
+            "print('codec' if 'fetchtui.core.report.codec' in sys.modules else 'none', file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stderr.splitlines()[-1] == "none", result.stderr

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import strategies as st
 
-from fetchtui.core.events import (
+from fetchtui.core.input.targets import Target, parse_targets
+from fetchtui.core.runs.events import (
     ERROR_KINDS,
     PHASE_NAMES,
     Event,
@@ -27,7 +28,6 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import Target, parse_targets
 
 WORKERS = [ThreadInfo(10 + n, f"worker-{n}", 500, 9, n) for n in range(3)]
 maybe_ns = st.none() | st.integers(0, 10**7)

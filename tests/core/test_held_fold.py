@@ -9,12 +9,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event, RequestRows
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import Target, parse_targets
+from fetchtui.core.runs.events import Event, RequestRows
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.source import fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import Target, parse_targets
 from tests.rows import End, read_rows
 
 MODELS = [{"model": "threads", "client": "requests"}, {"model": "curl-multi", "client": "pycurl"},

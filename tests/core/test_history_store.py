@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.history import History
-from fetchtui.core.history_store import SCHEMA_VERSION, HistoryError, HistoryStore
-from fetchtui.core.summary import RunSummary
+from fetchtui.core.history.records import History
+from fetchtui.core.history.store import SCHEMA_VERSION, HistoryError, HistoryStore
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.report.summary import RunSummary
 
 from ..waiting import wait_until
 
@@ -72,8 +72,8 @@ def test_no_history_records_nothing_and_a_bad_path_warns_but_runs(base: str, tmp
 
 WRITER = """
 import sys
-from fetchtui.core.history_store import HistoryStore
-from fetchtui.core.summary import RunSummary
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.report.summary import RunSummary
 store = HistoryStore(sys.argv[1])
 for n in range(int(sys.argv[2])):
     store.add("run", 1 + n % 8, "requests", sys.argv[3], RunSummary(10, 10, 0, 0, 1.0, 10.0))

@@ -19,8 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 from fetchtui.core.fetching.errors import (
     HEAD_TOO_BIG,
     HEADER_TOO_LONG,
@@ -28,9 +27,10 @@ from fetchtui.core.fetching.errors import (
     MAX_HEADER_LINE,
     MAX_HEADER_LINES,
 )
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import RequestSpec, parse_targets
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import RequestSpec, parse_targets
 
 from ..hostile_server import HostileServer
 from ..waiting import wait_until

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import ConfigError, FetchLimits, RunConfig
+from fetchtui.core.input.config import ConfigError, FetchLimits, RunConfig
 
 from .helpers import run_list
 

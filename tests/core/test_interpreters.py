@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fetchtui.core.interpreter import PythonInfo, parallelism, same
+from fetchtui.core.runs.interpreter import PythonInfo, parallelism, same
 
 CMD = [sys.executable, "-m", "fetchtui"]
 

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from fetchtui.core.config import ClientName, FetchLimits, RunConfig
+from fetchtui.core.input.config import ClientName, FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from ..waiting import fold_until
 

@@ -11,10 +11,10 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 from tests.rows import End, read_rows
 
 from ..waiting import fold_until

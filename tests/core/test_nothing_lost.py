@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.history.store import HistoryStore
 
 from ..waiting import wait_until
 

@@ -17,13 +17,13 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Event, Outcome, RequestFinished, RunEnded, ThreadInfo
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import Event, Outcome, RequestFinished, RunEnded, ThreadInfo
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from .helpers import finish
 from .test_cli_run import CMD, run

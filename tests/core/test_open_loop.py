@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import ConfigError, RunConfig, parse_rate, parse_run_duration
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Outcome, RequestStarted, RunEnded, RunStarted, ThreadInfo
-from fetchtui.core.export import config_dict, write_json
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import ConfigError, RunConfig, parse_rate, parse_run_duration
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report.export import config_dict, write_json
 from fetchtui.core.runs.child import FetchProcess
+from fetchtui.core.runs.events import Outcome, RequestStarted, RunEnded, RunStarted, ThreadInfo
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.runs.replay import Recording, ReplaySource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
-from ..waiting import wait_until
 from ..rows import as_rows
+from ..waiting import wait_until
 from .helpers import finish
 from .test_cli_run import CMD, run
 

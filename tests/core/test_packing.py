@@ -9,9 +9,10 @@ from unittest import mock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetchtui.core import events
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import (
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target, parse_targets
+from fetchtui.core.runs import events
+from fetchtui.core.runs.events import (
     ERROR_KINDS,
     Event,
     Outcome,
@@ -28,7 +29,6 @@ from fetchtui.core.events import (
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.ledger import RETIRE, Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
-from fetchtui.core.targets import Target, parse_targets
 from tests.rows import End, Start, read_rows
 
 # a few workers, so threads repeat within and across batches as a run's do

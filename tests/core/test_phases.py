@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import PHASE_NAMES, Outcome
-from fetchtui.core.export import write_csv, write_json
+from fetchtui.core.demo.server import DemoServer
 from fetchtui.core.registry import THREAD_CLIENTS
+from fetchtui.core.report.export import write_csv, write_json
+from fetchtui.core.runs.events import PHASE_NAMES, Outcome
 from fetchtui.core.stats import RunStats
 
 from .helpers import run_list

@@ -6,13 +6,13 @@ import threading
 
 import pytest
 
-from fetchtui.core.config import ClientName, FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Outcome
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import ClientName, FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.registry import THREAD_CLIENTS
+from fetchtui.core.runs.events import Outcome
 from fetchtui.core.runs.pool import PoolSource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 from tests.rows import End, Start, read_rows
 
 from ..waiting import fold_until, wait_until

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.events import Outcome
+from fetchtui.core.demo.server import DemoServer
 from fetchtui.core.fetching.errors import MAX_HEADER_LINES
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import Outcome
 from fetchtui.core.runs.processes import ProcessesSource
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from ..hostile_server import HostileServer
 from ..waiting import fold_until, wait_until

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
 from fetchtui.core.fetching.proxies import Proxies
+from fetchtui.core.input.config import FetchLimits
 from fetchtui.core.registry import THREAD_CLIENTS
 
 from .helpers import run_list

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.report.summary import RunSummary
 from fetchtui.core.runs.replay import Recording
-from fetchtui.core.summary import RunSummary
 
 CMD = [sys.executable, "-m", "fetchtui"]
 DEEP = "[" * 100_000 + "]" * 100_000

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.targets import RequestSpec, TargetsError, parse_targets
 from fetchtui.core.registry import THREAD_CLIENTS
-from fetchtui.core.targets import RequestSpec, TargetsError, parse_targets
 
 from .helpers import run_list
 
@@ -59,7 +59,7 @@ def test_a_bad_flag_on_a_line_is_named_with_its_line(line: str, message: str) ->
 
 def test_a_lists_bodies_are_read_once_a_file_and_capped_in_all(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fetchtui.core import targets
+    from fetchtui.core.input import targets
 
     monkeypatch.setattr(targets, "MAX_LIST_BYTES", 1000)
     reads: list[str] = []

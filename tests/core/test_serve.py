@@ -10,10 +10,11 @@ from typing import TypeVar
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event, PoolResized, RunEnded, RunPaused
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.child import last_error
 from fetchtui.core.runs.counter import SharedCounter
+from fetchtui.core.runs.events import Event, PoolResized, RunEnded, RunPaused
 from fetchtui.core.runs.packing import Packed, Unpacker
 from fetchtui.core.runs.wire import (
     CancelRun,
@@ -27,7 +28,6 @@ from fetchtui.core.runs.wire import (
     spawn,
 )
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 # each kind as its parent spawns it, and whether it serves a share of a run (ids from a counter)
 KINDS = {

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import Event
-from fetchtui.core.history import History
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.history.records import History
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import Target, parse_targets
+from fetchtui.core.runs.events import Event
 from fetchtui.core.runs.figures import Export, Figures
 from fetchtui.core.runs.pool import PoolSources
 from fetchtui.core.runs.session import RunSession, SessionError, State
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target, parse_targets
 from tests.rows import End, read_rows
 
 from ..waiting import STEP_S

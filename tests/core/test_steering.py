@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.events import (
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report.export import config_dict, write_json
+from fetchtui.core.runs.events import (
     Event,
     PoolResized,
     RequestFinished,
@@ -22,13 +24,11 @@ from fetchtui.core.events import (
     RunPaused,
     WorkerRetired,
 )
-from fetchtui.core.export import config_dict, write_json
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.processes import ProcessesSource
 from fetchtui.core.runs.replay import Recording, ReplaySource
 from fetchtui.core.runs.source import RunSource, fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 from tests.rows import End, Start, as_rows, read_rows
 
 from ..waiting import wait_until
@@ -275,7 +275,7 @@ def test_a_staged_run_opens_again_with_its_stages(base: str, tmp_path: Path) -> 
 def test_a_replayed_pause_keeps_its_nanoseconds_so_the_rate_reads_the_same(tmp_path: Path) -> None:
     """rps leaves paused time out: a pause exported to the µs once moved a replay's rps by a
     thousandth (58.916 against 58.917, seen in CI); these figures sit on that boundary."""
-    from fetchtui.core.events import Outcome, RunEnded, RunStarted, ThreadInfo
+    from fetchtui.core.runs.events import Outcome, RunEnded, RunStarted, ThreadInfo
 
     targets = parse_targets("http://127.0.0.1:9/x x120")
     worker = ThreadInfo(1, "fetchtui-worker_0", 2, 3)
@@ -366,7 +366,7 @@ def test_a_processes_run_counts_from_when_its_processes_are_ready_not_from_their
 def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
     import numpy as np
 
-    from fetchtui.core.events import RunStarted
+    from fetchtui.core.runs.events import RunStarted
     from fetchtui.core.stats.steering import Steering
 
     steering = Steering()
@@ -380,7 +380,8 @@ def test_a_request_counts_in_the_stretch_of_the_run_it_started_in() -> None:
 
 
 def test_a_pause_is_no_part_of_a_workers_busy_share() -> None:
-    from fetchtui.core.events import (
+    from fetchtui.core.input.targets import parse_targets
+    from fetchtui.core.runs.events import (
         Outcome,
         RequestFinished,
         RequestStarted,
@@ -389,7 +390,6 @@ def test_a_pause_is_no_part_of_a_workers_busy_share() -> None:
         ThreadInfo,
     )
     from fetchtui.core.stats import RunStats
-    from fetchtui.core.targets import parse_targets
 
     thread, ms = ThreadInfo(ident=7, name="worker-0", native_id=70, pid=1), 1_000_000
     stats = RunStats(parse_targets("http://127.0.0.1:9/ x4"))

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, parse_series
-from fetchtui.core.demo_server import DemoServer
-from fetchtui.core.history import History, list_key
-from fetchtui.core.summary import RunSummary
-from fetchtui.core.sweep import points, run_once, run_sweep
-from fetchtui.core.targets import parse_targets
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.history.records import History, list_key
+from fetchtui.core.input.config import ConfigError, FetchLimits, RunConfig, parse_series
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.report.summary import RunSummary
+from fetchtui.core.runs.sweep import points, run_once, run_sweep
 
 from ..waiting import wait_until
 

@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
-from fetchtui.core.target_list import CHUNK_RUNS
-from fetchtui.core.targets import RequestSpec, Target, parse_targets
+from fetchtui.core.input.target_list import CHUNK_RUNS
+from fetchtui.core.input.targets import RequestSpec, Target, parse_targets
 
 
 def test_repeats_and_distinct_lines_read_back_in_order_with_their_lines_and_specs() -> None:

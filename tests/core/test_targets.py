@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fetchtui.core.targets import TargetsError, mask_line, mask_url, parse_targets
+from fetchtui.core.input.targets import TargetsError, mask_line, mask_url, parse_targets
 
 
 def test_repeat_comments_blank_lines_and_whitespace() -> None:

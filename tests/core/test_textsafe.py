@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
 
 
 def test_control_sequences_are_made_visible() -> None:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from fetchtui.core import codec
-from fetchtui.core.export_doc import ExportDoc
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.report import codec
+from fetchtui.core.report.export_doc import ExportDoc
+from fetchtui.core.report.summary import RunSummary
 from fetchtui.core.stats.limit import judge
-from fetchtui.core.summary import RunSummary
 from fetchtui.core.threadstates.kinds import STATES
 from fetchtui.core.threadstates.procfs import WHY_NOT_LINUX, unavailable
 

@@ -8,11 +8,11 @@ import pytest
 import trustme
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import FetchLimits, RunConfig
+from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 
 from .helpers import finish
 

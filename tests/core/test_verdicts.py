@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from fetchtui.core.checks import CheckError, parse_check
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.report.checks import CheckError, parse_check
 
 from .test_cli_run import CMD, run
 

@@ -93,7 +93,7 @@ def test_demo_run_shows_thread_groups_and_totals_and_quit_returns_the_shell(term
 
 
 def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     with DemoServer() as server:
         term.send(f"{fetchtui_command()} '{server.url}/hang x40' -w 8 --timeout 60 --start; "
@@ -108,7 +108,7 @@ def test_quit_mid_run_with_hanging_requests_returns_the_shell_promptly(term: Ter
 
 
 def test_a_piped_list_runs_with_the_keyboard_and_leaves_its_summary(term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     with DemoServer() as server:
         term.send(f"printf '{server.url}/delay/20 x24\\n' | {fetchtui_command()} -f - -w 3; "
@@ -124,7 +124,7 @@ def test_a_piped_list_runs_with_the_keyboard_and_leaves_its_summary(term: Termin
 
 
 def test_ctrl_c_cancels_a_hanging_run_and_quitting_prints_what_it_did(term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     with DemoServer() as server:
         term.send(f"{fetchtui_command()} '{server.url}/hang?test=e2e x30' -w 5 --timeout 60 --start; "
@@ -138,7 +138,7 @@ def test_ctrl_c_cancels_a_hanging_run_and_quitting_prints_what_it_did(term: Term
 
 
 def test_no_summary_leaves_nothing_behind(term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     with DemoServer() as server:
         term.send(f"{fetchtui_command()} '{server.url}/delay/0 x3' --start --no-summary; echo EXITED-$?",
@@ -150,7 +150,7 @@ def test_no_summary_leaves_nothing_behind(term: Terminal) -> None:
 
 
 def test_processes_model_shows_two_pids_and_quits_leaving_no_process(term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     with DemoServer() as server:
         term.send(f"{fetchtui_command()} '{server.url}/hang x40' --model processes -P 2 -w 2 "
@@ -208,7 +208,7 @@ def test_a_stop_signal_records_the_run_restores_the_terminal_and_leaves_no_proce
     import os
     import signal
 
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     hist = tmp_path / "h.sqlite3"
     with DemoServer() as server:
@@ -239,7 +239,7 @@ def wait_closed_out(pane: str, hist: Path, within: float = 10.0) -> None:
 
 
 def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     hist = tmp_path / "h.sqlite3"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
@@ -262,7 +262,7 @@ def test_a_killed_pane_records_the_run_and_leaves_no_process(tmp_path: Path) -> 
 
 
 def test_ctrl_q_mid_run_records_the_run(term: Terminal, tmp_path: Path) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     hist = tmp_path / "h.sqlite3"
     with DemoServer() as server:
@@ -289,7 +289,7 @@ def test_escapes_in_the_list_are_shown_as_pictures_and_never_reach_the_terminal(
 
 
 def test_at_80_by_24_a_whole_ident_what_it_runs_and_its_count_can_be_read(tmp_path: Path) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
@@ -309,7 +309,7 @@ def test_at_80_by_24_a_whole_ident_what_it_runs_and_its_count_can_be_read(tmp_pa
 
 
 def test_at_80_by_24_the_headless_summary_keeps_its_figures_on_screen_wrapped_at_words() -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
     with DemoServer() as server:
@@ -345,7 +345,7 @@ def test_at_80_by_24_the_headless_summary_keeps_its_figures_on_screen_wrapped_at
 
 
 def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     hist = tmp_path / "h.sqlite3"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"
@@ -378,7 +378,7 @@ def test_at_80_by_24_a_user_resizes_the_pool_pauses_and_quits(tmp_path: Path) ->
 
 def test_run_in_a_terminal_counts_its_requests_on_a_bar_as_they_end_then_prints_the_summary(
         term: Terminal) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     def counted(screen: str) -> int | None:
         found = re.search(r"fetching .*? (\d+)/60 (\d+) req/s", screen)
@@ -395,7 +395,7 @@ def test_run_in_a_terminal_counts_its_requests_on_a_bar_as_they_end_then_prints_
 
 
 def test_a_closed_terminal_ends_a_headless_run_with_its_export_and_history(tmp_path: Path) -> None:
-    from fetchtui.core.demo_server import DemoServer
+    from fetchtui.core.demo.server import DemoServer
 
     hist, out = tmp_path / "h.sqlite3", tmp_path / "run.json"
     name = f"fetchtui-e2e-{uuid.uuid4().hex[:8]}"

@@ -23,7 +23,7 @@ from textual.widgets import (
     TextArea,
 )
 
-from fetchtui.core.config import FetchLimits, RunConfig
+from fetchtui.core.input.config import FetchLimits, RunConfig
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.child import FetchProcesses
 from fetchtui.tui.app import FetchApp
@@ -519,10 +519,10 @@ async def test_plus_and_minus_step_workers_from_the_workers_field_and_the_live_p
 
 
 async def test_the_history_tab_shows_earlier_launches_and_their_speedup(base: str, tmp_path: Path) -> None:
-    from fetchtui.core.history import History, list_key
-    from fetchtui.core.history_store import HistoryStore
-    from fetchtui.core.summary import RunSummary
-    from fetchtui.core.targets import parse_targets
+    from fetchtui.core.history.records import History, list_key
+    from fetchtui.core.history.store import HistoryStore
+    from fetchtui.core.input.targets import parse_targets
+    from fetchtui.core.report.summary import RunSummary
 
     text = f"{base}/delay/30 x8"
     store = HistoryStore(tmp_path / "h.sqlite3")
@@ -714,8 +714,8 @@ async def test_an_unusable_history_is_said_on_screen_and_its_runs_are_not_number
 async def test_a_busy_history_is_given_up_on_at_once_and_said(base: str, tmp_path: Path) -> None:
     import sqlite3
 
-    from fetchtui.core.history import History
-    from fetchtui.core.history_store import HistoryStore
+    from fetchtui.core.history.records import History
+    from fetchtui.core.history.store import HistoryStore
 
     path = tmp_path / "h.sqlite3"
     history = History(HistoryStore(path), "tui")

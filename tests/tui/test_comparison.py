@@ -12,12 +12,12 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static, TabbedContent
 from textual_plotext import PlotextPlot
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
 from fetchtui.core.registry import THREAD_CLIENTS
 from fetchtui.core.runs.child import FetchProcesses
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.sweep_chart import CEILING, IDEAL, MEASURED, SweepChart

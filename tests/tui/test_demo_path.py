@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Label, TabbedContent
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.screens.models_screen import ModelsScreen
 from fetchtui.tui.widgets.stats_panel import StatsPanel

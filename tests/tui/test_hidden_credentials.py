@@ -12,8 +12,8 @@ from pathlib import Path
 
 from textual.widgets import Static, TextArea
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.demo_server import DemoServer
+from fetchtui.core.demo.server import DemoServer
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.credentials import HiddenCredentials, lost_lines, reveal

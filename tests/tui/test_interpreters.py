@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, Select, SelectionList
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.interpreter import current, same
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.runs.interpreter import current, same
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.screens.models_screen import ModelsScreen
 from fetchtui.tui.widgets.stats_panel import StatsPanel

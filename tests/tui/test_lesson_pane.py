@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Markdown, Static
 
 from fetchtui.cli_lesson import lesson_plan, load
-from fetchtui.core.history import History
+from fetchtui.core.history.records import History
 from fetchtui.core.lessons.builtin import builtin
 from fetchtui.core.lessons.format import Lesson
 from fetchtui.core.lessons.pythons import HOW_TO_GET

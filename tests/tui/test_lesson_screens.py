@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from fetchtui.cli_lesson import STAND_IN, lesson_plan
-from fetchtui.core.history import History
+from fetchtui.core.history.records import History
 from fetchtui.core.lessons.builtin import builtin
 from fetchtui.core.runs.replay import ReplaySources
 from fetchtui.tui.app import FetchApp

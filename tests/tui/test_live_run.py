@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from fetchtui.core.config import ConfigError, RunConfig
-from fetchtui.core.history import History
+from fetchtui.core.history.records import History
+from fetchtui.core.input.config import ConfigError, RunConfig
 from fetchtui.core.runs.replay import ReplaySources
 from fetchtui.tui import series
 from fetchtui.tui.live_run import REPLAYED, LiveRun

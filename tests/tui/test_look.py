@@ -6,7 +6,7 @@ from rich.color import Color as RichColor
 from textual.color import Color
 from textual.widgets import TabbedContent
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.history_table import HistoryTable

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import Recording
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.history_table import HistoryTable

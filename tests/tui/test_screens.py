@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.screens.diff_screen import DiffScreen

@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Label, Markdown, TabbedContent, TextArea
 from textual.widgets._footer import FooterKey
 from textual_plotext import PlotextPlot
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.history import History
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.history.records import History
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.input.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.screens.diff_screen import DiffScreen
 from fetchtui.tui.screens.help_screen import HelpScreen

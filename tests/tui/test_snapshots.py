@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import Recording, ReplaySources
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.thread_table import ThreadTable

@@ -8,9 +8,16 @@ from collections import Counter
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 
-from fetchtui.core.events import Outcome, RequestFinished, RequestStarted, RunEnded, RunStarted, ThreadInfo
+from fetchtui.core.input.targets import parse_targets
+from fetchtui.core.runs.events import (
+    Outcome,
+    RequestFinished,
+    RequestStarted,
+    RunEnded,
+    RunStarted,
+    ThreadInfo,
+)
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import parse_targets
 from fetchtui.tui.widgets.stats_panel import StatsPanel, run_state
 from tests.rows import as_rows
 

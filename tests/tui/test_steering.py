@@ -3,7 +3,7 @@ p pauses, the duration field takes stages; the table, the charts and the history
 
 from __future__ import annotations
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.charts import Charts
 from fetchtui.tui.widgets.stats_panel import StatsPanel

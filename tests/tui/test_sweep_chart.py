@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.widgets.sweep_chart import SweepChart
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from textual.widgets import Markdown
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.threadstates import watch
 from fetchtui.core.threadstates.kinds import MEANING
 from fetchtui.core.threadstates.procfs import WHY_NOT_LINUX, unavailable

@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, RunConfig
-from fetchtui.core.history import History
-from fetchtui.core.history_store import HistoryStore
+from fetchtui.core.history.records import History
+from fetchtui.core.history.store import HistoryStore
+from fetchtui.core.input.config import FetchLimits, RunConfig
 from fetchtui.core.threadstates.kinds import STATES
 from fetchtui.core.threadstates.procfs import WHY_NOT_LINUX, unavailable
 from fetchtui.tui.app import FetchApp

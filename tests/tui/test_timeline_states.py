@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.replay import T0_NS, ReplaySources
 from fetchtui.core.threadstates.gil import has_gil
 from fetchtui.core.threadstates.kinds import STATES

@@ -3,8 +3,8 @@ compared."""
 
 from __future__ import annotations
 
-from fetchtui.core.checks import parse_checks
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.report.checks import parse_checks
 from fetchtui.tui.app import FetchApp
 from fetchtui.tui.screens.diff_screen import DiffScreen
 from fetchtui.tui.widgets.history_table import HistoryTable

@@ -9,8 +9,6 @@ from typing import Any
 import aiohttp
 from aiohttp.http_exceptions import LineTooLong
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import Phases
 from fetchtui.core.fetching.errors import (
     HEAD_TOO_BIG,
     MAX_HEAD_BYTES,
@@ -27,7 +25,9 @@ from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import Phases
 
 ERRORS = LibraryErrors(
     redirects=(aiohttp.TooManyRedirects,),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Protocol, cast
 
 from fetchtui.core import registry
-from fetchtui.core.config import FetchLimits, check_client
 from fetchtui.core.fetching.result import FetchResult
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import FetchLimits, check_client
+from fetchtui.core.input.targets import Target
 
 CHUNK = 65536
 

@@ -10,8 +10,8 @@ import ssl
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from fetchtui.core.events import ErrorKind
-from fetchtui.core.targets import mask_text
+from fetchtui.core.input.targets import mask_text
+from fetchtui.core.runs.events import ErrorKind
 
 ExcTypes = tuple[type[BaseException], ...]
 

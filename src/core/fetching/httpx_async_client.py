@@ -8,15 +8,15 @@ from typing import Any
 
 import httpx
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import Phases
 from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, check_head, classify, describe, oversized_head
 from fetchtui.core.fetching.httpx_client import ERRORS, strip_secrets_off_origin
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import Phases
 
 
 class AsyncTrace:

@@ -13,7 +13,7 @@ import itertools
 import threading
 import time
 
-from fetchtui.core.events import Phases
+from fetchtui.core.runs.events import Phases
 
 
 def is_name(host: object) -> bool:

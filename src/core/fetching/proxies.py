@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from fetchtui.core.config import FetchLimits
+from fetchtui.core.input.config import FetchLimits
 
 
 class Proxies:

@@ -18,8 +18,6 @@ from urllib.parse import urlsplit
 
 import pycurl
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import ErrorKind, PhaseFields, Phases
 from fetchtui.core.fetching.deadline import current_slot
 from fetchtui.core.fetching.descriptors import out_of_descriptors
 from fetchtui.core.fetching.errors import (
@@ -42,7 +40,9 @@ from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, ne
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.fetching.url_ascii import ascii_url
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import ErrorKind, PhaseFields, Phases
 
 _KINDS: dict[int, ErrorKind] = {
     pycurl.E_OPERATION_TIMEDOUT: "timeout",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 from fetchtui.core.fetching.errors import FetchError
-from fetchtui.core.targets import check_url, is_secret_header, mask_text
+from fetchtui.core.input.targets import check_url, is_secret_header, mask_text
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 Headers = tuple[tuple[str, str], ...]

@@ -13,7 +13,6 @@ import urllib3.exceptions
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from fetchtui.core.config import FetchLimits
 from fetchtui.core.fetching.client import CHUNK
 from fetchtui.core.fetching.cookies import refuse_cookies
 from fetchtui.core.fetching.errors import FetchError, LibraryErrors, classify, describe, oversized_head
@@ -23,7 +22,8 @@ from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.redirects import leaves_origin
 from fetchtui.core.fetching.result import BodyCap, FetchResult
 from fetchtui.core.fetching.tls import Tls
-from fetchtui.core.targets import Target, is_secret_header
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import Target, is_secret_header
 
 ERRORS = LibraryErrors(
     redirects=(requests.TooManyRedirects,),

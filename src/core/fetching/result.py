@@ -6,10 +6,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fetchtui.core.config import FetchLimits
-from fetchtui.core.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
 from fetchtui.core.fetching.errors import FetchError
-from fetchtui.core.targets import mask_text
+from fetchtui.core.input.config import FetchLimits
+from fetchtui.core.input.targets import mask_text
+from fetchtui.core.runs.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
 
 
 @dataclass(frozen=True, slots=True)

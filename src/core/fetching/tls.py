@@ -6,7 +6,7 @@ import ssl
 from dataclasses import dataclass
 from functools import cached_property
 
-from fetchtui.core.config import FetchLimits
+from fetchtui.core.input.config import FetchLimits
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from types import TracebackType
 
 _CHILD = """\
 import signal, sys
-from fetchtui.core.demo_server import DEMO_PORT, DemoServer
+from fetchtui.core.demo.server import DEMO_PORT, DemoServer
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the lesson's to handle: it stops us
 try:
     server = DemoServer(DEMO_PORT)

@@ -11,9 +11,9 @@ from fetchtui.core.lessons.pythons import HOW_TO_GET
 from fetchtui.core.lessons.results import StepFigures, StepResult, step_figures
 
 if TYPE_CHECKING:
-    from fetchtui.core.config import RunConfig
-    from fetchtui.core.summary import RunSummary
-    from fetchtui.core.targets import Target
+    from fetchtui.core.input.config import RunConfig
+    from fetchtui.core.input.targets import Target
+    from fetchtui.core.report.summary import RunSummary
 
 #: A step's list and config from its settings (the CLI's own reading, `{demo}` filled in).
 Prepare = Callable[[Step], "tuple[Sequence[Target], RunConfig]"]

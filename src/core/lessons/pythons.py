@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from fetchtui.core.interpreter import InterpreterError, current, offered, probe
+from fetchtui.core.runs.interpreter import InterpreterError, current, offered, probe
 
 #: What a `{free-threaded}` step that cannot run says (the step's own text says it at length).
 HOW_TO_GET = ("no free-threaded Python with this fetchtui was found (python3.13t or python3.14t "

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fetchtui.core.history import Speedup, url_mix
+from fetchtui.core.history.records import Speedup, url_mix
 from fetchtui.core.lessons.format import Step
-from fetchtui.core.summary import RunSummary
+from fetchtui.core.report.summary import RunSummary
 
 
 @dataclass(frozen=True, slots=True)

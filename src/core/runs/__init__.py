@@ -1,1 +1,1 @@
-"""Run sources: where a run's requests are fetched (this process, a child process) or replayed."""
+"""Runs: their sources (fetching or replaying), events, Python, lifecycle (RunSession) and sweep."""

@@ -13,8 +13,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event, Outcome, PhaseFields, Phases, RequestFinished, RunEnded, ThreadInfo
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.runs.events import (
+    Event,
+    Outcome,
+    PhaseFields,
+    Phases,
+    RequestFinished,
+    RunEnded,
+    ThreadInfo,
+)
 
 if TYPE_CHECKING:
     from fetchtui.core.runs.packing import Packed, Packer

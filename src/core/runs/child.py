@@ -16,8 +16,9 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from fetchtui.core import interpreter
-from fetchtui.core.config import RunConfig
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs import interpreter
 from fetchtui.core.runs.packing import Packed, Unpacker
 from fetchtui.core.runs.source import RunSource
 from fetchtui.core.runs.wire import (
@@ -31,7 +32,6 @@ from fetchtui.core.runs.wire import (
     StartRun,
     spawn,
 )
-from fetchtui.core.targets import Target
 
 
 def last_error(stderr: IO[bytes]) -> str:

@@ -22,8 +22,6 @@ from typing import Any
 
 import pycurl
 
-from fetchtui.core.config import MAX_WORKERS, RunConfig
-from fetchtui.core.events import PhaseFields, Phases, ThreadInfo
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.fetching.phases import ConnIds
 from fetchtui.core.fetching.proxies import Proxies
@@ -31,9 +29,11 @@ from fetchtui.core.fetching.pycurl_client import CurlHandle
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
 from fetchtui.core.fetching.result import FetchResult, ok_status, request_finished
 from fetchtui.core.fetching.tls import Tls
+from fetchtui.core.input.config import MAX_WORKERS, RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import PhaseFields, Phases, ThreadInfo
 from fetchtui.core.runs.ledger import HOLD, RETIRE, Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target
 
 _SELECT_S = 0.01  # the longest the loop waits on sockets: how soon it sees a cancel or a resize
 # The loop is the process's one fetching thread: whatever else holds the GIL (the stats fold,

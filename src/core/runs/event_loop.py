@@ -14,13 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from fetchtui.core.config import MAX_WORKERS, RunConfig
-from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.client import AsyncClient, make_async_client
 from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.input.config import MAX_WORKERS, RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import ThreadInfo
 from fetchtui.core.runs.ledger import RETIRE
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target
 
 _TICK_S = 0.02  # how often the loop looks at the duration's end
 

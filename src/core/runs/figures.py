@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from fetchtui.core.runs.session import State
 
 if TYPE_CHECKING:
-    from fetchtui.core.export import ExportError
+    from fetchtui.core.report.export import ExportError
 
 # NamedTuples, not frozen dataclasses: those took ~1.5 ms more to make, and a session's module
 # is imported as `fetchtui run` starts (this one only once a poll or an export needs it).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import (
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.runs.accounts import Emit
+from fetchtui.core.runs.events import (
     FINISHED,
     FINISHED_ROW,
     STARTED_ROW,
@@ -20,7 +21,6 @@ from fetchtui.core.events import (
     cancelled_rows,
     row_columns,
 )
-from fetchtui.core.runs.accounts import Emit
 from fetchtui.core.runs.ledger import Ledger
 
 

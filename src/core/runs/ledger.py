@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Final, Literal
 
-from fetchtui.core import interpreter, registry
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import (
+from fetchtui.core import registry
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.runs import interpreter
+from fetchtui.core.runs.accounts import Accounts, Emit
+from fetchtui.core.runs.events import (
     PoolResized,
     RequestStarted,
     RunEnded,
@@ -25,7 +27,6 @@ from fetchtui.core.events import (
     ThreadInfo,
     WorkerRetired,
 )
-from fetchtui.core.runs.accounts import Accounts, Emit
 
 #: Hands out up to n of the next request ids, in a row (an empty range when none is left): a
 #: counter shared by the worker processes of one run, so a process that finishes early takes

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import cast
 
 from fetchtui.core import registry
-from fetchtui.core.config import RunConfig
 from fetchtui.core.fetching.descriptors import preload_unwinder
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
 from fetchtui.core.runs.pool import ClientFactory, PoolSource
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target
 
 
 def open_source(targets: Sequence[Target], config: RunConfig,

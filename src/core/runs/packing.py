@@ -17,7 +17,7 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fetchtui.core.events import (
+from fetchtui.core.runs.events import (
     ERROR_KINDS,
     FINISHED,
     FINISHED_ROW,

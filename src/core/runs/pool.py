@@ -9,16 +9,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from fetchtui.core import interpreter
-from fetchtui.core.config import MAX_WORKERS, FetchLimits, RunConfig
-from fetchtui.core.events import ThreadInfo
 from fetchtui.core.fetching.client import Client, make_client
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
 from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.input.config import MAX_WORKERS, FetchLimits, RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs import interpreter
+from fetchtui.core.runs.events import ThreadInfo
 from fetchtui.core.runs.ledger import RETIRE, Dispense, Ledger
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.runs.child import FetchProcesses

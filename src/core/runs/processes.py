@@ -30,10 +30,11 @@ import threading
 import time
 from collections.abc import Sequence
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import RunEnded
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
 from fetchtui.core.runs.child import last_error
 from fetchtui.core.runs.counter import SharedCounter
+from fetchtui.core.runs.events import RunEnded
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.serve import serve
@@ -48,7 +49,6 @@ from fetchtui.core.runs.wire import (
     StartRun,
     spawn,
 )
-from fetchtui.core.targets import Target
 
 CANCEL_GRACE_S = 0.5  # how long a cancel waits for the processes' last batches, at most
 _RUN = 0  # the run's id on each worker process's wire: a process serves the one run

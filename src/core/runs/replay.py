@@ -10,9 +10,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fetchtui.core import interpreter, registry, stored
-from fetchtui.core.config import ConfigError, FetchLimits, RunConfig, check_client, check_model
-from fetchtui.core.events import (
+from fetchtui.core import registry
+from fetchtui.core.input.config import ConfigError, FetchLimits, RunConfig, check_client, check_model
+from fetchtui.core.input.targets import Target
+from fetchtui.core.report import stored
+from fetchtui.core.report.stored import optional, text, whole
+from fetchtui.core.report.summary import RunSummary
+from fetchtui.core.runs import interpreter
+from fetchtui.core.runs.events import (
     ERROR_KINDS,
     PHASE_NAMES,
     ErrorKind,
@@ -30,9 +35,6 @@ from fetchtui.core.events import (
 )
 from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.source import RunSource
-from fetchtui.core.stored import optional, text, whole
-from fetchtui.core.summary import RunSummary
-from fetchtui.core.targets import Target
 
 T0_NS = 1_000_000_000  # a replay's clock starts here: any fixed origin will do
 TICK_S = 0.02
@@ -102,7 +104,7 @@ class Recording:
         return cls(doc, str(path))
 
     def _read(self, doc: Mapping[str, Any]) -> None:
-        """Every field through core/stored.py's rule: a crafted export is refused, naming it."""
+        """Every field through core/report/stored.py's rule: a crafted export is refused, naming it."""
         if doc.get("version") != 1 or "requests" not in doc or "summary" not in doc:
             raise ReplayError("not a fetchtui run export (JSON version 1 with a summary and requests)")
         config = stored.obj(doc.get("config"), "config")

@@ -8,15 +8,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import Event
 from fetchtui.core.runs.source import RunSource, Sources, fold_to_end
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
-    from fetchtui.core.checks import Check
-    from fetchtui.core.history import History, RunRecord
+    from fetchtui.core.history.records import History, RunRecord
+    from fetchtui.core.report.checks import Check
     from fetchtui.core.runs.figures import Export, Figures
     from fetchtui.core.threadstates.figures import ThreadStates
     from fetchtui.core.threadstates.sampling import Sampling, SessionStates
@@ -282,7 +282,7 @@ class RunSession:
         if before_record is not None:
             before_record()
         if history is not None:
-            from fetchtui.core.history import list_key
+            from fetchtui.core.history.records import list_key
 
             self.record = history.add(self.config, list_key(self.targets), self.stats.summary(),
                                       on_disk=not self.source.replayed, on_busy=on_busy)
@@ -293,7 +293,7 @@ class RunSession:
         self._require("export")
         if kind not in ("JSON", "CSV"):
             raise ValueError(f"an export is JSON or CSV, not {kind!r}")
-        from fetchtui.core.export import ExportError, config_dict, write_csv, write_json
+        from fetchtui.core.report.export import ExportError, config_dict, write_csv, write_json
         from fetchtui.core.runs.figures import Export
 
         try:

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Event
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import Event
 from fetchtui.core.runs.ledger import Ledger
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.runs.packing import Packed, Unpacker

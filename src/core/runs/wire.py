@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import IO
 
-from fetchtui.core.config import RunConfig
-from fetchtui.core.targets import Target
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import Target
 
 
 @dataclass(frozen=True, slots=True)

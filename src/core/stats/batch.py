@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from fetchtui.core.events import (
+from fetchtui.core.runs.events import (
     ERROR_KINDS,
     FINISHED_ROW,
     NONE_FIELD,

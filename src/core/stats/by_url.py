@@ -11,8 +11,8 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.target_list import TargetList
-from fetchtui.core.targets import Target
+from fetchtui.core.input.target_list import TargetList
+from fetchtui.core.input.targets import Target
 
 if TYPE_CHECKING:
     import numpy as np

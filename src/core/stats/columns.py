@@ -8,10 +8,10 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from fetchtui.core.events import OUTCOMES, ErrorKind, Outcome, PhaseFields, RunEnded, ThreadInfo
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import OUTCOMES, ErrorKind, Outcome, PhaseFields, RunEnded, ThreadInfo
 from fetchtui.core.stats.batch import NO_PHASES, NONE, Codes, Ends, Starts
 from fetchtui.core.stats.record import RecordFields, RequestRecord
-from fetchtui.core.targets import Target
 
 Ints = NDArray[np.int64]
 #: A plan bigger than this grows its columns as requests start, instead of up front.

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from fetchtui.core.events import OUTCOMES, Outcome
+from fetchtui.core.report.summary import Latency, UrlFigures
+from fetchtui.core.runs.events import OUTCOMES, Outcome
 from fetchtui.core.stats.batch import NONE
 from fetchtui.core.stats.by_url import UrlRows
 from fetchtui.core.stats.columns import CANCELLED, NOT_ENDED, Columns
 from fetchtui.core.stats.hist import exact, nearest
-from fetchtui.core.summary import Latency, UrlFigures
 
 Ints = NDArray[np.int64]
 OK = OUTCOMES.index(Outcome.OK)

@@ -8,7 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import (
+from fetchtui.core.input.targets import Target
+from fetchtui.core.report.summary import Connections, Latency, UrlFigures
+from fetchtui.core.runs.events import (
     OUTCOMES,
     PHASE_NAMES,
     Event,
@@ -24,20 +26,18 @@ from fetchtui.core.events import (
     WorkerRetired,
     cancelled_rows,
 )
-from fetchtui.core.interpreter import PythonInfo
+from fetchtui.core.runs.interpreter import PythonInfo
 from fetchtui.core.stats.by_url import UrlRows
 from fetchtui.core.stats.limit import Floors
 from fetchtui.core.stats.pace import Pace
 from fetchtui.core.stats.steering import Steering
 from fetchtui.core.stats.workers import Workers, WorkerStats
-from fetchtui.core.summary import Connections, Latency, UrlFigures
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from fetchtui.core.checks import Check
+    from fetchtui.core.report.checks import Check
     from fetchtui.core.stats.batch import Ends, Starts
     from fetchtui.core.stats.columns import Columns
     from fetchtui.core.stats.hist import LiveCounts

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from fetchtui.core.events import NONE_FIELD
-from fetchtui.core.summary import Latency
+from fetchtui.core.report.summary import Latency
+from fetchtui.core.runs.events import NONE_FIELD
 
 #: A live read counts durations by the µs up to 2**LINEAR_BITS µs (262 ms: the panel shows a
 #: tenth of a ms, and reads as the exact figure's µs), then in 2**(SUB_BITS - 1) buckets a

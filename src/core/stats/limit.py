@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from fetchtui.core.summary import Limit
+from fetchtui.core.report.summary import Limit
 
 if TYPE_CHECKING:
     import numpy as np

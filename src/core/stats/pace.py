@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import RunStarted
-from fetchtui.core.summary import Latency
+from fetchtui.core.report.summary import Latency
+from fetchtui.core.runs.events import RunStarted
 
 if TYPE_CHECKING:
     from fetchtui.core.stats.columns import Columns

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from fetchtui.core.events import ErrorKind, Outcome, PhaseFields, Phases, ThreadInfo
-from fetchtui.core.targets import Target
+from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.events import ErrorKind, Outcome, PhaseFields, Phases, ThreadInfo
 
 
 @dataclass(slots=True)

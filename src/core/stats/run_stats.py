@@ -7,14 +7,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, overload
 
-from fetchtui.core import interpreter
-from fetchtui.core.events import Outcome, RunEnded, ThreadInfo
+from fetchtui.core.input.targets import Target
+from fetchtui.core.report.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
+from fetchtui.core.runs import interpreter
+from fetchtui.core.runs.events import Outcome, RunEnded, ThreadInfo
 from fetchtui.core.stats.fold import RunFold
 from fetchtui.core.stats.limit import judge
 from fetchtui.core.stats.record import RecordFields, RequestRecord
 from fetchtui.core.stats.workers import ProcessFigures
-from fetchtui.core.summary import Connections, Latency, Limit, OpenLoop, RunSummary, UrlFigures
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
     from fetchtui.core.threadstates.figures import ThreadStates
@@ -319,7 +319,7 @@ class RunStats(RunTimes):
         if states is not None:
             summary = replace(summary, thread_states=states.summed(), thread_states_why=states.why)
         if self.checks and self.ended:
-            from fetchtui.core.checks import judge_all  # only a run given --check has any
+            from fetchtui.core.report.checks import judge_all  # only a run given --check has any
 
             summary = replace(summary, checks=judge_all(self.checks, summary))
         return summary

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import PoolResized, RunPaused, RunStarted
-from fetchtui.core.summary import Latency, StageFigures
+from fetchtui.core.report.summary import Latency, StageFigures
+from fetchtui.core.runs.events import PoolResized, RunPaused, RunStarted
 
 if TYPE_CHECKING:
     import numpy as np

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fetchtui.core.events import ThreadInfo
+from fetchtui.core.runs.events import ThreadInfo
 
 if TYPE_CHECKING:
     import numpy as np

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fetchtui.core.summary import StateSeconds
+from fetchtui.core.report.summary import StateSeconds
 from fetchtui.core.threadstates.kinds import RUNNABLE, STATES
 
 

@@ -204,6 +204,6 @@ def write_trace(stats: RunStats, path: str | Path, timelines: Sequence[Timeline]
     try:
         return write_document(path, trace_document(requests, timelines, names))
     except OSError as exc:
-        from fetchtui.core.export import ExportError
+        from fetchtui.core.report.export import ExportError
 
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fetchtui.core.config import RunConfig
+    from fetchtui.core.input.config import RunConfig
     from fetchtui.core.runs.source import RunSource, Sources
     from fetchtui.core.stats import RunStats
     from fetchtui.core.threadstates.figures import ThreadStates
@@ -61,7 +61,7 @@ class SessionStates:
         run fetches here (a pool of this process): the opening imports its client, and the
         sampler's start-up overlaps that, not the run. None: it runs elsewhere (its source says
         where once open)."""
-        from fetchtui.core import interpreter
+        from fetchtui.core.runs import interpreter
         from fetchtui.core.runs.pool import PoolSources
 
         if isinstance(sources, PoolSources) and interpreter.same(config.python):

@@ -10,10 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from fetchtui.core import diff
-from fetchtui.core.diff import FigureDiff
-from fetchtui.core.history import RunRecord, list_label
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.history.records import RunRecord, list_label
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.report import diff
+from fetchtui.core.report.diff import FigureDiff
 
 #: A verdict in fewer words, so the dialog's columns fit an 80-column screen.
 SHORT_VERDICTS = {"no significant change": "within noise"}

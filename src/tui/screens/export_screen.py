@@ -12,9 +12,9 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.runs.figures import Export
 from fetchtui.core.runs.session import RunSession
-from fetchtui.core.textsafe import safe_text
 
 #: A path ending so is written as a Trace Event Format file (`fetchtui run --trace-events`'s).
 TRACE_SUFFIX = ".trace.json"
@@ -67,7 +67,7 @@ def write_trace_events(node: DOMNode, session: RunSession, path: str) -> None:
 
 
 def _traced(session: RunSession, path: str) -> Export:
-    from fetchtui.core.export import ExportError
+    from fetchtui.core.report.export import ExportError
 
     try:
         return Export("trace", path, session.write_trace(path), None)

@@ -9,9 +9,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from fetchtui.core.history import RunRecord
+from fetchtui.core.history.records import RunRecord
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.stats import RunStats
-from fetchtui.core.textsafe import safe_text
 from fetchtui.core.threadstates.figures import ThreadStates
 from fetchtui.core.threadstates.kinds import MEANING
 

@@ -11,10 +11,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, TabbedContent, TabPane, Tabs, TextArea
 
-from fetchtui.core.config import DEFAULT_SERIES, RunConfig
+from fetchtui.core.input.config import DEFAULT_SERIES, RunConfig
+from fetchtui.core.input.targets import RequestSpec
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.lessons.progress import LessonPlan
-from fetchtui.core.targets import RequestSpec
-from fetchtui.core.textsafe import safe_text
 from fetchtui.tui import series
 from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.screens.export_screen import ask_and_export

@@ -13,7 +13,7 @@ from textual.widgets import Label, SelectionList
 from textual.widgets.selection_list import Selection
 
 from fetchtui.core import registry
-from fetchtui.core.config import Pair
+from fetchtui.core.input.config import Pair
 from fetchtui.tui.widgets.tick_list import TickList
 
 #: Checked when the dialog opens: one of each way past the ceiling, beside the seed's way.

@@ -9,10 +9,10 @@ from textual.timer import Timer
 from textual.widgets import TabbedContent
 
 from fetchtui.core import registry
-from fetchtui.core.history import RunRecord
-from fetchtui.core.interpreter import InterpreterError
+from fetchtui.core.history.records import RunRecord
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.runs.interpreter import InterpreterError
 from fetchtui.core.runs.session import RunSession
-from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.live_run import LiveRun
 from fetchtui.tui.live_states import LiveStates
 from fetchtui.tui.screens.export_screen import write_trace_events

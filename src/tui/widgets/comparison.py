@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from fetchtui.core.history import RunRecord
-from fetchtui.core.sweep import SweepPoint
+from fetchtui.core.history.records import RunRecord
+from fetchtui.core.runs.sweep import SweepPoint
 
 
 def short_python(record: RunRecord) -> str:

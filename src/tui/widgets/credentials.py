@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from fetchtui.core.targets import LineError, masked_userinfo, secret_header_values
+from fetchtui.core.input.targets import LineError, masked_userinfo, secret_header_values
 
 #: A URL with a user info in the editor's text: a scheme at the start of a line, or after a
 #: space or a quote, and its authority (up to a space, a path, a query or a fragment) with an `@`.

@@ -9,7 +9,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from fetchtui.core.history import History, list_label
+from fetchtui.core.history.records import History, list_label
 
 # The figures a sweep is read by come first, so a narrow pane still shows them.
 COLUMNS = (

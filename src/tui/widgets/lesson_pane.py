@@ -12,14 +12,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 
+from fetchtui.core.input.textsafe import safe_text, visible_controls
 from fetchtui.core.lessons.progress import LessonPlan, LessonProgress
 from fetchtui.core.lessons.results import StepFigures
-from fetchtui.core.textsafe import safe_text, visible_controls
 from fetchtui.tui.widgets.setup_pane import Setup, SetupPane
 from fetchtui.tui.widgets.thread_table import ThreadTable
 
 if TYPE_CHECKING:
-    from fetchtui.core.history import RunRecord
+    from fetchtui.core.history.records import RunRecord
     from fetchtui.tui.screens.main import MainScreen
 
 #: The pane's own words, in the lesson's language (its text is the lesson's).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fetchtui.core.events import Outcome
+from fetchtui.core.runs.events import Outcome
 
 #: Beside a finished request's status in the thread table (and ▶ before one in flight).
 GLYPH = {Outcome.OK: "✓", Outcome.FAILED: "✗", Outcome.CANCELLED: "⊘"}

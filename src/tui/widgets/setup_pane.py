@@ -18,8 +18,8 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.worker import get_current_worker
 
-from fetchtui.core import interpreter, registry
-from fetchtui.core.config import (
+from fetchtui.core import registry
+from fetchtui.core.input.config import (
     DEFAULT_SERIES,
     MAX_WORKERS,
     MODELS,
@@ -35,9 +35,10 @@ from fetchtui.core.config import (
     parse_timeout,
     parse_workers,
 )
-from fetchtui.core.interpreter import PythonInfo
-from fetchtui.core.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
-from fetchtui.core.textsafe import visible_controls
+from fetchtui.core.input.targets import DEFAULT_SPEC, RequestSpec, Target, TargetsError, parse_targets
+from fetchtui.core.input.textsafe import visible_controls
+from fetchtui.core.runs import interpreter
+from fetchtui.core.runs.interpreter import PythonInfo
 from fetchtui.tui.widgets.credentials import HiddenCredentials, lost_lines, reveal
 
 CHECK_DELAY = 0.3  # re-parse after typing pauses: a 100,000-line list takes a moment

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from rich.style import Style
 from rich.text import Text
 
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.threadstates.kinds import STATES
 
 #: One glyph a state, each its own shape so NO_COLOR and a washed-out projector lose nothing:

@@ -13,8 +13,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.stats import RunStats
-from fetchtui.core.textsafe import safe_text
 from fetchtui.core.threadstates.figures import ThreadStates
 from fetchtui.tui.widgets.pieces import PieceStyles
 

@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from fetchtui.core.history import History, RunRecord
-from fetchtui.core.sweep import SweepPoint, mean_ceiling, points
+from fetchtui.core.history.records import History, RunRecord
+from fetchtui.core.runs.sweep import SweepPoint, mean_ceiling, points
 from fetchtui.tui.widgets import comparison
 
 #: Each line's glyph, so a line is told apart without colour (NO_COLOR) and in the legend line.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from fetchtui.core.events import Outcome
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.runs.events import Outcome
 from fetchtui.core.stats import RequestRecord, RunStats
-from fetchtui.core.textsafe import safe_text
 from fetchtui.tui.widgets.outcomes import GLYPH, RUNNING
 
 Spans = list[tuple[str, str]]  # a line as (text, part) pieces; a part is a component class

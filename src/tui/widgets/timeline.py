@@ -15,9 +15,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.stats import RunStats
 from fetchtui.core.stats.series import lane
-from fetchtui.core.textsafe import safe_text
 from fetchtui.core.threadstates.lanes import StateLanes, column_states
 from fetchtui.tui.widgets.outcomes import IDLE, RETIRED
 from fetchtui.tui.widgets.state_look import NARROW, legend_text

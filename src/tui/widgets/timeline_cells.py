@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from rich.style import Style
 from rich.text import Text
 
-from fetchtui.core.events import Phases
+from fetchtui.core.runs.events import Phases
 from fetchtui.core.threadstates.kinds import STATES
 from fetchtui.core.threadstates.lanes import NONE
 from fetchtui.tui.widgets.outcomes import BAR, PHASE

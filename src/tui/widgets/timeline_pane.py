@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.tui.widgets.timeline import Timeline
 from fetchtui.tui.widgets.timeline_cells import describe_phases
 

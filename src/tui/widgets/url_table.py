@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from fetchtui.core.input.textsafe import safe_text
 from fetchtui.core.stats import RunStats
-from fetchtui.core.textsafe import safe_text
 
 VIEW_ROWS = 500  # the rows shown; the export has every one
 LIVE_UP_TO = 200_000  # requests past which the rows are made at the end only (each is O(n))

@@ -1,9 +1,9 @@
-"""The export's JSON Schema: made from core/export_doc.py's types, shipped as export.schema.json.
+"""The export's JSON Schema: made from core/report/export_doc.py's types, shipped as export.schema.json.
 
 `fetchtui schema` prints the shipped file (no codec loaded); a test makes it again from the
 types and compares. After a change to an exported type, write it anew:
 
-    python -m fetchtui.core.export_schema
+    python -m fetchtui.core.report.export_schema
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ TITLE = "fetchtui run export (format version 1)"
 
 def made() -> str:
     """The schema's text, made from the types now."""
-    from fetchtui.core import codec
-    from fetchtui.core.export_doc import ExportDoc
+    from fetchtui.core.report import codec
+    from fetchtui.core.report.export_doc import ExportDoc
 
     return json.dumps(codec.schema(ExportDoc, title=TITLE), indent=2, ensure_ascii=False) + "\n"
 
 
 def shipped() -> str:
     """The schema's text as the package ships it."""
-    return resources.files("fetchtui.core").joinpath(FILE).read_text(encoding="utf-8")
+    return resources.files("fetchtui.core.report").joinpath(FILE).read_text(encoding="utf-8")
 
 
 if __name__ == "__main__":

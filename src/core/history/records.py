@@ -9,13 +9,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fetchtui.core.summary import RunSummary
-from fetchtui.core.target_list import TargetList
-from fetchtui.core.targets import Target
+from fetchtui.core.input.target_list import TargetList
+from fetchtui.core.input.targets import Target
+from fetchtui.core.report.summary import RunSummary
 
 if TYPE_CHECKING:
-    from fetchtui.core.config import RunConfig
-    from fetchtui.core.history_store import HistoryStore
+    from fetchtui.core.history.store import HistoryStore
+    from fetchtui.core.input.config import RunConfig
 
 
 def list_key(targets: Sequence[Target]) -> str:
@@ -90,7 +90,7 @@ class History:
         """Read the newest `limit` recorded runs, before any of this launch's."""
         if self.store is None:
             return
-        from fetchtui.core.history_store import HistoryError
+        from fetchtui.core.history.store import HistoryError
 
         try:
             stored = [run.record for run in self.store.runs(limit)]
@@ -107,7 +107,7 @@ class History:
         in another terminal while the monitor is open); whether any came."""
         if self.store is None:
             return False
-        from fetchtui.core.history_store import HistoryError
+        from fetchtui.core.history.store import HistoryError
 
         known = {r.number for r in self.runs if r.recorded}
         try:
@@ -138,7 +138,7 @@ class History:
         # "-" in a history table: a run a wanted history file could not take (none asked: numbered)
         recorded = (self.store is None and self.problem is None) or not on_disk
         if self.store is not None and on_disk:
-            from fetchtui.core.history_store import HistoryError
+            from fetchtui.core.history.store import HistoryError
 
             try:
                 number = self.store.add(self.front_end, workers, client, key, summary,

@@ -1,9 +1,9 @@
 """What a field of a written type holds beyond its Python type (JSON name, range), and writing one.
 
-The summary and the export are declared once, as frozen dataclasses (core/summary.py,
-core/export_doc.py). `to_doc` writes them by their fields' metadata alone, no type read, so
-a run that records its summary loads nothing more; core/codec.py reads them back (every
-value held to core/stored.py's rule) and describes them as a JSON Schema, loaded only when
+The summary and the export are declared once, as frozen dataclasses (core/report/summary.py,
+core/report/export_doc.py). `to_doc` writes them by their fields' metadata alone, no type read, so
+a run that records its summary loads nothing more; core/report/codec.py reads them back (every
+value held to core/report/stored.py's rule) and describes them as a JSON Schema, loaded only when
 a run is read or exported.
 """
 
@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any, cast
 
-#: A count, a byte total, an id: JSON's exact integers (core/stored.py's MAX_COUNT).
+#: A count, a byte total, an id: JSON's exact integers (core/report/stored.py's MAX_COUNT).
 MAX_COUNT = 2**53
 #: A time in seconds (~31 years): its nanoseconds still fit in 64 bits.
 MAX_SECONDS = 1e9

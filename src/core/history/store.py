@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from fetchtui.core import stored
-from fetchtui.core.history import RunRecord
-from fetchtui.core.summary import RunSummary
+from fetchtui.core.history.records import RunRecord
+from fetchtui.core.report import stored
+from fetchtui.core.report.summary import RunSummary
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 5.0  # the most a run waits for another process's write before giving up on it
@@ -133,7 +133,7 @@ class HistoryStore:
 
 def _stored_run(number: object, finished_at: object, front_end: object, workers: object,
                 client: object, key: object, summary: object) -> StoredRun:
-    """One row of the file, each column checked and its text made safe (core/stored.py's rule):
+    """One row of the file, each column checked and its text made safe (core/report/stored.py's rule):
     a row is data, whoever wrote it. Raises stored.Invalid (a ValueError) for a damaged one."""
     record = RunRecord(stored.whole(number, "id"), stored.whole(workers, "workers", low=1),
                        stored.text(client, "client"), stored.text(key, "list_key"),

@@ -1,6 +1,6 @@
 """The JSON export declared as types: the document, its config, its threads, processes and request rows.
 
-core/export.py writes a run as these say, core/codec.py makes the codec and the JSON Schema
+core/report/export.py writes a run as these say, core/report/codec.py makes the codec and the JSON Schema
 (`fetchtui schema`, schema/export.schema.json) from them. Format version 1: a later field is
 added with a default, so that an export written before it still opens.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fetchtui.core import shape
-from fetchtui.core.events import ErrorKind
-from fetchtui.core.shape import ms, seconds, spec
-from fetchtui.core.summary import RunSummary, StateSeconds, UrlFigures
+from fetchtui.core.report import shape
+from fetchtui.core.report.shape import ms, seconds, spec
+from fetchtui.core.report.summary import RunSummary, StateSeconds, UrlFigures
+from fetchtui.core.runs.events import ErrorKind
 
 FORMAT_VERSION = 1
 

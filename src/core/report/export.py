@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from fetchtui import __version__
-from fetchtui.core.config import RunConfig
-from fetchtui.core.events import Phases
-from fetchtui.core.export_doc import (
+from fetchtui.core.input.config import RunConfig
+from fetchtui.core.input.targets import mask_url
+from fetchtui.core.report.export_doc import (
     FORMAT_VERSION,
     REQUEST_FIELDS,
     ExportConfig,
@@ -26,9 +26,9 @@ from fetchtui.core.export_doc import (
     StageConfig,
     ThreadRow,
 )
-from fetchtui.core.shape import to_doc
+from fetchtui.core.report.shape import to_doc
+from fetchtui.core.runs.events import Phases
 from fetchtui.core.stats import RequestRecord, RunStats
-from fetchtui.core.targets import mask_url
 
 __all__ = ["FORMAT_VERSION", "REQUEST_FIELDS", "ExportError", "write_csv", "write_json"]
 _FLUSH_ROWS = 8192  # rows joined per write: one syscall per few MB, not per row
@@ -238,7 +238,7 @@ def _write_lines(handle: IO[str], lines: Iterator[str], joiner: str) -> None:
 def write_json(stats: RunStats, config: Mapping[str, Any], path: str | Path) -> Path:
     """The version-1 document (ExportDoc): config, summary, threads, processes, one request a
     line, then every URL's row."""
-    from fetchtui.core import codec  # here: a run that writes nothing does not load it
+    from fetchtui.core.report import codec  # here: a run that writes nothing does not load it
 
     head = json.dumps({"version": FORMAT_VERSION, "config": config, "summary": stats.summary().to_json(),
                        "threads": to_doc(_threads(stats)), "processes": to_doc(_processes(stats))},

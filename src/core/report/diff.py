@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fetchtui.core.summary import RunSummary, StateSeconds
+from fetchtui.core.report.summary import RunSummary, StateSeconds
 
 BOOTSTRAP = 400
 MAX_SAMPLE = 2000  # values a run is resampled from (every k-th beyond it)
@@ -207,8 +207,8 @@ class DiffInputError(ValueError):
 
 def from_export(path: str) -> RunData:
     """A run exported with --json: its summary and every request that ran, each field checked
-    by core/stored.py's rule."""
-    from fetchtui.core import stored
+    by core/report/stored.py's rule."""
+    from fetchtui.core.report import stored
 
     try:
         doc = stored.obj(stored.read(path), "the document")

@@ -13,13 +13,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from fetchtui.core.input.textsafe import safe_text
+
 # the ranges a field may hold, declared with the types and read here too
-from fetchtui.core.shape import MAX_COUNT as MAX_COUNT
-from fetchtui.core.shape import MAX_FIGURE as MAX_FIGURE
-from fetchtui.core.shape import MAX_IDENT as MAX_IDENT
-from fetchtui.core.shape import MAX_MS as MAX_MS
-from fetchtui.core.shape import MAX_SECONDS as MAX_SECONDS
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.report.shape import MAX_COUNT as MAX_COUNT
+from fetchtui.core.report.shape import MAX_FIGURE as MAX_FIGURE
+from fetchtui.core.report.shape import MAX_IDENT as MAX_IDENT
+from fetchtui.core.report.shape import MAX_MS as MAX_MS
+from fetchtui.core.report.shape import MAX_SECONDS as MAX_SECONDS
 
 T = TypeVar("T")
 

@@ -8,15 +8,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from fetchtui.core import registry
-from fetchtui.core.config import Pair, RunConfig
-from fetchtui.core.history import History, RunRecord
+from fetchtui.core.history.records import History, RunRecord
+from fetchtui.core.input.config import Pair, RunConfig
+from fetchtui.core.input.targets import Target
 from fetchtui.core.runs.session import RunSession
 from fetchtui.core.runs.source import Sources
 from fetchtui.core.stats import RunStats
-from fetchtui.core.targets import Target
 
 if TYPE_CHECKING:
-    from fetchtui.core.checks import Check
+    from fetchtui.core.report.checks import Check
 
 #: Handed each run of a sweep once it has ended, its states sampled: a trace is written from it.
 OnStates = Callable[[RunSession], None]

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from fetchtui.core.config import MAX_BODY_BYTES, MAX_LIST_BYTES
-from fetchtui.core.target_list import TargetList
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.config import MAX_BODY_BYTES, MAX_LIST_BYTES
+from fetchtui.core.input.target_list import TargetList
+from fetchtui.core.input.textsafe import safe_text
 
 #: A list longer than this is refused rather than silently truncated.
 MAX_TOTAL = 1_000_000

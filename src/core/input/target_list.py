@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
-    from fetchtui.core.targets import RequestSpec, Target
+    from fetchtui.core.input.targets import RequestSpec, Target
 
 CHUNK_RUNS = 4096  # URLs joined into one string: a few hundred KB each
 
@@ -127,7 +127,7 @@ class TargetList(Sequence["Target"]):
         return bisect.bisect_right(self._ends, index)
 
     def run_target(self, run: int) -> Target:
-        from fetchtui.core.targets import Target, mask_url
+        from fetchtui.core.input.targets import Target, mask_url
 
         url = self._url(run)
         return Target(url, mask_url(url) if "@" in url else url, self._lines[run],

@@ -1,7 +1,7 @@
 """A run's summary as types: what every front end shows, the JSON export's `summary` object and a history row.
 
-Declared once: core/codec.py writes, reads back and describes (JSON Schema) these types from
-their fields; core/shape.py's metadata gives a field's JSON name and range.
+Declared once: core/report/codec.py writes, reads back and describes (JSON Schema) these types from
+their fields; core/report/shape.py's metadata gives a field's JSON name and range.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from fetchtui.core import shape
-from fetchtui.core.interpreter import PythonInfo
-from fetchtui.core.shape import ms, seconds, spec
+from fetchtui.core.report import shape
+from fetchtui.core.report.shape import ms, seconds, spec
+from fetchtui.core.runs.interpreter import PythonInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +195,8 @@ class RunSummary:
     def from_json(cls, doc: Mapping[str, Any]) -> RunSummary:
         """Read a summary object back (an export, a history file); absent figures are zero
         (an export written before a figure existed opens as well). Every field is checked by
-        core/stored.py's rule: a crafted one raises stored.Invalid, naming it."""
-        from fetchtui.core import codec  # here: a run that only writes never loads it
+        core/report/stored.py's rule: a crafted one raises stored.Invalid, naming it."""
+        from fetchtui.core.report import codec  # here: a run that only writes never loads it
 
         summary = codec.from_doc(cls, doc, "summary")
         if "url_count" not in doc:  # written before it was: every row it has

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fetchtui.core.shape import spec, to_doc
+from fetchtui.core.report.shape import spec, to_doc
 
 #: Names a free-threaded (or newer) Python goes by on PATH: the setup pane and F5 offer them.
 ON_PATH = ("python3.13t", "python3.14t", "python3.14")
@@ -24,7 +24,7 @@ _PROBE = """\
 import json, sys
 try:
     import fetchtui
-    from fetchtui.core.interpreter import current
+    from fetchtui.core.runs.interpreter import current
 except Exception as exc:
     print(json.dumps({"missing": f"{type(exc).__name__}: {exc}"}))
 else:
@@ -45,7 +45,7 @@ class InterpreterError(ValueError):
 class PythonInfo:
     """The interpreter a fetch process runs on, as it reported itself."""
 
-    # the defaults are what a file that names no such field reads as (core/codec.py)
+    # the defaults are what a file that names no such field reads as (core/report/codec.py)
     executable: str = ""
     version: str = ""  # "3.13.5"
     implementation: str = ""  # "cpython"

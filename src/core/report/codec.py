@@ -1,10 +1,10 @@
 """The JSON codec of the declared types (summary, export), made from their fields: write, read, describe.
 
-A declaration says a field's type and, through core/shape.py's metadata, its JSON name and
+A declaration says a field's type and, through core/report/shape.py's metadata, its JSON name and
 range. From that alone this module reads a value back (`from_doc`: every value held to
-core/stored.py's rule, an absent field its default, so an export written before a figure
+core/report/stored.py's rule, an absent field its default, so an export written before a figure
 existed opens), writes an export's request rows (`row_encoder`, generated from RequestRow)
-and describes a type as a JSON Schema (`schema`); `to_doc` (core/shape.py) writes the
+and describes a type as a JSON Schema (`schema`); `to_doc` (core/report/shape.py) writes the
 objects json.dumps takes. It is loaded only when a run is exported or read: `--help` and a
 run that only records its summary never import it.
 """
@@ -18,9 +18,9 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-from fetchtui.core import shape, stored
-from fetchtui.core.shape import to_doc as to_doc
-from fetchtui.core.textsafe import safe_text
+from fetchtui.core.input.textsafe import safe_text
+from fetchtui.core.report import shape, stored
+from fetchtui.core.report.shape import to_doc as to_doc
 
 T = TypeVar("T")
 _MISSING = dataclasses.MISSING
@@ -50,7 +50,7 @@ def _fields(cls: type) -> tuple[_Field, ...]:
                  for f in dataclasses.fields(cls) if not f.metadata.get("skip"))
 
 
-# -- writing (a declared type's object: core/shape.py's to_doc, which needs no type read) ---
+# -- writing (a declared type's object: core/report/shape.py's to_doc, which needs no type read) ---
 
 
 @functools.cache

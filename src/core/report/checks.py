@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from fetchtui.core.summary import CheckResult, RunSummary, UrlFigures
+from fetchtui.core.report.summary import CheckResult, RunSummary, UrlFigures
 
 TIMES = ("p50", "p90", "p99", "max")
 COUNTS = ("failed", "ok", "cancelled", "requests")

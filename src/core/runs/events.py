@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Literal, get_args
 
-from fetchtui.core.interpreter import PythonInfo
+from fetchtui.core.runs.interpreter import PythonInfo
 
 
 class Outcome(str, Enum):

@@ -1,0 +1,1 @@
+"""The demo site: a loopback, httpbin-like server for the demo, the lessons and the tests."""

@@ -1,0 +1,1 @@
+"""The run history: every front end's runs, kept on disk in SQLite, with their speedups."""
