@@ -17,9 +17,10 @@ from .helpers import run_list
 @pytest.mark.parametrize("client", ["httpx", "pycurl"])
 def test_http2_is_spoken_where_asked_and_recorded_per_request(
         h2_server: str, ca_file: str, client: str, tmp_path: Path) -> None:
-    stats = run_list(f"{h2_server}/ x6", workers=3, client=client, ca_bundle=ca_file, http2=True)
-    assert stats.ok == 6, [r.error for r in stats.records if r]
-    assert stats.summary().http_versions == {"HTTP/2": 6}
+    # workers sharing one HTTP/2 client at once: httpcore's sync HTTP/2 connection raced there
+    stats = run_list(f"{h2_server}/ x60", workers=6, client=client, ca_bundle=ca_file, http2=True)
+    assert stats.ok == 60, [r.error for r in stats.records if r and r.error]
+    assert stats.summary().http_versions == {"HTTP/2": 60}
     plain = run_list(f"{h2_server}/ x2", workers=1, client=client, ca_bundle=ca_file)
     assert plain.summary().http_versions == {"HTTP/1.1": 2}
 

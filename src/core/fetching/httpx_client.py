@@ -94,7 +94,10 @@ def strip_secrets_off_origin(request: httpx.Request) -> None:
 
 
 class HttpxClient:
-    """httpx with one Client shared by every worker, its limits sized to the workers."""
+    """httpx with one Client shared by every worker, its limits sized to the workers; over
+    HTTP/2 one Client a worker thread, as httpcore's synchronous HTTP/2 connection is not safe
+    to share between threads (encode/httpx#3566: one stream in a few failed with "dictionary
+    changed size during iteration" or "Server disconnected")."""
 
     name = "httpx"
 
@@ -104,17 +107,20 @@ class HttpxClient:
         self._verify = Tls.of(limits).verify_arg  # -k wins over --cacert
         self._proxies = Proxies(limits)
         self._lock = threading.Lock()
-        self._sessions: dict[str | None, httpx.Client] = {}  # one per proxy (None: direct)
-        self._session_for(None)
+        # one per proxy (None: direct), and over HTTP/2 per worker thread too
+        self._sessions: dict[tuple[str | None, int | None], httpx.Client] = {}
+        if not limits.http2:
+            self._session_for(None)
 
     def _session_for(self, proxy: str | None) -> httpx.Client:
-        session = self._sessions.get(proxy)
+        key = (proxy, threading.get_ident() if self.limits.http2 else None)
+        session = self._sessions.get(key)
         if session is not None:
             return session
         with self._lock:
-            if proxy not in self._sessions:
-                self._sessions[proxy] = self._new_session(proxy)
-            return self._sessions[proxy]
+            if key not in self._sessions:
+                self._sessions[key] = self._new_session(proxy)
+            return self._sessions[key]
 
     def _new_session(self, proxy: str | None) -> httpx.Client:
         limits = self.limits
