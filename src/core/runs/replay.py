@@ -14,8 +14,9 @@ from fetchtui.core import registry
 from fetchtui.core.input.config import ConfigError, FetchLimits, RunConfig, check_client, check_model
 from fetchtui.core.input.targets import Target
 from fetchtui.core.report import stored
+from fetchtui.core.report.codec import from_doc
 from fetchtui.core.report.stored import optional, text, whole
-from fetchtui.core.report.summary import RunSummary
+from fetchtui.core.report.summary import RunSummary, StateSeconds
 from fetchtui.core.runs import interpreter
 from fetchtui.core.runs.events import (
     ERROR_KINDS,
@@ -35,6 +36,7 @@ from fetchtui.core.runs.events import (
 )
 from fetchtui.core.runs.packing import Unpacker
 from fetchtui.core.runs.source import RunSource
+from fetchtui.core.threadstates.figures import ThreadStates
 
 T0_NS = 1_000_000_000  # a replay's clock starts here: any fixed origin will do
 TICK_S = 0.02
@@ -125,6 +127,7 @@ class Recording:
         except (ConfigError, KeyError, TypeError, ValueError) as exc:
             raise ReplayError(f"the export's config is not valid: {exc}") from None
         threads: dict[tuple[int, int, int | None], ThreadInfo] = {}  # by ThreadInfo.worker
+        sampled: list[tuple[int, int, StateSeconds]] = []  # each sampled thread's states
         # worker -> (CPU ns not yet handed out, requests left)
         cpu_left: dict[tuple[int, int, int | None], tuple[int, int]] = {}
         timed: list[tuple[int, int, SingleEvent]] = []  # (t_ns, order, event): starts before ends
@@ -136,11 +139,15 @@ class Recording:
                               _ident(t.get("pid") or 0, f"thread {n}'s pid"),
                               optional(whole, t.get("task"), f"thread {n}'s task"))
             threads[info.worker] = info
+            if t.get("states") is not None:
+                states = from_doc(StateSeconds, t["states"], f"thread {n}'s states")
+                sampled.append((info.pid, info.native_id, states))
             retired = _ns(t.get("retired_s"), f"thread {n}'s retired_s")
             if retired is not None:  # after its last request's end, at the same instant
                 timed.append((retired, 2, WorkerRetired(retired, info)))
             cpu_left[info.worker] = (round(stored.seconds(t.get("cpu_s", 0.0), f"thread {n}'s cpu_s") * 1e9),
                                      whole(t.get("requests", 0), f"thread {n}'s requests"))
+        self.thread_states = ThreadStates.exported(summary.thread_states, summary.thread_states_why, sampled)
         rows = [stored.obj(r, "a request") for r in stored.items(doc["requests"], "requests")]
         rows.sort(key=lambda r: whole(r["id"], "a request's id"))
         if [r["id"] for r in rows] != list(range(len(rows))):
@@ -248,6 +255,7 @@ class ReplaySource(RunSource):
                  hold_at_s: float | None = None) -> None:
         super().__init__(recording.targets, recording.config)
         self.recording = recording
+        self.recorded_states = recording.thread_states
         self.speed = speed
         self.hold_ns = None if hold_at_s is None else T0_NS + round(hold_at_s * 1e9)
         self._began: int | None = None

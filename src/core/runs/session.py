@@ -79,6 +79,7 @@ class RunSession:
         self._closed = False
         self._final: Figures | None = None  # an ended run's figures, read once
         self.sampler = sampler
+        self.stats.thread_states = source.recorded_states  # a replay shows what its run sampled
         if sampler is None and sampling is not None and not source.replayed:
             from fetchtui.core.threadstates.sampling import SessionStates
 

@@ -15,6 +15,7 @@ from fetchtui.core.runs.ledger import Ledger
 if TYPE_CHECKING:
     from fetchtui.core.runs.packing import Packed, Unpacker
     from fetchtui.core.stats import RunStats
+    from fetchtui.core.threadstates.figures import ThreadStates
 
 #: The message queue: batches of events, in the order and the grouping they were sent in.
 EventQueue = queue.SimpleQueue[list[Event]]
@@ -35,6 +36,7 @@ class RunSource:
     """
 
     replayed = False  # a replay shows a run that happened before: it is no new run to record
+    recorded_states: ThreadStates | None = None  # a replay's: the states its run recorded
     _unpacker: Unpacker | None = None  # set by fold_rows()
 
     def __init__(self, targets: Sequence[Target], config: RunConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fetchtui.core.report.summary import StateSeconds
@@ -32,16 +33,32 @@ class ThreadStates:
     hz: float = 0.0
     gil: bool = False
     why: str | None = None
+    #: the sums as an export recorded them (a replay's: its threads' own were rounded apart)
+    recorded: tuple[float, ...] | None = None
 
     @classmethod
     def unknown(cls, why: str) -> ThreadStates:
         return cls(why=why)
+
+    @classmethod
+    def exported(cls, summed: StateSeconds | None, why: str | None,
+                 threads: Sequence[tuple[int, int, StateSeconds]]) -> ThreadStates | None:
+        """The states an export recorded (None: it recorded none, nor why): `summed` and `why`
+        its summary's, `threads` each thread's (pid, native id, states)."""
+        if summed is None:
+            return None if why is None else cls.unknown(why)
+        order = [getattr(summed, state) for state in STATES]
+        return cls(tuple(ThreadTime(pid, tid, tuple(getattr(states, state) for state in STATES))
+                         for pid, tid, states in threads),
+                   gil=summed.gil > 0, recorded=tuple(order))
 
     @property
     def seconds(self) -> dict[str, float] | None:
         """Seconds in each state summed over the threads: `summary.thread_states` (None: see why)."""
         if self.why is not None:
             return None
+        if self.recorded is not None:
+            return dict(zip(STATES, self.recorded, strict=True))
         return {state: sum(t.seconds[i] for t in self.threads) for i, state in enumerate(STATES)}
 
     @property
