@@ -29,7 +29,7 @@ DETAIL_PERIOD_NS = 200_000_000
 
 #: what the table says before any run
 IDLE_LINES = (("No run yet: type URLs in the setup pane (ctrl+g), then ctrl+s starts.", "dim"),
-              ("New here? `fetchtui lesson --run` walks through the lesson, step by step.", "dim"))
+              ("New here? `fetchtui lesson` walks through the lesson, step by step.", "dim"))
 
 
 class ThreadTable(ScrollView, can_focus=True):
