@@ -25,19 +25,19 @@ if TYPE_CHECKING:
 #: The pane's own words, in the lesson's language (its text is the lesson's).
 WORDS = {
     "en": {"step": "step {n} of {total}", "settings": "settings", "ready": "ctrl+s runs this step",
-           "running": "running…", "measured": "measured", "requests": "requests", "limit": "limit",
+           "running": "running…", "measured": "measured", "requests": "{n} requests", "limit": "limit",
            "base": "the first step on these URLs: the base", "vs": "{x} against step {n}",
            "no_speedup": "no speedup: a run cut short", "cannot": "this step cannot run here",
            "keys": "alt+→ next step · alt+← previous",
            "step_short": "step {n}", "base_short": "the base", "vs_short": "{x} vs step {n}",
            "idle": "No run yet: ctrl+s runs the lesson's step (ctrl+g shows its text)."},
     "ko": {"step": "{total}단계 중 {n}단계", "settings": "설정", "ready": "ctrl+s: 이 단계 실행",
-           "running": "실행 중…", "measured": "측정값", "requests": "요청", "limit": "한계",
-           "base": "이 URL로 처음 실행한 단계: 기준", "vs": "{n}단계 대비 {x}",
+           "running": "실행 중…", "measured": "측정 결과", "requests": "요청 {n}건", "limit": "병목",
+           "base": "기준 (이 URL로 처음 실행한 단계)", "vs": "{n}단계 대비 {x}",
            "no_speedup": "속도 비교 없음: 중간에 끊긴 실행", "cannot": "이 단계는 여기서 실행할 수 없다",
            "keys": "alt+→ 다음 단계 · alt+← 이전 단계",
            "step_short": "{n}단계", "base_short": "기준", "vs_short": "{n}단계 대비 {x}",
-           "idle": "아직 실행 전이다. ctrl+s를 누르면 지금 단계를 실행한다 (ctrl+g: 단계 설명)."},
+           "idle": "아직 실행하지 않았다. ctrl+s를 누르면 현재 단계를 실행한다 (ctrl+g: 단계 설명)."},
 }
 
 
@@ -51,7 +51,7 @@ def figures_line(number: int, f: StepFigures, words: dict[str, str]) -> str:
 
 def figures_text(f: StepFigures, words: dict[str, str]) -> str:
     """A step's measured figures on one line, with its speedup against its base."""
-    line = (f"{words['measured']}: {f.requests} {words['requests']} · {f.rps:,.1f} req/s · "
+    line = (f"{words['measured']}: {words['requests'].format(n=f.requests)} · {f.rps:,.1f} req/s · "
             f"p50 {f.p50_ms:.1f} ms · {words['limit']} {f.limit or '-'}")
     if f.is_base:
         return f"{line} · {words['base']}"
