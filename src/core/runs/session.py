@@ -83,8 +83,7 @@ class RunSession:
         if sampler is None and sampling is not None and not source.replayed:
             from fetchtui.core.threadstates.sampling import SessionStates
 
-            # from now, not from start(): a sampler is a Python's start and its calibration
-            # (half a second on a loaded machine), the run's first requests must not go unseen
+            # from now, not start(): a Python's start and calibration (~0.5 s) miss no request
             self.sampler = SessionStates.of(source, sampling)
 
     @classmethod
