@@ -13,6 +13,8 @@ import subprocess
 import sys
 from types import TracebackType
 
+from fetchtui.core.runs.child_env import child_env
+
 _CHILD = """\
 import signal, sys
 from fetchtui.core.demo.server import DEMO_PORT, DemoServer
@@ -38,7 +40,8 @@ class DemoProcess:
 
     def __init__(self) -> None:
         self._proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                      env=child_env())
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline().strip()  # the child prints it once it listens
         if not line.startswith("http://"):

@@ -122,6 +122,7 @@ def probe(path: str) -> PythonInfo:
     import subprocess
 
     from fetchtui import __version__
+    from fetchtui.core.runs.child_env import child_env
 
     if path in _probed:
         return _probed[path]
@@ -131,7 +132,7 @@ def probe(path: str) -> PythonInfo:
         raise InterpreterError(f"--python {path}: {why}", why)
     try:
         done = subprocess.run([found, "-c", _PROBE], capture_output=True, text=True,
-                              timeout=PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL)
+                              timeout=PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL, env=child_env())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise InterpreterError(f"--python {path}: could not run it ({exc})", "cannot run it") from None
     lines = done.stdout.strip().splitlines()

@@ -22,6 +22,7 @@ from typing import IO
 
 from fetchtui.core.input.config import RunConfig
 from fetchtui.core.input.targets import Target
+from fetchtui.core.runs.child_env import child_env
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ def spawn(command: Sequence[str]) -> Spawned:
     terminal's signals (Ctrl-C) are the parent's to handle."""
     stderr = tempfile.TemporaryFile()
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                            start_new_session=True)
+                            start_new_session=True, env=child_env())
     assert proc.stdin is not None and proc.stdout is not None
     commands, batches = parent_ends(os.dup(proc.stdin.fileno()), os.dup(proc.stdout.fileno()))
     proc.stdin.close()

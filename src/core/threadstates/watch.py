@@ -10,6 +10,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
+from fetchtui.core.runs.child_env import child_env
 from fetchtui.core.threadstates.procfs import unavailable as unavailable  # read here: tests replace it
 from fetchtui.core.threadstates.timeline import HZ, Timeline
 
@@ -98,7 +99,7 @@ the ticks sent with them (a live view's)."""
                     command.append("live")
                 self._proc = subprocess.Popen(
                     command,
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=child_env())
             except OSError as exc:
                 self.why = f"the thread sampler did not start ({exc.strerror})"
             else:
