@@ -375,8 +375,11 @@ async def test_timeline_lanes_and_bars_match_the_exported_timeline(base: str, tm
             assert drawn == exported
             placed = columns(timeline.lane_bars(lane), 0.01, 200)
             assert all(first < last for first, last, _ in placed)
+        # no empty detail box takes the lanes' rows until a bar is selected
+        assert not app.query_one("#timeline-detail", Static).display
         # the keyboard selects a bar and the detail line names that request
         await pilot.press("right", "right")
+        assert app.query_one("#timeline-detail", Static).display
         selected = timeline.selected()
         assert selected is not None
         detail = str(app.query_one("#timeline-detail", Static).render())

@@ -84,7 +84,7 @@ async def test_an_unchanged_frame_draws_no_line_and_a_request_draws_only_what_it
 
 async def test_the_panel_draws_what_its_figures_say_with_a_long_line_cut_at_the_edge() -> None:
     app = PanelApp(3)
-    async with app.run_test(size=(60, 10)):
+    async with app.run_test(size=(50, 10)):
         for req in range(3):
             ended = app.t0 + (req + 1) * 1_000_000
             app.stats.apply(as_rows([RequestStarted(req, app.t0 + req * 1_000_000, THREAD),
@@ -101,5 +101,24 @@ async def test_the_panel_draws_what_its_figures_say_with_a_long_line_cut_at_the_
                 assert line.rstrip() == said
             else:  # cut where the panel ends, and says so
                 assert line.endswith("…") and said.startswith(line[:-1])
-        assert drawn[1].startswith("finished  done 3/3 (100%)  ok 3")
-        assert any(len(said) > width for said in figures)  # the 60-column case this checks
+        assert drawn[1].startswith("finished  done 3/3  ok 3")  # no room for the share: the bar shows it
+        assert any(len(said) > width for said in figures)  # the 50-column case this checks
+
+
+async def test_at_80_columns_a_long_runs_first_line_gives_up_its_share_before_its_in_flight() -> None:
+    app = PanelApp(100_000)
+    async with app.run_test(size=(78, 10)):  # the live pane's panel on an 80-column terminal
+        for req in range(14_836):
+            app.stats.apply(as_rows([RequestStarted(req, app.t0 + req * 1_000, THREAD),
+                                     RequestFinished(req, app.t0 + req * 1_000 + 500, THREAD, Outcome.OK,
+                                                     status=200)]))
+        app.stats.apply(as_rows([RequestStarted(14_836, app.t0 + 20_000_000, THREAD)]))
+        panel = app.show(app.t0 + 30_000_000)
+        first = "".join(segment.text for segment in panel.render_line(1)).rstrip()
+        assert first.endswith("in flight 1"), first
+        assert "done 14836/100000  ok 14836" in first  # the bar above still shows the share
+    app = PanelApp(100_000)
+    async with app.run_test(size=(150, 10)):  # where it fits, the share is said
+        app.stats.apply(as_rows([RequestStarted(0, app.t0 + 1, THREAD)]))
+        panel = app.show(app.t0 + 30_000_000)
+        assert "done 0/100000 (0%)  ok 0" in panel.figures

@@ -152,8 +152,12 @@ class StatsPanel(Widget):
         ran = stats.ok + stats.failed
         if stats.open:  # a duration's run: its count grows with it, its share is of the time
             lines.append(f"done {ran} ({stats.done_share:.0%} of the time)  ")
-        else:
-            lines.append(f"done {ran}/{stats.total} ({ran / max(stats.total, 1):.0%})  ")
+        else:  # the share, where the line has room for it (the bar above shows it too)
+            counts = (f"ok {stats.ok}  failed {stats.failed}  cancelled {stats.cancelled}  "
+                      f"in flight {stats.in_flight}")
+            share = f" ({ran / max(stats.total, 1):.0%})"
+            fits = 10 + len(f"done {ran}/{stats.total}{share}  {counts}") <= self.size.width
+            lines.append(f"done {ran}/{stats.total}{share if fits else ''}  ")
         lines.append(f"ok {stats.ok}  ", theme.success or "")
         lines.append(f"failed {stats.failed}  ", (theme.error or "") if stats.failed else "")
         lines.append(f"cancelled {stats.cancelled}  ", (theme.warning or "") if stats.cancelled else "")

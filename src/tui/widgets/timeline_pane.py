@@ -14,7 +14,8 @@ from fetchtui.tui.widgets.timeline_cells import describe_phases
 
 
 class TimelinePane(Vertical):
-    """The timeline with its legend under it, then the selected request's details."""
+    """The timeline with its legend under it, then the selected request's details (shown once
+    one is selected: until then its rows are the lanes')."""
 
     def compose(self) -> ComposeResult:
         yield Timeline(id="timeline")
@@ -27,6 +28,7 @@ class TimelinePane(Vertical):
     def on_timeline_selected(self, event: Timeline.Selected) -> None:
         detail = self.query_one("#timeline-detail", Static)
         stats = self.query_one(Timeline).stats
+        detail.display = event.req_id is not None and stats is not None  # no empty box: a lane more
         if event.req_id is None or stats is None:
             detail.update("")
             return
