@@ -62,7 +62,8 @@ def test_a_runs_summary_threads_history_and_diff_carry_where_its_threads_time_we
     store.close()
     assert kept.thread_states == typed.summary.thread_states  # the history row keeps it
 
-    instant = exported(tmp_path, "instant", f"{base}/bytes/10 x400", "-w", "8", history=history)
+    # long enough to be sampled on a quiet machine too (a run over in ~0.25 s is not)
+    instant = exported(tmp_path, "instant", f"{base}/bytes/10 x3000", "-w", "8", history=history)
     assert instant["summary"]["thread_states"] is not None
     shares = RunSummary.from_json(instant["summary"]).thread_states
     assert shares is not None

@@ -219,10 +219,15 @@ async def test_at_80_columns_f12_shows_the_urls_tab_with_each_url_whole_or_cut_f
         await pilot.press("f12")
         table = app.query_one("#url-table", DataTable)
         await wait_for(pilot, lambda: table.row_count == 2, "the URLs' rows")
-        await pilot.pause()
+
+        def shown() -> list[str]:
+            return [table.render_line(y).text for y in range(1, 3)]  # under the header
+
+        # the table measures its new rows' cells when idle: until then a column is its label's width
+        await wait_for(pilot, lambda: shown()[1].rstrip().endswith("/404"), "the url column's width")
         assert app.focused is table
         width = table.region.width
-        lines = [table.render_line(y).text for y in range(1, 3)]  # under the header
+        lines = shown()
         assert all(len(line.rstrip()) <= width for line in lines)
         assert lines[0].rstrip().endswith("-end") and "…" in lines[0], lines  # cut from the left
         assert lines[1].rstrip().endswith("/status/404"), lines
