@@ -183,7 +183,7 @@ async def capture(only: str | None = None, python: str | None = None) -> list[Pa
             from fetchtui.core import registry
 
             live = FetchApp(f"{server.url}/delay/300 x80", RunConfig(
-                workers=4, model=model, backend=registry.default_client(model), processes=2))
+                workers=4, model=model, client=registry.default_client(model), processes=2))
             async with live.run_test(size=SIZE) as pilot:
                 await pilot.press("ctrl+s")
                 give_up = time.monotonic() + 30

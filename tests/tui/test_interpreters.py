@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import OptionList, Select, SelectionList
 
 from fetchtui.core.input.config import RunConfig
@@ -86,6 +87,36 @@ async def test_f5_runs_a_pair_on_each_checked_python_side_by_side(base: str, oth
                        "the two side by side")
         ceilings = [r.summary.gil_ceiling_rps for r in app.history.runs]
         assert all(c is not None for c in ceilings)
+
+
+async def test_f5_across_pythons_shows_the_gil_share_vanish_on_the_free_threaded_one(
+        base: str, other_python: str) -> None:
+    """Instant requests on 8 threads, on this Python and on the free-threaded one: the table's
+    gil column reads the sampled share, and none without a GIL."""
+    app = FetchApp(f"{base}/delay/0 x3000\n", RunConfig(workers=8, python=other_python))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+        pairs = app.screen.query_one("#models-list", SelectionList)
+        pairs.deselect_all()
+        pairs.select("threads/requests")
+        app.screen.query_one("#models-pythons", SelectionList).select("")  # this one too
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "a run on each",
+                       limit=90)
+        states = [r.summary.thread_states for r in app.history.runs]
+        assert states[0] is not None and states[1] is not None, [r.summary.thread_states_why
+                                                                 for r in app.history.runs]
+        assert states[0].gil > 0 and states[1].gil == 0  # GIL on, then off
+        await pilot.press("f4")
+        chart = app.query_one(SweepChart)
+        await wait_for(pilot, lambda: len(chart.compared) == 2, "the two side by side")
+        shown = chart.query_one("#sweep-table")
+        table = "\n".join(strip.text for strip in shown.render_lines(Region(0, 0, *shown.size)))
+        head = next(line for line in table.splitlines() if "req/s" in line and "gil" in line)
+        assert head.split()[-2:] == ["gil", "lock"], head
+        gil_cells = [line.split()[-2] for line in table.splitlines() if line.lstrip().startswith("requests")]
+        assert gil_cells[1] == "0%" and gil_cells[0] == f"{states[0].shares['gil']:.0%}", table
 
 
 async def test_a_python_that_cannot_run_fetchtui_is_said_and_nothing_runs(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from fetchtui.core.history.records import RunRecord
+from fetchtui.core.report.summary import StateSeconds
 from fetchtui.core.runs.sweep import SweepPoint
 
 
@@ -80,6 +81,14 @@ def bar(value: float, top: float, cells: int) -> str:
 
 #: Narrower than this, a comparison's table leaves out elapsed time (for one list, req/s says it).
 ROOMY = 110
+#: The gil and lock columns' width, with their padding
+WAITS_WIDTH = 10
+
+
+def _waits(states: StateSeconds | None) -> list[str]:
+    """The gil and lock cells: each a share of the threads' sampled time, "-" if not sampled."""
+    shares = states.shares if states is not None else {}
+    return [f"{shares[name]:.0%}" if shares else "-" for name in ("gil", "lock")]
 
 
 def table(swept: Sequence[SweepPoint], width: int) -> Table:
@@ -87,15 +96,20 @@ def table(swept: Sequence[SweepPoint], width: int) -> Table:
     fastest run's scale (not the GIL ceiling's: ten times as far, it made every bar a sliver),
     and as a ratio to the first run's."""
     roomy = width >= ROOMY
+    # where the threads waited, when a run was sampled: the GIL's share vanishes on a Python
+    # without one, and a shared Session's lock shows there instead
+    waits = any(p.record.summary.thread_states is not None for p in swept)
+    caption = "CPU/req: the client's CPU time a request; ceiling: the req/s the GIL allows at that CPU time"
+    if waits:
+        caption += "; gil, lock: the share of the threads' time waiting for the GIL, for another lock"
     grid = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, header_style="bold", expand=False,
-                 caption="CPU/req: the client's CPU time a request; ceiling: the req/s the GIL "
-                         "allows at that CPU time", caption_justify="left")
+                 caption=caption, caption_justify="left")
     grid.add_column("run", no_wrap=True, overflow="ellipsis", max_width=30 if roomy else 20)
     grid.add_column("req/s", justify="right", no_wrap=True)
-    cells = max(0, min(24, width - (78 if roomy else 69)))
+    cells = max(0, min(24, width - (78 if roomy else 69) - (WAITS_WIDTH if waits else 0)))
     if cells:
         grid.add_column("", no_wrap=True, width=cells)
-    heads = ["vs 1st", "p50 ms", "p99 ms", "CPU/req ms", "ceiling"]
+    heads = ["vs 1st", "p50 ms", "p99 ms", "CPU/req ms", "ceiling", *(("gil", "lock") if waits else ())]
     if roomy:
         heads.insert(1, "elapsed s")
     for head in heads:
@@ -109,5 +123,7 @@ def table(swept: Sequence[SweepPoint], width: int) -> Table:
                *([f"{summary.elapsed_s:.2f}"] if roomy else []),
                f"{summary.latency_ms.p50:.1f}", f"{summary.latency_ms.p99:.1f}",
                f"{summary.cpu_ms_per_request:.2f}", f"{p.ceiling_rps:,.0f}" if p.ceiling_rps else "-"]
+        if waits:
+            row += _waits(summary.thread_states)
         grid.add_row(*row)
     return grid
