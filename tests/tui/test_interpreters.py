@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Select, SelectionList
 
 from fetchtui.core.input.config import RunConfig
@@ -41,6 +42,22 @@ def other_python(free_threaded_python: str) -> str:
     return free_threaded_python
 
 
+async def run_on_both_pythons(pilot: Pilot[int], app: FetchApp, other: str, limit: float) -> None:
+    """F5, threads/requests on the setup pane's Python (checked already: `other`) and on this
+    one, run until both have ended."""
+    await pilot.press("f5")
+    await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
+    pairs = app.screen.query_one("#models-list", SelectionList)
+    pairs.deselect_all()
+    pairs.select("threads/requests")
+    pythons = app.screen.query_one("#models-pythons", SelectionList)
+    assert pythons.selected == [other]  # the setup pane's own, checked
+    pythons.select("")  # and this one
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "a run on each",
+                   limit=limit)
+
+
 async def test_a_run_on_a_free_threaded_python_says_gil_off_and_counts_the_cores(
         base: str, other_python: str) -> None:
     free_threaded_python = other_python
@@ -66,17 +83,7 @@ async def test_f5_runs_a_pair_on_each_checked_python_side_by_side(base: str, oth
     free_threaded_python = other_python
     app = FetchApp(f"{base}/delay/0 x60\n", RunConfig(workers=2, python=free_threaded_python))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
-        pairs = app.screen.query_one("#models-list", SelectionList)
-        pairs.deselect_all()
-        pairs.select("threads/requests")
-        pythons = app.screen.query_one("#models-pythons", SelectionList)
-        assert pythons.selected == [free_threaded_python]  # the setup pane's own, checked
-        pythons.select("")  # and this one
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "a run on each",
-                       limit=40)
+        await run_on_both_pythons(pilot, app, free_threaded_python, limit=40)
         ran_on = [r.summary.python for r in app.history.runs]
         assert [p.executable if p else None for p in ran_on] == [sys.executable, free_threaded_python]
         await pilot.press("f4")
@@ -95,15 +102,7 @@ async def test_f5_across_pythons_shows_the_gil_share_vanish_on_the_free_threaded
     gil column reads the sampled share, and none without a GIL."""
     app = FetchApp(f"{base}/delay/0 x3000\n", RunConfig(workers=8, python=other_python))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelsScreen), "the models dialog")
-        pairs = app.screen.query_one("#models-list", SelectionList)
-        pairs.deselect_all()
-        pairs.select("threads/requests")
-        app.screen.query_one("#models-pythons", SelectionList).select("")  # this one too
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(app.history.runs) == 2 and not app.running, "a run on each",
-                       limit=90)
+        await run_on_both_pythons(pilot, app, other_python, limit=90)
         states = [r.summary.thread_states for r in app.history.runs]
         assert states[0] is not None and states[1] is not None, [r.summary.thread_states_why
                                                                  for r in app.history.runs]
