@@ -13,7 +13,7 @@ In one run, on one nginx (keep-alive, `200 ok`):
    timed here in one process on synthetic requests (warm, uncontended: a lower bound of what
    a run pays, which bench/where.py measures whole):
    - the worker's ledger, as a worker process runs it: take (request ids from the shared
-     counter, eight to a lock as a fill pass takes them) and finish_ok (the request
+     counter, eight to a lock as a fill pass takes them) and finish_fetched (the request
      accounted once), each writing its row into the frame for the pipe, and the frame taken;
    - the gatherer unpacking the frames (the starts and ends between two other events stay rows:
      one RequestRows event);
@@ -37,11 +37,10 @@ from floor import BARE
 from peers import run_hey
 from where import children, cpu_s
 
-from fetchtui.core.fetching.result import FetchResult, request_finished
 from fetchtui.core.input.config import RunConfig
 from fetchtui.core.input.targets import parse_targets
 from fetchtui.core.runs.counter import SharedCounter
-from fetchtui.core.runs.events import Phases, RequestStarted, ThreadInfo
+from fetchtui.core.runs.events import Outcome, Phases, RequestFinished, RequestStarted, ThreadInfo
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.packing import Packer, Unpacker
 from fetchtui.core.stats import RunStats
@@ -84,8 +83,8 @@ def pieces(n: int) -> dict[str, float]:
         return Phases(None, None, None, 90_000, 10_000, 1, True)
 
     def finished(req_id: int) -> object:
-        return request_finished(req_id, 10 * req_id + 5, thread, FetchResult(200, 2), 100, 10.0,
-                                phases=phases(), http_version="HTTP/1.1")
+        return RequestFinished(req_id, 10 * req_id + 5, thread, Outcome.OK, 200, 2, cpu_ns=100,
+                               phases=phases(), http_version="HTTP/1.1")
 
     ends = [finished(req_id) for req_id in range(n)]
     stream = [e for req_id in range(n) for e in (RequestStarted(req_id, 10 * req_id, thread), ends[req_id])]
@@ -105,12 +104,13 @@ def pieces(n: int) -> dict[str, float]:
                     if req_id % 8 == 0:
                         book.reserve(8)
                     book.take(thread, 0)
-                    book.finish_ok(req_id, 10 * req_id + 5, thread, 200, 2, 100, "HTTP/1.1", fields)
+                    book.finish_fetched(req_id, 10 * req_id + 5, thread, 100,
+                                        (200, 2, None, None, fields, "HTTP/1.1"))
                     if req_id % 100 == 99:
                         book.take_frame(0)
             return run
 
-        out["worker: ledger take + finish_ok, as rows into the frame"] = timed(ledger, n)
+        out["worker: ledger take + finish_fetched, as rows into the frame"] = timed(ledger, n)
     packer = Packer()  # one stream: a thread's number crosses once
     packed = [packer.pack(0, b) for b in batches]
     out["gatherer: unpacking them (into RequestRows)"] = timed(

@@ -20,7 +20,7 @@ from fetchtui.core import registry
 from fetchtui.core.demo.server import DemoServer
 from fetchtui.core.input.config import FetchLimits, RunConfig
 from fetchtui.core.input.targets import parse_targets
-from fetchtui.core.runs.events import Event, Outcome, RequestFinished, RunEnded, ThreadInfo
+from fetchtui.core.runs.events import Event, RunEnded, ThreadInfo
 from fetchtui.core.runs.ledger import Ledger
 from fetchtui.core.runs.models import open_source
 from fetchtui.core.stats import RunStats
@@ -199,7 +199,7 @@ def test_a_share_that_ran_the_last_id_ends_though_another_share_died_holding_ids
             break
         assert isinstance(taken, tuple)
         ran.append(taken[0])
-        alive.finish(RequestFinished(taken[0], 0, me, Outcome.OK, 200))
+        alive.finish_fetched(taken[0], 0, me, 0, (200, 0, None, None, None, None))
     assert ran == list(range(3, 10))
     assert alive.ended and isinstance(ends["alive"][-1], RunEnded)
     last = ends["dead"][-1]

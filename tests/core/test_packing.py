@@ -6,10 +6,12 @@ import dataclasses
 import pickle
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetchtui.core.input.config import RunConfig
+from fetchtui.core import registry
+from fetchtui.core.input.config import FetchLimits, RunConfig
 from fetchtui.core.input.targets import Target, parse_targets
 from fetchtui.core.runs import events
 from fetchtui.core.runs.events import (
@@ -28,8 +30,12 @@ from fetchtui.core.runs.events import (
 )
 from fetchtui.core.runs.gatherer import Gatherer
 from fetchtui.core.runs.ledger import RETIRE, Ledger
+from fetchtui.core.runs.models import open_source
 from fetchtui.core.runs.packing import Packer, Unpacker
+from fetchtui.core.stats import RunStats
 from tests.rows import End, Start, read_rows
+
+from .helpers import finish
 
 # a few workers, so threads repeat within and across batches as a run's do
 threads = st.builds(ThreadInfo, st.integers(1, 3), st.sampled_from(["t-0", "t-1"]), st.integers(1, 2),
@@ -97,7 +103,7 @@ def test_a_start_and_an_ok_end_written_from_their_fields_come_back_as_their_even
             expected.append(RequestStarted(req_id, t_ns, thread))
         else:
             assert t_ns >= 2**63
-        if packer.finished(req_id, t_ns, thread, status, nbytes, cpu_ns, version, phase_fields):
+        if packer.finished(req_id, t_ns, thread, cpu_ns, (status, nbytes, None, None, phase_fields, version)):
             expected.append(RequestFinished(req_id, t_ns, thread, Outcome.OK, status, nbytes, cpu_ns=cpu_ns,
                                             phases=None if phase_fields is None else Phases(*phase_fields),
                                             http_version=version))
@@ -129,16 +135,16 @@ def test_a_ledger_writing_frames_for_a_pipe_sends_what_a_queueing_one_queues() -
     for ledger in (plain, framed):
         ledger.open(2, t0=5)
         assert ledger.take(worker[0], 0) == (0, None) and ledger.take(worker[1], 1) == (1, None)
-        ledger.finish_ok(0, 10, worker[0], 200, 2, 7, "HTTP/1.1", phases)
+        ledger.finish_fetched(0, 10, worker[0], 7, (200, 2, None, None, phases, "HTTP/1.1"))
         if ledger is framed:
             frames.append(framed.take_frame(9))
-        ledger.finish(RequestFinished(1, 11, worker[1], Outcome.FAILED, 503, error_kind="http",
-                                      error="HTTP 503"))
+        ledger.finish_fetched(1, 11, worker[1], 0, (503, 0, "http", "HTTP 503", None, None))
         assert ledger.resize(1)
         assert ledger.take(worker[1], 1) == RETIRE
         assert ledger.take(worker[0], 0) == (2, None)
         assert ledger.pause(True) and ledger.pause(False)
-        ledger.finish_ok(2, 12, worker[0], 204, 0, 8, "HTTP/0.9", None)  # a version no row holds
+        # a version no row holds
+        ledger.finish_fetched(2, 12, worker[0], 8, (204, 0, None, None, None, "HTTP/0.9"))
         assert ledger.take(worker[0], 0) == (3, None)
         assert ledger.close_out()
     frames.append(framed.take_frame(9))
@@ -185,12 +191,12 @@ def _run_frames(n: int) -> tuple[list[Target], list[list[Event]]]:
             frames.append(ledger.take_frame(0))
         t_ns = 2_000 + 1_000 * req_id
         if req_id == 5:
-            ledger.finish(RequestFinished(req_id, t_ns + 700, slot, Outcome.FAILED, 503, error_kind="http",
-                                          error="HTTP 503"))
+            ledger.finish_fetched(req_id, t_ns + 700, slot, 0, (503, 0, "http", "HTTP 503", None, None))
         else:
             fields = (100, 200, None, 300 + req_id, 50, req_id % 2, False) if req_id < 2 else \
                 (None, None, None, 300 + req_id, 50, req_id % 2, True)
-            ledger.finish_ok(req_id, t_ns + 400 + req_id, slot, 200, 2, 90, "HTTP/1.1", fields)
+            ledger.finish_fetched(req_id, t_ns + 400 + req_id, slot, 90,
+                                  (200, 2, None, None, fields, "HTTP/1.1"))
         if req_id == n // 2:
             assert ledger.resize(1) and ledger.take(slots[1], 1) == RETIRE
     frames.append(ledger.take_frame(0))
@@ -234,3 +240,20 @@ def _relay(first: list[list[Event]], second: list[list[Event]]) -> None:
         for packer, unpacker, batch in ((worker_a, from_a, batch_a), (worker_b, from_b, batch_b)):
             crossed = unpacker.unpack(pickle.loads(pickle.dumps(packer.pack(1, batch))))
             assert read_rows(out.unpack(pickle.loads(pickle.dumps(relay.pack(2, crossed))))) == read_rows(batch)
+
+
+@pytest.mark.parametrize(("model", "client"), [(m, c) for m, c in registry.pairs()
+                                               if not registry.MODELS[m].processes_of_its_own(1)])
+def test_a_run_writes_every_request_as_rows_with_no_event_object_on_every_in_process_pair(
+        base: str, model: str, client: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ok answers, HTTP errors and a refused connection all end as rows: the ledger's fallback
+    (an event object, for a number no row holds) is never taken."""
+    def made(self: object, *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a request's end was made as an event object: {args}")
+
+    monkeypatch.setattr(events.RequestFinished, "__init__", made)
+    targets = parse_targets(f"{base}/status/200 x6\n{base}/status/503 x3\nhttp://127.0.0.1:9/ x2")
+    config = RunConfig(2, client, FetchLimits(timeout=10), model=model)  # type: ignore[arg-type]
+    stats = finish(open_source(targets, config), RunStats(targets))
+    assert (stats.ok, stats.failed, stats.cancelled) == (6, 5, 0)
+    assert stats.error_counts == {"http": 3, "connect": 2}

@@ -1,4 +1,4 @@
-"""The one fetch result every client returns, the body cap, and the one mapping to RequestFinished."""
+"""The one fetch result every client returns, the body cap, and the one mapping to how a request ended."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fetchtui.core.fetching.errors import FetchError
 from fetchtui.core.input.config import FetchLimits
 from fetchtui.core.input.targets import mask_text
-from fetchtui.core.runs.events import ErrorKind, Outcome, Phases, RequestFinished, ThreadInfo
+from fetchtui.core.runs.events import ErrorKind, PhaseFields, Phases
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +69,20 @@ def ok_status(status: int) -> bool:
     return 100 <= status < 400
 
 
-def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult | BaseException,
-                     cpu_ns: int, timeout_s: float, *, timed_out: bool = False,
-                     phases: Phases | None = None, http_version: str | None = None,
-                     deadline_ns: int | None = None) -> RequestFinished:
-    """The terminal event of a request that ran: ok, or failed with its kind, for every model.
+#: How a request that ran ended, as the ledger writes it in its row: status (None: no HTTP
+#: status), bytes, error kind and text (None: ok), phases, HTTP version
+Ending = tuple[int | None, int, ErrorKind | None, str | None, PhaseFields | None, str | None]
+
+
+def ending(t_ns: int, got: FetchResult | BaseException, timeout_s: float, *, timed_out: bool = False,
+           phases: Phases | None = None, http_version: str | None = None,
+           deadline_ns: int | None = None) -> Ending:
+    """How a request that ran ended, ok or failed with its kind, for every model: the fields
+    of its row (no event object is made for it).
 
     `got` is the client's result or what it raised; `timed_out` says the request's deadline
     cut it (a socket shut by the watchdog raises whatever the client makes of that). A request
-    that ends after `deadline_ns` (its start plus --timeout, on the clock of `t_ns`) is a
+    that ends at `t_ns` after `deadline_ns` (its start plus --timeout, on the same clock) is a
     timeout whatever it got: a process stopped past the deadline (SIGTSTP) wakes to find the
     answer read before any watchdog ran. `phases` and `http_version` fill in what the result
     does not carry (a thread client's trace).
@@ -105,5 +110,4 @@ def request_finished(req_id: int, t_ns: int, info: ThreadInfo, got: FetchResult 
         timed_out = timed_out or _is_timeout(got)
     if timed_out or past_deadline(t_ns, deadline_ns):
         kind, error = "timeout", f"no complete response within {timeout_s:g} s"
-    return RequestFinished(req_id, t_ns, info, Outcome.OK if kind is None else Outcome.FAILED, status,
-                           nbytes, kind, error, cpu_ns, phases, http_version)
+    return status, nbytes, kind, error, None if phases is None else phases.fields, http_version

@@ -17,14 +17,14 @@ from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.events import (
     Event,
     Outcome,
-    PhaseFields,
-    Phases,
+        Phases,
     RequestFinished,
     RunEnded,
     ThreadInfo,
 )
 
 if TYPE_CHECKING:
+    from fetchtui.core.fetching.result import Ending
     from fetchtui.core.runs.packing import Packed, Packer
 
 Emit = Callable[[list[Event]], None]
@@ -53,7 +53,7 @@ class Accounts:
 
     def write_into(self, packer: Packer) -> None:
         """Write the run's events into `packer`, not through emit: a start, and an end that
-        finish_ok reports, go in as rows with no event object made. Before anything is emitted."""
+        finish_fetched reports, go in as rows with no event object made. Before anything is emitted."""
         with self._lock:
             self._rows, self._emit = packer, packer.add
 
@@ -74,27 +74,18 @@ class Accounts:
         elapsed = (time.perf_counter_ns() - t0) / 1e9 if t0 else 0.0
         return done, done / elapsed if elapsed > 0 else 0.0
 
-    def finish(self, event: RequestFinished) -> None:
-        """Record a request's outcome, unless a close-out accounted it already."""
-        with self._lock:
-            if self._inflight.pop(event.req_id, _GONE) is _GONE:
-                return
-            self._emit([event])
-            self._finished()
-
-    def finish_ok(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
-                  http_version: str | None, phases: PhaseFields | None) -> None:
-        """finish() of an ok request (`result.ok_status`, no error) from its fields: where the
-        ledger writes rows, none of its event objects is made."""
+    def finish_fetched(self, req_id: int, t_ns: int, thread: ThreadInfo, cpu_ns: int, ending: Ending) -> None:
+        """Record how a request that ran ended (`result.ending`), unless a close-out accounted
+        it already: where the ledger writes rows, as a row, with no event object made."""
         with self._lock:
             if self._inflight.pop(req_id, _GONE) is _GONE:
                 return
             rows = self._rows
-            if rows is None or not rows.finished(req_id, t_ns, thread, status, nbytes, cpu_ns, http_version,
-                                                 phases):
-                self._emit([RequestFinished(req_id, t_ns, thread, Outcome.OK, status, nbytes, cpu_ns=cpu_ns,
-                                            phases=None if phases is None else Phases(*phases),
-                                            http_version=http_version)])
+            if rows is None or not rows.finished(req_id, t_ns, thread, cpu_ns, ending):
+                status, nbytes, kind, error, phases, version = ending
+                outcome = Outcome.OK if kind is None else Outcome.FAILED
+                self._emit([RequestFinished(req_id, t_ns, thread, outcome, status, nbytes, kind, error,
+                                            cpu_ns, None if phases is None else Phases(*phases), version)])
             self._finished()
 
     def _finished(self) -> None:

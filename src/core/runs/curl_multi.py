@@ -27,7 +27,7 @@ from fetchtui.core.fetching.phases import ConnIds
 from fetchtui.core.fetching.proxies import Proxies
 from fetchtui.core.fetching.pycurl_client import CurlHandle
 from fetchtui.core.fetching.redirects import REDIRECT_CODES, carries_secrets, next_hop
-from fetchtui.core.fetching.result import FetchResult, ok_status, request_finished
+from fetchtui.core.fetching.result import FetchResult, ending, ok_status
 from fetchtui.core.fetching.tls import Tls
 from fetchtui.core.input.config import MAX_WORKERS, RunConfig
 from fetchtui.core.input.targets import Target
@@ -228,8 +228,9 @@ class _Loop:
                            follow=not transfer.follow_by_hand, proxy=self._proxy(transfer.url),
                            timeout_ms=left_ms)
         except FetchError as exc:  # a URL libcurl cannot send: this request fails, the loop goes on
-            self.ledger.finish(request_finished(transfer.req_id, time.perf_counter_ns(), self.info[slot], exc,
-                                                0, self.limits.timeout))
+            now = time.perf_counter_ns()
+            self.ledger.finish_fetched(transfer.req_id, now, self.info[slot], 0,
+                                       ending(now, exc, self.limits.timeout))
             self.refused = True
             return
         self.busy[slot] = transfer
@@ -276,8 +277,8 @@ class _Loop:
                         and done_ns <= transfer.deadline_ns:
                     # the common end, reported by its fields: no result or event object made
                     fields, version = self._phases_of(handle, transfer.url)
-                    self.ledger.finish_ok(transfer.req_id, done_ns, self.info[slot], status, nbytes,
-                                          cpu_ns, version, fields)
+                    self.ledger.finish_fetched(transfer.req_id, done_ns, self.info[slot], cpu_ns,
+                                               (status, nbytes, None, None, fields, version))
                     return
                 got = FetchResult(status, nbytes)
         if isinstance(got, FetchResult) and transfer.follow_by_hand and got.status in REDIRECT_CODES:
@@ -299,9 +300,10 @@ class _Loop:
                         return
         fields, version = self._phases_of(handle, transfer.url)
         timed_out = error is not None and error[0] == pycurl.E_OPERATION_TIMEDOUT
-        self.ledger.finish(request_finished(transfer.req_id, done_ns, self.info[slot], got, cpu_ns,
-                                            self.limits.timeout, timed_out=timed_out, phases=Phases(*fields),
-                                            http_version=version, deadline_ns=transfer.deadline_ns))
+        self.ledger.finish_fetched(transfer.req_id, done_ns, self.info[slot], cpu_ns,
+                                   ending(done_ns, got, self.limits.timeout, timed_out=timed_out,
+                                          phases=Phases(*fields), http_version=version,
+                                          deadline_ns=transfer.deadline_ns))
 
     def _connection(self, curl: Any) -> int | None:
         """libcurl's name for the transfer's connection: CURLINFO_CONN_ID (libcurl 8.2 and

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from fetchtui.core.fetching.client import AsyncClient, make_async_client
-from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.fetching.result import FetchResult, ending
 from fetchtui.core.input.config import MAX_WORKERS, RunConfig
 from fetchtui.core.input.targets import Target
 from fetchtui.core.runs.events import ThreadInfo
@@ -155,6 +155,7 @@ class LoopSource(RunSource):
             # spent since the last one finished, so the mean per request is the true one.
             cpu_now = time.thread_time_ns()
             cpu_ns, self._cpu_mark = cpu_now - self._cpu_mark, cpu_now
-            ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout, deadline_ns=deadline_ns))
+            ledger.finish_fetched(req_id, done, info, cpu_ns,
+                                  ending(done, got, timeout, deadline_ns=deadline_ns))
             if ledger.ended:
                 return

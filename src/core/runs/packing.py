@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fetchtui.core.runs.events import (
     ERROR_KINDS,
@@ -38,12 +39,15 @@ from fetchtui.core.runs.events import (
     renumber_threads,
 )
 
+if TYPE_CHECKING:
+    from fetchtui.core.fetching.result import Ending
+
 _OUTCOME_CODE = {outcome: code for code, outcome in enumerate(OUTCOMES)}
 _VERSION_CODE = {version: code for code, version in enumerate(VERSIONS)}
 _KIND_CODE: dict[str, int] = {kind: code for code, kind in enumerate(ERROR_KINDS)}
 OTHER = 2  # what each event of a batch is, in order: a row of STARTED, FINISHED, or this
 _OTHER, _A_START = bytes([OTHER]), bytes([STARTED])
-_OK = _OUTCOME_CODE[Outcome.OK]
+_OK, _FAILED = _OUTCOME_CODE[Outcome.OK], _OUTCOME_CODE[Outcome.FAILED]
 _NO_PHASES = (NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, NONE_FIELD, -1)
 
 
@@ -167,13 +171,15 @@ class Packer:
         self._kinds.append(STARTED)
         return True
 
-    def finished(self, req_id: int, t_ns: int, thread: ThreadInfo, status: int, nbytes: int, cpu_ns: int,
-                 http_version: str | None, phases: PhaseFields | None) -> bool:
-        """What an ok RequestFinished with these fields says, as a row; False if a field fits
-        no row (a huge number): then the caller sends the event itself."""
+    def finished(self, req_id: int, t_ns: int, thread: ThreadInfo, cpu_ns: int, ending: Ending) -> bool:
+        """How a request that ran ended (`result.ending`'s fields), as a row, its texts in the
+        batch's side table; False if a field fits no row (a huge number): then the caller sends
+        the event itself."""
+        status, nbytes, kind, error, phases, http_version = ending
         try:
-            self._finished_row(req_id, t_ns, thread, _OK, status, nbytes, cpu_ns, self._version(http_version),
-                               phases)
+            self._finished_row(req_id, t_ns, thread, _OK if kind is None else _FAILED,
+                               -1 if status is None else status, nbytes, cpu_ns, self._version(http_version),
+                               phases, self._kind(kind), -1 if error is None else self._text(error))
         except struct.error:
             return False
         return True

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from fetchtui.core.fetching.client import Client, make_client
 from fetchtui.core.fetching.deadline import Slot, set_current_slot, watch_sockets
 from fetchtui.core.fetching.phases import ConnIds, end_trace, start_trace
-from fetchtui.core.fetching.result import FetchResult, request_finished
+from fetchtui.core.fetching.result import FetchResult, ending
 from fetchtui.core.input.config import MAX_WORKERS, FetchLimits, RunConfig
 from fetchtui.core.input.targets import Target
 from fetchtui.core.runs import interpreter
@@ -185,10 +185,11 @@ class PoolSource(RunSource):
                 cpu_ns = cpu() - cpu0
                 done = perf()
                 end_trace()
-                ledger.finish(request_finished(req_id, done, info, got, cpu_ns, timeout,
-                                               timed_out=slot.expired and not isinstance(got, FetchResult),
-                                               phases=trace.phases(done), http_version=trace.http_version,
-                                               deadline_ns=deadline_ns))
+                ledger.finish_fetched(req_id, done, info, cpu_ns,
+                                      ending(done, got, timeout,
+                                             timed_out=slot.expired and not isinstance(got, FetchResult),
+                                             phases=trace.phases(done), http_version=trace.http_version,
+                                             deadline_ns=deadline_ns))
                 if ledger.ended:
                     self._release()
         finally:
