@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -91,7 +92,14 @@ class UrlView(Vertical):
         caption.update(f"{shown}, in list order; url[N] in a --check names row N")
         cursor = table.cursor_row
         table.clear()
-        table.add_rows([[Text(cell) for cell in row] for row in self._shown_rows()])
+        cells = self._shown_rows()
+        # each column as wide as its widest cell, set before the rows go in: a DataTable
+        # measures new rows only when idle, and a line drawn before that stays cached at the
+        # label's width (a url column cut to "/st" until the next redraw)
+        for i, column in enumerate(table.ordered_columns):
+            column.width = max([cell_len(self._columns[i]), *(cell_len(row[i]) for row in cells)])
+            column.auto_width = False
+        table.add_rows([[Text(cell) for cell in row] for row in cells])
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
 
