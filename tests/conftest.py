@@ -25,14 +25,17 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session", autouse=True)
 def _history_stays_in_the_test_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Every fetchtui the tests start records its runs under a temp dir, not the user's."""
-    previous = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    """Every fetchtui the tests start records its runs (and caches its GIL's place) under a
+    temp dir, not the user's."""
+    previous = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME")}
+    for name in previous:
+        os.environ[name] = str(tmp_path_factory.mktemp(name.lower()))
     yield
-    if previous is None:
-        os.environ.pop("XDG_DATA_HOME", None)
-    else:
-        os.environ["XDG_DATA_HOME"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

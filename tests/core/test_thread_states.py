@@ -95,6 +95,7 @@ def sampled(watch: ChildWatch | ThreadWatch, pid: int, tids: list[int]) -> Threa
     return states
 
 
+@pytest.mark.skipif(not has_gil(), reason="this Python has no GIL: the free-threaded case is the test below")
 def test_threads_spinning_in_python_wait_for_the_gil() -> None:
     for pid, tids in workload(SPIN):
         states = sampled(ChildWatch(pid), pid, tids)

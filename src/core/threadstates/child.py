@@ -14,15 +14,14 @@ import signal
 import sys
 import threading
 
+from fetchtui.core.threadstates.frames import READY, TICKS, TIMELINE, TOTALS, write_frame
+from fetchtui.core.threadstates.gil import classifier_for
 from fetchtui.core.threadstates.live import EVERY_S, Totals
 from fetchtui.core.threadstates.sampler import Sampler
-from fetchtui.core.threadstates.watch import READY, TICKS, TIMELINE, TOTALS, classifier_for
 
 
 def frame(kind: bytes, data: bytes) -> None:
-    out = sys.stdout.buffer
-    out.write(kind + len(data).to_bytes(4, "little") + data)
-    out.flush()
+    write_frame(sys.stdout.buffer, kind, data)
 
 
 def main(argv: list[str]) -> int:

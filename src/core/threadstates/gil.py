@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fetchtui.core.threadstates.kinds import Classifier
 
 SLACK = 256  # bytes either side of the addresses seen: the GIL's mutex, condition and switch condition
+CACHE_ENTRIES = 16  # interpreters whose GIL is kept in the cache file
 WANTED = 24  # futex waits seen on the calibrating threads before the range is trusted
 
 
@@ -122,3 +123,63 @@ def calibrate(limit_s: float = 2.0) -> GilMark | None:
         return None
     base = _bases(os.getpid())[path]
     return GilMark(path, min(common) - base - SLACK, max(common) - base + SLACK)
+
+
+def classifier_for(pid: int) -> Classifier:
+    """This Python's classifier for `pid`, a process of the same Python: its GIL found by
+    calibrating here, once for each interpreter file (none on a Python without one)."""
+    mark = known_mark()
+    return Classifier.for_machine(None if mark is None else mark.in_process(pid))
+
+
+def cache_path() -> str:
+    """Where the GIL's offsets are kept between runs (XDG_CACHE_HOME, else ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fetchtui", "gil.json")
+
+
+def _identity(path: str) -> list[int]:
+    """What tells a file from a rebuilt or upgraded one at the same path."""
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def known_mark() -> GilMark | None:
+    """calibrate()'s answer, kept in cache_path() for this interpreter file: the GIL's place in
+    a library's static data is the same in every process of it, and a sampler that calibrates
+    each run spends ~40 ms of CPU beside the run it samples. An entry counts only while the
+    interpreter and the file holding the GIL are the very files it was found in."""
+    if not has_gil():
+        return None
+    import json
+
+    key = f"{os.path.realpath(sys.executable)} {sys.version}"
+    path = cache_path()
+    cache: dict[str, object] = {}
+    try:
+        with open(path, encoding="utf-8") as kept:
+            read = json.load(kept)
+        cache = read if isinstance(read, dict) else {}
+        entry = cache.get(key)
+        if isinstance(entry, dict) and isinstance(entry["path"], str) \
+                and entry["python"] == _identity(sys.executable) \
+                and entry["identity"] == _identity(entry["path"]):
+            return GilMark(str(entry["path"]), int(entry["low"]), int(entry["high"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    mark = calibrate()
+    if mark is None:
+        return None
+    cache.pop(key, None)
+    kept_entries = dict(list(cache.items())[-(CACHE_ENTRIES - 1):])  # the newest only: bounded
+    try:
+        kept_entries[key] = {"python": _identity(sys.executable), "path": mark.path,
+                             "identity": _identity(mark.path), "low": mark.low, "high": mark.high}
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = f"{path}.{os.getpid()}"
+        with open(partial, "w", encoding="utf-8") as out:
+            json.dump(kept_entries, out)
+        os.replace(partial, path)  # whole or not at all: another sampler may be reading it
+    except OSError:  # a read-only home: calibrate again next time
+        pass
+    return mark

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fetchtui.core.threadstates.figures import ThreadStates, ThreadTime
 from fetchtui.core.threadstates.kinds import CPU, RUNNABLE, STATES
-from fetchtui.core.threadstates.timeline import Timeline
+
+if TYPE_CHECKING:
+    from fetchtui.core.threadstates.figures import ThreadStates
+    from fetchtui.core.threadstates.timeline import Timeline
 
 EVERY_S = 0.5  # how often the child sends its totals
 
@@ -76,6 +79,8 @@ class LiveTotals:
 
     def states(self, tids: set[int] | None = None) -> ThreadStates:
         """As figures, of the threads in `tids` (all of them when None): shares, for a live line."""
+        from fetchtui.core.threadstates.figures import ThreadStates, ThreadTime  # not in the sampler child
+
         threads = tuple(ThreadTime(self.pid, tid, s) for tid, s in self.seconds.items()
                         if tids is None or tid in tids)
         return ThreadStates(threads, 0.0, self.gil)

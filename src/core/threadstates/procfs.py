@@ -58,16 +58,18 @@ class TaskFiles:
         """Now: (run ns, runnable ns, system call or RUNNING, first argument); None once the
         thread has ended. A permission error is raised: it is no ended thread."""
         try:
-            call = os.pread(self._syscall, 128, 0).split(maxsplit=2)
-            sched = os.pread(self._schedstat, 64, 0).split()
+            call = os.pread(self._syscall, 128, 0)
+            sched = os.pread(self._schedstat, 64, 0).split(None, 2)
         except ProcessLookupError:
             return None
-        if not call or not sched:
+        if not call or len(sched) < 2:
             return None
-        if call[0] == b"running":
+        if call[0] == 114:  # b"running"
             return int(sched[0]), int(sched[1]), RUNNING, 0
-        nr = int(call[0])
-        return int(sched[0]), int(sched[1]), nr if nr >= 0 else -2, int(call[1], 16) if len(call) > 1 else 0
+        fields = call.split(None, 2)
+        nr = int(fields[0])
+        arg0 = int(fields[1], 16) if len(fields) > 1 else 0
+        return int(sched[0]), int(sched[1]), nr if nr >= 0 else -2, arg0
 
     def close(self) -> None:
         for fd in (self._syscall, self._schedstat):

@@ -50,6 +50,21 @@ class Timeline:
         if state >= 0:
             summed[3 + state] += span_us
 
+    def add_rows(self, end_us: int, threads: list[int], spans: list[int], runs: list[int], waits: list[int],
+                 states: list[int]) -> None:
+        """One tick's rows, every thread's at once (a sampler's tick)."""
+        columns = self.columns
+        if len(columns[0]) + len(threads) > MAX_TICKS:
+            for row in zip(threads, spans, runs, waits, states, strict=True):
+                self.add(row[0], end_us, *row[1:])
+            return
+        columns[0].extend(threads)
+        columns[1].extend([end_us] * len(threads))
+        columns[2].extend(spans)
+        columns[3].extend(runs)
+        columns[4].extend(waits)
+        columns[5].extend(states)
+
     def to_bytes(self, first: int = 0) -> bytes:
         """The timeline as bytes; from row `first` on (a live view's latest rows), if given."""
         import json  # only the sampler child writes one, and the run reads it once

@@ -11,6 +11,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from fetchtui.core.runs.child_env import child_env
+from fetchtui.core.threadstates.frames import READY, TICKS, TIMELINE, TOTALS
 from fetchtui.core.threadstates.procfs import unavailable as unavailable  # read here: tests replace it
 from fetchtui.core.threadstates.timeline import HZ, Timeline
 
@@ -22,22 +23,6 @@ if TYPE_CHECKING:
 # a run that samples from a child pays only for starting it.
 
 _STOP_WAIT_S = 5.0  # the most stop() waits for a child's timeline
-READY = b"R"  # a child's first byte: it is sampling
-TOTALS = b"T"  # a frame of its totals so far (JSON)
-TIMELINE = b"L"  # its last frame: the timeline
-TICKS = b"K"  # a live frame of the timeline's rows since the last (a timeline of its own)
-
-
-def classifier_for(pid: int) -> Classifier:
-    """This Python's classifier for `pid`, a process of the same Python: its GIL found by
-    calibrating here (none on a Python without one)."""
-    from fetchtui.core.threadstates.gil import calibrate
-    from fetchtui.core.threadstates.kinds import Classifier
-
-    mark = calibrate()
-    return Classifier.for_machine(None if mark is None else mark.in_process(pid))
-
-
 class ThreadWatch:
     """A daemon thread of this process sampling `pid`'s threads (its own excepted). Each of its
     reads gives the GIL up and waits to take it back: from a child (ChildWatch) it takes none."""
@@ -53,6 +38,7 @@ class ThreadWatch:
             self._thread.start()
 
     def _run(self, hz: float, classifier: Classifier | None) -> None:
+        from fetchtui.core.threadstates.gil import classifier_for
         from fetchtui.core.threadstates.sampler import Sampler
 
         skip = frozenset({threading.get_native_id()})
