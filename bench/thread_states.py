@@ -9,7 +9,8 @@ with --real, where the threads' time goes on each model and interpreter.
 
 nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port, the demo server for
 /delay/100. The cost table: each side's median req/s over the rounds (the engine's own figure,
-from the run's first request to its last), the ratio to the run with no sampler, the rate the
+from the run's first request to its last), the ratio to the run with no sampler (of the medians,
+and the median of each round's own, with a 95% bootstrap interval), the rate the
 sampler kept, the sampler child's CPU (a share of one core over the run), and where the fetching
 threads' time went (the last round's). --lag: bench/tui.py's measure (an event's stamp in the
 fetch process to the end of the frame that shows it, in tmux), each round the same run with the
@@ -66,6 +67,16 @@ def one(url: str, requests: int, config: RunConfig, mode: str) -> tuple[float, T
     return stats.rps(), stats.thread_states, cpu / stats.elapsed_s()
 
 
+def interval(ratios: list[float], draws: int = 10_000) -> tuple[float, float]:
+    """A 95% bootstrap interval of the median of `ratios` (the rounds drawn again with replacement):
+    how far the paired figure could move with other rounds on this machine."""
+    import numpy as np
+
+    drawn = np.random.default_rng(0).choice(np.asarray(ratios), size=(draws, len(ratios)))
+    low, high = np.percentile(np.median(drawn, axis=1), [2.5, 97.5])
+    return float(low), float(high)
+
+
 def shares_row(states: ThreadStates | None) -> str:
     shares = states.shares if states is not None else {}
     why = f"  ({states.why})" if states is not None and states.why else ""
@@ -91,14 +102,15 @@ def cost(url: str, args: argparse.Namespace) -> None:
     print(f"cost: {args.requests} requests, {args.workers} threads, {args.client}, nginx at {url}; "
           f"{args.rounds} rounds, each side's median, and the median of each round's own ratio to off "
           "(its runs minutes apart at most: the load they met alike)")
-    print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'paired':>7} {'Hz':>5} {'child':>6}  "
-          + " ".join(f"{s:>8}" for s in STATES))
+    print(f"{'sampler':8} {'req/s':>8} {'vs off':>7} {'paired':>7} {'95% interval':>13} {'Hz':>5} "
+          f"{'child':>6}  " + " ".join(f"{s:>8}" for s in STATES))
     for mode in modes:
         median = statistics.median(rps[mode])
-        paired = statistics.median(r / o for r, o in zip(rps[mode], rps["off"], strict=True))
+        ratios = [r / o for r, o in zip(rps[mode], rps["off"], strict=True)]
+        paired, (low, high) = statistics.median(ratios), interval(ratios)
         states = seen.get(mode)
         hz = f"{states.hz:5.0f}" if states is not None and states.hz else "    -"
-        print(f"{mode:8} {median:8.0f} {median / base:7.3f} {paired:7.3f} {hz} "
+        print(f"{mode:8} {median:8.0f} {median / base:7.3f} {paired:7.3f} {low:6.3f}-{high:.3f} {hz} "
               f"{statistics.median(cpu[mode]):6.1%}  " + shares_row(states))
     print("rounds:", {mode: [round(r) for r in rates] for mode, rates in rps.items()}, flush=True)
 
