@@ -4,6 +4,7 @@ process of the same Python by the offset into the library (or binary) that holds
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import sys
 import threading
@@ -172,14 +173,15 @@ def known_mark() -> GilMark | None:
         return None
     cache.pop(key, None)
     kept_entries = dict(list(cache.items())[-(CACHE_ENTRIES - 1):])  # the newest only: bounded
+    partial = f"{path}.{os.getpid()}"
     try:
         kept_entries[key] = {"python": _identity(sys.executable), "path": mark.path,
                              "identity": _identity(mark.path), "low": mark.low, "high": mark.high}
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        partial = f"{path}.{os.getpid()}"
         with open(partial, "w", encoding="utf-8") as out:
             json.dump(kept_entries, out)
         os.replace(partial, path)  # whole or not at all: another sampler may be reading it
-    except OSError:  # a read-only home: calibrate again next time
-        pass
+    except OSError:  # a read-only home, a full disk: calibrate again next time
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
     return mark
