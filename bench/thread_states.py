@@ -6,6 +6,7 @@ with --real, where the threads' time goes on each model and interpreter.
 
     python bench/thread_states.py [--requests 8000] [--workers 16] [--rounds 3] [--client requests]
                                   [--lag] [--ui-requests 5000] [--real] [--python PATH]
+    python bench/thread_states.py --sampler [--vs-src OTHER/src] [--rounds 3]
 
 nginx (the distribution's, keep-alive, `200 ok`) on a free loopback port, the demo server for
 /delay/100. The cost table: each side's median req/s over the rounds (the engine's own figure,
@@ -15,8 +16,9 @@ sampler kept, the sampler child's CPU (a share of one core over the run), and wh
 threads' time went (the last round's). --lag: bench/tui.py's measure (an event's stamp in the
 fetch process to the end of the frame that shows it, in tmux), each round the same run with the
 monitor's sampler on and off. --real: one run a row, the shares of each state; --python (or
-FETCHTUI_FREE_THREADED_PYTHON) adds the free-threaded rows. The load average is printed before
-and after: the machine may be shared.
+FETCHTUI_FREE_THREADED_PYTHON) adds the free-threaded rows. --sampler: the sampler child's own
+CPU (start-up, imports, the GIL's place and 4 s of ticks), this checkout's against another's.
+The load average is printed before and after: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -144,6 +146,68 @@ def lag(url: str, args: argparse.Namespace) -> None:
     print("each run's lag p99 (ms):", {side: [round(x) for x in values] for side, values in p99s.items()})
 
 
+BUSY_THREADS = """
+import sys, threading, time
+def work():
+    end = time.monotonic() + float(sys.argv[1])
+    while time.monotonic() < end:
+        time.sleep(0.0005)
+threads = [threading.Thread(target=work) for _ in range(16)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def sampler_cpu(src: str | None, window_s: float = 4.0) -> float:
+    """The sampler child's CPU seconds (its start-up included) sampling a process of 16 threads
+    that wake every 0.5 ms, for `window_s` once it is sampling; from `src` (another checkout's
+    src/, put first on the child's path as `fetchtui`) if given."""
+    import subprocess
+    import sys
+    import time
+
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as name:
+        if src is not None:
+            os.symlink(os.path.abspath(src), os.path.join(name, "fetchtui"))
+            env["PYTHONPATH"] = name
+        target = subprocess.Popen([sys.executable, "-c", BUSY_THREADS, str(window_s + 2)])
+        try:
+            time.sleep(0.3)  # its threads started
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            command = [sys.executable, "-m", "fetchtui.core.threadstates.child", str(target.pid), "120"]
+            child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            assert child.stdin is not None and child.stdout is not None
+            assert child.stdout.read(1) == b"R", "the sampler did not start"
+            time.sleep(window_s)
+            child.stdin.close()
+            child.stdout.read()
+            child.wait(10)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        finally:
+            target.kill()
+            target.wait()
+    return (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def sampler(args: argparse.Namespace) -> None:
+    """The sampler child's own CPU, this checkout's against --vs-src's in turn."""
+    sides: dict[str, str | None] = {"this": None}
+    if args.vs_src:
+        sides["vs"] = args.vs_src
+    cpu: dict[str, list[float]] = {side: [] for side in sides}
+    for n in range(args.rounds):
+        for side in (list(sides) if n % 2 == 0 else list(sides)[::-1]):
+            cpu[side].append(sampler_cpu(sides[side]))
+    print(f"sampler child's CPU, 4 s of a process of 16 threads waking every 0.5 ms, at 120 Hz; "
+          f"{args.rounds} rounds, taking turns" + (f"; vs = {args.vs_src}" if args.vs_src else ""))
+    for side, values in cpu.items():
+        print(f"{side:5} median {statistics.median(values):.3f} s  rounds "
+              + " ".join(f"{v:.3f}" for v in values), flush=True)
+
+
 def real(nginx: str, args: argparse.Namespace) -> None:
     """Where the threads' time goes on real runs: one run a row."""
     proc, base = start_server()
@@ -192,10 +256,17 @@ def main() -> None:
     parser.add_argument("--lag", action="store_true", help="the live monitor's lag, sampler on and off")
     parser.add_argument("--ui-requests", type=int, default=5000, help="instant requests per monitor run")
     parser.add_argument("--real", action="store_true", help="the shares of each state on each model")
+    parser.add_argument("--sampler", action="store_true",
+                        help="only the sampler child's own CPU (no nginx), against --vs-src's in turn")
+    parser.add_argument("--vs-src", help="with --sampler: another checkout's src/ to compare with")
     parser.add_argument("--only", action="store_true", help="with --lag or --real: not the cost table")
     parser.add_argument("--python", help="a free-threaded Python for --real's 3.13t rows")
     args = parser.parse_args()
     print(load(), flush=True)
+    if args.sampler:
+        sampler(args)
+        print(load(), flush=True)
+        return
     with serving_nginx("bench/thread_states.py") as (_proc, url, _dir):
         if not args.only:
             cost(url, args)

@@ -71,13 +71,19 @@ def _file_of(address: int, maps: list[tuple[int, int, str]]) -> str | None:
 
 
 def calibrate(limit_s: float = 2.0) -> GilMark | None:
+    """Where the GIL's futexes lie (see `calibration`); None without a GIL or if none was seen."""
+    return calibration(limit_s)[0]
+
+
+def calibration(limit_s: float = 2.0) -> tuple[GilMark | None, bool]:
     """Make two threads spin in pure Python, read the futex each waits on while this thread
-    holds the GIL, and return where those lie; None without a GIL or if none was seen.
+    holds the GIL, and return where those lie, and whether the finding is sure (WANTED waits
+    seen in time, an address among them seen more than once): only a sure one is kept.
 
     The reads go through ctypes' PyDLL, whose calls keep the GIL: an os.pread gives it up and
     waits a switch interval to take it back, and the spinners are then running, not waiting."""
     if not has_gil():
-        return None
+        return None, False
     import ctypes
 
     libc = ctypes.PyDLL(None)
@@ -117,13 +123,15 @@ def calibrate(limit_s: float = 2.0) -> GilMark | None:
         for thread in spinners:
             thread.join()
     if not seen:
-        return None
-    common = [address for address, count in seen.items() if count >= 2] or list(seen)
+        return None, False
+    repeated = [address for address, count in seen.items() if count >= 2]
+    common = repeated or list(seen)
     path = _file_of(seen.most_common(1)[0][0], _maps(os.getpid()))
     if path is None:
-        return None
+        return None, False
     base = _bases(os.getpid())[path]
-    return GilMark(path, min(common) - base - SLACK, max(common) - base + SLACK)
+    sure = bool(repeated) and sum(seen.values()) >= WANTED
+    return GilMark(path, min(common) - base - SLACK, max(common) - base + SLACK), sure
 
 
 def classifier_for(pid: int) -> Classifier:
@@ -134,8 +142,11 @@ def classifier_for(pid: int) -> Classifier:
 
 
 def cache_path() -> str:
-    """Where the GIL's offsets are kept between runs (XDG_CACHE_HOME, else ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """Where the GIL's offsets are kept between runs: $XDG_CACHE_HOME (an absolute one, as the
+    XDG spec asks), else ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "fetchtui", "gil.json")
 
 
@@ -145,43 +156,81 @@ def _identity(path: str) -> list[int]:
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def _read_cache(path: str) -> dict[str, object]:
+    """The cache file's entries; empty if it is missing, damaged, not a regular file (a FIFO
+    would block the open) or of any other shape."""
+    import json
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        with os.fdopen(fd, "rb", closefd=False) as kept:
+            read = json.loads(kept.read(1 << 20))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    finally:
+        os.close(fd)
+    return read if isinstance(read, dict) else {}
+
+
+def _kept_mark(entry: object) -> GilMark | None:
+    """The mark an entry holds, if it is whole and still true of this process: the interpreter
+    and the file holding the GIL are the very ones it was found in, and that file is the one
+    mapped here (another LD_LIBRARY_PATH maps another libpython)."""
+    if not isinstance(entry, dict):
+        return None
+    path, low, high = entry.get("path"), entry.get("low"), entry.get("high")
+    if not isinstance(path, str) or type(low) is not int or type(high) is not int:
+        return None
+    try:
+        if entry.get("python") != _identity(sys.executable) or entry.get("identity") != _identity(path) \
+                or path not in _bases(os.getpid()):
+            return None
+    except (OSError, ValueError):
+        return None
+    return GilMark(path, low, high)
+
+
 def known_mark() -> GilMark | None:
     """calibrate()'s answer, kept in cache_path() for this interpreter file: the GIL's place in
     a library's static data is the same in every process of it, and a sampler that calibrates
-    each run spends ~40 ms of CPU beside the run it samples. An entry counts only while the
-    interpreter and the file holding the GIL are the very files it was found in."""
+    each run spends ~40 ms of CPU beside the run it samples. Only a sure finding is kept."""
     if not has_gil():
         return None
-    import json
-
     key = f"{os.path.realpath(sys.executable)} {sys.version}"
     path = cache_path()
-    cache: dict[str, object] = {}
-    try:
-        with open(path, encoding="utf-8") as kept:
-            read = json.load(kept)
-        cache = read if isinstance(read, dict) else {}
-        entry = cache.get(key)
-        if isinstance(entry, dict) and isinstance(entry["path"], str) \
-                and entry["python"] == _identity(sys.executable) \
-                and entry["identity"] == _identity(entry["path"]):
-            return GilMark(str(entry["path"]), int(entry["low"]), int(entry["high"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    mark = calibrate()
-    if mark is None:
-        return None
-    cache.pop(key, None)
-    kept_entries = dict(list(cache.items())[-(CACHE_ENTRIES - 1):])  # the newest only: bounded
-    partial = f"{path}.{os.getpid()}"
-    try:
-        kept_entries[key] = {"python": _identity(sys.executable), "path": mark.path,
-                             "identity": _identity(mark.path), "low": mark.low, "high": mark.high}
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(partial, "w", encoding="utf-8") as out:
-            json.dump(kept_entries, out)
-        os.replace(partial, path)  # whole or not at all: another sampler may be reading it
-    except OSError:  # a read-only home, a full disk: calibrate again next time
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
+    cache = _read_cache(path)
+    kept = _kept_mark(cache.get(key))
+    if kept is not None:
+        return kept
+    mark, sure = calibration()
+    if mark is not None and sure:
+        cache.pop(key, None)
+        _write_cache(path, key, mark, dict(list(cache.items())[-(CACHE_ENTRIES - 1):]))  # bounded
     return mark
+
+
+def _write_cache(path: str, key: str, mark: GilMark, entries: dict[str, object]) -> None:
+    """`entries` and `mark` under `key`, written whole or not at all: another sampler may be
+    reading the file. A read-only home or a full disk: calibrate again next time."""
+    import json
+    import tempfile
+
+    partial = None
+    try:
+        entries[key] = {"python": _identity(sys.executable), "path": mark.path,
+                        "identity": _identity(mark.path), "low": mark.low, "high": mark.high}
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix="gil.json.")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(entries, out)
+        os.replace(partial, path)
+    except OSError:
+        if partial is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
