@@ -17,7 +17,7 @@ from fetchtui.core.input.config import RunConfig
 from fetchtui.core.runs.events import (
     Event,
     Outcome,
-        Phases,
+    Phases,
     RequestFinished,
     RunEnded,
     ThreadInfo,

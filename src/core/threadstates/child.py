@@ -20,10 +20,6 @@ from fetchtui.core.threadstates.live import EVERY_S, Totals
 from fetchtui.core.threadstates.sampler import Sampler
 
 
-def frame(kind: bytes, data: bytes) -> None:
-    write_frame(sys.stdout.buffer, kind, data)
-
-
 def main(argv: list[str]) -> int:
     pid, hz, live = int(argv[0]), float(argv[1]), argv[2:] == ["live"]
     # a terminal's ctrl+c (or hang-up) reaches the whole process group: the run it samples
@@ -39,20 +35,21 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=closed, daemon=True).start()
     sampler = Sampler(pid, classifier_for(pid), hz)
     sampler.tick()  # its threads' first readings: the run's time counts from here
-    sys.stdout.buffer.write(READY)
-    sys.stdout.buffer.flush()
+    out = sys.stdout.buffer
+    out.write(READY)
+    out.flush()
     totals = Totals(sampler.timeline)
     sent = 0  # the timeline's rows sent so far (a live view draws them)
 
     def report() -> None:
         nonlocal sent
-        frame(TOTALS, totals.message())
+        write_frame(out, TOTALS, totals.message())
         rows = len(sampler.timeline)
-        frame(TICKS, sampler.timeline.to_bytes(sent))
+        write_frame(out, TICKS, sampler.timeline.to_bytes(sent))
         sent = rows
 
     timeline = sampler.run(stop, report if live else None, EVERY_S)
-    frame(TIMELINE, timeline.to_bytes())
+    write_frame(out, TIMELINE, timeline.to_bytes())
     return 0
 
 

@@ -70,14 +70,10 @@ def _file_of(address: int, maps: list[tuple[int, int, str]]) -> str | None:
     return None
 
 
-def calibrate(limit_s: float = 2.0) -> GilMark | None:
-    """Where the GIL's futexes lie (see `calibration`); None without a GIL or if none was seen."""
-    return calibration(limit_s)[0]
-
-
 def calibration(limit_s: float = 2.0) -> tuple[GilMark | None, bool]:
     """Make two threads spin in pure Python, read the futex each waits on while this thread
-    holds the GIL, and return where those lie, and whether the finding is sure (WANTED waits
+    holds the GIL, and return where those lie (None without a GIL or if none was seen) and
+    whether the finding is sure (WANTED waits
     seen in time, an address among them seen more than once): only a sure one is kept.
 
     The reads go through ctypes' PyDLL, whose calls keep the GIL: an os.pread gives it up and
@@ -169,8 +165,7 @@ def _read_cache(path: str) -> dict[str, object]:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return {}
-        with os.fdopen(fd, "rb", closefd=False) as kept:
-            read = json.loads(kept.read(1 << 20))
+        read = json.loads(os.read(fd, 1 << 20))
     except (OSError, ValueError, RecursionError):
         return {}
     finally:
@@ -197,7 +192,7 @@ def _kept_mark(entry: object) -> GilMark | None:
 
 
 def known_mark() -> GilMark | None:
-    """calibrate()'s answer, kept in cache_path() for this interpreter file: the GIL's place in
+    """calibration()'s mark, kept in cache_path() for this interpreter file: the GIL's place in
     a library's static data is the same in every process of it, and a sampler that calibrates
     each run spends ~40 ms of CPU beside the run it samples. Only a sure finding is kept."""
     if not has_gil():
